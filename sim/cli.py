@@ -1,0 +1,184 @@
+"""``hallsim``: the planner's command line. Thin: parse, call into ``sim``, format."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from sim.scenario import ScenarioError, load_scenario
+
+app = typer.Typer(
+    help="Simulate a service hall's queues: waits, service level and staffing.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True)
+
+
+def _fail(message: str) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
+    return typer.Exit(code=2)
+
+
+def _fmt(stat: dict[str, Any], key: str, with_ci: bool) -> str:
+    mean = stat.get("mean")
+    if mean is None:
+        return "–"
+    lo, hi = stat["ci95"]
+    half = (hi - lo) / 2 if with_ci and lo is not None else None
+    if key.endswith("_s"):
+        return f"{mean / 60:.1f}" + (f"±{half / 60:.1f}" if half is not None else "")
+    if key in ("service_level", "abandon_rate", "utilisation"):
+        return f"{mean:.0%}" + (f"±{half * 100:.0f}" if half is not None else "")
+    return f"{mean:.1f}" + (f"±{half:.1f}" if half is not None else "")
+
+
+# (key, header, show the CI half-width)
+_COLUMNS = (
+    ("arrivals", "arrivals", False),
+    ("served", "served", False),
+    ("abandoned", "aband.", False),
+    ("balked", "balked", False),
+    ("wait_mean_s", "wait", True),
+    ("wait_p90_s", "p90", True),
+    ("service_level", "SL", True),
+    ("queue_mean", "queue", False),
+    ("utilisation", "util", False),
+)
+_CAPTION = (
+    "wait, p90: minutes (mean ±95% CI half-width); SL: share called within {wait:g} min "
+    "(red below {sl:.0%}); queue: mean customers waiting; util: counter utilisation"
+)
+
+
+def _table(
+    title: str, first: str, rows: list[tuple[str, dict[str, Any]]], target: dict[str, float]
+) -> Table:
+    caption = _CAPTION.format(wait=target["wait_s"] / 60, sl=target["service_level"])
+    table = Table(title=title, title_justify="left", header_style="bold", caption=caption)
+    table.add_column(first, no_wrap=True)
+    for _, header, _ in _COLUMNS:
+        table.add_column(header, justify="right", no_wrap=True)
+    for name, stats in rows:
+        cells = []
+        for key, _, with_ci in _COLUMNS:
+            cell = _fmt(stats[key], key, with_ci)
+            sl = stats["service_level"]["mean"]
+            if key == "service_level" and sl is not None and sl < target["service_level"]:
+                cell = f"[red]{cell}[/]"
+            cells.append(cell)
+        table.add_row(name, *cells)
+    return table
+
+
+def _print_summary(summary: dict[str, Any], labels: dict[str, str]) -> None:
+    out = Console()
+    target = summary["target"]
+    out.print(
+        f"[bold]{summary['scenario']}[/]: {summary['replications']} replications, seed "
+        f"{summary['seed']}; target {target['service_level']:.0%} called within "
+        f"{target['wait_s'] / 60:g} min"
+    )
+    if summary["by_interval"]:
+        rows = [(row["start"], row) for row in summary["by_interval"]]
+        out.print(_table("By interval (arrival time)", "start", rows, target))
+    seg_rows = [(labels.get(name, name), s) for name, s in summary["by_segment"].items()]
+    out.print(_table("By segment", "segment", seg_rows, target))
+    svc_rows = [(labels.get(name, name), s) for name, s in summary["by_service"].items()]
+    out.print(_table("By service", "service", svc_rows, target))
+    whole = "Whole day" if summary["by_interval"] else "Whole run (after warm-up)"
+    out.print(_table(whole, "", [("all", summary["overall"])], target))
+    kiosk = summary["kiosk"]
+    if kiosk["arrivals"]["mean"]:
+        out.print(
+            f"Kiosks: {_fmt(kiosk['arrivals'], 'arrivals', False)} users, mean wait "
+            f"{_fmt(kiosk['wait_mean_s'], 'wait_mean_s', True)} min, utilisation "
+            f"{_fmt(kiosk['utilisation'], 'utilisation', False)}"
+        )
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+@app.callback()
+def _main() -> None:
+    """Queue and waiting-time simulation for service halls (营业厅)."""
+
+
+@app.command()
+def run(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    replications: Annotated[
+        int, typer.Option("--replications", "-n", min=1, help="Independent replications (days).")
+    ] = 20,
+    seed: Annotated[int, typer.Option(min=0, help="Seed of all random streams.")] = 1,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="Worker processes [default: number of CPUs]; 1 runs in-process."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the KPIs as JSON.")] = False,
+    report: Annotated[
+        Path | None, typer.Option(help="Write report.html with plots into this directory.")
+    ] = None,
+) -> None:
+    """Simulate SCENARIO and print each KPI's mean and 95% confidence interval."""
+    try:
+        scn = load_scenario(scenario)
+    except ScenarioError as exc:
+        raise _fail(str(exc)) from None
+
+    from sim.executor import local_executor
+    from sim.experiment import run_experiment
+
+    executor = local_executor(workers, replications)
+    progress = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    )
+    try:
+        with progress:
+            task = progress.add_task(f"simulating {scn.hall}", total=replications)
+            experiment = run_experiment(
+                scn, replications, seed, executor, on_done=lambda _: progress.advance(task)
+            )
+    finally:
+        executor.close()
+    summary = _jsonable(experiment.summary())
+    if report is not None:
+        from sim.report import write_report
+
+        path = write_report(experiment, summary, report)
+        err.print(f"report: {path}")
+    if as_json:
+        json.dump(summary, sys.stdout, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        labels = {k: v.name or k for k, v in scn.services.items()}
+        labels |= {k: v.name or k for k, v in scn.segments.items()}
+        _print_summary(summary, labels)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

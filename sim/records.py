@@ -1,0 +1,104 @@
+"""What a simulated day leaves behind: one immutable record per customer and
+one per counter staffing span. Statistics are pure functions of these.
+
+Records are held column-wise (read-only numpy arrays) so that a day of 200,000
+customers costs little to build, pickle and summarise; iterating yields one
+:class:`CustomerRecord` named tuple per customer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+# outcome codes (the record type of a customer)
+SERVED = 0
+ABANDONED = 1  # gave up while waiting (a no-show when the ticket was called later)
+BALKED = 2  # saw the queue and left without waiting
+UNSERVED = 3  # still waiting when the run ended, or turned away at closing
+OUTCOMES = ("served", "abandoned", "balked", "unserved")
+
+
+class CustomerRecord(NamedTuple):
+    """One customer. Times are seconds after local midnight (or run start); a
+    time that does not apply is NaN and ``counter`` is ``""``."""
+
+    ticket: int
+    outcome: str
+    arrival_s: float
+    service: str
+    segment: str
+    channel: str  # "counter" or "kiosk"
+    appointment: bool
+    called_s: float  # called to a counter (for a no-show: when the ticket was called)
+    ended_s: float  # service ended (for a no-show: when the counter gave up calling)
+    left_s: float  # left without service (abandon, balk, turned away)
+    counter: str
+
+
+class CounterSpan(NamedTuple):
+    """A counter was open (staffed and calling tickets) from ``opened_s`` to ``closed_s``."""
+
+    counter: str
+    opened_s: float
+    closed_s: float
+
+
+@dataclass(frozen=True)
+class Records:
+    """All customers and counter spans of one simulated run."""
+
+    services: tuple[str, ...]
+    segments: tuple[str, ...]
+    counters: tuple[str, ...]
+    counter_group: np.ndarray  # int per counter: index of its group (counters or kiosks)
+    counter_is_kiosk: np.ndarray  # bool per counter
+    arrival_s: np.ndarray
+    service: np.ndarray
+    segment: np.ndarray
+    kiosk: np.ndarray
+    appointment: np.ndarray
+    outcome: np.ndarray  # int8, one of the outcome codes
+    called_s: np.ndarray
+    ended_s: np.ndarray
+    left_s: np.ndarray
+    counter: np.ndarray  # int index into ``counters``, -1 for none
+    span_counter: np.ndarray  # int index into ``counters``
+    span_opened_s: np.ndarray
+    span_closed_s: np.ndarray
+    day_factor: float = 1.0
+
+    def __post_init__(self) -> None:
+        for value in vars(self).values():
+            if isinstance(value, np.ndarray):
+                value.flags.writeable = False
+
+    def __len__(self) -> int:
+        return len(self.arrival_s)
+
+    def __iter__(self) -> Iterator[CustomerRecord]:
+        for i in range(len(self)):
+            k = int(self.counter[i])
+            yield CustomerRecord(
+                ticket=i,
+                outcome=OUTCOMES[int(self.outcome[i])],
+                arrival_s=float(self.arrival_s[i]),
+                service=self.services[int(self.service[i])],
+                segment=self.segments[int(self.segment[i])],
+                channel="kiosk" if self.kiosk[i] else "counter",
+                appointment=bool(self.appointment[i]),
+                called_s=float(self.called_s[i]),
+                ended_s=float(self.ended_s[i]),
+                left_s=float(self.left_s[i]),
+                counter=self.counters[k] if k >= 0 else "",
+            )
+
+    def spans(self) -> Iterator[CounterSpan]:
+        """Counter staffing spans in the order they opened."""
+        for k, opened, closed in zip(
+            self.span_counter, self.span_opened_s, self.span_closed_s, strict=True
+        ):
+            yield CounterSpan(self.counters[int(k)], float(opened), float(closed))
