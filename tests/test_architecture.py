@@ -1,0 +1,47 @@
+"""Boundaries the design depends on."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+LIVE_SIDE = {"monitor", "fastapi", "starlette", "uvicorn", "prometheus_client", "httpx"}
+
+
+def imported_roots(path: Path) -> set[str]:
+    roots: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            roots.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            roots.add(node.module.split(".")[0])
+    return roots
+
+
+def test_sim_never_imports_the_live_side() -> None:
+    offenders = {
+        str(path): sorted(imported_roots(path) & LIVE_SIDE) for path in Path("sim").rglob("*.py")
+    }
+    assert not {k: v for k, v in offenders.items() if v}
+
+
+def test_sim_has_no_print_outside_the_cli() -> None:
+    for path in Path("sim").rglob("*.py"):
+        if path.name == "cli.py":
+            continue
+        calls = [
+            node
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "print"
+        ]
+        assert not calls, f"{path} prints"
+
+
+def test_cli_start_up_stays_light() -> None:
+    """``hallsim`` must start fast: plotting and scipy load only where used."""
+    code = "import sys, sim.cli, sim.model, sim.experiment; print(' '.join(sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = set(out.stdout.split())
+    assert not {m for m in loaded if m.split(".")[0] in {"matplotlib", "scipy", *LIVE_SIDE}}
