@@ -61,41 +61,40 @@ class ReplicationKpis:
 
 
 class _StepIntegral:
-    """∫ of a count of overlapping spans (customers waiting, counters busy) over
-    any window, from the spans' start and end times, in O(n log n)."""
+    """The number of overlapping half-open spans ``[start, end)`` (customers
+    waiting, counters busy) as a step function of time: its integral, maximum
+    and values over any window, from separately sorted starts and ends."""
 
     def __init__(self, start_s: np.ndarray, end_s: np.ndarray) -> None:
         keep = end_s > start_s
-        times = np.concatenate([start_s[keep], end_s[keep]])
-        steps = np.concatenate([np.ones(int(keep.sum())), -np.ones(int(keep.sum()))])
-        order = np.argsort(times, kind="stable")
-        self.t = times[order]
-        self.level = np.cumsum(steps[order])  # count just after each event
-        dt = np.diff(self.t, append=self.t[-1] if len(self.t) else 0.0)
-        self.area = np.concatenate([[0.0], np.cumsum(self.level * dt)])
-
-    def _area_at(self, t_s: float) -> float:
-        if not len(self.t):
-            return 0.0
-        i = int(np.searchsorted(self.t, t_s, side="right"))
-        if i == 0:
-            return 0.0
-        return float(self.area[i - 1] + self.level[i - 1] * (t_s - self.t[i - 1]))
+        self.start = np.sort(start_s[keep])
+        self.end = np.sort(end_s[keep])
 
     def integral(self, lo_s: float, hi_s: float) -> float:
-        return self._area_at(hi_s) - self._area_at(lo_s)
+        """∫ count dt over ``[lo_s, hi_s]`` (count × seconds)."""
+        inside = np.minimum(self.end, hi_s).sum() - np.maximum(self.start, lo_s).sum()
+        # spans wholly before or after the window contribute their negative overlap; undo it
+        before = self.end <= lo_s
+        after = self.start >= hi_s
+        inside -= (np.minimum(self.end[before], hi_s) - lo_s).sum() if before.any() else 0.0
+        inside -= (hi_s - np.maximum(self.start[after], lo_s)).sum() if after.any() else 0.0
+        return float(inside)
 
     def at(self, t_s: np.ndarray) -> np.ndarray:
-        i = np.searchsorted(self.t, t_s, side="right")
-        return np.where(i > 0, self.level[np.maximum(i - 1, 0)], 0.0) if len(self.t) else 0 * t_s
+        """The count at each time in ``t_s``."""
+        started = np.searchsorted(self.start, t_s, side="right")
+        ended = np.searchsorted(self.end, t_s, side="right")
+        return (started - ended).astype(float)
 
     def max(self, lo_s: float, hi_s: float) -> float:
-        if not len(self.t):
-            return 0.0
-        i, j = np.searchsorted(self.t, [lo_s, hi_s], side="right")
-        start = self.level[i - 1] if i > 0 else 0.0
-        inside = self.level[i:j]
-        return float(max(start, inside.max())) if len(inside) else float(start)
+        """The largest count in ``[lo_s, hi_s)``: at ``lo_s`` or just after a start."""
+        first, last = np.searchsorted(self.start, [lo_s, hi_s], side="left")
+        candidates = self.start[first:last]
+        best = float(self.at(np.array([lo_s]))[0])
+        if len(candidates):
+            levels = np.arange(first, last) + 1 - np.searchsorted(self.end, candidates, "right")
+            best = max(best, float(levels.max()))
+        return best
 
 
 def _arrival_kpis(r: Records, mask: np.ndarray, target_s: float) -> Kpis:

@@ -115,11 +115,13 @@ class _Hall:
         self.work: list[float] = d.work_s.tolist()
         self.deadline: list[float] = np.where(d.kiosk, np.inf, d.arrival_s + d.patience_s).tolist()
         self.slot: list[int] = np.where(d.kiosk, n_svc, d.service).tolist()
-        balk = [scn.segments[s].balk_if_queue_over for s in segments]
-        self.balk_at: list[float] = [
-            math.inf if d.kiosk[i] or balk[s] is None else float(balk[s])
-            for i, s in enumerate(d.segment.tolist())
-        ]
+        balk = np.array(
+            [
+                math.inf if (limit := scn.segments[s].balk_if_queue_over) is None else limit
+                for s in segments
+            ]
+        )
+        self.balk_at: list[float] = np.where(d.kiosk, math.inf, balk[d.segment]).tolist()
         self.waiting = [0] * (n_svc + 1)  # tickets not yet called, per service (+ kiosks)
 
         # outputs
