@@ -158,11 +158,6 @@ class _Hall:
         arr = self.arr
         if c + 1 < len(arr):
             self.arrival_event.arm(arr[c + 1] - now)
-        slot = self.slot[c]
-        if self.waiting[slot] > self.balk_at[c]:
-            self.outcome[c] = BALKED
-            self.left[c] = now
-            return
         cls = self.cls[c]
         all_idle = self.idle
         for g in self.eligible[cls]:
@@ -170,6 +165,12 @@ class _Hall:
             if idle:
                 self._start(idle.popleft(), c, now)
                 return
+        # nobody free for them: they see the ticket display and may not wait
+        slot = self.slot[c]
+        if self.waiting[slot] > self.balk_at[c]:
+            self.outcome[c] = BALKED
+            self.left[c] = now
+            return
         self.queues[cls].append(c)
         self.waiting[slot] += 1
 
