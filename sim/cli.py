@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import sys
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from sim.roster_cli import roster
 from sim.scenario import ScenarioError, load_scenario
 
 app = typer.Typer(
@@ -177,6 +179,115 @@ def run(
         labels = {k: v.name or k for k, v in scn.services.items()}
         labels |= {k: v.name or k for k, v in scn.segments.items()}
         _print_summary(summary, labels)
+
+
+@app.command()
+def staff(
+    scenario: Annotated[
+        Path, typer.Argument(help="Scenario YAML; groups with `resize` are sized.")
+    ],
+    method: Annotated[
+        str,
+        typer.Option(help="sim (simulation-based, default) or erlang (Erlang C/A per interval)."),
+    ] = "sim",
+    out: Annotated[
+        Path | None, typer.Option(help="Write a scenario whose counters follow the plan.")
+    ] = None,
+    replications: Annotated[
+        int, typer.Option("--replications", "-n", min=2, help="Replications per evaluated plan.")
+    ] = 20,
+    seed: Annotated[int, typer.Option(min=0, help="Seed (same customers for every plan).")] = 1,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Worker processes [default: number of CPUs].")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
+    report: Annotated[
+        Path | None, typer.Option(help="Write report.html with the staffing plots here.")
+    ] = None,
+) -> None:
+    """Counters needed per interval to meet the wait target, by Erlang C/A and by simulation."""
+    if method not in ("sim", "erlang"):
+        raise _fail(f"--method: {method!r} is not one of sim, erlang")
+    try:
+        scn = load_scenario(scenario)
+        from sim.executor import local_executor
+        from sim.staffing import erlang_plan, evaluate_plans, sim_plan, staffing_summary
+
+        if scn.stationary:
+            raise ScenarioError("horizon: staffing plans an opening day, not a stationary run")
+        started = time.perf_counter()
+        executor = local_executor(workers, replications * 64)
+        try:
+            plans = [erlang_plan(scn)]
+            if method == "sim":
+                with err.status("planning by simulation…") as status:
+                    plans.append(
+                        sim_plan(
+                            scn, replications, seed, executor, plans[0], on_progress=status.update
+                        )
+                    )
+            evaluations = evaluate_plans(scn, plans, replications, seed, executor)
+        finally:
+            executor.close()
+    except ScenarioError as exc:
+        raise _fail(str(exc)) from None
+    summary = staffing_summary(scn, plans, evaluations, replications, seed)
+    summary["seconds"] = round(time.perf_counter() - started, 3)
+    chosen = plans[-1]
+    if out is not None:
+        from sim.scenario_io import write_scenario
+        from sim.staffing import apply_plan
+
+        write_scenario(apply_plan(scn, chosen.groups, chosen.counts), out)
+        err.print(f"plan written to {out}")
+    if report is not None:
+        from sim.staffing_report import write_staffing_report
+
+        err.print(f"report: {write_staffing_report(scn, summary, report)}")
+    if as_json:
+        json.dump(_jsonable(summary), sys.stdout, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        _print_staffing(summary)
+
+
+def _print_staffing(summary: dict[str, Any]) -> None:
+    out = Console()
+    methods = [p["method"] for p in summary["plans"]]
+    groups = summary["groups"]
+    target = summary["target"]["service_level"]
+    table = Table(
+        title=f"{summary['scenario']}: counters per interval for {target:.0%} called within "
+        f"{summary['target']['wait_s'] / 60:g} min",
+        title_justify="left",
+        header_style="bold",
+        caption="SL: simulated service level, lower end of its 95% CI (red below target)",
+    )
+    table.add_column("start")
+    table.add_column("arrivals/h", justify="right")
+    table.add_column("load", justify="right")
+    for m in methods:
+        for g in groups:
+            table.add_column(f"{g} ({m})", justify="right")
+        table.add_column(f"SL ({m})", justify="right")
+    for row in summary["intervals"]:
+        cells = [row["start"], f"{row['arrivals_per_hour']:.0f}", f"{row['offered_load']:.1f}"]
+        for m in methods:
+            cells += [str(row["counts"][m][g]) for g in groups]
+            lo = row["service_level"][m]["ci95_lower"]
+            cell = f"{lo:.0%}"
+            cells.append(f"[red]{cell}[/]" if lo < target else cell)
+        table.add_row(*cells)
+    out.print(table)
+    for plan in summary["plans"]:
+        out.print(
+            f"{plan['method']}: {plan['staff_hours']:.2f} counter-hours, "
+            f"{plan['intervals_missing']} intervals below target"
+            + (f", {plan['evaluations']} plans simulated" if plan["evaluations"] else "")
+        )
+
+
+app.command()(roster)
 
 
 def main() -> None:

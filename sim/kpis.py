@@ -193,6 +193,24 @@ def replication_kpis(r: Records, scn: Scenario) -> ReplicationKpis:
     )
 
 
+def interval_service_levels(r: Records, scn: Scenario) -> np.ndarray:
+    """Service level per interval (NaN without arrivals): the same numbers as
+    ``replication_kpis(...).by_interval[i]["service_level"]``, computed alone,
+    for staffing's many evaluations."""
+    bounds = intervals(scn)
+    edges = np.array([start for start, _ in bounds] + [bounds[-1][1]]) if bounds else np.zeros(1)
+    counter_cust = ~r.kiosk
+    which = np.searchsorted(edges, r.arrival_s[counter_cust], side="right") - 1
+    inside = (which >= 0) & (which < len(bounds))
+    on_time = (r.outcome[counter_cust] == SERVED) & (
+        r.called_s[counter_cust] - r.arrival_s[counter_cust] <= scn.target.wait
+    )
+    arrivals = np.bincount(which[inside], minlength=len(bounds)).astype(float)
+    hits = np.bincount(which[inside], weights=on_time[inside], minlength=len(bounds))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(arrivals > 0, hits / arrivals, np.nan)
+
+
 def t_quantile_975(df: int) -> float:
     """The 0.975 quantile of Student's t with ``df`` degrees of freedom."""
     from scipy.special import stdtrit  # lighter than scipy.stats at start-up

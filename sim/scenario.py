@@ -181,8 +181,22 @@ class Arrivals(_Model):
         return mix
 
 
+class Resize(_Model):
+    """Bounds for a counter group that staffing may resize per interval."""
+
+    min: Annotated[int, Field(ge=0)] = 1
+    max: Annotated[int, Field(ge=1)] = 50
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Resize:
+        if self.max < self.min:
+            raise ValueError(f"max {self.max} is below min {self.min}")
+        return self
+
+
 class CounterGroup(_Model):
-    """``count`` identical counters with skills in preference order."""
+    """``count`` identical counters with skills in preference order; ``resize``
+    marks a group whose count ``hallsim staff`` may set per interval."""
 
     id: Annotated[str, Field(min_length=1)]
     count: CountSteps = ((0.0, 1.0),)
@@ -191,6 +205,7 @@ class CounterGroup(_Model):
     speed: Annotated[float, Field(gt=0.0)] = 1.0
     shift: SpanS | None = None
     breaks: tuple[SpanS, ...] = ()
+    resize: Resize | None = None
 
     @field_validator("services")
     @classmethod
@@ -288,7 +303,8 @@ _FRIENDLY = {
 }
 
 
-def _describe(error: Mapping[str, Any]) -> str:
+def describe_error(error: Mapping[str, Any]) -> str:
+    """One pydantic error as ``path: value reason``."""
     loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-")))
     reason = _FRIENDLY.get(error["type"], str(error["msg"]).removeprefix("Value error, "))
     if error["type"] == "missing":
@@ -366,7 +382,7 @@ def scenario_from_dict(data: object, *, source: str = "scenario") -> Scenario:
                 )
             )
         ]
-        raise ScenarioError("\n".join(_describe(e) for e in errors)) from None
+        raise ScenarioError("\n".join(describe_error(e) for e in errors)) from None
     _check_references(scn)
     return scn
 

@@ -62,11 +62,14 @@ def format_clock(seconds: float) -> str:
 
 
 def format_duration(seconds: float) -> str:
-    """The shortest exact people's form of a duration: ``90s``, ``15m``, ``1.5h``."""
+    """The shortest people's form of a duration that reads back exactly:
+    ``90s``, ``15m``, ``2h``, ``0.25s``."""
     if seconds == 0:
         return "0s"
     if seconds % 3600 == 0:
         return f"{int(seconds // 3600)}h"
     if seconds % 60 == 0:
         return f"{int(seconds // 60)}m"
-    return f"{seconds:g}s"
+    if float(seconds).is_integer():
+        return f"{int(seconds)}s"
+    return f"{seconds!r}s"
