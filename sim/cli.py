@@ -211,7 +211,8 @@ def staff(
     try:
         scn = load_scenario(scenario)
         from sim.executor import local_executor
-        from sim.staffing import erlang_plan, evaluate_plans, sim_plan, staffing_summary
+        from sim.staffing import erlang_plan, evaluate_plans, sim_plan
+        from sim.staffing_report import staffing_summary
 
         if scn.stationary:
             raise ScenarioError("horizon: staffing plans an opening day, not a stationary run")

@@ -27,7 +27,7 @@ from pydantic import (
     model_validator,
 )
 
-from sim.units import parse_clock_s, parse_duration_s, parse_span_s
+from sim.units import parse_clock_s, parse_duration_s, parse_span_s, parse_steps
 
 DurationS = Annotated[float, BeforeValidator(parse_duration_s)]
 ClockS = Annotated[float, BeforeValidator(parse_clock_s)]
@@ -35,43 +35,11 @@ SpanS = Annotated[tuple[float, float], BeforeValidator(parse_span_s)]
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
-def _parse_steps(value: object, kind: type[int] | type[float]) -> tuple[tuple[float, float], ...]:
-    """A piecewise-constant schedule: a single number (all day) or a mapping
-    ``"HH:MM" -> value`` that holds from that time until the next key."""
-    if isinstance(value, bool):
-        raise ValueError("must be a number or a mapping HH:MM -> number")
-    if isinstance(value, int | float):
-        steps: list[tuple[float, float]] = [(0.0, float(value))]
-    elif isinstance(value, Mapping):
-        if not value:
-            raise ValueError("must not be empty")
-        steps = []
-        for key, number in value.items():
-            try:
-                start_s = parse_clock_s(key)
-            except ValueError as exc:
-                raise ValueError(f"key {key!r} {exc}") from None
-            if isinstance(number, bool) or not isinstance(number, int | float):
-                raise ValueError(f"value at {key!r} must be a number, not {number!r}")
-            steps.append((start_s, float(number)))
-        steps.sort()
-        if len({s for s, _ in steps}) != len(steps):
-            raise ValueError("has the same time twice")
-    else:
-        raise ValueError("must be a number or a mapping HH:MM -> number")
-    for _, number in steps:
-        if not math.isfinite(number) or number < 0:
-            raise ValueError(f"values must be finite and non-negative, not {number:g}")
-        if kind is int and number != int(number):
-            raise ValueError(f"values must be whole numbers, not {number:g}")
-    return tuple(steps)
-
-
 RateSteps = Annotated[
-    tuple[tuple[float, float], ...], BeforeValidator(lambda v: _parse_steps(v, float))
+    tuple[tuple[float, float], ...], BeforeValidator(lambda v: parse_steps(v, float))
 ]
 CountSteps = Annotated[
-    tuple[tuple[float, float], ...], BeforeValidator(lambda v: _parse_steps(v, int))
+    tuple[tuple[float, float], ...], BeforeValidator(lambda v: parse_steps(v, int))
 ]
 
 

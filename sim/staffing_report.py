@@ -4,10 +4,14 @@ service level each plan achieves when simulated, against the target."""
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from sim.calendar import intervals
 from sim.scenario import Scenario
+from sim.staffing import Evaluation, Plan, meets, offered_load
+from sim.units import format_clock
 
 _CSS = """
 body { font-family: system-ui, sans-serif; margin: 2em; color: #222; max-width: 80em; }
@@ -17,6 +21,58 @@ th { background: #f0f0f0; }
 td.miss { color: #b00; font-weight: bold; }
 img { max-width: 100%; }
 """
+
+
+def staffing_summary(
+    scn: Scenario,
+    plans: Sequence[Plan],
+    evaluations: Sequence[Evaluation],
+    replications: int,
+    seed: int,
+) -> dict[str, object]:
+    """The machine-readable result of ``hallsim staff``."""
+    rates, loads, _ = offered_load(scn)
+    groups = [scn.counters[g].id for g in plans[0].groups]
+    target = scn.target.service_level
+    rows = []
+    for i, (start, _) in enumerate(intervals(scn)):
+        rows.append(
+            {
+                "start": format_clock(start),
+                "arrivals_per_hour": float(rates[i]),
+                "offered_load": float(loads[i]),
+                "counts": {
+                    p.method: {g: p.counts[k][i] for k, g in enumerate(groups)} for p in plans
+                },
+                "service_level": {
+                    p.method: {
+                        "mean": ev.mean[i],
+                        "ci95_lower": ev.lower[i],
+                        "ci95_upper": ev.upper[i],
+                    }
+                    for p, ev in zip(plans, evaluations, strict=True)
+                },
+            }
+        )
+    return {
+        "scenario": scn.hall,
+        "target": {"wait_s": scn.target.wait, "service_level": target},
+        "replications": replications,
+        "seed": seed,
+        "groups": groups,
+        "criterion": "lower end of the 95% CI of the interval's service level >= target",
+        "plans": [
+            {
+                "method": p.method,
+                "staff_hours": p.staff_hours(scn),
+                "intervals_missing": sum(not ok for ok in meets(ev, target)),
+                "evaluations": p.evaluations,
+                "iterations": p.iterations,
+            }
+            for p, ev in zip(plans, evaluations, strict=True)
+        ],
+        "intervals": rows,
+    }
 
 
 def _plot(summary: dict[str, Any], path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(ms|s|m|min|h|d)?\s*$")
 _FACTOR_S = {"ms": 0.001, "s": 1.0, None: 1.0, "m": 60.0, "min": 60.0, "h": 3600.0, "d": 86400.0}
@@ -53,6 +54,38 @@ def parse_span_s(value: object) -> tuple[float, float]:
     if end_s <= start_s:
         raise ValueError("ends before it starts")
     return start_s, end_s
+
+
+def parse_steps(value: object, kind: type[int] | type[float]) -> tuple[tuple[float, float], ...]:
+    """A piecewise-constant schedule: a single number (all day) or a mapping
+    ``"HH:MM" -> value`` that holds from that time until the next key."""
+    if isinstance(value, bool):
+        raise ValueError("must be a number or a mapping HH:MM -> number")
+    if isinstance(value, int | float):
+        steps: list[tuple[float, float]] = [(0.0, float(value))]
+    elif isinstance(value, Mapping):
+        if not value:
+            raise ValueError("must not be empty")
+        steps = []
+        for key, number in value.items():
+            try:
+                start_s = parse_clock_s(key)
+            except ValueError as exc:
+                raise ValueError(f"key {key!r} {exc}") from None
+            if isinstance(number, bool) or not isinstance(number, int | float):
+                raise ValueError(f"value at {key!r} must be a number, not {number!r}")
+            steps.append((start_s, float(number)))
+        steps.sort()
+        if len({s for s, _ in steps}) != len(steps):
+            raise ValueError("has the same time twice")
+    else:
+        raise ValueError("must be a number or a mapping HH:MM -> number")
+    for _, number in steps:
+        if not math.isfinite(number) or number < 0:
+            raise ValueError(f"values must be finite and non-negative, not {number:g}")
+        if kind is int and number != int(number):
+            raise ValueError(f"values must be whole numbers, not {number:g}")
+    return tuple(steps)
 
 
 def format_clock(seconds: float) -> str:
