@@ -26,7 +26,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sim.roster import RosterError, RosterRules, requirement, rules_from_dict, solve_roster
+from sim.roster import RosterError, requirement, solve_roster
+from sim.roster_rules import RosterRules, rules_from_dict
 from sim.scenario import Scenario, load_scenario
 
 HERE = Path(__file__).resolve().parent

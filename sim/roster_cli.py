@@ -1,5 +1,6 @@
-"""``hallsim roster``: people on shifts for a scenario's counters. Thin: load, call
-:mod:`sim.roster`, format. Register with ``app.command()(roster)`` in :mod:`sim.cli`."""
+"""``hallsim roster``: people on shifts for a scenario's counters. Thin: load (the rules
+via :mod:`sim.roster_rules`), call :mod:`sim.roster`, format. Register with
+``app.command()(roster)`` in :mod:`sim.cli`."""
 
 from __future__ import annotations
 
@@ -161,7 +162,8 @@ def roster(
     ] = None,
 ) -> None:
     """Put people on shifts that staff SCENARIO's counters at the least paid staff-hours."""
-    from sim.roster import RosterError, load_rules, rostered_scenario, solve_roster
+    from sim.roster import RosterError, rostered_scenario, solve_roster
+    from sim.roster_rules import load_rules
     from sim.scenario_io import scenario_yaml
 
     try:

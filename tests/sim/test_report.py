@@ -18,7 +18,8 @@ from typer.testing import CliRunner
 
 from sim.cli import app
 from sim.experiment import Experiment, run_experiment
-from sim.report import format_stat, format_value, mean_ci, segment_labels, write_report
+from sim.plots import mean_ci, segment_labels
+from sim.report import format_stat, format_value, write_report
 from sim.scenario import load_scenario
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

@@ -22,15 +22,13 @@ from sim.calendar import counter_instances
 from sim.roster import (
     Roster,
     RosterError,
-    RosterRules,
-    load_rules,
     requirement,
     rostered_groups,
     rostered_scenario,
-    rules_from_dict,
     solve_roster,
 )
 from sim.roster_cli import roster
+from sim.roster_rules import RosterRules, load_rules, rules_from_dict
 from sim.scenario import Scenario, ScenarioError, load_scenario, parse_yaml, scenario_from_dict
 from sim.scenario_io import scenario_to_dict, scenario_yaml
 from sim.units import parse_clock_s
