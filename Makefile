@@ -19,7 +19,18 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.installed
 
-run: $(VENV)/.installed
+# Plots name segments and services in Chinese (全球通VIP, 咨询): install a CJK font
+# when none is there (Debian, as root); without one the plots fall back to ids.
+$(VENV)/.fonts: | $(BIN)/python
+	@if ! (fc-list :lang=zh 2>/dev/null | grep -q .); then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    (apt-get update -qq && apt-get install -y -qq fonts-wqy-zenhei >/dev/null) \
+	      || echo "note: could not install a CJK font; plots will label by id"; \
+	  else echo "note: no CJK font (apt-get install fonts-wqy-zenhei); plots label by id"; fi; \
+	fi
+	touch $@
+
+run: $(VENV)/.installed $(VENV)/.fonts
 	$(BIN)/hallsim run $(SCENARIO) --report out
 
 lint: $(VENV)/.installed-dev
@@ -29,7 +40,7 @@ lint: $(VENV)/.installed-dev
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy
 
-pytest: $(VENV)/.installed-dev
+pytest: $(VENV)/.installed-dev $(VENV)/.fonts
 	$(BIN)/pytest -n 2 --durations=15
 
 test: lint typecheck pytest
