@@ -16,6 +16,7 @@ from rich.table import Table
 
 from sim.roster_cli import roster
 from sim.scenario import ScenarioError, load_scenario
+from sim.whatif_cli import compare, sweep
 
 app = typer.Typer(
     help="Simulate a service hall's queues: waits, service level and staffing.",
@@ -24,6 +25,12 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 err = Console(stderr=True)
+
+
+def stdout_console() -> Console:
+    """Console for tables: the terminal's width, or 120 columns when the output
+    goes to a file or pipe (rich would otherwise squeeze tables into 80)."""
+    return Console(width=None if sys.stdout.isatty() else 120)
 
 
 def _fail(message: str) -> typer.Exit:
@@ -83,7 +90,7 @@ def _table(
 
 
 def _print_summary(summary: dict[str, Any], labels: dict[str, str]) -> None:
-    out = Console()
+    out = stdout_console()
     target = summary["target"]
     out.print(
         f"[bold]{summary['scenario']}[/]: {summary['replications']} replications, seed "
@@ -253,7 +260,7 @@ def staff(
 
 
 def _print_staffing(summary: dict[str, Any]) -> None:
-    out = Console()
+    out = stdout_console()
     methods = [p["method"] for p in summary["plans"]]
     groups = summary["groups"]
     target = summary["target"]["service_level"]
@@ -289,6 +296,8 @@ def _print_staffing(summary: dict[str, Any]) -> None:
 
 
 app.command()(roster)
+app.command()(compare)
+app.command()(sweep)
 
 
 def main() -> None:
