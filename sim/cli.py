@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from sim.console import err, fail, stdout_console
 from sim.roster_cli import roster
 from sim.scenario import ScenarioError, load_scenario
 from sim.whatif_cli import compare, sweep
@@ -24,18 +24,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-err = Console(stderr=True)
-
-
-def stdout_console() -> Console:
-    """Console for tables: the terminal's width, or 120 columns when the output
-    goes to a file or pipe (rich would otherwise squeeze tables into 80)."""
-    return Console(width=None if sys.stdout.isatty() else 120)
-
-
-def _fail(message: str) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
-    return typer.Exit(code=2)
 
 
 def _fmt(stat: dict[str, Any], key: str, with_ci: bool) -> str:
@@ -150,7 +138,7 @@ def run(
     try:
         scn = load_scenario(scenario)
     except ScenarioError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
 
     from sim.executor import local_executor
     from sim.experiment import run_experiment
@@ -214,7 +202,7 @@ def staff(
 ) -> None:
     """Counters needed per interval to meet the wait target, by Erlang C/A and by simulation."""
     if method not in ("sim", "erlang"):
-        raise _fail(f"--method: {method!r} is not one of sim, erlang")
+        raise fail(f"--method: {method!r} is not one of sim, erlang")
     try:
         scn = load_scenario(scenario)
         from sim.executor import local_executor
@@ -238,7 +226,7 @@ def staff(
         finally:
             executor.close()
     except ScenarioError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     summary = staffing_summary(scn, plans, evaluations, replications, seed)
     summary["seconds"] = round(time.perf_counter() - started, 3)
     chosen = plans[-1]

@@ -10,22 +10,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from sim.console import err, fail, stdout_console
 from sim.scenario import ScenarioError, load_scenario
 from sim.units import format_clock, format_duration
 
 if TYPE_CHECKING:  # sim.roster (numpy) loads when the command runs, not at start-up
     from sim.roster import Roster, Shift
 
-_err = Console(stderr=True)
 _MAX_PERSON_BARS = 60  # above this the chart draws one bar per shift pattern
-
-
-def _fail(message: str) -> typer.Exit:
-    _err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
-    return typer.Exit(code=2)
 
 
 def _in_file(path: Path, exc: ScenarioError) -> str:
@@ -80,7 +74,7 @@ def roster_json(result: Roster, hall: str) -> dict[str, Any]:
 
 
 def _print_roster(result: Roster, hall: str) -> None:
-    out = Console()
+    out = stdout_console()
     table = Table(
         title=f"Roster for {hall}",
         title_justify="left",
@@ -169,24 +163,24 @@ def roster(
     try:
         scn = load_scenario(scenario)
     except ScenarioError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     try:
         result = solve_roster(scn, load_rules(rules))
         rostered = rostered_scenario(scn, result) if out is not None else None
     except ScenarioError as exc:
-        raise _fail(_in_file(rules, exc)) from None
+        raise fail(_in_file(rules, exc)) from None
     except RosterError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     try:
         if out is not None and rostered is not None:
             header = f"# {scn.hall} rostered by `hallsim roster` with {rules.name}\n"
             out.write_text(header + scenario_yaml(rostered), encoding="utf-8")
-            _err.print(f"rostered scenario: {out}", highlight=False)
+            err.print(f"rostered scenario: {out}", highlight=False)
         if png is not None:
             write_gantt(result, png)
-            _err.print(f"gantt chart: {png}", highlight=False)
+            err.print(f"gantt chart: {png}", highlight=False)
     except OSError as exc:
-        raise _fail(f"{exc.filename}: cannot write ({exc.strerror})") from None
+        raise fail(f"{exc.filename}: cannot write ({exc.strerror})") from None
     if as_json:
         json.dump(roster_json(result, scn.hall), sys.stdout, ensure_ascii=False)
         sys.stdout.write("\n")

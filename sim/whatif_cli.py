@@ -13,13 +13,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from sim.console import err, fail, stdout_console
 from sim.scenario import Scenario, ScenarioError, load_scenario
 
-_err = Console(stderr=True)
 _RATES = ("service_level", "abandon_rate", "utilisation")
 # (key, header, show the CI half-width) in the sweep table
 _SWEEP_COLUMNS = (
@@ -51,18 +50,13 @@ DaskAddress = Annotated[
 AsJson = Annotated[bool, typer.Option("--json", help="Print the results as JSON.")]
 
 
-def _fail(message: str) -> typer.Exit:
-    _err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
-    return typer.Exit(code=2)
-
-
 def _load(path: Path) -> Scenario:
     try:
         return load_scenario(path)
     except ScenarioError as exc:
         lines = str(exc).splitlines()
         named = [ln if ln.startswith(str(path)) else f"{path}: {ln}" for ln in lines]
-        raise _fail("\n".join(named)) from None
+        raise fail("\n".join(named)) from None
 
 
 def _number(value: float, key: str, signed: bool = False) -> str:
@@ -129,7 +123,7 @@ def _print_compare(result: dict[str, Any]) -> None:
         cells = [_stat(scn["overall"][key], key) for scn in scenarios]
         cells += [_difference(diff["overall"][key], key) for diff in diffs]
         table.add_row(key, *cells)
-    Console().print(table)
+    stdout_console().print(table)
 
 
 def _run(
@@ -147,22 +141,22 @@ def _run(
     try:
         executor = make_executor(workers, dask, scenarios * replications)
     except DaskError as exc:
-        raise _fail(f"--dask: {exc}") from None
+        raise fail(f"--dask: {exc}") from None
     progress = Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=_err,
+        console=err,
         transient=True,
-        disable=not _err.is_terminal,
+        disable=not err.is_terminal,
     )
     try:
         with progress:
             task = progress.add_task(what, total=scenarios * replications)
             return call(executor, lambda _: progress.advance(task))
     except ScenarioError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     finally:
         executor.close()
 
@@ -179,7 +173,7 @@ def compare(
 ) -> None:
     """Run scenarios on the same customers; each KPI and its paired difference to the first."""
     if len(scenarios) < 2:
-        raise _fail("compare needs at least two scenario files")
+        raise fail("compare needs at least two scenario files")
     loaded = [_load(path) for path in scenarios]
     from sim import whatif
 
@@ -222,7 +216,7 @@ def _print_sweep(hall: str, paths: list[str], points: list[dict[str, Any]]) -> N
                 cell = f"[red]{cell}[/]"
             cells.append(cell)
         table.add_row(*cells)
-    Console().print(table)
+    stdout_console().print(table)
 
 
 def write_sweep_csv(points: Sequence[dict[str, Any]], path: Path) -> None:
@@ -319,7 +313,7 @@ def sweep(
     try:
         parsed = [whatif.parse_set(text) for text in sets]
     except ScenarioError as exc:
-        raise _fail(f"--set {exc}") from None
+        raise fail(f"--set {exc}") from None
     points: list[dict[str, Any]] = _run(
         f"sweeping {scn.hall}",
         math.prod(len(values) for _, values in parsed),
@@ -335,8 +329,8 @@ def sweep(
             write_sweep_csv(points, out / "sweep.csv")
             write_sweep_plot(points, out / "sweep.png")
         except OSError as exc:
-            raise _fail(f"{exc.filename}: cannot write ({exc.strerror})") from None
-        _err.print(f"sweep: {out / 'sweep.csv'}, {out / 'sweep.png'}", highlight=False)
+            raise fail(f"{exc.filename}: cannot write ({exc.strerror})") from None
+        err.print(f"sweep: {out / 'sweep.csv'}, {out / 'sweep.png'}", highlight=False)
     if as_json:
         summary = {
             "scenario": scn.hall,
