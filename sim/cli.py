@@ -10,10 +10,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from sim.console import err, fail, stdout_console
+from sim.console import err, fail, load_or_fail, progress_bar, stdout_console
 from sim.roster_cli import roster
 from sim.scenario import ScenarioError, load_scenario
 from sim.whatif_cli import compare, sweep
@@ -135,24 +134,13 @@ def run(
     ] = None,
 ) -> None:
     """Simulate SCENARIO and print each KPI's mean and 95% confidence interval."""
-    try:
-        scn = load_scenario(scenario)
-    except ScenarioError as exc:
-        raise fail(str(exc)) from None
+    scn = load_or_fail(scenario)
 
     from sim.executor import local_executor
     from sim.experiment import run_experiment
 
     executor = local_executor(workers, replications)
-    progress = Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-        disable=not err.is_terminal,
-    )
+    progress = progress_bar()
     try:
         with progress:
             task = progress.add_task(f"simulating {scn.hall}", total=replications)

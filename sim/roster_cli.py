@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from sim.console import err, fail, stdout_console
-from sim.scenario import ScenarioError, load_scenario
+from sim.console import err, fail, load_or_fail, stdout_console
+from sim.scenario import ScenarioError
 from sim.units import format_clock, format_duration
 
 if TYPE_CHECKING:  # sim.roster (numpy) loads when the command runs, not at start-up
@@ -160,10 +160,7 @@ def roster(
     from sim.roster_rules import load_rules
     from sim.scenario_io import scenario_yaml
 
-    try:
-        scn = load_scenario(scenario)
-    except ScenarioError as exc:
-        raise fail(str(exc)) from None
+    scn = load_or_fail(scenario)
     try:
         result = solve_roster(scn, load_rules(rules))
         rostered = rostered_scenario(scn, result) if out is not None else None

@@ -17,7 +17,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from sim.scenario import DurationS, ScenarioError, SpanS, describe_error, parse_yaml
+from sim.scenario import DurationS, ScenarioError, SpanS, describe_error, read_yaml_file
 from sim.units import format_duration
 
 _EPS_S = 1e-6
@@ -111,9 +111,4 @@ def rules_from_dict(data: object, *, source: str = "rules") -> RosterRules:
 
 def load_rules(path: str | Path) -> RosterRules:
     """Read and validate a roster rules YAML file."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError(f"{path}: cannot read ({exc.strerror})") from None
-    return rules_from_dict(parse_yaml(text, source=str(path)), source=str(path))
+    return rules_from_dict(read_yaml_file(path), source=str(path))

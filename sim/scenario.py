@@ -383,11 +383,17 @@ def parse_yaml(text: str, *, source: str) -> object:
         raise ScenarioError(f"{source}:{where}: {problem}") from None
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario YAML file."""
+def read_yaml_file(path: str | Path) -> object:
+    """The parsed YAML tree of a file; an unreadable file or a syntax error
+    becomes a :class:`ScenarioError` naming the file (and line)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ScenarioError(f"{path}: cannot read ({exc.strerror})") from None
-    return scenario_from_dict(parse_yaml(text, source=str(path)), source=str(path))
+    return parse_yaml(text, source=str(path))
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario YAML file."""
+    return scenario_from_dict(read_yaml_file(path), source=str(path))

@@ -13,11 +13,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from sim.console import err, fail, stdout_console
-from sim.scenario import Scenario, ScenarioError, load_scenario
+from sim.console import err, fail, load_or_fail, progress_bar, stdout_console
+from sim.scenario import ScenarioError
 
 _RATES = ("service_level", "abandon_rate", "utilisation")
 # (key, header, show the CI half-width) in the sweep table
@@ -48,15 +47,6 @@ DaskAddress = Annotated[
     ),
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Print the results as JSON.")]
-
-
-def _load(path: Path) -> Scenario:
-    try:
-        return load_scenario(path)
-    except ScenarioError as exc:
-        lines = str(exc).splitlines()
-        named = [ln if ln.startswith(str(path)) else f"{path}: {ln}" for ln in lines]
-        raise fail("\n".join(named)) from None
 
 
 def _number(value: float, key: str, signed: bool = False) -> str:
@@ -142,15 +132,7 @@ def _run(
         executor = make_executor(workers, dask, scenarios * replications)
     except DaskError as exc:
         raise fail(f"--dask: {exc}") from None
-    progress = Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-        disable=not err.is_terminal,
-    )
+    progress = progress_bar()
     try:
         with progress:
             task = progress.add_task(what, total=scenarios * replications)
@@ -174,7 +156,7 @@ def compare(
     """Run scenarios on the same customers; each KPI and its paired difference to the first."""
     if len(scenarios) < 2:
         raise fail("compare needs at least two scenario files")
-    loaded = [_load(path) for path in scenarios]
+    loaded = [load_or_fail(path) for path in scenarios]
     from sim import whatif
 
     result = _run(
@@ -309,7 +291,7 @@ def sweep(
     """Run SCENARIO at every point of a grid of values; print, and optionally plot, the KPIs."""
     from sim import whatif
 
-    scn = _load(scenario)
+    scn = load_or_fail(scenario)
     try:
         parsed = [whatif.parse_set(text) for text in sets]
     except ScenarioError as exc:
