@@ -276,13 +276,14 @@ def sim_plan(
                 f"counters: intervals starting {names} miss the target even at resize.max"
             )
 
-    # 2. lower. A reduction that fails stays failed once other intervals lose
-    #    counters too, so each round tries only the reductions not yet known to
-    #    fail, as one parallel batch, and keeps those that still meet the target:
-    #    all of them if the plan still meets it, else the non-adjacent ones, else
-    #    the first. Feasibility is not strictly monotone (priorities, CIs): when
-    #    no untried reduction is left, one round over every reducible interval
-    #    checks the end state: the plan is done when no single counter can go.
+    # 2. lower. A reduction that fails usually keeps failing once other intervals
+    #    lose counters too, so each round tries only the reductions not yet seen
+    #    to fail, as one parallel batch, and keeps those that still meet the
+    #    target: all of them if the plan still meets it together, else the
+    #    non-adjacent ones, else the first. "Usually" is not "always" (priorities,
+    #    CIs), so when no untried reduction is left, one round over every
+    #    reducible interval checks the end state: the plan is done only when no
+    #    single counter can go.
     tight: set[tuple[int, int]] = set()
     verifying = False
     while True:
