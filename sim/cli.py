@@ -13,6 +13,7 @@ import typer
 from rich.table import Table
 
 from sim.console import err, fail, load_or_fail, progress_bar, stdout_console
+from sim.events_cli import events
 from sim.roster_cli import roster
 from sim.scenario import ScenarioError, load_scenario
 from sim.whatif_cli import compare, sweep
@@ -274,6 +275,7 @@ def _print_staffing(summary: dict[str, Any]) -> None:
 app.command()(roster)
 app.command()(compare)
 app.command()(sweep)
+app.command()(events)
 
 
 def main() -> None:
