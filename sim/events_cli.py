@@ -17,11 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from sim.console import err, fail, stdout_console
-from sim.scenario import ScenarioError, load_scenario
+from sim.console import err, fail, load_or_fail, progress_bar, stdout_console
 
 if TYPE_CHECKING:  # numpy and the model load when the command runs, not at start-up
     from sim.events import Event
@@ -66,10 +64,7 @@ def events(
     from sim.eventlog import day_events, simulate_days
     from sim.events import KINDS, event_format, write_csv, write_jsonl
 
-    try:
-        scn = load_scenario(scenario)
-    except ScenarioError as exc:
-        raise fail(str(exc)) from None
+    scn = load_or_fail(scenario)
     if scn.stationary:
         raise fail(f"{scenario}: horizon: events need opening days, not a stationary run")
     if as_json and out is None:
@@ -81,15 +76,7 @@ def events(
 
     counts: Counter[str] = Counter()
     bounds: dict[str, datetime] = {}
-    progress = Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-        disable=not err.is_terminal,
-    )
+    progress = progress_bar()
 
     def logged() -> Iterator[Event]:
         task = progress.add_task(f"simulating {scn.hall}", total=days)
