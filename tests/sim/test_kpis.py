@@ -103,3 +103,13 @@ def test_aggregate_keeps_interval_starts_as_clock_times() -> None:
     rep = replication_kpis(records(), SCN)
     agg = aggregate([rep, rep])
     assert [row["start"] for row in agg["by_interval"]] == ["09:00", "09:30"]  # type: ignore[index]
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 10, 101, 1000])
+def test_percentiles_match_numpy(n: int) -> None:
+    from sim.kpis import _percentiles
+
+    values = np.random.default_rng(n).exponential(60.0, n)
+    qs = (0.5, 0.9, 0.95)
+    assert _percentiles(values, qs) == pytest.approx(np.percentile(values, [50, 90, 95]))
+    assert all(math.isnan(v) for v in _percentiles(np.empty(0), qs))
