@@ -14,6 +14,7 @@ from rich.table import Table
 
 from sim.console import err, fail, load_or_fail, progress_bar, stdout_console
 from sim.events_cli import events
+from sim.fit_cli import fit
 from sim.roster_cli import roster
 from sim.scenario import ScenarioError, load_scenario
 from sim.whatif_cli import compare, sweep
@@ -276,6 +277,7 @@ app.command()(roster)
 app.command()(compare)
 app.command()(sweep)
 app.command()(events)
+app.command()(fit)
 
 
 def main() -> None:

@@ -1,0 +1,273 @@
+"""``hallsim fit``: estimates from 30 simulated days of the flagship hall
+(both ways of logging give-ups) recover the scenario that made them, the
+fitted scenario runs, and bad logs stop at the line or are counted."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from sim.eventlog import AbandonEvents, day_events, simulate_days
+from sim.events import Event, EventError, read_events, write_jsonl
+from sim.fit import FitError, FitResult, collect, fit_log, fitted_scenario
+from sim.fit_cli import fit
+from sim.fit_patience import fit_patience, kaplan_meier
+from sim.model import simulate
+from sim.scenario import load_scenario
+from sim.scenario_io import write_scenario
+
+FLAGSHIP = Path(__file__).parents[2] / "scenarios" / "flagship.yaml"
+DAYS = 30
+KIOSK_PAYMENT = 0.6  # flagship: kiosks take 60% of payment customers, who log nothing
+# VIP rarely gives up (own counter, patient): only segments with this many
+# give-ups in the log have a patience estimate precise enough to test at 15%
+MIN_GIVE_UPS = 200
+
+app = typer.Typer()
+app.command()(fit)
+
+
+@app.callback()
+def _main() -> None:
+    """Test app."""
+
+
+runner = CliRunner()
+
+
+def _write_log(path: Path, mode: AbandonEvents, days: int = DAYS) -> Path:
+    scn = load_scenario(FLAGSHIP)
+
+    def events() -> Iterator[Event]:
+        for day, records in simulate_days(scn, days, date(2026, 11, 2), seed=7):
+            yield from day_events(records, scn, day, mode)
+
+    write_jsonl(events(), path)
+    return path
+
+
+@pytest.fixture(scope="module", params=["exact", "no_show"])
+def fitted(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[str, Path, FitResult]:
+    mode: AbandonEvents = request.param
+    path = _write_log(tmp_path_factory.mktemp("fit") / f"{mode}.jsonl", mode)
+    with read_events(path) as stream:
+        log = collect(stream, source=str(path))
+    return mode, path, fit_log(log)
+
+
+def _counter_mix() -> dict[str, float]:
+    """The service mix that counters see: kiosk users take no ticket."""
+    mix = dict(load_scenario(FLAGSHIP).arrivals.mix)
+    mix["payment"] *= 1 - KIOSK_PAYMENT
+    total = sum(mix.values())
+    return {k: v / total for k, v in mix.items()}
+
+
+@pytest.mark.slow
+def test_hours_zone_and_hourly_rates(fitted: tuple[str, Path, FitResult]) -> None:
+    _, _, result = fitted
+    scn = load_scenario(FLAGSHIP)
+    a = result.arrivals
+    assert (a.open_s, a.close_s, result.timezone) == (scn.open, scn.close, scn.timezone)
+    ticket_share = 1 - scn.arrivals.mix["payment"] * KIOSK_PAYMENT
+    rates = np.array(a.rate_per_h).reshape(-1, 4).mean(axis=1)  # 15-min bins -> hours
+    truth = np.array([rate for _, rate in scn.arrivals.rate_per_hour]) * ticket_share
+    assert np.max(np.abs(rates / truth - 1)) < 0.10
+    assert all(lo <= r <= hi for r, (lo, hi) in zip(a.rate_per_h, a.rate_ci95, strict=True))
+    assert 0.0 <= a.day_noise_cv < 0.2  # truth 0.08; a 30-day moment estimate is rough
+
+
+@pytest.mark.slow
+def test_mix_and_segment_shares(fitted: tuple[str, Path, FitResult]) -> None:
+    _, _, result = fitted
+    for name, share in _counter_mix().items():
+        assert result.mix[name].share == pytest.approx(share, abs=0.02)
+    for name, seg in load_scenario(FLAGSHIP).segments.items():
+        assert result.segments[name].share == pytest.approx(seg.share, abs=0.02)
+
+
+@pytest.mark.slow
+def test_service_times_families_and_speeds(fitted: tuple[str, Path, FitResult]) -> None:
+    _, _, result = fitted
+    scn = load_scenario(FLAGSHIP)
+    for name, service in scn.services.items():
+        got = result.services[name]
+        assert got.mean_s == pytest.approx(service.service_time.mean_s, rel=0.05), name
+        assert got.chosen == service.service_time.dist, name
+    speeds = {g.id: g.speed for g in result.groups}
+    for group in scn.counters:
+        assert speeds[group.id] == pytest.approx(group.speed, rel=0.05), group.id  # V: ~800 tickets
+    groups = {g.id: g for g in result.groups}
+    assert groups["V"].segments == ("gotone_vip",)
+    assert groups["B"].segments is None
+    assert set(groups["A"].services) == {"after_sales", "consult"}
+    assert dict(groups["B"].count) == {9 * 3600.0: 5, 12.25 * 3600: 3, 13.5 * 3600: 5, 17 * 3600: 7}
+    assert result.no_show_delay_s == pytest.approx(scn.no_show_delay)
+
+
+@pytest.mark.slow
+def test_patience_means(fitted: tuple[str, Path, FitResult]) -> None:
+    mode, _, result = fitted
+    assert result.exact_abandons == (mode == "exact")
+    tested = 0
+    for name, segment in load_scenario(FLAGSHIP).segments.items():
+        p = result.patience.get(name)
+        if p is None or p.exact + p.interval < MIN_GIVE_UPS:
+            continue
+        assert segment.patience is not None
+        assert p.best.mean_s == pytest.approx(segment.patience.mean_s, rel=0.15), name
+        assert p.chosen == segment.patience.dist, name
+        lo, hi = p.best.mean_ci95_s
+        assert lo < p.best.mean_s < hi
+        tested += 1
+    assert tested >= 2  # mzone and easyown
+
+
+@pytest.mark.slow
+def test_fitted_scenario_loads_and_runs(
+    fitted: tuple[str, Path, FitResult], tmp_path: Path
+) -> None:
+    _, _, result = fitted
+    scn = fitted_scenario(result, hall="flagship", target_wait_s=600.0)
+    write_scenario(scn, tmp_path / "fitted.yaml")
+    again = load_scenario(tmp_path / "fitted.yaml")
+    assert again.target.wait == 600.0
+    assert again.no_show_delay == pytest.approx(20.0)
+    records = simulate(again, seed=1)
+    assert len(records.outcome) > 500
+
+
+@pytest.mark.slow
+def test_cli_writes_scenario_report_and_json(
+    fitted: tuple[str, Path, FitResult], tmp_path: Path
+) -> None:
+    _, path, _ = fitted
+    out, report = tmp_path / "fitted.yaml", tmp_path / "report"
+    args = ["fit", str(path), "--out", str(out), "--report", str(report), "--json"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["services"]["payment"]["chosen"] == "exponential"
+    assert len(summary["arrivals"]["rate_per_hour"]) == 48
+    assert summary["arrivals"]["rate_per_hour"][0]["ci95"][0] is not None
+    load_scenario(out)
+    assert sorted(p.name for p in report.iterdir()) == [
+        "arrivals.png",
+        "patience.png",
+        "service_qq.png",
+    ]
+
+
+# --- bad logs -----------------------------------------------------------------
+
+
+def _line(**fields: str) -> str:
+    base = {"id": "x", "hall": "h", "ts": "2026-11-23T09:00:00+08:00", "kind": "ticket_issued"}
+    return json.dumps(base | fields)
+
+
+def _issued(n: int, minute: int = 0) -> str:
+    ts = f"2026-11-23T09:{minute:02d}:00+08:00"
+    return _line(id=f"e{n}", ticket=f"t{n}", service="s", segment="g", ts=ts)
+
+
+def _collect(path: Path, lenient: bool = False) -> dict[str, int]:
+    with read_events(path, lenient=lenient) as stream:
+        log = collect(stream, source=path.name, lenient=lenient, line_of=lambda: stream.stats.lines)
+    return dict(log.problems)
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        (_line(id="b", kind="ticket_lost", ticket="t"), "bad.jsonl:2: kind: 'ticket_lost'"),
+        ('{"id": "b", "hall":', "bad.jsonl:2: not valid JSON"),
+        (
+            _line(id="b", kind="ticket_called", ticket="nope", counter="B1"),
+            "bad.jsonl:2: event b: ticket nope was never issued",
+        ),
+        (_issued(9, minute=0).replace("09:00:00", "08:59:00"), "bad.jsonl:2: event e9: ts"),
+    ],
+    ids=["unknown_kind", "broken_json", "never_issued", "out_of_order"],
+)
+def test_bad_line_stops_with_its_number(tmp_path: Path, bad: str, message: str) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text("\n".join([_issued(1), bad, _issued(2, minute=5)]) + "\n")
+    with pytest.raises((EventError, FitError)) as info:
+        _collect(path)
+    assert message in str(info.value)
+
+
+def test_lenient_counts_bad_lines_and_duplicates_are_kept_once(tmp_path: Path) -> None:
+    path = tmp_path / "bad.jsonl"
+    lines = [
+        _issued(1, minute=1),
+        _issued(1, minute=1),  # resent: same id, same event
+        _line(
+            id="b", kind="ticket_called", ticket="no", counter="B1", ts="2026-11-23T09:02:00+08:00"
+        ),
+        _issued(2, minute=0),  # out of order: kept
+        '{"broken',
+        _line(id="k", kind="ticket_lost", ticket="t"),
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    with read_events(path, lenient=True) as stream:
+        log = collect(stream, source="bad.jsonl", lenient=True)
+        assert dict(stream.stats.skipped) == {"bad_json": 1, "unknown_kind": 1}
+    assert dict(log.problems) == {"duplicate_id": 1, "never_issued": 1, "out_of_order": 1}
+    assert sorted(log.tickets) == ["t1", "t2"]
+
+
+def test_cli_bad_log_exits_2_and_lenient_fits(tmp_path: Path) -> None:
+    path = _write_log(tmp_path / "day.jsonl", "no_show", days=2)
+    lines = path.read_text().splitlines()
+    lines.insert(10, '{"broken')
+    path.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "fitted.yaml"
+    strict = runner.invoke(app, ["fit", str(path), "--out", str(out)])
+    assert strict.exit_code == 2
+    assert "day.jsonl:11: not valid JSON" in strict.stderr.replace("\n", "")
+    lenient = runner.invoke(app, ["fit", str(path), "--out", str(out), "--lenient", "--json"])
+    assert lenient.exit_code == 0, lenient.output
+    assert json.loads(lenient.stdout)["skipped_lines"] == {"bad_json": 1}
+    load_scenario(out)
+
+
+def test_other_offsets_need_a_timezone(tmp_path: Path) -> None:
+    path = tmp_path / "tokyo.jsonl"
+    path.write_text(_issued(1).replace("+08:00", "+09:00") + "\n")
+    with read_events(path) as stream:
+        log = collect(stream)
+    with pytest.raises(FitError, match="give --timezone"):
+        fit_log(log)
+    with pytest.raises(FitError, match="no ticket was served"):  # past the time zone
+        fit_log(log, timezone="Asia/Tokyo")
+
+
+# --- the censored patience fit on its own -----------------------------------------
+
+
+def test_censored_exponential_recovers_the_mean() -> None:
+    rng = np.random.default_rng(3)
+    patience = rng.exponential(1200.0, 4000)
+    wait = rng.exponential(600.0, 4000)
+    gave_up = patience < wait
+    exact = fit_patience("s", patience[gave_up], wait[~gave_up], np.array([]))
+    interval = fit_patience("s", np.array([]), wait[~gave_up], wait[gave_up])
+    for result in (exact, interval):
+        exp = next(f for f in result.fits if f.family == "exponential")
+        assert exp.mean_s == pytest.approx(1200.0, rel=0.08)
+
+
+def test_kaplan_meier_without_censoring_is_the_empirical_survival() -> None:
+    curve = kaplan_meier(np.array([1.0, 2.0, 2.0, 4.0]), np.ones(4, dtype=bool))
+    assert curve == ((0.0, 1.0), (1.0, 0.75), (2.0, 0.25), (4.0, 0.0))
