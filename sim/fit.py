@@ -5,8 +5,8 @@ checking what the reader cannot (a ticket event for a ticket never issued, a
 ticket issued twice, lines out of time order; an id seen before is the same
 event resent and is kept once). :func:`fit_log` estimates demand
 (:mod:`sim.fit_arrivals`), service times and counters (:mod:`sim.fit_service`)
-and patience (:mod:`sim.fit_patience`); :func:`fitted_scenario` turns the
-estimates into a scenario that ``hallsim run`` accepts.
+patience (:mod:`sim.fit_patience`) and segment priorities (dispatch order);
+:func:`fitted_scenario` turns them into a scenario ``hallsim run`` accepts.
 
 Times of day are the wall clock of each event's own UTC offset; a ticket's
 later events are measured from the midnight of the day it was issued.
@@ -24,14 +24,24 @@ from typing import Any
 import numpy as np
 
 from sim.events import Event, EventError
-from sim.fit_arrivals import ArrivalFit, Share, arrival_rates, opening_hours, rounded_shares, shares
-from sim.fit_patience import PatienceFit, fit_patience
+from sim.fit_arrivals import (
+    ArrivalFit,
+    Share,
+    arrival_rates,
+    arrivals_by_weekday,
+    opening_hours,
+    rounded_shares,
+    shares,
+)
+from sim.fit_patience import PatienceFit, segment_patience
 from sim.fit_service import (
     GroupFit,
     ServiceFit,
     counter_speeds,
     fit_service_time,
     group_of,
+    overtakes,
+    priority_layers,
     segment_restriction,
     staffing,
 )
@@ -174,6 +184,8 @@ class FitResult:
     patience: dict[str, PatienceFit]
     no_show_delay_s: float
     problems: dict[str, int]
+    priorities: dict[str, int]  # 0 first, inferred from dispatch order
+    overtakes: dict[str, dict[str, int]]  # [a][b]: a called while an earlier b waited
 
 
 def _timezone(offsets: set[timedelta], timezone: str | None) -> str:
@@ -240,7 +252,10 @@ def fit_log(log: LogData, *, interval_s: float = 900.0, timezone: str | None = N
         if np.count_nonzero(svc[served] == i) >= MIN_SAMPLES
     }
     exact_abandons = bool(np.any(no_show & np.isfinite(abandoned)))
-    patience = _patience(segments, seg, issued, called, abandoned, no_show, served, exact_abandons)
+    patience = segment_patience(
+        segments, seg, issued, called, abandoned, no_show, served, exact_abandons
+    )
+    passed = overtakes(day, issued, called, abandoned, svc, seg, ctr, len(segments))
     return FitResult(
         days=len(day_list),
         tickets=len(tickets),
@@ -255,6 +270,11 @@ def fit_log(log: LogData, *, interval_s: float = 900.0, timezone: str | None = N
         patience=patience,
         no_show_delay_s=float(np.median(log.no_show_delays_s)) if log.no_show_delays_s else 0.0,
         problems=dict(log.problems),
+        priorities=priority_layers(passed, segments),
+        overtakes={
+            a: {b: int(passed[i, j]) for j, b in enumerate(segments) if j != i}
+            for i, a in enumerate(segments)
+        },
     )
 
 
@@ -304,33 +324,13 @@ def _groups(
     return tuple(g for g in out if g.services)
 
 
-def _patience(
-    segments: list[str],
-    seg: np.ndarray,
-    issued: np.ndarray,
-    called: np.ndarray,
-    abandoned: np.ndarray,
-    no_show: np.ndarray,
-    served: np.ndarray,
-    exact_abandons: bool,
-) -> dict[str, PatienceFit]:
-    gave_up = ~served & np.isfinite(abandoned) & (abandoned > issued)  # balked: not patience
-    out: dict[str, PatienceFit] = {}
-    for i, name in enumerate(segments):
-        mine = seg == i
-        right = (called - issued)[mine & served]
-        if exact_abandons:
-            exact = (abandoned - issued)[mine & gave_up]
-            upper = np.array([])
-        else:
-            exact = np.array([])
-            never_called = mine & gave_up & ~np.isfinite(called)
-            shown = mine & no_show
-            upper = np.concatenate([(abandoned - issued)[never_called], (called - issued)[shown]])
-        if len(exact) + len(upper) == 0:
-            continue  # nobody gave up: no patience to fit (it stays absent)
-        out[name] = fit_patience(name, exact, right, upper)
-    return out
+def weekday_arrivals(log: LogData, fit: FitResult) -> dict[str, ArrivalFit]:
+    """Arrival rates per interval of ``fit``'s opening hours from each weekday's
+    days alone (``mon`` … ``sun``, only those in ``log``); a day is its events'
+    local date (the wall clock of their UTC offset)."""
+    days = [t.day for t in log.tickets.values()]
+    issued = np.array([t.issued_s for t in log.tickets.values()])
+    return arrivals_by_weekday(days, issued, fit.arrivals)
 
 
 def fitted_scenario(
@@ -354,7 +354,7 @@ def fitted_scenario(
             for name, s in fit.services.items()
         },
         "segments": {
-            name: {"share": share}
+            name: {"share": share, "priority": fit.priorities.get(name, 0)}
             | (
                 {"patience": fit.patience[name].distribution().model_dump(exclude_none=True)}
                 if name in fit.patience
@@ -395,4 +395,5 @@ __all__ = [
     "collect",
     "fit_log",
     "fitted_scenario",
+    "weekday_arrivals",
 ]

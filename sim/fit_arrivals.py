@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 from scipy import stats
@@ -91,6 +92,30 @@ def arrival_rates(
         daily_var=daily_var,
         day_noise_cv=math.sqrt(cv2),
     )
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def arrivals_by_weekday(
+    days: list[date], issued_s: np.ndarray, pooled: ArrivalFit
+) -> dict[str, ArrivalFit]:
+    """Per weekday present (``mon`` … ``sun``), the rates of :func:`arrival_rates`
+    over the intervals of ``pooled`` from that weekday's tickets alone
+    (``days[i]`` is the local date ticket ``i`` was issued)."""
+    weekday = np.array([d.weekday() for d in days])
+    out: dict[str, ArrivalFit] = {}
+    for wd, name in enumerate(WEEKDAYS):
+        mine = np.flatnonzero(weekday == wd)
+        if not len(mine):
+            continue
+        index = {d: i for i, d in enumerate(sorted({days[k] for k in mine}))}
+        day = np.array([index[days[k]] for k in mine])
+        a = pooled
+        out[name] = arrival_rates(
+            day, issued_s[mine], len(index), a.open_s, a.close_s, a.interval_s
+        )
+    return out
 
 
 def shares(index: np.ndarray, names: list[str]) -> dict[str, Share]:

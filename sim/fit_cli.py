@@ -4,6 +4,7 @@ Register with ``app.command()(fit)`` in :mod:`sim.cli`."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -46,12 +47,21 @@ def fit(
     service_level: Annotated[
         float, typer.Option(min=0.0, max=1.0, help="Target service level.")
     ] = 0.8,
+    by: Annotated[
+        str | None,
+        typer.Option(
+            "--by",
+            help="weekday: also write one scenario per weekday in the log "
+            "(OUT-mon.yaml …), arrivals from that weekday's days only.",
+        ),
+    ] = None,
 ) -> None:
-    """Estimate a scenario (demand, service times, counters, patience) from the
-    event log EVENTS and write it to --out; print the estimates."""
+    """Estimate a scenario (demand, service times, counters, patience, segment
+    priorities) from the event log EVENTS and write it to --out; print the
+    estimates."""
     from sim.events import EventError, event_format, read_events
-    from sim.fit import FitError, collect, fit_log, fitted_scenario
-    from sim.fit_report import fit_summary, write_fit_plots
+    from sim.fit import FitError, collect, fit_log, fitted_scenario, weekday_arrivals
+    from sim.fit_report import arrival_summary, fit_summary, write_fit_plots
     from sim.scenario import ScenarioError
     from sim.scenario_io import write_scenario
 
@@ -59,6 +69,8 @@ def fit(
     if interval_s <= 0:
         raise fail(f"--interval: {interval!r} must be positive")
     target_s = _duration("--target-wait", target_wait)
+    if by not in (None, "weekday"):
+        raise fail(f"--by: {by!r} is not 'weekday'")
     try:
         header_lines = 1 if event_format(events) == "csv" else 0
         stream = read_events(events, lenient=lenient)
@@ -74,12 +86,25 @@ def fit(
         scn = fitted_scenario(
             result, hall=hall, target_wait_s=target_s, service_level=service_level
         )
+        by_day = weekday_arrivals(log, result) if by == "weekday" else {}
+        daily = {
+            wd: fitted_scenario(
+                dataclasses.replace(result, arrivals=a),
+                hall=hall,
+                target_wait_s=target_s,
+                service_level=service_level,
+            )
+            for wd, a in by_day.items()
+        }
     except (EventError, FitError, ScenarioError, ValueError) as exc:
         raise fail(str(exc)) from None
     except OSError as exc:
         raise fail(f"{exc.filename or events}: cannot read ({exc.strerror})") from None
     try:
         write_scenario(scn, out, comment=f"fitted by hallsim fit from {events.name}")
+        for wd, day_scn in daily.items():
+            note = f"fitted by hallsim fit --by weekday from {events.name}: {wd} arrivals"
+            write_scenario(day_scn, _weekday_path(out, wd), comment=note)
         plots = write_fit_plots(result, report) if report is not None else ()
     except OSError as exc:
         raise fail(f"{exc.filename}: cannot write ({exc.strerror})") from None
@@ -87,11 +112,21 @@ def fit(
     summary["skipped_lines"] = dict(stream.stats.skipped)
     summary["out"] = str(out)
     summary["plots"] = [str(report / p) for p in plots] if report is not None else []
+    if by == "weekday":
+        summary["by_weekday"] = {
+            wd: {"out": str(_weekday_path(out, wd))} | arrival_summary(a)
+            for wd, a in by_day.items()
+        }
     if as_json:
         json.dump(summary, sys.stdout, ensure_ascii=False)
         sys.stdout.write("\n")
         return
     _print(summary)
+
+
+def _weekday_path(out: Path, weekday: str) -> Path:
+    """``fitted.yaml`` → ``fitted-mon.yaml``, next to it."""
+    return out.with_name(f"{out.stem}-{weekday}{out.suffix}")
 
 
 def _print(summary: dict[str, object]) -> None:
@@ -128,6 +163,17 @@ def _print(summary: dict[str, object]) -> None:
             f"{best['mean_s'] / 60:.1f}", f"{lo / 60:.1f}–{hi / 60:.1f}" if hi else "–",
         )  # fmt: skip
     out.print(table)
+    priorities = s["priorities"]
+    assert isinstance(priorities, dict)
+    shown = ", ".join(f"{k} {v}" for k, v in sorted(priorities.items(), key=lambda kv: kv[1]))
+    out.print(f"Segment priorities (0 first, from dispatch order): {shown}", highlight=False)
+    by_weekday = s.get("by_weekday")
+    if isinstance(by_weekday, dict):
+        for wd, w in by_weekday.items():
+            out.print(
+                f"{wd}: {w['days']} days, {w['daily_tickets_mean']:.0f} tickets/day → {w['out']}",
+                highlight=False,
+            )
     skipped, problems = s.get("skipped_lines"), s.get("problems")
     if skipped or problems:
         err.print(

@@ -164,3 +164,35 @@ def fit_patience(
     times = np.concatenate([x, r, b / 2])
     gave_up = np.concatenate([np.ones(len(x)), np.zeros(len(r)), np.ones(len(b))]).astype(bool)
     return PatienceFit(segment, len(x), len(r), len(b), fits, chosen, kaplan_meier(times, gave_up))
+
+
+def segment_patience(
+    segments: list[str],
+    seg: np.ndarray,
+    issued: np.ndarray,
+    called: np.ndarray,
+    abandoned: np.ndarray,
+    no_show: np.ndarray,
+    served: np.ndarray,
+    exact_abandons: bool,
+) -> dict[str, PatienceFit]:
+    """Patience per segment from boolean/array columns of all tickets: served
+    waits are right-censored; give-ups exact (``exact_abandons``) or
+    interval-censored by the call or close-out. Segments nobody left are absent."""
+    gave_up = ~served & np.isfinite(abandoned) & (abandoned > issued)  # balked: not patience
+    out: dict[str, PatienceFit] = {}
+    for i, name in enumerate(segments):
+        mine = seg == i
+        right = (called - issued)[mine & served]
+        if exact_abandons:
+            exact = (abandoned - issued)[mine & gave_up]
+            upper = np.array([])
+        else:
+            exact = np.array([])
+            never_called = mine & gave_up & ~np.isfinite(called)
+            shown = mine & no_show
+            upper = np.concatenate([(abandoned - issued)[never_called], (called - issued)[shown]])
+        if len(exact) + len(upper) == 0:
+            continue  # nobody gave up: no patience to fit (it stays absent)
+        out[name] = fit_patience(name, exact, right, upper)
+    return out

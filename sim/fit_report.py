@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from sim.fit import FitResult
+from sim.fit_arrivals import ArrivalFit
 from sim.fit_service import frozen
 from sim.units import format_clock
 
@@ -22,6 +23,20 @@ def _num(x: float) -> float | None:
 
 def _ci(ci: tuple[float, float]) -> list[float | None]:
     return [_num(ci[0]), _num(ci[1])]
+
+
+def arrival_summary(a: ArrivalFit) -> dict[str, Any]:
+    """Per-interval arrival rates (per hour, with 95% CIs) and daily totals."""
+    return {
+        "days": a.days,
+        "rate_per_hour": [
+            {"start": format_clock(s), "mean": _num(r), "ci95": _ci(ci)}
+            for s, r, ci in zip(a.starts_s, a.rate_per_h, a.rate_ci95, strict=True)
+        ],
+        "daily_tickets_mean": _num(a.daily_mean),
+        "daily_tickets_var": _num(a.daily_var),
+        "day_noise_cv": _num(a.day_noise_cv),
+    }
 
 
 def fit_summary(fit: FitResult) -> dict[str, Any]:
@@ -35,15 +50,7 @@ def fit_summary(fit: FitResult) -> dict[str, Any]:
         "open": format_clock(a.open_s),
         "close": format_clock(a.close_s),
         "interval_s": a.interval_s,
-        "arrivals": {
-            "rate_per_hour": [
-                {"start": format_clock(s), "mean": _num(r), "ci95": _ci(ci)}
-                for s, r, ci in zip(a.starts_s, a.rate_per_h, a.rate_ci95, strict=True)
-            ],
-            "daily_tickets_mean": _num(a.daily_mean),
-            "daily_tickets_var": _num(a.daily_var),
-            "day_noise_cv": _num(a.day_noise_cv),
-        },
+        "arrivals": arrival_summary(a),
         "mix": {k: {"share": _num(v.share), "ci95": _ci(v.ci95)} for k, v in fit.mix.items()},
         "segments": {
             k: {"share": _num(v.share), "ci95": _ci(v.ci95)} for k, v in fit.segments.items()
@@ -99,6 +106,8 @@ def fit_summary(fit: FitResult) -> dict[str, Any]:
             }
             for k, p in fit.patience.items()
         },
+        "priorities": fit.priorities,
+        "overtakes": fit.overtakes,
         "no_show_delay_s": _num(fit.no_show_delay_s),
         "problems": fit.problems,
     }

@@ -195,3 +195,78 @@ def frozen(family: str, mean_s: float, cv: float) -> Any:
         return stats.gamma(shape, scale=mean_s / shape)
     sigma = math.sqrt(math.log1p(cv**2))
     return stats.lognorm(sigma, scale=mean_s / math.exp(sigma**2 / 2))
+
+
+MIN_OVERTAKES = 20
+ONE_WAY_SHARE = 0.9
+
+
+def overtakes(
+    day: np.ndarray,
+    issued_s: np.ndarray,
+    called_s: np.ndarray,
+    abandoned_s: np.ndarray,
+    service: np.ndarray,
+    segment: np.ndarray,
+    counter: np.ndarray,
+    n_segments: int,
+) -> np.ndarray:
+    """Overtakes counted from the dispatch order: ``out[a, b]`` is how often a
+    ticket of segment ``a`` was called while a ticket of segment ``b``, issued
+    earlier, still waited (not yet called nor closed) and the calling counter
+    had called a ticket of ``b``'s service and segment before (so it could
+    have taken it). Calls at one instant are taken in issue order."""
+    out = np.zeros((n_segments, n_segments), dtype=np.int64)
+    was_called = np.isfinite(called_s) & (counter >= 0)
+    order = np.lexsort((issued_s, np.where(was_called, called_s, np.inf), day))
+    order = order[was_called[order]]
+    rank = np.full(len(day), len(day) + 1, dtype=np.int64)  # call order; never called: last
+    rank[order] = np.arange(len(order))
+    n_svc = int(service.max()) + 1 if len(service) else 0
+    kinds = service * n_segments + segment
+    first = np.full((int(counter.max()) + 1 if len(counter) else 0, n_svc * n_segments), -1)
+    closed_s = np.where(np.isfinite(abandoned_s), abandoned_s, np.inf)
+    for d in np.unique(day):
+        mine = np.flatnonzero(day == d)
+        mine = mine[np.argsort(issued_s[mine], kind="stable")]
+        pos = np.empty(len(day), dtype=np.int64)
+        pos[mine] = np.arange(len(mine))
+        r, c_s, k, seg = rank[mine], closed_s[mine], kinds[mine], segment[mine]
+        for j in order[day[order] == d]:
+            p, now, c = pos[j], called_s[j], counter[j]
+            known = first[c, k[:p]]
+            waiting = (r[:p] > rank[j]) & (c_s[:p] > now) & (seg[:p] != segment[j])
+            waiting &= (known >= 0) & (known < rank[j])
+            out[segment[j]] += np.bincount(seg[:p][waiting], minlength=n_segments)
+            if first[c, kinds[j]] < 0:
+                first[c, kinds[j]] = rank[j]
+    return out
+
+
+def priority_layers(
+    counts: np.ndarray,
+    names: list[str],
+    min_overtakes: int = MIN_OVERTAKES,
+    one_way: float = ONE_WAY_SHARE,
+) -> dict[str, int]:
+    """Integer priorities (0 first) from overtake ``counts``: ``a`` ranks before
+    ``b`` when at least ``min_overtakes`` overtakes go between them and more than
+    ``one_way`` of them are ``a`` overtaking ``b``. Priorities are the layers of
+    that order (a segment comes one layer after the last one ranked before it);
+    segments without evidence share layer 0, and a cycle, which the thresholds
+    should rule out, puts its members in one layer."""
+    n = len(names)
+    before = np.zeros((n, n), dtype=bool)
+    for a in range(n):
+        for b in range(n):
+            total = counts[a, b] + counts[b, a]
+            before[a, b] = a != b and total >= min_overtakes and counts[a, b] > one_way * total
+    layer: dict[str, int] = {}
+    left = set(range(n))
+    level = 0
+    while left:
+        free = {b for b in left if not any(before[a, b] for a in left)} or set(left)
+        layer |= {names[b]: level for b in free}
+        left -= free
+        level += 1
+    return {name: layer[name] for name in names}

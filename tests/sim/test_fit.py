@@ -19,6 +19,7 @@ from sim.events import Event, EventError, read_events, write_jsonl
 from sim.fit import FitError, FitResult, collect, fit_log, fitted_scenario
 from sim.fit_cli import fit
 from sim.fit_patience import fit_patience, kaplan_meier
+from sim.fit_service import overtakes, priority_layers
 from sim.model import simulate
 from sim.scenario import load_scenario
 from sim.scenario_io import write_scenario
@@ -142,6 +143,7 @@ def test_fitted_scenario_loads_and_runs(
     again = load_scenario(tmp_path / "fitted.yaml")
     assert again.target.wait == 600.0
     assert again.no_show_delay == pytest.approx(20.0)
+    assert {k: s.priority for k, s in again.segments.items()} == result.priorities
     records = simulate(again, seed=1)
     assert len(records.outcome) > 500
 
@@ -165,6 +167,61 @@ def test_cli_writes_scenario_report_and_json(
         "patience.png",
         "service_qq.png",
     ]
+
+
+@pytest.mark.slow
+def test_priorities_from_dispatch_order(fitted: tuple[str, Path, FitResult]) -> None:
+    _, _, result = fitted
+    truth = {name: seg.priority for name, seg in load_scenario(FLAGSHIP).segments.items()}
+    assert result.priorities == truth  # VIP 0, gotone 1, mzone = easyown 2
+    passed = result.overtakes
+    # booked customers (5%, called at priority 1, not in the log) of mzone and
+    # easyown tie with gotone and pass it only through a counter's skill order:
+    # a few reverse overtakes, far under the 10% a pair may have
+    for low in ("mzone", "easyown"):
+        assert passed[low]["gotone"] < 0.01 * passed["gotone"][low]
+        assert passed[low]["gotone_vip"] == 0
+    # equal priorities pass each other both ways (skill order, bookings)
+    ratio = passed["mzone"]["easyown"] / passed["easyown"]["mzone"]
+    assert 0.5 < ratio < 2.0
+
+
+def test_priority_layers_follow_the_one_way_overtakes() -> None:
+    names = ["a", "b", "c", "d", "e"]
+    counts = np.zeros((5, 5), dtype=np.int64)
+    counts[0, 1], counts[1, 0] = 95, 5  # a before b: exactly 95%
+    counts[1, 2] = 30  # b before c
+    counts[0, 2] = 19  # too few to count alone
+    counts[2, 3], counts[3, 2] = 50, 50  # c and d tie
+    assert priority_layers(counts, names) == {"a": 0, "b": 1, "c": 2, "d": 0, "e": 0}
+    counts[1, 0] = 11  # 95 of 106: under 90% one way, no order between a and b
+    assert priority_layers(counts, names) == {"a": 0, "b": 0, "c": 1, "d": 0, "e": 0}
+    cycle = np.array([[0, 30, 0], [0, 0, 30], [30, 0, 0]])
+    assert priority_layers(cycle, ["x", "y", "z"]) == {"x": 0, "y": 0, "z": 0}
+
+
+def test_overtakes_count_only_tickets_the_counter_could_take() -> None:
+    # one day; ticket: issued, called, segment, service, counter
+    rows = [
+        (0.0, 1.0, 1, 0, 0),  # counter 0 learns segment 1, service 0
+        (2.0, 5.0, 1, 0, 0),  # waits while the next is called first
+        (3.0, 4.0, 0, 0, 0),  # overtakes the one above: 0 over 1
+        (3.5, 6.0, 1, 1, 0),  # service 1: counter 0 never served it
+        (3.6, np.nan, 1, 0, -1),  # gave up at 3.8, before the call at 4.0
+    ]
+    issued, called, seg, svc, ctr = (np.array(col) for col in zip(*rows, strict=True))
+    abandoned = np.array([np.nan, np.nan, np.nan, np.nan, 3.8])
+    got = overtakes(
+        np.zeros(5, dtype=np.int64),
+        issued,
+        called,
+        abandoned,
+        svc.astype(np.int64),
+        seg.astype(np.int64),
+        ctr.astype(np.int64),
+        2,
+    )
+    assert got.tolist() == [[0, 1], [0, 0]]
 
 
 # --- bad logs -----------------------------------------------------------------
@@ -251,6 +308,50 @@ def test_other_offsets_need_a_timezone(tmp_path: Path) -> None:
         fit_log(log)
     with pytest.raises(FitError, match="no ticket was served"):  # past the time zone
         fit_log(log, timezone="Asia/Tokyo")
+
+
+def test_cli_by_weekday_writes_one_scenario_per_weekday(tmp_path: Path) -> None:
+    path = _write_log(tmp_path / "two_weeks.jsonl", "no_show", days=14)  # Mon 2 Nov on
+    out = tmp_path / "fitted.yaml"
+    args = ["fit", str(path), "--out", str(out), "--by", "weekday", "--json"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    weekdays = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    assert sorted(p.name for p in tmp_path.glob("fitted-*.yaml")) == sorted(
+        f"fitted-{wd}.yaml" for wd in weekdays
+    )
+    by_weekday = json.loads(result.stdout)["by_weekday"]
+    assert list(by_weekday) == weekdays
+    # Monday's rates: the tickets of 2 and 9 November alone, per 15 minutes
+    mondays = {date(2026, 11, 2), date(2026, 11, 9)}
+    counts = np.zeros(48)
+    with read_events(path) as stream:
+        for e in stream:
+            if e.kind == "ticket_issued" and e.ts.date() in mondays:
+                b = ((e.ts.hour - 9) * 3600 + e.ts.minute * 60 + e.ts.second) // 900
+                counts[b] += 0 <= b < 48
+    monday = by_weekday["mon"]
+    assert monday["days"] == 2
+    got = [r["mean"] for r in monday["rate_per_hour"]]
+    assert got == pytest.approx(counts / 2 * 4, abs=1e-3)
+    scn = load_scenario(tmp_path / "fitted-mon.yaml")
+    rates = dict(scn.arrivals.rate_per_hour)
+    assert rates[9 * 3600.0] == pytest.approx(counts[0] * 2, abs=0.01)
+    assert load_scenario(out).arrivals.rate_per_hour != scn.arrivals.rate_per_hour
+
+    lines = path.read_text().splitlines()  # the first three days only: Mon, Tue, Wed
+    first = ("2026-11-02", "2026-11-03", "2026-11-04")
+    path.write_text("\n".join(x for x in lines if json.loads(x)["ts"][:10] in first) + "\n")
+    short = tmp_path / "short" / "fitted.yaml"
+    result = runner.invoke(app, ["fit", str(path), "--out", str(short), "--by", "weekday"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in short.parent.glob("fitted-*.yaml")) == [
+        "fitted-mon.yaml",
+        "fitted-tue.yaml",
+        "fitted-wed.yaml",
+    ]
+    bad = runner.invoke(app, ["fit", str(path), "--out", str(short), "--by", "month"])
+    assert bad.exit_code == 2
 
 
 # --- the censored patience fit on its own -----------------------------------------
