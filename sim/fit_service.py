@@ -232,12 +232,16 @@ def overtakes(
         pos = np.empty(len(day), dtype=np.int64)
         pos[mine] = np.arange(len(mine))
         r, c_s, k, seg = rank[mine], closed_s[mine], kinds[mine], segment[mine]
-        for j in order[day[order] == d]:
+        lo = 0  # earliest-issued ticket that may still wait: a ticket called or closed
+        for j in order[day[order] == d]:  # never waits again, so lo only moves forward
             p, now, c = pos[j], called_s[j], counter[j]
-            known = first[c, k[:p]]
-            waiting = (r[:p] > rank[j]) & (c_s[:p] > now) & (seg[:p] != segment[j])
-            waiting &= (known >= 0) & (known < rank[j])
-            out[segment[j]] += np.bincount(seg[:p][waiting], minlength=n_segments)
+            while lo < len(mine) and (r[lo] < rank[j] or c_s[lo] <= now):
+                lo += 1
+            if lo < p:
+                known = first[c, k[lo:p]]
+                waiting = (r[lo:p] > rank[j]) & (c_s[lo:p] > now) & (seg[lo:p] != segment[j])
+                waiting &= (known >= 0) & (known < rank[j])
+                out[segment[j]] += np.bincount(seg[lo:p][waiting], minlength=n_segments)
             if first[c, kinds[j]] < 0:
                 first[c, kinds[j]] = rank[j]
     return out

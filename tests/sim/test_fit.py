@@ -372,3 +372,55 @@ def test_censored_exponential_recovers_the_mean() -> None:
 def test_kaplan_meier_without_censoring_is_the_empirical_survival() -> None:
     curve = kaplan_meier(np.array([1.0, 2.0, 2.0, 4.0]), np.ones(4, dtype=bool))
     assert curve == ((0.0, 1.0), (1.0, 0.75), (2.0, 0.25), (4.0, 0.0))
+
+
+def _overtakes_brute_force(
+    day: np.ndarray,
+    issued: np.ndarray,
+    called: np.ndarray,
+    closed: np.ndarray,
+    service: np.ndarray,
+    segment: np.ndarray,
+    counter: np.ndarray,
+    n_segments: int,
+) -> np.ndarray:
+    """overtakes() by its definition, one pair of tickets at a time."""
+    out = np.zeros((n_segments, n_segments), dtype=np.int64)
+    calls = sorted(
+        (i for i in range(len(day)) if np.isfinite(called[i]) and counter[i] >= 0),
+        key=lambda i: (day[i], called[i], issued[i]),
+    )
+    rank = {i: r for r, i in enumerate(calls)}
+    seen: set[tuple[int, int, int]] = set()  # (counter, service, segment) called so far
+    for j in calls:
+        now = called[j]
+        for i in range(len(day)):
+            waiting = (i not in rank or rank[i] > rank[j]) and not (closed[i] <= now)
+            if (
+                day[i] == day[j]
+                and issued[i] < issued[j]
+                and segment[i] != segment[j]
+                and waiting
+                and (counter[j], service[i], segment[i]) in seen
+            ):
+                out[segment[j], segment[i]] += 1
+        seen.add((counter[j], service[j], segment[j]))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_overtakes_match_their_definition(seed: int) -> None:
+    from sim.fit_service import overtakes
+
+    rng = np.random.default_rng(seed)
+    n = 150
+    day = rng.integers(0, 2, n)
+    issued = rng.uniform(0, 600, n)
+    called = np.where(rng.random(n) < 0.85, issued + rng.exponential(60, n), np.nan)
+    closed = np.where(np.isnan(called), issued + rng.exponential(80, n), np.nan)
+    gave_up_first = ~np.isnan(called) & (rng.random(n) < 0.1)  # exact log: left, then no-show
+    closed = np.where(gave_up_first, called - rng.uniform(0, 30, n), closed)
+    service, segment = rng.integers(0, 2, n), rng.integers(0, 3, n)
+    counter = np.where(np.isnan(called), -1, rng.integers(0, 3, n))
+    args = (day, issued, called, closed, service, segment, counter, 3)
+    np.testing.assert_array_equal(overtakes(*args), _overtakes_brute_force(*args))
