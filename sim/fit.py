@@ -46,7 +46,7 @@ from sim.fit_service import (
     staffing,
 )
 from sim.scenario import Scenario, scenario_from_dict
-from sim.scenario_io import scenario_to_dict
+from sim.scenario_io import clock_text
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 _ZERO = timedelta(0)
@@ -197,6 +197,11 @@ def _timezone(offsets: set[timedelta], timezone: str | None) -> str:
     raise FitError(f"the log's UTC offsets ({shown}) are not +08:00: give --timezone")
 
 
+# Dispatch order is a property of the hall, not the season: the latest 60 days give
+# thousands of overtakes per segment pair, at a cost that stops growing with the log.
+PRIORITY_DAYS = 60
+
+
 def fit_log(log: LogData, *, interval_s: float = 900.0, timezone: str | None = None) -> FitResult:
     """Estimate demand, service times, counters and patience from ``log``."""
     if not log.tickets:
@@ -255,7 +260,10 @@ def fit_log(log: LogData, *, interval_s: float = 900.0, timezone: str | None = N
     patience = segment_patience(
         segments, seg, issued, called, abandoned, no_show, served, exact_abandons
     )
-    passed = overtakes(day, issued, called, abandoned, svc, seg, ctr, len(segments))
+    r = day >= day.max() - (PRIORITY_DAYS - 1) if len(day) else day >= 0  # latest days
+    passed = overtakes(
+        day[r], issued[r], called[r], abandoned[r], svc[r], seg[r], ctr[r], len(segments)
+    )
     return FitResult(
         days=len(day_list),
         tickets=len(tickets),
@@ -338,14 +346,14 @@ def fitted_scenario(
 ) -> Scenario:
     """A scenario of the fitted hall (validated by :func:`scenario_from_dict`)."""
     a = fit.arrivals
-    rates = {_clock(s): round(r, 2) for s, r in zip(a.starts_s, a.rate_per_h, strict=True)}
+    rates = {clock_text(s): round(r, 2) for s, r in zip(a.starts_s, a.rate_per_h, strict=True)}
     mix = rounded_shares({k: v.share for k, v in fit.mix.items() if k in fit.services})
     seg = rounded_shares({k: v.share for k, v in fit.segments.items()})
     data: dict[str, Any] = {
         "hall": hall,
         "target": {"wait": target_wait_s, "service_level": service_level},
-        "open": _clock(a.open_s),
-        "close": _clock(a.close_s),
+        "open": clock_text(a.open_s),
+        "close": clock_text(a.close_s),
         "interval": a.interval_s,
         "timezone": fit.timezone,
         "no_show_delay": round(fit.no_show_delay_s, 3),
@@ -366,7 +374,7 @@ def fitted_scenario(
         "counters": [
             {
                 "id": g.id,
-                "count": {_clock(s): c for s, c in g.count},
+                "count": {clock_text(s): c for s, c in g.count},
                 "services": [s for s in g.services if s in fit.services],
                 "speed": g.speed,
             }
@@ -375,16 +383,6 @@ def fitted_scenario(
         ],
     }
     return scenario_from_dict(data, source="fitted scenario")
-
-
-def scenario_dict(scn: Scenario) -> dict[str, Any]:
-    """The fitted scenario in people's units, as ``--out`` writes it."""
-    return scenario_to_dict(scn)
-
-
-def _clock(seconds: float) -> str:
-    total = round(seconds)
-    return f"{total // 3600:02d}:{total % 3600 // 60:02d}"
 
 
 __all__ = [
