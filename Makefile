@@ -24,7 +24,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 $(VENV)/.fonts: | $(BIN)/python
 	@if ! (fc-list :lang=zh 2>/dev/null | grep -q .); then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    (apt-get update -qq && apt-get install -y -qq fonts-wqy-zenhei >/dev/null) \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-zenhei >/dev/null) \
 	      || echo "note: could not install a CJK font; plots will label by id"; \
 	  else echo "note: no CJK font (apt-get install fonts-wqy-zenhei); plots label by id"; fi; \
 	fi
