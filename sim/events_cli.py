@@ -59,8 +59,9 @@ def events(
         bool, typer.Option("--json", help="Print the summary as JSON (needs --out).")
     ] = False,
 ) -> None:
-    """Simulate DAYS opening days of SCENARIO and write the events its ticket system
-    would log, in time order, timestamps in the hall's time zone."""
+    """Write the ticket-system events of DAYS simulated opening days of SCENARIO.
+
+    Events come in time order, with timestamps in the hall's time zone."""
     from sim.eventlog import day_events, simulate_days
     from sim.events import KINDS, event_format, write_csv, write_jsonl
 

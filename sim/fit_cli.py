@@ -56,9 +56,10 @@ def fit(
         ),
     ] = None,
 ) -> None:
-    """Estimate a scenario (demand, service times, counters, patience, segment
-    priorities) from the event log EVENTS and write it to --out; print the
-    estimates."""
+    """Estimate a scenario from the event log EVENTS and write it to --out.
+
+    Demand, service times, counters, patience and segment priorities, printed
+    with their 95% confidence intervals."""
     from sim.events import EventError, event_format, read_events
     from sim.fit import FitError, collect, fit_log, fitted_scenario, weekday_arrivals
     from sim.fit_report import arrival_summary, fit_summary, write_fit_plots
