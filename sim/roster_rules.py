@@ -15,9 +15,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from sim.scenario import DurationS, ScenarioError, SpanS, describe_error, read_yaml_file
+from sim.scenario import DurationS, ScenarioError, SpanS, read_yaml_file, validate_tree
 from sim.units import format_duration
 
 _EPS_S = 1e-6
@@ -83,12 +83,7 @@ def _grid_steps(seconds: float, grid_s: float) -> int | None:
 
 def rules_from_dict(data: object, *, source: str = "rules") -> RosterRules:
     """Validate parsed rules YAML; raise ScenarioError naming each bad path and value."""
-    if not isinstance(data, dict):
-        raise ScenarioError(f"{source}: the top level must be a mapping, not {type(data).__name__}")
-    try:
-        rules = RosterRules.model_validate(data)
-    except ValidationError as exc:
-        raise ScenarioError("\n".join(describe_error(e) for e in exc.errors())) from None
+    rules = validate_tree(RosterRules, data, source)
     grid = format_duration(rules.grid)
     named = [(f"shift_lengths[{i}]", s) for i, s in enumerate(rules.shift_lengths)]
     if rules.meal_break is not None:

@@ -14,7 +14,7 @@ import re
 import zoneinfo
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import yaml
 from pydantic import (
@@ -330,12 +330,16 @@ def _check_references(scn: Scenario) -> None:
         raise ScenarioError("\n".join(problems))
 
 
-def scenario_from_dict(data: object, *, source: str = "scenario") -> Scenario:
-    """Validate a parsed YAML tree; raise :class:`ScenarioError` naming each bad path."""
+M = TypeVar("M", bound=BaseModel)
+
+
+def validate_tree(model: type[M], data: object, source: str) -> M:
+    """``data`` (a parsed YAML tree) validated as ``model``; every problem becomes
+    a line of one :class:`ScenarioError` naming the YAML path and value."""
     if not isinstance(data, Mapping):
         raise ScenarioError(f"{source}: the top level must be a mapping, not {type(data).__name__}")
     try:
-        scn = Scenario.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         errors = exc.errors()
         # a list whose only item failed also reports "too short": noise after the real error
@@ -351,6 +355,11 @@ def scenario_from_dict(data: object, *, source: str = "scenario") -> Scenario:
             )
         ]
         raise ScenarioError("\n".join(describe_error(e) for e in errors)) from None
+
+
+def scenario_from_dict(data: object, *, source: str = "scenario") -> Scenario:
+    """Validate a parsed YAML tree; raise :class:`ScenarioError` naming each bad path."""
+    scn = validate_tree(Scenario, data, source)
     _check_references(scn)
     return scn
 
