@@ -120,19 +120,9 @@ def offered_load(scn: Scenario) -> tuple[np.ndarray, np.ndarray, float]:
 
 def _fixed_staffed(scn: Scenario, resized: Sequence[int]) -> np.ndarray:
     """Counters of the other groups staffed at the middle of each interval."""
-    out = []
-    for start, end in intervals(scn):
-        mid = (start + end) / 2
-        out.append(
-            sum(
-                1
-                for c in counter_instances(scn)
-                if not c.kiosk
-                and c.group not in resized
-                and any(a <= mid < b for a, b in c.windows)
-            )
-        )
-    return np.asarray(out)
+    fixed = [c for c in counter_instances(scn) if not c.kiosk and c.group not in resized]
+    mids = [(start + end) / 2 for start, end in intervals(scn)]
+    return np.asarray([sum(any(a <= mid < b for a, b in c.windows) for c in fixed) for mid in mids])
 
 
 def erlang_plan(scn: Scenario) -> Plan:
