@@ -9,6 +9,8 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from sim.scenario import Scenario
 
 Steps = Sequence[tuple[float, float]]
@@ -18,6 +20,14 @@ def step_value(steps: Steps, t_s: float) -> float:
     """Value of a piecewise-constant schedule at ``t_s`` (0 before its first step)."""
     i = bisect_right([start for start, _ in steps], t_s) - 1
     return steps[i][1] if i >= 0 else 0.0
+
+
+def step_values(steps: Steps, t_s: np.ndarray) -> np.ndarray:
+    """:func:`step_value` at every time in ``t_s``, vectorised."""
+    starts = np.array([start for start, _ in steps])
+    values = np.array([value for _, value in steps])
+    i = np.searchsorted(starts, t_s, side="right") - 1
+    return np.where(i >= 0, values[np.maximum(i, 0)], 0.0)
 
 
 @dataclass(frozen=True, slots=True)

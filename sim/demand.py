@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.calendar import step_value
+from sim.calendar import step_value, step_values
 from sim.scenario import Scenario
 from sim.streams import draw, stream
 
@@ -95,7 +95,7 @@ def draw_demand(scn: Scenario, seed: int, replication: int) -> Demand:
     appts = scn.arrivals.appointments
     if appts is not None and n:
         rng = stream(seed, replication, "appointments")
-        share = np.array([step_value(appts.share, t) for t in arrival_s])
+        share = step_values(appts.share, arrival_s)
         appointment = rng.random(n) < share
         slot_start = scn.start_s + np.floor((arrival_s - scn.start_s) / appts.slot) * appts.slot
         actual = (

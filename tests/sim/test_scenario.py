@@ -199,3 +199,13 @@ def test_counter_windows_follow_count_shift_and_breaks() -> None:
     h = 3600.0
     assert c1.windows == ((9 * h, 10 * h), (10.5 * h, 17 * h))
     assert c2.windows == ((9 * h, 10 * h), (10.5 * h, 12 * h), (14 * h, 17 * h))
+
+
+def test_step_values_is_step_value_vectorised() -> None:
+    import numpy as np
+
+    from sim.calendar import step_value, step_values
+
+    steps = ((9 * 3600.0, 0.1), (12 * 3600.0, 0.3), (18 * 3600.0, 0.0))
+    times = np.concatenate([[0.0, 9 * 3600.0, 12 * 3600.0], np.linspace(0, 86400, 997)])
+    assert step_values(steps, times).tolist() == [step_value(steps, t) for t in times]
