@@ -187,7 +187,9 @@ _REASONS: dict[str, tuple[str, str | None]] = {
 }
 
 
-def _as_error(exc: ValidationError, source: str, line: int | None) -> EventError:
+def event_error(exc: ValidationError, source: str, line: int | None) -> EventError:
+    """The first problem of a failed :class:`Event` validation as an :class:`EventError`
+    (field, short reason and a message without pydantic's jargon)."""
     first = exc.errors(include_url=False)[0]
     kind = first["type"]
     loc = [str(p) for p in first["loc"]]
@@ -249,7 +251,7 @@ def _jsonl_events(source: Source, lenient: bool, stats: ReadStats) -> Iterator[E
                 # bytes go to pydantic undecoded: bad UTF-8 is reported like bad JSON
                 event = parse(_without_bom(line) if line_no == 1 else line)
             except ValidationError as exc:
-                error = _as_error(exc, name, line_no)
+                error = event_error(exc, name, line_no)
                 if not lenient:
                     raise error from None
                 stats.skip(error)
@@ -314,7 +316,7 @@ def _csv_events(source: Source, lenient: bool, stats: ReadStats) -> Iterator[Eve
                         {k: v for k, v in zip(header, row, strict=True) if v != ""}
                     )
                 except ValidationError as exc:
-                    raise _as_error(exc, name, last_line) from None
+                    raise event_error(exc, name, last_line) from None
             except EventError as exc:
                 if not lenient:
                     raise

@@ -1,0 +1,62 @@
+"""The event store: duplicates found, batches atomic, everything durable."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from monitor.store import EventStore, Row
+
+
+def _row(i: int, day: str = "2026-03-02") -> Row:
+    return Row(
+        f"e{i}",
+        1_772_400_000_000_000 + i,
+        day,
+        "ticket_issued",
+        f"T{i}",
+        "payment",
+        "gotone",
+        None,
+        "2026-03-02T09:00:00+08:00",
+    )
+
+
+def test_duplicates_are_left_out_in_and_across_batches(tmp_path: Path) -> None:
+    store = EventStore(tmp_path / "s.db")
+    assert [r.id for r in store.append("h", [_row(1), _row(2), _row(1)])] == ["e1", "e2"]
+    assert [r.id for r in store.append("h", [_row(2), _row(3)])] == ["e3"]
+    assert [r.id for r in store.append("other", [_row(2)])] == ["e2"]  # ids are per hall
+    assert store.count("h") == 3 and store.count() == 4
+
+
+def test_wal_and_full_sync_by_default(tmp_path: Path) -> None:
+    store = EventStore(tmp_path / "s.db")
+    db = sqlite3.connect(tmp_path / "s.db")
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store._db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+
+
+def test_a_failing_batch_stores_nothing(tmp_path: Path) -> None:
+    store = EventStore(tmp_path / "s.db")
+    bad = _row(2)._replace(ts_us=None)  # NOT NULL violated by the second row
+    with pytest.raises(sqlite3.IntegrityError):
+        store.append("h", [_row(1), bad])  # type: ignore[list-item]
+    assert store.count("h") == 0
+    assert len(store.append("h", [_row(1)])) == 1
+
+
+def test_reopened_store_has_every_committed_row(tmp_path: Path) -> None:
+    store = EventStore(tmp_path / "s.db")
+    store.append("h", [_row(i) for i in range(1000)])
+    store.append("h", [_row(5, day="2026-03-03")._replace(id="late")])
+    store.close()
+    again = EventStore(tmp_path / "s.db")
+    assert again.ids("h") == {f"e{i}" for i in range(1000)} | {"late"}
+    assert again.latest_day("h") == "2026-03-03"
+    rows = again.day_rows("h", "2026-03-02")
+    assert [r.ts_us for r in rows] == sorted(r.ts_us for r in rows) and len(rows) == 1000
+    assert again.last_ts_us("h", "2026-03-02") == _row(999).ts_us
+    assert again.latest_day("nobody") is None
