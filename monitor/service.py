@@ -1,0 +1,164 @@
+"""The exporter's core, apart from HTTP: authentication, durable ingest, the
+live state of every hall and what each scrape publishes.
+
+:class:`Monitor` owns the event store and one :class:`HallState` per hall. An
+ingested batch is stored (and committed) first, then applied to the live state,
+so whatever was acknowledged is in the store, and :meth:`Monitor.open` rebuilds
+the state of each hall's current day from the store after a restart.
+"""
+
+from __future__ import annotations
+
+import hmac
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from monitor.config import Hall, Settings, token_hash
+from monitor.ingest import other_halls, to_rows
+from monitor.snapshot import ForecastNow, HallView, NowcastNow
+from monitor.state import HallState
+from monitor.store import EventStore
+from sim.events import Event
+
+RESULTS = ("accepted", "duplicate", "rejected")
+
+
+class ApiError(Exception):
+    """A request the exporter refuses: an HTTP status and the reason."""
+
+    def __init__(self, status: int, detail: Any, headers: dict[str, str] | None = None) -> None:
+        super().__init__(f"{status}: {detail}")
+        self.status, self.detail, self.headers = status, detail, headers
+
+
+@dataclass(frozen=True, slots=True)
+class Ingested:
+    accepted: int
+    duplicates: int
+
+
+class Monitor:
+    """Every configured hall's state, store and published numbers."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.halls: dict[str, Hall] = {h.id: h for h in settings.halls}
+        self.states = {h.id: HallState(h) for h in settings.halls}
+        self._by_token = {h.token_sha256: h.id for h in settings.halls}
+        self.store: EventStore | None = None
+        self.ingested = {h.id: dict.fromkeys(RESULTS, 0) for h in settings.halls}
+        self.forecasts: dict[str, tuple[str, Any]] = {}  # hall -> (local day, DayForecast)
+        self.nowcasts: dict[str, NowcastNow] = {}
+        self.ready = False
+        self._count_lock = threading.Lock()
+
+    # -- life cycle -----------------------------------------------------------
+    def open(self) -> None:
+        """Open the store and rebuild every hall's current day from it."""
+        self.store = EventStore(self.settings.store, self.settings.synchronous)
+        for hall_id, state in self.states.items():
+            self.rebuild(hall_id, state)
+        self.ready = True
+
+    def rebuild(self, hall_id: str, state: HallState) -> None:
+        """Apply the stored events of the hall's current day to ``state``: the
+        latest day in the store (event clock), or today (wall clock)."""
+        assert self.store is not None
+        latest = self.store.latest_day(hall_id)
+        if latest is None:
+            return
+        day = latest if state.events_clock else state.local_day(state.now_s())
+        rows = self.store.day_rows(hall_id, day)
+        state.apply(rows)
+        if not rows:  # a new day: nothing to count yet, but the last event's time is known
+            state.last_event_us = self.store.last_ts_us(hall_id, latest)
+
+    def close(self) -> None:
+        self.ready = False
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+
+    # -- ingest ---------------------------------------------------------------
+    def hall(self, hall_id: str) -> Hall:
+        hall = self.halls.get(hall_id)
+        if hall is None:
+            raise ApiError(404, f"hall {hall_id!r} is not served here")
+        return hall
+
+    def authenticate(self, authorization: str | None, hall_id: str) -> Hall:
+        """The hall a request may post to, or 401 (no or unknown token), 404
+        (unknown hall) or 403 (another hall's token)."""
+        challenge = {"WWW-Authenticate": "Bearer"}
+        scheme, _, token = (authorization or "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise ApiError(401, "missing bearer token (Authorization: Bearer <token>)", challenge)
+        digest = token_hash(token.strip())
+        owner = next((h for d, h in self._by_token.items() if hmac.compare_digest(d, digest)), None)
+        if owner is None:
+            raise ApiError(401, "unknown token", challenge)
+        hall = self.hall(hall_id)
+        if owner != hall_id:
+            raise ApiError(403, f"this token may not post events for hall {hall_id!r}")
+        return hall
+
+    def count(self, hall_id: str, result: str, n: int) -> None:
+        with self._count_lock:
+            self.ingested[hall_id][result] += n
+
+    def ingest(self, hall: Hall, events: Sequence[Event]) -> Ingested:
+        """Store a validated batch, then apply the new events; 403 if an event
+        names another hall (nothing stored)."""
+        wrong = other_halls(events, hall.id)
+        if wrong:
+            self.count(hall.id, "rejected", len(events))
+            raise ApiError(403, wrong)
+        assert self.store is not None, "the monitor is not open"
+        state = self.states[hall.id]
+        rows = to_rows(events, state.zone)
+        fresh = self.store.append(hall.id, rows)
+        state.apply(fresh)
+        duplicates = len(rows) - len(fresh)
+        self.count(hall.id, "accepted", len(fresh))
+        self.count(hall.id, "duplicate", duplicates)
+        return Ingested(len(fresh), duplicates)
+
+    # -- publishing -----------------------------------------------------------
+    def forecast_now(self, hall_id: str, now_s: float, day: str) -> ForecastNow | None:
+        """The day forecast read at ``now_s``, when there is one for ``day``."""
+        found = self.forecasts.get(hall_id)
+        if found is None or found[0] != day:
+            return None
+        state = self.states[hall_id]
+        local = datetime.fromtimestamp(now_s, state.zone)
+        seconds = local.hour * 3600 + local.minute * 60 + local.second + local.microsecond / 1e6
+        values = found[1].at(seconds)
+        if not values:
+            return None
+        return ForecastNow(
+            queue_length={svc: v[0] for svc, v in values.items()},
+            wait_s={svc: v[1] for svc, v in values.items()},
+            arrivals_per_hour={svc: v[2] for svc, v in values.items()},
+        )
+
+    def view(self, hall_id: str) -> HallView:
+        state = self.states[hall_id]
+        live = state.snapshot()
+        nowcast = self.nowcasts.get(hall_id)
+        if nowcast is not None and state.local_day(nowcast.computed_s) != live.day:
+            nowcast = None
+        with self._count_lock:
+            ingested = dict(self.ingested[hall_id])
+        return HallView(
+            info=state.info,
+            live=live,
+            forecast=self.forecast_now(hall_id, live.now_s, live.day),
+            nowcast=nowcast if live.open else None,
+            ingested=ingested,
+        )
+
+    def views(self) -> list[HallView]:
+        return [self.view(hall_id) for hall_id in self.states]

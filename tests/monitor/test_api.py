@@ -1,0 +1,171 @@
+"""The HTTP API: every status of the ingest contract, atomic batches,
+idempotency, and the read endpoints."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from monitor.app import create_app
+from monitor.config import Settings
+from sim.events import Event
+from tests.monitor.conftest import as_json, auth
+
+URL = "/v1/halls/{}/events"
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings, background=False)) as c:
+        yield c
+
+
+def _post(client: TestClient, events: list[dict[str, str]], hall: str = "county", **kw: object):
+    headers = kw.pop("headers", auth(hall))
+    return client.post(URL.format(hall), json=events, headers=headers, **kw)  # type: ignore[arg-type]
+
+
+def _state(client: TestClient, hall: str = "county") -> dict[str, object]:
+    response = client.get(f"/v1/halls/{hall}/state")
+    assert response.status_code == 200
+    body: dict[str, object] = response.json()
+    return body
+
+
+def test_accepts_a_batch_and_is_idempotent(client: TestClient, flagship_day: list[Event]) -> None:
+    batch = as_json(flagship_day[:300])
+    first = _post(client, batch, "flagship")
+    assert first.status_code == 200 and first.json() == {"accepted": 300, "duplicates": 0}
+    before = _state(client, "flagship")
+    again = _post(client, batch, "flagship")
+    assert again.json() == {"accepted": 0, "duplicates": 300}
+    after = _state(client, "flagship")
+    assert {k: v for k, v in after.items() if k != "ingested"} == {
+        k: v for k, v in before.items() if k != "ingested"
+    }
+    mixed = _post(client, as_json(flagship_day[250:350]), "flagship")
+    assert mixed.json() == {"accepted": 50, "duplicates": 50}
+    assert client.app.state.monitor.store.count("flagship") == 350  # type: ignore[attr-defined]
+
+
+def test_json_lines_body(client: TestClient, county_day: list[Event]) -> None:
+    body = "\n".join(json.dumps(e, ensure_ascii=False) for e in as_json(county_day[:20])) + "\n"
+    response = client.post(
+        URL.format("county"),
+        content=body.encode(),
+        headers=auth("county") | {"Content-Type": "application/x-ndjson"},
+    )
+    assert response.status_code == 200 and response.json()["accepted"] == 20
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [({}, 401), ({"Authorization": "Bearer wrong"}, 401), ({"Authorization": "Basic abc"}, 401)],
+)
+def test_no_or_wrong_token_is_401(
+    client: TestClient, county_day: list[Event], headers: dict[str, str], status: int
+) -> None:
+    response = _post(client, as_json(county_day[:5]), headers=headers)
+    assert response.status_code == status
+    assert response.headers["www-authenticate"] == "Bearer"
+    assert client.app.state.monitor.store.count() == 0  # type: ignore[attr-defined]
+
+
+def test_another_halls_token_is_403(client: TestClient, county_day: list[Event]) -> None:
+    response = _post(client, as_json(county_day[:5]), headers=auth("flagship"))
+    assert response.status_code == 403 and "county" in response.json()["detail"]
+
+
+def test_events_naming_another_hall_are_403_and_nothing_is_stored(
+    client: TestClient, county_day: list[Event]
+) -> None:
+    batch = as_json(county_day[:10])
+    batch[7] = batch[7] | {"hall": "flagship"}
+    response = _post(client, batch)
+    assert response.status_code == 403
+    assert response.json()["detail"][0]["index"] == 7
+    assert client.app.state.monitor.store.count() == 0  # type: ignore[attr-defined]
+
+
+def test_unknown_hall_is_404(client: TestClient, county_day: list[Event]) -> None:
+    response = client.post(URL.format("atlantis"), json=[], headers=auth("county"))
+    assert response.status_code == 404 and "atlantis" in response.json()["detail"]
+    assert client.get("/v1/halls/atlantis/state").status_code == 404
+
+
+def test_too_large_is_413(client: TestClient, county_day: list[Event]) -> None:
+    big = as_json(county_day) * 80  # well over the 2 MB limit of the test config
+    response = _post(client, big)
+    assert response.status_code == 413 and "limit" in response.json()["detail"]
+    # also when the client does not declare a length (chunked upload)
+    body = json.dumps(big).encode()
+    response = client.post(
+        URL.format("county"),
+        content=iter([body[i : i + 65536] for i in range(0, len(body), 65536)]),
+        headers=auth("county"),
+    )
+    assert response.status_code == 413
+    assert client.app.state.monitor.store.count() == 0  # type: ignore[attr-defined]
+
+
+def test_one_bad_event_rejects_the_whole_batch(client: TestClient, county_day: list[Event]) -> None:
+    batch = as_json(county_day[:50])
+    batch[3] = batch[3] | {"ts": "2026-03-02 09:00"}
+    batch[9] = {k: v for k, v in batch[9].items() if k != "kind"}
+    batch[12] = batch[12] | {"colour": "red"}
+    response = _post(client, batch)
+    assert response.status_code == 422
+    problems = response.json()["detail"]
+    assert [(p["index"], p["field"]) for p in problems] == [(3, "ts"), (9, "kind"), (12, "colour")]
+    assert all(p["reason"] for p in problems)
+    assert client.app.state.monitor.store.count() == 0  # type: ignore[attr-defined]
+    assert _state(client)["ingested"] == {"accepted": 0, "duplicate": 0, "rejected": 1}
+
+
+@pytest.mark.parametrize(
+    "body", [b"{not json", b'{"id": "x"}', b"", b"[1, 2]", b"\xff\xfe"]
+)
+def test_malformed_bodies_are_422_not_500(client: TestClient, body: bytes) -> None:
+    response = client.post(
+        URL.format("county"),
+        content=body,
+        headers=auth("county") | {"Content-Type": "application/json"},
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"][0]["reason"]
+
+
+def test_bad_json_line_names_its_index(client: TestClient, county_day: list[Event]) -> None:
+    lines = [json.dumps(e) for e in as_json(county_day[:4])]
+    lines.insert(2, "{broken")
+    response = client.post(
+        URL.format("county"),
+        content="\n".join(lines).encode(),
+        headers=auth("county") | {"Content-Type": "application/x-ndjson"},
+    )
+    assert response.status_code == 422 and response.json()["detail"][0]["index"] == 2
+
+
+def test_read_endpoints(client: TestClient, county_day: list[Event]) -> None:
+    _post(client, as_json(county_day[:200]))
+    halls = client.get("/v1/halls").json()
+    assert [h["id"] for h in halls] == ["county", "flagship"]
+    assert halls[0]["last_event"].endswith("+08:00")
+    state = _state(client)
+    assert state["day"] == "2026-03-02" and state["now"].startswith("2026-03-02T")
+    assert client.get("/healthz").json() == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["ready"] is True
+    forecast = client.get("/v1/halls/county/forecast")
+    assert forecast.status_code == 503 and forecast.headers["retry-after"]
+    nowcast = client.get("/v1/halls/county/nowcast").json()
+    assert nowcast["computed_at"] is None and nowcast["services"] == []
+    metrics = client.get("/metrics")
+    assert metrics.status_code == 200
+    assert 'hall_info{city="广州",district="从化区",hall="county",name="县城营业厅"} 1.0' in (
+        metrics.text
+    )
+    assert "_created" not in metrics.text
