@@ -34,8 +34,8 @@ run: $(VENV)/.installed $(VENV)/.fonts
 	$(BIN)/hallsim run $(SCENARIO) --report out
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check sim tests benchmarks
-	$(BIN)/ruff format --check sim tests benchmarks
+	$(BIN)/ruff check sim monitor tests benchmarks
+	$(BIN)/ruff format --check sim monitor tests benchmarks
 
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy

@@ -59,7 +59,7 @@ def county_day() -> list[Event]:
 
 @pytest.fixture(scope="session")
 def flagship_day() -> list[Event]:
-    """One simulated day of the flagship hall (about 10,000 events)."""
+    """One simulated day of the flagship hall (about 1,900 events)."""
     scn = load_scenario(ROOT / "scenarios/flagship.yaml")
     return day_events(simulate(scn, seed=7, replication=0), scn, DAY, "no_show")
 
