@@ -17,7 +17,6 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 
 from monitor.collector import HallCollector
 from monitor.config import Settings
-from monitor.ingest import BatchInvalid, parse_batch
 from monitor.jsonviews import hall_nowcast, hall_state, hall_summary
 from monitor.service import ApiError, Monitor
 
@@ -85,12 +84,7 @@ def create_app(settings: Settings, *, background: bool = True) -> FastAPI:
         """Store a batch of events durably, then apply it; all or nothing."""
         target = monitor.authenticate(authorization, hall)
         body = await _read_body(request, settings.max_body_bytes)
-        try:
-            events = await run_in_threadpool(parse_batch, body, content_type)
-        except BatchInvalid as exc:
-            monitor.count(target.id, "rejected", 1)
-            raise ApiError(422, exc.errors) from None
-        done = await run_in_threadpool(monitor.ingest, target, events)
+        done = await run_in_threadpool(monitor.receive, target, body, content_type)
         return {"accepted": done.accepted, "duplicates": done.duplicates}
 
     @app.get("/v1/halls")

@@ -28,9 +28,10 @@ MAX_ERRORS = 100  # a batch of garbage is reported by its first problems, not al
 class BatchInvalid(ValueError):
     """A batch with at least one bad event; ``errors`` says which and why."""
 
-    def __init__(self, errors: list[dict[str, Any]]) -> None:
+    def __init__(self, errors: list[dict[str, Any]], size: int = 1) -> None:
         super().__init__(f"{len(errors)} invalid event(s)")
         self.errors = errors
+        self.size = max(1, size)  # events in the batch (1 for a body that is no list)
 
 
 def _problem(index: int | None, field: str | None, reason: str) -> dict[str, Any]:
@@ -64,9 +65,8 @@ def parse_batch(body: bytes, content_type: str = "application/json") -> list[Eve
         try:
             Event.model_validate(item)
         except ValidationError as exc:
-            errors.append(_event_problem(i, exc))
-            if len(errors) >= MAX_ERRORS:
-                break
+            if len(errors) < MAX_ERRORS:
+                errors.append(_event_problem(i, exc))
     if not errors:  # the JSON parser and the object validator disagree: report pydantic's
         try:
             _BATCH.validate_json(body)
@@ -75,25 +75,21 @@ def parse_batch(body: bytes, content_type: str = "application/json") -> list[Eve
             loc = first["loc"]
             index = loc[0] if loc and isinstance(loc[0], int) else None
             errors.append(_problem(index, None, str(first["msg"])))
-    raise BatchInvalid(errors)
+    raise BatchInvalid(errors, len(items))
 
 
 def _parse_lines(body: bytes) -> list[Event]:
     events: list[Event] = []
     errors: list[dict[str, Any]] = []
-    index = 0
-    for line in body.splitlines():
-        if not line.strip():
-            continue
+    lines = [line for line in body.splitlines() if line.strip()]
+    for index, line in enumerate(lines):
         try:
             events.append(Event.model_validate_json(line))
         except ValidationError as exc:
-            errors.append(_event_problem(index, exc))
-            if len(errors) >= MAX_ERRORS:
-                break
-        index += 1
+            if len(errors) < MAX_ERRORS:
+                errors.append(_event_problem(index, exc))
     if errors:
-        raise BatchInvalid(errors)
+        raise BatchInvalid(errors, len(lines))
     return events
 
 
@@ -106,16 +102,52 @@ def other_halls(events: Sequence[Event], hall: str) -> list[dict[str, Any]]:
     ][:MAX_ERRORS]
 
 
-def to_rows(events: Sequence[Event], zone: ZoneInfo) -> list[Row]:
-    """Events as store rows: Unix microseconds and the local date in ``zone``."""
+class LocalDays:
+    """Unix microseconds → the local date (ISO) in ``zone``, with the zone's offset
+    looked up once per UTC hour and each date's text built once (ingest calls
+    this for every event)."""
+
+    _HOUR_US = 3_600_000_000
+    _DAY_US = 86_400_000_000
+
+    def __init__(self, zone: ZoneInfo) -> None:
+        self.zone = zone
+        self._offsets: dict[int, int] = {}
+        self._days: dict[int, str] = {}
+
+    def day(self, ts_us: int) -> str:
+        hour = ts_us // self._HOUR_US
+        offset = self._offsets.get(hour)
+        if offset is None:
+            # the offset at the end of the hour: zones change on whole hours or halves,
+            # so check both ends and fall back to an exact lookup when they differ
+            at = (_EPOCH + hour * self._HOUR_US * _US).astimezone(self.zone).utcoffset()
+            end = (_EPOCH + ((hour + 1) * self._HOUR_US - 1) * _US).astimezone(self.zone)
+            if at != end.utcoffset():
+                exact = (_EPOCH + ts_us * _US).astimezone(self.zone).utcoffset()
+                return self._text((ts_us + (exact or timedelta(0)) // _US) // self._DAY_US)
+            offset = self._offsets[hour] = (at or timedelta(0)) // _US
+        return self._text((ts_us + offset) // self._DAY_US)
+
+    def _text(self, day_number: int) -> str:
+        text = self._days.get(day_number)
+        if text is None:
+            text = self._days[day_number] = (_EPOCH + timedelta(days=day_number)).date().isoformat()
+        return text
+
+
+def to_rows(events: Sequence[Event], days: LocalDays | ZoneInfo) -> list[Row]:
+    """Events as store rows: Unix microseconds and the hall's local date."""
     rows: list[Row] = []
+    day = (days if isinstance(days, LocalDays) else LocalDays(days)).day
     for e in events:
         ts = e.ts
+        ts_us = (ts - _EPOCH) // _US
         rows.append(
             Row(
                 e.id,
-                (ts - _EPOCH) // _US,
-                ts.astimezone(zone).date().isoformat(),
+                ts_us,
+                day(ts_us),
                 e.kind,
                 e.ticket,
                 e.service,

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from monitor.config import Hall, Settings, token_hash
-from monitor.ingest import other_halls, to_rows
+from monitor.ingest import BatchInvalid, other_halls, parse_batch, to_rows
 from monitor.snapshot import ForecastNow, HallView, NowcastNow
 from monitor.state import HallState
 from monitor.store import EventStore
@@ -109,6 +109,17 @@ class Monitor:
         with self._count_lock:
             self.ingested[hall_id][result] += n
 
+    def receive(self, hall: Hall, body: bytes, content_type: str) -> Ingested:
+        """Parse, validate, store and apply one request body: 422 listing every
+        bad event, 403 for events of another hall; nothing is stored unless all
+        is well."""
+        try:
+            events = parse_batch(body, content_type)
+        except BatchInvalid as exc:
+            self.count(hall.id, "rejected", exc.size)
+            raise ApiError(422, exc.errors) from None
+        return self.ingest(hall, events)
+
     def ingest(self, hall: Hall, events: Sequence[Event]) -> Ingested:
         """Store a validated batch, then apply the new events; 403 if an event
         names another hall (nothing stored)."""
@@ -118,7 +129,7 @@ class Monitor:
             raise ApiError(403, wrong)
         assert self.store is not None, "the monitor is not open"
         state = self.states[hall.id]
-        rows = to_rows(events, state.zone)
+        rows = to_rows(events, state.days)
         fresh = self.store.append(hall.id, rows)
         state.apply(fresh)
         duplicates = len(rows) - len(fresh)

@@ -23,6 +23,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from monitor.config import Hall
+from monitor.ingest import LocalDays
 from monitor.snapshot import HallInfo, Histogram, LiveSnapshot
 from monitor.store import Row
 from sim.calendar import counter_instances
@@ -135,6 +136,7 @@ class HallState:
         self.hall = hall
         self.info = hall_info(hall)
         self.zone = ZoneInfo(hall.scenario.timezone)
+        self.days = LocalDays(self.zone)
         self.events_clock = hall.clock == "events"
         self._wait_bounds = wait_bounds(hall.target_wait_s)
         self.last_event_us: int | None = None
