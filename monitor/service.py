@@ -14,7 +14,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from monitor.config import Hall, Settings, token_hash
 from monitor.ingest import BatchInvalid, other_halls, parse_batch, to_rows
@@ -22,6 +22,9 @@ from monitor.snapshot import ForecastNow, HallView, NowcastNow
 from monitor.state import HallState
 from monitor.store import EventStore
 from sim.events import Event
+
+if TYPE_CHECKING:
+    from sim.forecast import DayForecast
 
 RESULTS = ("accepted", "duplicate", "rejected")
 
@@ -50,7 +53,7 @@ class Monitor:
         self._by_token = {h.token_sha256: h.id for h in settings.halls}
         self.store: EventStore | None = None
         self.ingested = {h.id: dict.fromkeys(RESULTS, 0) for h in settings.halls}
-        self.forecasts: dict[str, tuple[str, Any]] = {}  # hall -> (local day, DayForecast)
+        self.forecasts: dict[str, tuple[str, DayForecast]] = {}  # hall -> (local day, DayForecast)
         self.nowcasts: dict[str, NowcastNow] = {}
         self.ready = False
         self._count_lock = threading.Lock()
