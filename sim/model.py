@@ -16,6 +16,10 @@ ticket with the best (priority, rank of its service in the counter's skill
 list), then the earliest ticket; an arriving customer goes to an idle counter
 that serves them (the group where their service ranks highest, then the
 longest-idle counter of that group).
+
+A run can also pick up from a hall's state at a given moment (a :class:`Resume`,
+see :mod:`sim.warmstart`) and carry probes, virtual tickets that only note when
+they are called (:meth:`_Hall._on_probe`).
 """
 
 from __future__ import annotations
@@ -23,9 +27,11 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import simpy
+from simpy.core import StopSimulation
 
 from sim.calendar import counter_instances
 from sim.demand import Demand, draw_demand
@@ -33,6 +39,26 @@ from sim.records import ABANDONED, BALKED, SERVED, UNSERVED, Records
 from sim.scenario import Scenario
 
 _NONE = -1
+
+Windows = tuple[tuple[float, float], ...]
+
+
+@dataclass(frozen=True)
+class Resume:
+    """A run that picks up at ``now_s``. The first ``present`` customers of the
+    demand (in arrival order) are in the hall: those in ``serving`` (customer,
+    counter, remaining wall seconds) at a counter, which closes after them unless
+    a window says otherwise; the others hold tickets. ``windows`` are every
+    counter's staffed windows from now on (one starting by ``now_s`` is open
+    now). ``probes`` are ``(at_s, service, segment)``; unless ``to_end`` the run
+    stops when the last of them is called."""
+
+    now_s: float
+    present: int
+    serving: tuple[tuple[int, int, float], ...]
+    windows: tuple[Windows, ...]
+    probes: tuple[tuple[float, int, int], ...] = ()
+    to_end: bool = False
 
 
 class _Wakeup(simpy.Event):
@@ -60,10 +86,11 @@ class _Wakeup(simpy.Event):
 class _Hall:
     """One run of one scenario over one set of customers."""
 
-    def __init__(self, scn: Scenario, demand: Demand) -> None:
+    def __init__(self, scn: Scenario, demand: Demand, resume: Resume | None = None) -> None:
         self.scn = scn
         self.demand = demand
-        self.env = simpy.Environment()
+        self.resume = resume
+        self.env = simpy.Environment(resume.now_s if resume is not None else 0.0)
         n_svc, n_seg = len(scn.services), len(scn.segments)
         services, segments = list(scn.services), list(scn.segments)
         self.instances = counter_instances(scn)
@@ -124,8 +151,20 @@ class _Hall:
         self.balk_at: list[float] = np.where(d.kiosk, math.inf, balk[d.segment]).tolist()
         self.waiting = [0] * (n_svc + 1)  # tickets not yet called, per service (+ kiosks)
 
-        # outputs
-        n = len(d)
+        # probes follow the real customers: virtual counter tickets, no work, endless patience
+        self.n_real = len(d)
+        for at_s, svc, seg in resume.probes if resume is not None else ():
+            self.arr.append(at_s)
+            self.cls.append((svc * n_seg + seg) * 2)
+            self.work.append(0.0)
+            self.deadline.append(math.inf)
+            self.slot.append(svc)
+            self.balk_at.append(math.inf)
+        self.probes_left = len(self.arr) - self.n_real
+        self.stop = self.env.event()  # succeeds when the last probe is called
+
+        # outputs (a probe's call time is kept in ``called``)
+        n = len(self.arr)
         self.outcome = [UNSERVED] * n
         self.called = [math.nan] * n
         self.ended = [math.nan] * n
@@ -140,7 +179,7 @@ class _Hall:
         self.draining = [False] * n_ctr
         self.opened_at = [math.nan] * n_ctr
         self.spans: list[tuple[int, float, float]] = []
-        self.next_customer = 0
+        self.next_customer = resume.present if resume is not None else 0
         self.skip_gone = scn.no_show_delay == 0
         self.done_events = [_Wakeup(self.env, self._on_done, k) for k in range(n_ctr)]
         self.arrival_event = _Wakeup(self.env, self._on_arrival, None)
@@ -155,9 +194,8 @@ class _Hall:
         now = self.env.now
         c = self.next_customer
         self.next_customer = c + 1
-        arr = self.arr
-        if c + 1 < len(arr):
-            self.arrival_event.arm(arr[c + 1] - now)
+        if c + 1 < self.n_real:
+            self.arrival_event.arm(self.arr[c + 1] - now)
         cls = self.cls[c]
         all_idle = self.idle
         for g in self.eligible[cls]:
@@ -201,6 +239,9 @@ class _Hall:
                     break
             if best_q is not None:
                 best_q.popleft()
+                if best >= self.n_real:  # a probe: its call takes no time, so call again
+                    self._probe_called(best, now)
+                    return self._call_next(k, now)
                 self.waiting[self.slot[best]] -= 1
                 if deadline[best] <= now:  # called, nobody comes: a no-show
                     self.current[k] = best
@@ -213,6 +254,22 @@ class _Hall:
                     self._start(k, best, now)
                 return True
         return False
+
+    def _on_probe(self, event: simpy.Event) -> None:
+        """A probe takes a ticket of its class. Its call takes no time and it is
+        not on the display others' balking reads: real customers never notice it."""
+        j: int = event._value
+        cls = self.cls[j]
+        if any(self.idle[g] for g in self.eligible[cls]):
+            self._probe_called(j, self.env.now)
+        else:
+            self.queues[cls].append(j)
+
+    def _probe_called(self, j: int, now: float) -> None:
+        self.called[j] = now
+        self.probes_left -= 1
+        if not self.probes_left:
+            self.stop.succeed()
 
     def _gone(self, c: int) -> None:
         self.outcome[c] = ABANDONED
@@ -265,6 +322,8 @@ class _Hall:
         for q in self.queues:
             while q:
                 c = q.popleft()
+                if c >= self.n_real:  # a probe turned away stays uncalled
+                    continue
                 if self.deadline[c] <= now:
                     self._gone(c)
                 else:
@@ -273,33 +332,65 @@ class _Hall:
 
     # -- the run --------------------------------------------------------------
     def run(self) -> Records:
-        scn = self.scn
+        scn, resume = self.scn, self.resume
         serve_all = scn.closing == "serve_all"
-        for k, inst in enumerate(self.instances):
-            for start_s, end_s in inst.windows:
-                self._at(start_s, self._on_open, k)
+        windows = [i.windows for i in self.instances] if resume is None else resume.windows
+        for k, counter_windows in enumerate(windows):
+            for start_s, end_s in counter_windows:
+                self._at(start_s, self._on_open, k)  # a window open on resuming opens now
                 if math.isfinite(end_s):
                     drain = serve_all and end_s >= scn.close
                     self._at(end_s, self._on_close, (k, drain))
+        if resume is not None:
+            self._pick_up(resume)
         if not scn.stationary and not serve_all:
             self._at(scn.close, self._on_turn_away, None)
-        if self.arr:
-            self.arrival_event.arm(self.arr[0])
+        first = self.next_customer
+        if first < self.n_real:
+            self.arrival_event.arm(self.arr[first] - self.env.now)
+        stop_at_probe = resume is not None and bool(resume.probes) and not resume.to_end
+        if stop_at_probe:  # as run(until=stop), which would raise if a probe is never called
+            self.stop.callbacks.append(StopSimulation.callback)
         self.env.run()
         end = self.env.now
-        for q in self.queues:  # never called: gave up, or still waiting at the end
-            for c in q:
-                if math.isfinite(self.deadline[c]):
-                    self.outcome[c] = ABANDONED
-                    self.left[c] = self.deadline[c]
-                else:
-                    self.left[c] = end
+        if not (stop_at_probe and self.stop.processed):  # the day ran out
+            for q in self.queues:  # never called: gave up, or still waiting at the end
+                for c in q:
+                    if c >= self.n_real:
+                        continue
+                    if math.isfinite(self.deadline[c]):
+                        self.outcome[c] = ABANDONED
+                        self.left[c] = self.deadline[c]
+                    else:
+                        self.left[c] = end
         for k, opened in enumerate(self.opened_at):
             if not math.isnan(opened):
                 self.spans.append((k, opened, end))
         return self._records()
 
+    def _pick_up(self, resume: Resume) -> None:
+        """Seat the customers present on resuming. Completions are armed after the
+        openings, so a service ending now hands its counter on to the next ticket."""
+        now = self.env.now
+        at_counter = set()
+        for c, k, remaining_s in resume.serving:
+            at_counter.add(c)
+            self.current[k] = c
+            self.called[c] = self.arr[c]
+            self.counter_of[c] = k
+            self.outcome[c] = SERVED
+            self.opened_at[k] = now
+            self.leaving[k] = True  # unless a window open now says otherwise
+            self.done_events[k].arm(remaining_s)
+        for c in range(resume.present):
+            if c not in at_counter:
+                self.queues[self.cls[c]].append(c)
+                self.waiting[self.slot[c]] += 1
+        for j in range(self.n_real, len(self.arr)):
+            self._at(self.arr[j], self._on_probe, j)
+
     def _records(self) -> Records:
+        n = self.n_real
         scn, d = self.scn, self.demand
         spans = sorted(self.spans, key=lambda s: (s[1], s[0]))
         return Records(
@@ -313,11 +404,11 @@ class _Hall:
             segment=d.segment,
             kiosk=d.kiosk,
             appointment=d.appointment,
-            outcome=np.array(self.outcome, dtype=np.int8),
-            called_s=np.array(self.called),
-            ended_s=np.array(self.ended),
-            left_s=np.array(self.left),
-            counter=np.array(self.counter_of, dtype=np.int64),
+            outcome=np.array(self.outcome[:n], dtype=np.int8),
+            called_s=np.array(self.called[:n]),
+            ended_s=np.array(self.ended[:n]),
+            left_s=np.array(self.left[:n]),
+            counter=np.array(self.counter_of[:n], dtype=np.int64),
             span_counter=np.array([s[0] for s in spans], dtype=np.int64),
             span_opened_s=np.array([s[1] for s in spans]),
             span_closed_s=np.array([s[2] for s in spans]),
@@ -332,3 +423,14 @@ def simulate(
     ``scn`` and return its records. ``demand`` overrides the customers drawn from
     ``(seed, replication)``; the run itself is deterministic."""
     return _Hall(scn, demand if demand is not None else draw_demand(scn, seed, replication)).run()
+
+
+def simulate_resumed(
+    scn: Scenario, demand: Demand, resume: Resume
+) -> tuple[Records, np.ndarray, float]:
+    """Run ``scn`` from ``resume`` over ``demand``: the records, each probe's call
+    time (NaN if never called) and the end time. A run stopped at its last probe
+    leaves what is under way as it is (no ``ended_s``, or ``UNSERVED`` with NaN times)."""
+    hall = _Hall(scn, demand, resume)
+    records = hall.run()
+    return records, np.array(hall.called[hall.n_real :]), hall.env.now
