@@ -30,6 +30,15 @@ $(VENV)/.fonts: | $(BIN)/python
 	fi
 	touch $@
 
+# The monitor's integration tests run the real Prometheus and promtool (Debian).
+$(VENV)/.prometheus: | $(BIN)/python
+	@if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >/dev/null; \
+	  else echo "error: the tests need prometheus and promtool: apt-get install prometheus"; exit 1; fi; \
+	fi
+	touch $@
+
 run: $(VENV)/.installed $(VENV)/.fonts
 	$(BIN)/hallsim run $(SCENARIO) --report out
 
@@ -40,7 +49,7 @@ lint: $(VENV)/.installed-dev
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy
 
-pytest: $(VENV)/.installed-dev $(VENV)/.fonts
+pytest: $(VENV)/.installed-dev $(VENV)/.fonts $(VENV)/.prometheus
 	$(BIN)/pytest -n 2 --durations=15
 
 test: lint typecheck pytest

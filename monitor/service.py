@@ -10,6 +10,7 @@ the state of each hall's current day from the store after a restart.
 from __future__ import annotations
 
 import hmac
+import math
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -154,7 +155,7 @@ class Monitor:
             return None
         return ForecastNow(
             queue_length={svc: v[0] for svc, v in values.items()},
-            wait_s={svc: v[1] for svc, v in values.items()},
+            wait_s={svc: v[1] for svc, v in values.items() if math.isfinite(v[1])},
             arrivals_per_hour={svc: v[2] for svc, v in values.items()},
         )
 

@@ -86,11 +86,12 @@ class _Counter:
 @dataclass(frozen=True, slots=True)
 class QueuePicture:
     """What the nowcast starts from: waiting tickets ``(service, segment,
-    waited_s)``, busy counters ``(counter, service, elapsed_s)``, open counters."""
+    waited_s)``, busy counters ``(counter, service, segment, elapsed_s)``, open
+    counters."""
 
     now_s: float
     waiting: tuple[tuple[str, str, float], ...]
-    busy: tuple[tuple[str, str, float], ...]
+    busy: tuple[tuple[str, str, str, float], ...]
     open_counters: tuple[str, ...]
 
 
@@ -346,12 +347,13 @@ class HallState:
                 for t in d.tickets.values()
                 if t.waiting
             )
-            busy: list[tuple[str, str, float]] = []
+            busy: list[tuple[str, str, str, float]] = []
             opened: list[str] = []
             for name, c in d.counters.items():
                 if c.ticket is not None and self._busy(d, c):
                     t = d.tickets[c.ticket]
-                    busy.append((name, t.service, max(0, now_us - c.call_us) / 1e6))
+                    elapsed_s = max(0, now_us - c.call_us) / 1e6
+                    busy.append((name, t.service, t.segment, elapsed_s))
                 if c.is_open or (c.switch is None and c.ticket is not None and self._busy(d, c)):
                     opened.append(name)
             return QueuePicture(now_s, waiting, tuple(busy), tuple(opened))
