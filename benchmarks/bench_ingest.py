@@ -1,0 +1,368 @@
+"""Benchmark the monitor's hot paths. Section so far: ``/metrics``.
+
+/metrics: N synthetic halls (4 services, 4 segments, 8 counters, busy-looking
+values, forecast and nowcast present) as :class:`HallView`s, rendered with
+client_python's ``generate_latest`` (best of ``--repeat``):
+
+    floor      a registry holding a static collector whose families were built
+               beforehand, with client_python's own ``add_metric``, from the
+               same views: the cost of rendering alone
+    collector  ``HallCollector`` on its own registry: building at scrape time
+               plus rendering
+
+Both must render the same bytes (checked). Goal: collector / floor <= 1.3 in
+wall time (best of ``--repeat``, the cases interleaved); the CPU-time ratio is
+printed too, as it is steadier on a shared machine. Shards: with ``--shards K``,
+one shard (every K-th hall, as one ``--shard i/K`` exporter renders) of the
+largest ``--halls`` through ``HallCollector``; goal <= 1 s.
+
+Exit status: 0 whatever the goals (a benchmark, not a test).
+
+    python benchmarks/bench_ingest.py [--halls 100 2000] [--repeat N] [--shards K] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import platform
+import random
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from prometheus_client import CollectorRegistry, disable_created_metrics, generate_latest
+from prometheus_client.metrics_core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
+
+from monitor.collector import FAMILIES, INGEST_RESULTS, HallCollector
+from monitor.snapshot import (
+    HORIZONS,
+    ForecastNow,
+    HallInfo,
+    HallView,
+    Histogram,
+    LiveSnapshot,
+    NowcastNow,
+)
+
+METRICS_RATIO_GOAL = 1.3
+SHARD_GOAL_S = 1.0
+SERVICES = ("consult", "business", "after_sales", "payment")
+SEGMENTS = ("gotone_vip", "gotone", "mzone", "easyown")
+COUNTERS = tuple(f"{g}{k}" for g, n in (("V", 1), ("B", 4), ("Q", 2), ("A", 1)) for k in range(n))
+WAIT_BOUNDS_S = (30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1200.0, 1800.0, 2700.0, 3600.0)
+SERVICE_BOUNDS_S = (60.0, 120.0, 300.0, 600.0, 900.0, 1200.0, 1800.0, 3600.0)
+NOW_S = 1_767_000_000.0
+
+
+# -- synthetic halls -------------------------------------------------------------------
+
+
+def _histogram(rng: random.Random, bounds_s: tuple[float, ...], n: int, mean_s: float) -> Histogram:
+    values = [rng.expovariate(1.0 / mean_s) for _ in range(n)]
+    buckets = tuple(sum(v <= b for v in values) for b in bounds_s)
+    return Histogram(bounds_s, buckets, n, sum(values))
+
+
+def synthetic_view(i: int, rng: random.Random) -> HallView:
+    """One busy hall at mid-afternoon, with a forecast and a nowcast."""
+    hall = f"hall-{i:05d}"
+    info = HallInfo(
+        id=hall,
+        name=f'营业厅 {i} "中心"',
+        district=f"区{i % 16}",
+        city=f"城市{i % 3}",
+        services=SERVICES,
+        segments=SEGMENTS,
+        counters=COUNTERS,
+        target_wait_s=900.0,
+        objective=0.8,
+    )
+    pairs = [(s, g) for s in SERVICES for g in SEGMENTS]
+    issued = {p: rng.randint(20, 200) for p in pairs}
+    served = {p: int(issued[p] * rng.uniform(0.7, 0.95)) for p in pairs}
+    abandoned = {p: rng.randint(0, max(1, (issued[p] - served[p]) // 2)) for p in pairs}
+    queue = {s: rng.randint(0, 25) for s in SERVICES}
+    live = LiveSnapshot(
+        now_s=NOW_S,
+        day="2025-12-29",
+        open=True,
+        queue=queue,
+        queue_by_segment={p: rng.randint(0, 8) for p in pairs},
+        oldest_wait_s={s: rng.uniform(0.0, 1800.0) for s in SERVICES},
+        counters_open=7,
+        counters_busy=rng.randint(3, 7),
+        issued=issued,
+        served=served,
+        abandoned=abandoned,
+        counter_busy={c: rng.random() < 0.8 for c in COUNTERS},
+        counter_open={c: c != "A0" for c in COUNTERS},
+        counter_served={c: rng.randint(0, 90) for c in COUNTERS},
+        wait={s: _histogram(rng, WAIT_BOUNDS_S, 60, 400.0) for s in SERVICES},
+        service_time={s: _histogram(rng, SERVICE_BOUNDS_S, 50, 420.0) for s in SERVICES},
+        last_event_s=NOW_S - rng.uniform(0.0, 30.0),
+    )
+    forecast = ForecastNow(
+        queue_length={s: rng.uniform(0.0, 20.0) for s in SERVICES},
+        wait_s={s: rng.uniform(0.0, 1200.0) for s in SERVICES},
+        arrivals_per_hour={s: rng.uniform(5.0, 40.0) for s in SERVICES},
+    )
+    nowcast = NowcastNow(
+        computed_s=NOW_S - 10.0,
+        wait_s={(s, h): rng.uniform(0.0, 1500.0) for s in SERVICES for h in HORIZONS},
+        breach_probability={h: rng.random() for h in HORIZONS},
+        present_queue={s: rng.uniform(0.0, 20.0) for s in SERVICES},
+    )
+    ingested = {"accepted": rng.randint(1000, 5000), "duplicate": rng.randint(0, 20), "rejected": 0}
+    return HallView(info, live, forecast, nowcast, ingested)
+
+
+def synthetic_views(n_halls: int, seed: int = 1) -> list[HallView]:
+    rng = random.Random(seed)
+    return [synthetic_view(i, rng) for i in range(n_halls)]
+
+
+# -- the floor: families built beforehand with client_python's own API -------------------
+
+
+def static_families(views: Sequence[HallView]) -> list[Metric]:
+    """The same families and samples as ``HallCollector``, built once with
+    ``add_metric`` (written independently, so equal output also checks it)."""
+
+    def gauge(name: str, labels: list[str]) -> GaugeMetricFamily:
+        return GaugeMetricFamily(name, help_of[name], labels=labels)
+
+    def counter(name: str, labels: list[str]) -> CounterMetricFamily:
+        return CounterMetricFamily(name, help_of[name], labels=labels)
+
+    help_of = {name: text for name, (_, text) in FAMILIES.items()}
+    info_f = gauge("hall_info", ["hall", "name", "district", "city"])
+    open_f = gauge("hall_open", ["hall"])
+    queue_f = gauge("hall_queue_length", ["hall", "service"])
+    oldest_f = gauge("hall_oldest_wait_seconds", ["hall", "service"])
+    copen_f = gauge("hall_counters_open", ["hall"])
+    cbusy_f = gauge("hall_counters_busy", ["hall"])
+    tickets = [
+        counter(n, ["hall", "service", "segment"])
+        for n in ("hall_tickets_issued", "hall_tickets_served", "hall_tickets_abandoned")
+    ]
+    busy_f = gauge("hall_counter_busy", ["hall", "counter"])
+    cserved_f = counter("hall_counter_served", ["hall", "counter"])
+    hists = [
+        HistogramMetricFamily(n, help_of[n], labels=["hall", "service"])
+        for n in ("hall_wait_seconds", "hall_service_seconds")
+    ]
+    target_f = gauge("hall_slo_target_wait_seconds", ["hall"])
+    objective_f = gauge("hall_slo_objective_ratio", ["hall"])
+    fc = [
+        gauge(n, ["hall", "service"])
+        for n in (
+            "hall_forecast_queue_length",
+            "hall_forecast_wait_seconds",
+            "hall_forecast_arrivals_per_hour",
+        )
+    ]
+    ncw_f = gauge("hall_nowcast_wait_seconds", ["hall", "service", "horizon"])
+    ncq_f = gauge("hall_nowcast_queue_length", ["hall", "service"])
+    ncb_f = gauge("hall_nowcast_breach_probability", ["hall", "horizon"])
+    last_f = gauge("hall_last_event_timestamp_seconds", ["hall"])
+    ingest_f = counter("hallmon_ingest_events", ["hall", "result"])
+    for v in views:
+        h, live = v.info.id, v.live
+        info_f.add_metric([h, v.info.name, v.info.district, v.info.city], 1.0)
+        open_f.add_metric([h], live.open)
+        for s in v.info.services:
+            queue_f.add_metric([h, s], live.queue[s])
+        for s in v.info.services:
+            oldest_f.add_metric([h, s], live.oldest_wait_s[s])
+        copen_f.add_metric([h], live.counters_open)
+        cbusy_f.add_metric([h], live.counters_busy)
+        for fam, values in zip(tickets, (live.issued, live.served, live.abandoned), strict=True):
+            for s in v.info.services:
+                for g in v.info.segments:
+                    fam.add_metric([h, s, g], values[(s, g)])
+        for c in v.info.counters:
+            busy_f.add_metric([h, c], live.counter_busy[c])
+        for c in v.info.counters:
+            cserved_f.add_metric([h, c], live.counter_served[c])
+        for hist_f, hist in zip(hists, (live.wait, live.service_time), strict=True):
+            for s in v.info.services:
+                x = hist[s]
+                buckets = [(str(b), n) for b, n in zip(x.bounds_s, x.buckets, strict=True)]
+                hist_f.add_metric([h, s], [*buckets, ("+Inf", x.count)], x.sum_s)
+        target_f.add_metric([h], v.info.target_wait_s)
+        objective_f.add_metric([h], v.info.objective)
+        assert v.forecast is not None and v.nowcast is not None
+        for fc_f, fc_values in zip(
+            fc,
+            (v.forecast.queue_length, v.forecast.wait_s, v.forecast.arrivals_per_hour),
+            strict=True,
+        ):
+            for s in v.info.services:
+                fc_f.add_metric([h, s], fc_values[s])
+        for s in v.info.services:
+            for hz in HORIZONS:
+                ncw_f.add_metric([h, s, hz], v.nowcast.wait_s[(s, hz)])
+        for s in v.info.services:
+            ncq_f.add_metric([h, s], v.nowcast.present_queue[s])
+        for hz in HORIZONS:
+            ncb_f.add_metric([h, hz], v.nowcast.breach_probability[hz])
+        assert live.last_event_s is not None
+        last_f.add_metric([h], live.last_event_s)
+        for r in INGEST_RESULTS:
+            ingest_f.add_metric([h, r], v.ingested[r])
+    return [
+        info_f, open_f, queue_f, oldest_f, copen_f, cbusy_f, *tickets, busy_f, cserved_f,
+        *hists, target_f, objective_f, *fc, ncw_f, ncq_f, ncb_f, last_f, ingest_f,
+    ]  # fmt: skip
+
+
+class StaticCollector:
+    def __init__(self, families: list[Metric]) -> None:
+        self.families = families
+
+    def describe(self) -> list[Metric]:
+        return []
+
+    def collect(self) -> list[Metric]:
+        return self.families
+
+
+# -- timing -----------------------------------------------------------------------------
+
+
+def best_of(fns: dict[str, Callable[[], object]], repeat: int) -> dict[str, dict[str, float]]:
+    """Best wall and CPU time (seconds) of ``repeat`` calls of each function,
+    calls interleaved so that a noisy neighbour hurts all cases alike (one
+    untimed warm-up call each first)."""
+    for fn in fns.values():
+        fn()
+    best = {key: {"wall_s": float("inf"), "cpu_s": float("inf")} for key in fns}
+    for _ in range(repeat):
+        for key, fn in fns.items():
+            gc.collect()
+            w0, c0 = time.perf_counter(), time.process_time()
+            fn()
+            w1, c1 = time.perf_counter(), time.process_time()
+            best[key]["wall_s"] = min(best[key]["wall_s"], w1 - w0)
+            best[key]["cpu_s"] = min(best[key]["cpu_s"], c1 - c0)
+    return best
+
+
+def _registry(collector: Any) -> CollectorRegistry:
+    registry = CollectorRegistry()
+    registry.register(collector)
+    return registry
+
+
+def measure_metrics(n_halls: int, repeat: int) -> dict[str, Any]:
+    """/metrics for ``n_halls`` synthetic halls: floor vs ``HallCollector``."""
+    views = synthetic_views(n_halls)
+    floor_registry = _registry(StaticCollector(static_families(views)))
+    ours_registry = _registry(HallCollector(lambda: views))
+    floor_text = generate_latest(floor_registry)
+    ours_text = generate_latest(ours_registry)
+    if ours_text != floor_text:
+        raise SystemExit("HallCollector renders other bytes than the static floor")
+    best = best_of(
+        {
+            "floor": lambda: generate_latest(floor_registry),
+            "collector": lambda: generate_latest(ours_registry),
+        },
+        repeat,
+    )
+    lines = ours_text.decode().splitlines()
+    series = sum(1 for line in lines if not line.startswith("#"))
+    floor_s, ours_s = best["floor"]["wall_s"], best["collector"]["wall_s"]
+    return {
+        "halls": n_halls,
+        "series": series,
+        "series_per_hall": series / n_halls,
+        "bytes": len(ours_text),
+        "floor_s": floor_s,
+        "collector_s": ours_s,
+        "ratio": ours_s / floor_s,
+        "floor_cpu_s": best["floor"]["cpu_s"],
+        "collector_cpu_s": best["collector"]["cpu_s"],
+        "ratio_cpu": best["collector"]["cpu_s"] / best["floor"]["cpu_s"],
+        "goal_ratio": METRICS_RATIO_GOAL,
+        "pass": ours_s / floor_s <= METRICS_RATIO_GOAL,
+    }
+
+
+def measure_shard(n_halls: int, shards: int, repeat: int) -> dict[str, Any]:
+    """One of ``shards`` exporters over ``n_halls`` halls: every ``shards``-th hall."""
+    views = synthetic_views(n_halls)[::shards]
+    registry = _registry(HallCollector(lambda: views))
+    best = best_of({"collector": lambda: generate_latest(registry)}, repeat)["collector"]
+    seconds = best["wall_s"]
+    return {
+        "halls": n_halls,
+        "shards": shards,
+        "shard_halls": len(views),
+        "collector_s": seconds,
+        "collector_cpu_s": best["cpu_s"],
+        "goal_s": SHARD_GOAL_S,
+        "pass": seconds <= SHARD_GOAL_S,
+    }
+
+
+def _verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def report_metrics(rows: Iterable[dict[str, Any]]) -> None:
+    for r in rows:
+        print(
+            f"/metrics {r['halls']:>5} halls: {r['series_per_hall']:.0f} series/hall, "
+            f"{r['series']} lines, {r['bytes'] / 1e6:.1f} MB; floor {r['floor_s'] * 1e3:.0f} ms, "
+            f"collector {r['collector_s'] * 1e3:.0f} ms, ratio {r['ratio']:.2f} "
+            f"(CPU {r['ratio_cpu']:.2f}; goal <= {r['goal_ratio']}) {_verdict(r['pass'])}"
+        )
+
+
+def report_shard(r: dict[str, Any]) -> None:
+    print(
+        f"/metrics shard 1/{r['shards']} of {r['halls']} halls ({r['shard_halls']} halls): "
+        f"{r['collector_s'] * 1e3:.0f} ms (goal <= {r['goal_s']:.0f} s) {_verdict(r['pass'])}"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Benchmark the monitor's /metrics rendering.")
+    parser.add_argument("--halls", type=int, nargs="+", default=[100, 2000], help="hall counts")
+    parser.add_argument("--repeat", type=int, default=10, help="timed runs per case (best of)")
+    parser.add_argument("--shards", type=int, default=2, help="exporters sharing the halls")
+    parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    args = parser.parse_args(argv)
+    if args.repeat < 1 or args.shards < 1 or min(args.halls) < 1:
+        parser.error("--repeat, --shards and --halls must be >= 1")
+    disable_created_metrics()  # type: ignore[no-untyped-call]
+    metrics = [measure_metrics(n, args.repeat) for n in args.halls]
+    shard = measure_shard(max(args.halls), args.shards, args.repeat)
+    if args.json:
+        out = {
+            "python": platform.python_version(),
+            "machine": platform.machine(),
+            "metrics": metrics,
+            "shard": shard,
+        }
+        print(json.dumps(out, indent=2))
+    else:
+        report_metrics(metrics)
+        report_shard(shard)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
