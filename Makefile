@@ -58,6 +58,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/bench_sim.py
 	$(BIN)/python benchmarks/bench_staffing.py
 	$(BIN)/python benchmarks/bench_fit.py
+	$(BIN)/python benchmarks/bench_ingest.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache

@@ -1,4 +1,13 @@
-"""Benchmark the monitor's hot paths. Section so far: ``/metrics``.
+"""Benchmark the monitor's hot paths: durable ingest over HTTP, ``/metrics``,
+and one nowcast refresh, each against its floor or limit in the same run.
+
+Ingest (see ``ingest_sections.py``): ``--events`` flagship events posted in
+batches of 500 to a real ``hallmon serve`` (WAL, ``synchronous=FULL``, reply
+after commit) against a raw SQLite ``executemany`` of the same rows into the
+same schema, one transaction per batch. Goal >= 20,000 events/s; aim 30% of raw.
+
+Nowcast: one refresh of ``--nowcast-halls`` busy halls (flagship at 18:30) with
+30 replications each on 2 worker processes. Limit 30 s.
 
 /metrics: N synthetic halls (4 services, 4 segments, 8 counters, busy-looking
 values, forecast and nowcast present) as :class:`HallView`s, rendered with
@@ -18,7 +27,8 @@ largest ``--halls`` through ``HallCollector``; goal <= 1 s.
 
 Exit status: 0 whatever the goals (a benchmark, not a test).
 
-    python benchmarks/bench_ingest.py [--halls 100 2000] [--repeat N] [--shards K] [--json]
+    python benchmarks/bench_ingest.py [--halls 100 2000] [--repeat N] [--shards 2 4]
+        [--events 100000] [--nowcast-halls 100] [--only ingest|metrics|nowcast] [--json]
 """
 
 from __future__ import annotations
@@ -29,12 +39,14 @@ import json
 import platform
 import random
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from prometheus_client import CollectorRegistry, disable_created_metrics, generate_latest
 from prometheus_client.metrics_core import (
@@ -331,6 +343,24 @@ def report_metrics(rows: Iterable[dict[str, Any]]) -> None:
         )
 
 
+def report_ingest(r: dict[str, Any]) -> None:
+    print(
+        f"ingest {r['events']} events in batches of {r['batch']}: raw SQLite "
+        f"{r['raw_rows_per_s']:,.0f} rows/s, HTTP {r['http_events_per_s']:,.0f} events/s "
+        f"= {r['ratio']:.0%} of raw (goal >= {r['goal_per_s']:,}/s, aim "
+        f"{r['aim_ratio']:.0%}) {_verdict(r['pass'])}"
+    )
+
+
+def report_nowcast(r: dict[str, Any]) -> None:
+    print(
+        f"nowcast refresh, {r['halls']} halls x {r['replications']} replications on "
+        f"{r['workers']} workers ({r['waiting_per_hall']:.1f} waiting, "
+        f"{r['busy_per_hall']:.1f} busy per hall): first {r['first_s']:.1f} s, "
+        f"warm {r['warm_s']:.1f} s (limit {r['limit_s']:.0f} s) {_verdict(r['pass'])}"
+    )
+
+
 def report_shard(r: dict[str, Any]) -> None:
     print(
         f"/metrics shard 1/{r['shards']} of {r['halls']} halls ({r['shard_halls']} halls): "
@@ -339,28 +369,44 @@ def report_shard(r: dict[str, Any]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Benchmark the monitor's /metrics rendering.")
+    parser = argparse.ArgumentParser(description="Benchmark the monitor's hot paths.")
     parser.add_argument("--halls", type=int, nargs="+", default=[100, 2000], help="hall counts")
     parser.add_argument("--repeat", type=int, default=10, help="timed runs per case (best of)")
-    parser.add_argument("--shards", type=int, default=2, help="exporters sharing the halls")
+    parser.add_argument(
+        "--shards", type=int, nargs="+", default=[2, 4], help="exporters sharing the halls"
+    )
+    parser.add_argument("--events", type=int, default=100_000, help="events to ingest")
+    parser.add_argument("--nowcast-halls", type=int, default=100, help="halls to nowcast")
+    parser.add_argument("--workers", type=int, default=2, help="nowcast processes")
+    parser.add_argument("--only", choices=["ingest", "metrics", "nowcast"], help="one section")
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     args = parser.parse_args(argv)
-    if args.repeat < 1 or args.shards < 1 or min(args.halls) < 1:
+    if args.repeat < 1 or min(args.shards) < 1 or min(args.halls) < 1:
         parser.error("--repeat, --shards and --halls must be >= 1")
     disable_created_metrics()  # type: ignore[no-untyped-call]
-    metrics = [measure_metrics(n, args.repeat) for n in args.halls]
-    shard = measure_shard(max(args.halls), args.shards, args.repeat)
+    import ingest_sections as sections
+
+    out: dict[str, Any] = {"python": platform.python_version(), "machine": platform.machine()}
+    with tempfile.TemporaryDirectory() as scratch:
+        if args.only in (None, "ingest"):
+            out["ingest"] = sections.measure_ingest(args.events, Path(scratch))
+            if not args.json:
+                report_ingest(out["ingest"])
+        if args.only in (None, "metrics"):
+            out["metrics"] = [measure_metrics(n, args.repeat) for n in args.halls]
+            out["shards"] = [measure_shard(max(args.halls), k, args.repeat) for k in args.shards]
+            if not args.json:
+                report_metrics(out["metrics"])
+                for shard in out["shards"]:
+                    report_shard(shard)
+        if args.only in (None, "nowcast"):
+            out["nowcast"] = sections.measure_nowcast(
+                args.nowcast_halls, Path(scratch), args.workers
+            )
+            if not args.json:
+                report_nowcast(out["nowcast"])
     if args.json:
-        out = {
-            "python": platform.python_version(),
-            "machine": platform.machine(),
-            "metrics": metrics,
-            "shard": shard,
-        }
         print(json.dumps(out, indent=2))
-    else:
-        report_metrics(metrics)
-        report_shard(shard)
     return 0
 
 

@@ -1,0 +1,211 @@
+"""The ingest and nowcast sections of ``bench_ingest.py``: durable ingest over
+HTTP into a real ``hallmon serve`` against a raw SQLite ``executemany`` of the
+same rows, and one nowcast refresh of many busy halls against its 30 s limit."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+
+from monitor.background import Background
+from monitor.config import Hall, NowcastConfig, Settings, token_hash
+from monitor.ingest import parse_batch, to_rows
+from monitor.service import Monitor
+from monitor.store import INSERT, SCHEMA
+from sim.eventlog import day_events
+from sim.events import Event
+from sim.model import simulate
+from sim.scenario import Scenario, load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+FLAGSHIP = ROOT / "scenarios/flagship.yaml"
+BATCH = 500
+INGEST_GOAL_PER_S = 20_000
+INGEST_AIM_RATIO = 0.30
+NOWCAST_LIMIT_S = 30.0
+FIRST_DAY = date(2026, 1, 5)
+
+
+def flagship_events(n_events: int) -> tuple[Scenario, list[Event]]:
+    """At least ``n_events`` events of consecutive simulated flagship days (as a
+    real ticket system logs them), cut to ``n_events``."""
+    scn = load_scenario(FLAGSHIP)
+    events: list[Event] = []
+    day = 0
+    while len(events) < n_events:
+        records = simulate(scn, seed=1, replication=day)
+        events += day_events(records, scn, FIRST_DAY + timedelta(days=day), "no_show")
+        day += 1
+    return scn, events[:n_events]
+
+
+def ingest_data(n_events: int) -> tuple[str, list[bytes], list[list[tuple[Any, ...]]]]:
+    """Request bodies of :data:`BATCH` events and the same events as store rows."""
+    scn, events = flagship_events(n_events)
+    bodies = [
+        json.dumps([e.as_row() for e in events[i : i + BATCH]], ensure_ascii=False).encode()
+        for i in range(0, len(events), BATCH)
+    ]
+    zone = ZoneInfo(scn.timezone)
+    rows = [[(scn.hall, *r) for r in to_rows(parse_batch(b), zone)] for b in bodies]
+    return scn.hall, bodies, rows
+
+
+def measure_raw_sqlite(rows: list[list[tuple[Any, ...]]], directory: Path) -> float:
+    """The floor, rows/s: ``executemany`` into the store's own schema, WAL,
+    ``synchronous=FULL``, one transaction per batch."""
+    path = directory / "raw.db"
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=FULL")
+    db.executescript(SCHEMA)
+    start = time.perf_counter()
+    for batch in rows:
+        db.execute("BEGIN")
+        db.executemany(INSERT, batch)
+        db.execute("COMMIT")
+    elapsed = time.perf_counter() - start
+    db.close()
+    return sum(len(b) for b in rows) / elapsed
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def measure_http_ingest(hall: str, bodies: list[bytes], directory: Path) -> float:
+    """Events/s acknowledged by a real ``hallmon serve`` (subprocess, uvicorn),
+    posted by one keep-alive client in batches of :data:`BATCH`; every reply
+    comes after the batch's commit (``synchronous=FULL``)."""
+    token = "bench-token"
+    config = directory / "bench.yaml"
+    config.write_text(
+        f"store: {directory / 'hallmon.db'}\nclock: events\nnowcast: {{every: 0}}\n"
+        f"forecast: {{replications: 0}}\nhalls:\n"
+        f"  - {{id: {hall}, scenario: {FLAGSHIP}, token_env: BENCH_TOKEN}}\n",
+        encoding="utf-8",
+    )
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "monitor", "serve", "--config", str(config), "--port", str(port),
+         "--log-level", "warning"],
+        env=dict(os.environ, BENCH_TOKEN=token), cwd=ROOT, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60.0) as client:
+            deadline = time.monotonic() + 120
+            while True:
+                try:
+                    if client.get("/readyz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError("hallmon did not become ready")
+                time.sleep(0.1)
+            headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+            accepted = 0
+            start = time.perf_counter()
+            for body in bodies:
+                reply = client.post(f"/v1/halls/{hall}/events", content=body, headers=headers)
+                reply.raise_for_status()
+                accepted += reply.json()["accepted"]
+            elapsed = time.perf_counter() - start
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    if accepted != sum(body.count(b'"id"') for body in bodies):
+        raise RuntimeError(f"only {accepted} events were accepted")
+    return accepted / elapsed
+
+
+def measure_ingest(n_events: int, directory: Path) -> dict[str, Any]:
+    """Both ingest figures on the same events, each on a fresh database."""
+    hall, bodies, rows = ingest_data(n_events)
+    raw = measure_raw_sqlite(rows, directory)
+    http = measure_http_ingest(hall, bodies, directory)
+    return {
+        "events": n_events,
+        "batch": BATCH,
+        "raw_rows_per_s": raw,
+        "http_events_per_s": http,
+        "ratio": http / raw,
+        "goal_per_s": INGEST_GOAL_PER_S,
+        "aim_ratio": INGEST_AIM_RATIO,
+        "pass": http >= INGEST_GOAL_PER_S,
+    }
+
+
+def busy_monitor(n_halls: int, directory: Path, workers: int) -> Monitor:
+    """``n_halls`` copies of the flagship hall, each holding its own simulated day
+    up to 18:30 (the evening peak), nowcast with 30 replications."""
+    scn = load_scenario(FLAGSHIP)
+    halls = [
+        Hall(id=f"h{i:04d}", name=f"hall {i}", district="", city="", scenario=scn,
+             target_wait_s=scn.target.wait, objective=scn.target.service_level,
+             token_sha256=token_hash(f"token-{i}"), clock="events")
+        for i in range(n_halls)
+    ]  # fmt: skip
+    settings = Settings(
+        halls=tuple(halls), store=directory / "nowcast.db", workers=workers,
+        nowcast=NowcastConfig(every=60.0, replications=30),
+    )  # fmt: skip
+    monitor = Monitor(settings)
+    monitor.open()
+    cut = datetime.combine(FIRST_DAY, datetime.min.time(), ZoneInfo(scn.timezone))
+    cut += timedelta(hours=18, minutes=30)
+    for i, hall in enumerate(halls):
+        events = day_events(simulate(scn, seed=3, replication=i), scn, FIRST_DAY, "no_show")
+        state = monitor.states[hall.id]
+        state.apply(to_rows([e for e in events if e.ts <= cut], state.days))
+    return monitor
+
+
+def measure_nowcast(n_halls: int, directory: Path, workers: int) -> dict[str, Any]:
+    """Seconds of one nowcast refresh of ``n_halls`` busy halls on ``workers``
+    processes: the first (pool start-up included) and the best of two more."""
+    monitor = busy_monitor(n_halls, directory, workers)
+    pictures = [state.picture() for state in monitor.states.values()]
+
+    async def run() -> list[float]:
+        background = Background(monitor)
+        times = []
+        try:
+            for _ in range(3):
+                start = time.perf_counter()
+                done = await background.refresh_nowcasts()
+                times.append(time.perf_counter() - start)
+                if done != n_halls:
+                    raise RuntimeError(f"only {done} of {n_halls} halls were open")
+        finally:
+            await background.stop()
+        return times
+
+    times = asyncio.run(run())
+    monitor.close()
+    return {
+        "halls": n_halls,
+        "workers": workers,
+        "replications": 30,
+        "waiting_per_hall": sum(len(p.waiting) for p in pictures) / n_halls,
+        "busy_per_hall": sum(len(p.busy) for p in pictures) / n_halls,
+        "first_s": times[0],
+        "warm_s": min(times[1:]),
+        "limit_s": NOWCAST_LIMIT_S,
+        "pass": times[0] <= NOWCAST_LIMIT_S,
+    }
