@@ -57,3 +57,21 @@ def test_a_multi_replication_run_loads_no_scipy() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert not {m for m in out.stdout.split() if m.split(".")[0] in {"scipy", "matplotlib"}}
+
+
+def test_importing_the_app_opens_nothing(tmp_path: Path) -> None:
+    """``monitor.app`` at import time reads no environment, opens no store and
+    no socket: ``create_app(settings)`` does that, in its lifespan."""
+    root = Path(__file__).resolve().parents[1]
+    code = (
+        "import socket, sqlite3\n"
+        "def refuse(*a, **k): raise AssertionError('opened at import time')\n"
+        "sqlite3.connect = refuse\n"
+        "socket.socket.bind = refuse\n"
+        "socket.socket.connect = refuse\n"
+        "import monitor.app, monitor.cli, monitor.service, monitor.background\n"
+    )
+    subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, check=True, env={"PYTHONPATH": str(root)}
+    )
+    assert list(tmp_path.iterdir()) == []
