@@ -14,8 +14,10 @@ start at opening replays :func:`sim.model.simulate`):
 * a busy counter's service lasts on by a draw conditional on having lasted
   ``elapsed_s`` (:func:`remaining_service_s`).
 * a counter staffed now stays open to the end of its current window; one
-  staffed off schedule stays open to the end of its next window (it skips a
-  break, starts early) or to closing time; one off although scheduled stays
+  still serving past the end of its window (a break or shift end has begun)
+  closes once that customer is done, as in the model; one idle and staffed off
+  schedule stays open to the end of its next window (it skips a break, starts
+  early) or to closing time; one off although scheduled stays
   closed until its next window. Later windows follow the scenario; kiosks
   always do.
 
@@ -198,6 +200,7 @@ def _windows_from(
     docstring); a window starting at or before now means open now."""
     now = start.now_s
     staffed = set(start.open_counters) if start.open_counters is not None else None
+    serving = {b.counter for b in start.busy}
     last = math.inf if scn.stationary else scn.close
     out: list[Windows] = []
     for inst in instances:
@@ -206,7 +209,11 @@ def _windows_from(
         on = bool(current) if staffed is None or inst.kiosk else inst.name in staffed
         if on and current:
             out.append((current[0], *later))
-        elif on:  # staffed off schedule: open now, and through the next window
+        elif on and inst.name in serving:
+            # past the end of its window, finishing a customer (a break or a shift
+            # end): it closes once that customer is done, as in the model
+            out.append(((now, now), *later))
+        elif on:  # idle and staffed off schedule: open now, and through the next window
             out.append(((now, later[0][1]), *later[1:]) if later else ((now, last),))
         else:
             out.append(tuple(later))

@@ -369,6 +369,26 @@ def test_a_closed_counter_opens_at_its_next_window() -> None:
     assert not ((served_at(rec, "C2") >= 12 * H) & (served_at(rec, "C2") < 12.5 * H)).any()
 
 
+def test_a_counter_past_its_window_finishes_its_customer_then_keeps_its_break() -> None:
+    """At the start of a break the log still shows a counter open while it
+    finishes its customer: it must close after that customer, not stay open."""
+    scn = small_hall(
+        arrivals={"mix": {"s": 1.0}, "rate_per_hour": 30},
+        counters=[{"id": "C", "count": 2, "services": ["s"], "breaks": ["12:00-13:00"]}],
+    )
+    start = HallStart(
+        12 * H + 60.0,
+        waiting=(WaitingTicket("s", "g", 300.0),) * 8,
+        busy=(BusyCounter("C1", "s", 400.0), BusyCounter("C2", "s", 200.0)),
+        open_counters=("C1", "C2"),
+    )
+    rec = simulate_from(scn, start, 5, 0).records
+    for name in ("C1", "C2"):
+        served = served_at(rec, name)
+        assert len(served[served < 13 * H]) == 1  # its own customer, then the break
+        assert served[served >= 13 * H].min() == 13 * H  # back at the end of the break
+
+
 # -- probes ---------------------------------------------------------------------------------
 
 

@@ -1,0 +1,305 @@
+"""The background work inside the app: the day forecast and the nowcast computed
+in the worker pool while the app answers, as the JSON API and ``/metrics``
+publish them; and the two pure pieces of :mod:`monitor.background`, the live
+picture → simulation start mapping and the publishing of a nowcast."""
+
+from __future__ import annotations
+
+import multiprocessing
+import re
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import TypeVar
+from zoneinfo import ZoneInfo
+
+import pytest
+from fastapi.testclient import TestClient
+from prometheus_client.parser import text_string_to_metric_families
+
+import monitor.background
+from monitor.app import create_app
+from monitor.background import hall_start, published
+from monitor.config import Settings, load_settings
+from monitor.ingest import to_rows
+from monitor.state import HallState, QueuePicture
+from sim.events import Event
+from sim.nowcast import Nowcast
+from sim.warmstart import BusyCounter, WaitingTicket
+from tests.monitor.conftest import DAY, ENV, ROOT, as_json, auth
+
+DEADLINE_S = 25.0  # forecast and nowcast need a second or two; a loaded machine more
+HORIZONS = ("0m", "15m", "30m", "60m")
+ZONE = ZoneInfo("Asia/Shanghai")
+T = TypeVar("T")
+
+
+def background_config(directory: Path) -> Path:
+    """The test config's shape with the background work on: a small forecast at
+    start and per local day, a nowcast every second, two worker processes."""
+    path = directory / "monitor.yaml"
+    path.write_text(
+        f"""
+store: {directory / "hallmon.db"}
+clock: events
+max_body_bytes: 2000000
+workers: 2
+nowcast: {{every: 1s, replications: 2, seed: 5}}
+forecast: {{replications: 4, seed: 3}}
+halls:
+  - {{id: county, name: 县城营业厅, district: 从化区, city: 广州,
+      scenario: {ROOT / "scenarios/county.yaml"}, token_env: T_COUNTY}}
+  - {{id: flagship, district: 天河区, city: 广州,
+      scenario: {ROOT / "scenarios/flagship.yaml"}, token_env: T_FLAGSHIP}}
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+def poll(fetch: Callable[[], T], ready: Callable[[T], bool], what: str) -> T:
+    """``fetch()`` again until ``ready`` holds, for at most :data:`DEADLINE_S`."""
+    deadline = time.monotonic() + DEADLINE_S
+    while True:
+        value = fetch()
+        if ready(value):
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not ready after {DEADLINE_S:g} s; last: {value!r}")
+        time.sleep(0.05)
+
+
+Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
+
+
+def samples(text: str) -> Samples:
+    """Every sample of a Prometheus text exposition, by name and labels."""
+    return {
+        (s.name, frozenset(s.labels.items())): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+
+
+def sample(found: Samples, name: str, **labels: str) -> float | None:
+    return found.get((name, frozenset(labels.items())))
+
+
+def of_hall(found: Samples, prefix: str, hall: str) -> list[str]:
+    return sorted(n for n, labels in found if n.startswith(prefix) and ("hall", hall) in labels)
+
+
+def local_s(ts: datetime) -> float:
+    local = ts.astimezone(ZONE)
+    return local.hour * 3600 + local.minute * 60 + local.second + local.microsecond / 1e6
+
+
+@pytest.fixture
+def background_settings(tmp_path: Path) -> Settings:
+    return load_settings(background_config(tmp_path), environ=ENV)
+
+
+@pytest.fixture
+def client(
+    background_settings: Settings, county_day: list[Event], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[TestClient]:
+    """The app with its background work, over a store that already holds a whole
+    county day (its last event comes after closing: with ``clock: events`` the
+    county hall is closed from the start, so it never gets a nowcast)."""
+    with TestClient(create_app(background_settings, background=False)) as c:
+        posted = c.post("/v1/halls/county/events", json=as_json(county_day), headers=auth("county"))
+        assert posted.status_code == 200
+    # the flagship's first forecast is for the wall clock's day (it has no events
+    # yet); after the posts below its day is DAY, checked for every 30 s by default
+    monkeypatch.setattr(monitor.background, "FORECAST_CHECK_S", 0.2)
+    before = set(multiprocessing.active_children())
+    with TestClient(create_app(background_settings)) as c:
+        yield c
+    # the lifespan shut the worker pool down: its processes go away
+    poll(
+        lambda: set(multiprocessing.active_children()) - before,
+        lambda left: not left,
+        "worker processes",
+    )
+
+
+def test_forecast_and_nowcast_are_published(
+    client: TestClient, flagship_day: list[Event], county_day: list[Event]
+) -> None:
+    half = flagship_day[: len(flagship_day) // 2]
+    last = half[-1].ts
+    assert 9 * 3600 < local_s(last) < 20 * 3600  # open, every horizon before closing
+    assert local_s(county_day[-1].ts) > 17.5 * 3600  # the county hall closed at 17:30
+    posted = client.post("/v1/halls/flagship/events", json=as_json(half), headers=auth("flagship"))
+    assert posted.json() == {"accepted": len(half), "duplicates": 0}
+
+    # -- the day forecast ---------------------------------------------------------
+    forecast = poll(
+        lambda: client.get("/v1/halls/flagship/forecast"),
+        lambda r: r.status_code == 200,
+        "flagship forecast",
+    ).json()
+    assert forecast["hall"] == "flagship" and forecast["day"] == DAY.isoformat()
+    assert multiprocessing.active_children()  # the pool's workers, for the lifespan to stop
+    assert forecast["replications"] == 4 and forecast["seed"] == 3
+    services = forecast["services"]
+    assert services == ["consult", "business", "after_sales", "payment"]
+    intervals = forecast["intervals"]
+    assert len(intervals) == 48  # 09:00-21:00 by 15 min
+    assert (intervals[0]["start"], intervals[-1]["end"]) == ("09:00", "21:00")
+    for row in intervals:
+        assert re.fullmatch(r"\d\d:\d\d", row["start"]) and re.fullmatch(r"\d\d:\d\d", row["end"])
+        assert row["end_s"] - row["start_s"] == 900.0
+        assert set(row["services"]) == set(services)
+        for cell in row["services"].values():
+            for stat in ("queue_length", "wait_s", "arrivals_per_hour"):
+                assert set(cell[stat]) >= {"mean", "ci95_half_width"}
+                assert cell[stat]["mean"] is None or cell[stat]["mean"] >= 0
+            assert 0 <= cell["wait_s"]["n"] <= 4
+    now = next(r for r in intervals if r["start_s"] <= local_s(last) < r["end_s"])
+    found = samples(client.get("/metrics").text)
+    for svc in services:
+        cell = now["services"][svc]
+        for name, stat in (
+            ("hall_forecast_queue_length", "queue_length"),
+            ("hall_forecast_wait_seconds", "wait_s"),
+            ("hall_forecast_arrivals_per_hour", "arrivals_per_hour"),
+        ):
+            value = sample(found, name, hall="flagship", service=svc)
+            assert value == pytest.approx(cell[stat]["mean"], rel=1e-12), (name, svc)
+    assert of_hall(found, "hall_forecast_", "county") == []  # closed: no interval now
+
+    # -- the nowcast --------------------------------------------------------------
+    computed_at = last.astimezone(ZONE).isoformat(timespec="milliseconds")
+    nowcast = poll(
+        lambda: client.get("/v1/halls/flagship/nowcast").json(),
+        lambda body: body["computed_at"] == computed_at,  # from the posted state
+        "flagship nowcast",
+    )
+    assert nowcast["open"] is True and nowcast["target_wait_s"] == 900.0
+    assert [s["service"] for s in nowcast["services"]] == services
+    for entry in nowcast["services"]:
+        assert set(entry["by_horizon"]) == set(HORIZONS)
+        assert all(w is not None and w >= 0 for w in entry["by_horizon"].values())
+        assert entry["expected_wait_s"] == entry["by_horizon"]["0m"]
+        assert 0 <= entry["expected_present"] <= entry["waiting"]
+    assert set(nowcast["breach_probability"]) == set(HORIZONS)
+    assert all(0 <= p <= 1 for p in nowcast["breach_probability"].values())
+
+    found = samples(client.get("/metrics").text)
+    for entry in nowcast["services"]:
+        svc = entry["service"]
+        for h in HORIZONS:
+            value = sample(
+                found, "hall_nowcast_wait_seconds", hall="flagship", service=svc, horizon=h
+            )
+            assert value == pytest.approx(entry["by_horizon"][h], rel=1e-12), (svc, h)
+        queue = sample(found, "hall_nowcast_queue_length", hall="flagship", service=svc)
+        assert queue == pytest.approx(entry["expected_present"], rel=1e-12)
+    for h in HORIZONS:
+        value = sample(found, "hall_nowcast_breach_probability", hall="flagship", horizon=h)
+        assert value == pytest.approx(nowcast["breach_probability"][h], rel=1e-12), h
+
+    # -- the closed hall and the counts ------------------------------------------
+    assert of_hall(found, "hall_nowcast_", "county") == []
+    county = client.get("/v1/halls/county/nowcast").json()
+    assert county["open"] is False and county["computed_at"] is None
+    assert county["services"] == []
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json() == {"ready": True, "halls": 2, "forecasts": 2, "nowcasts": 1}
+
+
+# -- hall_start and published ----------------------------------------------------------
+
+
+def _at(hour: int, minute: int = 0) -> float:
+    """Unix seconds of ``hour:minute`` on DAY in the halls' zone."""
+    return datetime(DAY.year, DAY.month, DAY.day, hour, minute, tzinfo=ZONE).timestamp()
+
+
+def test_hall_start_keeps_what_the_scenario_knows(settings: Settings) -> None:
+    state = HallState(settings.halls[1])  # flagship
+    picture = QueuePicture(
+        now_s=_at(11, 30) + 0.25,
+        waiting=(
+            ("business", "gotone", 120.0),
+            ("fax", "gotone", 60.0),  # a service the scenario does not know
+            ("consult", "platinum", 30.0),  # a segment it does not know
+            ("payment", "easyown", 0.0),
+        ),
+        busy=(
+            ("B1", "after_sales", "gotone_vip", 300.0),
+            ("B2", "fax", "mzone", 10.0),  # unknown service: left out
+            ("Q1", "consult", "platinum", 45.0),  # unknown segment: the counter's default
+            ("X9", "consult", "easyown", 5.0),  # a counter the scenario lacks: passed on
+        ),
+        open_counters=("B1", "B2", "Q1", "X9"),
+    )
+    start = hall_start(picture, state)
+    assert start.now_s == pytest.approx(11.5 * 3600 + 0.25, abs=1e-6)
+    assert start.waiting == (
+        WaitingTicket("business", "gotone", 120.0),
+        WaitingTicket("payment", "easyown", 0.0),
+    )
+    assert start.busy == (
+        BusyCounter("B1", "after_sales", 300.0, segment="gotone_vip"),
+        BusyCounter("Q1", "consult", 45.0, segment=None),
+        BusyCounter("X9", "consult", 5.0, segment="easyown"),
+    )
+    assert start.open_counters == ("B1", "B2", "Q1", "X9")
+
+
+def test_hall_start_of_a_replayed_state(settings: Settings, flagship_day: list[Event]) -> None:
+    """From a real picture (the first moment of the day with a queue and busy
+    counters) every busy customer keeps their segment and every waiting ticket
+    its wait, with the hall's local time as the simulation's clock."""
+    state = HallState(settings.halls[1])
+    rows = to_rows(flagship_day, state.zone)
+    for fed in range(0, len(rows), 10):
+        state.apply(rows[fed : fed + 10])
+        picture = state.picture(state.now_s())
+        if len(picture.waiting) >= 2 and len(picture.busy) >= 2:
+            break
+    else:
+        pytest.fail("the flagship day never has a queue")
+    start = hall_start(picture, state)
+    local = datetime.fromtimestamp(picture.now_s, ZONE)
+    assert start.now_s == pytest.approx(local_s(local), abs=1e-6)
+    assert [(b.counter, b.service, b.segment, b.elapsed_s) for b in start.busy] == list(
+        picture.busy
+    )
+    assert [(t.service, t.segment, t.waited_s) for t in start.waiting] == list(picture.waiting)
+    assert start.open_counters == picture.open_counters
+
+
+def _nowcast(horizons_s: tuple[float, ...]) -> Nowcast:
+    return Nowcast(
+        now_s=41400.0,
+        horizons_s=horizons_s,
+        replications=2,
+        wait_s={(svc, h): 60.0 * i + h / 100 for i, svc in enumerate("ab") for h in horizons_s},
+        wait_ci_s={(svc, h): 1.0 for svc in "ab" for h in horizons_s},
+        wait_by_segment_s={},
+        breach_probability={h: h / 7200 for h in horizons_s},
+        queue={"a": 3, "b": 0},
+        present_queue={"a": 2.5, "b": 0.0},
+    )
+
+
+def test_published_labels_the_horizons() -> None:
+    """Horizon seconds become the labels 0m/15m/30m/60m; a horizon without a
+    label is left out, a horizon the nowcast dropped (past closing) is absent."""
+    result = published(_nowcast((0.0, 600.0, 900.0, 1800.0, 3600.0)), computed_s=1.7e9)
+    assert result.computed_s == 1.7e9
+    assert result.wait_s == {
+        (svc, label): 60.0 * i + h / 100
+        for i, svc in enumerate("ab")
+        for label, h in zip(HORIZONS, (0.0, 900.0, 1800.0, 3600.0), strict=True)
+    }
+    assert result.breach_probability == {"0m": 0.0, "15m": 0.125, "30m": 0.25, "60m": 0.5}
+    assert result.present_queue == {"a": 2.5, "b": 0.0}
+    late = published(_nowcast((0.0, 900.0)), computed_s=0.0)
+    assert set(late.breach_probability) == {"0m", "15m"}
+    assert {h for _, h in late.wait_s} == {"0m", "15m"}
