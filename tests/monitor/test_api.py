@@ -125,9 +125,7 @@ def test_one_bad_event_rejects_the_whole_batch(client: TestClient, county_day: l
     assert _state(client)["ingested"] == {"accepted": 0, "duplicate": 0, "rejected": 50}
 
 
-@pytest.mark.parametrize(
-    "body", [b"{not json", b'{"id": "x"}', b"", b"[1, 2]", b"\xff\xfe"]
-)
+@pytest.mark.parametrize("body", [b"{not json", b'{"id": "x"}', b"", b"[1, 2]", b"\xff\xfe"])
 def test_malformed_bodies_are_422_not_500(client: TestClient, body: bytes) -> None:
     response = client.post(
         URL.format("county"),
