@@ -346,7 +346,8 @@ def report_metrics(rows: Iterable[dict[str, Any]]) -> None:
 def report_ingest(r: dict[str, Any]) -> None:
     print(
         f"ingest {r['events']} events in batches of {r['batch']}: raw SQLite "
-        f"{r['raw_rows_per_s']:,.0f} rows/s, HTTP {r['http_events_per_s']:,.0f} events/s "
+        f"{r['raw_rows_per_s']:,.0f} rows/s; HTTP, 1 client {r['http_one_client_per_s']:,.0f} "
+        f"events/s, {r['clients']} clients {r['http_events_per_s']:,.0f} events/s "
         f"= {r['ratio']:.0%} of raw (goal >= {r['goal_per_s']:,}/s, aim "
         f"{r['aim_ratio']:.0%}) {_verdict(r['pass'])}"
     )
@@ -376,6 +377,7 @@ def main(argv: list[str] | None = None) -> int:
         "--shards", type=int, nargs="+", default=[2, 4], help="exporters sharing the halls"
     )
     parser.add_argument("--events", type=int, default=100_000, help="events to ingest")
+    parser.add_argument("--clients", type=int, default=2, help="connections posting at once")
     parser.add_argument("--nowcast-halls", type=int, default=100, help="halls to nowcast")
     parser.add_argument("--workers", type=int, default=2, help="nowcast processes")
     parser.add_argument("--only", choices=["ingest", "metrics", "nowcast"], help="one section")
@@ -389,7 +391,7 @@ def main(argv: list[str] | None = None) -> int:
     out: dict[str, Any] = {"python": platform.python_version(), "machine": platform.machine()}
     with tempfile.TemporaryDirectory() as scratch:
         if args.only in (None, "ingest"):
-            out["ingest"] = sections.measure_ingest(args.events, Path(scratch))
+            out["ingest"] = sections.measure_ingest(args.events, Path(scratch), args.clients)
             if not args.json:
                 report_ingest(out["ingest"])
         if args.only in (None, "metrics"):

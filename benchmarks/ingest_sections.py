@@ -11,6 +11,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -88,11 +89,13 @@ def _free_port() -> int:
         return port
 
 
-def measure_http_ingest(hall: str, bodies: list[bytes], directory: Path) -> float:
+def measure_http_ingest(hall: str, bodies: list[bytes], directory: Path, clients: int = 1) -> float:
     """Events/s acknowledged by a real ``hallmon serve`` (subprocess, uvicorn),
-    posted by one keep-alive client in batches of :data:`BATCH`; every reply
-    comes after the batch's commit (``synchronous=FULL``)."""
+    posted in batches of :data:`BATCH` by ``clients`` keep-alive connections at
+    once (as the ticket systems of many halls do); every reply comes after the
+    batch's commit (``synchronous=FULL``)."""
     token = "bench-token"
+    directory.mkdir(parents=True, exist_ok=True)
     config = directory / "bench.yaml"
     config.write_text(
         f"store: {directory / 'hallmon.db'}\nclock: events\nnowcast: {{every: 0}}\n"
@@ -118,14 +121,25 @@ def measure_http_ingest(hall: str, bodies: list[bytes], directory: Path) -> floa
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise RuntimeError("hallmon did not become ready")
                 time.sleep(0.1)
-            headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-            accepted = 0
-            start = time.perf_counter()
-            for body in bodies:
-                reply = client.post(f"/v1/halls/{hall}/events", content=body, headers=headers)
-                reply.raise_for_status()
-                accepted += reply.json()["accepted"]
-            elapsed = time.perf_counter() - start
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        queue = iter(bodies)  # shared by the posting threads; next() on it is atomic
+        counts: list[int] = []
+
+        def post() -> None:
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60.0) as own:
+                for body in queue:
+                    reply = own.post(f"/v1/halls/{hall}/events", content=body, headers=headers)
+                    reply.raise_for_status()
+                    counts.append(reply.json()["accepted"])
+
+        threads = [threading.Thread(target=post) for _ in range(clients)]
+        start = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.perf_counter() - start
+        accepted = sum(counts)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -134,15 +148,19 @@ def measure_http_ingest(hall: str, bodies: list[bytes], directory: Path) -> floa
     return accepted / elapsed
 
 
-def measure_ingest(n_events: int, directory: Path) -> dict[str, Any]:
-    """Both ingest figures on the same events, each on a fresh database."""
+def measure_ingest(n_events: int, directory: Path, clients: int) -> dict[str, Any]:
+    """The ingest figures on the same events, each on a fresh database: raw, one
+    client, and ``clients`` clients at once."""
     hall, bodies, rows = ingest_data(n_events)
     raw = measure_raw_sqlite(rows, directory)
-    http = measure_http_ingest(hall, bodies, directory)
+    one = measure_http_ingest(hall, bodies, directory / "one")
+    http = measure_http_ingest(hall, bodies, directory / "many", clients) if clients > 1 else one
     return {
         "events": n_events,
         "batch": BATCH,
         "raw_rows_per_s": raw,
+        "http_one_client_per_s": one,
+        "clients": clients,
         "http_events_per_s": http,
         "ratio": http / raw,
         "goal_per_s": INGEST_GOAL_PER_S,

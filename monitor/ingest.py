@@ -137,23 +137,19 @@ class LocalDays:
 
 
 def to_rows(events: Sequence[Event], days: LocalDays | ZoneInfo) -> list[Row]:
-    """Events as store rows: Unix microseconds and the hall's local date."""
-    rows: list[Row] = []
+    """Events as store rows: Unix microseconds, the hall's local date and the
+    UTC offset the event was written with."""
     day = (days if isinstance(days, LocalDays) else LocalDays(days)).day
+    rows: list[Row] = []
+    append = rows.append
     for e in events:
         ts = e.ts
         ts_us = (ts - _EPOCH) // _US
-        rows.append(
+        offset = ts.utcoffset()
+        append(
             Row(
-                e.id,
-                ts_us,
-                day(ts_us),
-                e.kind,
-                e.ticket,
-                e.service,
-                e.segment,
-                e.counter,
-                ts.isoformat(),
+                e.id, ts_us, day(ts_us), e.kind, e.ticket, e.service, e.segment, e.counter,
+                0 if offset is None else offset.days * 86400 + offset.seconds,
             )
-        )
+        )  # fmt: skip
     return rows

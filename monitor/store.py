@@ -12,6 +12,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Literal, NamedTuple
 
@@ -26,12 +27,13 @@ CREATE TABLE IF NOT EXISTS events (
     service TEXT,
     segment TEXT,
     counter TEXT,
-    ts TEXT NOT NULL,        -- RFC 3339 as sent (its offset kept)
+    utc_offset_s INTEGER NOT NULL,  -- the offset ts was written with
     PRIMARY KEY (hall, id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS events_by_day ON events (hall, day, ts_us);
 """
 INSERT = "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _CHUNK = 900  # ids per IN (...) query, under SQLite's smallest variable limit
 
 
@@ -46,7 +48,12 @@ class Row(NamedTuple):
     service: str | None
     segment: str | None
     counter: str | None
-    ts: str
+    utc_offset_s: int  # with ts_us, gives back the event's RFC 3339 time exactly
+
+    def time(self) -> datetime:
+        """The event's ``ts``: the instant, with the UTC offset it was written with."""
+        zone = timezone(timedelta(seconds=self.utc_offset_s))
+        return (_EPOCH + timedelta(microseconds=self.ts_us)).astimezone(zone)
 
 
 class EventStore:
@@ -100,7 +107,7 @@ class EventStore:
         """The stored events of ``hall`` on local date ``day``, in event time."""
         with self._lock:
             cursor = self._db.execute(
-                "SELECT id, ts_us, day, kind, ticket, service, segment, counter, ts "
+                "SELECT id, ts_us, day, kind, ticket, service, segment, counter, utc_offset_s "
                 "FROM events WHERE hall = ? AND day = ? ORDER BY ts_us",
                 (hall, day),
             )

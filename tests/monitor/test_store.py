@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -20,7 +21,7 @@ def _row(i: int, day: str = "2026-03-02") -> Row:
         "payment",
         "gotone",
         None,
-        "2026-03-02T09:00:00+08:00",
+        8 * 3600,
     )
 
 
@@ -60,3 +61,26 @@ def test_reopened_store_has_every_committed_row(tmp_path: Path) -> None:
     assert [r.ts_us for r in rows] == sorted(r.ts_us for r in rows) and len(rows) == 1000
     assert again.last_ts_us("h", "2026-03-02") == _row(999).ts_us
     assert again.latest_day("nobody") is None
+
+
+def test_rows_keep_each_events_instant_and_offset() -> None:
+    from datetime import date
+
+    from monitor.ingest import to_rows
+    from sim.events import Event
+
+    zone = ZoneInfo("Asia/Shanghai")
+    events = [
+        Event(id=str(i), hall="h", ts=ts, kind="counter_opened", counter="C1")
+        for i, ts in enumerate(
+            [
+                "2026-03-02T09:00:00.123456+08:00",
+                "2026-03-02T01:00:00Z",
+                "2026-03-01T23:30:00-05:00",
+            ]
+        )
+    ]
+    rows = to_rows(events, zone)
+    assert [r.time() for r in rows] == [e.ts for e in events]
+    assert [r.time().utcoffset() for r in rows] == [e.ts.utcoffset() for e in events]
+    assert [r.day for r in rows] == [date(2026, 3, 2).isoformat()] * 3
