@@ -102,6 +102,8 @@ def create_app(settings: Settings, *, background: bool = True) -> FastAPI:
     def forecast(hall: str) -> dict[str, Any]:
         """Today's forecast per interval and service, with 95% confidence intervals."""
         monitor.hall(hall)
+        if settings.forecast.replications == 0:
+            raise ApiError(404, "the forecast is turned off (forecast.replications: 0)")
         state = monitor.states[hall]
         today = state.snapshot().day
         found = monitor.forecasts.get(hall)

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -135,10 +135,13 @@ def test_forecast_and_nowcast_are_published(
     assert posted.json() == {"accepted": len(half), "duplicates": 0}
 
     # -- the day forecast ---------------------------------------------------------
+    def computed(reply: Any) -> bool:
+        if reply.status_code != 200:  # meanwhile: 503 with a hint when to come back
+            assert reply.status_code == 503 and reply.headers["retry-after"], reply.text
+        return bool(reply.status_code == 200)
+
     forecast = poll(
-        lambda: client.get("/v1/halls/flagship/forecast"),
-        lambda r: r.status_code == 200,
-        "flagship forecast",
+        lambda: client.get("/v1/halls/flagship/forecast"), computed, "flagship forecast"
     ).json()
     assert forecast["hall"] == "flagship" and forecast["day"] == DAY.isoformat()
     assert multiprocessing.active_children()  # the pool's workers, for the lifespan to stop
