@@ -34,22 +34,41 @@ class BatchInvalid(ValueError):
         self.size = max(1, size)  # events in the batch (1 for a body that is no list)
 
 
+# a day inside these bounds, in any time zone, is a valid date: beyond them the
+# local date of an event cannot be computed
+EARLIEST = datetime(1970, 1, 2, tzinfo=UTC)
+LATEST = datetime(9999, 12, 30, tzinfo=UTC)
+
+
+def _in_range(events: list[Event]) -> list[Event]:
+    """``events``, or :class:`BatchInvalid` for those dated outside the range."""
+    errors = [
+        _problem(i, "ts", f"{e.ts.isoformat()} is outside {EARLIEST:%Y-%m-%d}..{LATEST:%Y-%m-%d}")
+        for i, e in enumerate(events)
+        if not EARLIEST <= e.ts <= LATEST
+    ]
+    if errors:
+        raise BatchInvalid(errors[:MAX_ERRORS], len(events))
+    return events
+
+
 def _problem(index: int | None, field: str | None, reason: str) -> dict[str, Any]:
     return {"index": index, "field": field, "reason": reason}
 
 
 def _event_problem(index: int, exc: ValidationError) -> dict[str, Any]:
     error = event_error(exc, "body", None)
-    return _problem(index, error.field, error.message)
+    message = error.message.replace("the line is not", "is not")  # an item, not a file line
+    return _problem(index, error.field, message)
 
 
 def parse_batch(body: bytes, content_type: str = "application/json") -> list[Event]:
     """The events of a request body (see the module docstring)."""
     media = content_type.split(";", 1)[0].strip().lower()
     if media in NDJSON_TYPES:
-        return _parse_lines(body)
+        return _in_range(_parse_lines(body))
     try:
-        return _BATCH.validate_json(body)
+        return _in_range(_BATCH.validate_json(body))
     except ValidationError:
         pass  # the slow path below says which events are bad, one by one
     try:

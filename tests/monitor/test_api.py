@@ -8,11 +8,14 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from monitor.app import create_app
-from monitor.config import Settings
+from monitor.config import Settings, load_settings
 from sim.events import Event
-from tests.monitor.conftest import as_json, auth
+from tests.monitor.conftest import ENV, as_json, auth, write_config
 
 URL = "/v1/halls/{}/events"
 
@@ -136,6 +139,19 @@ def test_malformed_bodies_are_422_not_500(client: TestClient, body: bytes) -> No
     assert response.json()["detail"][0]["reason"]
 
 
+@pytest.mark.parametrize(
+    "ts", ["9999-12-31T23:59:59+00:00", "0001-01-01T00:00:00+08:00", "1970-01-01T00:00:00Z"]
+)
+def test_timestamps_without_a_local_date_are_422(client: TestClient, ts: str) -> None:
+    event = {"id": "x", "hall": "county", "kind": "counter_opened", "counter": "C1", "ts": ts}
+    response = _post(client, [event])
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"] == [
+        {"index": 0, "field": "ts", "reason": response.json()["detail"][0]["reason"]}
+    ]
+    assert "outside" in response.json()["detail"][0]["reason"]
+
+
 def test_bad_json_line_names_its_index(client: TestClient, county_day: list[Event]) -> None:
     lines = [json.dumps(e) for e in as_json(county_day[:4])]
     lines.insert(2, "{broken")
@@ -167,3 +183,51 @@ def test_read_endpoints(client: TestClient, county_day: list[Event]) -> None:
         metrics.text
     )
     assert "_created" not in metrics.text
+
+
+_TIMES = ["2026-03-02T09:00:00+08:00", "9999-12-31T23:59:59+00:00", "0001-01-01T00:00:00+08:00"]
+_SCALARS = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30)
+_JSON = st.recursive(
+    _SCALARS,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner),
+    max_leaves=12,
+)
+_FIELD = st.sampled_from(["id", "hall", "ts", "kind", "ticket", "service", "segment", "counter"])
+_EVENTISH = st.dictionaries(
+    _FIELD,
+    _SCALARS
+    | st.sampled_from(
+        ["county", "flagship", "ticket_issued", "ticket_called", "counter_opened", "C1", *_TIMES]
+    ),
+)
+
+
+_NEARLY_VALID = st.fixed_dictionaries(
+    {
+        "id": st.text(min_size=1, max_size=5),
+        "hall": st.sampled_from(["county", "flagship"]),
+        "kind": st.just("counter_opened"),
+        "counter": st.just("C1"),
+        "ts": st.sampled_from(_TIMES) | st.datetimes().map(lambda d: d.isoformat() + "Z"),
+    }
+)
+
+
+@pytest.fixture(scope="module")
+def shared_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    directory = tmp_path_factory.mktemp("fuzz")
+    app = create_app(load_settings(write_config(directory), environ=ENV), background=False)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+
+
+@hypothesis_settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(body=st.lists(_NEARLY_VALID | _EVENTISH, max_size=5) | _JSON)
+def test_no_body_gets_a_500(shared_client: TestClient, body: object) -> None:
+    """Whatever JSON a client sends, the reply is an answer (200 or a 4xx with a
+    reason), never a server error."""
+    content = json.dumps(body).encode()  # NaN and Infinity too: not JSON, a client may send them
+    response = shared_client.post(URL.format("county"), content=content, headers=auth("county"))
+    assert response.status_code in (200, 403, 422), response.text
+    if response.status_code != 200:
+        assert response.json()["detail"]
