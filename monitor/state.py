@@ -87,12 +87,13 @@ class _Counter:
 class QueuePicture:
     """What the nowcast starts from: waiting tickets ``(service, segment,
     waited_s)``, busy counters ``(counter, service, segment, elapsed_s)``, open
-    counters."""
+    counters (``None`` when the ticket system logged no counter opening or
+    closing today: then only the scenario's schedule can say)."""
 
     now_s: float
     waiting: tuple[tuple[str, str, float], ...]
     busy: tuple[tuple[str, str, str, float], ...]
-    open_counters: tuple[str, ...]
+    open_counters: tuple[str, ...] | None
 
 
 @dataclass(slots=True)
@@ -356,4 +357,5 @@ class HallState:
                     busy.append((name, t.service, t.segment, elapsed_s))
                 if c.is_open or (c.switch is None and c.ticket is not None and self._busy(d, c)):
                     opened.append(name)
-            return QueuePicture(now_s, waiting, tuple(busy), tuple(opened))
+            logged = any(c.switch is not None for c in d.counters.values())
+            return QueuePicture(now_s, waiting, tuple(busy), tuple(opened) if logged else None)

@@ -163,3 +163,19 @@ def test_wait_histogram_has_the_target_as_a_bound() -> None:
     assert 750.0 in wait_bounds(750.0)
     bounds = wait_bounds(750.0)
     assert list(bounds) == sorted(bounds) and bounds[0] == 60.0 and bounds[-1] == 7200.0
+
+
+def test_without_counter_events_the_picture_leaves_staffing_to_the_schedule(
+    settings: Settings, county_day: list[Event]
+) -> None:
+    """A ticket system that logs no counter_opened/closed must not read as a
+    hall with no counter open: the nowcast then follows the scenario's shifts."""
+    morning = [e for e in county_day if e.ts.hour < 12]
+    tickets_only = [e for e in morning if not e.kind.startswith("counter_")]
+    noon = next(e for e in county_day if e.ts.hour >= 12).ts.timestamp()
+    state = _state(settings)
+    state.apply(_rows(state, tickets_only))
+    assert state.picture(noon).open_counters is None
+    full = _state(settings)
+    full.apply(_rows(full, morning))
+    assert full.picture(noon).open_counters  # logged: the counters open at noon
