@@ -30,6 +30,7 @@ from sim.calendar import counter_instances
 from sim.eventlog import KIND_ORDER
 
 WAIT_BOUNDS_S = (60.0, 120.0, 300.0, 600.0, 900.0, 1200.0, 1800.0, 2700.0, 3600.0, 7200.0)
+FUTURE_SLACK_S = 600.0  # wall clock: events this far ahead may open the next day
 SERVICE_BOUNDS_S = (30.0, 60.0, 120.0, 180.0, 300.0, 600.0, 900.0, 1200.0, 1800.0, 3600.0)
 
 
@@ -176,11 +177,16 @@ class HallState:
 
     # -- applying events ------------------------------------------------------
     def apply(self, rows: Iterable[Row]) -> int:
-        """Apply stored events (any order); returns how many were applied (events
-        of an earlier local day than the current one are not)."""
+        """Apply stored events (any order); returns how many were applied. Not
+        applied: events of an earlier local day than the current one, and with
+        the wall clock events dated past the next :data:`FUTURE_SLACK_S` (a
+        ticket system with a wrong clock must not end the hall's day early)."""
         applied = 0
+        latest_day = None if self.events_clock else self.local_day(time.time() + FUTURE_SLACK_S)
         with self._lock:
             for row in rows:
+                if latest_day is not None and row.day > latest_day:
+                    continue
                 if self.last_event_us is None or row.ts_us > self.last_event_us:
                     self.last_event_us = row.ts_us
                 d = self._d

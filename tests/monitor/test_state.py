@@ -4,7 +4,7 @@ and agreement with the simulation's own records."""
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import numpy as np
 import pytest
@@ -179,3 +179,24 @@ def test_without_counter_events_the_picture_leaves_staffing_to_the_schedule(
     full = _state(settings)
     full.apply(_rows(full, morning))
     assert full.picture(noon).open_counters  # logged: the counters open at noon
+
+
+def test_wall_clock_ignores_events_from_a_future_day(
+    settings: Settings, county_day: list[Event]
+) -> None:
+    """One event from a ticket system whose clock is a year ahead must not start
+    a new day and hide today's queue (it is stored, just not applied)."""
+    wall = HallState(settings.halls[0].model_copy(update={"clock": "wall"}))
+    today = datetime.now(wall.zone).date()
+    shift = timedelta(days=(today - DAY).days)
+    moved = [e.model_copy(update={"ts": e.ts + shift}) for e in county_day]
+    wall.apply(_rows(wall, moved[:100]))
+    before = wall.snapshot()
+    issued = sum(before.issued.values())
+    stray = moved[100].model_copy(update={"id": "stray", "ts": moved[100].ts + timedelta(days=365)})
+    assert wall.apply(_rows(wall, [stray])) == 0
+    after = wall.snapshot()
+    assert after.day == today.isoformat() and sum(after.issued.values()) == issued > 0
+    events_clock = _state(settings)  # with clock: events the latest event is the clock
+    events_clock.apply(_rows(events_clock, moved[:100]))
+    assert events_clock.apply(_rows(events_clock, [stray])) == 1
