@@ -18,7 +18,6 @@ import logging
 import multiprocessing
 import os
 from concurrent.futures import Executor, ProcessPoolExecutor
-from datetime import datetime
 
 from monitor.service import Monitor
 from monitor.snapshot import HORIZON_S, NowcastNow
@@ -33,19 +32,13 @@ _LABEL = {seconds: label for label, seconds in HORIZON_S.items()}
 FORECAST_CHECK_S = 30.0
 
 
-def local_seconds(unix_s: float, state: HallState) -> float:
-    """Seconds after the hall's local midnight at ``unix_s``."""
-    local = datetime.fromtimestamp(unix_s, state.zone)
-    return local.hour * 3600 + local.minute * 60 + local.second + local.microsecond / 1e6
-
-
 def hall_start(picture: QueuePicture, state: HallState) -> HallStart:
     """The simulation's starting point for a live queue picture. Tickets and
     customers of services or segments the scenario does not know are left out:
     the model cannot say how long they take."""
     scn = state.hall.scenario
     return HallStart(
-        now_s=local_seconds(picture.now_s, state),
+        now_s=state.local_seconds(picture.now_s),
         waiting=tuple(
             WaitingTicket(s, g, w)
             for s, g, w in picture.waiting

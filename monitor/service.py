@@ -13,7 +13,6 @@ import math
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from monitor.config import Hall, Settings, token_hash
@@ -147,10 +146,7 @@ class Monitor:
         found = self.forecasts.get(hall_id)
         if found is None or found[0] != day:
             return None
-        state = self.states[hall_id]
-        local = datetime.fromtimestamp(now_s, state.zone)
-        seconds = local.hour * 3600 + local.minute * 60 + local.second + local.microsecond / 1e6
-        values = found[1].at(seconds)
+        values = found[1].at(self.states[hall_id].local_seconds(now_s))
         if not values:
             return None
         return ForecastNow(

@@ -165,6 +165,11 @@ class HallState:
         """The hall's local date (ISO) at ``unix_s``."""
         return datetime.fromtimestamp(unix_s, self.zone).date().isoformat()
 
+    def local_seconds(self, unix_s: float) -> float:
+        """Seconds after the hall's local midnight at ``unix_s`` (the scenario's clock)."""
+        local = datetime.fromtimestamp(unix_s, self.zone)
+        return local.hour * 3600 + local.minute * 60 + local.second + local.microsecond / 1e6
+
     def now_s(self) -> float:
         """The hall's clock (Unix seconds): the wall clock, or its latest event."""
         if self.events_clock and self.last_event_us is not None:
@@ -298,9 +303,7 @@ class HallState:
         scn = self.hall.scenario
         if scn.stationary:
             return True
-        local = datetime.fromtimestamp(now_s, self.zone)
-        seconds = local.hour * 3600 + local.minute * 60 + local.second + local.microsecond / 1e6
-        return scn.open <= seconds < scn.close
+        return scn.open <= self.local_seconds(now_s) < scn.close
 
     def _busy(self, d: _Day, c: _Counter) -> bool:
         if c.ticket is None:

@@ -20,16 +20,24 @@ TOKENS = {"county": "county-secret-token", "flagship": "flagship-secret-token"}
 DAY = date(2026, 3, 2)
 
 
-def write_config(directory: Path, *, clock: str = "events", extra: str = "") -> Path:
-    """A config serving county and flagship from the bundled scenarios."""
+def write_config(
+    directory: Path,
+    *,
+    clock: str = "events",
+    nowcast: str = "{every: 0}",
+    forecast: str = "{replications: 0}",
+    extra: str = "",
+) -> Path:
+    """A config serving county and flagship from the bundled scenarios (forecast
+    and nowcast off unless given)."""
     path = directory / "monitor.yaml"
     path.write_text(
         f"""
 store: {directory / "hallmon.db"}
 clock: {clock}
 max_body_bytes: 2000000
-nowcast: {{every: 0}}
-forecast: {{replications: 0}}
+nowcast: {nowcast}
+forecast: {forecast}
 {extra}
 halls:
   - {{id: county, name: 县城营业厅, district: 从化区, city: 广州,

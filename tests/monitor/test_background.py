@@ -27,7 +27,7 @@ from monitor.state import HallState, QueuePicture
 from sim.events import Event
 from sim.nowcast import Nowcast
 from sim.warmstart import BusyCounter, WaitingTicket
-from tests.monitor.conftest import DAY, ENV, ROOT, as_json, auth
+from tests.monitor.conftest import DAY, ENV, as_json, auth, write_config
 
 DEADLINE_S = 25.0  # forecast and nowcast need a second or two; a loaded machine more
 HORIZONS = ("0m", "15m", "30m", "60m")
@@ -36,26 +36,14 @@ T = TypeVar("T")
 
 
 def background_config(directory: Path) -> Path:
-    """The test config's shape with the background work on: a small forecast at
-    start and per local day, a nowcast every second, two worker processes."""
-    path = directory / "monitor.yaml"
-    path.write_text(
-        f"""
-store: {directory / "hallmon.db"}
-clock: events
-max_body_bytes: 2000000
-workers: 2
-nowcast: {{every: 1s, replications: 2, seed: 5}}
-forecast: {{replications: 4, seed: 3}}
-halls:
-  - {{id: county, name: 县城营业厅, district: 从化区, city: 广州,
-      scenario: {ROOT / "scenarios/county.yaml"}, token_env: T_COUNTY}}
-  - {{id: flagship, district: 天河区, city: 广州,
-      scenario: {ROOT / "scenarios/flagship.yaml"}, token_env: T_FLAGSHIP}}
-""",
-        encoding="utf-8",
+    """The test config with the background work on: a small forecast at start
+    and per local day, a nowcast every second, two worker processes."""
+    return write_config(
+        directory,
+        nowcast="{every: 1s, replications: 2, seed: 5}",
+        forecast="{replications: 4, seed: 3}",
+        extra="workers: 2",
     )
-    return path
 
 
 def poll(fetch: Callable[[], T], ready: Callable[[T], bool], what: str) -> T:
