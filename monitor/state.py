@@ -176,10 +176,6 @@ class HallState:
             return self.last_event_us / 1e6
         return time.time()
 
-    @property
-    def day(self) -> str | None:
-        return self._d.day
-
     # -- applying events ------------------------------------------------------
     def apply(self, rows: Iterable[Row]) -> int:
         """Apply stored events (any order); returns how many were applied. Not

@@ -3,7 +3,6 @@ flagship halls with known tokens, and simulated days of their events."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -78,6 +77,3 @@ def auth(hall: str) -> dict[str, str]:
 
 def as_json(events: list[Event]) -> list[dict[str, str]]:
     return [e.as_row() for e in events]
-
-
-Poster = Callable[..., object]
