@@ -5,9 +5,9 @@ real hall logs them; consecutive days from 2026-01-01, seed 1) into a temporary
 JSON Lines file, then times in the same process:
 
     json_loads   ``json.loads`` of every line (the floor any reader pays)
-    read         :func:`sim.events.read_events` + :func:`sim.fit.collect` (validation,
-                 consistency checks, per-ticket gathering)
-    fit          :func:`sim.fit.fit_log` + :func:`sim.fit.fitted_scenario`
+    read         :func:`sim.eventlog.events.read_events` + :func:`sim.calibration.fit.collect`
+                 (validation, consistency checks, per-ticket gathering)
+    fit          :func:`sim.calibration.fit.fit_log` + :func:`sim.calibration.fit.fitted_scenario`
 
 and prints JSON with events/s and the total read+fit seconds (goal < 20 s).
 
@@ -25,10 +25,10 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
-from sim.eventlog import day_events, simulate_days
-from sim.events import Event, read_events, write_jsonl
-from sim.fit import collect, fit_log, fitted_scenario
-from sim.scenario import load_scenario
+from sim.calibration.fit import collect, fit_log, fitted_scenario
+from sim.eventlog.convert import day_events, simulate_days
+from sim.eventlog.events import Event, read_events, write_jsonl
+from sim.model.scenario import load_scenario
 
 FLAGSHIP = Path(__file__).parents[1] / "scenarios" / "flagship.yaml"
 GOAL_TOTAL_S = 20.0

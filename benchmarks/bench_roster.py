@@ -26,9 +26,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sim.roster import RosterError, requirement, solve_roster
-from sim.roster_rules import RosterRules, rules_from_dict
-from sim.scenario import Scenario, load_scenario
+from sim.model.scenario import Scenario, load_scenario
+from sim.planning.roster import RosterError, requirement, solve_roster
+from sim.planning.roster_rules import RosterRules, rules_from_dict
 
 HERE = Path(__file__).resolve().parent
 OPEN_S, CLOSE_S, GRID_S = 8.5 * 3600, 21.5 * 3600, 1800.0

@@ -1,7 +1,7 @@
 """Benchmark staffing: the simulation-based plan of the flagship day against its
 60 s budget, and the roster integer programme for a 13-hour day against 10 s.
 
-Plan: ``sim.staffing.sim_plan`` on scenarios/flagship.yaml (15-minute intervals,
+Plan: ``sim.planning.staffing.sim_plan`` on scenarios/flagship.yaml (15-minute intervals,
 80% called within 15 min, group B resized, 20 replications per evaluated plan,
 seed 1) on a process pool of all CPUs, starting from the Erlang plan, timed
 once end to end (Erlang plan, iterations, lowering, final evaluation of both
@@ -30,10 +30,10 @@ sys.path.insert(0, str(HERE))
 from bench_roster import LIMIT_S as ROSTER_LIMIT_S  # noqa: E402
 from bench_roster import instance as roster_instance  # noqa: E402
 
-from sim.executor import local_executor  # noqa: E402
-from sim.roster import solve_roster  # noqa: E402
-from sim.scenario import load_scenario  # noqa: E402
-from sim.staffing import erlang_plan, evaluate_plans, meets, sim_plan  # noqa: E402
+from sim.model.scenario import load_scenario  # noqa: E402
+from sim.planning.roster import solve_roster  # noqa: E402
+from sim.planning.staffing import erlang_plan, evaluate_plans, meets, sim_plan  # noqa: E402
+from sim.runs.executor import local_executor  # noqa: E402
 
 PLAN_LIMIT_S = 60.0
 

@@ -25,10 +25,10 @@ from monitor.config import Hall, NowcastConfig, Settings, token_hash
 from monitor.ingest import parse_batch, to_rows
 from monitor.service import Monitor
 from monitor.store import INSERT, SCHEMA
-from sim.eventlog import day_events
-from sim.events import Event
-from sim.model import simulate
-from sim.scenario import Scenario, load_scenario
+from sim.eventlog.convert import day_events
+from sim.eventlog.events import Event
+from sim.model.hall import simulate
+from sim.model.scenario import Scenario, load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 FLAGSHIP = ROOT / "scenarios/flagship.yaml"

@@ -3,11 +3,11 @@ in a pool of worker processes while the app keeps answering.
 
 * Forecast: for every hall whose local day has no forecast yet (at start, and
   after each local midnight), the scenario's day is simulated
-  (:func:`sim.forecast.forecast_day`).
+  (:func:`sim.live.forecast.forecast_day`).
 * Nowcast: every ``nowcast.every`` seconds, for every open hall, the current
   real state (waiting tickets with their waits, busy counters with their
   elapsed service, open counters) is simulated forward
-  (:func:`sim.nowcast.nowcast`). One refresh of all halls runs as one batch of
+  (:func:`sim.live.nowcast.nowcast`). One refresh of all halls runs as one batch of
   jobs on the pool.
 """
 
@@ -22,10 +22,10 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from monitor.service import Monitor
 from monitor.snapshot import HORIZON_S, NowcastNow
 from monitor.state import HallState, QueuePicture
-from sim.forecast import DayForecast, forecast_day
-from sim.nowcast import Nowcast, nowcast
-from sim.scenario import Scenario
-from sim.warmstart import BusyCounter, HallStart, WaitingTicket
+from sim.live.forecast import DayForecast, forecast_day
+from sim.live.nowcast import Nowcast, nowcast
+from sim.live.warmstart import BusyCounter, HallStart, WaitingTicket
+from sim.model.scenario import Scenario
 
 log = logging.getLogger("hallmon")
 _LABEL = {seconds: label for label, seconds in HORIZON_S.items()}

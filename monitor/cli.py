@@ -13,8 +13,8 @@ import typer
 
 from monitor.config import load_settings, parse_shard, token_hash
 from monitor.replay_cli import register as register_replay
-from sim.console import err, fail, stdout_console
-from sim.scenario import ScenarioError
+from sim.model.scenario import ScenarioError
+from sim.reports.terminal import err, fail, stdout_console
 
 app = typer.Typer(
     help="Live queues of service halls: event ingest, state, forecast and nowcast for Prometheus.",

@@ -21,7 +21,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from sim.scenario import (
+from sim.model.scenario import (
     DurationS,
     Scenario,
     ScenarioError,

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from pydantic import TypeAdapter, ValidationError
 
 from monitor.store import Row
-from sim.events import Event, event_error
+from sim.eventlog.events import Event, event_error
 
 NDJSON_TYPES = ("application/x-ndjson", "application/jsonl", "application/json-lines")
 _BATCH = TypeAdapter(list[Event])

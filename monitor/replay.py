@@ -23,7 +23,7 @@ from urllib.parse import quote
 
 import httpx
 
-from sim.events import Event
+from sim.eventlog.events import Event
 
 T = TypeVar("T")
 # no reply, or a reply cut short: the batch may or may not have been applied

@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.markup import escape
 
-from sim.console import err, fail, load_or_fail, progress_bar, stdout_console
-from sim.events_cli import AbandonMode
+from sim.eventlog.events import AbandonMode
+from sim.reports.terminal import err, fail, load_or_fail, progress_bar, stdout_console
 
 if TYPE_CHECKING:  # httpx, numpy and the model load when the command runs
-    from sim.events import Event
+    from sim.eventlog.events import Event
 
 # what to check when the server refuses a batch with this status
 _HINTS = {
@@ -83,8 +83,8 @@ def replay(
     import httpx
 
     from monitor.replay import ReplayError, post_events
-    from sim.eventlog import day_events
-    from sim.model import simulate
+    from sim.eventlog.convert import day_events
+    from sim.model.hall import simulate
 
     if not url.startswith(("http://", "https://")):
         raise fail(f"--url: {url!r} is not an http:// or https:// URL")

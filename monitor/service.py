@@ -20,10 +20,10 @@ from monitor.ingest import BatchInvalid, other_halls, parse_batch, to_rows
 from monitor.snapshot import ForecastNow, HallView, NowcastNow
 from monitor.state import HallState
 from monitor.store import EventStore
-from sim.events import Event
+from sim.eventlog.events import Event
 
 if TYPE_CHECKING:
-    from sim.forecast import DayForecast
+    from sim.live.forecast import DayForecast
 
 RESULTS = ("accepted", "duplicate", "rejected")
 

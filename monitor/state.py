@@ -26,8 +26,8 @@ from monitor.config import Hall
 from monitor.ingest import LocalDays
 from monitor.snapshot import HallInfo, Histogram, LiveSnapshot
 from monitor.store import Row
-from sim.calendar import counter_instances
-from sim.eventlog import KIND_ORDER
+from sim.eventlog.events import KIND_ORDER
+from sim.model.calendar import counter_instances
 
 WAIT_BOUNDS_S = (60.0, 120.0, 300.0, 600.0, 900.0, 1200.0, 1800.0, 2700.0, 3600.0, 7200.0)
 FUTURE_SLACK_S = 600.0  # wall clock: events this far ahead may open the next day

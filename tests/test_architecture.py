@@ -41,17 +41,20 @@ def test_sim_has_no_print_outside_the_cli() -> None:
 
 def test_cli_start_up_stays_light() -> None:
     """``hallsim`` must start fast: plotting and scipy load only where used."""
-    code = "import sys, sim.cli, sim.model, sim.experiment; print(' '.join(sys.modules))"
+    code = (
+        "import sys, sim.cli.main, sim.model.hall, sim.runs.experiment;"
+        " print(' '.join(sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     loaded = set(out.stdout.split())
     assert not {m for m in loaded if m.split(".")[0] in {"matplotlib", "scipy", *LIVE_SIDE}}
 
 
 def test_a_multi_replication_run_loads_no_scipy() -> None:
-    """Confidence intervals use sim.tdist, so scipy's 0.27 s import stays out."""
+    """Confidence intervals use sim.model.tdist, so scipy's 0.27 s import stays out."""
     code = (
-        "import sys; from sim.scenario import load_scenario; "
-        "from sim.experiment import run_experiment; "
+        "import sys; from sim.model.scenario import load_scenario; "
+        "from sim.runs.experiment import run_experiment; "
         "run_experiment(load_scenario('scenarios/county.yaml'), 3, 1).summary(); "
         "print(' '.join(sys.modules))"
     )

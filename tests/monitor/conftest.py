@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from monitor.config import Settings, load_settings
-from sim.eventlog import day_events
-from sim.events import Event
-from sim.model import simulate
-from sim.scenario import load_scenario
+from sim.eventlog.convert import day_events
+from sim.eventlog.events import Event
+from sim.model.hall import simulate
+from sim.model.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKENS = {"county": "county-secret-token", "flagship": "flagship-secret-token"}

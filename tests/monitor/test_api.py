@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from monitor.app import create_app
 from monitor.config import Settings, load_settings
-from sim.events import Event
+from sim.eventlog.events import Event
 from tests.monitor.conftest import ENV, as_json, auth, write_config
 
 URL = "/v1/halls/{}/events"

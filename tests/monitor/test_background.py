@@ -24,9 +24,9 @@ from monitor.background import hall_start, published
 from monitor.config import Settings, load_settings
 from monitor.ingest import to_rows
 from monitor.state import HallState, QueuePicture
-from sim.events import Event
-from sim.nowcast import Nowcast
-from sim.warmstart import BusyCounter, WaitingTicket
+from sim.eventlog.events import Event
+from sim.live.nowcast import Nowcast
+from sim.live.warmstart import BusyCounter, WaitingTicket
 from tests.monitor.conftest import DAY, ENV, as_json, auth, write_config
 
 DEADLINE_S = 25.0  # forecast and nowcast need a second or two; a loaded machine more

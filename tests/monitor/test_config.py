@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from monitor.config import in_shard, load_settings, parse_shard, token_hash
-from sim.scenario import ScenarioError
+from sim.model.scenario import ScenarioError
 from tests.monitor.conftest import ENV, ROOT, TOKENS, write_config
 
 

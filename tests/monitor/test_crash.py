@@ -29,10 +29,10 @@ from monitor.ingest import to_rows
 from monitor.jsonviews import hall_state
 from monitor.snapshot import HallView
 from monitor.state import HallState
-from sim.eventlog import day_events
-from sim.events import Event
-from sim.model import simulate
-from sim.scenario import load_scenario
+from sim.eventlog.convert import day_events
+from sim.eventlog.events import Event
+from sim.model.hall import simulate
+from sim.model.scenario import load_scenario
 from tests.monitor.conftest import DAY, ENV, ROOT, TOKENS, write_config
 from tests.monitor.server import Server, running_server, start_server
 

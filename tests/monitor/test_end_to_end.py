@@ -24,11 +24,11 @@ import numpy as np
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from sim.calendar import counter_instances
-from sim.eventlog import AbandonEvents, day_events, to_log_precision
-from sim.model import simulate
-from sim.records import BALKED, SERVED, Records
-from sim.scenario import Scenario, load_scenario
+from sim.eventlog.convert import AbandonEvents, day_events, to_log_precision
+from sim.model.calendar import counter_instances
+from sim.model.hall import simulate
+from sim.model.records import BALKED, SERVED, Records
+from sim.model.scenario import Scenario, load_scenario
 from tests.monitor.conftest import DAY, ENV, ROOT, TOKENS, write_config
 from tests.monitor.server import running_server
 

@@ -9,7 +9,7 @@ queues are not trivial). ``DAYS`` days, day ``i`` being replication ``i`` of
 mode: no balked customers, no moment of giving up). Every ``STEP_S`` from
 09:30 to 20:30 a :class:`HallState` holds the day's events with ``ts <= T``;
 its ``picture(T)`` goes through :func:`monitor.background.hall_start` into
-:func:`sim.nowcast.nowcast` (30 replications, seed ``NOWCAST_SEED + i``: the
+:func:`sim.live.nowcast.nowcast` (30 replications, seed ``NOWCAST_SEED + i``: the
 monitor keeps one seed all day, and other days get other seeds so that days
 stay independent; no seed coincides with a truth day's). The prediction is the
 published number, ``wait_s[(service, 0)]``.
@@ -29,7 +29,7 @@ censored (checked). The first ticket comes on average 2-7 min after ``T``
 ticket's own issue time instead of ``T`` moved the bias by about 0.2 min.
 
 Naive predictors a hall without the nowcast would use: the day forecast's
-mean wait for the interval holding ``T`` (:func:`sim.forecast.forecast_day`,
+mean wait for the interval holding ``T`` (:func:`sim.live.forecast.forecast_day`,
 20 replications, as the monitor publishes it) and the wait of the last ticket
 of the service called by ``T`` (0 before the first call), as a ticket display
 shows it.
@@ -85,15 +85,15 @@ from monitor.background import hall_start
 from monitor.config import Hall, load_settings
 from monitor.ingest import to_rows
 from monitor.state import HallState
-from sim.calendar import counter_instances
-from sim.eventlog import day_events
-from sim.forecast import DayForecast, counter_services, forecast_day
-from sim.kpis import t_quantile_975
-from sim.model import simulate
-from sim.nowcast import nowcast
-from sim.records import BALKED, Records
-from sim.scenario import Scenario, load_scenario, scenario_from_dict
-from sim.scenario_io import scenario_to_dict
+from sim.eventlog.convert import day_events
+from sim.live.forecast import DayForecast, counter_services, forecast_day
+from sim.live.nowcast import nowcast
+from sim.model.calendar import counter_instances
+from sim.model.hall import simulate
+from sim.model.kpis import t_quantile_975
+from sim.model.records import BALKED, Records
+from sim.model.scenario import Scenario, load_scenario, scenario_from_dict
+from sim.model.scenario_io import scenario_to_dict
 from tests.monitor.conftest import DAY, ENV, ROOT, write_config
 
 SCALE = 1.3

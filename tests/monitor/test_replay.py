@@ -21,10 +21,10 @@ from typer.testing import CliRunner
 
 from monitor.replay import ReplayError, ReplayStats, batches, post_events
 from monitor.replay_cli import register
-from sim.eventlog import day_events
-from sim.events import Event
-from sim.model import simulate
-from sim.scenario import load_scenario
+from sim.eventlog.convert import day_events
+from sim.eventlog.events import Event
+from sim.model.hall import simulate
+from sim.model.scenario import load_scenario
 
 DAY = date(2025, 3, 3)
 TOKEN = "s3cret"

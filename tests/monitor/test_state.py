@@ -13,10 +13,10 @@ from monitor.config import Settings
 from monitor.ingest import to_rows
 from monitor.state import HallState, wait_bounds
 from monitor.store import Row
-from sim.eventlog import day_events
-from sim.events import Event
-from sim.model import simulate
-from sim.records import ABANDONED, SERVED
+from sim.eventlog.convert import day_events
+from sim.eventlog.events import Event
+from sim.model.hall import simulate
+from sim.model.records import ABANDONED, SERVED
 from tests.monitor.conftest import DAY
 
 

@@ -67,7 +67,7 @@ def test_rows_keep_each_events_instant_and_offset() -> None:
     from datetime import date
 
     from monitor.ingest import to_rows
-    from sim.events import Event
+    from sim.eventlog.events import Event
 
     zone = ZoneInfo("Asia/Shanghai")
     events = [

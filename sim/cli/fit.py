@@ -1,0 +1,183 @@
+"""``hallsim fit``: a scenario estimated from a hall's event log. Thin: read with
+:mod:`sim.eventlog.events`, estimate with :mod:`sim.calibration.fit`, format with
+:mod:`sim.reports.fit`.
+Register with ``app.command()(fit)`` in :mod:`sim.cli.main`."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from sim.model.units import parse_duration_s
+from sim.reports.terminal import err, fail, stdout_console
+
+
+def _duration(option: str, text: str) -> float:
+    try:
+        return parse_duration_s(text)
+    except ValueError as exc:
+        raise fail(f"{option}: {text!r} {exc}") from None
+
+
+def fit(
+    events: Annotated[Path, typer.Argument(help="Event log, .jsonl or .csv.")],
+    out: Annotated[Path, typer.Option("--out", help="Write the fitted scenario YAML here.")],
+    interval: Annotated[str, typer.Option(help="Statistics interval, e.g. 15m.")] = "15m",
+    report: Annotated[
+        Path | None, typer.Option(help="Write plots (arrivals, QQ, patience) into this directory.")
+    ] = None,
+    lenient: Annotated[
+        bool, typer.Option("--lenient", help="Skip and count bad lines instead of stopping.")
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the estimates with 95% CIs as JSON.")
+    ] = False,
+    timezone: Annotated[
+        str | None,
+        typer.Option(help="IANA time zone of the hall (needed unless the log is at +08:00)."),
+    ] = None,
+    target_wait: Annotated[
+        str, typer.Option("--target-wait", help="Target wait of the fitted scenario.")
+    ] = "15m",
+    service_level: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Target service level.")
+    ] = 0.8,
+    by: Annotated[
+        str | None,
+        typer.Option(
+            "--by",
+            help="weekday: also write one scenario per weekday in the log "
+            "(OUT-mon.yaml …), arrivals from that weekday's days only.",
+        ),
+    ] = None,
+) -> None:
+    """Estimate a scenario from the event log EVENTS and write it to --out.
+
+    Demand, service times, counters, patience and segment priorities, printed
+    with their 95% confidence intervals."""
+    from sim.calibration.fit import FitError, collect, fit_log, fitted_scenario, weekday_arrivals
+    from sim.eventlog.events import EventError, event_format, read_events
+    from sim.model.scenario import ScenarioError
+    from sim.model.scenario_io import write_scenario
+    from sim.reports.fit import arrival_summary, fit_summary, write_fit_plots
+
+    interval_s = _duration("--interval", interval)
+    if interval_s <= 0:
+        raise fail(f"--interval: {interval!r} must be positive")
+    target_s = _duration("--target-wait", target_wait)
+    if by not in (None, "weekday"):
+        raise fail(f"--by: {by!r} is not 'weekday'")
+    try:
+        header_lines = 1 if event_format(events) == "csv" else 0
+        stream = read_events(events, lenient=lenient)
+        with stream:
+            log = collect(
+                stream,
+                source=str(events),
+                lenient=lenient,
+                line_of=lambda: stream.stats.lines + header_lines,
+            )
+        result = fit_log(log, interval_s=interval_s, timezone=timezone)
+        hall = sorted(log.halls)[0]
+        scn = fitted_scenario(
+            result, hall=hall, target_wait_s=target_s, service_level=service_level
+        )
+        by_day = weekday_arrivals(log, result) if by == "weekday" else {}
+        daily = {
+            wd: fitted_scenario(
+                dataclasses.replace(result, arrivals=a),
+                hall=hall,
+                target_wait_s=target_s,
+                service_level=service_level,
+            )
+            for wd, a in by_day.items()
+        }
+    except (EventError, FitError, ScenarioError, ValueError) as exc:
+        raise fail(str(exc)) from None
+    except OSError as exc:
+        raise fail(f"{exc.filename or events}: cannot read ({exc.strerror})") from None
+    try:
+        write_scenario(scn, out, comment=f"fitted by hallsim fit from {events.name}")
+        for wd, day_scn in daily.items():
+            note = f"fitted by hallsim fit --by weekday from {events.name}: {wd} arrivals"
+            write_scenario(day_scn, _weekday_path(out, wd), comment=note)
+        plots = write_fit_plots(result, report) if report is not None else ()
+    except OSError as exc:
+        raise fail(f"{exc.filename}: cannot write ({exc.strerror})") from None
+    summary = fit_summary(result)
+    summary["skipped_lines"] = dict(stream.stats.skipped)
+    summary["out"] = str(out)
+    summary["plots"] = [str(report / p) for p in plots] if report is not None else []
+    if by == "weekday":
+        summary["by_weekday"] = {
+            wd: {"out": str(_weekday_path(out, wd))} | arrival_summary(a)
+            for wd, a in by_day.items()
+        }
+    if as_json:
+        json.dump(summary, sys.stdout, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return
+    _print(summary)
+
+
+def _weekday_path(out: Path, weekday: str) -> Path:
+    """``fitted.yaml`` → ``fitted-mon.yaml``, next to it."""
+    return out.with_name(f"{out.stem}-{weekday}{out.suffix}")
+
+
+def _print(summary: dict[str, object]) -> None:
+    out = stdout_console()
+    s = summary
+    out.print(
+        f"{s['tickets']} tickets over {s['days']} days, open {s['open']}–{s['close']} "
+        f"({s['timezone']}), give-ups logged {s['abandon_events']} → {s['out']}",
+        highlight=False,
+    )
+    table = Table(title="Service times (speed 1)", title_justify="left", header_style="bold")
+    for col in ("service", "n", "mean min", "95% CI", "family"):
+        table.add_column(col, justify="left" if col in ("service", "family") else "right")
+    services = s["services"]
+    assert isinstance(services, dict)
+    for name, fit in services.items():
+        lo, hi = fit["ci95_s"]
+        table.add_row(
+            name, str(fit["n"]), f"{fit['mean_s'] / 60:.2f}", f"{lo / 60:.2f}–{hi / 60:.2f}",
+            fit["chosen"],
+        )  # fmt: skip
+    out.print(table)
+    table = Table(title="Patience", title_justify="left", header_style="bold")
+    for col in ("segment", "gave up", "served", "family", "mean min", "95% CI"):
+        table.add_column(col, justify="left" if col in ("segment", "family") else "right")
+    patience = s["patience"]
+    assert isinstance(patience, dict)
+    for name, p in patience.items():
+        best = next(f for f in p["fits"] if f["family"] == p["chosen"])
+        lo, hi = best["ci95_s"]
+        gave_up = p["gave_up_exact"] + p["gave_up_interval_censored"]
+        table.add_row(
+            name, str(gave_up), str(p["served_right_censored"]), p["chosen"],
+            f"{best['mean_s'] / 60:.1f}", f"{lo / 60:.1f}–{hi / 60:.1f}" if hi else "–",
+        )  # fmt: skip
+    out.print(table)
+    priorities = s["priorities"]
+    assert isinstance(priorities, dict)
+    shown = ", ".join(f"{k} {v}" for k, v in sorted(priorities.items(), key=lambda kv: kv[1]))
+    out.print(f"Segment priorities (0 first, from dispatch order): {shown}", highlight=False)
+    by_weekday = s.get("by_weekday")
+    if isinstance(by_weekday, dict):
+        for wd, w in by_weekday.items():
+            out.print(
+                f"{wd}: {w['days']} days, {w['daily_tickets_mean']:.0f} tickets/day → {w['out']}",
+                highlight=False,
+            )
+    skipped, problems = s.get("skipped_lines"), s.get("problems")
+    if skipped or problems:
+        err.print(
+            f"skipped lines: {skipped or {}}; log problems: {problems or {}}", highlight=False
+        )

@@ -1,0 +1,179 @@
+"""The nowcast: how long will a customer taking a ticket now (or soon) wait?
+
+From a hall's live state (:class:`~sim.live.warmstart.HallStart`) the scenario is
+run forward ``replications`` times with a probe ticket of every counter service
+and segment at each horizon (:func:`~sim.live.warmstart.simulate_from`); each run
+stops when its last probe is called. Probes are weighted by segment share, and
+for the breach probability also by the service's share of counter customers.
+
+A horizon at or after closing time (of a day scenario) is skipped: nobody
+takes a ticket then. Each replication draws the whole day's customers, so a
+stationary scenario with a long horizon is costly to nowcast.
+
+Cost: the flagship hall at 11:00 (4 services × 4 segments × 4 horizons, 64
+probes, runs of about an hour) takes 4-7 ms of CPU per replication, so the
+default 30 replications (0.12-0.2 s) fit the monitor's budget of about 0.3 s
+per hall and minute; the first call of a process also imports scipy (~0.25 s).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.live.warmstart import (
+    BusyCounter,
+    HallStart,
+    Probe,
+    WaitingTicket,
+    presence_probabilities,
+    simulate_from,
+)
+from sim.model.kpis import t_quantile_975
+from sim.model.records import BALKED, SERVED, UNSERVED, Records
+from sim.model.scenario import Scenario
+
+
+@dataclass(frozen=True)
+class Nowcast:
+    """Waits of tickets taken at ``now_s + h`` for each kept horizon ``h``
+    (seconds; a horizon at or after closing time is left out of every table).
+
+    ``wait_s[(service, h)]`` is the expected wait (segments weighted by share)
+    and ``wait_ci_s`` the half-width of its 95 % Student-t interval over
+    replications; ``wait_by_segment_s[(service, segment, h)]`` the same per
+    segment. A probe never called (turned away at closing) is left out of the
+    means and counts as a breach. ``breach_probability[h]`` is the probability
+    that a counter customer taking a ticket then waits longer than the target.
+    ``queue[service]`` counts the tickets waiting now and ``present_queue`` the
+    expected number of their customers still in the hall."""
+
+    now_s: float
+    horizons_s: tuple[float, ...]
+    replications: int
+    wait_s: dict[tuple[str, float], float]
+    wait_ci_s: dict[tuple[str, float], float]
+    wait_by_segment_s: dict[tuple[str, str, float], float]
+    breach_probability: dict[float, float]
+    queue: dict[str, int]
+    present_queue: dict[str, float]
+
+
+def counter_service_shares(scn: Scenario) -> dict[str, float]:
+    """Services customers bring to a counter, with their share of counter customers."""
+    kiosk_share = {name: k.share for k in scn.kiosks for name in k.services}
+    served = {name for g in scn.counters for name in g.services}
+    raw = {
+        name: share * (1.0 - kiosk_share.get(name, 0.0))
+        for name, share in scn.arrivals.mix.items()
+        if name in served
+    }
+    total = math.fsum(raw.values())
+    return {name: w / total for name, w in raw.items() if w > 0}
+
+
+def _mean_ci(values: np.ndarray) -> tuple[float, float]:
+    """Mean and 95 % Student-t half-width over the non-NaN ``values`` (NaN when
+    there are too few)."""
+    x = values[~np.isnan(values)]
+    if x.size < 2:
+        return (float(x[0]) if x.size else math.nan), math.nan
+    return float(x.mean()), t_quantile_975(x.size - 1) * float(x.std(ddof=1)) / math.sqrt(x.size)
+
+
+def nowcast(
+    scn: Scenario,
+    start: HallStart,
+    *,
+    horizons_s: Sequence[float] = (0.0, 900.0, 1800.0, 3600.0),
+    replications: int = 30,
+    seed: int = 1,
+) -> Nowcast:
+    """The nowcast of ``scn`` from ``start`` (see :class:`Nowcast`), from
+    ``replications`` runs with probes at ``start.now_s + h``."""
+    if replications < 1:
+        raise ValueError(f"replications must be at least 1, not {replications}")
+    now = start.now_s
+    horizons = tuple(float(h) for h in horizons_s if scn.stationary or now + float(h) < scn.close)
+    services = counter_service_shares(scn)
+    segments = {name: s.share for name, s in scn.segments.items() if s.share > 0}
+    keys = [(svc, seg, h) for h in horizons for svc in services for seg in segments]
+    probes = [Probe(now + h, svc, seg) for svc, seg, h in keys]
+    waits = np.full((replications, len(keys)), math.nan)
+    for r in range(replications if probes else 0):
+        waits[r] = simulate_from(scn, start, seed, r, probes).probe_wait_s
+
+    seg_w = np.array([segments[seg] for _, seg, _ in keys])
+    mix_w = np.array([services[svc] for svc, _, _ in keys]) * seg_w
+    breach = np.isnan(waits) | (waits > scn.target.wait)  # never called counts as a breach
+    wait_s: dict[tuple[str, float], float] = {}
+    wait_ci_s: dict[tuple[str, float], float] = {}
+    breach_probability: dict[float, float] = {}
+    for h in horizons:
+        at_h = np.array([k[2] == h for k in keys])
+        breach_probability[h] = float((breach[:, at_h] @ mix_w[at_h]).mean() / mix_w[at_h].sum())
+        for svc in services:
+            mine = at_h & np.array([k[0] == svc for k in keys])
+            x, called = waits[:, mine], ~np.isnan(waits[:, mine])
+            with np.errstate(invalid="ignore"):  # NaN for a replication with no call
+                per_rep = np.where(called, x, 0.0) @ seg_w[mine] / (called @ seg_w[mine])
+            wait_s[(svc, h)], wait_ci_s[(svc, h)] = _mean_ci(per_rep)
+
+    queue = dict.fromkeys(services, 0)
+    present_queue = dict.fromkeys(services, 0.0)
+    by_segment: dict[tuple[str, str], list[float]] = {}
+    for t in start.waiting:
+        queue[t.service] = queue.get(t.service, 0) + 1
+        by_segment.setdefault((t.service, t.segment), []).append(t.waited_s)
+    for (svc, seg), waited in by_segment.items():
+        present = math.fsum(presence_probabilities(scn, seg, waited))
+        present_queue[svc] = present_queue.get(svc, 0.0) + present
+    return Nowcast(
+        now_s=now,
+        horizons_s=horizons,
+        replications=replications,
+        wait_s=wait_s,
+        wait_ci_s=wait_ci_s,
+        wait_by_segment_s={k: _mean_ci(waits[:, i])[0] for i, k in enumerate(keys)},
+        breach_probability=breach_probability,
+        queue=queue,
+        present_queue=present_queue,
+    )
+
+
+def state_at(records: Records, now_s: float) -> HallStart:
+    """What a hall shows at ``now_s`` of a simulated day, to nowcast from it and
+    compare with what followed: counter tickets taken and not yet called, balked
+    or turned away (one whose customer gave up still counts) and the counters
+    serving a customer. Staffing is left to the schedule, which a simulated day
+    keeps (a counter finishing a customer after its window closes at the end of
+    that service, as in the model)."""
+    r = records
+    called = r.called_s <= now_s  # NaN compares False: never called
+    gone = (r.outcome == BALKED) | ((r.outcome == UNSERVED) & (r.left_s <= now_s))
+    waiting = np.flatnonzero((r.arrival_s < now_s) & ~r.kiosk & ~called & ~gone)
+    serving = np.flatnonzero(called & ~(r.ended_s <= now_s) & (r.outcome == SERVED))
+    return HallStart(
+        now_s=now_s,
+        waiting=tuple(
+            WaitingTicket(
+                r.services[r.service[i]],
+                r.segments[r.segment[i]],
+                now_s - float(r.arrival_s[i]),
+                bool(r.appointment[i]),
+            )
+            for i in waiting
+        ),
+        busy=tuple(
+            BusyCounter(
+                r.counters[r.counter[i]],
+                r.services[r.service[i]],
+                now_s - float(r.called_s[i]),
+                r.segments[r.segment[i]],
+            )
+            for i in serving
+        ),
+    )

@@ -1,0 +1,436 @@
+"""The hall model: a SimPy environment driven by event callbacks.
+
+There is no SimPy process per customer. Customers (drawn in advance, see
+:mod:`sim.model.demand`) arrive through a chain of timeouts; tickets wait in one FIFO
+deque per queue class (service × segment × booked); a counter that becomes free
+calls the best ticket it may serve. A customer whose patience runs out simply
+is not there when called: the model never schedules a give-up event, it checks
+``arrival + patience <= now`` when the ticket reaches the front. That is the
+textbook ``request | timeout(patience)`` renege, decided lazily; the test
+``tests/sim/test_model.py::test_lazy_renege_matches_textbook_simpy`` checks the
+two agree customer by customer. With ``no_show_delay`` > 0 the counter spends
+that long calling a ticket whose customer has gone, as in a real hall.
+
+Dispatch (叫号): a free counter takes, among the queue classes it serves, the
+ticket with the best (priority, rank of its service in the counter's skill
+list), then the earliest ticket; an arriving customer goes to an idle counter
+that serves them (the group where their service ranks highest, then the
+longest-idle counter of that group).
+
+A run can also pick up from a hall's state at a given moment (a :class:`Resume`,
+see :mod:`sim.live.warmstart`) and carry probes, virtual tickets that only note when
+they are called (:meth:`_Hall._on_probe`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import simpy
+from simpy.core import StopSimulation
+
+from sim.model.calendar import counter_instances
+from sim.model.demand import Demand, draw_demand
+from sim.model.records import ABANDONED, BALKED, SERVED, UNSERVED, Records
+from sim.model.scenario import Scenario
+
+_NONE = -1
+
+Windows = tuple[tuple[float, float], ...]
+
+
+@dataclass(frozen=True)
+class Resume:
+    """A run that picks up at ``now_s``. The first ``present`` customers of the
+    demand (in arrival order) are in the hall: those in ``serving`` (customer,
+    counter, remaining wall seconds) at a counter, which closes after them unless
+    a window says otherwise; the others hold tickets. ``windows`` are every
+    counter's staffed windows from now on (one starting by ``now_s`` is open
+    now). ``probes`` are ``(at_s, service, segment)``; unless ``to_end`` the run
+    stops when the last of them is called."""
+
+    now_s: float
+    present: int
+    serving: tuple[tuple[int, int, float], ...]
+    windows: tuple[Windows, ...]
+    probes: tuple[tuple[float, int, int], ...] = ()
+    to_end: bool = False
+
+
+class _Wakeup(simpy.Event):
+    """A SimPy event that is re-armed instead of re-allocated.
+
+    A counter has at most one pending completion and the arrival chain one
+    pending arrival, so each owns one event object that is scheduled again after
+    it fires. This keeps SimPy's scheduler and callbacks but drops the
+    allocation of a ``Timeout`` per customer from the hot loop."""
+
+    def __init__(
+        self, env: simpy.Environment, callback: Callable[[simpy.Event], None], value: object
+    ) -> None:
+        super().__init__(env)
+        self._ok = True
+        self._value = value
+        self._callback = callback
+
+    def arm(self, delay_s: float) -> None:
+        """Fire ``delay_s`` seconds from now."""
+        self.callbacks = [self._callback]
+        self.env.schedule(self, simpy.events.NORMAL, delay_s)
+
+
+class _Hall:
+    """One run of one scenario over one set of customers."""
+
+    def __init__(self, scn: Scenario, demand: Demand, resume: Resume | None = None) -> None:
+        self.scn = scn
+        self.demand = demand
+        self.resume = resume
+        self.env = simpy.Environment(resume.now_s if resume is not None else 0.0)
+        n_svc, n_seg = len(scn.services), len(scn.segments)
+        services, segments = list(scn.services), list(scn.segments)
+        self.instances = counter_instances(scn)
+
+        # queue classes: counters (service, segment, booked), then kiosks by service
+        n_cls = n_svc * n_seg * 2
+        self.queues: list[deque[int]] = [deque() for _ in range(n_cls + n_svc)]
+        appts = scn.arrivals.appointments
+
+        def priority(cls: int) -> int:
+            booked = cls % 2
+            seg = (cls // 2) % n_seg
+            if booked and appts is not None:
+                return appts.priority
+            return scn.segments[segments[seg]].priority
+
+        # groups: counter groups then kiosk groups; tiers of deques by (priority, rank)
+        self.tiers: list[list[list[deque[int]]]] = []
+        eligible: list[list[tuple[int, int]]] = [[] for _ in range(n_cls + n_svc)]
+        for g, group in enumerate(scn.counters):
+            allowed = [segments.index(s) for s in group.segments or segments]
+            by_key: dict[tuple[int, int], list[int]] = {}
+            for rank, name in enumerate(group.services):
+                svc = services.index(name)
+                for seg in allowed:
+                    for booked in (0, 1):
+                        cls = (svc * n_seg + seg) * 2 + booked
+                        by_key.setdefault((priority(cls), rank), []).append(cls)
+                        eligible[cls].append((rank, g))
+            self.tiers.append([[self.queues[c] for c in by_key[key]] for key in sorted(by_key)])
+        for j, kiosk in enumerate(scn.kiosks):
+            g = len(scn.counters) + j
+            classes = [n_cls + services.index(name) for name in kiosk.services]
+            self.tiers.append([[self.queues[c] for c in classes]])
+            for c in classes:
+                eligible[c].append((0, g))
+        self.eligible = [[g for _, g in sorted(e)] for e in eligible]
+        self.group_of = [
+            inst.group + (len(scn.counters) if inst.kiosk else 0) for inst in self.instances
+        ]
+        self.idle: list[deque[int]] = [deque() for _ in self.tiers]
+
+        # per-customer inputs as Python lists: the hot loop indexes them
+        d = demand
+        cls_arr = (d.service * n_seg + d.segment) * 2 + d.appointment.astype(int)
+        cls_arr = np.where(d.kiosk, n_cls + d.service, cls_arr)
+        self.arr: list[float] = d.arrival_s.tolist()
+        self.cls: list[int] = cls_arr.tolist()
+        self.work: list[float] = d.work_s.tolist()
+        self.deadline: list[float] = np.where(d.kiosk, np.inf, d.arrival_s + d.patience_s).tolist()
+        self.slot: list[int] = np.where(d.kiosk, n_svc, d.service).tolist()
+        balk = np.array(
+            [
+                math.inf if (limit := scn.segments[s].balk_if_queue_over) is None else limit
+                for s in segments
+            ]
+        )
+        self.balk_at: list[float] = np.where(d.kiosk, math.inf, balk[d.segment]).tolist()
+        self.waiting = [0] * (n_svc + 1)  # tickets not yet called, per service (+ kiosks)
+
+        # probes follow the real customers: virtual counter tickets, no work, endless patience
+        self.n_real = len(d)
+        for at_s, svc, seg in resume.probes if resume is not None else ():
+            self.arr.append(at_s)
+            self.cls.append((svc * n_seg + seg) * 2)
+            self.work.append(0.0)
+            self.deadline.append(math.inf)
+            self.slot.append(svc)
+            self.balk_at.append(math.inf)
+        self.probes_left = len(self.arr) - self.n_real
+        self.stop = self.env.event()  # succeeds when the last probe is called
+
+        # outputs (a probe's call time is kept in ``called``)
+        n = len(self.arr)
+        self.outcome = [UNSERVED] * n
+        self.called = [math.nan] * n
+        self.ended = [math.nan] * n
+        self.left = [math.nan] * n
+        self.counter_of = [_NONE] * n
+
+        # counters
+        n_ctr = len(self.instances)
+        self.speed = [inst.speed for inst in self.instances]
+        self.current = [_NONE] * n_ctr
+        self.leaving = [False] * n_ctr
+        self.draining = [False] * n_ctr
+        self.opened_at = [math.nan] * n_ctr
+        self.spans: list[tuple[int, float, float]] = []
+        self.next_customer = resume.present if resume is not None else 0
+        self.skip_gone = scn.no_show_delay == 0
+        self.done_events = [_Wakeup(self.env, self._on_done, k) for k in range(n_ctr)]
+        self.arrival_event = _Wakeup(self.env, self._on_arrival, None)
+
+    # -- scheduling helpers -------------------------------------------------
+    def _at(self, t_s: float, callback: Callable[[simpy.Event], None], value: object) -> None:
+        event = self.env.timeout(max(0.0, t_s - self.env.now), value)
+        event.callbacks.append(callback)
+
+    # -- arrivals -------------------------------------------------------------
+    def _on_arrival(self, event: simpy.Event) -> None:
+        now = self.env.now
+        c = self.next_customer
+        self.next_customer = c + 1
+        if c + 1 < self.n_real:
+            self.arrival_event.arm(self.arr[c + 1] - now)
+        cls = self.cls[c]
+        all_idle = self.idle
+        for g in self.eligible[cls]:
+            idle = all_idle[g]
+            if idle:
+                self._start(idle.popleft(), c, now)
+                return
+        # nobody free for them: they see the ticket display and may not wait
+        slot = self.slot[c]
+        if self.waiting[slot] > self.balk_at[c]:
+            self.outcome[c] = BALKED
+            self.left[c] = now
+            return
+        self.queues[cls].append(c)
+        self.waiting[slot] += 1
+
+    # -- counters -------------------------------------------------------------
+    def _start(self, k: int, c: int, now: float) -> None:
+        self.current[k] = c
+        self.called[c] = now
+        self.counter_of[c] = k
+        self.outcome[c] = SERVED
+        self.done_events[k].arm(self.work[c] / self.speed[k])
+
+    def _call_next(self, k: int, now: float) -> bool:
+        """Give free counter ``k`` its next ticket; False when there is none."""
+        deadline = self.deadline
+        arr = self.arr
+        skip_gone = self.skip_gone
+        for tier in self.tiers[self.group_of[k]]:
+            best, best_t, best_q = _NONE, math.inf, None
+            for q in tier:
+                while q:
+                    c = q[0]
+                    if skip_gone and deadline[c] <= now:
+                        q.popleft()
+                        self._gone(c)
+                        continue
+                    if arr[c] < best_t:
+                        best, best_t, best_q = c, arr[c], q
+                    break
+            if best_q is not None:
+                best_q.popleft()
+                if best >= self.n_real:  # a probe: its call takes no time, so call again
+                    self._probe_called(best, now)
+                    return self._call_next(k, now)
+                self.waiting[self.slot[best]] -= 1
+                if deadline[best] <= now:  # called, nobody comes: a no-show
+                    self.current[k] = best
+                    self.called[best] = now
+                    self.counter_of[best] = k
+                    self.outcome[best] = ABANDONED
+                    self.left[best] = deadline[best]
+                    self.done_events[k].arm(self.scn.no_show_delay)
+                else:
+                    self._start(k, best, now)
+                return True
+        return False
+
+    def _on_probe(self, event: simpy.Event) -> None:
+        """A probe takes a ticket of its class. Its call takes no time and it is
+        not on the display others' balking reads: real customers never notice it."""
+        j: int = event._value
+        cls = self.cls[j]
+        if any(self.idle[g] for g in self.eligible[cls]):
+            self._probe_called(j, self.env.now)
+        else:
+            self.queues[cls].append(j)
+
+    def _probe_called(self, j: int, now: float) -> None:
+        self.called[j] = now
+        self.probes_left -= 1
+        if not self.probes_left:
+            self.stop.succeed()
+
+    def _gone(self, c: int) -> None:
+        self.outcome[c] = ABANDONED
+        self.left[c] = self.deadline[c]
+        self.waiting[self.slot[c]] -= 1
+
+    def _on_done(self, event: simpy.Event) -> None:
+        k: int = event._value
+        now = self.env.now
+        c = self.current[k]
+        self.ended[c] = now
+        self.current[k] = _NONE
+        self._free(k, now)
+
+    def _free(self, k: int, now: float) -> None:
+        if self.leaving[k]:
+            self.leaving[k] = False
+            self._shut(k, now)
+        elif not self._call_next(k, now):
+            if self.draining[k]:
+                self._shut(k, now)
+            else:
+                self.idle[self.group_of[k]].append(k)
+
+    def _shut(self, k: int, now: float) -> None:
+        self.spans.append((k, self.opened_at[k], now))
+        self.opened_at[k] = math.nan
+
+    def _on_open(self, event: simpy.Event) -> None:
+        k: int = event._value
+        if self.current[k] != _NONE:  # still finishing a customer from before
+            self.leaving[k] = False
+            return
+        self.opened_at[k] = self.env.now
+        self._free(k, self.env.now)
+
+    def _on_close(self, event: simpy.Event) -> None:
+        k, drain = event._value
+        now = self.env.now
+        self.draining[k] = drain
+        if self.current[k] != _NONE:
+            self.leaving[k] = not drain
+            return
+        self.idle[self.group_of[k]].remove(k)
+        if not (drain and self._call_next(k, now)):
+            self._shut(k, now)
+
+    def _on_turn_away(self, event: simpy.Event) -> None:
+        now = self.env.now
+        for q in self.queues:
+            while q:
+                c = q.popleft()
+                if c >= self.n_real:  # a probe turned away stays uncalled
+                    continue
+                if self.deadline[c] <= now:
+                    self._gone(c)
+                else:
+                    self.left[c] = now
+                    self.waiting[self.slot[c]] -= 1
+
+    # -- the run --------------------------------------------------------------
+    def run(self) -> Records:
+        scn, resume = self.scn, self.resume
+        serve_all = scn.closing == "serve_all"
+        windows = [i.windows for i in self.instances] if resume is None else resume.windows
+        for k, counter_windows in enumerate(windows):
+            for start_s, end_s in counter_windows:
+                self._at(start_s, self._on_open, k)  # a window open on resuming opens now
+                if math.isfinite(end_s):
+                    drain = serve_all and end_s >= scn.close
+                    self._at(end_s, self._on_close, (k, drain))
+        if resume is not None:
+            self._pick_up(resume)
+        if not scn.stationary and not serve_all:
+            self._at(scn.close, self._on_turn_away, None)
+        first = self.next_customer
+        if first < self.n_real:
+            self.arrival_event.arm(self.arr[first] - self.env.now)
+        stop_at_probe = resume is not None and bool(resume.probes) and not resume.to_end
+        if stop_at_probe:  # as run(until=stop), which would raise if a probe is never called
+            self.stop.callbacks.append(StopSimulation.callback)
+        self.env.run()
+        end = self.env.now
+        if not (stop_at_probe and self.stop.processed):  # the day ran out
+            for q in self.queues:  # never called: gave up, or still waiting at the end
+                for c in q:
+                    if c >= self.n_real:
+                        continue
+                    if math.isfinite(self.deadline[c]):
+                        self.outcome[c] = ABANDONED
+                        self.left[c] = self.deadline[c]
+                    else:
+                        self.left[c] = end
+        for k, opened in enumerate(self.opened_at):
+            if not math.isnan(opened):
+                self.spans.append((k, opened, end))
+        return self._records()
+
+    def _pick_up(self, resume: Resume) -> None:
+        """Seat the customers present on resuming. Completions are armed after the
+        openings, so a service ending now hands its counter on to the next ticket."""
+        now = self.env.now
+        at_counter = set()
+        for c, k, remaining_s in resume.serving:
+            at_counter.add(c)
+            self.current[k] = c
+            self.called[c] = self.arr[c]
+            self.counter_of[c] = k
+            self.outcome[c] = SERVED
+            self.opened_at[k] = now
+            self.leaving[k] = True  # unless a window open now says otherwise
+            self.done_events[k].arm(remaining_s)
+        for c in range(resume.present):
+            if c not in at_counter:
+                self.queues[self.cls[c]].append(c)
+                self.waiting[self.slot[c]] += 1
+        for j in range(self.n_real, len(self.arr)):
+            self._at(self.arr[j], self._on_probe, j)
+
+    def _records(self) -> Records:
+        n = self.n_real
+        scn, d = self.scn, self.demand
+        spans = sorted(self.spans, key=lambda s: (s[1], s[0]))
+        return Records(
+            services=tuple(scn.services),
+            segments=tuple(scn.segments),
+            counters=tuple(inst.name for inst in self.instances),
+            counter_group=np.array([inst.group for inst in self.instances], dtype=np.int64),
+            counter_is_kiosk=np.array([inst.kiosk for inst in self.instances], dtype=bool),
+            arrival_s=d.arrival_s,
+            service=d.service,
+            segment=d.segment,
+            kiosk=d.kiosk,
+            appointment=d.appointment,
+            outcome=np.array(self.outcome[:n], dtype=np.int8),
+            called_s=np.array(self.called[:n]),
+            ended_s=np.array(self.ended[:n]),
+            left_s=np.array(self.left[:n]),
+            counter=np.array(self.counter_of[:n], dtype=np.int64),
+            span_counter=np.array([s[0] for s in spans], dtype=np.int64),
+            span_opened_s=np.array([s[1] for s in spans]),
+            span_closed_s=np.array([s[2] for s in spans]),
+            day_factor=d.day_factor,
+        )
+
+
+def simulate(
+    scn: Scenario, seed: int = 1, replication: int = 0, demand: Demand | None = None
+) -> Records:
+    """Simulate one replication (one opening day, or the stationary horizon) of
+    ``scn`` and return its records. ``demand`` overrides the customers drawn from
+    ``(seed, replication)``; the run itself is deterministic."""
+    return _Hall(scn, demand if demand is not None else draw_demand(scn, seed, replication)).run()
+
+
+def simulate_resumed(
+    scn: Scenario, demand: Demand, resume: Resume
+) -> tuple[Records, np.ndarray, float]:
+    """Run ``scn`` from ``resume`` over ``demand``: the records, each probe's call
+    time (NaN if never called) and the end time. A run stopped at its last probe
+    leaves what is under way as it is (no ``ended_s``, or ``UNSERVED`` with NaN times)."""
+    hall = _Hall(scn, demand, resume)
+    records = hall.run()
+    return records, np.array(hall.called[hall.n_real :]), hall.env.now

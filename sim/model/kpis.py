@@ -1,0 +1,275 @@
+"""KPIs: pure functions of one replication's records (plus the scenario), and
+their aggregation over replications (mean and Student-t 95% interval).
+
+Definitions (counter customers, i.e. ticket holders; kiosk users are reported
+apart): ``wait_*`` are over customers whose service started; ``service_level``
+is the share of arrivals (balked and abandoned included, as misses) called
+within ``target.wait``; ``abandon_rate`` = abandoned / arrivals; ``queue_mean``
+is the time-average number of customers waiting in the hall (present, not yet
+called); ``utilisation`` is busy time over staffed time (calling a no-show
+counts as busy). Arrival-based KPIs count customers who arrived in the window;
+time-based ones integrate over it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.model.calendar import intervals
+from sim.model.records import ABANDONED, BALKED, SERVED, Records
+from sim.model.scenario import Scenario
+from sim.model.tdist import t_quantile
+from sim.model.units import format_clock
+
+KPI_KEYS = (
+    "arrivals",
+    "served",
+    "abandoned",
+    "balked",
+    "unserved",
+    "wait_mean_s",
+    "wait_p50_s",
+    "wait_p90_s",
+    "wait_p95_s",
+    "service_level",
+    "abandon_rate",
+    "queue_mean",
+    "queue_max",
+    "utilisation",
+)
+CURVE_STEP_S = 60.0
+WAIT_BINS_S = np.concatenate([np.arange(0.0, 7200.0 + 1, 60.0), [np.inf]])
+
+Kpis = dict[str, float]
+
+
+@dataclass(frozen=True)
+class ReplicationKpis:
+    """One replication's KPIs, plus what the report's plots need."""
+
+    overall: Kpis
+    by_segment: dict[str, Kpis]
+    by_service: dict[str, Kpis]
+    by_interval: list[Kpis]
+    kiosk: Kpis
+    curve_t_s: np.ndarray = field(repr=False)  # grid of the queue curve
+    queue_curve: np.ndarray = field(repr=False)  # customers waiting at each grid time
+    wait_hist: dict[str, np.ndarray] = field(repr=False)  # per segment, over WAIT_BINS_S
+
+
+class _StepIntegral:
+    """The number of overlapping half-open spans ``[start, end)`` (customers
+    waiting, counters busy) as a step function of time: its integral, maximum
+    and values over any window, from separately sorted starts and ends."""
+
+    def __init__(self, start_s: np.ndarray, end_s: np.ndarray) -> None:
+        keep = end_s > start_s
+        self.start = np.sort(start_s[keep])
+        self.end = np.sort(end_s[keep])
+
+    def integral(self, lo_s: float, hi_s: float) -> float:
+        """∫ count dt over ``[lo_s, hi_s]`` (count × seconds)."""
+        inside = np.minimum(self.end, hi_s).sum() - np.maximum(self.start, lo_s).sum()
+        # spans wholly before or after the window contribute their negative overlap; undo it
+        before = self.end <= lo_s
+        after = self.start >= hi_s
+        inside -= (np.minimum(self.end[before], hi_s) - lo_s).sum() if before.any() else 0.0
+        inside -= (hi_s - np.maximum(self.start[after], lo_s)).sum() if after.any() else 0.0
+        return float(inside)
+
+    def at(self, t_s: np.ndarray) -> np.ndarray:
+        """The count at each time in ``t_s``."""
+        started = np.searchsorted(self.start, t_s, side="right")
+        ended = np.searchsorted(self.end, t_s, side="right")
+        return (started - ended).astype(float)
+
+    def max(self, lo_s: float, hi_s: float) -> float:
+        """The largest count in ``[lo_s, hi_s)``: at ``lo_s`` or just after a start."""
+        first, last = np.searchsorted(self.start, [lo_s, hi_s], side="left")
+        candidates = self.start[first:last]
+        best = float(self.at(np.array([lo_s]))[0])
+        if len(candidates):
+            levels = np.arange(first, last) + 1 - np.searchsorted(self.end, candidates, "right")
+            best = max(best, float(levels.max()))
+        return best
+
+
+def _percentiles(values: np.ndarray, qs: tuple[float, ...]) -> list[float]:
+    """Linearly interpolated quantiles, as ``np.percentile``'s default; NaN when
+    empty. (``np.percentile`` imports ``numpy.ma``, 50 ms of start-up, for this.)"""
+    if not len(values):
+        return [math.nan] * len(qs)
+    ordered = np.sort(values)
+    out = []
+    for q in qs:
+        pos = q * (len(ordered) - 1)
+        lo = int(pos)
+        hi = min(lo + 1, len(ordered) - 1)
+        out.append(float(ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)))
+    return out
+
+
+def _arrival_kpis(r: Records, mask: np.ndarray, target_s: float) -> Kpis:
+    outcome = r.outcome[mask]
+    served = outcome == SERVED
+    waits = (r.called_s[mask] - r.arrival_s[mask])[served]
+    n = len(outcome)
+    nan = math.nan
+    p50, p90, p95 = _percentiles(waits, (0.5, 0.9, 0.95))
+    abandoned = int(np.count_nonzero(outcome == ABANDONED))
+    return {
+        "arrivals": float(n),
+        "served": float(served.sum()),
+        "abandoned": float(abandoned),
+        "balked": float(np.count_nonzero(outcome == BALKED)),
+        "unserved": float(n - served.sum() - abandoned - np.count_nonzero(outcome == BALKED)),
+        "wait_mean_s": float(waits.mean()) if len(waits) else nan,
+        "wait_p50_s": float(p50),
+        "wait_p90_s": float(p90),
+        "wait_p95_s": float(p95),
+        "service_level": float(np.count_nonzero(waits <= target_s) / n) if n else nan,
+        "abandon_rate": abandoned / n if n else nan,
+    }
+
+
+def _time_kpis(
+    queue: _StepIntegral, busy: _StepIntegral, staffed: _StepIntegral, lo_s: float, hi_s: float
+) -> Kpis:
+    staffed_s = staffed.integral(lo_s, hi_s)
+    return {
+        "queue_mean": queue.integral(lo_s, hi_s) / (hi_s - lo_s),
+        "queue_max": queue.max(lo_s, hi_s),
+        "utilisation": busy.integral(lo_s, hi_s) / staffed_s if staffed_s > 0 else math.nan,
+    }
+
+
+def replication_kpis(r: Records, scn: Scenario) -> ReplicationKpis:
+    """All KPIs of one replication (see the module docstring for definitions)."""
+    lo_s, hi_s = scn.stats_start_s, scn.end_s
+    target_s = scn.target.wait
+    counter_cust = ~r.kiosk
+    in_window = counter_cust & (r.arrival_s >= lo_s) & (r.arrival_s < hi_s)
+    wait_end = np.fmin(r.called_s, r.left_s)
+    busy_mask = (r.counter >= 0) & counter_cust
+    counters = ~r.counter_is_kiosk
+    span_mask = counters[r.span_counter] if len(r.span_counter) else np.zeros(0, dtype=bool)
+    staffed = _StepIntegral(r.span_opened_s[span_mask], r.span_closed_s[span_mask])
+
+    def queue_of(mask: np.ndarray) -> _StepIntegral:
+        return _StepIntegral(r.arrival_s[mask], wait_end[mask])
+
+    def busy_of(mask: np.ndarray) -> _StepIntegral:
+        return _StepIntegral(r.called_s[mask], r.ended_s[mask])
+
+    queue_all, busy_all = queue_of(counter_cust), busy_of(busy_mask)
+
+    def kpis(subset: np.ndarray, queue: _StepIntegral, busy: _StepIntegral) -> Kpis:
+        return _arrival_kpis(r, in_window & subset, target_s) | _time_kpis(
+            queue, busy, staffed, lo_s, hi_s
+        )
+
+    def subset_kpis(mask: np.ndarray) -> Kpis:
+        return kpis(mask, queue_of(counter_cust & mask), busy_of(busy_mask & mask))
+
+    overall = kpis(np.ones(len(r), dtype=bool), queue_all, busy_all)
+    by_segment = {name: subset_kpis(r.segment == i) for i, name in enumerate(r.segments)}
+    by_service = {name: subset_kpis(r.service == i) for i, name in enumerate(r.services)}
+    by_interval: list[Kpis] = []
+    for start_s, end_s in intervals(scn):
+        mask = counter_cust & (r.arrival_s >= start_s) & (r.arrival_s < end_s)
+        by_interval.append(
+            {"start_s": start_s}
+            | _arrival_kpis(r, mask, target_s)
+            | _time_kpis(queue_all, busy_all, staffed, start_s, end_s)
+        )
+
+    kiosk_in = r.kiosk & (r.arrival_s >= lo_s) & (r.arrival_s < hi_s)
+    kiosk_spans = ~span_mask
+    kiosk_kpis = _arrival_kpis(r, kiosk_in, target_s) | _time_kpis(
+        queue_of(r.kiosk),
+        busy_of((r.counter >= 0) & r.kiosk),
+        _StepIntegral(r.span_opened_s[kiosk_spans], r.span_closed_s[kiosk_spans]),
+        lo_s,
+        hi_s,
+    )
+
+    grid = np.arange(lo_s, hi_s + 1e-9, CURVE_STEP_S)
+    served = in_window & (r.outcome == SERVED)
+    waits = r.called_s - r.arrival_s
+    hist = {
+        name: np.histogram(waits[served & (r.segment == i)], WAIT_BINS_S)[0]
+        for i, name in enumerate(r.segments)
+    }
+    return ReplicationKpis(
+        overall, by_segment, by_service, by_interval, kiosk_kpis, grid, queue_all.at(grid), hist
+    )
+
+
+def interval_service_levels(r: Records, scn: Scenario) -> np.ndarray:
+    """Service level per interval (NaN without arrivals): the same numbers as
+    ``replication_kpis(...).by_interval[i]["service_level"]``, computed alone,
+    for staffing's many evaluations."""
+    bounds = intervals(scn)
+    edges = np.array([start for start, _ in bounds] + [bounds[-1][1]]) if bounds else np.zeros(1)
+    counter_cust = ~r.kiosk
+    which = np.searchsorted(edges, r.arrival_s[counter_cust], side="right") - 1
+    inside = (which >= 0) & (which < len(bounds))
+    on_time = (r.outcome[counter_cust] == SERVED) & (
+        r.called_s[counter_cust] - r.arrival_s[counter_cust] <= scn.target.wait
+    )
+    arrivals = np.bincount(which[inside], minlength=len(bounds)).astype(float)
+    hits = np.bincount(which[inside], weights=on_time[inside], minlength=len(bounds))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(arrivals > 0, hits / arrivals, np.nan)
+
+
+def t_quantile_975(df: int) -> float:
+    """The 0.975 quantile of Student's t with ``df`` degrees of freedom."""
+    return t_quantile(df, 0.975)
+
+
+def summarise(values: Sequence[float]) -> dict[str, object]:
+    """``{"mean", "ci95": [lo, hi], "n"}`` over replications, NaNs (no data in
+    that replication) left out; the interval is Student-t, null with n < 2."""
+    arr = np.asarray(values, dtype=float)
+    arr = arr[~np.isnan(arr)]
+    n = len(arr)
+    if n == 0:
+        return {"mean": None, "ci95": [None, None], "n": 0}
+    mean = float(arr.mean())
+    if n < 2:
+        return {"mean": mean, "ci95": [None, None], "n": 1}
+    half = t_quantile_975(n - 1) * float(arr.std(ddof=1)) / math.sqrt(n)
+    return {"mean": mean, "ci95": [mean - half, mean + half], "n": n}
+
+
+def _summarise_table(tables: Sequence[Kpis]) -> dict[str, object]:
+    return {key: summarise([t[key] for t in tables]) for key in KPI_KEYS}
+
+
+def aggregate(reps: Sequence[ReplicationKpis]) -> dict[str, object]:
+    """The JSON-shaped summary of replications: each KPI's mean and 95% CI."""
+    first = reps[0]
+    by_interval = []
+    for i, row in enumerate(first.by_interval):
+        by_interval.append(
+            {"start": format_clock(row["start_s"])}
+            | _summarise_table([rep.by_interval[i] for rep in reps])
+        )
+    return {
+        "overall": _summarise_table([rep.overall for rep in reps]),
+        "by_segment": {
+            name: _summarise_table([rep.by_segment[name] for rep in reps])
+            for name in first.by_segment
+        },
+        "by_service": {
+            name: _summarise_table([rep.by_service[name] for rep in reps])
+            for name in first.by_service
+        },
+        "by_interval": by_interval,
+        "kiosk": _summarise_table([rep.kiosk for rep in reps]),
+    }

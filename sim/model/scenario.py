@@ -1,0 +1,408 @@
+"""The scenario: a hall's demand, staffing and rules, validated once when loaded.
+
+A scenario is a tree of frozen pydantic models. Every duration is held in
+seconds and every time of day in seconds after local midnight; the loader
+(:func:`load_scenario`) accepts people's units (``90s``, ``15m``, ``09:30``) and
+turns any mistake into a :class:`ScenarioError` that names the YAML path and the
+bad value. Code past the loader trusts its input.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import zoneinfo
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal, TypeVar
+
+import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from sim.model.units import parse_clock_s, parse_duration_s, parse_span_s, parse_steps
+
+DurationS = Annotated[float, BeforeValidator(parse_duration_s)]
+ClockS = Annotated[float, BeforeValidator(parse_clock_s)]
+SpanS = Annotated[tuple[float, float], BeforeValidator(parse_span_s)]
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+RateSteps = Annotated[
+    tuple[tuple[float, float], ...], BeforeValidator(lambda v: parse_steps(v, float))
+]
+CountSteps = Annotated[
+    tuple[tuple[float, float], ...], BeforeValidator(lambda v: parse_steps(v, int))
+]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Distribution(_Model):
+    """A non-negative random duration: exponential, lognormal or gamma given by
+    ``mean`` (and ``cv`` for the last two), ``fixed`` at ``mean``, or
+    ``empirical`` (resampled from ``samples``)."""
+
+    dist: Literal["exponential", "lognormal", "gamma", "fixed", "empirical"]
+    mean: DurationS | None = None
+    cv: Annotated[float, Field(gt=0.0)] | None = None
+    samples: tuple[DurationS, ...] | None = None
+
+    @model_validator(mode="after")
+    def _fields_fit_the_family(self) -> Distribution:
+        if self.dist == "empirical":
+            if not self.samples:
+                raise ValueError("empirical needs a non-empty list of samples")
+            if self.mean is not None or self.cv is not None:
+                raise ValueError("empirical takes samples only, not mean or cv")
+            return self
+        if self.samples is not None:
+            raise ValueError(f"{self.dist} takes mean (and cv), not samples")
+        if self.mean is None or self.mean <= 0:
+            raise ValueError(f"{self.dist} needs a positive mean")
+        if self.dist in ("lognormal", "gamma") and self.cv is None:
+            raise ValueError(f"{self.dist} needs cv (coefficient of variation)")
+        if self.dist == "exponential" and self.cv not in (None, 1.0):
+            raise ValueError("exponential has cv 1; use gamma or lognormal for another cv")
+        if self.dist == "fixed" and self.cv is not None:
+            raise ValueError("fixed takes no cv")
+        return self
+
+    @property
+    def mean_s(self) -> float:
+        """Mean in seconds."""
+        if self.samples is not None:
+            return math.fsum(self.samples) / len(self.samples)
+        assert self.mean is not None
+        return self.mean
+
+
+class Target(_Model):
+    """The wait customers accept and the share that must get it."""
+
+    wait: DurationS
+    service_level: Annotated[float, Field(gt=0.0, le=1.0)] = 0.8
+
+
+class Horizon(_Model):
+    """A stationary run: no opening hours, statistics after ``warmup``."""
+
+    warmup: DurationS = 0.0
+    duration: Annotated[DurationS, Field(gt=0.0)]
+
+
+class Service(_Model):
+    name: str | None = None
+    service_time: Distribution
+
+
+class Segment(_Model):
+    name: str | None = None
+    share: Probability
+    priority: Annotated[int, Field(ge=0)] = 0
+    patience: Distribution | None = None
+    balk_if_queue_over: Annotated[int, Field(ge=0)] | None = None
+
+
+class Appointments(_Model):
+    """Booked customers: a share of each interval's arrivals holds a slot, comes
+    around it (normal punctuality spread) and is called with ``priority``."""
+
+    share: RateSteps
+    slot: Annotated[DurationS, Field(gt=0.0)] = 900.0
+    punctuality: DurationS = 300.0
+    priority: Annotated[int, Field(ge=0)] = 0
+
+    @field_validator("share")
+    @classmethod
+    def _shares_are_probabilities(
+        cls, steps: tuple[tuple[float, float], ...]
+    ) -> tuple[tuple[float, float], ...]:
+        if any(share > 1.0 for _, share in steps):
+            raise ValueError("shares must be at most 1")
+        return steps
+
+
+class Arrivals(_Model):
+    mix: dict[str, Probability]
+    rate_per_hour: RateSteps
+    scale: Annotated[float, Field(ge=0.0)] = 1.0
+    day_noise_cv: Annotated[float, Field(ge=0.0)] = 0.0
+    appointments: Appointments | None = None
+
+    @field_validator("mix")
+    @classmethod
+    def _mix_sums_to_one(cls, mix: dict[str, float]) -> dict[str, float]:
+        if not mix:
+            raise ValueError("must name at least one service")
+        if abs(math.fsum(mix.values()) - 1.0) > 1e-6:
+            raise ValueError(f"shares must sum to 1, not {math.fsum(mix.values()):g}")
+        return mix
+
+
+class Resize(_Model):
+    """Bounds for a counter group that staffing may resize per interval."""
+
+    min: Annotated[int, Field(ge=0)] = 1
+    max: Annotated[int, Field(ge=1)] = 50
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Resize:
+        if self.max < self.min:
+            raise ValueError(f"max {self.max} is below min {self.min}")
+        return self
+
+
+class CounterGroup(_Model):
+    """``count`` identical counters with skills in preference order; ``resize``
+    marks a group whose count ``hallsim staff`` may set per interval."""
+
+    id: Annotated[str, Field(min_length=1)]
+    count: CountSteps = ((0.0, 1.0),)
+    services: Annotated[tuple[str, ...], Field(min_length=1)]
+    segments: tuple[str, ...] | None = None
+    speed: Annotated[float, Field(gt=0.0)] = 1.0
+    shift: SpanS | None = None
+    breaks: tuple[SpanS, ...] = ()
+    resize: Resize | None = None
+
+    @field_validator("services")
+    @classmethod
+    def _no_repeated_skill(cls, services: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(services)) != len(services):
+            raise ValueError("names a service twice")
+        return services
+
+
+class KioskGroup(_Model):
+    """Self-service machines taking ``share`` of the customers of ``services``."""
+
+    id: Annotated[str, Field(min_length=1)]
+    count: Annotated[int, Field(ge=1)]
+    services: Annotated[tuple[str, ...], Field(min_length=1)]
+    share: Annotated[float, Field(gt=0.0, le=1.0)]
+    speed: Annotated[float, Field(gt=0.0)] = 1.0
+
+
+class Scenario(_Model):
+    """A hall: who comes, what they need, who serves them, and when."""
+
+    hall: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+    name: str | None = None
+    target: Target
+    horizon: Horizon | None = None
+    open: ClockS = 9 * 3600.0
+    close: ClockS = 18 * 3600.0
+    interval: Annotated[DurationS, Field(gt=0.0)] = 900.0
+    timezone: str = "Asia/Shanghai"
+    services: dict[str, Service]
+    segments: dict[str, Segment]
+    arrivals: Arrivals
+    counters: Annotated[tuple[CounterGroup, ...], Field(min_length=1)]
+    kiosks: tuple[KioskGroup, ...] = ()
+    closing: Literal["serve_all", "turn_away"] = "serve_all"
+    no_show_delay: DurationS = 0.0
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(name)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError("is not a known IANA time zone") from None
+        return name
+
+    @field_validator("services", "segments")
+    @classmethod
+    def _not_empty(cls, items: dict[str, Any]) -> dict[str, Any]:
+        if not items:
+            raise ValueError("must not be empty")
+        return items
+
+    @property
+    def stationary(self) -> bool:
+        """True for a steady-state run over ``horizon`` instead of one opening day."""
+        return self.horizon is not None
+
+    @property
+    def start_s(self) -> float:
+        """When arrivals start: opening time, or 0 for a stationary run."""
+        return 0.0 if self.horizon is not None else self.open
+
+    @property
+    def end_s(self) -> float:
+        """When arrivals stop: closing time, or the end of the stationary horizon."""
+        if self.horizon is not None:
+            return self.horizon.warmup + self.horizon.duration
+        return self.close
+
+    @property
+    def stats_start_s(self) -> float:
+        """Start of the window the statistics cover (after any warm-up)."""
+        return self.horizon.warmup if self.horizon is not None else self.open
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be used; the message names the YAML path and value."""
+
+
+def _path(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "(top level)"
+
+
+_FRIENDLY = {
+    "extra_forbidden": "unknown key",
+    "missing": "is required",
+}
+
+
+def describe_error(error: Mapping[str, Any]) -> str:
+    """One pydantic error as ``path: value reason``."""
+    loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+    reason = _FRIENDLY.get(error["type"], str(error["msg"]).removeprefix("Value error, "))
+    if error["type"] == "missing":
+        return f"{_path(loc)}: {reason}"
+    return f"{_path(loc)}: {error['input']!r} {reason}"
+
+
+def _check_references(scn: Scenario) -> None:
+    problems: list[str] = []
+    if scn.horizon is None and scn.close <= scn.open:
+        problems.append(f"close: {scn.close / 3600:g}h is not after open")
+    share_sum = math.fsum(seg.share for seg in scn.segments.values())
+    if abs(share_sum - 1.0) > 1e-6:
+        problems.append(f"segments: shares sum to {share_sum:g}, not 1")
+    for name in scn.arrivals.mix:
+        if name not in scn.services:
+            problems.append(f"arrivals.mix.{name}: {name!r} is not a service")
+    kiosk_share: dict[str, float] = {}
+    for i, group in enumerate(scn.counters):
+        for skill in group.services:
+            if skill not in scn.services:
+                problems.append(f"counters[{i}].services: {skill!r} is not a service")
+        for seg in group.segments or ():
+            if seg not in scn.segments:
+                problems.append(f"counters[{i}].segments: {seg!r} is not a segment")
+        if group.shift is not None and scn.horizon is not None:
+            problems.append(f"counters[{i}].shift: shifts need opening hours, not a horizon")
+        for j, (b_start, b_end) in enumerate(group.breaks):
+            if group.shift is not None and not (
+                group.shift[0] <= b_start < b_end <= group.shift[1]
+            ):
+                problems.append(f"counters[{i}].breaks[{j}]: break lies outside the shift")
+    ids = [g.id for g in scn.counters] + [k.id for k in scn.kiosks]
+    for dup in sorted({i for i in ids if ids.count(i) > 1}):
+        problems.append(f"counters: id {dup!r} is used twice")
+    for i, kiosk in enumerate(scn.kiosks):
+        for skill in kiosk.services:
+            if skill not in scn.services:
+                problems.append(f"kiosks[{i}].services: {skill!r} is not a service")
+            elif skill in kiosk_share:
+                problems.append(f"kiosks[{i}].services: {skill!r} is already taken by a kiosk")
+            kiosk_share[skill] = kiosk.share
+    for service, share in scn.arrivals.mix.items():
+        if share == 0 or kiosk_share.get(service, 0.0) >= 1.0 or service not in scn.services:
+            continue
+        for seg_name, segment in scn.segments.items():
+            if segment.share > 0 and not any(
+                service in g.services and (g.segments is None or seg_name in g.segments)
+                for g in scn.counters
+            ):
+                problems.append(
+                    f"counters: no counter serves {service!r} customers of segment {seg_name!r}"
+                )
+    if problems:
+        raise ScenarioError("\n".join(problems))
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def validate_tree(model: type[M], data: object, source: str) -> M:
+    """``data`` (a parsed YAML tree) validated as ``model``; every problem becomes
+    a line of one :class:`ScenarioError` naming the YAML path and value."""
+    if not isinstance(data, Mapping):
+        raise ScenarioError(f"{source}: the top level must be a mapping, not {type(data).__name__}")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        errors = exc.errors()
+        # a list whose only item failed also reports "too short": noise after the real error
+        deeper = [tuple(e["loc"]) for e in errors]
+        errors = [
+            e
+            for e in errors
+            if not (
+                e["type"] == "too_short"
+                and any(
+                    len(d) > len(e["loc"]) and d[: len(e["loc"])] == tuple(e["loc"]) for d in deeper
+                )
+            )
+        ]
+        raise ScenarioError("\n".join(describe_error(e) for e in errors)) from None
+
+
+def scenario_from_dict(data: object, *, source: str = "scenario") -> Scenario:
+    """Validate a parsed YAML tree; raise :class:`ScenarioError` naming each bad path."""
+    scn = validate_tree(Scenario, data, source)
+    _check_references(scn)
+    return scn
+
+
+class _YamlLoader(yaml.SafeLoader):
+    """SafeLoader without YAML 1.1's base-60 integers, so ``12:30`` stays a string."""
+
+
+_YamlLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag not in ("tag:yaml.org,2002:int",)]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_YamlLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:int",
+    re.compile(
+        r"^(?:[-+]?0b[0-1_]+|[-+]?0o?[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$"
+    ),
+    list("-+0123456789"),
+)
+
+
+def parse_yaml(text: str, *, source: str) -> object:
+    """Parse YAML text; a syntax error becomes a :class:`ScenarioError` with the line."""
+    try:
+        return yaml.load(text, Loader=_YamlLoader)  # a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ScenarioError(f"{source}:{where}: {problem}") from None
+
+
+def read_yaml_file(path: str | Path) -> object:
+    """The parsed YAML tree of a file; an unreadable file or a syntax error
+    becomes a :class:`ScenarioError` naming the file (and line)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot read ({exc.strerror})") from None
+    return parse_yaml(text, source=str(path))
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario YAML file."""
+    return scenario_from_dict(read_yaml_file(path), source=str(path))

@@ -1,0 +1,308 @@
+"""What-if analysis: scenarios compared under common random numbers, and a
+scenario swept over a grid of values. Pure: results are JSON-shaped dicts,
+and every scenario's replications run as one batch on an executor.
+
+Common random numbers: replication ``r`` of every scenario uses the streams of
+``(seed, r)``, so where two scenarios' demand is the same their customers are
+too, and the per-replication difference of a KPI has far less noise than the
+difference of two independent means. Differences are always "other − first".
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import math
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from sim.model.kpis import KPI_KEYS, Kpis, ReplicationKpis, aggregate, summarise
+from sim.model.scenario import Scenario, ScenarioError, parse_yaml, scenario_from_dict
+from sim.model.scenario_io import scenario_to_dict
+from sim.model.units import format_clock
+from sim.runs.executor import Executor
+from sim.runs.experiment import Job, run_job
+
+Scalar = str | int | float | bool
+Assignment = tuple[str, Sequence[Scalar]]  # a path and its values
+_PIECE = re.compile(r"([^.\[\]=\s]+)((?:\[\d+\])*)")
+_LIST_NOUNS = {"counters": "counter group", "kiosks": "kiosk group"}
+_SET_HINT = "use PATH=V1,V2,... e.g. arrivals.scale=0.8,1.0,1.2 or counters[1].count=3,4,5"
+
+
+def _run_batch(
+    scenarios: Sequence[Scenario],
+    replications: int,
+    seed: int,
+    executor: Executor,
+    on_done: Callable[[int], None] | None,
+) -> list[list[ReplicationKpis]]:
+    """Replications ``0..replications-1`` of every scenario as one batch of jobs;
+    the result lists them per scenario, in replication order."""
+    if replications < 1:
+        raise ValueError(f"replications must be at least 1, not {replications}")
+    jobs = [Job(scn, seed, r) for scn in scenarios for r in range(replications)]
+    results: list[ReplicationKpis | None] = [None] * len(jobs)
+    for index, result in executor.map(run_job, jobs):
+        results[index] = result
+        if on_done is not None:
+            on_done(index)
+    done = [r for r in results if r is not None]
+    if len(done) != len(jobs):
+        raise RuntimeError(f"the executor returned {len(done)} of {len(jobs)} replications")
+    return [done[k * replications : (k + 1) * replications] for k in range(len(scenarios))]
+
+
+def _target(scn: Scenario) -> dict[str, float]:
+    return {"wait_s": scn.target.wait, "service_level": scn.target.service_level}
+
+
+# --- compare ---------------------------------------------------------------------------------
+
+
+def welch_ci95(first: Sequence[float], other: Sequence[float]) -> list[float | None]:
+    """The unpaired (Welch) 95% interval of ``mean(other) − mean(first)``, NaNs
+    left out; ``[None, None]`` with fewer than two values on either side."""
+    a = np.asarray(first, dtype=float)
+    b = np.asarray(other, dtype=float)
+    a, b = a[~np.isnan(a)], b[~np.isnan(b)]
+    if len(a) < 2 or len(b) < 2:
+        return [None, None]
+    diff = float(b.mean() - a.mean())
+    var_a, var_b = float(a.var(ddof=1)) / len(a), float(b.var(ddof=1)) / len(b)
+    se2 = var_a + var_b
+    if se2 == 0.0:
+        return [diff, diff]
+    df = se2**2 / (var_a**2 / (len(a) - 1) + var_b**2 / (len(b) - 1))
+    from scipy.special import stdtrit  # Welch's df is fractional
+
+    half = float(stdtrit(df, 0.975)) * math.sqrt(se2)
+    return [diff - half, diff + half]
+
+
+def paired_difference(first: Sequence[float], other: Sequence[float]) -> dict[str, object]:
+    """``other − first`` replication by replication: ``{"mean", "ci95", "n"}`` of
+    the differences (Student-t, over replications where both have the KPI) and
+    ``welch_ci95``, the wider interval treating the two samples as independent."""
+    a = np.asarray(first, dtype=float)
+    b = np.asarray(other, dtype=float)
+    both = ~(np.isnan(a) | np.isnan(b))
+    return summarise((b - a)[both].tolist()) | {"welch_ci95": welch_ci95(first, other)}
+
+
+def _differences(first: Sequence[Kpis], other: Sequence[Kpis]) -> dict[str, object]:
+    return {
+        key: paired_difference([t[key] for t in first], [t[key] for t in other]) for key in KPI_KEYS
+    }
+
+
+def compare(
+    scenarios: Sequence[Scenario],
+    replications: int,
+    seed: int,
+    executor: Executor,
+    *,
+    labels: Sequence[str] | None = None,
+    on_done: Callable[[int], None] | None = None,
+) -> dict[str, Any]:
+    """Run every scenario for ``replications`` replications (one batch, common
+    random numbers) and return ``{"replications", "seed", "scenarios",
+    "differences"}``: per scenario its ``label``, ``scenario`` (hall), ``target``
+    and :func:`sim.model.kpis.aggregate` summary; per later scenario the paired
+    difference against the first of every overall and by-interval KPI (see
+    :func:`paired_difference`; by-interval only when the intervals match).
+    ``labels`` name the scenarios (default: their halls); ``on_done(job)`` is
+    called as each of the ``len(scenarios) * replications`` jobs finishes."""
+    if not scenarios:
+        raise ValueError("compare needs at least one scenario")
+    names = list(labels) if labels is not None else [s.hall for s in scenarios]
+    if len(names) != len(scenarios):
+        raise ValueError(f"{len(names)} labels for {len(scenarios)} scenarios")
+    runs = _run_batch(scenarios, replications, seed, executor, on_done)
+    base = runs[0]
+    starts = [row["start_s"] for row in base[0].by_interval]
+    differences = []
+    for name, reps in zip(names[1:], runs[1:], strict=True):
+        by_interval: list[dict[str, object]] = []
+        if [row["start_s"] for row in reps[0].by_interval] == starts:
+            by_interval = [
+                {"start": format_clock(start_s)}
+                | _differences(
+                    [rep.by_interval[i] for rep in base], [r.by_interval[i] for r in reps]
+                )
+                for i, start_s in enumerate(starts)
+            ]
+        differences.append(
+            {
+                "label": name,
+                "against": names[0],
+                "overall": _differences([rep.overall for rep in base], [r.overall for r in reps]),
+                "by_interval": by_interval,
+            }
+        )
+    return {
+        "replications": replications,
+        "seed": seed,
+        "scenarios": [
+            {"label": name, "scenario": scn.hall, "target": _target(scn)} | aggregate(reps)
+            for name, scn, reps in zip(names, scenarios, runs, strict=True)
+        ],
+        "differences": differences,
+    }
+
+
+# --- sweep -----------------------------------------------------------------------------------
+
+
+def _path_steps(path: str) -> list[str | int]:
+    """``counters[1].count`` as ``["counters", 1, "count"]``."""
+    steps: list[str | int] = []
+    for piece in path.split("."):
+        match = _PIECE.fullmatch(piece)
+        if match is None:
+            raise ScenarioError(f"{path}: is not a scenario path ({_SET_HINT})")
+        steps.append(match.group(1))
+        steps.extend(int(i) for i in re.findall(r"\[(\d+)\]", match.group(2)))
+    return steps
+
+
+def _path_text(steps: Sequence[str | int]) -> str:
+    return "".join(
+        f"[{s}]" if isinstance(s, int) else f".{s}" if i else s for i, s in enumerate(steps)
+    )
+
+
+def _only(count: int, steps: Sequence[str | int]) -> str:
+    noun = _LIST_NOUNS.get(str(steps[-1]), "item") if len(steps) == 1 else "item"
+    if count == 0:
+        return f"there are no {noun}s"
+    return f"there is only 1 {noun}" if count == 1 else f"there are only {count} {noun}s"
+
+
+def _kind(node: Any) -> str:
+    if isinstance(node, list):
+        return f"a list of {len(node)} (index it: [0] to [{len(node) - 1}])"
+    return "a mapping" if isinstance(node, dict) else repr(node)
+
+
+def apply_path(data: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
+    """A copy of the scenario tree ``data`` with ``value`` at ``path``: dotted keys
+    and list indices (``arrivals.scale``, ``counters[1].count``,
+    ``segments.vip.share``, ``target.wait``). Every step but the last must exist;
+    the last key may be new (a default the source left out). Raises
+    :class:`ScenarioError` naming the path; the value is checked only when the
+    tree is validated (:func:`apply_sets`)."""
+    steps = _path_steps(path)
+    out = copy.deepcopy(data)
+    node: Any = out
+    for k, step in enumerate(steps):
+        here, last = _path_text(steps[: k + 1]), k == len(steps) - 1
+        parent = _path_text(steps[:k]) or "the scenario"
+        if isinstance(step, int):
+            if not isinstance(node, list):
+                raise ScenarioError(f"{here}: {parent} is {_kind(node)}, not a list")
+            if step >= len(node):
+                raise ScenarioError(f"{here}: {_only(len(node), steps[:k])}")
+        elif not isinstance(node, dict):
+            raise ScenarioError(f"{here}: {parent} is {_kind(node)}, not a mapping")
+        elif not last and step not in node:
+            known = ", ".join(map(str, node)) or "none"
+            raise ScenarioError(f"{here}: {parent} has no {step!r} (it has: {known})")
+        if last:
+            node[step] = value
+        else:
+            node = node[step]
+    return out
+
+
+def parse_set(text: str) -> tuple[str, list[Scalar]]:
+    """``PATH=V1,V2,...`` as ``(path, [values])``, each value a YAML scalar
+    (``0.8`` a number, ``15m`` a string); raises :class:`ScenarioError`."""
+    path, sep, values = text.partition("=")
+    path = path.strip()
+    if not sep or not path:
+        raise ScenarioError(f"{text!r}: {_SET_HINT}")
+    _path_steps(path)
+    items = [item.strip() for item in values.split(",")]
+    if any(not item for item in items):
+        raise ScenarioError(f"{path}: {values!r} is not a comma-separated list of values")
+    parsed: list[Scalar] = []
+    for item in items:
+        value = parse_yaml(item, source=path)
+        if not isinstance(value, str | int | float | bool):
+            raise ScenarioError(f"{path}: {item!r} is not a single number or word")
+        if value in parsed:
+            raise ScenarioError(f"{path}: {item!r} is given twice")
+        parsed.append(value)
+    return path, parsed
+
+
+def apply_sets(scn: Scenario, assignments: Sequence[tuple[str, Any]]) -> Scenario:
+    """``scn`` with each ``(path, value)`` applied, validated like a loaded file:
+    a bad value raises the usual :class:`ScenarioError` (path and value), each
+    line followed by the assignments that caused it."""
+    data = scenario_to_dict(scn)
+    for path, value in assignments:
+        data = apply_path(data, path, value)
+    try:
+        return scenario_from_dict(data)
+    except ScenarioError as exc:
+        where = ", ".join(f"{path}={value}" for path, value in assignments)
+        lines = [f"{line} (with {where})" for line in str(exc).splitlines()]
+        raise ScenarioError("\n".join(lines)) from None
+
+
+def sweep(
+    scn: Scenario,
+    sets: Sequence[Assignment],
+    replications: int,
+    seed: int,
+    executor: Executor,
+    *,
+    on_done: Callable[[int], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Run ``scn`` at every point of the grid of ``sets`` (the cartesian product,
+    the last path varying fastest), all points' replications as one batch with
+    common random numbers. Each point is ``{"values": {path: value}, "target",
+    "overall", "by_interval"}`` (the :func:`sim.model.kpis.aggregate` tables).
+    Every point is validated before anything runs."""
+    if not sets:
+        raise ScenarioError(f"sweep needs at least one --set ({_SET_HINT})")
+    paths = [path for path, _ in sets]
+    for path in paths:
+        if paths.count(path) > 1:
+            raise ScenarioError(f"{path}: is set twice; give all its values in one --set")
+    grid = list(itertools.product(*(values for _, values in sets)))
+    scenarios = [apply_sets(scn, list(zip(paths, point, strict=True))) for point in grid]
+    runs = _run_batch(scenarios, replications, seed, executor, on_done)
+    points = []
+    for point, point_scn, reps in zip(grid, scenarios, runs, strict=True):
+        summary = aggregate(reps)
+        points.append(
+            {
+                "values": dict(zip(paths, point, strict=True)),
+                "target": _target(point_scn),
+                "overall": summary["overall"],
+                "by_interval": summary["by_interval"],
+            }
+        )
+    return points
+
+
+def sweep_table(points: Sequence[dict[str, Any]]) -> tuple[list[str], list[list[Any]]]:
+    """The CSV of a sweep: a header (the swept paths, then ``KPI_mean``,
+    ``KPI_ci_low``, ``KPI_ci_high`` for each overall KPI, in its own units) and
+    one row per grid point (``None`` where a KPI has no value)."""
+    paths = list(points[0]["values"]) if points else []
+    header = paths + [f"{key}_{part}" for key in KPI_KEYS for part in ("mean", "ci_low", "ci_high")]
+    rows = []
+    for point in points:
+        row: list[Any] = [point["values"][path] for path in paths]
+        for key in KPI_KEYS:
+            stat = point["overall"][key]
+            row += [stat["mean"], *stat["ci95"]]
+        rows.append(row)
+    return header, rows

@@ -1,0 +1,485 @@
+"""Rostering: coverage, the rules, optimality against brute force, infeasibility
+messages, the written scenario, scenario round trips and rules errors."""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import typer
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from sim.cli.roster import roster
+from sim.model.calendar import counter_instances
+from sim.model.scenario import (
+    Scenario,
+    ScenarioError,
+    load_scenario,
+    parse_yaml,
+    scenario_from_dict,
+)
+from sim.model.scenario_io import scenario_to_dict, scenario_yaml
+from sim.model.units import parse_clock_s
+from sim.planning.roster import (
+    Roster,
+    RosterError,
+    requirement,
+    rostered_groups,
+    rostered_scenario,
+    solve_roster,
+)
+from sim.planning.roster_rules import RosterRules, load_rules, rules_from_dict
+
+SCENARIOS = sorted(Path("scenarios").glob("*.yaml"))
+FLAGSHIP = load_scenario("scenarios/flagship.yaml")
+RULES_PATH = Path("scenarios/rules/flagship-roster.yaml")
+RULES = load_rules(RULES_PATH)
+H = 3600.0
+
+SMALL: dict[str, Any] = {
+    "hall": "small",
+    "open": "09:00",
+    "close": "13:00",
+    "target": {"wait": "15m"},
+    "services": {"a": {"service_time": {"dist": "exponential", "mean": "2m"}}},
+    "segments": {"s": {"share": 1.0}},
+    "arrivals": {"mix": {"a": 1.0}, "rate_per_hour": 10},
+    "counters": [{"id": "C", "count": {"09:00": 1, "10:00": 2, "12:00": 1}, "services": ["a"]}],
+}
+
+
+def small(**changes: Any) -> Scenario:
+    data = copy.deepcopy(SMALL) | changes
+    return scenario_from_dict(data)
+
+
+def rules(**changes: Any) -> RosterRules:
+    base: dict[str, Any] = yaml.safe_load(RULES_PATH.read_text(encoding="utf-8"))
+    return rules_from_dict(base | changes)
+
+
+@pytest.fixture(scope="module")
+def flagship_roster() -> Roster:
+    return solve_roster(FLAGSHIP, RULES)
+
+
+# --- the flagship roster --------------------------------------------------------------
+
+
+def test_flagship_requirement_follows_the_counts() -> None:
+    req = requirement(FLAGSHIP, RULES)
+    assert req.groups == ("B", "Q")
+    starts = [s for s, _ in req.slots]
+    assert len(req.slots) == 24 and starts[0] == 9 * H and req.slots[-1][1] == 21 * H
+    b, q = req.counts
+    assert b[starts.index(12 * H)] == 3 and b[starts.index(13.5 * H)] == 5
+    assert b[starts.index(17 * H)] == 7 and q[starts.index(17 * H)] == 2
+    assert q[starts.index(17.5 * H)] == 3
+    # B: 3 h x 5 + 1.5 h x 3 + 3.5 h x 5 + 4 h x 7; Q: 3 x 2 + 1.5 x 1 + 4 x 2 + 3.5 x 3
+    assert req.lower_bound_hours == pytest.approx(65 + 26)
+
+
+def test_requirement_is_the_most_staffed_within_a_slot() -> None:
+    scn = small(
+        counters=[{"id": "C", "count": {"09:00": 1, "09:15": 3, "09:45": 0}, "services": ["a"]}]
+    )
+    req = requirement(scn, rules(groups=["C"], available={}))
+    assert req.counts[0][:3] == (3, 3, 0)
+
+
+def test_flagship_roster_covers_every_slot(flagship_roster: Roster) -> None:
+    assert flagship_roster.status == "optimal"
+    req = flagship_roster.requirement
+    for group, need, have in zip(req.groups, req.counts, flagship_roster.coverage(), strict=True):
+        short = [req.slots[k] for k, (n, h) in enumerate(zip(need, have, strict=True)) if h < n]
+        assert not short, f"group {group} short in {short}"
+
+
+def test_flagship_roster_keeps_the_rules(flagship_roster: Roster) -> None:
+    mb = RULES.meal_break
+    assert mb is not None
+    for s in flagship_roster.shifts:
+        assert s.people >= 1
+        assert FLAGSHIP.open <= s.start_s < s.end_s <= FLAGSHIP.close
+        assert (s.start_s - FLAGSHIP.open) % RULES.grid == 0
+        assert s.end_s - s.start_s in RULES.shift_lengths
+        if s.end_s - s.start_s > mb.over:
+            assert s.meal_break is not None
+            b0, b1 = s.meal_break
+            assert mb.min <= b1 - b0 <= mb.max and (b0 - FLAGSHIP.open) % RULES.grid == 0
+            assert mb.window[0] <= b0 and b1 <= mb.window[1]
+            assert s.start_s < b0 and b1 < s.end_s
+        else:
+            assert s.meal_break is None
+    for group, limit in RULES.available.items():
+        assert sum(s.people for s in flagship_roster.shifts if s.group == group) <= limit
+    for start, _ in flagship_roster.requirement.slots:
+        at_work = sum(s.people for s in flagship_roster.shifts if s.works_at(start))
+        on_shift = sum(s.people for s in flagship_roster.shifts if s.start_s <= start < s.end_s)
+        assert at_work >= RULES.on_duty.min
+        assert RULES.on_duty.max is None or on_shift <= RULES.on_duty.max
+
+
+def test_staff_hours_are_paid_hours_above_the_lower_bound(flagship_roster: Roster) -> None:
+    paid = 0.0
+    for s in flagship_roster.shifts:
+        unpaid = 0.0 if s.meal_break is None else s.meal_break[1] - s.meal_break[0]
+        assert s.paid_hours == pytest.approx((s.end_s - s.start_s - unpaid) / H)
+        paid += s.people * s.paid_hours
+    assert flagship_roster.staff_hours == pytest.approx(paid)
+    assert flagship_roster.staff_hours >= flagship_roster.lower_bound_hours - 1e-9
+    assert flagship_roster.lower_bound_hours == pytest.approx(91.0)
+
+
+def test_default_groups_are_those_whose_count_changes() -> None:
+    plain = RosterRules(shift_lengths=(4 * H,))
+    assert [FLAGSHIP.counters[g].id for g in rostered_groups(FLAGSHIP, plain)] == ["B", "Q"]
+    county = load_scenario("scenarios/county.yaml")
+    assert rostered_groups(county, plain) == (0, 1)  # none changes: every group
+
+
+# --- optimality by brute force -----------------------------------------------------------
+
+Pattern = tuple[float, float, tuple[float, float] | None]
+
+
+def brute_patterns(scn: Scenario, r: RosterRules) -> list[Pattern]:
+    """Every allowed shift, enumerated straight from the rules' wording."""
+    grid_points = [scn.open + i * r.grid for i in range(int((scn.close - scn.open) / r.grid) + 1)]
+    out: list[Pattern] = []
+    for start, length in itertools.product(grid_points, r.shift_lengths):
+        end = start + length
+        if end > scn.close:
+            continue
+        mb = r.meal_break
+        if mb is None or length <= mb.over:
+            out.append((start, end, None))
+            continue
+        n_lengths = int((mb.max - mb.min) / r.grid) + 1
+        for b0, b_len in itertools.product(
+            grid_points, [mb.min + i * r.grid for i in range(n_lengths)]
+        ):
+            if (
+                start < b0
+                and b0 + b_len < end
+                and mb.window[0] <= b0
+                and b0 + b_len <= mb.window[1]
+            ):
+                out.append((start, end, (b0, b0 + b_len)))
+    return out
+
+
+def brute_force_hours(scn: Scenario, r: RosterRules) -> float | None:
+    """Least paid hours over every multiset of at most ``available`` patterns that
+    meets the requirement and the on-duty bounds (None if none does)."""
+    req = requirement(scn, r)
+    (group,) = req.groups
+    patterns = brute_patterns(scn, r)
+    unpaid = r.meal_break is not None and not r.meal_break.paid
+    starts = np.array([t for t, _ in req.slots])
+    present = np.array([(p[0] <= starts) & (starts < p[1]) for p in patterns], dtype=int)
+    on_break = np.array(
+        [(p[2][0] <= starts) & (starts < p[2][1]) if p[2] else 0 * starts for p in patterns],
+        dtype=int,
+    )
+    working = present - on_break
+    cost = np.array(
+        [(p[1] - p[0] - (p[2][1] - p[2][0] if p[2] and unpaid else 0.0)) / H for p in patterns]
+    )
+    need = np.maximum(np.array(req.counts[0]), r.on_duty.min)
+    cap = np.inf if r.on_duty.max is None else r.on_duty.max
+    best: float | None = None
+    for n in range(1, r.available[group] + 1):
+        teams = np.array(list(itertools.combinations_with_replacement(range(len(patterns)), n)))
+        ok = (working[teams].sum(axis=1) >= need).all(axis=1)
+        ok &= (present[teams].sum(axis=1) <= cap).all(axis=1)
+        if ok.any():
+            hours = float(cost[teams[ok]].sum(axis=1).min())
+            best = hours if best is None else min(best, hours)
+    return best
+
+
+SMALL_RULES = {
+    "grid": "30m",
+    "shift_lengths": ["1h", "3h"],
+    "meal_break": {"over": "2h", "min": "30m", "max": "1h", "window": "10:00-12:00"},
+    "groups": ["C"],
+}
+
+
+@pytest.mark.parametrize(
+    ("changes", "hours"),
+    [
+        ({"available": {"C": 3}}, 6.0),  # the lower bound
+        ({"available": {"C": 4}, "meal_break": SMALL_RULES["meal_break"] | {"paid": True}}, 7.0),
+        ({"available": {"C": 4}, "shift_lengths": ["150m", "3h"]}, 6.5),
+        ({"available": {"C": 5}, "on_duty": {"min": 2, "max": 3}}, 8.0),
+        ({"available": {"C": 5}, "shift_lengths": ["90m", "3h"], "on_duty": {"max": 2}}, 6.0),
+        ({"available": {"C": 2}}, None),
+        ({"available": {"C": 4}, "on_duty": {"max": 2}}, None),  # people on break count
+    ],
+    ids=[
+        "lower-bound",
+        "paid-break",
+        "long-shifts",
+        "on-duty",
+        "on-duty-max",
+        "infeasible",
+        "max-counts-breaks",
+    ],
+)
+def test_optimal_against_brute_force(changes: dict[str, Any], hours: float | None) -> None:
+    """The pinned hours are what brute force finds; HiGHS must find the same."""
+    scn, r = small(), rules_from_dict(SMALL_RULES | changes)
+    best = brute_force_hours(scn, r)
+    assert best == (None if hours is None else pytest.approx(hours))
+    if best is None:
+        with pytest.raises(RosterError, match=r"slots? 1\d:\d\d–1\d:\d\d: group C needs 2"):
+            solve_roster(scn, r)
+        return
+    result = solve_roster(scn, r)
+    assert result.status == "optimal"
+    assert result.staff_hours == pytest.approx(best)
+    assert result.staff_hours >= result.lower_bound_hours == pytest.approx(6.0)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.integers(0, 4), min_size=8, max_size=8))
+def test_any_profile_is_covered_or_refused(profile: list[int]) -> None:
+    counts = {f"{9 + k // 2:02d}:{30 * (k % 2):02d}": n for k, n in enumerate(profile)}
+    scn = small(counters=[{"id": "C", "count": counts, "services": ["a"]}])
+    r = rules_from_dict(SMALL_RULES | {"shift_lengths": ["1h", "2h", "3h"], "available": {"C": 6}})
+    try:
+        result = solve_roster(scn, r)
+    except RosterError as exc:
+        assert re.search(r"slots? \d\d:\d\d–\d\d:\d\d", str(exc))
+        return
+    for need, have in zip(result.requirement.counts[0], result.coverage()[0], strict=True):
+        assert have >= need
+    assert result.staff_hours >= result.lower_bound_hours - 1e-9
+    assert sum(s.people for s in result.shifts) <= 6
+
+
+# --- rules that cannot be met ------------------------------------------------------------
+
+
+def test_too_few_people_names_the_slot() -> None:
+    with pytest.raises(RosterError) as info:
+        solve_roster(FLAGSHIP, rules(available={"B": 6, "Q": 5}))
+    assert str(info.value) == (
+        "no roster meets these rules:\n"
+        "  slots 17:00–21:00: group B needs 7 counters but only 6 people are available"
+    )
+
+
+def test_no_shift_fits_before_closing() -> None:
+    scn = small(close="13:15")
+    with pytest.raises(
+        RosterError,
+        match="slot 13:00–13:15: group C needs 1 counter but no "
+        "allowed shift fits before closing at 13:15",
+    ):
+        solve_roster(scn, rules_from_dict(SMALL_RULES))
+
+
+def test_on_duty_max_below_the_requirement_names_the_slot() -> None:
+    with pytest.raises(
+        RosterError,
+        match=r"slots 17:30–21:00: the rostered groups need 10 "
+        "counters together but on_duty.max is 8",
+    ):
+        solve_roster(FLAGSHIP, rules(on_duty={"min": 2, "max": 8}))
+
+
+def test_infeasible_combination_names_short_slots() -> None:
+    """Each slot alone is coverable; 9 people for B cannot do mornings and evenings."""
+    with pytest.raises(RosterError) as info:
+        solve_roster(FLAGSHIP, rules(available={"B": 9, "Q": 5}))
+    message = str(info.value)
+    assert "cannot all be covered" in message
+    shorts = re.findall(r"slots? (\d\d:\d\d)–\d\d:\d\d: group (B|Q) needs (\d+) counters", message)
+    assert shorts and all(group == "B" for _, group, _ in shorts)
+
+
+def test_stationary_scenario_cannot_be_rostered() -> None:
+    with pytest.raises(RosterError, match="horizon"):
+        solve_roster(load_scenario("scenarios/mmc-validation.yaml"), RULES)
+
+
+# --- the rostered scenario ---------------------------------------------------------------
+
+
+def test_written_scenario_loads_and_covers(flagship_roster: Roster, tmp_path: Path) -> None:
+    out = tmp_path / "rostered.yaml"
+    out.write_text(scenario_yaml(rostered_scenario(FLAGSHIP, flagship_roster)), encoding="utf-8")
+    scn = load_scenario(out)
+    ids = [g.id for g in scn.counters]
+    assert "B" not in ids and "Q" not in ids and "B-1700-4h" in ids
+    assert scn.counters[ids.index("V")] == FLAGSHIP.counters[0]
+    assert scn.counters[ids.index("A")] == FLAGSHIP.counters[3]
+    assert len(ids) == 2 + len(flagship_roster.shifts)
+    assert all(g.resize is None for g in scn.counters)
+    instances = counter_instances(scn)
+    req = flagship_roster.requirement
+    for group, need in zip(req.groups, req.counts, strict=True):
+        mine = [c for c in instances if not c.kiosk and ids[c.group].startswith(f"{group}-")]
+        assert sum(c.windows != () for c in mine) == sum(
+            s.people for s in flagship_roster.shifts if s.group == group
+        )
+        for (start, end), n in zip(req.slots, need, strict=True):
+            staffed = sum(any(a <= start and end <= b for a, b in c.windows) for c in mine)
+            assert staffed >= n, f"{group} {start / H:g}h: {staffed} < {n}"
+
+
+# --- scenario_to_dict --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.name)
+def test_scenario_to_dict_round_trips(path: Path) -> None:
+    scn = load_scenario(path)
+    assert scenario_from_dict(scenario_to_dict(scn)) == scn
+    assert scenario_from_dict(parse_yaml(scenario_yaml(scn), source="again")) == scn
+
+
+def test_round_trip_keeps_odd_values_exact() -> None:
+    data = copy.deepcopy(SMALL) | {
+        "open": "08:59:30",
+        "close": "24:00",
+        "interval": 1234.5678,
+        "no_show_delay": "0.25s",
+        "services": {"a": {"service_time": {"dist": "empirical", "samples": ["1.5m", 0.001, 7]}}},
+        "arrivals": {"mix": {"a": 1.0}, "rate_per_hour": {"00:00": 3.5, "10:00:15": 0}},
+        "counters": [{"id": "C", "count": 2, "services": ["a"], "shift": "09:00:05-17:00",
+                      "breaks": ["12:00-12:00:30"], "resize": {"min": 0}}],
+    }  # fmt: skip
+    scn = scenario_from_dict(data)
+    again = scenario_to_dict(scn)
+    assert again["open"] == "08:59:30" and again["counters"][0]["count"] == 2
+    assert scenario_from_dict(again) == scn
+    assert scenario_from_dict(parse_yaml(scenario_yaml(scn), source="again")) == scn
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.floats(min_value=1e-4, max_value=1e7, allow_nan=False), st.integers(0, 86399))
+def test_any_duration_and_clock_round_trip(mean_s: float, at_s: int) -> None:
+    data = copy.deepcopy(SMALL) | {
+        "services": {"a": {"service_time": {"dist": "fixed", "mean": mean_s}}},
+        "arrivals": {"mix": {"a": 1.0}, "rate_per_hour": {"00:00": 1, format_hms(at_s): 2}}
+        if at_s
+        else {"mix": {"a": 1.0}, "rate_per_hour": 2},
+    }
+    scn = scenario_from_dict(data)
+    assert scenario_from_dict(parse_yaml(scenario_yaml(scn), source="again")) == scn
+
+
+def format_hms(seconds: int) -> str:
+    return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+# --- rules validation --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"shift_lengths": ["4h", "5x"]}, "shift_lengths[1]: '5x' is not a duration"),
+        ({"shift_lengths": []}, "shift_lengths: [] "),
+        (
+            {"shift_lengths": ["4h", "255m"]},
+            "shift_lengths[1]: '255m' is not a whole number of 30m",
+        ),
+        ({"shift_lengths": ["4h", "240m"]}, "shift_lengths: ['4h', '4h'] names a length twice"),
+        ({"grid": "soon"}, "grid: 'soon' is not a duration"),
+        (
+            {"meal_break": {"min": "30m", "max": "1h", "window": "14:00-11:00"}},
+            "meal_break.window: '14:00-11:00' ends before it starts",
+        ),
+        (
+            {"meal_break": {"min": "45m", "window": "11:00-14:00"}},
+            "meal_break.min: '45m' is not a whole number of 30m grid steps",
+        ),
+        ({"on_duty": {"min": 5, "max": 2}}, "on_duty: {'min': 5, 'max': 2} max 2 is below min 5"),
+        ({"on_duty": {"min": -1}}, "on_duty.min: -1 "),
+        ({"available": {"B": "many"}}, "available.B: 'many' "),
+        ({"shifts": ["4h"]}, "shifts: ['4h'] unknown key"),
+    ],
+)
+def test_rules_errors_name_path_and_value(changes: dict[str, Any], expected: str) -> None:
+    with pytest.raises(ScenarioError) as info:
+        rules(**changes)
+    assert expected in str(info.value)
+
+
+def test_rules_naming_unknown_groups_fail() -> None:
+    with pytest.raises(ScenarioError, match=r"groups\[1\]: 'X' is not a counter group"):
+        solve_roster(FLAGSHIP, rules(groups=["B", "X"]))
+    with pytest.raises(ScenarioError, match=r"available\.V: 'V' is not a rostered counter group"):
+        solve_roster(FLAGSHIP, rules(available={"V": 1}))
+
+
+def test_missing_shift_lengths_is_required() -> None:
+    with pytest.raises(ScenarioError, match="shift_lengths: is required"):
+        rules_from_dict({"grid": "30m"})
+
+
+# --- the command -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def cli() -> typer.Typer:
+    app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+    app.callback()(lambda: None)
+    app.command()(roster)
+    return app
+
+
+def test_cli_json_and_files(cli: typer.Typer, tmp_path: Path) -> None:
+    out, png = tmp_path / "rostered.yaml", tmp_path / "gantt.png"
+    args = ["roster", "scenarios/flagship.yaml", "--rules", str(RULES_PATH), "--json"]
+    result = CliRunner().invoke(cli, [*args, "--out", str(out), "--png", str(png)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert {"shifts", "staff_hours", "lower_bound_hours", "solve_seconds"} <= set(data)
+    assert data["lower_bound_hours"] == pytest.approx(91.0)
+    assert data["staff_hours"] >= data["lower_bound_hours"]
+    assert {s["id"] for s in data["shifts"]} <= {g.id for g in load_scenario(out).counters}
+    assert all(parse_clock_s(s["start"]) == s["start_s"] for s in data["shifts"])
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_cli_table(cli: typer.Typer) -> None:
+    result = CliRunner().invoke(
+        cli, ["roster", "scenarios/flagship.yaml", "--rules", str(RULES_PATH)]
+    )
+    assert result.exit_code == 0, result.output
+    rows = [line for line in result.stdout.splitlines() if "│ B " in line or "│ Q " in line]
+    assert len(rows) == len(solve_roster(FLAGSHIP, RULES).shifts)
+    assert any("17:00–21:00" in row and "4h" in row for row in rows)
+    assert re.search(r"staff-hours [\d.]+ paid against a lower bound of 91", result.stdout)
+
+
+def test_cli_infeasible_rules_exit_2(cli: typer.Typer, tmp_path: Path) -> None:
+    bad = tmp_path / "rules.yaml"
+    bad.write_text(
+        RULES_PATH.read_text(encoding="utf-8").replace("B: 12", "B: 6"), encoding="utf-8"
+    )
+    result = CliRunner().invoke(cli, ["roster", "scenarios/flagship.yaml", "--rules", str(bad)])
+    assert result.exit_code == 2
+    assert "group B needs 7 counters but only 6 people are available" in result.output
+
+
+def test_cli_rules_error_names_the_file(cli: typer.Typer, tmp_path: Path) -> None:
+    bad = tmp_path / "rules.yaml"
+    bad.write_text("grid: 30m\nshift_lengths: [4h, 5x]\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["roster", "scenarios/flagship.yaml", "--rules", str(bad)])
+    assert result.exit_code == 2
+    assert "shift_lengths[1]: '5x'" in result.output and "rules.yaml" in result.output
