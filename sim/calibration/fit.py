@@ -45,6 +45,7 @@ from sim.calibration.service import (
     staffing,
 )
 from sim.eventlog.events import Event, EventError
+from sim.model.errors import InputError
 from sim.model.scenario import Scenario, scenario_from_dict
 from sim.model.scenario_io import clock_text
 
@@ -55,7 +56,7 @@ _DEFAULT_OFFSET = timedelta(hours=8)
 MIN_SAMPLES = 2
 
 
-class FitError(ValueError):
+class FitError(InputError):
     """A log that cannot be fitted (or, read strictly, a line that breaks the
     log's consistency: ``source:line: message``)."""
 

@@ -1,12 +1,10 @@
 """``hallsim events``: a simulated hall's ticket-system log over consecutive days.
-Thin: load, call :mod:`sim.eventlog.convert`, write with :mod:`sim.eventlog.events`. Register with
-``app.command()(events)`` in :mod:`sim.cli.main`."""
+Thin: load, call :mod:`sim.eventlog.convert`, write with :mod:`sim.eventlog.events`."""
 
 from __future__ import annotations
 
 import contextlib
 import io
-import json
 import os
 import sys
 from collections import Counter
@@ -18,8 +16,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
+from sim.cli.options import ScenarioArg
 from sim.eventlog.events import AbandonMode
-from sim.reports.terminal import err, fail, load_or_fail, progress_bar, stdout_console
+from sim.reports.terminal import emit_json, err, fail, load_or_fail, progress_bar, stdout_console
 
 if TYPE_CHECKING:  # numpy and the model load when the command runs, not at start-up
     from sim.eventlog.events import Event
@@ -30,7 +29,7 @@ class _OutOfOrder(Exception):
 
 
 def events(
-    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    scenario: ScenarioArg,
     days: Annotated[int, typer.Option("--days", min=1, help="Consecutive opening days.")],
     start: Annotated[
         datetime, typer.Option("--start", formats=["%Y-%m-%d"], help="First day (YYYY-MM-DD).")
@@ -116,8 +115,7 @@ def events(
         "last_ts": bounds["last"].isoformat() if bounds else None,
     }
     if as_json:
-        json.dump(summary, sys.stdout, ensure_ascii=False)
-        sys.stdout.write("\n")
+        emit_json(summary)
     elif out is None:
         err.print(f"{n} events of {days} days of {scn.hall}", highlight=False)
     else:

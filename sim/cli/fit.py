@@ -1,13 +1,10 @@
 """``hallsim fit``: a scenario estimated from a hall's event log. Thin: read with
 :mod:`sim.eventlog.events`, estimate with :mod:`sim.calibration.fit`, format with
-:mod:`sim.reports.fit`.
-Register with ``app.command()(fit)`` in :mod:`sim.cli.main`."""
+:mod:`sim.reports.fit`."""
 
 from __future__ import annotations
 
 import dataclasses
-import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -15,7 +12,7 @@ import typer
 from rich.table import Table
 
 from sim.model.units import parse_duration_s
-from sim.reports.terminal import err, fail, stdout_console
+from sim.reports.terminal import emit_json, err, fail, stdout_console
 
 
 def _duration(option: str, text: str) -> float:
@@ -26,11 +23,17 @@ def _duration(option: str, text: str) -> float:
 
 
 def fit(
-    events: Annotated[Path, typer.Argument(help="Event log, .jsonl or .csv.")],
-    out: Annotated[Path, typer.Option("--out", help="Write the fitted scenario YAML here.")],
+    events: Annotated[
+        Path,
+        typer.Argument(metavar="EVENTS", help="Event log, .jsonl or .csv.", show_default=False),
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", metavar="FILE", help="Write the fitted scenario YAML to FILE.")
+    ],
     interval: Annotated[str, typer.Option(help="Statistics interval, e.g. 15m.")] = "15m",
     report: Annotated[
-        Path | None, typer.Option(help="Write plots (arrivals, QQ, patience) into this directory.")
+        Path | None,
+        typer.Option(metavar="DIR", help="Write plots (arrivals, QQ, patience) into DIR."),
     ] = None,
     lenient: Annotated[
         bool, typer.Option("--lenient", help="Skip and count bad lines instead of stopping.")
@@ -120,8 +123,7 @@ def fit(
             for wd, a in by_day.items()
         }
     if as_json:
-        json.dump(summary, sys.stdout, ensure_ascii=False)
-        sys.stdout.write("\n")
+        emit_json(summary)
         return
     _print(summary)
 

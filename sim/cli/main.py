@@ -1,10 +1,10 @@
-"""``hallsim``: the planner's command line. Thin: parse, call into ``sim``, format."""
+"""``hallsim``: the planner's command line. Thin: parse, call into ``sim``,
+present with :mod:`sim.reports`. Every command is registered through
+:func:`user_errors`, so a bad scenario, rules file or log, or a file that
+cannot be read or written, ends as ``hallsim: <what>: <why>`` and exit 2."""
 
 from __future__ import annotations
 
-import json
-import math
-import sys
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -14,10 +14,12 @@ from rich.table import Table
 
 from sim.cli.events import events
 from sim.cli.fit import fit
+from sim.cli.options import AsJson, ReportDir, ScenarioArg, Seed, Workers, replications
 from sim.cli.roster import roster
 from sim.cli.whatif import compare, sweep
-from sim.model.scenario import ScenarioError, load_scenario
-from sim.reports.terminal import err, fail, load_or_fail, progress_bar, stdout_console
+from sim.model.scenario import ScenarioError
+from sim.reports.terminal import emit_json, err, fail, load_or_fail, progress_bar, stdout_console
+from sim.reports.terminal import user_errors as _user_errors
 
 app = typer.Typer(
     help="Simulate a service hall's queues: waits, service level and staffing.",
@@ -25,93 +27,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-
-
-def _fmt(stat: dict[str, Any], key: str, with_ci: bool) -> str:
-    mean = stat.get("mean")
-    if mean is None:
-        return "–"
-    lo, hi = stat["ci95"]
-    half = (hi - lo) / 2 if with_ci and lo is not None else None
-    if key.endswith("_s"):
-        return f"{mean / 60:.1f}" + (f"±{half / 60:.1f}" if half is not None else "")
-    if key in ("service_level", "abandon_rate", "utilisation"):
-        return f"{mean:.0%}" + (f"±{half * 100:.0f}" if half is not None else "")
-    return f"{mean:.1f}" + (f"±{half:.1f}" if half is not None else "")
-
-
-# (key, header, show the CI half-width)
-_COLUMNS = (
-    ("arrivals", "arrivals", False),
-    ("served", "served", False),
-    ("abandoned", "aband.", False),
-    ("balked", "balked", False),
-    ("wait_mean_s", "wait", True),
-    ("wait_p90_s", "p90", True),
-    ("service_level", "SL", True),
-    ("queue_mean", "queue", False),
-    ("utilisation", "util", False),
-)
-_CAPTION = (
-    "wait, p90: minutes (mean ±95% CI half-width); SL: share called within {wait:g} min "
-    "(red below {sl:.0%}); queue: mean customers waiting; util: counter utilisation"
-)
-
-
-def _table(
-    title: str, first: str, rows: list[tuple[str, dict[str, Any]]], target: dict[str, float]
-) -> Table:
-    caption = _CAPTION.format(wait=target["wait_s"] / 60, sl=target["service_level"])
-    table = Table(title=title, title_justify="left", header_style="bold", caption=caption)
-    table.add_column(first, no_wrap=True)
-    for _, header, _ in _COLUMNS:
-        table.add_column(header, justify="right", no_wrap=True)
-    for name, stats in rows:
-        cells = []
-        for key, _, with_ci in _COLUMNS:
-            cell = _fmt(stats[key], key, with_ci)
-            sl = stats["service_level"]["mean"]
-            if key == "service_level" and sl is not None and sl < target["service_level"]:
-                cell = f"[red]{cell}[/]"
-            cells.append(cell)
-        table.add_row(name, *cells)
-    return table
-
-
-def _print_summary(summary: dict[str, Any], labels: dict[str, str]) -> None:
-    out = stdout_console()
-    target = summary["target"]
-    out.print(
-        f"[bold]{summary['scenario']}[/]: {summary['replications']} replications, seed "
-        f"{summary['seed']}; target {target['service_level']:.0%} called within "
-        f"{target['wait_s'] / 60:g} min"
-    )
-    if summary["by_interval"]:
-        rows = [(row["start"], row) for row in summary["by_interval"]]
-        out.print(_table("By interval (arrival time)", "start", rows, target))
-    seg_rows = [(labels.get(name, name), s) for name, s in summary["by_segment"].items()]
-    out.print(_table("By segment", "segment", seg_rows, target))
-    svc_rows = [(labels.get(name, name), s) for name, s in summary["by_service"].items()]
-    out.print(_table("By service", "service", svc_rows, target))
-    whole = "Whole day" if summary["by_interval"] else "Whole run (after warm-up)"
-    out.print(_table(whole, "", [("all", summary["overall"])], target))
-    kiosk = summary["kiosk"]
-    if kiosk["arrivals"]["mean"]:
-        out.print(
-            f"Kiosks: {_fmt(kiosk['arrivals'], 'arrivals', False)} users, mean wait "
-            f"{_fmt(kiosk['wait_mean_s'], 'wait_mean_s', True)} min, utilisation "
-            f"{_fmt(kiosk['utilisation'], 'utilisation', False)}"
-        )
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    return value
+user_errors = _user_errors("hallsim")
 
 
 @app.callback()
@@ -120,20 +36,14 @@ def _main() -> None:
 
 
 @app.command()
+@user_errors
 def run(
-    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
-    replications: Annotated[
-        int, typer.Option("--replications", "-n", min=1, help="Independent replications (days).")
-    ] = 20,
-    seed: Annotated[int, typer.Option(min=0, help="Seed of all random streams.")] = 1,
-    workers: Annotated[
-        int | None,
-        typer.Option(min=1, help="Worker processes [default: number of CPUs]; 1 runs in-process."),
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the KPIs as JSON.")] = False,
-    report: Annotated[
-        Path | None, typer.Option(help="Write report.html with plots into this directory.")
-    ] = None,
+    scenario: ScenarioArg,
+    replications: Annotated[int, replications(1, "Independent replications (days)")] = 20,
+    seed: Seed = 1,
+    workers: Workers = None,
+    as_json: AsJson = False,
+    report: ReportDir = None,
 ) -> None:
     """Simulate SCENARIO and print each KPI's mean and 95% confidence interval."""
     scn = load_or_fail(scenario)
@@ -151,72 +61,73 @@ def run(
             )
     finally:
         executor.close()
-    summary = _jsonable(experiment.summary())
+    summary = experiment.summary()
     if report is not None:
         from sim.reports.run import write_report
 
-        path = write_report(experiment, summary, report)
-        err.print(f"report: {path}")
+        err.print(f"report: {write_report(experiment, summary, report)}", highlight=False)
     if as_json:
-        json.dump(summary, sys.stdout, ensure_ascii=False)
-        sys.stdout.write("\n")
+        emit_json(summary.to_json())
     else:
+        from sim.reports.kpi_tables import print_run
+
         labels = {k: v.name or k for k, v in scn.services.items()}
         labels |= {k: v.name or k for k, v in scn.segments.items()}
-        _print_summary(summary, labels)
+        print_run(stdout_console(), summary, labels)
 
 
 @app.command()
+@user_errors
 def staff(
     scenario: Annotated[
-        Path, typer.Argument(help="Scenario YAML; groups with `resize` are sized.")
+        Path,
+        typer.Argument(
+            metavar="SCENARIO",
+            help="Scenario YAML; the counter groups with `resize` are sized.",
+            show_default=False,
+        ),
     ],
     method: Annotated[
         str,
-        typer.Option(help="sim (simulation-based, default) or erlang (Erlang C/A per interval)."),
+        typer.Option(help="sim (simulation-based) or erlang (Erlang C/A per interval)."),
     ] = "sim",
     out: Annotated[
-        Path | None, typer.Option(help="Write a scenario whose counters follow the plan.")
+        Path | None,
+        typer.Option(metavar="FILE", help="Write a scenario whose counters follow the plan."),
     ] = None,
-    replications: Annotated[
-        int, typer.Option("--replications", "-n", min=2, help="Replications per evaluated plan.")
-    ] = 20,
-    seed: Annotated[int, typer.Option(min=0, help="Seed (same customers for every plan).")] = 1,
-    workers: Annotated[
-        int | None, typer.Option(min=1, help="Worker processes [default: number of CPUs].")
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
+    replications: Annotated[int, replications(2, "Replications per evaluated plan")] = 20,
+    seed: Seed = 1,
+    workers: Workers = None,
+    as_json: AsJson = False,
     report: Annotated[
-        Path | None, typer.Option(help="Write report.html with the staffing plots here.")
+        Path | None,
+        typer.Option(metavar="DIR", help="Write staffing.html with the staffing plots into DIR."),
     ] = None,
 ) -> None:
     """Counters needed per interval to meet the wait target, by Erlang C/A and by simulation."""
     if method not in ("sim", "erlang"):
         raise fail(f"--method: {method!r} is not one of sim, erlang")
-    try:
-        scn = load_scenario(scenario)
-        from sim.planning.staffing import erlang_plan, evaluate_plans, sim_plan
-        from sim.reports.staffing import staffing_summary
-        from sim.runs.executor import local_executor
+    scn = load_or_fail(scenario)
+    from sim.planning.staffing import erlang_plan, evaluate_plans, sim_plan
+    from sim.reports.staffing import staffing_summary
+    from sim.runs.executor import local_executor
 
-        if scn.stationary:
-            raise ScenarioError("horizon: staffing plans an opening day, not a stationary run")
-        started = time.perf_counter()
-        executor = local_executor(workers, replications * 64)
-        try:
-            plans = [erlang_plan(scn)]
-            if method == "sim":
-                with err.status("planning by simulation…") as status:
-                    plans.append(
-                        sim_plan(
-                            scn, replications, seed, executor, plans[0], on_progress=status.update
-                        )
-                    )
-            evaluations = evaluate_plans(scn, plans, replications, seed, executor)
-        finally:
-            executor.close()
-    except ScenarioError as exc:
-        raise fail(str(exc)) from None
+    if scn.stationary:
+        raise ScenarioError(
+            f"{scenario}: horizon: staffing plans an opening day, not a stationary run"
+        )
+    started = time.perf_counter()
+    executor = local_executor(workers, replications * 64)
+    try:
+        plans = [erlang_plan(scn)]
+        if method == "sim":
+            with err.status("planning by simulation…") as status:
+                plans.append(
+                    sim_plan(scn, replications, seed, executor, plans[0], on_progress=status.update)
+                )
+        evaluations = evaluate_plans(scn, plans, replications, seed, executor)
+    finally:
+        executor.close()
     summary = staffing_summary(scn, plans, evaluations, replications, seed)
     summary["seconds"] = round(time.perf_counter() - started, 3)
     chosen = plans[-1]
@@ -225,14 +136,13 @@ def staff(
         from sim.planning.staffing import apply_plan
 
         write_scenario(apply_plan(scn, chosen.groups, chosen.counts), out)
-        err.print(f"plan written to {out}")
+        err.print(f"plan written to {out}", highlight=False)
     if report is not None:
         from sim.reports.staffing import write_staffing_report
 
-        err.print(f"report: {write_staffing_report(scn, summary, report)}")
+        err.print(f"report: {write_staffing_report(scn, summary, report)}", highlight=False)
     if as_json:
-        json.dump(_jsonable(summary), sys.stdout, ensure_ascii=False)
-        sys.stdout.write("\n")
+        emit_json(summary)
     else:
         _print_staffing(summary)
 
@@ -273,11 +183,8 @@ def _print_staffing(summary: dict[str, Any]) -> None:
         )
 
 
-app.command()(roster)
-app.command()(compare)
-app.command()(sweep)
-app.command()(events)
-app.command()(fit)
+for command in (roster, compare, sweep, events, fit):
+    app.command()(user_errors(command))
 
 
 def main() -> None:

@@ -1,25 +1,17 @@
 """``hallsim roster``: people on shifts for a scenario's counters. Thin: load (the rules
-via :mod:`sim.planning.roster_rules`), call :mod:`sim.planning.roster`, format. Register with
-``app.command()(roster)`` in :mod:`sim.cli.main`."""
+via :mod:`sim.planning.roster_rules`), call :mod:`sim.planning.roster`, present with
+:mod:`sim.reports.roster`."""
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.table import Table
 
+from sim.cli.options import AsJson, ScenarioArg
 from sim.model.scenario import ScenarioError
-from sim.model.units import format_clock, format_duration
-from sim.reports.terminal import err, fail, load_or_fail, stdout_console
-
-if TYPE_CHECKING:  # sim.planning.roster (numpy) loads when the command runs, not at start-up
-    from sim.planning.roster import Roster, Shift
-
-_MAX_PERSON_BARS = 60  # above this the chart draws one bar per shift pattern
+from sim.reports.terminal import emit_json, err, fail, load_or_fail, stdout_console
 
 
 def _in_file(path: Path, exc: ScenarioError) -> str:
@@ -29,136 +21,24 @@ def _in_file(path: Path, exc: ScenarioError) -> str:
     )
 
 
-def _span(start_s: float, end_s: float) -> str:
-    return f"{format_clock(start_s)}–{format_clock(end_s)}"
-
-
-def _shift_json(shift: Shift, name: str) -> dict[str, Any]:
-    brk = shift.meal_break
-    return {
-        "id": name,
-        "group": shift.group,
-        "start": format_clock(shift.start_s),
-        "end": format_clock(shift.end_s),
-        "start_s": shift.start_s,
-        "end_s": shift.end_s,
-        "break": None if brk is None else f"{format_clock(brk[0])}-{format_clock(brk[1])}",
-        "break_s": None if brk is None else list(brk),
-        "people": shift.people,
-        "paid_hours": shift.paid_hours,
-    }
-
-
-def roster_json(result: Roster, hall: str) -> dict[str, Any]:
-    """The ``--json`` object: shifts, staff-hours against the lower bound, solve time,
-    and the requirement and coverage per group and slot."""
-    from sim.planning.roster import shift_ids
-
-    req = result.requirement
-    ratio = result.staff_hours / result.lower_bound_hours if result.lower_bound_hours else None
-    return {
-        "scenario": hall,
-        "shifts": [
-            _shift_json(s, name)
-            for s, name in zip(result.shifts, shift_ids(result.shifts), strict=True)
-        ],
-        "staff_hours": result.staff_hours,
-        "lower_bound_hours": result.lower_bound_hours,
-        "ratio": ratio,
-        "solve_seconds": result.solve_s,
-        "status": result.status,
-        "slots": [format_clock(start) for start, _ in req.slots],
-        "requirement": dict(zip(req.groups, map(list, req.counts), strict=True)),
-        "coverage": dict(zip(req.groups, map(list, result.coverage()), strict=True)),
-    }
-
-
-def _print_roster(result: Roster, hall: str) -> None:
-    out = stdout_console()
-    table = Table(
-        title=f"Roster for {hall}",
-        title_justify="left",
-        header_style="bold",
-        caption="paid h: people × (shift length − unpaid break)",
-    )
-    for header in ("group", "shift", "length", "break", "people", "paid h"):
-        table.add_column(header, justify="right" if header in ("people", "paid h") else "left")
-    for s in result.shifts:
-        table.add_row(
-            s.group,
-            _span(s.start_s, s.end_s),
-            format_duration(s.end_s - s.start_s),
-            "–" if s.meal_break is None else _span(*s.meal_break),
-            str(s.people),
-            f"{s.people * s.paid_hours:g}",
-        )
-    out.print(table)
-    bound = result.lower_bound_hours
-    ratio = f"ratio {result.staff_hours / bound:.3f}" if bound else "no requirement"
-    out.print(
-        f"staff-hours [bold]{result.staff_hours:g}[/] paid against a lower bound of {bound:g} "
-        f"(sum of the requirement): {ratio}; solved in {result.solve_s:.2f} s ({result.status})"
-    )
-
-
-def write_gantt(result: Roster, path: Path) -> None:
-    """Write a PNG: a bar per person (per shift pattern when there are many people)
-    with breaks as gaps, and below it the requirement against the coverage."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-    from matplotlib.ticker import FuncFormatter
-
-    req = result.requirement
-    colour = {group: f"C{i % 10}" for i, group in enumerate(req.groups)}
-    per_person = sum(s.people for s in result.shifts) <= _MAX_PERSON_BARS
-    bars = [
-        (s, f"{s.group}" if per_person else f"{s.group} ×{s.people}")
-        for s in result.shifts
-        for _ in range(s.people if per_person else 1)
-    ]
-    fig = Figure(figsize=(10, 3 + 0.22 * len(bars)), layout="constrained")
-    FigureCanvasAgg(fig)
-    top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[max(2.0, 0.22 * len(bars)), 2.5])
-    for y, (s, _) in enumerate(bars):
-        pieces = [(s.start_s, s.end_s)]
-        if s.meal_break is not None:
-            pieces = [(s.start_s, s.meal_break[0]), (s.meal_break[1], s.end_s)]
-        spans = [(a / 3600, (b - a) / 3600) for a, b in pieces]
-        top.broken_barh(spans, (y - 0.4, 0.8), facecolors=colour[s.group])
-    top.set_yticks(range(len(bars)), [label for _, label in bars], fontsize=7)
-    top.grid(axis="x", alpha=0.3)
-    top.set_ylim(len(bars) - 0.5, -0.5)
-    top.set_title(
-        f"{result.staff_hours:g} paid staff-hours, lower bound {result.lower_bound_hours:g}"
-    )
-    edges = [start / 3600 for start, _ in req.slots] + [req.slots[-1][1] / 3600]
-    for group, need, have in zip(req.groups, req.counts, result.coverage(), strict=True):
-        bottom.stairs(
-            need, edges, fill=True, alpha=0.25, color=colour[group], label=f"{group} required"
-        )
-        bottom.stairs(have, edges, color=colour[group], linewidth=1.5, label=f"{group} at work")
-    bottom.set_ylabel("counters")
-    bottom.legend(fontsize=7, ncols=2)
-    bottom.xaxis.set_major_formatter(FuncFormatter(lambda h, _: format_clock(h * 3600)))
-    bottom.set_xlim(edges[0], edges[-1])
-    fig.savefig(path, dpi=120)
-
-
 def roster(
-    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
-    rules: Annotated[Path, typer.Option("--rules", help="Roster rules YAML file.")],
+    scenario: ScenarioArg,
+    rules: Annotated[Path, typer.Option("--rules", metavar="FILE", help="Roster rules YAML file.")],
     out: Annotated[
-        Path | None, typer.Option("--out", help="Write the scenario with these shifts here.")
+        Path | None,
+        typer.Option("--out", metavar="FILE", help="Write the scenario with these shifts to FILE."),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the roster as JSON.")] = False,
+    as_json: AsJson = False,
     png: Annotated[
-        Path | None, typer.Option("--png", help="Write a Gantt chart of the roster (PNG).")
+        Path | None,
+        typer.Option("--png", metavar="FILE", help="Write a Gantt chart of the roster (PNG)."),
     ] = None,
 ) -> None:
     """Put people on shifts that staff SCENARIO's counters at the least paid staff-hours."""
     from sim.model.scenario_io import scenario_yaml
-    from sim.planning.roster import RosterError, rostered_scenario, solve_roster
+    from sim.planning.roster import rostered_scenario, solve_roster
     from sim.planning.roster_rules import load_rules
+    from sim.reports.roster import print_roster, roster_json, write_gantt
 
     scn = load_or_fail(scenario)
     try:
@@ -166,20 +46,14 @@ def roster(
         rostered = rostered_scenario(scn, result) if out is not None else None
     except ScenarioError as exc:
         raise fail(_in_file(rules, exc)) from None
-    except RosterError as exc:
-        raise fail(str(exc)) from None
-    try:
-        if out is not None and rostered is not None:
-            header = f"# {scn.hall} rostered by `hallsim roster` with {rules.name}\n"
-            out.write_text(header + scenario_yaml(rostered), encoding="utf-8")
-            err.print(f"rostered scenario: {out}", highlight=False)
-        if png is not None:
-            write_gantt(result, png)
-            err.print(f"gantt chart: {png}", highlight=False)
-    except OSError as exc:
-        raise fail(f"{exc.filename}: cannot write ({exc.strerror})") from None
+    if out is not None and rostered is not None:
+        header = f"# {scn.hall} rostered by `hallsim roster` with {rules.name}\n"
+        out.write_text(header + scenario_yaml(rostered), encoding="utf-8")
+        err.print(f"rostered scenario: {out}", highlight=False)
+    if png is not None:
+        write_gantt(result, png)
+        err.print(f"gantt chart: {png}", highlight=False)
     if as_json:
-        json.dump(roster_json(result, scn.hall), sys.stdout, ensure_ascii=False)
-        sys.stdout.write("\n")
+        emit_json(roster_json(result, scn.hall))
     else:
-        _print_roster(result, scn.hall)
+        print_roster(stdout_console(), result, scn.hall)

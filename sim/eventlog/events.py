@@ -34,6 +34,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from sim.model.errors import InputError
+
 Kind = Literal[
     "ticket_issued",
     "ticket_called",
@@ -147,7 +149,7 @@ def _kind_error(error: str, template: str, name: str, event: Event) -> PydanticC
     return PydanticCustomError(error, template, {"field": name, "kind": event.kind})
 
 
-class EventError(ValueError):
+class EventError(InputError):
     """A line that is not a valid event: ``source:line: field: message``.
     ``reason`` is a short key (``bad_json``, ``unknown_kind``, ...) for counting."""
 

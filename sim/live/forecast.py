@@ -32,9 +32,9 @@ import numpy as np
 
 from sim.model.calendar import intervals
 from sim.model.hall import simulate
-from sim.model.kpis import t_quantile_975
 from sim.model.records import BALKED, Records
 from sim.model.scenario import Scenario
+from sim.model.summary import t_quantile_975
 from sim.model.units import format_clock
 from sim.runs.executor import Executor, SerialExecutor
 from sim.runs.experiment import Job

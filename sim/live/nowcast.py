@@ -32,9 +32,9 @@ from sim.live.warmstart import (
     presence_probabilities,
     simulate_from,
 )
-from sim.model.kpis import t_quantile_975
 from sim.model.records import BALKED, SERVED, UNSERVED, Records
 from sim.model.scenario import Scenario
+from sim.model.summary import t_quantile_975
 
 
 @dataclass(frozen=True)

@@ -22,25 +22,9 @@ import numpy as np
 from sim.model.calendar import intervals
 from sim.model.records import ABANDONED, BALKED, SERVED, Records
 from sim.model.scenario import Scenario
-from sim.model.tdist import t_quantile
+from sim.model.summary import IntervalStats, KpiSummary, summarise_tables
 from sim.model.units import format_clock
 
-KPI_KEYS = (
-    "arrivals",
-    "served",
-    "abandoned",
-    "balked",
-    "unserved",
-    "wait_mean_s",
-    "wait_p50_s",
-    "wait_p90_s",
-    "wait_p95_s",
-    "service_level",
-    "abandon_rate",
-    "queue_mean",
-    "queue_max",
-    "utilisation",
-)
 CURVE_STEP_S = 60.0
 WAIT_BINS_S = np.concatenate([np.arange(0.0, 7200.0 + 1, 60.0), [np.inf]])
 
@@ -227,49 +211,24 @@ def interval_service_levels(r: Records, scn: Scenario) -> np.ndarray:
         return np.where(arrivals > 0, hits / arrivals, np.nan)
 
 
-def t_quantile_975(df: int) -> float:
-    """The 0.975 quantile of Student's t with ``df`` degrees of freedom."""
-    return t_quantile(df, 0.975)
-
-
-def summarise(values: Sequence[float]) -> dict[str, object]:
-    """``{"mean", "ci95": [lo, hi], "n"}`` over replications, NaNs (no data in
-    that replication) left out; the interval is Student-t, null with n < 2."""
-    arr = np.asarray(values, dtype=float)
-    arr = arr[~np.isnan(arr)]
-    n = len(arr)
-    if n == 0:
-        return {"mean": None, "ci95": [None, None], "n": 0}
-    mean = float(arr.mean())
-    if n < 2:
-        return {"mean": mean, "ci95": [None, None], "n": 1}
-    half = t_quantile_975(n - 1) * float(arr.std(ddof=1)) / math.sqrt(n)
-    return {"mean": mean, "ci95": [mean - half, mean + half], "n": n}
-
-
-def _summarise_table(tables: Sequence[Kpis]) -> dict[str, object]:
-    return {key: summarise([t[key] for t in tables]) for key in KPI_KEYS}
-
-
-def aggregate(reps: Sequence[ReplicationKpis]) -> dict[str, object]:
-    """The JSON-shaped summary of replications: each KPI's mean and 95% CI."""
+def aggregate(reps: Sequence[ReplicationKpis]) -> KpiSummary:
+    """Each KPI's mean and 95% CI over replications."""
     first = reps[0]
-    by_interval = []
-    for i, row in enumerate(first.by_interval):
-        by_interval.append(
-            {"start": format_clock(row["start_s"])}
-            | _summarise_table([rep.by_interval[i] for rep in reps])
-        )
-    return {
-        "overall": _summarise_table([rep.overall for rep in reps]),
-        "by_segment": {
-            name: _summarise_table([rep.by_segment[name] for rep in reps])
+    return KpiSummary(
+        overall=summarise_tables([rep.overall for rep in reps]),
+        by_segment={
+            name: summarise_tables([rep.by_segment[name] for rep in reps])
             for name in first.by_segment
         },
-        "by_service": {
-            name: _summarise_table([rep.by_service[name] for rep in reps])
+        by_service={
+            name: summarise_tables([rep.by_service[name] for rep in reps])
             for name in first.by_service
         },
-        "by_interval": by_interval,
-        "kiosk": _summarise_table([rep.kiosk for rep in reps]),
-    }
+        by_interval=[
+            IntervalStats(
+                format_clock(row["start_s"]), summarise_tables([rep.by_interval[i] for rep in reps])
+            )
+            for i, row in enumerate(first.by_interval)
+        ],
+        kiosk=summarise_tables([rep.kiosk for rep in reps]),
+    )

@@ -27,6 +27,7 @@ from pydantic import (
     model_validator,
 )
 
+from sim.model.errors import InputError
 from sim.model.units import parse_clock_s, parse_duration_s, parse_span_s, parse_steps
 
 DurationS = Annotated[float, BeforeValidator(parse_duration_s)]
@@ -251,7 +252,7 @@ class Scenario(_Model):
         return self.horizon.warmup if self.horizon is not None else self.open
 
 
-class ScenarioError(ValueError):
+class ScenarioError(InputError):
     """A scenario that cannot be used; the message names the YAML path and value."""
 
 

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from sim.model.calendar import counter_instances, step_value
+from sim.model.errors import InputError
 from sim.model.scenario import Scenario, ScenarioError, scenario_from_dict
 from sim.model.scenario_io import scenario_to_dict, span_text
 from sim.model.units import format_clock, format_duration
@@ -34,7 +35,7 @@ _EPS_S = 1e-6
 _SHOWN = 8  # problems listed in one error message
 
 
-class RosterError(ValueError):
+class RosterError(InputError):
     """Rules that no roster can meet; the message names the slots or the rule."""
 
 

@@ -25,8 +25,9 @@ import numpy as np
 
 from sim.model.calendar import counter_instances, intervals, step_value
 from sim.model.hall import simulate
-from sim.model.kpis import interval_service_levels, summarise
+from sim.model.kpis import interval_service_levels
 from sim.model.scenario import Scenario, ScenarioError
+from sim.model.summary import Stat, summarise
 from sim.planning import erlang
 from sim.runs.executor import Executor, SerialExecutor
 from sim.runs.experiment import Job
@@ -60,6 +61,17 @@ class Evaluation:
     mean: tuple[float, ...]
     lower: tuple[float, ...]  # lower end of the 95% CI (the mean when it has none)
     upper: tuple[float, ...]
+
+    @staticmethod
+    def of(stats: Sequence[Stat]) -> Evaluation:
+        """From each interval's service level over replications: an interval
+        nobody arrived in counts as met (1.0), one without an interval as its mean."""
+        means = [1.0 if s.mean is None else s.mean for s in stats]
+        return Evaluation(
+            tuple(means),
+            tuple(m if s.ci95[0] is None else s.ci95[0] for m, s in zip(means, stats, strict=True)),
+            tuple(m if s.ci95[1] is None else s.ci95[1] for m, s in zip(means, stats, strict=True)),
+        )
 
 
 def resized_groups(scn: Scenario) -> tuple[int, ...]:
@@ -193,18 +205,8 @@ class _Evaluator:
         for p in range(len(plans)):
             per_rep = levels[p * self.reps : (p + 1) * self.reps]
             stats = [summarise([rep[i] for rep in per_rep]) for i in range(len(per_rep[0]))]
-            out.append(
-                Evaluation(
-                    tuple(_num(s["mean"], 1.0) for s in stats),
-                    tuple(_num(s["ci95"][0], _num(s["mean"], 1.0)) for s in stats),  # type: ignore[index]
-                    tuple(_num(s["ci95"][1], _num(s["mean"], 1.0)) for s in stats),  # type: ignore[index]
-                )
-            )
+            out.append(Evaluation.of(stats))
         return out
-
-
-def _num(value: object, default: float) -> float:
-    return float(value) if isinstance(value, int | float) else default
 
 
 def meets(evaluation: Evaluation, target: float) -> list[bool]:

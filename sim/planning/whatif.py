@@ -1,6 +1,7 @@
 """What-if analysis: scenarios compared under common random numbers, and a
-scenario swept over a grid of values. Pure: results are JSON-shaped dicts,
-and every scenario's replications run as one batch on an executor.
+scenario swept over a grid of values. Pure: results are typed (turned into
+JSON by ``to_json()``), and every scenario's replications run as one batch on
+an executor.
 
 Common random numbers: replication ``r`` of every scenario uses the streams of
 ``(seed, r)``, so where two scenarios' demand is the same their customers are
@@ -15,16 +16,28 @@ import itertools
 import math
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from sim.model.kpis import KPI_KEYS, Kpis, ReplicationKpis, aggregate, summarise
+from sim.model.kpis import Kpis, ReplicationKpis, aggregate
 from sim.model.scenario import Scenario, ScenarioError, parse_yaml, scenario_from_dict
 from sim.model.scenario_io import scenario_to_dict
+from sim.model.summary import (
+    KPI_KEYS,
+    IntervalStats,
+    Json,
+    KpiStats,
+    KpiSummary,
+    Stat,
+    Target,
+    stats_json,
+    summarise,
+)
 from sim.model.units import format_clock
 from sim.runs.executor import Executor
-from sim.runs.experiment import Job, run_job
+from sim.runs.experiment import Job, run_job, target_of
 
 Scalar = str | int | float | bool
 Assignment = tuple[str, Sequence[Scalar]]  # a path and its values
@@ -56,44 +69,120 @@ def _run_batch(
     return [done[k * replications : (k + 1) * replications] for k in range(len(scenarios))]
 
 
-def _target(scn: Scenario) -> dict[str, float]:
-    return {"wait_s": scn.target.wait, "service_level": scn.target.service_level}
-
-
 # --- compare ---------------------------------------------------------------------------------
 
 
-def welch_ci95(first: Sequence[float], other: Sequence[float]) -> list[float | None]:
+CI = tuple[float | None, float | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Difference:
+    """``other − first`` of a KPI, replication by replication: the paired
+    statistic (Student-t over replications where both have the KPI) and
+    ``welch_ci95``, the wider interval treating the two samples as independent."""
+
+    paired: Stat
+    welch_ci95: CI
+
+    def to_json(self) -> Json:
+        return self.paired.to_json() | {"welch_ci95": list(self.welch_ci95)}
+
+
+Differences = dict[str, Difference]  # KPI key -> difference
+
+
+def _differences_json(diffs: Differences) -> Json:
+    return {key: d.to_json() for key, d in diffs.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class IntervalDifferences:
+    start: str  # ``09:30``
+    kpis: Differences
+
+    def to_json(self) -> Json:
+        return {"start": self.start} | _differences_json(self.kpis)
+
+
+@dataclass(frozen=True, slots=True)
+class ScenarioResult:
+    """One compared scenario: its label, hall, target and KPIs."""
+
+    label: str
+    scenario: str
+    target: Target
+    kpis: KpiSummary
+
+    def to_json(self) -> Json:
+        head = {"label": self.label, "scenario": self.scenario, "target": self.target.to_json()}
+        return head | self.kpis.to_json()
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """Each later scenario's paired differences against the first (``against``)."""
+
+    label: str
+    against: str
+    overall: Differences
+    by_interval: list[IntervalDifferences]  # empty unless the intervals match
+
+    def to_json(self) -> Json:
+        return {
+            "label": self.label,
+            "against": self.against,
+            "overall": _differences_json(self.overall),
+            "by_interval": [row.to_json() for row in self.by_interval],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class CompareResult:
+    """What ``hallsim compare`` reports."""
+
+    replications: int
+    seed: int
+    scenarios: list[ScenarioResult]
+    differences: list[Comparison]
+
+    def to_json(self) -> Json:
+        return {
+            "replications": self.replications,
+            "seed": self.seed,
+            "scenarios": [s.to_json() for s in self.scenarios],
+            "differences": [d.to_json() for d in self.differences],
+        }
+
+
+def welch_ci95(first: Sequence[float], other: Sequence[float]) -> CI:
     """The unpaired (Welch) 95% interval of ``mean(other) − mean(first)``, NaNs
-    left out; ``[None, None]`` with fewer than two values on either side."""
+    left out; ``(None, None)`` with fewer than two values on either side."""
     a = np.asarray(first, dtype=float)
     b = np.asarray(other, dtype=float)
     a, b = a[~np.isnan(a)], b[~np.isnan(b)]
     if len(a) < 2 or len(b) < 2:
-        return [None, None]
+        return (None, None)
     diff = float(b.mean() - a.mean())
     var_a, var_b = float(a.var(ddof=1)) / len(a), float(b.var(ddof=1)) / len(b)
     se2 = var_a + var_b
     if se2 == 0.0:
-        return [diff, diff]
+        return (diff, diff)
     df = se2**2 / (var_a**2 / (len(a) - 1) + var_b**2 / (len(b) - 1))
     from scipy.special import stdtrit  # Welch's df is fractional
 
     half = float(stdtrit(df, 0.975)) * math.sqrt(se2)
-    return [diff - half, diff + half]
+    return (diff - half, diff + half)
 
 
-def paired_difference(first: Sequence[float], other: Sequence[float]) -> dict[str, object]:
-    """``other − first`` replication by replication: ``{"mean", "ci95", "n"}`` of
-    the differences (Student-t, over replications where both have the KPI) and
-    ``welch_ci95``, the wider interval treating the two samples as independent."""
+def paired_difference(first: Sequence[float], other: Sequence[float]) -> Difference:
+    """``other − first`` replication by replication (see :class:`Difference`)."""
     a = np.asarray(first, dtype=float)
     b = np.asarray(other, dtype=float)
     both = ~(np.isnan(a) | np.isnan(b))
-    return summarise((b - a)[both].tolist()) | {"welch_ci95": welch_ci95(first, other)}
+    return Difference(summarise((b - a)[both].tolist()), welch_ci95(first, other))
 
 
-def _differences(first: Sequence[Kpis], other: Sequence[Kpis]) -> dict[str, object]:
+def _differences(first: Sequence[Kpis], other: Sequence[Kpis]) -> Differences:
     return {
         key: paired_difference([t[key] for t in first], [t[key] for t in other]) for key in KPI_KEYS
     }
@@ -107,15 +196,13 @@ def compare(
     *,
     labels: Sequence[str] | None = None,
     on_done: Callable[[int], None] | None = None,
-) -> dict[str, Any]:
+) -> CompareResult:
     """Run every scenario for ``replications`` replications (one batch, common
-    random numbers) and return ``{"replications", "seed", "scenarios",
-    "differences"}``: per scenario its ``label``, ``scenario`` (hall), ``target``
-    and :func:`sim.model.kpis.aggregate` summary; per later scenario the paired
-    difference against the first of every overall and by-interval KPI (see
-    :func:`paired_difference`; by-interval only when the intervals match).
-    ``labels`` name the scenarios (default: their halls); ``on_done(job)`` is
-    called as each of the ``len(scenarios) * replications`` jobs finishes."""
+    random numbers): per scenario its KPIs, per later scenario the paired
+    difference against the first of every overall and by-interval KPI
+    (by-interval only when the intervals match). ``labels`` name the scenarios
+    (default: their halls); ``on_done(job)`` is called as each of the
+    ``len(scenarios) * replications`` jobs finishes."""
     if not scenarios:
         raise ValueError("compare needs at least one scenario")
     names = list(labels) if labels is not None else [s.hall for s in scenarios]
@@ -126,32 +213,28 @@ def compare(
     starts = [row["start_s"] for row in base[0].by_interval]
     differences = []
     for name, reps in zip(names[1:], runs[1:], strict=True):
-        by_interval: list[dict[str, object]] = []
+        by_interval: list[IntervalDifferences] = []
         if [row["start_s"] for row in reps[0].by_interval] == starts:
             by_interval = [
-                {"start": format_clock(start_s)}
-                | _differences(
-                    [rep.by_interval[i] for rep in base], [r.by_interval[i] for r in reps]
+                IntervalDifferences(
+                    format_clock(start_s),
+                    _differences(
+                        [rep.by_interval[i] for rep in base], [r.by_interval[i] for r in reps]
+                    ),
                 )
                 for i, start_s in enumerate(starts)
             ]
-        differences.append(
-            {
-                "label": name,
-                "against": names[0],
-                "overall": _differences([rep.overall for rep in base], [r.overall for r in reps]),
-                "by_interval": by_interval,
-            }
-        )
-    return {
-        "replications": replications,
-        "seed": seed,
-        "scenarios": [
-            {"label": name, "scenario": scn.hall, "target": _target(scn)} | aggregate(reps)
+        overall = _differences([rep.overall for rep in base], [r.overall for r in reps])
+        differences.append(Comparison(name, names[0], overall, by_interval))
+    return CompareResult(
+        replications,
+        seed,
+        [
+            ScenarioResult(name, scn.hall, target_of(scn), aggregate(reps))
             for name, scn, reps in zip(names, scenarios, runs, strict=True)
         ],
-        "differences": differences,
-    }
+        differences,
+    )
 
 
 # --- sweep -----------------------------------------------------------------------------------
@@ -255,6 +338,24 @@ def apply_sets(scn: Scenario, assignments: Sequence[tuple[str, Any]]) -> Scenari
         raise ScenarioError("\n".join(lines)) from None
 
 
+@dataclass(frozen=True, slots=True)
+class SweepPoint:
+    """One point of a sweep grid: the values set (path -> value) and the KPIs there."""
+
+    values: dict[str, Scalar]
+    target: Target
+    overall: KpiStats
+    by_interval: list[IntervalStats]
+
+    def to_json(self) -> Json:
+        return {
+            "values": dict(self.values),
+            "target": self.target.to_json(),
+            "overall": stats_json(self.overall),
+            "by_interval": [row.to_json() for row in self.by_interval],
+        }
+
+
 def sweep(
     scn: Scenario,
     sets: Sequence[Assignment],
@@ -263,12 +364,10 @@ def sweep(
     executor: Executor,
     *,
     on_done: Callable[[int], None] | None = None,
-) -> list[dict[str, Any]]:
+) -> list[SweepPoint]:
     """Run ``scn`` at every point of the grid of ``sets`` (the cartesian product,
     the last path varying fastest), all points' replications as one batch with
-    common random numbers. Each point is ``{"values": {path: value}, "target",
-    "overall", "by_interval"}`` (the :func:`sim.model.kpis.aggregate` tables).
-    Every point is validated before anything runs."""
+    common random numbers. Every point is validated before anything runs."""
     if not sets:
         raise ScenarioError(f"sweep needs at least one --set ({_SET_HINT})")
     paths = [path for path, _ in sets]
@@ -281,28 +380,24 @@ def sweep(
     points = []
     for point, point_scn, reps in zip(grid, scenarios, runs, strict=True):
         summary = aggregate(reps)
+        values = dict(zip(paths, point, strict=True))
         points.append(
-            {
-                "values": dict(zip(paths, point, strict=True)),
-                "target": _target(point_scn),
-                "overall": summary["overall"],
-                "by_interval": summary["by_interval"],
-            }
+            SweepPoint(values, target_of(point_scn), summary.overall, summary.by_interval)
         )
     return points
 
 
-def sweep_table(points: Sequence[dict[str, Any]]) -> tuple[list[str], list[list[Any]]]:
+def sweep_table(points: Sequence[SweepPoint]) -> tuple[list[str], list[list[Any]]]:
     """The CSV of a sweep: a header (the swept paths, then ``KPI_mean``,
     ``KPI_ci_low``, ``KPI_ci_high`` for each overall KPI, in its own units) and
     one row per grid point (``None`` where a KPI has no value)."""
-    paths = list(points[0]["values"]) if points else []
+    paths = list(points[0].values) if points else []
     header = paths + [f"{key}_{part}" for key in KPI_KEYS for part in ("mean", "ci_low", "ci_high")]
     rows = []
     for point in points:
-        row: list[Any] = [point["values"][path] for path in paths]
+        row: list[Any] = [point.values[path] for path in paths]
         for key in KPI_KEYS:
-            stat = point["overall"][key]
-            row += [stat["mean"], *stat["ci95"]]
+            stat = point.overall[key]
+            row += [stat.mean, *stat.ci95]
         rows.append(row)
     return header, rows

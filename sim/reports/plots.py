@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sim.model.calendar import intervals
-from sim.model.kpis import WAIT_BINS_S, t_quantile_975
+from sim.model.kpis import WAIT_BINS_S
+from sim.model.summary import KpiSummary, Stat, t_quantile_975
 from sim.model.units import format_clock
 from sim.runs.experiment import Experiment
 
@@ -33,7 +34,7 @@ BLUE, WARN, GREY = "#3b6ea8", "#d9534f", "#555555"
 
 
 def write_plots(
-    experiment: Experiment, summary: dict[str, Any], out_dir: Path, font: str | None
+    experiment: Experiment, summary: KpiSummary, out_dir: Path, font: str | None
 ) -> tuple[str, ...]:
     """Draw the report's plots into the existing ``out_dir`` and return their file
     names, in the order to show them. ``summary`` is ``experiment.summary()``, as
@@ -148,7 +149,7 @@ def _time_axis(ax: Axes, experiment: Experiment, lo_h: float, hi_h: float) -> No
     ax.set_xlabel(f"time of day ({experiment.scenario.timezone})")
 
 
-def _plot_queue(ax: Axes, experiment: Experiment, summary: dict[str, Any], cjk: bool) -> None:
+def _plot_queue(ax: Axes, experiment: Experiment, summary: KpiSummary, cjk: bool) -> None:
     reps = experiment.replications
     t_h = reps[0].curve_t_s / 3600.0
     mean, lo, hi = mean_ci(np.stack([rep.queue_curve for rep in reps]))
@@ -162,7 +163,7 @@ def _plot_queue(ax: Axes, experiment: Experiment, summary: dict[str, Any], cjk: 
     ax.legend(loc="upper left")
 
 
-def _plot_waits(ax: Axes, experiment: Experiment, summary: dict[str, Any], cjk: bool) -> None:
+def _plot_waits(ax: Axes, experiment: Experiment, summary: KpiSummary, cjk: bool) -> None:
     scn = experiment.scenario
     labels = segment_labels(experiment, cjk)
     target_min = scn.target.wait / 60.0
@@ -200,9 +201,9 @@ def _percent() -> Any:
     return PercentFormatter(xmax=1.0, decimals=0)
 
 
-def summary_stat(stat: dict[str, Any]) -> tuple[float, float, float]:
-    """(mean, lo, hi) of a summary entry ``{"mean", "ci95"}``, NaN where unknown."""
-    values = (stat["mean"], *stat["ci95"])
+def summary_stat(stat: Stat) -> tuple[float, float, float]:
+    """(mean, lo, hi) of a statistic, NaN where unknown."""
+    values = (stat.mean, *stat.ci95)
     mean, lo, hi = (math.nan if v is None else float(v) for v in values)
     return mean, lo, hi
 
@@ -210,7 +211,7 @@ def summary_stat(stat: dict[str, Any]) -> tuple[float, float, float]:
 def _share_bars(
     ax: Axes,
     experiment: Experiment,
-    summary: dict[str, Any],
+    summary: KpiSummary,
     key: str,
     cjk: bool,
     floor: float | None = None,
@@ -219,15 +220,15 @@ def _share_bars(
     interval over the day or, for a stationary run, per segment and for all;
     bars below ``floor`` in the warning colour, CI bars cut at 0 and 1. True if
     per interval."""
-    if summary["by_interval"]:
+    if summary.by_interval:
         spans = intervals(experiment.scenario)
         x = [(lo + hi) / 7200.0 for lo, hi in spans]
         width = experiment.scenario.interval / 3600.0
-        stats = [summary_stat(row[key]) for row in summary["by_interval"]]
+        stats = [summary_stat(row.kpis[key]) for row in summary.by_interval]
         _time_axis(ax, experiment, x[0] - width / 2, x[-1] + width / 2)
     else:
-        names = [*summary["by_segment"], "all"]
-        tables = summary["by_segment"] | {"all": summary["overall"]}
+        names = [*summary.by_segment, "all"]
+        tables = summary.by_segment | {"all": summary.overall}
         stats = [summary_stat(tables[n][key]) for n in names]
         x, width = list(range(len(names))), 0.6
         labels = segment_labels(experiment, cjk) | {"all": "all"}
@@ -237,19 +238,17 @@ def _share_bars(
     # a t interval of a share near 0 or 1 can pass it: cut the bars where shares end
     err = np.array([[m - max(lo, 0.0), min(hi, 1.0) - m] for m, lo, hi in stats]).T
     colours = [WARN if floor is not None and m < floor else BLUE for m in mean]
-    if not summary["by_interval"] and colours[-1] == BLUE:
+    if not summary.by_interval and colours[-1] == BLUE:
         colours[-1] = GREY  # "all" apart from the segments
     ax.bar(x, np.nan_to_num(mean), width=0.85 * width, color=colours, alpha=0.85)
     ax.errorbar(x, mean, yerr=np.nan_to_num(err), fmt="none", ecolor="#333", lw=0.9, capsize=2)
     ax.set_ylim(0, 1.05)
     ax.yaxis.set_major_formatter(_percent())
     ax.grid(axis="y", alpha=0.3)
-    return bool(summary["by_interval"])
+    return bool(summary.by_interval)
 
 
-def _plot_service_level(
-    ax: Axes, experiment: Experiment, summary: dict[str, Any], cjk: bool
-) -> None:
+def _plot_service_level(ax: Axes, experiment: Experiment, summary: KpiSummary, cjk: bool) -> None:
     target = experiment.scenario.target
     if _share_bars(ax, experiment, summary, "service_level", cjk, target.service_level):
         ax.set_xlabel(ax.get_xlabel() + ", by arrival interval")
@@ -267,7 +266,7 @@ def _plot_service_level(
     ax.set_title(_title(experiment, "service level (mean, 95% CI; red: below target)", cjk))
 
 
-def _plot_utilisation(ax: Axes, experiment: Experiment, summary: dict[str, Any], cjk: bool) -> None:
+def _plot_utilisation(ax: Axes, experiment: Experiment, summary: KpiSummary, cjk: bool) -> None:
     if _share_bars(ax, experiment, summary, "utilisation", cjk):
         ax.set_ylabel("busy share of staffed counter time")
         what = "counter utilisation by interval"

@@ -9,25 +9,15 @@ replications (Student t).
 from __future__ import annotations
 
 import html
-import math
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
-from sim.model.kpis import KPI_KEYS
+from sim.model.summary import KPI_KEYS, KpiStats
 from sim.model.units import format_clock
-from sim.reports.plots import cjk_font, summary_stat, write_plots
-from sim.runs.experiment import Experiment
+from sim.reports.kpi_text import format_interval, format_stat, half_width, label
+from sim.reports.plots import cjk_font, write_plots
+from sim.runs.experiment import Experiment, RunSummary
 
-_RATES = ("service_level", "abandon_rate", "utilisation")
-_LABELS = {
-    "arrivals": "Arrivals", "served": "Served", "abandoned": "Abandoned", "balked": "Balked",
-    "unserved": "Not served by the end", "wait_mean_s": "Mean wait",
-    "wait_p50_s": "Median wait", "wait_p90_s": "90th percentile wait",
-    "wait_p95_s": "95th percentile wait", "service_level": "Service level",
-    "abandon_rate": "Abandonment rate", "queue_mean": "Mean queue (customers)",
-    "queue_max": "Max queue (customers)", "utilisation": "Counter utilisation",
-}  # fmt: skip
 # (key, column header) of the by-segment, by-service and by-interval tables
 _COLUMNS = (
     ("arrivals", "arrivals"), ("served", "served"), ("abandoned", "aband."),
@@ -65,43 +55,19 @@ figure{margin:1rem 0}img{max-width:100%;border:1px solid #eee}figcaption{color:#
 """
 
 
-def write_report(experiment: Experiment, summary: dict[str, Any], out_dir: Path) -> Path:
+def write_report(experiment: Experiment, summary: RunSummary, out_dir: Path) -> Path:
     """Write ``report.html`` and its PNG plots into ``out_dir`` (created if
     needed) and return the path of the HTML file. ``summary`` is
-    ``experiment.summary()``, as is or in its ``--json`` form (NaN as None)."""
+    ``experiment.summary()``."""
     out_dir.mkdir(parents=True, exist_ok=True)
     font = cjk_font()
     captions = _STATIONARY_CAPTIONS if experiment.scenario.stationary else _CAPTIONS
-    names = write_plots(experiment, summary, out_dir, font)
+    names = write_plots(experiment, summary.kpis, out_dir, font)
     path = out_dir / "report.html"
     images = [(name, captions[name]) for name in names]
     note = _IDS_NOTE if font is None else ""
     path.write_text(_html(experiment, summary, images, note), encoding="utf-8")
     return path
-
-
-def format_value(value: float, key: str) -> str:
-    """One value of KPI ``key`` as text: waits (``*_s``) in minutes, rates in %."""
-    if key.endswith("_s"):
-        text = f"{value / 60:.1f}"
-    elif key in _RATES:
-        text = f"{value:.1%}"
-    else:
-        text = f"{value:,.1f}"
-    # a t interval of a KPI near zero can dip below it: "-0.0" would read as a sign error
-    return text[1:] if text.startswith("-") and not any(c in "123456789" for c in text) else text
-
-
-def format_stat(stat: dict[str, Any], key: str) -> tuple[str, str, str]:
-    """(mean, 95% CI ``lo – hi``, CI half-width ``±h``) of a summary entry as
-    text, ``–`` where unknown: waits in minutes, rates in %."""
-    mean, lo, hi = summary_stat(stat)
-    if math.isnan(mean):
-        return "–", "–", ""
-    if math.isnan(lo):
-        return format_value(mean, key), "–", ""
-    ci = f"{format_value(lo, key)} – {format_value(hi, key)}"
-    return format_value(mean, key), ci, "±" + format_value((hi - lo) / 2, key)
 
 
 def _e(value: object) -> str:
@@ -113,43 +79,43 @@ def _name_cell(key: str, name: str | None) -> str:
     return f"<td>{_e(key)}{label}</td>"
 
 
-def _cells(table: dict[str, Any], sl_target: float) -> str:
+def _cells(table: KpiStats, sl_target: float) -> str:
     out = []
     for key, _ in _COLUMNS:
-        mean, _, half = format_stat(table[key], key)
-        sl = table[key]["mean"]
+        stat = table[key]
+        mean = format_stat(stat, key, with_ci=False, precise=True)
+        half = half_width(stat, key, precise=True)
+        sl = table[key].mean
         cls = " class=miss" if key == "service_level" and sl is not None and sl < sl_target else ""
         out.append(f"<td{cls}>{_e(mean)}<span class=ci> {_e(half)}</span></td>")
     return "".join(out)
 
 
-def _breakdown(
-    first: str, rows: Sequence[tuple[str, str | None, dict[str, Any]]], sl: float
-) -> str:
+def _breakdown(first: str, rows: Sequence[tuple[str, str | None, KpiStats]], sl: float) -> str:
     head = "".join(f"<th>{_e(h)}</th>" for _, h in _COLUMNS)
     body = "".join(f"<tr>{_name_cell(k, n)}{_cells(t, sl)}</tr>" for k, n, t in rows)
     return f"<table><tr><th>{_e(first)}</th>{head}</tr>{body}</table>"
 
 
-def _overall(table: dict[str, Any], sl: float) -> str:
+def _overall(table: KpiStats, sl: float) -> str:
     rows = []
     for key in KPI_KEYS:
-        mean, ci, _ = format_stat(table[key], key)
-        unit = " (min)" if key.endswith("_s") else ""
-        value = table[key]["mean"]
+        stat = table[key]
+        mean = format_stat(stat, key, with_ci=False, precise=True)
+        ci = format_interval(stat, key, precise=True)
+        value = table[key].mean
         cls = " class=miss" if key == "service_level" and value is not None and value < sl else ""
         rows.append(
-            f"<tr><td>{_e(_LABELS[key] + unit)}</td><td{cls}>{_e(mean)}</td>"
-            f"<td class=ci>{_e(ci)}</td></tr>"
+            f"<tr><td>{_e(label(key))}</td><td{cls}>{_e(mean)}</td><td class=ci>{_e(ci)}</td></tr>"
         )
     return f"<table><tr><th>KPI</th><th>mean</th><th>95% CI</th></tr>{''.join(rows)}</table>"
 
 
 def _html(
-    experiment: Experiment, summary: dict[str, Any], images: list[tuple[str, str]], note: str
+    experiment: Experiment, summary: RunSummary, images: list[tuple[str, str]], note: str
 ) -> str:
-    scn = experiment.scenario
-    sl, wait_min = float(summary["target"]["service_level"]), summary["target"]["wait_s"] / 60
+    scn, kpis = experiment.scenario, summary.kpis
+    sl, wait_min = summary.target.service_level, summary.target.wait_s / 60
     if scn.horizon is not None:
         period = (
             f"stationary run: {scn.horizon.duration / 3600:g} h of statistics after a "
@@ -161,14 +127,14 @@ def _html(
             f"{scn.interval / 60:g} min intervals"
         )
     facts = [
-        ("Replications", summary["replications"]),
-        ("Seed", summary["seed"]),
+        ("Replications", summary.replications),
+        ("Seed", summary.seed),
         ("Target", f"{sl:.0%} called within {wait_min:g} min"),
-        ("Time zone", summary["timezone"]),
+        ("Time zone", summary.timezone),
         ("Period", period),
     ]
-    segments = [(k, scn.segments[k].name, t) for k, t in summary["by_segment"].items()]
-    services = [(k, scn.services[k].name, t) for k, t in summary["by_service"].items()]
+    segments = [(k, scn.segments[k].name, t) for k, t in kpis.by_segment.items()]
+    services = [(k, scn.services[k].name, t) for k, t in kpis.by_service.items()]
     parts = [
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
@@ -181,12 +147,12 @@ def _html(
         "minutes; service level (SL) is the share of all arrivals, abandoned and balked "
         f"included, called within {wait_min:g} min; <span class=miss>red</span>: below "
         f"{sl:.0%}.</p>",
-        "<h2>Overall</h2>" + _overall(summary["overall"], sl),
+        "<h2>Overall</h2>" + _overall(kpis.overall, sl),
         "<h2>By segment</h2>" + _breakdown("segment", segments, sl),
         "<h2>By service</h2>" + _breakdown("service", services, sl),
     ]
-    if summary["kiosk"]["arrivals"]["mean"]:
-        kiosks = [("kiosk users", None, summary["kiosk"])]
+    if kpis.kiosk["arrivals"].mean:
+        kiosks = [("kiosk users", None, kpis.kiosk)]
         parts.append("<h2>Kiosks</h2>" + _breakdown("", kiosks, sl))
     parts.append(f"<h2>Plots</h2><p class=note>{_e(note)}</p>" if note else "<h2>Plots</h2>")
     for filename, caption in images:
@@ -194,8 +160,8 @@ def _html(
             f'<figure><img src="{_e(filename)}" alt="{_e(caption)}">'
             f"<figcaption>{_e(caption)}</figcaption></figure>"
         )
-    if summary["by_interval"]:
-        rows = [(row["start"], None, row) for row in summary["by_interval"]]
+    if kpis.by_interval:
+        rows = [(row.start, None, row.kpis) for row in kpis.by_interval]
         parts.append("<h2>By interval (arrival time)</h2>" + _breakdown("start", rows, sl))
     parts.append("</body></html>\n")
     return "\n".join(parts)

@@ -1,18 +1,34 @@
-"""What every ``hallsim`` command shares for output: stderr for messages and
-progress, stdout for tables and JSON, and one way to fail on bad input."""
+"""What every command line (``hallsim`` and ``hallmon``) shares for output:
+stderr for messages and progress, stdout for tables and JSON, one JSON
+emitter, and one way to fail on bad input.
+
+Failing: a command raises the :class:`typer.Exit` that :func:`fail` returns, or
+lets an :class:`~sim.model.errors.InputError` or :class:`OSError` escape a
+function wrapped by :func:`user_errors`; either way the person sees
+``<prog>: <what>: <why>`` on stderr and the process exits 2, with no traceback.
+"""
 
 from __future__ import annotations
 
+import functools
+import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from sim.model.errors import InputError
 from sim.model.scenario import Scenario, ScenarioError, load_scenario
+from sim.model.summary import jsonable
 
 err = Console(stderr=True)
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def stdout_console() -> Console:
@@ -21,21 +37,54 @@ def stdout_console() -> Console:
     return Console(width=None if sys.stdout.isatty() else 120)
 
 
-def fail(message: str) -> typer.Exit:
-    """Print ``error: message`` on stderr; the caller raises the returned exit
-    (status 2: bad input, no traceback)."""
-    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
+def emit_json(data: Any) -> None:
+    """``data`` as one line of JSON on stdout (UTF-8 names as they are, NaN and
+    infinities as null)."""
+    json.dump(jsonable(data), sys.stdout, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+def fail(message: str, prog: str = "hallsim") -> typer.Exit:
+    """Print ``prog: message`` on stderr, each line prefixed; the caller raises
+    the returned exit (status 2: bad input, no traceback)."""
+    for line in message.splitlines() or [""]:
+        err.print(f"[bold red]{prog}:[/] {escape(line)}", highlight=False, soft_wrap=True)
     return typer.Exit(code=2)
 
 
-def load_or_fail(path: Path) -> Scenario:
+def os_error_text(exc: OSError) -> str:
+    """``<path>: <why>`` for a file error, as a person reads it."""
+    why = exc.strerror or str(exc)
+    return f"{exc.filename}: {why}" if exc.filename is not None else why
+
+
+def user_errors(prog: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Decorate a command so that an :class:`InputError` or :class:`OSError` it
+    raises is printed by :func:`fail` (exit 2) instead of a traceback."""
+
+    def wrap(command: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(command)
+        def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                return command(*args, **kwargs)
+            except InputError as exc:
+                raise fail(str(exc), prog) from None
+            except OSError as exc:
+                raise fail(os_error_text(exc), prog) from None
+
+        return guarded
+
+    return wrap
+
+
+def load_or_fail(path: Path, prog: str = "hallsim") -> Scenario:
     """The scenario at ``path``, or exit 2 with each problem prefixed by the file."""
     try:
         return load_scenario(path)
     except ScenarioError as exc:
         lines = str(exc).splitlines()
         named = [ln if ln.startswith(str(path)) else f"{path}: {ln}" for ln in lines]
-        raise fail("\n".join(named)) from None
+        raise fail("\n".join(named), prog) from None
 
 
 def progress_bar() -> Progress:

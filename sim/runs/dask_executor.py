@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from sim.model.errors import InputError
 from sim.runs.executor import Executor, local_executor
 
 if TYPE_CHECKING:
@@ -19,7 +20,7 @@ R = TypeVar("R")
 INSTALL_HINT = "install hallq[dask] (pip install 'hallq[dask]') to run on a Dask cluster"
 
 
-class DaskError(RuntimeError):
+class DaskError(InputError):
     """Dask is not installed, or its scheduler cannot be reached."""
 
 

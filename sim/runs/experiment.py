@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from sim.model.hall import simulate
 from sim.model.kpis import ReplicationKpis, aggregate, replication_kpis
 from sim.model.scenario import Scenario
+from sim.model.summary import Json, KpiSummary, Target
 from sim.runs.executor import Executor, SerialExecutor
 
 
@@ -28,21 +28,50 @@ def run_job(job: Job) -> ReplicationKpis:
 
 
 @dataclass(frozen=True)
+class RunSummary:
+    """What ``hallsim run`` reports: the KPIs of ``replications`` replications of
+    the hall ``scenario`` with their 95% CIs, and the target they are judged by."""
+
+    scenario: str
+    replications: int
+    seed: int
+    target: Target
+    timezone: str
+    kpis: KpiSummary
+
+    def to_json(self) -> Json:
+        """The documented ``hallsim run --json`` body."""
+        return {
+            "scenario": self.scenario,
+            "replications": self.replications,
+            "seed": self.seed,
+            "target": self.target.to_json(),
+            "timezone": self.timezone,
+        } | self.kpis.to_json()
+
+
+def target_of(scn: Scenario) -> Target:
+    """The scenario's wait target."""
+    return Target(scn.target.wait, scn.target.service_level)
+
+
+@dataclass(frozen=True)
 class Experiment:
     scenario: Scenario
     seed: int
     replications: list[ReplicationKpis]
 
-    def summary(self) -> dict[str, Any]:
-        """The machine-readable result (``hallsim run --json``)."""
+    def summary(self) -> RunSummary:
+        """Each KPI's mean and 95% CI over the replications."""
         scn = self.scenario
-        return {
-            "scenario": scn.hall,
-            "replications": len(self.replications),
-            "seed": self.seed,
-            "target": {"wait_s": scn.target.wait, "service_level": scn.target.service_level},
-            "timezone": scn.timezone,
-        } | aggregate(self.replications)
+        return RunSummary(
+            scn.hall,
+            len(self.replications),
+            self.seed,
+            target_of(scn),
+            scn.timezone,
+            aggregate(self.replications),
+        )
 
 
 def run_experiment(

@@ -11,13 +11,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import typer
 from typer.testing import CliRunner
 
 from sim.calibration.fit import FitError, FitResult, collect, fit_log, fitted_scenario
 from sim.calibration.patience import fit_patience, kaplan_meier
 from sim.calibration.service import overtakes, priority_layers
-from sim.cli.fit import fit
+from sim.cli import app as hallsim
 from sim.eventlog.convert import AbandonEvents, day_events, simulate_days
 from sim.eventlog.events import Event, EventError, read_events, write_jsonl
 from sim.model.hall import simulate
@@ -31,13 +30,7 @@ KIOSK_PAYMENT = 0.6  # flagship: kiosks take 60% of payment customers, who log n
 # give-ups in the log have a patience estimate precise enough to test at 15%
 MIN_GIVE_UPS = 200
 
-app = typer.Typer()
-app.command()(fit)
-
-
-@app.callback()
-def _main() -> None:
-    """Test app."""
+app = hallsim
 
 
 runner = CliRunner()

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from sim.cli.main import app
-from sim.model.kpis import KPI_KEYS
+from sim.model.summary import KPI_KEYS
 
 runner = CliRunner()
 ISSUE_KEYS = {

@@ -17,7 +17,7 @@ import typer
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
-from sim.cli.events import events as events_command
+from sim.cli import app as hallsim
 from sim.eventlog.convert import (
     day_events,
     replay,
@@ -387,14 +387,7 @@ def test_days_differ_and_counters_follow_their_shifts() -> None:
 
 
 def cli() -> typer.Typer:
-    app = typer.Typer()
-    app.command()(events_command)
-
-    @app.callback()
-    def _main() -> None:
-        """Test app."""
-
-    return app
+    return hallsim
 
 
 @pytest.mark.parametrize("suffix", [".jsonl", ".csv"])

@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.model.kpis import aggregate, replication_kpis, summarise
+from sim.model.kpis import aggregate, replication_kpis
 from sim.model.records import ABANDONED, BALKED, SERVED, Records
 from sim.model.scenario import scenario_from_dict
+from sim.model.summary import summarise
 
 NAN = math.nan
 T0 = 9 * 3600.0
@@ -93,16 +94,16 @@ def test_summary_is_a_student_t_interval() -> None:
     values = [3.0, 5.0, 4.0, 8.0]
     got = summarise(values)
     lo, hi = stats.t.interval(0.95, 3, loc=np.mean(values), scale=stats.sem(values))
-    assert got["mean"] == pytest.approx(5.0)
-    assert got["ci95"] == pytest.approx([lo, hi])
-    assert summarise([1.0, NAN])["ci95"] == [None, None]  # one value: no interval
-    assert summarise([NAN])["mean"] is None
+    assert got.mean == pytest.approx(5.0)
+    assert got.ci95 == pytest.approx((lo, hi))
+    assert summarise([1.0, NAN]).ci95 == (None, None)  # one value: no interval
+    assert summarise([NAN]).mean is None
 
 
 def test_aggregate_keeps_interval_starts_as_clock_times() -> None:
     rep = replication_kpis(records(), SCN)
     agg = aggregate([rep, rep])
-    assert [row["start"] for row in agg["by_interval"]] == ["09:00", "09:30"]  # type: ignore[index]
+    assert [row.start for row in agg.by_interval] == ["09:00", "09:30"]
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 10, 101, 1000])

@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from sim.cli.roster import roster
+from sim.cli import app as hallsim
 from sim.model.calendar import counter_instances
 from sim.model.scenario import (
     Scenario,
@@ -436,10 +436,7 @@ def test_missing_shift_lengths_is_required() -> None:
 
 @pytest.fixture(scope="module")
 def cli() -> typer.Typer:
-    app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
-    app.callback()(lambda: None)
-    app.command()(roster)
-    return app
+    return hallsim
 
 
 def test_cli_json_and_files(cli: typer.Typer, tmp_path: Path) -> None:

@@ -74,12 +74,13 @@ def test_written_plan_meets_the_target_when_run(
     out = tmp_path / "staffed.yaml"
     write_scenario(apply_plan(single, planned.groups, planned.counts), out)
     summary = run_experiment(load_scenario(out), REPS, SEED, executor).summary()
-    lows = [row["service_level"]["ci95"][0] for row in summary["by_interval"]]
-    assert all(low >= single.target.service_level for low in lows), lows
+    lows = [row.kpis["service_level"].ci95[0] for row in summary.kpis.by_interval]
+    assert all(low is not None and low >= single.target.service_level for low in lows), lows
     before = run_experiment(single, REPS, SEED, executor).summary()
     assert any(
-        row["service_level"]["ci95"][0] < single.target.service_level
-        for row in before["by_interval"]
+        (low := row.kpis["service_level"].ci95[0]) is not None
+        and low < single.target.service_level
+        for row in before.kpis.by_interval
     )  # the fixed staffing of 3 did not
 
 

@@ -10,15 +10,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
-from sim.cli.whatif import compare as compare_command
-from sim.cli.whatif import sweep as sweep_command
-from sim.cli.whatif import write_sweep_csv
-from sim.model.kpis import KPI_KEYS
+from sim.cli import app as hallsim
 from sim.model.scenario import ScenarioError, load_scenario, parse_yaml
 from sim.model.scenario_io import scenario_to_dict
+from sim.model.summary import KPI_KEYS
 from sim.planning.whatif import (
     Assignment,
     apply_path,
@@ -28,6 +25,7 @@ from sim.planning.whatif import (
     sweep,
     sweep_table,
 )
+from sim.reports.sweep import write_sweep_csv
 from sim.runs.executor import ProcessExecutor, SerialExecutor
 from sim.runs.experiment import run_experiment
 
@@ -62,39 +60,39 @@ def test_paired_ci_of_one_more_counter_is_narrower_than_unpaired() -> None:
     executor = CountingExecutor()
     result = compare([COUNTY, plus_one], 20, 1, executor, labels=["base", "plus"])
     assert executor.batches == [40]  # both scenarios' replications in one batch
-    base, plus = (s["overall"] for s in result["scenarios"])
-    diff = result["differences"][0]
-    assert (diff["label"], diff["against"]) == ("plus", "base")
-    wait = diff["overall"]["wait_mean_s"]
-    assert wait["n"] == 20
+    base, plus = (s.kpis.overall for s in result.scenarios)
+    diff = result.differences[0]
+    assert (diff.label, diff.against) == ("plus", "base")
+    wait = diff.overall["wait_mean_s"]
+    assert wait.paired.n == 20
     # no replication lacks a mean wait, so the mean difference is the difference of means
-    assert wait["mean"] == pytest.approx(plus["wait_mean_s"]["mean"] - base["wait_mean_s"]["mean"])
-    assert wait["mean"] < 0 and wait["ci95"][1] < 0  # a counter more: shorter waits
-    assert width(wait["ci95"]) < 0.8 * width(wait["welch_ci95"])
+    base_wait, plus_wait = base["wait_mean_s"].mean, plus["wait_mean_s"].mean
+    assert base_wait is not None and plus_wait is not None
+    assert wait.paired.mean == pytest.approx(plus_wait - base_wait)
+    assert wait.paired.mean < 0 and wait.paired.ci95[1] < 0  # a counter more: shorter waits
+    assert width(wait.paired.ci95) < 0.8 * width(wait.welch_ci95)
     # common random numbers: the same customers arrive in both
-    arrivals = diff["overall"]["arrivals"]
-    assert arrivals["mean"] == 0 and arrivals["ci95"] == [0, 0]
-    assert width(arrivals["welch_ci95"]) > 0
-    assert len(diff["by_interval"]) == len(result["scenarios"][0]["by_interval"]) == 18
-    assert diff["by_interval"][0]["start"] == "08:30"
+    arrivals = diff.overall["arrivals"]
+    assert arrivals.paired.mean == 0 and arrivals.paired.ci95 == (0, 0)
+    assert width(arrivals.welch_ci95) > 0
+    assert len(diff.by_interval) == len(result.scenarios[0].kpis.by_interval) == 18
+    assert diff.by_interval[0].start == "08:30"
 
 
 def test_a_scenario_against_itself_differs_by_exactly_zero() -> None:
     result = compare([COUNTY, COUNTY], 5, 3, SerialExecutor())
-    assert result["scenarios"][0] == result["scenarios"][1]
-    diff = result["differences"][0]
-    tables = [diff["overall"]] + [
-        {k: v for k, v in row.items() if k != "start"} for row in diff["by_interval"]
-    ]
+    assert result.scenarios[0].kpis == result.scenarios[1].kpis
+    diff = result.differences[0]
+    tables = [diff.overall] + [row.kpis for row in diff.by_interval]
     for table in tables:
         assert set(table) == set(KPI_KEYS)
-        for stat in table.values():
-            if stat["n"] >= 2:
-                assert stat["mean"] == 0 and stat["ci95"] == [0, 0]
+        for d in table.values():
+            if d.paired.n >= 2:
+                assert d.paired.mean == 0 and d.paired.ci95 == (0, 0)
             else:
-                assert stat["ci95"] == [None, None]
-    assert width(diff["overall"]["wait_mean_s"]["welch_ci95"]) > 0
-    json.dumps(result, allow_nan=False)  # JSON-able as it stands
+                assert d.paired.ci95 == (None, None)
+    assert width(diff.overall["wait_mean_s"].welch_ci95) > 0
+    json.dumps(result.to_json(), allow_nan=False)  # JSON-able as it stands
 
 
 # --- parse_set, apply_path -------------------------------------------------------------------
@@ -183,17 +181,17 @@ def test_sweep_runs_the_whole_grid_as_one_batch() -> None:
     sets: list[Assignment] = [("arrivals.scale", [0.6, 1.4]), ("counters[0].count", [2, 3, 4])]
     points = sweep(COUNTY, sets, 3, 1, executor)
     assert executor.batches == [6 * 3]
-    assert [tuple(p["values"].values()) for p in points] == [
+    assert [tuple(p.values.values()) for p in points] == [
         (0.6, 2), (0.6, 3), (0.6, 4), (1.4, 2), (1.4, 3), (1.4, 4)
     ]  # fmt: skip
     for point in points:
-        assert set(point) == {"values", "target", "overall", "by_interval"}
-        assert set(point["overall"]) == set(KPI_KEYS) and len(point["by_interval"]) == 18
+        assert set(point.to_json()) == {"values", "target", "overall", "by_interval"}
+        assert set(point.overall) == set(KPI_KEYS) and len(point.by_interval) == 18
     # a point is the same run as the scenario it stands for
     alone = run_experiment(
         apply_sets(COUNTY, [("arrivals.scale", 1.4), ("counters[0].count", 3)]), 3, 1
     )
-    assert points[4]["overall"] == alone.summary()["overall"]
+    assert points[4].overall == alone.summary().kpis.overall
 
 
 def test_sweep_checks_every_point_before_running() -> None:
@@ -217,23 +215,23 @@ def test_sweep_csv_has_a_row_per_point_and_round_trips(tmp_path: Path) -> None:
     assert len(rows) == 4
     for row, point in zip(rows, points, strict=True):
         assert [parse_yaml(cell, source="csv") for cell in row[:2]] == list(
-            point["values"].values()
+            point.values.values()
         )
         for k, key in enumerate(KPI_KEYS):
-            stat = point["overall"][key]
+            stat = point.overall[key]
             cells = row[2 + 3 * k : 5 + 3 * k]
-            expected = [stat["mean"], *stat["ci95"]]
+            expected = [stat.mean, *stat.ci95]
             assert [float(c) if c else None for c in cells] == expected
     assert [float(r[header.index("service_level_mean")]) for r in rows] == [
-        p["overall"]["service_level"]["mean"] for p in points
+        p.overall["service_level"].mean for p in points
     ]
 
 
 def test_service_level_falls_and_wait_rises_with_demand() -> None:
     points = sweep(COUNTY, [("arrivals.scale", SCALES)], 10, 1, SerialExecutor())
-    levels = [p["overall"]["service_level"]["mean"] for p in points]
-    waits = [p["overall"]["wait_mean_s"]["mean"] for p in points]
-    arrivals = [p["overall"]["arrivals"]["mean"] for p in points]
+    levels = [p.overall["service_level"].mean for p in points]
+    waits = [p.overall["wait_mean_s"].mean for p in points]
+    arrivals = [p.overall["arrivals"].mean for p in points]
     assert levels == sorted(levels, reverse=True) and levels[0] > levels[-1]
     assert waits == sorted(waits) and waits[0] < waits[-1]
     assert arrivals == sorted(arrivals) and arrivals[0] < arrivals[-1]
@@ -241,9 +239,7 @@ def test_service_level_falls_and_wait_rises_with_demand() -> None:
 
 # --- the CLI ---------------------------------------------------------------------------------
 
-cli = typer.Typer(pretty_exceptions_enable=False)
-cli.command()(compare_command)
-cli.command()(sweep_command)
+cli = hallsim
 runner = CliRunner()
 
 

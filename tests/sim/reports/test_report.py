@@ -9,7 +9,6 @@ import math
 import struct
 import warnings
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
@@ -19,7 +18,7 @@ from typer.testing import CliRunner
 from sim.cli.main import app
 from sim.model.scenario import load_scenario
 from sim.reports.plots import mean_ci, segment_labels
-from sim.reports.run import format_stat, format_value, write_report
+from sim.reports.run import write_report
 from sim.runs.experiment import Experiment, run_experiment
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -70,7 +69,7 @@ def check_report(experiment: Experiment, out_dir: Path, caplog: pytest.LogCaptur
         width, height = png_size(out_dir / name)
         assert width >= 800 and height >= 400
     assert experiment.scenario.hall in page
-    assert f"{summary['overall']['service_level']['mean']:.1%}" in page
+    assert f"{summary.kpis.overall['service_level'].mean:.1%}" in page
     assert "Student t" in page
     return page
 
@@ -117,28 +116,6 @@ def test_mean_ci_is_the_student_t_interval() -> None:
     assert lo == pytest.approx([lo_ref, 0.0]) and hi == pytest.approx([hi_ref, 0.0])
     one_mean, one_lo, one_hi = mean_ci(curves[:1])
     assert one_mean[0] == 1.0 and math.isnan(one_lo[0]) and math.isnan(one_hi[0])
-
-
-@pytest.mark.parametrize(
-    ("key", "value", "text"),
-    [
-        ("wait_mean_s", 90.0, "1.5"),
-        ("wait_p50_s", -2.0, "0.0"),  # a t bound just below zero is not "-0.0"
-        ("service_level", 0.8345, "83.5%"),
-        ("abandon_rate", -0.0004, "0.0%"),
-        ("arrivals", 1234.56, "1,234.6"),
-        ("queue_mean", -1.5, "-1.5"),
-    ],
-)
-def test_format_value(key: str, value: float, text: str) -> None:
-    assert format_value(value, key) == text
-
-
-def test_format_stat() -> None:
-    stat: dict[str, Any] = {"mean": 600.0, "ci95": [540.0, 660.0]}
-    assert format_stat(stat, "wait_mean_s") == ("10.0", "9.0 – 11.0", "±1.0")
-    assert format_stat({"mean": 0.9, "ci95": [None, None]}, "service_level") == ("90.0%", "–", "")
-    assert format_stat({"mean": None, "ci95": [None, None]}, "served") == ("–", "–", "")
 
 
 def test_segment_labels(county: Experiment) -> None:
