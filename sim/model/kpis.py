@@ -56,14 +56,21 @@ class _StepIntegral:
         self.end = np.sort(end_s[keep])
 
     def integral(self, lo_s: float, hi_s: float) -> float:
-        """∫ count dt over ``[lo_s, hi_s]`` (count × seconds)."""
+        """∫ count dt over ``[lo_s, hi_s]`` (count × seconds); exactly 0 when no
+        span overlaps the window, never below 0."""
+        # spans overlapping the window: started before its end, less those ended by its start
+        overlapping = np.searchsorted(self.start, hi_s, "left") - np.searchsorted(
+            self.end, lo_s, "right"
+        )
+        if overlapping <= 0:  # the sums below cancel only up to float noise (-1.5e-13)
+            return 0.0
         inside = np.minimum(self.end, hi_s).sum() - np.maximum(self.start, lo_s).sum()
         # spans wholly before or after the window contribute their negative overlap; undo it
         before = self.end <= lo_s
         after = self.start >= hi_s
         inside -= (np.minimum(self.end[before], hi_s) - lo_s).sum() if before.any() else 0.0
         inside -= (hi_s - np.maximum(self.start[after], lo_s)).sum() if after.any() else 0.0
-        return float(inside)
+        return max(0.0, float(inside))
 
     def at(self, t_s: np.ndarray) -> np.ndarray:
         """The count at each time in ``t_s``."""

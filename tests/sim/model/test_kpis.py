@@ -114,3 +114,16 @@ def test_percentiles_match_numpy(n: int) -> None:
     qs = (0.5, 0.9, 0.95)
     assert _percentiles(values, qs) == pytest.approx(np.percentile(values, [50, 90, 95]))
     assert all(math.isnan(v) for v in _percentiles(np.empty(0), qs))
+
+
+def test_queue_of_a_window_nobody_waited_in_is_exactly_zero() -> None:
+    """Large start and end times cancel only up to float noise (-1.5e-13 was
+    printed as "-0.0"); a window that no span overlaps integrates to exactly 0."""
+    from sim.model.kpis import _StepIntegral
+
+    starts = np.array([30_000.123, 31_000.7, 40_100.3])
+    ends = np.array([30_500.9, 31_200.1, 40_800.6])
+    steps = _StepIntegral(starts, ends)
+    assert steps.integral(32_000.0, 40_000.0) == 0.0
+    assert steps.integral(0.0, 30_000.0) == 0.0 and steps.integral(41_000.0, 50_000.0) == 0.0
+    assert steps.integral(30_000.0, 31_100.0) == pytest.approx((30_500.9 - 30_000.123) + 99.3)
