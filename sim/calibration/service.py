@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from sim.model.families import gamma_shape_scale, lognormal_mu_sigma
 from sim.model.scenario import Distribution
 
 KS_ALPHA = 0.01
@@ -191,10 +192,10 @@ def frozen(family: str, mean_s: float, cv: float) -> Any:
     if family == "exponential":
         return stats.expon(scale=mean_s)
     if family == "gamma":
-        shape = 1 / cv**2
-        return stats.gamma(shape, scale=mean_s / shape)
-    sigma = math.sqrt(math.log1p(cv**2))
-    return stats.lognorm(sigma, scale=mean_s / math.exp(sigma**2 / 2))
+        shape, scale = gamma_shape_scale(mean_s, cv)
+        return stats.gamma(shape, scale=scale)
+    mu, sigma = lognormal_mu_sigma(mean_s, cv)
+    return stats.lognorm(sigma, scale=math.exp(mu))
 
 
 MIN_OVERTAKES = 20

@@ -36,6 +36,7 @@ from numpy.typing import ArrayLike
 
 from sim.model.calendar import CounterInstance, counter_instances
 from sim.model.demand import Demand, draw_demand
+from sim.model.families import gamma_shape_scale, lognormal_mu_sigma
 from sim.model.hall import Resume, Windows, simulate_resumed
 from sim.model.records import Records
 from sim.model.scenario import Distribution, Scenario
@@ -103,14 +104,12 @@ class WarmRun:
 
 def _gamma_shape_scale(dist: Distribution) -> tuple[float, float]:
     assert dist.cv is not None
-    shape = 1.0 / dist.cv**2
-    return shape, dist.mean_s / shape
+    return gamma_shape_scale(dist.mean_s, dist.cv)
 
 
 def _lognormal_mu_sigma(dist: Distribution) -> tuple[float, float]:
     assert dist.cv is not None
-    sigma2 = math.log1p(dist.cv**2)
-    return math.log(dist.mean_s) - sigma2 / 2.0, math.sqrt(sigma2)
+    return lognormal_mu_sigma(dist.mean_s, dist.cv)
 
 
 def survival(dist: Distribution, x_s: ArrayLike) -> np.ndarray:

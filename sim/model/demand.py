@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.model.calendar import step_value, step_values
+from sim.model.families import gamma_shape_scale
 from sim.model.scenario import Scenario
 from sim.model.streams import draw, stream
 
@@ -79,8 +80,8 @@ def draw_demand(scn: Scenario, seed: int, replication: int) -> Demand:
     cv = scn.arrivals.day_noise_cv
     factor = 1.0
     if cv > 0:
-        shape = 1.0 / cv**2
-        factor = float(stream(seed, replication, "day_noise").gamma(shape, 1.0 / shape))
+        shape, scale = gamma_shape_scale(1.0, cv)  # a day's demand multiplier, mean 1
+        factor = float(stream(seed, replication, "day_noise").gamma(shape, scale))
     arrival_s = _arrival_times(scn, stream(seed, replication, "arrivals"), factor)
     n = len(arrival_s)
     service_names = list(scn.services)

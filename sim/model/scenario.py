@@ -9,6 +9,7 @@ bad value. Code past the loader trusts its input.
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 import zoneinfo
@@ -272,12 +273,39 @@ _FRIENDLY = {
 }
 
 
-def describe_error(error: Mapping[str, Any]) -> str:
-    """One pydantic error as ``path: value reason``."""
+def field_names(model: type[BaseModel]) -> set[str]:
+    """Every key a YAML tree of ``model`` may use, at any depth (for "did you mean")."""
+    names: set[str] = set()
+    todo, seen = [model], set()
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        for name, field in current.model_fields.items():
+            names.add(field.alias or name)
+            todo.extend(_models_in(field.annotation))
+    return names
+
+
+def _models_in(annotation: object) -> list[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [m for arg in getattr(annotation, "__args__", ()) for m in _models_in(arg)]
+
+
+def describe_error(error: Mapping[str, Any], known: set[str] | None = None) -> str:
+    """One pydantic error as ``path: value reason``; an unknown key is named with
+    the closest key of ``known`` when one is close (a typo)."""
     loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-")))
     reason = _FRIENDLY.get(error["type"], str(error["msg"]).removeprefix("Value error, "))
     if error["type"] == "missing":
         return f"{_path(loc)}: {reason}"
+    if error["type"] == "extra_forbidden" and loc:
+        key = str(loc[-1])
+        close = difflib.get_close_matches(key, sorted(known or ()), n=1, cutoff=0.75)
+        hint = f", did you mean `{close[0]}`?" if close else ""
+        return f"{_path(loc)}: unknown key `{key}`{hint}"
     return f"{_path(loc)}: {error['input']!r} {reason}"
 
 
@@ -355,7 +383,8 @@ def validate_tree(model: type[M], data: object, source: str) -> M:
                 )
             )
         ]
-        raise ScenarioError("\n".join(describe_error(e) for e in errors)) from None
+        known = field_names(model)
+        raise ScenarioError("\n".join(describe_error(e, known) for e in errors)) from None
 
 
 def scenario_from_dict(data: object, *, source: str = "scenario") -> Scenario:

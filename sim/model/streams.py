@@ -13,6 +13,7 @@ import zlib
 
 import numpy as np
 
+from sim.model.families import gamma_shape_scale, lognormal_mu_sigma
 from sim.model.scenario import Distribution
 
 
@@ -34,7 +35,5 @@ def draw(dist: Distribution, rng: np.random.Generator, size: int) -> np.ndarray:
         return np.full(size, mean_s)
     assert dist.cv is not None
     if dist.dist == "gamma":
-        shape = 1.0 / dist.cv**2
-        return rng.gamma(shape, mean_s / shape, size)
-    sigma2 = np.log1p(dist.cv**2)
-    return rng.lognormal(np.log(mean_s) - sigma2 / 2.0, np.sqrt(sigma2), size)
+        return rng.gamma(*gamma_shape_scale(mean_s, dist.cv), size)
+    return rng.lognormal(*lognormal_mu_sigma(mean_s, dist.cv), size)

@@ -138,7 +138,9 @@ def test_clock_keys_are_not_read_as_base_60_numbers() -> None:
             "19:00-18:00",
             "counters[0].shift: '19:00-18:00' ends before it starts",
         ),
-        ("counters.0.spead", 1.1, "counters[0].spead: 1.1 unknown key"),
+        ("counters.0.spead", 1.1, "counters[0].spead: unknown key `spead`, did you mean `speed`?"),
+        ("counters.0.zzz", 1, "counters[0].zzz: unknown key `zzz`\n"),  # nothing close: no guess
+        ("no_show_delay", "-20s", "no_show_delay: '-20s' must be a finite, non-negative duration"),
         ("counters.0.count", {"09:00": 2, "12:00": 1.5}, "counters[0].count: "),
         ("counters.0.services", ["a", "zz"], "counters[0].services: 'zz' is not a service"),
         (
@@ -162,11 +164,11 @@ def test_clock_keys_are_not_read_as_base_60_numbers() -> None:
 )
 def test_errors_name_path_and_value(path: str, value: Any, message: str) -> None:
     data = with_change(path, value)
-    if path == "timezone" or path == "close":
+    if path in ("timezone", "close", "no_show_delay"):
         data[path] = value
     with pytest.raises(ScenarioError) as info:
         scenario_from_dict(data)
-    assert message in str(info.value)
+    assert message in str(info.value) + "\n"
 
 
 def test_segment_nobody_can_serve_is_an_error() -> None:

@@ -410,7 +410,7 @@ def format_hms(seconds: int) -> str:
         ({"on_duty": {"min": 5, "max": 2}}, "on_duty: {'min': 5, 'max': 2} max 2 is below min 5"),
         ({"on_duty": {"min": -1}}, "on_duty.min: -1 "),
         ({"available": {"B": "many"}}, "available.B: 'many' "),
-        ({"shifts": ["4h"]}, "shifts: ['4h'] unknown key"),
+        ({"shifts": ["4h"]}, "shifts: unknown key `shifts`"),
     ],
 )
 def test_rules_errors_name_path_and_value(changes: dict[str, Any], expected: str) -> None:

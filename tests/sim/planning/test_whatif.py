@@ -162,7 +162,11 @@ def test_apply_path_errors_name_the_path(path: str, message: str) -> None:
     [
         ("arrivals.scale", -1, r"arrivals.scale: -1 .*greater than or equal to 0"),
         ("target.wait", "soon", r"target.wait: 'soon' is not a duration"),
-        ("arrivals.scal", 1, r"arrivals.scal: 1 unknown key \(with arrivals.scal=1\)"),
+        (
+            "arrivals.scal",
+            1,
+            r"arrivals.scal: unknown key `scal`, did you mean `scale`\? \(with arrivals.scal=1\)",
+        ),
         ("segments.gotone.share", 0.5, r"segments: shares sum to 1.25, not 1"),
     ],
 )
@@ -214,9 +218,7 @@ def test_sweep_csv_has_a_row_per_point_and_round_trips(tmp_path: Path) -> None:
     assert len(header) == 2 + 3 * len(KPI_KEYS) and header == sweep_table(points)[0]
     assert len(rows) == 4
     for row, point in zip(rows, points, strict=True):
-        assert [parse_yaml(cell, source="csv") for cell in row[:2]] == list(
-            point.values.values()
-        )
+        assert [parse_yaml(cell, source="csv") for cell in row[:2]] == list(point.values.values())
         for k, key in enumerate(KPI_KEYS):
             stat = point.overall[key]
             cells = row[2 + 3 * k : 5 + 3 * k]
