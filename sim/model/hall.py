@@ -28,15 +28,17 @@ import math
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import simpy
 from simpy.core import StopSimulation
 
-from sim.model.calendar import counter_instances
 from sim.model.demand import Demand, draw_demand
+from sim.model.dispatch import tables
 from sim.model.records import ABANDONED, BALKED, SERVED, UNSERVED, Records
 from sim.model.scenario import Scenario
+from sim.model.wakeup import Wakeup
 
 _NONE = -1
 
@@ -61,28 +63,6 @@ class Resume:
     to_end: bool = False
 
 
-class _Wakeup(simpy.Event):
-    """A SimPy event that is re-armed instead of re-allocated.
-
-    A counter has at most one pending completion and the arrival chain one
-    pending arrival, so each owns one event object that is scheduled again after
-    it fires. This keeps SimPy's scheduler and callbacks but drops the
-    allocation of a ``Timeout`` per customer from the hot loop."""
-
-    def __init__(
-        self, env: simpy.Environment, callback: Callable[[simpy.Event], None], value: object
-    ) -> None:
-        super().__init__(env)
-        self._ok = True
-        self._value = value
-        self._callback = callback
-
-    def arm(self, delay_s: float) -> None:
-        """Fire ``delay_s`` seconds from now."""
-        self.callbacks = [self._callback]
-        self.env.schedule(self, simpy.events.NORMAL, delay_s)
-
-
 class _Hall:
     """One run of one scenario over one set of customers."""
 
@@ -91,71 +71,33 @@ class _Hall:
         self.demand = demand
         self.resume = resume
         self.env = simpy.Environment(resume.now_s if resume is not None else 0.0)
-        n_svc, n_seg = len(scn.services), len(scn.segments)
-        services, segments = list(scn.services), list(scn.segments)
-        self.instances = counter_instances(scn)
-
-        # queue classes: counters (service, segment, booked), then kiosks by service
-        n_cls = n_svc * n_seg * 2
-        self.queues: list[deque[int]] = [deque() for _ in range(n_cls + n_svc)]
-        appts = scn.arrivals.appointments
-
-        def priority(cls: int) -> int:
-            booked = cls % 2
-            seg = (cls // 2) % n_seg
-            if booked and appts is not None:
-                return appts.priority
-            return scn.segments[segments[seg]].priority
-
-        # groups: counter groups then kiosk groups; tiers of deques by (priority, rank)
-        self.tiers: list[list[list[deque[int]]]] = []
-        eligible: list[list[tuple[int, int]]] = [[] for _ in range(n_cls + n_svc)]
-        for g, group in enumerate(scn.counters):
-            allowed = [segments.index(s) for s in group.segments or segments]
-            by_key: dict[tuple[int, int], list[int]] = {}
-            for rank, name in enumerate(group.services):
-                svc = services.index(name)
-                for seg in allowed:
-                    for booked in (0, 1):
-                        cls = (svc * n_seg + seg) * 2 + booked
-                        by_key.setdefault((priority(cls), rank), []).append(cls)
-                        eligible[cls].append((rank, g))
-            self.tiers.append([[self.queues[c] for c in by_key[key]] for key in sorted(by_key)])
-        for j, kiosk in enumerate(scn.kiosks):
-            g = len(scn.counters) + j
-            classes = [n_cls + services.index(name) for name in kiosk.services]
-            self.tiers.append([[self.queues[c] for c in classes]])
-            for c in classes:
-                eligible[c].append((0, g))
-        self.eligible = [[g for _, g in sorted(e)] for e in eligible]
-        self.group_of = [
-            inst.group + (len(scn.counters) if inst.kiosk else 0) for inst in self.instances
-        ]
+        table = tables(scn)
+        self.instances = table.instances
+        # the run's queues, arranged as the scenario's tables say
+        self.queues: list[deque[int]] = [deque() for _ in range(table.n_queues)]
+        self.tiers = [[[self.queues[c] for c in tier] for tier in group] for group in table.tiers]
+        self.eligible = table.eligible
+        self.group_of = table.group_of
         self.idle: list[deque[int]] = [deque() for _ in self.tiers]
 
         # per-customer inputs as Python lists: the hot loop indexes them
         d = demand
-        cls_arr = (d.service * n_seg + d.segment) * 2 + d.appointment.astype(int)
-        cls_arr = np.where(d.kiosk, n_cls + d.service, cls_arr)
+        n_svc = table.n_services
         self.arr: list[float] = d.arrival_s.tolist()
-        self.cls: list[int] = cls_arr.tolist()
+        self.cls: list[int] = table.classes(d).tolist()
         self.work: list[float] = d.work_s.tolist()
         self.deadline: list[float] = np.where(d.kiosk, np.inf, d.arrival_s + d.patience_s).tolist()
         self.slot: list[int] = np.where(d.kiosk, n_svc, d.service).tolist()
-        balk = np.array(
-            [
-                math.inf if (limit := scn.segments[s].balk_if_queue_over) is None else limit
-                for s in segments
-            ]
-        )
-        self.balk_at: list[float] = np.where(d.kiosk, math.inf, balk[d.segment]).tolist()
+        self.balk_at: list[float] = np.where(
+            d.kiosk, math.inf, table.balk_limit[d.segment]
+        ).tolist()
         self.waiting = [0] * (n_svc + 1)  # tickets not yet called, per service (+ kiosks)
 
         # probes follow the real customers: virtual counter tickets, no work, endless patience
         self.n_real = len(d)
         for at_s, svc, seg in resume.probes if resume is not None else ():
             self.arr.append(at_s)
-            self.cls.append((svc * n_seg + seg) * 2)
+            self.cls.append(table.counter_class(svc, seg))
             self.work.append(0.0)
             self.deadline.append(math.inf)
             self.slot.append(svc)
@@ -181,8 +123,8 @@ class _Hall:
         self.spans: list[tuple[int, float, float]] = []
         self.next_customer = resume.present if resume is not None else 0
         self.skip_gone = scn.no_show_delay == 0
-        self.done_events = [_Wakeup(self.env, self._on_done, k) for k in range(n_ctr)]
-        self.arrival_event = _Wakeup(self.env, self._on_arrival, None)
+        self.done_events = [Wakeup(self.env, self._on_done, k) for k in range(n_ctr)]
+        self.arrival_event = Wakeup(self.env, self._on_arrival, -1)
 
     # -- scheduling helpers -------------------------------------------------
     def _at(self, t_s: float, callback: Callable[[simpy.Event], None], value: object) -> None:
@@ -190,7 +132,7 @@ class _Hall:
         event.callbacks.append(callback)
 
     # -- arrivals -------------------------------------------------------------
-    def _on_arrival(self, event: simpy.Event) -> None:
+    def _on_arrival(self, event: Wakeup) -> None:
         now = self.env.now
         c = self.next_customer
         self.next_customer = c + 1
@@ -258,7 +200,7 @@ class _Hall:
     def _on_probe(self, event: simpy.Event) -> None:
         """A probe takes a ticket of its class. Its call takes no time and it is
         not on the display others' balking reads: real customers never notice it."""
-        j: int = event._value
+        j = cast(int, event.value)  # the probe's index, given when it was scheduled
         cls = self.cls[j]
         if any(self.idle[g] for g in self.eligible[cls]):
             self._probe_called(j, self.env.now)
@@ -276,8 +218,8 @@ class _Hall:
         self.left[c] = self.deadline[c]
         self.waiting[self.slot[c]] -= 1
 
-    def _on_done(self, event: simpy.Event) -> None:
-        k: int = event._value
+    def _on_done(self, event: Wakeup) -> None:
+        k = event.index  # the counter's
         now = self.env.now
         c = self.current[k]
         self.ended[c] = now
@@ -299,7 +241,7 @@ class _Hall:
         self.opened_at[k] = math.nan
 
     def _on_open(self, event: simpy.Event) -> None:
-        k: int = event._value
+        k = cast(int, event.value)  # the counter's index
         if self.current[k] != _NONE:  # still finishing a customer from before
             self.leaving[k] = False
             return
@@ -307,7 +249,7 @@ class _Hall:
         self._free(k, self.env.now)
 
     def _on_close(self, event: simpy.Event) -> None:
-        k, drain = event._value
+        k, drain = cast(tuple[int, bool], event.value)
         now = self.env.now
         self.draining[k] = drain
         if self.current[k] != _NONE:
