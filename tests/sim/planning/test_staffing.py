@@ -78,8 +78,7 @@ def test_written_plan_meets_the_target_when_run(
     assert all(low is not None and low >= single.target.service_level for low in lows), lows
     before = run_experiment(single, REPS, SEED, executor).summary()
     assert any(
-        (low := row.kpis["service_level"].ci95[0]) is not None
-        and low < single.target.service_level
+        (low := row.kpis["service_level"].ci95[0]) is not None and low < single.target.service_level
         for row in before.kpis.by_interval
     )  # the fixed staffing of 3 did not
 
