@@ -1,40 +1,32 @@
 """The HTTP face of the exporter: ``create_app(settings)`` builds a FastAPI app
-around one :class:`Monitor`. Nothing opens a file or a socket before the app
-starts: the store is opened and the live state rebuilt in the lifespan, and the
-forecast and nowcast run in the background while the app answers."""
+around one :class:`Monitor` from the routers of :mod:`monitor.api`. Nothing
+opens a file or a socket when this module is imported or the app is built: the
+store is opened and the live state rebuilt in the lifespan, and the forecast and
+nowcast run in the background while the app answers."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
 
 import prometheus_client
-from fastapi import FastAPI, Header, Request
+from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from fastapi.responses import JSONResponse
+from prometheus_client import CollectorRegistry
 
+from monitor.api import halls, ingest, ops
+from monitor.api.models import ErrorBody
 from monitor.collector import HallCollector
 from monitor.config import Settings
-from monitor.jsonviews import hall_nowcast, hall_state, hall_summary
 from monitor.service import ApiError, Monitor
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
-    """The request body, or 413 as soon as it is known to pass ``limit`` bytes."""
-    declared = request.headers.get("content-length", "")
-    too_large = ApiError(413, f"the body is larger than the limit of {limit} bytes")
-    if declared.isdigit() and int(declared) > limit:
-        raise too_large
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise too_large
-        chunks.append(chunk)
-    return b"".join(chunks)
+async def _api_error(request: Request, exc: Exception) -> JSONResponse:
+    """An :class:`ApiError` as its status and ``{"detail": ...}`` body."""
+    assert isinstance(exc, ApiError)
+    body = ErrorBody.model_validate({"detail": exc.detail})
+    return JSONResponse(body.model_dump(mode="json"), exc.status, headers=exc.headers)
 
 
 def create_app(settings: Settings, *, background: bool = True) -> FastAPI:
@@ -69,75 +61,7 @@ def create_app(settings: Settings, *, background: bool = True) -> FastAPI:
     )
     app.state.monitor = monitor
     app.state.registry = registry
-
-    @app.exception_handler(ApiError)
-    async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse({"detail": exc.detail}, status_code=exc.status, headers=exc.headers)
-
-    @app.post("/v1/halls/{hall}/events")
-    async def ingest(
-        hall: str,
-        request: Request,
-        authorization: Annotated[str | None, Header()] = None,
-        content_type: Annotated[str, Header()] = "application/json",
-    ) -> dict[str, int]:
-        """Store a batch of events durably, then apply it; all or nothing."""
-        target = monitor.authenticate(authorization, hall)
-        body = await _read_body(request, settings.max_body_bytes)
-        done = await run_in_threadpool(monitor.receive, target, body, content_type)
-        return {"accepted": done.accepted, "duplicates": done.duplicates}
-
-    @app.get("/v1/halls")
-    def halls() -> list[dict[str, Any]]:
-        """Every hall served here, with its queue now."""
-        return [hall_summary(monitor.view(h), monitor.states[h].zone) for h in monitor.halls]
-
-    @app.get("/v1/halls/{hall}/state")
-    def state(hall: str) -> dict[str, Any]:
-        """The hall's live state: queue, counters, today's counts and histograms."""
-        monitor.hall(hall)
-        return hall_state(monitor.view(hall), monitor.states[hall].zone)
-
-    @app.get("/v1/halls/{hall}/forecast")
-    def forecast(hall: str) -> dict[str, Any]:
-        """Today's forecast per interval and service, with 95% confidence intervals."""
-        monitor.hall(hall)
-        if settings.forecast.replications == 0:
-            raise ApiError(404, "the forecast is turned off (forecast.replications: 0)")
-        state = monitor.states[hall]
-        today = state.snapshot().day
-        found = monitor.forecasts.get(hall)
-        if found is None or found[0] != today:
-            raise ApiError(
-                503, f"the forecast for {today} is being computed", {"Retry-After": "10"}
-            )
-        return {"hall": hall, "day": found[0]} | found[1].to_json()
-
-    @app.get("/v1/halls/{hall}/nowcast")
-    def nowcast(hall: str) -> dict[str, Any]:
-        """Expected wait of a ticket taken now (and in 15, 30, 60 min), per service."""
-        monitor.hall(hall)
-        return hall_nowcast(monitor.view(hall), monitor.states[hall].zone)
-
-    @app.get("/metrics")
-    def metrics() -> Response:
-        """Prometheus text exposition of every hall."""
-        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
-
-    @app.get("/healthz")
-    def healthz() -> dict[str, str]:
-        """The process is up."""
-        return {"status": "ok"}
-
-    @app.get("/readyz")
-    def readyz() -> JSONResponse:
-        """Ready once the store is open and the live state rebuilt."""
-        body = {
-            "ready": monitor.ready,
-            "halls": len(monitor.halls),
-            "forecasts": sum(1 for h in monitor.halls if h in monitor.forecasts),
-            "nowcasts": len(monitor.nowcasts),
-        }
-        return JSONResponse(body, status_code=200 if monitor.ready else 503)
-
+    app.add_exception_handler(ApiError, _api_error)
+    for router in (ingest.router, halls.router, ops.router):
+        app.include_router(router)
     return app

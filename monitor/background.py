@@ -9,6 +9,10 @@ in a pool of worker processes while the app keeps answering.
   elapsed service, open counters) is simulated forward
   (:func:`sim.live.nowcast.nowcast`). One refresh of all halls runs as one batch of
   jobs on the pool.
+
+Each hall's job stands alone: one that fails is logged with its traceback and
+counted (``hallmon_background_failures_total{hall,job}``), and the other halls'
+results of the same round are still published.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import logging
 import multiprocessing
 import os
 from concurrent.futures import Executor, ProcessPoolExecutor
+from typing import TypeVar
 
 from monitor.service import Monitor
 from monitor.snapshot import HORIZON_S, NowcastNow
@@ -30,6 +35,8 @@ from sim.model.scenario import Scenario
 log = logging.getLogger("hallmon")
 _LABEL = {seconds: label for label, seconds in HORIZON_S.items()}
 FORECAST_CHECK_S = 30.0
+K = TypeVar("K")
+R = TypeVar("R")
 
 
 def hall_start(picture: QueuePicture, state: HallState) -> HallStart:
@@ -118,29 +125,34 @@ class Background:
             await asyncio.sleep(FORECAST_CHECK_S)
 
     async def refresh_forecasts(self) -> int:
-        """Forecast every hall whose current local day has none; returns how many."""
+        """Forecast every hall whose current local day has none; returns how
+        many were done. A hall whose forecast fails is logged and counted, and
+        is due again at the next check; the others are not held up."""
         monitor = self.monitor
         conf = monitor.settings.forecast
         loop = asyncio.get_running_loop()
-        due: dict[str, str] = {}
+        jobs: dict[str, tuple[str, asyncio.Future[DayForecast]]] = {}
         for hall_id, state in monitor.states.items():
-            day = state.local_day(state.now_s())
-            found = monitor.forecasts.get(hall_id)
-            if found is None or found[0] != day:
-                due[hall_id] = day
-        jobs = {
-            hall_id: loop.run_in_executor(
-                self._executor(),
-                _forecast_job,
-                monitor.halls[hall_id].scenario,
-                conf.replications,
-                conf.seed,
-            )
-            for hall_id in due
-        }
-        for hall_id, job in jobs.items():
-            monitor.forecasts[hall_id] = (due[hall_id], await job)
-        return len(jobs)
+            try:
+                day = state.local_day(state.now_s())
+                if monitor.current_forecast(hall_id, day) is not None:
+                    continue
+                scn = monitor.halls[hall_id].scenario
+                job = loop.run_in_executor(
+                    self._executor(), _forecast_job, scn, conf.replications, conf.seed
+                )
+            except Exception as exc:
+                self._failed(hall_id, "forecast", exc)
+                continue
+            jobs[hall_id] = (day, job)
+        done = 0
+        for hall_id, (day, result) in await _settled(jobs):
+            if isinstance(result, Exception):
+                self._failed(hall_id, "forecast", result)
+            else:
+                monitor.forecasts[hall_id] = (day, result)
+                done += 1
+        return done
 
     # -- nowcast --------------------------------------------------------------
     async def _nowcast_loop(self) -> None:
@@ -153,27 +165,50 @@ class Background:
             await asyncio.sleep(every)
 
     async def refresh_nowcasts(self) -> int:
-        """Nowcast every open hall from its live state; returns how many."""
+        """Nowcast every open hall from its live state; returns how many were
+        done. A hall whose nowcast fails is logged and counted; the others are
+        not held up."""
         monitor = self.monitor
         conf = monitor.settings.nowcast
         loop = asyncio.get_running_loop()
-        jobs = {}
+        jobs: dict[str, tuple[float, asyncio.Future[Nowcast]]] = {}
         for hall_id, state in monitor.states.items():
-            now_s = state.now_s()
-            if not state.is_open(now_s):
+            try:
+                now_s = state.now_s()
+                if not state.is_open(now_s):
+                    continue
+                start = hall_start(state.picture(now_s), state)
+                scn = monitor.halls[hall_id].scenario
+                job = loop.run_in_executor(
+                    self._executor(), _nowcast_job, scn, start, conf.replications, conf.seed
+                )
+            except Exception as exc:
+                self._failed(hall_id, "nowcast", exc)
                 continue
-            start = hall_start(state.picture(now_s), state)
-            jobs[hall_id] = (
-                now_s,
-                loop.run_in_executor(
-                    self._executor(),
-                    _nowcast_job,
-                    monitor.halls[hall_id].scenario,
-                    start,
-                    conf.replications,
-                    conf.seed,
-                ),
-            )
-        for hall_id, (now_s, job) in jobs.items():
-            monitor.nowcasts[hall_id] = published(await job, now_s)
-        return len(jobs)
+            jobs[hall_id] = (now_s, job)
+        done = 0
+        for hall_id, (now_s, result) in await _settled(jobs):
+            if isinstance(result, Exception):
+                self._failed(hall_id, "nowcast", result)
+            else:
+                monitor.nowcasts[hall_id] = published(result, now_s)
+                done += 1
+        return done
+
+    def _failed(self, hall_id: str, job: str, exc: Exception) -> None:
+        log.error("%s of hall %s failed: %s", job, hall_id, exc, exc_info=exc)
+        self.monitor.count_failure(hall_id, job)
+
+
+async def _settled(
+    jobs: dict[str, tuple[K, asyncio.Future[R]]],
+) -> list[tuple[str, tuple[K, R | Exception]]]:
+    """Every job's result or exception, once all have finished: one failing
+    job must not abandon the others' results (cancellation still propagates)."""
+    results = await asyncio.gather(*(job for _, job in jobs.values()), return_exceptions=True)
+    out: list[tuple[str, tuple[K, R | Exception]]] = []
+    for (hall_id, (key, _)), result in zip(jobs.items(), results, strict=True):
+        if isinstance(result, BaseException) and not isinstance(result, Exception):
+            raise result  # CancelledError, KeyboardInterrupt: not a job's failure
+        out.append((hall_id, (key, result)))
+    return out

@@ -11,10 +11,9 @@ from typing import Annotated
 
 import typer
 
-from monitor.config import load_settings, parse_shard, token_hash
+from monitor.clierrors import fail, reported
+from monitor.config import DEFAULT_PORT, Settings, load_settings, parse_shard, token_hash
 from monitor.replay_cli import register as register_replay
-from sim.model.scenario import ScenarioError
-from sim.reports.terminal import err, fail, stdout_console
 
 app = typer.Typer(
     help="Live queues of service halls: event ingest, state, forecast and nowcast for Prometheus.",
@@ -28,7 +27,7 @@ app = typer.Typer(
 def serve(
     config: Annotated[Path, typer.Option("--config", "-c", help="Config YAML (halls, store).")],
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 9180,
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = DEFAULT_PORT,
     shard: Annotated[
         str, typer.Option(help="Serve only shard i of n of the halls (i/n, by hall id hash).")
     ] = "0/1",
@@ -39,23 +38,37 @@ def serve(
 ) -> None:
     """Run the exporter: ingest at /v1/halls/{hall}/events, metrics at /metrics."""
     try:
-        settings = load_settings(config, shard=parse_shard(shard), store=store)
-    except ScenarioError as exc:
-        raise fail(str(exc)) from None
+        part = parse_shard(shard)
     except ValueError as exc:
-        raise fail(f"--shard: {exc}") from None
+        raise fail("--shard", str(exc)) from None
+    with reported(str(config)):
+        settings = load_settings(config, shard=part, store=store)
     if not settings.halls:
-        raise fail(f"shard {shard} of {config} holds no hall")
+        raise fail(str(config), f"shard {shard} holds no hall")
+    _check_store(settings)
     import uvicorn
 
     from monitor.app import create_app
 
-    err.print(
+    typer.echo(
         f"hallmon: {len(settings.halls)} hall(s), store {settings.store}, "
         f"http://{host}:{port}/metrics",
-        highlight=False,
+        err=True,
     )
     uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level)
+
+
+def _check_store(settings: Settings) -> None:
+    """Open (and create) the event store once before serving, so that a store
+    that cannot be opened is a one-line error, not a failed app start-up."""
+    import sqlite3
+
+    from monitor.store import EventStore
+
+    try:
+        EventStore(settings.store, settings.synchronous).close()
+    except (OSError, sqlite3.Error) as exc:
+        raise fail(str(settings.store), str(exc)) from None
 
 
 @app.command("check")
@@ -64,10 +77,8 @@ def check(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Validate a config file and the scenarios and tokens it names."""
-    try:
+    with reported(str(config)):
         settings = load_settings(config)
-    except ScenarioError as exc:
-        raise fail(str(exc)) from None
     halls = [
         {"id": h.id, "name": h.name, "scenario": h.scenario.hall, "target_wait_s": h.target_wait_s}
         for h in settings.halls
@@ -75,9 +86,8 @@ def check(
     if as_json:
         print(json.dumps({"halls": halls, "store": str(settings.store)}, ensure_ascii=False))
         return
-    out = stdout_console()
     for h in halls:
-        out.print(f"{h['id']}: {h['name']} (scenario {h['scenario']})", highlight=False)
+        print(f"{h['id']}: {h['name']} (scenario {h['scenario']})")
 
 
 @app.command("hash-token")
@@ -85,7 +95,7 @@ def hash_token() -> None:
     """Print the SHA-256 of a token read from stdin (for token_sha256 in the config)."""
     token = sys.stdin.readline().strip() if not sys.stdin.isatty() else getpass.getpass("token: ")
     if not token:
-        raise fail("no token given")
+        raise fail("hash-token", "no token given")
     print(token_hash(token))
 
 

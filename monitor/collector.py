@@ -41,18 +41,26 @@ from prometheus_client.metrics_core import (
 from prometheus_client.samples import Sample
 from prometheus_client.utils import floatToGoString
 
-from monitor.snapshot import HORIZONS, HallInfo, HallView, Histogram
+from monitor.snapshot import (
+    BACKGROUND_JOBS,
+    HORIZONS,
+    INGEST_RESULTS,
+    HallInfo,
+    HallView,
+    Histogram,
+)
 
-INGEST_RESULTS: tuple[str, ...] = ("accepted", "duplicate", "rejected")
+__all__ = ["FAMILIES", "INGEST_RESULTS", "HallCollector"]
 
 Labels = dict[str, str]
 Pairs = tuple[tuple[Any, Labels], ...]  # (snapshot key, label dict) in configured order
 # label names of a snapshot key (a key the configuration does not name gets fresh labels)
-_SERVICE, _SEGMENT, _COUNTER, _RESULT = (
+_SERVICE, _SEGMENT, _COUNTER, _RESULT, _JOB = (
     ("service",),
     ("service", "segment"),
     ("counter",),
     ("result",),
+    ("job",),
 )
 
 _tuple_new = tuple.__new__
@@ -119,6 +127,10 @@ FAMILIES: dict[str, tuple[str, str]] = {
     "hall_nowcast_breach_probability": ("gauge", "Nowcast probability of a wait past target."),
     "hall_last_event_timestamp_seconds": ("gauge", "Unix time of the hall's latest event."),
     "hallmon_ingest_events": ("counter", "Events received since start, by result."),
+    "hallmon_background_failures": (
+        "counter",
+        "Forecast or nowcast runs of the hall that failed since start, by job.",
+    ),
 }
 _CLASSES: dict[str, Callable[[str, str], Metric]] = {
     "gauge": GaugeMetricFamily,
@@ -151,6 +163,7 @@ class _HallLabels:
         "horizons",
         "info",
         "info_labels",
+        "jobs",
         "results",
         "segments",
         "service_horizons",
@@ -175,6 +188,7 @@ class _HallLabels:
         )
         self.counters: Pairs = tuple((c, {"hall": hall, "counter": c}) for c in info.counters)
         self.results: Pairs = tuple((r, {"hall": hall, "result": r}) for r in INGEST_RESULTS)
+        self.jobs: Pairs = tuple((j, {"hall": hall, "job": j}) for j in BACKGROUND_JOBS)
         self.horizons: Pairs = tuple((h, {"hall": hall, "horizon": h}) for h in HORIZONS)
         self.service_horizons: Pairs = tuple(
             ((s, h), {"hall": hall, "service": s, "horizon": h})
@@ -183,15 +197,20 @@ class _HallLabels:
         )
         self.buckets: dict[tuple[str, tuple[float, ...]], tuple[Labels, ...]] = {}
 
-    def bucket_labels(self, service: str, bounds_s: tuple[float, ...]) -> tuple[Labels, ...]:
-        """One label dict per bucket of ``service``'s histogram, ``+Inf`` last."""
+    def bucket_labels(
+        self, service: str, bounds_s: tuple[float, ...], *, keep: bool = True
+    ) -> tuple[Labels, ...]:
+        """One label dict per bucket of ``service``'s histogram, ``+Inf`` last;
+        kept for the next scrape when ``keep`` (a configured service: the ticket
+        system may send any number of others)."""
         key = (service, bounds_s)
         found = self.buckets.get(key)
         if found is None:
             found = tuple(
                 {"hall": self.info.id, "service": service, "le": le} for le in _le_values(bounds_s)
             )
-            self.buckets[key] = found
+            if keep:
+                self.buckets[key] = found
         return found
 
 
@@ -261,6 +280,7 @@ class HallCollector:
         if live.last_event_s is not None:
             _single(f["hall_last_event_timestamp_seconds"], hall, live.last_event_s)
         _keyed(f["hallmon_ingest_events"], lab.results, view.ingested, _RESULT, hall_id)
+        _keyed(f["hallmon_background_failures"], lab.jobs, view.failures, _JOB, hall_id)
 
 
 def _sample_name(family: Metric) -> str:
@@ -271,19 +291,26 @@ def _keyed(
     family: Metric, pairs: Pairs, values: Mapping[Any, Any], names: tuple[str, ...], hall: str
 ) -> None:
     """One sample per configured key (0 when the snapshot lacks it), then any
-    key the snapshot holds beyond the configuration (labelled ``names``)."""
+    key the snapshot holds beyond the configuration (labelled ``names``), in
+    sorted order."""
     name = _sample_name(family)
     append = family.samples.append
     get = values.get
     new = _tuple_new
+    present = 0
     for key, labels in pairs:
-        append(new(Sample, (name, labels, get(key, 0), None, None, None)))
-    if len(values) > len(pairs):
+        v = get(key)
+        if v is None:
+            v = 0
+        else:
+            present += 1
+        append(new(Sample, (name, labels, v, None, None, None)))
+    if len(values) > present:  # keys beyond the configured ones
         known = {key for key, _ in pairs}
-        for key, v in values.items():
-            if key not in known:
-                parts = key if isinstance(key, tuple) else (key,)
-                append(_sample(name, {"hall": hall, **dict(zip(names, parts, strict=True))}, v))
+        for key in sorted(k for k in values if k not in known):
+            parts = key if isinstance(key, tuple) else (key,)
+            labels = {"hall": hall, **dict(zip(names, parts, strict=True))}
+            append(_sample(name, labels, values[key]))
 
 
 def _available(family: Metric, pairs: Pairs, values: Mapping[Any, float]) -> None:
@@ -299,18 +326,31 @@ def _available(family: Metric, pairs: Pairs, values: Mapping[Any, float]) -> Non
 
 
 def _histograms(family: Metric, lab: _HallLabels, histograms: Mapping[str, Histogram]) -> None:
-    """``_bucket`` per bound and ``+Inf``, then ``_count`` and ``_sum``, per service."""
-    base = family.name
-    bucket, count, total = base + "_bucket", base + "_count", base + "_sum"
-    append = family.samples.append
-    new = _tuple_new
+    """``_bucket`` per bound and ``+Inf``, then ``_count`` and ``_sum``, per
+    configured service, then per other service the snapshot holds (sorted):
+    its tickets are in ``hall_tickets_served_total``, so their waits must be
+    here too."""
+    present = 0
     for service, labels in lab.services:
         h = histograms.get(service)
-        if h is None:
-            continue
-        les = lab.bucket_labels(service, h.bounds_s)
-        for le_labels, value in zip(les, h.buckets, strict=False):
-            append(new(Sample, (bucket, le_labels, value, None, None, None)))
-        append(new(Sample, (bucket, les[-1], h.count, None, None, None)))
-        append(new(Sample, (count, labels, h.count, None, None, None)))
-        append(new(Sample, (total, labels, h.sum_s, None, None, None)))
+        if h is not None:
+            present += 1
+            _histogram(family, labels, lab.bucket_labels(service, h.bounds_s), h)
+    if len(histograms) > present:
+        known = set(lab.info.services)
+        for service in sorted(s for s in histograms if s not in known):
+            h = histograms[service]
+            les = lab.bucket_labels(service, h.bounds_s, keep=False)
+            _histogram(family, {"hall": lab.info.id, "service": service}, les, h)
+
+
+def _histogram(family: Metric, labels: Labels, les: tuple[Labels, ...], h: Histogram) -> None:
+    base = family.name
+    append = family.samples.append
+    new = _tuple_new
+    bucket = base + "_bucket"
+    for le_labels, value in zip(les, h.buckets, strict=False):
+        append(new(Sample, (bucket, le_labels, value, None, None, None)))
+    append(new(Sample, (bucket, les[-1], h.count, None, None, None)))
+    append(new(Sample, (base + "_count", labels, h.count, None, None, None)))
+    append(new(Sample, (base + "_sum", labels, h.sum_s, None, None, None)))

@@ -6,7 +6,8 @@ the config file) and how its ticket system authenticates: ``token_env`` (the
 name of an environment variable holding the token, read when the settings are
 loaded) or ``token_sha256`` (the hex SHA-256 of the token, from
 ``hallmon hash-token``). A plain token never appears in the file. Every
-problem is reported like a scenario error: the YAML path and the bad value.
+problem is a :class:`ConfigError` naming the YAML path and the bad value (for a
+bad scenario file: the hall, the scenario's path and the scenario's problem).
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from sim.model.errors import InputError
 from sim.model.scenario import (
     DurationS,
+    FrozenModel,
     Scenario,
     ScenarioError,
     load_scenario,
@@ -32,13 +35,15 @@ from sim.model.scenario import (
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+DEFAULT_PORT = 9180  # hallmon serve --port
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class ConfigError(InputError):
+    """A config that cannot be served; the message names the file, the YAML
+    path and the bad value, one problem per line."""
 
 
-class HallConfig(_Model):
+class HallConfig(FrozenModel):
     """One hall as written in the config file."""
 
     id: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
@@ -63,7 +68,7 @@ class HallConfig(_Model):
         return self
 
 
-class NowcastConfig(_Model):
+class NowcastConfig(FrozenModel):
     """How often and how hard the nowcast simulates forward; ``every: 0`` turns it off."""
 
     every: DurationS = 60.0
@@ -71,23 +76,29 @@ class NowcastConfig(_Model):
     seed: int = 1
 
 
-class ForecastConfig(_Model):
+class ForecastConfig(FrozenModel):
     """The day forecast; ``replications: 0`` turns it off."""
 
     replications: Annotated[int, Field(ge=0)] = 20
     seed: int = 1
 
 
-class FileConfig(_Model):
-    """The config file as written."""
+class _Serving(FrozenModel):
+    """What the file sets for the whole exporter, with the defaults of both the
+    file and :class:`Settings` (defined once, here)."""
 
     store: Path = Path("hallmon.db")  # relative to the working directory
     synchronous: Literal["full", "normal"] = "full"
     max_body_bytes: Annotated[int, Field(ge=1024)] = 4 * 1024 * 1024
-    clock: Literal["wall", "events"] = "wall"
     workers: Annotated[int, Field(ge=1)] | None = None  # simulation processes; default: CPUs
     nowcast: NowcastConfig = NowcastConfig()
     forecast: ForecastConfig = ForecastConfig()
+
+
+class FileConfig(_Serving):
+    """The config file as written."""
+
+    clock: Literal["wall", "events"] = "wall"
     halls: Annotated[tuple[HallConfig, ...], Field(min_length=1)]
 
     @model_validator(mode="after")
@@ -116,18 +127,10 @@ class Hall(BaseModel):
     clock: Literal["wall", "events"]
 
 
-class Settings(BaseModel):
+class Settings(_Serving):
     """Everything :func:`monitor.app.create_app` needs."""
 
-    model_config = ConfigDict(frozen=True)
-
     halls: tuple[Hall, ...]
-    store: Path = Path("hallmon.db")
-    synchronous: Literal["full", "normal"] = "full"
-    max_body_bytes: int = 4 * 1024 * 1024
-    workers: int | None = None
-    nowcast: NowcastConfig = NowcastConfig()
-    forecast: ForecastConfig = ForecastConfig()
 
 
 def token_hash(token: str) -> str:
@@ -154,6 +157,13 @@ def in_shard(hall_id: str, shard: tuple[int, int]) -> bool:
     return zlib.crc32(hall_id.encode("utf-8")) % n == i
 
 
+def _named(path: Path, exc: ScenarioError) -> list[str]:
+    """The lines of ``exc``, each starting with the file it is about."""
+    return [
+        line if line.startswith(str(path)) else f"{path}: {line}" for line in str(exc).splitlines()
+    ]
+
+
 def load_settings(
     path: str | Path,
     *,
@@ -163,10 +173,13 @@ def load_settings(
 ) -> Settings:
     """Read and validate the config file at ``path``, load each hall's scenario
     and resolve its token. Only the halls of ``shard`` are kept. Raises
-    :class:`ScenarioError` naming the path and value of every problem."""
+    :class:`ConfigError` naming the path and value of every problem."""
     path = Path(path)
     environ = os.environ if environ is None else environ
-    conf = validate_tree(FileConfig, read_yaml_file(path), str(path))
+    try:
+        conf = validate_tree(FileConfig, read_yaml_file(path), str(path))
+    except ScenarioError as exc:  # the same YAML reader and messages as scenarios
+        raise ConfigError("\n".join(_named(path, exc))) from None
     base = path.parent
     halls: list[Hall] = []
     problems: list[str] = []
@@ -178,7 +191,7 @@ def load_settings(
         try:
             scn = load_scenario(scenario_path)
         except ScenarioError as exc:
-            problems.append(f"{where}.scenario: {exc}")
+            problems.extend(f"{where}.scenario: {line}" for line in _named(scenario_path, exc))
             continue
         if hc.token_env is not None:
             token = environ.get(hc.token_env)
@@ -208,13 +221,6 @@ def load_settings(
     if len(set(digests)) != len(digests):
         problems.append(f"{path}: two halls share a token; each hall needs its own")
     if problems:
-        raise ScenarioError("\n".join(problems))
-    return Settings(
-        halls=tuple(halls),
-        store=store or conf.store,
-        synchronous=conf.synchronous,
-        max_body_bytes=conf.max_body_bytes,
-        workers=conf.workers,
-        nowcast=conf.nowcast,
-        forecast=conf.forecast,
-    )
+        raise ConfigError("\n".join(problems))
+    serving = {name: getattr(conf, name) for name in _Serving.model_fields}
+    return Settings(**serving | {"store": store or conf.store}, halls=tuple(halls))

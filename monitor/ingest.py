@@ -15,12 +15,11 @@ from zoneinfo import ZoneInfo
 
 from pydantic import TypeAdapter, ValidationError
 
-from monitor.store import Row
+from monitor.store import EPOCH, Row
 from sim.eventlog.events import Event, event_error
 
 NDJSON_TYPES = ("application/x-ndjson", "application/jsonl", "application/json-lines")
 _BATCH = TypeAdapter(list[Event])
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
 MAX_ERRORS = 100  # a batch of garbage is reported by its first problems, not all
 
@@ -140,10 +139,10 @@ class LocalDays:
         if offset is None:
             # the offset at the end of the hour: zones change on whole hours or halves,
             # so check both ends and fall back to an exact lookup when they differ
-            at = (_EPOCH + hour * self._HOUR_US * _US).astimezone(self.zone).utcoffset()
-            end = (_EPOCH + ((hour + 1) * self._HOUR_US - 1) * _US).astimezone(self.zone)
+            at = (EPOCH + hour * self._HOUR_US * _US).astimezone(self.zone).utcoffset()
+            end = (EPOCH + ((hour + 1) * self._HOUR_US - 1) * _US).astimezone(self.zone)
             if at != end.utcoffset():
-                exact = (_EPOCH + ts_us * _US).astimezone(self.zone).utcoffset()
+                exact = (EPOCH + ts_us * _US).astimezone(self.zone).utcoffset()
                 return self._text((ts_us + (exact or timedelta(0)) // _US) // self._DAY_US)
             offset = self._offsets[hour] = (at or timedelta(0)) // _US
         return self._text((ts_us + offset) // self._DAY_US)
@@ -151,7 +150,7 @@ class LocalDays:
     def _text(self, day_number: int) -> str:
         text = self._days.get(day_number)
         if text is None:
-            text = self._days[day_number] = (_EPOCH + timedelta(days=day_number)).date().isoformat()
+            text = self._days[day_number] = (EPOCH + timedelta(days=day_number)).date().isoformat()
         return text
 
 
@@ -163,7 +162,7 @@ def to_rows(events: Sequence[Event], days: LocalDays | ZoneInfo) -> list[Row]:
     append = rows.append
     for e in events:
         ts = e.ts
-        ts_us = (ts - _EPOCH) // _US
+        ts_us = (ts - EPOCH) // _US
         offset = ts.utcoffset()
         append(
             Row(

@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.markup import escape
 
+from monitor.clierrors import fail, reported
+from monitor.config import DEFAULT_PORT
 from sim.eventlog.events import AbandonMode
-from sim.reports.terminal import err, fail, load_or_fail, progress_bar, stdout_console
+from sim.reports.terminal import err, progress_bar, stdout_console
 
 if TYPE_CHECKING:  # httpx, numpy and the model load when the command runs
     from sim.eventlog.events import Event
@@ -33,7 +35,10 @@ _HINTS = {
 def replay(
     scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
     url: Annotated[
-        str, typer.Option("--url", help="The exporter's base URL, e.g. http://localhost:8000.")
+        str,
+        typer.Option(
+            "--url", help=f"The exporter's base URL, e.g. http://127.0.0.1:{DEFAULT_PORT}."
+        ),
     ],
     token: Annotated[
         str,
@@ -50,6 +55,7 @@ def replay(
         typer.Option(
             "--start",
             formats=["%Y-%m-%d"],
+            metavar="YYYY-MM-DD",
             help="The day's date in timestamps and ids (default: today in the hall's time zone).",
         ),
     ] = None,
@@ -85,12 +91,14 @@ def replay(
     from monitor.replay import ReplayError, post_events
     from sim.eventlog.convert import day_events
     from sim.model.hall import simulate
+    from sim.model.scenario import load_scenario
 
     if not url.startswith(("http://", "https://")):
-        raise fail(f"--url: {url!r} is not an http:// or https:// URL")
-    scn = load_or_fail(scenario)
+        raise fail("--url", f"{url!r} is not an http:// or https:// URL")
+    with reported(str(scenario)):
+        scn = load_scenario(scenario)
     if scn.stationary:
-        raise fail(f"{scenario}: horizon: replay needs opening days, not a stationary run")
+        raise fail(str(scenario), "horizon: replay needs opening days, not a stationary run")
     day = start.date() if start is not None else _today(scn.timezone)
     log = day_events(simulate(scn, seed, replication), scn, day, mode.value)
     if not as_json:
@@ -131,9 +139,10 @@ def replay(
     except ReplayError as exc:
         hint = _HINTS.get(exc.status or 0) if not exc.gave_up else None
         raise _fatal(
+            url,
             f"{exc}{f' ({hint})' if hint else ''}\n"
             f"{exc.stats.events} of {len(log)} events acknowledged before; running again "
-            "is safe (the exporter drops duplicates)"
+            "is safe (the exporter drops duplicates)",
         ) from None
     except KeyboardInterrupt:
         err.print(f"interrupted: {acknowledged} of {len(log)} events acknowledged", highlight=False)
@@ -196,8 +205,7 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
-def _fatal(message: str) -> typer.Exit:
-    """Print ``error: message`` on stderr (escaped: it may quote the server);
-    the caller raises the returned exit (status 1: the replay failed)."""
-    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
-    return typer.Exit(code=1)
+def _fatal(url: str, message: str) -> typer.Exit:
+    """Print ``hallmon: url: message`` on stderr; the caller raises the returned
+    exit (status 1: the replay failed, the input was fine)."""
+    return fail(url, message, code=1)

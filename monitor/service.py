@@ -17,15 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 from monitor.config import Hall, Settings, token_hash
 from monitor.ingest import BatchInvalid, other_halls, parse_batch, to_rows
-from monitor.snapshot import ForecastNow, HallView, NowcastNow
+from monitor.snapshot import BACKGROUND_JOBS, INGEST_RESULTS, ForecastNow, HallView, NowcastNow
 from monitor.state import HallState
 from monitor.store import EventStore
 from sim.eventlog.events import Event
 
 if TYPE_CHECKING:
     from sim.live.forecast import DayForecast
-
-RESULTS = ("accepted", "duplicate", "rejected")
 
 
 class ApiError(Exception):
@@ -51,7 +49,8 @@ class Monitor:
         self.states = {h.id: HallState(h) for h in settings.halls}
         self._by_token = {h.token_sha256: h.id for h in settings.halls}
         self.store: EventStore | None = None
-        self.ingested = {h.id: dict.fromkeys(RESULTS, 0) for h in settings.halls}
+        self.ingested = {h.id: dict.fromkeys(INGEST_RESULTS, 0) for h in settings.halls}
+        self.failures = {h.id: dict.fromkeys(BACKGROUND_JOBS, 0) for h in settings.halls}
         self.forecasts: dict[str, tuple[str, DayForecast]] = {}  # hall -> (local day, DayForecast)
         self.nowcasts: dict[str, NowcastNow] = {}
         self.ready = False
@@ -109,8 +108,14 @@ class Monitor:
         return hall
 
     def count(self, hall_id: str, result: str, n: int) -> None:
+        """Count ``n`` ingested events of ``result`` (one of INGEST_RESULTS)."""
         with self._count_lock:
             self.ingested[hall_id][result] += n
+
+    def count_failure(self, hall_id: str, job: str) -> None:
+        """Count one failed background ``job`` (one of BACKGROUND_JOBS) of the hall."""
+        with self._count_lock:
+            self.failures[hall_id][job] += 1
 
     def receive(self, hall: Hall, body: bytes, content_type: str) -> Ingested:
         """Parse, validate, store and apply one request body: 422 listing every
@@ -141,12 +146,20 @@ class Monitor:
         return Ingested(len(fresh), duplicates)
 
     # -- publishing -----------------------------------------------------------
-    def forecast_now(self, hall_id: str, now_s: float, day: str) -> ForecastNow | None:
-        """The day forecast read at ``now_s``, when there is one for ``day``."""
+    def current_forecast(self, hall_id: str, day: str) -> DayForecast | None:
+        """The hall's forecast of the local ``day``; None while there is none
+        (not computed yet, or the one held is of another day)."""
         found = self.forecasts.get(hall_id)
         if found is None or found[0] != day:
             return None
-        values = found[1].at(self.states[hall_id].local_seconds(now_s))
+        return found[1]
+
+    def forecast_now(self, hall_id: str, now_s: float, day: str) -> ForecastNow | None:
+        """The day forecast read at ``now_s``, when there is one for ``day``."""
+        forecast = self.current_forecast(hall_id, day)
+        if forecast is None:
+            return None
+        values = forecast.at(self.states[hall_id].local_seconds(now_s))
         if not values:
             return None
         return ForecastNow(
@@ -163,12 +176,14 @@ class Monitor:
             nowcast = None
         with self._count_lock:
             ingested = dict(self.ingested[hall_id])
+            failures = dict(self.failures[hall_id])
         return HallView(
             info=state.info,
             live=live,
             forecast=self.forecast_now(hall_id, live.now_s, live.day),
             nowcast=nowcast if live.open else None,
             ingested=ingested,
+            failures=failures,
         )
 
     def views(self) -> list[HallView]:

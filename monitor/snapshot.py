@@ -7,8 +7,10 @@ zeros without knowing the configuration."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+INGEST_RESULTS: tuple[str, ...] = ("accepted", "duplicate", "rejected")  # of an ingested event
+BACKGROUND_JOBS: tuple[str, ...] = ("forecast", "nowcast")
 HORIZONS: tuple[str, ...] = ("0m", "15m", "30m", "60m")
 HORIZON_S: dict[str, float] = {"0m": 0.0, "15m": 900.0, "30m": 1800.0, "60m": 3600.0}
 
@@ -93,4 +95,5 @@ class HallView:
     live: LiveSnapshot
     forecast: ForecastNow | None
     nowcast: NowcastNow | None
-    ingested: dict[str, int]  # result (accepted|duplicate|rejected) -> events since start
+    ingested: dict[str, int]  # result (INGEST_RESULTS) -> events since start
+    failures: dict[str, int] = field(default_factory=dict)  # job (BACKGROUND_JOBS) -> since start

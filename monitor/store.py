@@ -33,7 +33,7 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE INDEX IF NOT EXISTS events_by_day ON events (hall, day, ts_us);
 """
 INSERT = "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # Unix time 0: ts_us counts from it
 _CHUNK = 900  # ids per IN (...) query, under SQLite's smallest variable limit
 
 
@@ -53,7 +53,7 @@ class Row(NamedTuple):
     def time(self) -> datetime:
         """The event's ``ts``: the instant, with the UTC offset it was written with."""
         zone = timezone(timedelta(seconds=self.utc_offset_s))
-        return (_EPOCH + timedelta(microseconds=self.ts_us)).astimezone(zone)
+        return (EPOCH + timedelta(microseconds=self.ts_us)).astimezone(zone)
 
 
 class EventStore:

@@ -45,11 +45,14 @@ CountSteps = Annotated[
 ]
 
 
-class _Model(BaseModel):
+class FrozenModel(BaseModel):
+    """Base of every configuration tree read from YAML: immutable once
+    validated, and an unknown key is an error (a typo must not pass silently)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Distribution(_Model):
+class Distribution(FrozenModel):
     """A non-negative random duration: exponential, lognormal or gamma given by
     ``mean`` (and ``cv`` for the last two), ``fixed`` at ``mean``, or
     ``empirical`` (resampled from ``samples``)."""
@@ -88,26 +91,26 @@ class Distribution(_Model):
         return self.mean
 
 
-class Target(_Model):
+class Target(FrozenModel):
     """The wait customers accept and the share that must get it."""
 
     wait: DurationS
     service_level: Annotated[float, Field(gt=0.0, le=1.0)] = 0.8
 
 
-class Horizon(_Model):
+class Horizon(FrozenModel):
     """A stationary run: no opening hours, statistics after ``warmup``."""
 
     warmup: DurationS = 0.0
     duration: Annotated[DurationS, Field(gt=0.0)]
 
 
-class Service(_Model):
+class Service(FrozenModel):
     name: str | None = None
     service_time: Distribution
 
 
-class Segment(_Model):
+class Segment(FrozenModel):
     name: str | None = None
     share: Probability
     priority: Annotated[int, Field(ge=0)] = 0
@@ -115,7 +118,7 @@ class Segment(_Model):
     balk_if_queue_over: Annotated[int, Field(ge=0)] | None = None
 
 
-class Appointments(_Model):
+class Appointments(FrozenModel):
     """Booked customers: a share of each interval's arrivals holds a slot, comes
     around it (normal punctuality spread) and is called with ``priority``."""
 
@@ -134,7 +137,7 @@ class Appointments(_Model):
         return steps
 
 
-class Arrivals(_Model):
+class Arrivals(FrozenModel):
     mix: dict[str, Probability]
     rate_per_hour: RateSteps
     scale: Annotated[float, Field(ge=0.0)] = 1.0
@@ -151,7 +154,7 @@ class Arrivals(_Model):
         return mix
 
 
-class Resize(_Model):
+class Resize(FrozenModel):
     """Bounds for a counter group that staffing may resize per interval."""
 
     min: Annotated[int, Field(ge=0)] = 1
@@ -164,7 +167,7 @@ class Resize(_Model):
         return self
 
 
-class CounterGroup(_Model):
+class CounterGroup(FrozenModel):
     """``count`` identical counters with skills in preference order; ``resize``
     marks a group whose count ``hallsim staff`` may set per interval."""
 
@@ -185,7 +188,7 @@ class CounterGroup(_Model):
         return services
 
 
-class KioskGroup(_Model):
+class KioskGroup(FrozenModel):
     """Self-service machines taking ``share`` of the customers of ``services``."""
 
     id: Annotated[str, Field(min_length=1)]
@@ -195,7 +198,7 @@ class KioskGroup(_Model):
     speed: Annotated[float, Field(gt=0.0)] = 1.0
 
 
-class Scenario(_Model):
+class Scenario(FrozenModel):
     """A hall: who comes, what they need, who serves them, and when."""
 
     hall: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]

@@ -15,19 +15,22 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
-from sim.model.scenario import DurationS, ScenarioError, SpanS, read_yaml_file, validate_tree
+from sim.model.scenario import (
+    DurationS,
+    FrozenModel,
+    ScenarioError,
+    SpanS,
+    read_yaml_file,
+    validate_tree,
+)
 from sim.model.units import format_duration
 
 _EPS_S = 1e-6
 
 
-class _Rules(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class MealBreak(_Rules):
+class MealBreak(FrozenModel):
     """Shifts longer than ``over`` get one break of ``min``..``max`` (whole grid
     steps) that starts and ends inside ``window``, never at the very start or end
     of the shift; unpaid unless ``paid``."""
@@ -46,7 +49,7 @@ class MealBreak(_Rules):
         return self
 
 
-class OnDuty(_Rules):
+class OnDuty(FrozenModel):
     """People across all rostered groups, per slot: at least ``min`` at work (not
     on break) and at most ``max`` on shift (breaks included)."""
 
@@ -60,7 +63,7 @@ class OnDuty(_Rules):
         return self
 
 
-class RosterRules(_Rules):
+class RosterRules(FrozenModel):
     """What a roster may use: shift lengths starting on ``grid`` (which is also the
     coverage slot), the meal break, on-duty bounds, people ``available`` per
     counter group (absent: unlimited), the ``groups`` to roster and the solver's

@@ -44,12 +44,12 @@ def emit_json(data: Any) -> None:
     sys.stdout.write("\n")
 
 
-def fail(message: str, prog: str = "hallsim") -> typer.Exit:
+def fail(message: str, prog: str = "hallsim", *, code: int = 2) -> typer.Exit:
     """Print ``prog: message`` on stderr, each line prefixed; the caller raises
     the returned exit (status 2: bad input, no traceback)."""
     for line in message.splitlines() or [""]:
         err.print(f"[bold red]{prog}:[/] {escape(line)}", highlight=False, soft_wrap=True)
-    return typer.Exit(code=2)
+    return typer.Exit(code=code)
 
 
 def os_error_text(exc: OSError) -> str:

@@ -14,6 +14,8 @@ from prometheus_client.openmetrics.exposition import generate_latest as generate
 from prometheus_client.parser import text_string_to_metric_families
 
 from monitor.collector import FAMILIES, HallCollector
+from monitor.config import Settings
+from monitor.ingest import to_rows
 from monitor.snapshot import (
     HORIZONS,
     ForecastNow,
@@ -23,6 +25,8 @@ from monitor.snapshot import (
     LiveSnapshot,
     NowcastNow,
 )
+from monitor.state import HallState, wait_bounds
+from sim.eventlog.events import Event
 
 SERVICES = ("consult", "payment")
 SEGMENTS = ("vip", "regular")
@@ -186,6 +190,72 @@ def test_a_key_missing_from_the_snapshot_is_a_zero_and_an_extra_key_is_kept() ->
     r = registry_of(replace(view, live=live))
     assert value(r, "hall_queue_length", hall="h1", service="payment") == 0
     assert value(r, "hall_counter_served_total", hall="h1", counter="X9") == 5
+
+
+def test_an_extra_key_is_kept_also_when_a_configured_key_is_missing() -> None:
+    """The extras must not be found by counting keys: here the snapshot lacks
+    one configured key and holds one extra, so it has as many keys as the
+    configuration."""
+    view = make_view()
+    live = replace(
+        view.live,
+        queue={"consult": 4, "fax": 2},
+        counter_served={"B1": 12, "Q1": 0, "X9": 5},
+        issued={("consult", "vip"): 3, ("fax", "vip"): 1},
+    )
+    r = registry_of(replace(view, live=live))
+    assert value(r, "hall_queue_length", hall="h1", service="payment") == 0
+    assert value(r, "hall_queue_length", hall="h1", service="fax") == 2
+    assert value(r, "hall_counter_served_total", hall="h1", counter="B2") == 0
+    assert value(r, "hall_counter_served_total", hall="h1", counter="X9") == 5
+    seg = {"hall": "h1", "segment": "vip"}
+    assert value(r, "hall_tickets_issued_total", service="fax", **seg) == 1
+    assert value(r, "hall_tickets_issued_total", service="payment", **seg) == 0
+
+
+def test_extra_keys_come_in_a_stable_order() -> None:
+    view = make_view()
+    one = replace(view.live, queue={"consult": 1, "payment": 0, "zeta": 1, "alpha": 2})
+    two = replace(view.live, queue={"alpha": 2, "payment": 0, "zeta": 1, "consult": 1})
+    assert text_of(registry_of(replace(view, live=one))) == text_of(
+        registry_of(replace(view, live=two))
+    )
+
+
+def test_a_service_the_scenario_does_not_know_has_its_histograms(settings: Settings) -> None:
+    """Tickets of an unknown service are counted as served, so their waits and
+    service times must be in the histograms too (with the hall's bounds), or
+    an SLO ratio's denominator disagrees with the served count."""
+    state = HallState(settings.halls[0])
+    events = [
+        Event(id=f"{t}{k}", hall="county", kind=kind, ts=f"2026-03-02T10:{m:02d}:00+08:00",
+              ticket=t, **fields)  # type: ignore[arg-type]
+        for t, service in (("F1", "fax"), ("F2", "fax"), ("P1", "payment"))
+        for k, (kind, m, fields) in enumerate((
+            ("ticket_issued", 0, {"service": service, "segment": "gotone"}),
+            ("ticket_called", 16, {"counter": "C1"}),
+            ("service_ended", 20, {"counter": "C1"}),
+        ))
+    ]  # fmt: skip
+    state.apply(to_rows(events, state.zone))
+    live = state.snapshot()
+    r = registry_of(HallView(state.info, live, forecast=None, nowcast=None, ingested={}))
+    for service, n in (("fax", 2), ("payment", 1)):
+        labels = {"hall": "county", "service": service}
+        served = value(r, "hall_tickets_served_total", **labels, segment="gotone")
+        assert served == n
+        assert value(r, "hall_wait_seconds_count", **labels) == n
+        assert value(r, "hall_wait_seconds_sum", **labels) == 960.0 * n
+        assert value(r, "hall_wait_seconds_bucket", **labels, le="900.0") == 0
+        assert value(r, "hall_wait_seconds_bucket", **labels, le="1200.0") == n
+        assert value(r, "hall_service_seconds_count", **labels) == n
+        assert value(r, "hall_service_seconds_bucket", **labels, le="300.0") == n
+    les = {
+        line.split('le="')[1].split('"')[0]
+        for line in text_of(r).splitlines()
+        if line.startswith("hall_wait_seconds_bucket") and 'service="fax"' in line
+    }
+    assert les == {*(f"{b}" for b in wait_bounds(900.0)), "+Inf"}
 
 
 # -- histograms -----------------------------------------------------------------------

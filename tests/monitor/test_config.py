@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.config import in_shard, load_settings, parse_shard, token_hash
+from monitor.config import ConfigError, in_shard, load_settings, parse_shard, token_hash
 from sim.model.scenario import ScenarioError
 from tests.monitor.conftest import ENV, ROOT, TOKENS, write_config
 
@@ -27,7 +27,7 @@ def test_tokens_resolve_to_hashes(tmp_path: Path) -> None:
 
 def test_missing_token_variable_is_named(tmp_path: Path) -> None:
     with pytest.raises(
-        ScenarioError,
+        ConfigError,
         match=r"halls\[1\]\.token_env: environment variable "
         r"T_FLAGSHIP is not set",
     ):
@@ -47,8 +47,31 @@ def test_missing_token_variable_is_named(tmp_path: Path) -> None:
 def test_bad_halls_name_path_and_value(tmp_path: Path, hall: str, message: str) -> None:
     path = tmp_path / "m.yaml"
     path.write_text(f"halls:\n  - {hall}\n", encoding="utf-8")
-    with pytest.raises(ScenarioError, match=message):
+    with pytest.raises(ConfigError, match=message) as raised:
         load_settings(path, environ={"X": "t"})
+    assert not isinstance(raised.value, ScenarioError)  # a config's error, not a scenario's
+
+
+def test_a_bad_scenario_names_the_hall_and_the_scenario_file(tmp_path: Path) -> None:
+    scenario = tmp_path / "bad.yaml"
+    scenario.write_text((ROOT / "scenarios/county.yaml").read_text(encoding="utf-8")
+                        .replace("services:", "servcies:", 1), encoding="utf-8")  # fmt: skip
+    path = tmp_path / "m.yaml"
+    path.write_text("halls:\n  - {id: a, scenario: bad.yaml, token_env: X}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        load_settings(path, environ={"X": "t"})
+    lines = str(raised.value).splitlines()
+    assert lines and all(ln.startswith(f"{path}: halls[0].scenario: {scenario}: ") for ln in lines)
+    assert "servcies" in str(raised.value)
+
+
+def test_an_unreadable_or_invalid_file_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_settings(tmp_path / "missing.yaml")
+    bad = tmp_path / "m.yaml"
+    bad.write_text("store: [1\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=str(bad)):
+        load_settings(bad)
 
 
 def test_shards_split_the_halls_stably() -> None:

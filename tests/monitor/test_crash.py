@@ -142,7 +142,7 @@ def _replayed_state(config: Path, events: Sequence[Event]) -> dict[str, Any]:
     state = HallState(hall)
     state.apply(to_rows(events, state.zone))
     view = HallView(state.info, state.snapshot(), forecast=None, nowcast=None, ingested={})
-    return hall_state(view, state.zone)
+    return hall_state(view, state.zone).model_dump(mode="json")
 
 
 def _server_state(server: Server) -> dict[str, Any]:

@@ -90,10 +90,10 @@ from sim.live.forecast import DayForecast, counter_services, forecast_day
 from sim.live.nowcast import nowcast
 from sim.model.calendar import counter_instances
 from sim.model.hall import simulate
-from sim.model.kpis import t_quantile_975
 from sim.model.records import BALKED, Records
 from sim.model.scenario import Scenario, load_scenario, scenario_from_dict
 from sim.model.scenario_io import scenario_to_dict
+from sim.model.summary import t_quantile_975
 from tests.monitor.conftest import DAY, ENV, ROOT, write_config
 
 SCALE = 1.3

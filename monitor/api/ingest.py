@@ -1,0 +1,67 @@
+"""``POST /v1/halls/{hall}/events``: a batch of events, stored durably, then
+applied to the hall's live state; all or nothing."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Request
+from fastapi.concurrency import run_in_threadpool
+
+from monitor.api.deps import IngestHall, MonitorDep, errors
+from monitor.api.models import IngestResult
+from monitor.ingest import NDJSON_TYPES
+from monitor.service import ApiError
+from sim.eventlog.events import Event
+
+router = APIRouter(prefix="/v1/halls", tags=["ingest"])
+
+
+def _request_body() -> dict[str, Any]:
+    """The OpenAPI request body: the handler reads the raw bytes itself (so as
+    to stop at the size limit), so FastAPI cannot infer it."""
+    event = Event.model_json_schema()
+    content: dict[str, Any] = {"application/json": {"schema": {"type": "array", "items": event}}}
+    content |= {media: {"schema": {"type": "string"}} for media in NDJSON_TYPES}
+    return {
+        "requestBody": {
+            "required": True,
+            "description": "A JSON array of events, or JSON Lines (one event per line).",
+            "content": content,
+        }
+    }
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    """The request body, or 413 as soon as it is known to pass ``limit`` bytes."""
+    declared = request.headers.get("content-length", "")
+    too_large = ApiError(413, f"the body is larger than the limit of {limit} bytes")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@router.post(
+    "/{hall}/events",
+    responses=errors(401, 403, 404, 413, 422),
+    openapi_extra=_request_body(),
+)
+async def ingest(
+    target: IngestHall,
+    monitor: MonitorDep,
+    request: Request,
+    content_type: Annotated[str, Header()] = "application/json",
+) -> IngestResult:
+    """Store a batch of events durably, then apply it; all or nothing. Ids the
+    store already holds (or repeated in the batch) count as duplicates and are
+    not applied twice."""
+    body = await _read_body(request, monitor.settings.max_body_bytes)
+    done = await run_in_threadpool(monitor.receive, target, body, content_type)
+    return IngestResult(accepted=done.accepted, duplicates=done.duplicates)
