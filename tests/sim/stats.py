@@ -9,7 +9,7 @@ import numpy as np
 from scipy import stats
 
 
-def ci_half_width(samples: Sequence[float], level: float = 0.99) -> float:
+def ci_half_width(samples: Sequence[float] | np.ndarray, level: float = 0.99) -> float:
     """Half-width of the Student-t confidence interval of the mean of ``samples``."""
     arr = np.asarray(samples, dtype=float)
     n = len(arr)

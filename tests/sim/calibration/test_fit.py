@@ -17,8 +17,8 @@ from sim.calibration.fit import FitError, FitResult, collect, fit_log, fitted_sc
 from sim.calibration.patience import fit_patience, kaplan_meier
 from sim.calibration.service import overtakes, priority_layers
 from sim.cli import app as hallsim
-from sim.eventlog.convert import AbandonEvents, day_events, simulate_days
-from sim.eventlog.events import Event, EventError, read_events, write_jsonl
+from sim.eventlog.convert import day_events, simulate_days
+from sim.eventlog.events import AbandonEvents, Event, EventError, read_events, write_jsonl
 from sim.model.hall import simulate
 from sim.model.scenario import load_scenario
 from sim.model.scenario_io import write_scenario

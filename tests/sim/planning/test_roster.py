@@ -208,7 +208,7 @@ def brute_force_hours(scn: Scenario, r: RosterRules) -> float | None:
     return best
 
 
-SMALL_RULES = {
+SMALL_RULES: dict[str, Any] = {
     "grid": "30m",
     "shift_lengths": ["1h", "3h"],
     "meal_break": {"over": "2h", "min": "30m", "max": "1h", "window": "10:00-12:00"},

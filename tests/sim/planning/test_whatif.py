@@ -46,7 +46,7 @@ class CountingExecutor(SerialExecutor):
         return super().map(fn, items)
 
 
-def width(ci: list[float | None]) -> float:
+def width(ci: Sequence[float | None]) -> float:
     lo, hi = ci
     assert lo is not None and hi is not None
     return hi - lo
@@ -69,7 +69,9 @@ def test_paired_ci_of_one_more_counter_is_narrower_than_unpaired() -> None:
     base_wait, plus_wait = base["wait_mean_s"].mean, plus["wait_mean_s"].mean
     assert base_wait is not None and plus_wait is not None
     assert wait.paired.mean == pytest.approx(plus_wait - base_wait)
-    assert wait.paired.mean < 0 and wait.paired.ci95[1] < 0  # a counter more: shorter waits
+    mean, upper = wait.paired.mean, wait.paired.ci95[1]
+    assert mean is not None and upper is not None
+    assert mean < 0 and upper < 0  # a counter more: shorter waits
     assert width(wait.paired.ci95) < 0.8 * width(wait.welch_ci95)
     # common random numbers: the same customers arrive in both
     arrivals = diff.overall["arrivals"]
@@ -231,9 +233,13 @@ def test_sweep_csv_has_a_row_per_point_and_round_trips(tmp_path: Path) -> None:
 
 def test_service_level_falls_and_wait_rises_with_demand() -> None:
     points = sweep(COUNTY, [("arrivals.scale", SCALES)], 10, 1, SerialExecutor())
-    levels = [p.overall["service_level"].mean for p in points]
-    waits = [p.overall["wait_mean_s"].mean for p in points]
-    arrivals = [p.overall["arrivals"].mean for p in points]
+
+    def means(key: str) -> list[float]:
+        values = [p.overall[key].mean for p in points]
+        return [v for v in values if v is not None]
+
+    levels, waits, arrivals = means("service_level"), means("wait_mean_s"), means("arrivals")
+    assert len(levels) == len(waits) == len(arrivals) == len(points)
     assert levels == sorted(levels, reverse=True) and levels[0] > levels[-1]
     assert waits == sorted(waits) and waits[0] < waits[-1]
     assert arrivals == sorted(arrivals) and arrivals[0] < arrivals[-1]
@@ -312,10 +318,10 @@ def dask_client() -> Iterator[Any]:
     import distributed
 
     with (
-        distributed.LocalCluster(
+        distributed.LocalCluster(  # type: ignore[no-untyped-call]
             n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
         ) as cluster,
-        distributed.Client(cluster) as client,
+        distributed.Client(cluster) as client,  # type: ignore[no-untyped-call]
     ):
         yield client
 
