@@ -27,9 +27,46 @@ def test_sim_never_imports_the_live_side() -> None:
     assert not {k: v for k, v in offenders.items() if v}
 
 
+def imported_modules(path: Path) -> set[str]:
+    """Every absolute module name ``path`` imports (``from a.b import c`` gives ``a.b``)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def test_the_monitor_imports_no_command_line_module_of_sim() -> None:
+    """The live side uses the planner's library, never its CLI (typer commands,
+    option declarations): those may change with the command line."""
+    offenders = {
+        str(path): sorted(m for m in imported_modules(path) if m.startswith("sim.cli"))
+        for path in Path("monitor").rglob("*.py")
+    }
+    assert not {k: v for k, v in offenders.items() if v}
+
+
+def test_sim_packages_read_as_a_stack() -> None:
+    """A package imports only those below it: model < runs < eventlog < planning,
+    calibration, live < reports < cli (reports may present anything below it)."""
+    rank = {"model": 0, "runs": 1, "eventlog": 2, "planning": 3, "calibration": 3, "live": 3,
+            "reports": 4, "cli": 5}  # fmt: skip
+    problems = []
+    for package, level in rank.items():
+        for path in Path("sim", package).rglob("*.py"):
+            for module in imported_modules(path):
+                parts = module.split(".")
+                below = parts[0] != "sim" or len(parts) < 2 or parts[1] not in rank
+                if not below and parts[1] != package and rank[parts[1]] >= level:
+                    problems.append(f"{path} imports {module}")
+    assert not problems, "\n".join(problems)
+
+
 def test_sim_has_no_print_outside_the_cli() -> None:
     for path in Path("sim").rglob("*.py"):
-        if path.name == "cli.py":
+        if path.parts[1] == "cli":
             continue
         calls = [
             node
@@ -78,3 +115,26 @@ def test_importing_the_app_opens_nothing(tmp_path: Path) -> None:
         [sys.executable, "-c", code], cwd=tmp_path, check=True, env={"PYTHONPATH": str(root)}
     )
     assert list(tmp_path.iterdir()) == []
+
+
+def test_package_exports_resolve_and_never_shadow_a_module() -> None:
+    """Each sub-package's ``__all__`` names resolve lazily to the object of the
+    module it names, and no exported name is also a sub-module's name (an import
+    of that sub-module would silently replace the export)."""
+    import importlib
+    import pkgutil
+
+    import sim
+
+    for info in pkgutil.iter_modules(sim.__path__):
+        if not info.ispkg or info.name == "cli":
+            continue
+        package = importlib.import_module(f"sim.{info.name}")
+        modules = {m.name for m in pkgutil.iter_modules(package.__path__)}
+        for name in package.__all__:
+            assert name not in modules, f"sim.{info.name}.{name} is also a module"
+            obj = getattr(package, name)
+            assert obj is not None
+            home = getattr(obj, "__module__", None)
+            if home is not None and home.startswith("sim."):
+                assert home.startswith(f"sim.{info.name}."), (name, home)

@@ -1,0 +1,27 @@
+"""A scenario estimated from an event log (fit: arrivals, service times,
+counters, patience, priorities) and the back-test of a fitted scenario against
+the days it was not fitted on."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sim._exports import lazy
+
+if TYPE_CHECKING:
+    from sim.calibration.fit import FitError as FitError
+    from sim.calibration.fit import FitResult as FitResult
+    from sim.calibration.fit import collect as collect
+    from sim.calibration.fit import fit_log as fit_log
+    from sim.calibration.fit import fitted_scenario as fitted_scenario
+
+__getattr__, __all__ = lazy(
+    __name__,
+    {
+        "collect": "fit",
+        "fit_log": "fit",
+        "fitted_scenario": "fit",
+        "FitResult": "fit",
+        "FitError": "fit",
+    },
+)

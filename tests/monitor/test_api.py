@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given
@@ -26,9 +27,12 @@ def client(settings: Settings) -> Iterator[TestClient]:
         yield c
 
 
-def _post(client: TestClient, events: list[dict[str, str]], hall: str = "county", **kw: object):
+def _post(
+    client: TestClient, events: list[dict[str, str]], hall: str = "county", **kw: object
+) -> httpx.Response:
     headers = kw.pop("headers", auth(hall))
-    return client.post(URL.format(hall), json=events, headers=headers, **kw)  # type: ignore[arg-type]
+    response: httpx.Response = client.post(URL.format(hall), json=events, headers=headers, **kw)
+    return response
 
 
 def _state(client: TestClient, hall: str = "county") -> dict[str, object]:
@@ -169,7 +173,7 @@ def test_read_endpoints(client: TestClient, county_day: list[Event]) -> None:
     assert [h["id"] for h in halls] == ["county", "flagship"]
     assert halls[0]["last_event"].endswith("+08:00")
     state = _state(client)
-    assert state["day"] == "2026-03-02" and state["now"].startswith("2026-03-02T")
+    assert state["day"] == "2026-03-02" and str(state["now"]).startswith("2026-03-02T")
     assert client.get("/healthz").json() == {"status": "ok"}
     ready = client.get("/readyz")
     assert ready.status_code == 200 and ready.json()["ready"] is True

@@ -36,7 +36,7 @@ BOUNDS_S = (60.0, 300.0, 900.0)
 
 @pytest.fixture(autouse=True, scope="module")
 def no_created_series() -> None:
-    disable_created_metrics()
+    disable_created_metrics()  # type: ignore[no-untyped-call]
 
 
 def make_view(
@@ -229,7 +229,7 @@ def test_a_service_the_scenario_does_not_know_has_its_histograms(settings: Setti
     state = HallState(settings.halls[0])
     events = [
         Event(id=f"{t}{k}", hall="county", kind=kind, ts=f"2026-03-02T10:{m:02d}:00+08:00",
-              ticket=t, **fields)  # type: ignore[arg-type]
+              ticket=t, **fields)
         for t, service in (("F1", "fax"), ("F2", "fax"), ("P1", "payment"))
         for k, (kind, m, fields) in enumerate((
             ("ticket_issued", 0, {"service": service, "segment": "gotone"}),
@@ -341,7 +341,7 @@ def test_chinese_names_and_quotes_are_escaped() -> None:
 def test_no_created_series_in_either_format() -> None:
     r = registry_of(make_view())
     assert "_created" not in text_of(r)
-    openmetrics = generate_openmetrics(r).decode("utf-8")
+    openmetrics = generate_openmetrics(r).decode("utf-8")  # type: ignore[no-untyped-call]
     assert "_created" not in openmetrics
     assert openmetrics.endswith("# EOF\n")
 

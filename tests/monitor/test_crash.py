@@ -36,6 +36,8 @@ from sim.model.scenario import load_scenario
 from tests.monitor.conftest import DAY, ENV, ROOT, TOKENS, write_config
 from tests.monitor.server import Server, running_server, start_server
 
+pytestmark = [pytest.mark.integration]
+
 HALL = "flagship"
 SEED = 7
 MIN_EVENTS = 50_000

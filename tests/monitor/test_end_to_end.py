@@ -24,13 +24,16 @@ import numpy as np
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from sim.eventlog.convert import AbandonEvents, day_events, to_log_precision
+from sim.eventlog.convert import day_events, to_log_precision
+from sim.eventlog.events import AbandonEvents
 from sim.model.calendar import counter_instances
 from sim.model.hall import simulate
 from sim.model.records import BALKED, SERVED, Records
 from sim.model.scenario import Scenario, load_scenario
 from tests.monitor.conftest import DAY, ENV, ROOT, TOKENS, write_config
 from tests.monitor.server import running_server
+
+pytestmark = [pytest.mark.integration]
 
 REPLAY_S = 300.0  # generous: a loaded CI machine; the replay itself takes a second or two
 

@@ -19,6 +19,8 @@ import pytest
 from tests.monitor.conftest import DAY, ENV, ROOT, TOKENS, write_config
 from tests.monitor.server import Server, free_port, running_server
 
+pytestmark = [pytest.mark.integration]
+
 PROMETHEUS_S = 120.0  # deadline for start-up and the first scrape on a loaded machine
 
 

@@ -33,7 +33,7 @@ def _ts(minute: int, second: int = 0) -> datetime:
 
 
 def _event(n: int, kind: str, ticket: str | None, at: datetime, **fields: str) -> Event:
-    return Event(id=f"e{n}", hall="county", kind=kind, ts=at, ticket=ticket, **fields)  # type: ignore[arg-type]
+    return Event(id=f"e{n}", hall="county", kind=kind, ts=at, ticket=ticket, **fields)
 
 
 def _applied(hall: Hall, rows: list[Row]) -> HallState:

@@ -15,7 +15,7 @@ from sim.model.scenario import Scenario, load_scenario, scenario_from_dict
 from sim.planning import erlang
 from tests.sim.stats import assert_mean_matches, ci_half_width
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.statistical]
 
 
 def mmc(
