@@ -13,6 +13,8 @@ import typer
 
 from monitor.clierrors import fail, reported
 from monitor.config import DEFAULT_PORT, Settings, load_settings, parse_shard, token_hash
+from monitor.ops.cli import register as register_ops
+from monitor.ops.grafana_cli import register as register_grafana
 from monitor.replay_cli import register as register_replay
 
 app = typer.Typer(
@@ -100,6 +102,8 @@ def hash_token() -> None:
 
 
 register_replay(app)
+register_grafana(app)
+register_ops(app)
 
 
 def main() -> None:

@@ -1,0 +1,358 @@
+"""Alert rules of the escalation ladder (hall manager → district → city), as
+data: :func:`alert_groups` returns what ``hallmon prometheus-config`` writes to
+``rules/hallq-alerts.yml``. ``dashboards/RUNBOOK.md`` explains every alert,
+with one section per alert name (the ``runbook_url`` anchors).
+
+Every alert carries ``severity`` (the rung: ``hall_manager``, ``district``,
+``city``), the hall's ``name``, ``district`` and ``city`` (joined from
+``hall_info``) and a ``summary`` in Chinese and English naming the hall, the
+service, the figure, the target and what to do. Hall alerts are silent while a
+hall is closed and no counter is open.
+
+Burn-rate rungs. The error budget is ``1 - objective``; a burn rate ``b``
+over a window spends ``b × window / day`` of the day's budget, and can reach
+at most the ceiling ``1 / (1 - objective)`` (5 at 80%: the textbook 14.4×/6×
+for 30-day periods can never fire). Each rung fires when its long *and* short
+windows burn faster than ``min(share × DAY / long, CAP × ceiling)``: the
+share of a 12-hour day's budget the long window spends, capped at
+:data:`BURN_CAP` of the hall's own ceiling so that it can fire at any
+objective. RUNBOOK.md tabulates detection and reset times.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from monitor.ops.recording import CEILING
+
+RUNBOOK_URL = "https://git.example.com/hallq/hallq/-/blob/main/dashboards/RUNBOOK.md"
+
+Rule = dict[str, Any]
+
+DAY_H = 12.0  # the opening day a budget is spent over (the flagship hall's 09:00–21:00)
+BURN_CAP = 0.75  # a rung never asks more than 3/4 of the customers to be late
+ESCALATION_MIN_ISSUED_1H = 5  # oldest-wait rungs above the hall manager need this many tickets
+QUEUE_EXCESS = 10  # queue above forecast: at least this many more customers ...
+QUEUE_FACTOR = 2  # ... and at least this many times the forecast
+NO_EVENTS_S = 600
+
+STAFFED = "(hall_open == 1 or hall_counters_open > 0)"
+HALL_LABELS = "* on (hall) group_left (name, district, city) hall_info"
+
+
+@dataclass(frozen=True)
+class BurnRung:
+    """One burn-rate rung: windows, the share of the day's budget the long
+    window spends, and the volume guard (customers called in the long window)."""
+
+    severity: str
+    long: str
+    short: str
+    budget_share: float
+    min_called: int
+
+    @property
+    def factor(self) -> float:
+        """The burn rate that spends ``budget_share`` of a day in the long window."""
+        hours = int(self.long[:-1]) / (60 if self.long.endswith("m") else 1)
+        return round(self.budget_share * DAY_H / hours, 2)
+
+
+# hall manager: 1/12 of the day's budget in half an hour (2.0: 40% late at 80%);
+# district: a quarter of it in two hours (1.5); city: 60% of it in six hours (1.2),
+# when the day's objective is as good as lost
+BURN_RUNGS: tuple[BurnRung, ...] = (
+    BurnRung("hall_manager", "30m", "5m", 1 / 12, 6),
+    BurnRung("district", "2h", "5m", 0.25, 20),
+    BurnRung("city", "6h", "30m", 0.60, 40),
+)
+OLDEST_RUNGS: tuple[tuple[str, int], ...] = (("hall_manager", 1), ("district", 2), ("city", 4))
+
+
+def _query(promql: str, render: str) -> str:
+    """A template fragment: the first value of ``promql`` (``%q`` is the hall)
+    piped through ``render``."""
+    return (
+        f'{{{{ with printf "{promql}" $labels.hall | query }}}}'
+        f"{{{{ . | first | value | {render} }}}}{{{{ end }}}}"
+    )
+
+
+TARGET = _query("hall_slo_target_wait_seconds{hall=%q}", "humanizeDuration")
+OBJECTIVE = _query("hall_slo_objective_ratio{hall=%q}", "humanizePercentage")
+BUDGET = _query("1 - hall_slo_objective_ratio{hall=%q}", "humanizePercentage")
+WHO = "{{ $labels.name }}"
+WHO_EN = "{{ $labels.name }} ({{ $labels.hall }})"
+
+
+def _alert(
+    alertname: str,
+    severity: str,
+    expr: str,
+    for_: str,
+    zh: str,
+    en: str,
+    runbook: str,
+    **labels: str,
+) -> Rule:
+    rule: Rule = {"alert": alertname, "expr": expr}
+    if for_ != "0m":
+        rule["for"] = for_
+    return rule | {
+        "labels": {"severity": severity, **labels},
+        "annotations": {
+            "summary": f"{zh}\n{en}",
+            "runbook_url": f"{runbook}#{alertname.lower()}",
+        },
+    }
+
+
+_BURN_TEXT = {
+    "hall_manager": (
+        "请立即加开柜台，引导缴费、查询类顾客使用自助终端。",
+        "Open more counters now and steer payment and enquiry customers to the kiosks.",
+    ),
+    "district": (
+        "已持续两小时：区县主管请从邻近营业厅调派人员支援，并核对排班。",
+        "Two hours running: district supervisor, send staff from nearby halls "
+        "and check the roster.",
+    ),
+    "city": (
+        "今日服务水平目标已无法达成：城市运营中心请协调人员并准备顾客安抚。",
+        "The day's objective is lost: city operations, coordinate staff and customer care.",
+    ),
+}
+
+
+_ZH_WINDOW = {"30m": "30分钟", "2h": "2小时", "6h": "6小时"}
+
+
+def burn_alert(rung: BurnRung, runbook: str) -> Rule:
+    """Both windows of ``rung`` burn faster than its factor, with enough customers."""
+    threshold = f"clamp_max({BURN_CAP} * {CEILING}, {rung.factor})"
+    expr = (
+        "(\n"
+        f"  hall:hall_slo_error_budget:burn_rate{rung.long} > on (hall) {threshold}\n"
+        "  and on (hall)\n"
+        f"  hall:hall_slo_error_budget:burn_rate{rung.short} > on (hall) {threshold}\n"
+        "  and on (hall)\n"
+        f"  hall:hall_wait_seconds_count:increase{rung.long} >= {rung.min_called}\n"
+        "  and on (hall)\n"
+        f"  {STAFFED}\n"
+        ")\n"
+        f"{HALL_LABELS}"
+    )
+    sli = _query(
+        f"hall:hall_called_within_target:ratio_rate{rung.long}{{hall=%q}}", "humanizePercentage"
+    )
+    burn = '{{ printf "%.1f" $value }}'
+    zh, en = _BURN_TEXT[rung.severity]
+    return _alert(
+        "HallErrorBudgetBurn",
+        rung.severity,
+        expr,
+        "2m",
+        f"{WHO}（全部业务）：近{_ZH_WINDOW[rung.long]}仅 {sli} 的顾客在 {TARGET} 内被叫号"
+        f"（目标 {OBJECTIVE}），错误预算消耗速度 {burn} 倍。{zh}",
+        f"{WHO_EN}, all services: only {sli} of customers called within {TARGET} "
+        f"over the last {rung.long} (objective {OBJECTIVE}); error budget burning {burn}x. {en}",
+        runbook,
+        window=f"{rung.long}/{rung.short}",
+    )
+
+
+_OLDEST_TEXT = {
+    1: ("请立即叫号或加开柜台。", "Call them now or open another counter."),
+    2: (
+        "已超目标两倍：区县主管请协调支援，并安抚等候顾客。",
+        "Twice the target: district supervisor, send help and look after the waiting customers.",
+    ),
+    4: (
+        "已超目标四倍，投诉风险高：城市运营中心请介入。",
+        "Four times the target, complaints likely: city operations, step in.",
+    ),
+}
+
+
+def oldest_wait_alert(severity: str, multiple: int, runbook: str) -> Rule:
+    """The oldest waiting customer of a service has waited past ``multiple``
+    times the hall's target; above the hall manager only with enough tickets."""
+    guard = ""
+    if multiple > 1:
+        volume = f"hall:hall_tickets_issued:increase1h >= {ESCALATION_MIN_ISSUED_1H}"
+        guard = f"  and on (hall)\n  {volume}\n"
+    expr = (
+        "(\n"
+        "  hall_oldest_wait_seconds\n"
+        f"    > on (hall) group_left () ({multiple} * hall_slo_target_wait_seconds)\n"
+        "  and on (hall)\n"
+        f"  {STAFFED}\n"
+        f"{guard}"
+        ")\n"
+        f"{HALL_LABELS}"
+    )
+    zh, en = _OLDEST_TEXT[multiple]
+    wait = "{{ $value | humanizeDuration }}"
+    times = "" if multiple == 1 else f"的 {multiple} 倍"
+    times_en = "" if multiple == 1 else f" {multiple}×"
+    return _alert(
+        "HallOldestWaitPastTarget",
+        severity,
+        expr,
+        "1m",
+        f"{WHO} {{{{ $labels.service }}}}：最久等待的顾客已等 {wait}，"
+        f"超过目标 {TARGET}{times}。{zh}",
+        f"{WHO_EN} {{{{ $labels.service }}}}: the oldest waiting customer has waited {wait}, "
+        f"past{times_en} the {TARGET} target. {en}",
+        runbook,
+        multiple=str(multiple),
+    )
+
+
+def queue_alert(runbook: str) -> Rule:
+    """The queue far above the day forecast for 15 minutes: call in staff."""
+    expr = (
+        "(\n"
+        f"  hall:hall_queue_length:minus_forecast >= {QUEUE_EXCESS}\n"
+        "  and on (hall)\n"
+        f"  hall:hall_queue_length:sum >= {QUEUE_FACTOR} * hall:hall_forecast_queue_length:sum\n"
+        "  and on (hall)\n"
+        "  hall_open == 1\n"
+        ")\n"
+        f"{HALL_LABELS}"
+    )
+    queue = _query("hall:hall_queue_length:sum{hall=%q}", "humanize")
+    forecast = _query("hall:hall_forecast_queue_length:sum{hall=%q}", "humanize")
+    return _alert(
+        "HallQueueAboveForecast",
+        "hall_manager",
+        expr,
+        "15m",
+        f"{WHO}（全部业务）：排队 {queue} 人，"
+        f"比预测的 {forecast} 人多出 {{{{ $value | humanize }}}} 人，"
+        f"已持续15分钟（目标：{TARGET} 内叫号）。请召回休息人员、加开柜台。",
+        f"{WHO_EN}, all services: {queue} waiting against {forecast} forecast "
+        f"({{{{ $value | humanize }}}} more) for 15 minutes (target: called within {TARGET}). "
+        "Call in staff from breaks and open counters.",
+        runbook,
+    )
+
+
+def breach_predicted_alert(runbook: str) -> Rule:
+    """The nowcast says a ticket taken 30 minutes from now is more likely to
+    wait past the target than the objective allows, while nobody waits past it yet."""
+    expr = (
+        "(\n"
+        '  hall_nowcast_breach_probability{horizon="30m"}\n'
+        "    > on (hall) (1 - max by (hall) (hall_slo_objective_ratio))\n"
+        "  unless on (hall)\n"
+        "  (hall:hall_oldest_wait_seconds:max\n"
+        "    >= on (hall) max by (hall) (hall_slo_target_wait_seconds))\n"
+        "  and on (hall)\n"
+        "  hall_open == 1\n"
+        ")\n"
+        f"{HALL_LABELS}"
+    )
+    p = "{{ $value | humanizePercentage }}"
+    return _alert(
+        "HallBreachPredicted",
+        "hall_manager",
+        expr,
+        "2m",
+        f"{WHO}（全部业务）：预测30分钟后取号的顾客有 {p} 的可能等待超过 {TARGET}"
+        f"（目标只允许 {BUDGET}），目前尚在目标内。请现在加开柜台或推迟休息，避免超时。",
+        f"{WHO_EN}, all services: a customer taking a ticket 30 minutes from now has a {p} "
+        f"chance of waiting past {TARGET} (the objective allows {BUDGET}); the hall is still "
+        "within target. Open a counter or postpone breaks now.",
+        runbook,
+        horizon="30m",
+    )
+
+
+def no_events_alerts(runbook: str) -> list[Rule]:
+    """An open hall whose ticket system has sent nothing for 10 minutes (or
+    never, while the exporter has run for 10 minutes)."""
+    zh = "营业中，但已超过10分钟未收到取号/叫号系统的事件。请检查取号机、叫号系统和网络。"
+    en = (
+        "open, but no event from the ticket system for over 10 minutes. "
+        "Check the ticket printer, the calling system and the network."
+    )
+    since = "{{ $value | humanizeDuration }}"
+    return [
+        _alert(
+            "HallNoEvents",
+            "hall_manager",
+            "(\n"
+            f"  time() - hall_last_event_timestamp_seconds > {NO_EVENTS_S}\n"
+            "  and on (hall)\n"
+            "  hall_open == 1\n"
+            ")\n"
+            f"{HALL_LABELS}",
+            "0m",
+            f"{WHO}（全部业务）：最近事件在 {since} 前；{zh}",
+            f"{WHO_EN}, all services: last event {since} ago; {en}",
+            runbook,
+            events="stale",
+        ),
+        _alert(
+            "HallNoEvents",
+            "hall_manager",
+            "(\n"
+            "  hall_open == 1\n"
+            "  unless on (hall)\n"
+            "  hall_last_event_timestamp_seconds\n"
+            ")\n"
+            f"{HALL_LABELS}",
+            f"{NO_EVENTS_S // 60}m",
+            f"{WHO}（全部业务）：从未收到事件；{zh}",
+            f"{WHO_EN}, all services: no event ever received; {en}",
+            runbook,
+            events="never",
+        ),
+    ]
+
+
+def exporter_alerts(runbook: str) -> list[Rule]:
+    """The exporter of a hall cannot be scraped (one alert per hall it
+    served in the last 6 hours), or Prometheus has no hallmon target at all."""
+    return [
+        _alert(
+            "HallmonExporterDown",
+            "city",
+            "group by (hall, name, district, city, instance) (last_over_time(hall_info[6h]))\n"
+            "* on (instance) group_left ()\n"
+            '(up{job="hallmon"} == 0)',
+            "2m",
+            f"{WHO}（全部业务）：hallmon 采集器 {{{{ $labels.instance }}}} 无法抓取，"
+            "该厅的监控与告警已中断。请检查 hallmon 服务、主机和网络。",
+            f"{WHO_EN}, all services: the hallmon exporter {{{{ $labels.instance }}}} cannot be "
+            "scraped; this hall is not monitored. Check the hallmon service, its host and "
+            "the network.",
+            runbook,
+        ),
+        _alert(
+            "HallmonNotScraped",
+            "city",
+            'absent(up{job="hallmon"})',
+            "5m",
+            "Prometheus 没有任何 hallmon 抓取目标，所有营业厅均未被监控。请检查 prometheus.yml。",
+            "Prometheus has no hallmon target: no hall is monitored. Check prometheus.yml "
+            "(hallmon prometheus-config).",
+            runbook,
+            name="hallmon",
+            district="全部 all",
+            city="全部 all",
+        ),
+    ]
+
+
+def alert_groups(runbook: str = RUNBOOK_URL) -> list[dict[str, Any]]:
+    """The alert rule groups; ``runbook`` is the URL of RUNBOOK.md."""
+    rules: list[Rule] = [breach_predicted_alert(runbook)]
+    rules += [oldest_wait_alert(sev, m, runbook) for sev, m in OLDEST_RUNGS]
+    rules += [burn_alert(rung, runbook) for rung in BURN_RUNGS]
+    rules.append(queue_alert(runbook))
+    rules += no_events_alerts(runbook)
+    rules += exporter_alerts(runbook)
+    return [{"name": "hallq-alerts", "rules": rules}]
