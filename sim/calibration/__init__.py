@@ -9,19 +9,19 @@ from typing import TYPE_CHECKING
 from sim._exports import lazy
 
 if TYPE_CHECKING:
-    from sim.calibration.fit import FitError as FitError
     from sim.calibration.fit import FitResult as FitResult
-    from sim.calibration.fit import collect as collect
     from sim.calibration.fit import fit_log as fit_log
     from sim.calibration.fit import fitted_scenario as fitted_scenario
+    from sim.calibration.logdata import FitError as FitError
+    from sim.calibration.logdata import collect as collect
 
 __getattr__, __all__ = lazy(
     __name__,
     {
-        "collect": "fit",
+        "collect": "logdata",
         "fit_log": "fit",
         "fitted_scenario": "fit",
         "FitResult": "fit",
-        "FitError": "fit",
+        "FitError": "logdata",
     },
 )

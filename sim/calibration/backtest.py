@@ -99,7 +99,8 @@ def backtest(
     7 days earlier, which the log must hold) per the module docstring. Returns
     the dates, the fitted priorities and ``mape[kpi]`` (see :func:`mape`). A
     ``reference`` scenario (say, the one that made a simulated log) is forecast
-    and scored alongside, as ``reference``."""
+    and scored alongside, as ``reference``, and the fitted forecast is scored
+    against the reference's (``against_reference[kpi]``)."""
     with read_events(log_path) as stream:
         days = _by_day(list(stream))
     dates = sorted(days)
@@ -124,7 +125,7 @@ def backtest(
         naive = np.stack([actual_of[d - NAIVE_LAG][k] for d in test_dates])
         mine = {name: np.broadcast_to(f[k], actual.shape) for name, f in forecasts.items()}
         scores[k] = mape(actual, mine | {"naive": naive})
-    return {
+    out = {
         "fit_days": [d.isoformat() for d in fit_dates],
         "test_days": [d.isoformat() for d in test_dates],
         "replications": replications,
@@ -132,3 +133,9 @@ def backtest(
         "priorities": fit.priorities,
         "mape": scores,
     }
+    if reference is not None:  # the fitted hall's forecast against the truth's
+        out["against_reference"] = {
+            k: mape(forecasts["reference"][k][None, :], {"fitted": forecasts["fitted"][k][None, :]})
+            for k in KPIS
+        }
+    return out

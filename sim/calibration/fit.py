@@ -1,12 +1,12 @@
 """Calibration: a scenario estimated from a hall's event log (``hallsim fit``).
 
-:func:`collect` streams events into per-ticket and per-counter-span arrays,
-checking what the reader cannot (a ticket event for a ticket never issued, a
-ticket issued twice, lines out of time order; an id seen before is the same
-event resent and is kept once). :func:`fit_log` estimates demand
-(:mod:`sim.calibration.arrivals`), service times and counters (:mod:`sim.calibration.service`)
-patience (:mod:`sim.calibration.patience`) and segment priorities (dispatch order);
-:func:`fitted_scenario` turns them into a scenario ``hallsim run`` accepts.
+:func:`collect` (:mod:`sim.calibration.logdata`) streams events into per-ticket
+and per-counter-span records. :func:`fit_log` estimates demand
+(:mod:`sim.calibration.arrivals`), service times (:mod:`sim.calibration.service`),
+counters (:mod:`sim.calibration.counters`), patience (:mod:`sim.calibration.patience`;
+how give-ups were logged: :mod:`sim.calibration.logmode`) and segment priorities
+(dispatch order); :func:`fitted_scenario` turns them into a scenario ``hallsim
+run`` accepts.
 
 Times of day are the wall clock of each event's own UTC offset; a ticket's
 later events are measured from the midnight of the day it was issued.
@@ -14,15 +14,15 @@ later events are measured from the midnight of the day it was issued.
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from collections import Counter
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
 
+from sim.calibration import logmode
 from sim.calibration.arrivals import (
     ArrivalFit,
     Share,
@@ -32,140 +32,23 @@ from sim.calibration.arrivals import (
     rounded_shares,
     shares,
 )
+from sim.calibration.counters import fit_counters
+from sim.calibration.logdata import FitError, LogData, _Ticket, collect
 from sim.calibration.patience import PatienceFit, segment_patience
 from sim.calibration.service import (
     GroupFit,
     ServiceFit,
-    counter_speeds,
     fit_service_time,
-    group_of,
     overtakes,
     priority_layers,
-    segment_restriction,
-    staffing,
 )
-from sim.eventlog.events import Event, EventError
-from sim.model.errors import InputError
+from sim.eventlog.events import AbandonEvents, EventError
 from sim.model.scenario import Scenario, scenario_from_dict
 from sim.model.scenario_io import clock_text
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
-_ZERO = timedelta(0)
-_DAY_KINDS = frozenset({"ticket_issued", "counter_opened", "counter_closed"})
 _DEFAULT_OFFSET = timedelta(hours=8)
 MIN_SAMPLES = 2
-
-
-class FitError(InputError):
-    """A log that cannot be fitted (or, read strictly, a line that breaks the
-    log's consistency: ``source:line: message``)."""
-
-
-@dataclass(slots=True)
-class _Ticket:
-    day: date
-    midnight: float  # epoch seconds of the local midnight of the issue day
-    issued_s: float
-    service: str
-    segment: str
-    called_s: float = math.nan
-    ended_s: float = math.nan
-    abandoned_s: float = math.nan
-    counter: str = ""
-    no_show: bool = False
-
-
-@dataclass
-class LogData:
-    """What :func:`collect` gathered: tickets, counter spans ``(counter, day,
-    opened_s, closed_s)``, UTC offsets and halls seen (on the events that issue a
-    ticket or open or close a counter), no-show delays, and consistency
-    problems counted (lenient) by reason."""
-
-    tickets: dict[str, _Ticket] = field(default_factory=dict)
-    spans: list[tuple[str, date, float, float]] = field(default_factory=list)
-    first_s: dict[date, float] = field(default_factory=dict)
-    offsets: set[timedelta] = field(default_factory=set)
-    no_show_delays_s: list[float] = field(default_factory=list)
-    problems: Counter[str] = field(default_factory=Counter)
-    halls: set[str] = field(default_factory=set)
-    events: int = 0
-
-
-def collect(
-    events: Iterable[Event],
-    *,
-    source: str = "<events>",
-    lenient: bool = False,
-    line_of: Callable[[], int] | None = None,
-) -> LogData:
-    """Gather ``events`` (in file order). Raises :class:`FitError` naming the line
-    (``line_of()``: the current line number, if given) at the first inconsistency,
-    or with ``lenient`` counts it in ``problems`` (an out-of-order event is kept,
-    an orphan or re-issue dropped). Repeated ids are kept once in both modes."""
-    log = LogData()
-    seen: set[str] = set()
-    open_since: dict[str, tuple[float, date, float]] = {}
-    last_epoch = -math.inf
-
-    def problem(reason: str, message: str) -> None:
-        if not lenient:
-            where = f"{source}:{line_of()}" if line_of is not None else source
-            raise FitError(f"{where}: {message}")
-        log.problems[reason] += 1
-
-    offsets, halls = log.offsets, log.halls
-    for e in events:
-        if e.id in seen:
-            log.problems["duplicate_id"] += 1
-            continue
-        seen.add(e.id)
-        ts, kind = e.ts, e.kind
-        epoch = ts.timestamp()
-        if epoch < last_epoch:
-            problem("out_of_order", f"event {e.id}: ts {ts.isoformat()} is before the line above")
-        else:
-            last_epoch = epoch
-        log.events += 1
-        if kind in _DAY_KINDS:  # the events that start a day, a ticket or a span
-            offsets.add(ts.utcoffset() or _ZERO)
-            halls.add(e.hall)
-            day = ts.date()
-            tod = ts.hour * 3600 + ts.minute * 60 + ts.second + ts.microsecond / 1e6
-            if tod < log.first_s.get(day, math.inf) and kind != "counter_closed":
-                log.first_s[day] = tod
-        if kind == "counter_opened":
-            assert e.counter is not None
-            open_since.setdefault(e.counter, (epoch - tod, day, tod))
-            continue
-        if kind == "counter_closed":
-            assert e.counter is not None
-            since = open_since.pop(e.counter, None)
-            if since is not None:
-                log.spans.append((e.counter, since[1], since[2], epoch - since[0]))
-            continue
-        assert e.ticket is not None
-        if kind == "ticket_issued":
-            if e.ticket in log.tickets:
-                problem("issued_twice", f"event {e.id}: ticket {e.ticket} is issued twice")
-                continue
-            assert e.service is not None and e.segment is not None
-            log.tickets[e.ticket] = _Ticket(day, epoch - tod, tod, e.service, e.segment)
-            continue
-        t = log.tickets.get(e.ticket)
-        if t is None:
-            problem("never_issued", f"event {e.id}: ticket {e.ticket} was never issued")
-            continue
-        at = epoch - t.midnight
-        if e.kind == "ticket_called":
-            t.called_s, t.counter = at, e.counter or ""
-        elif e.kind == "ticket_abandoned":
-            t.abandoned_s = at
-        else:
-            t.ended_s, t.no_show = at, e.kind == "ticket_no_show"
-            if t.no_show and math.isfinite(t.called_s):
-                log.no_show_delays_s.append(at - t.called_s)
-    return log
 
 
 @dataclass(frozen=True)
@@ -176,11 +59,13 @@ class FitResult:
     tickets: int
     timezone: str
     exact_abandons: bool
+    abandon_events_from: str  # "log" (read from it) or "option" (--abandon-events)
     arrivals: ArrivalFit
     mix: dict[str, Share]
     segments: dict[str, Share]
     services: dict[str, ServiceFit]
     counter_speed: dict[str, float]
+    counter_speed_ci95: dict[str, tuple[float, float]]
     groups: tuple[GroupFit, ...]
     patience: dict[str, PatienceFit]
     no_show_delay_s: float
@@ -203,8 +88,15 @@ def _timezone(offsets: set[timedelta], timezone: str | None) -> str:
 PRIORITY_DAYS = 60
 
 
-def fit_log(log: LogData, *, interval_s: float = 900.0, timezone: str | None = None) -> FitResult:
-    """Estimate demand, service times, counters and patience from ``log``."""
+def fit_log(
+    log: LogData,
+    *,
+    interval_s: float = 900.0,
+    timezone: str | None = None,
+    abandon_events: AbandonEvents | None = None,
+) -> FitResult:
+    """Estimate demand, service times, counters and patience from ``log``; how
+    give-ups were logged is read from the log unless ``abandon_events`` says."""
     if not log.tickets:
         raise FitError("the log holds no tickets")
     zone = _timezone(log.offsets, timezone)
@@ -236,30 +128,40 @@ def fit_log(log: LogData, *, interval_s: float = 900.0, timezone: str | None = N
     if not served.any():
         raise FitError("no ticket was served: no service times to fit")
     duration = ended[served] - called[served]
-    speed = counter_speeds(duration, svc[served], ctr[served], len(services), len(counters))
-    groups = _groups(
+    counter_fit = fit_counters(
         counters,
-        speed,
+        duration,
         svc[served],
         seg[served],
         ctr[served],
         services,
         segments,
         {k: v.share for k, v in seg_shares.items()},
-        log,
-        day_idx,
-        arrivals,
+        _spans(log, tickets, day_idx),
+        len(day_list),
+        (open_s, close_s, interval_s),
     )
+    groups = counter_fit.groups
     group_speed = {c: g.speed for g in groups for c in g.counters}
-    base = duration * np.array([group_speed[counters[k]] for k in ctr[served]])
-    service_fits = {
-        name: fit_service_time(name, base[svc[served] == i])
-        for i, name in enumerate(services)
-        if np.count_nonzero(svc[served] == i) >= MIN_SAMPLES
-    }
-    exact_abandons = bool(np.any(no_show & np.isfinite(abandoned)))
+    speed_of = np.array([group_speed.get(c, 1.0) for c in counters])[ctr[served]]
+    base = duration * speed_of
+    service_fits = {}
+    for i, name in enumerate(services):
+        mine = svc[served] == i
+        if np.count_nonzero(mine) >= MIN_SAMPLES:
+            extra = counter_fit.mean_variance(duration[mine], ctr[served][mine], speed_of[mine])
+            service_fits[name] = _widened(fit_service_time(name, base[mine]), extra)
+    last_event = np.fmax.reduce(np.stack([issued, called, ended, abandoned]), axis=0)
+    day_last = np.full(len(day_list), -np.inf)
+    np.fmax.at(day_last, day, last_event)
+    for _, d, _, closed_s in log.spans:
+        if d in day_idx:
+            day_last[day_idx[d]] = max(day_last[day_idx[d]], closed_s)
+    closed = logmode.closed_out(day, issued, called, abandoned, day_last)
+    mode = abandon_events or logmode.detect(issued, called, abandoned, closed)
+    exact_abandons = mode == "exact"
     patience = segment_patience(
-        segments, seg, issued, called, abandoned, no_show, served, exact_abandons
+        segments, seg, issued, called, abandoned, no_show, served, closed, exact_abandons
     )
     r = day >= day.max() - (PRIORITY_DAYS - 1) if len(day) else day >= 0  # latest days
     passed = overtakes(
@@ -270,11 +172,13 @@ def fit_log(log: LogData, *, interval_s: float = 900.0, timezone: str | None = N
         tickets=len(tickets),
         timezone=zone,
         exact_abandons=exact_abandons,
+        abandon_events_from="log" if abandon_events is None else "option",
         arrivals=arrivals,
         mix=mix,
         segments=seg_shares,
         services=service_fits,
-        counter_speed={c: float(s) for c, s in zip(counters, speed, strict=True)},
+        counter_speed=counter_fit.counter_speed,
+        counter_speed_ci95=counter_fit.counter_speed_ci95,
         groups=groups,
         patience=patience,
         no_show_delay_s=float(np.median(log.no_show_delays_s)) if log.no_show_delays_s else 0.0,
@@ -287,50 +191,29 @@ def fit_log(log: LogData, *, interval_s: float = 900.0, timezone: str | None = N
     )
 
 
-def _groups(
-    counters: list[str],
-    speed: np.ndarray,
-    svc: np.ndarray,
-    seg: np.ndarray,
-    ctr: np.ndarray,
-    services: list[str],
-    segments: list[str],
-    seg_shares: dict[str, float],
-    log: LogData,
-    day_idx: dict[date, int],
-    arrivals: ArrivalFit,
-) -> tuple[GroupFit, ...]:
-    names = sorted({group_of(c) for c in counters})
-    served_by = np.bincount(ctr, minlength=len(counters))
-    raw: list[tuple[str, list[int], float, int]] = []
-    for g in names:
-        members = [k for k, c in enumerate(counters) if group_of(c) == g]
-        n = int(served_by[members].sum())
-        mean_speed = float(np.average(speed[members], weights=served_by[members])) if n else 1.0
-        raw.append((g, members, mean_speed, n))
-    busiest = max(raw, key=lambda r: r[3])[2] or 1.0
-    out: list[GroupFit] = []
-    for g, members, mean_speed, n in raw:
-        mine = np.isin(ctr, members)
-        skills = np.bincount(svc[mine], minlength=len(services))
-        order = [services[i] for i in np.argsort(-skills, kind="stable") if skills[i] > 0]
-        spans = [
-            (day_idx[d], o, c)
-            for name, d, o, c in log.spans
-            if group_of(name) == g and d in day_idx
-        ]
-        out.append(
-            GroupFit(
-                id=g,
-                counters=tuple(counters[k] for k in members),
-                speed=round(mean_speed / busiest, 3),
-                services=tuple(order),
-                segments=segment_restriction(seg[mine], segments, seg_shares) if n else None,
-                served=n,
-                count=staffing(arrivals.starts_s, spans, arrivals.days),
-            )
-        )
-    return tuple(g for g in out if g.services)
+def _widened(fit: ServiceFit, variance: float) -> ServiceFit:
+    """``fit`` with its mean's CI widened by the speed estimates' ``variance``."""
+    lo, hi = fit.mean_ci95_s
+    half = math.sqrt(((hi - lo) / 2) ** 2 + 1.959963984540054**2 * max(variance, 0.0))
+    return dataclasses.replace(fit, mean_ci95_s=(fit.mean_s - half, fit.mean_s + half))
+
+
+def _spans(
+    log: LogData, tickets: list[_Ticket], day_idx: dict[date, int]
+) -> list[tuple[str, int, float, float, float | None]]:
+    """Counter spans ``(counter, day index, opened_s, closed_s, busy_since_s)``:
+    ``busy_since_s`` is the call time of the ticket whose service (or no-show)
+    ended at that counter the instant it closed, None if it closed idle."""
+    ends = {
+        (t.counter, t.day, round(t.ended_s * 1e3)): t.called_s
+        for t in tickets
+        if t.counter and math.isfinite(t.ended_s)
+    }
+    return [
+        (name, day_idx[d], o, c, ends.get((name, d, round(c * 1e3))))
+        for name, d, o, c in log.spans
+        if d in day_idx
+    ]
 
 
 def weekday_arrivals(log: LogData, fit: FitResult) -> dict[str, ArrivalFit]:
@@ -362,15 +245,7 @@ def fitted_scenario(
             name: {"service_time": s.distribution().model_dump(exclude_none=True)}
             for name, s in fit.services.items()
         },
-        "segments": {
-            name: {"share": share, "priority": fit.priorities.get(name, 0)}
-            | (
-                {"patience": fit.patience[name].distribution().model_dump(exclude_none=True)}
-                if name in fit.patience
-                else {}
-            )
-            for name, share in seg.items()
-        },
+        "segments": {name: _segment(fit, name, share) for name, share in seg.items()},
         "arrivals": {"mix": mix, "rate_per_hour": rates, "day_noise_cv": round(a.day_noise_cv, 4)},
         "counters": [
             {
@@ -384,6 +259,20 @@ def fitted_scenario(
         ],
     }
     return scenario_from_dict(data, source="fitted scenario")
+
+
+def _segment(fit: FitResult, name: str, share: float) -> dict[str, Any]:
+    """A fitted segment: share, priority, patience (absent when nobody gave up)
+    and how long a wait its patience was seen over (``patience_known_until``)."""
+    out: dict[str, Any] = {"share": share, "priority": fit.priorities.get(name, 0)}
+    p = fit.patience.get(name)
+    if p is None:
+        return out
+    dist = p.distribution()
+    if dist is not None:
+        out["patience"] = dist.model_dump(exclude_none=True)
+    out["patience_known_until"] = round(p.survival.known_until_s, 1)
+    return out
 
 
 __all__ = [

@@ -2,168 +2,142 @@
 
 A served customer's patience exceeded the wait (right-censored); an exact log's
 ``ticket_abandoned`` gives the patience itself; a ``no_show`` log only says the
-customer was gone by the call, so the patience lies in ``(0, called - issued]``
-(interval-censored). Exponential and lognormal are fitted by maximising the
-censored log-likelihood and chosen by AIC."""
+customer was gone by the call, so the patience lies in ``(0, called − issued]``
+(interval-censored). Exponential, gamma, Weibull and lognormal are fitted by
+maximising the censored log-likelihood (:mod:`sim.calibration.censored`) and
+compared by AIC.
+
+What the log identifies is the survival curve up to about the 95th-percentile
+wait ``τ`` (:mod:`sim.calibration.survival`); beyond it a family's tail is an
+extrapolation. So a segment is *identified* when it has at least
+:data:`MIN_GIVE_UPS` give-ups and ``S(τ)`` at most :data:`MAX_S_TAU`; otherwise
+its mean is reported as the range over the plausible families (AIC within
+:data:`PLAUSIBLE_AIC` of the best), the scenario takes the plausible family
+with the middle mean (never the most extreme), and with no give-up at all only
+a lower bound is given. The simulator draws exponential, gamma and lognormal
+patience; a Weibull that fits best is reported, and the scenario takes the best
+of the others.
+"""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, special
 
+from sim.calibration.censored import CensoredFit, fit_families
+from sim.calibration.survival import Survival, current_status, kaplan_meier
 from sim.model.scenario import Distribution
 
-MAX_CI_RATIO = 4.0
-
-
-@dataclass(frozen=True)
-class CensoredFit:
-    """One family's maximum-likelihood fit: mean (seconds) with a 95% CI from
-    the observed information (delta method on the log mean), cv, AIC."""
-
-    family: str
-    mean_s: float
-    mean_ci95_s: tuple[float, float]
-    cv: float
-    loglik: float
-    aic: float
+SIMULATED = ("exponential", "gamma", "lognormal")
+MIN_GIVE_UPS = 30
+MAX_S_TAU = 0.5
+PLAUSIBLE_AIC = 4.0
 
 
 @dataclass(frozen=True)
 class PatienceFit:
-    """Patience of one segment: how many observations of each kind, the fits,
-    the chosen one and a Kaplan–Meier curve ``(t_s, survival)`` in which an
-    interval-censored give-up counts as a give-up at the interval's midpoint."""
+    """Patience of one segment: observations of each kind, the nonparametric
+    curve (``survival``), the parametric fits (none without give-ups), the
+    best by AIC, the family the scenario takes (``chosen``, None without
+    give-ups) and whether the mean is identified (module docstring)."""
 
     segment: str
     exact: int
     right: int
     interval: int
+    survival: Survival
     fits: tuple[CensoredFit, ...]
-    chosen: str
-    km: tuple[tuple[float, float], ...]
+    best_aic: str | None
+    chosen: str | None
+    identified: bool
+
+    @property
+    def gave_up(self) -> int:
+        return self.exact + self.interval
 
     @property
     def best(self) -> CensoredFit:
         return next(f for f in self.fits if f.family == self.chosen)
 
-    def distribution(self) -> Distribution:
-        """The chosen fit as a scenario distribution."""
+    @property
+    def plausible(self) -> tuple[CensoredFit, ...]:
+        """Fits within :data:`PLAUSIBLE_AIC` of the lowest AIC."""
+        if not self.fits:
+            return ()
+        low = min(f.aic for f in self.fits)
+        return tuple(f for f in self.fits if f.aic <= low + PLAUSIBLE_AIC)
+
+    @property
+    def mean_range_s(self) -> tuple[float, float]:
+        """From the lowest 95% bound of a plausible family's mean (at least the
+        nonparametric lower bound) to the highest; without give-ups, from the
+        lower bound to infinity."""
+        lower = self.survival.mean_lower_bound_s
+        if not self.fits:
+            return lower, math.inf
+        fits = self.plausible
+        return max(lower, min(f.mean_ci95_s[0] for f in fits)), max(f.mean_ci95_s[1] for f in fits)
+
+    def distribution(self) -> Distribution | None:
+        """The chosen fit as a scenario distribution (None: nobody gave up)."""
+        if self.chosen is None:
+            return None
         best = self.best
         cv = None if best.family == "exponential" else round(best.cv, 4)
         return Distribution(dist=best.family, mean=round(best.mean_s, 1), cv=cv)
 
 
-_HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
-
-
-def _exp_ll(theta: np.ndarray, x: np.ndarray, r: np.ndarray, b: np.ndarray) -> float:
-    """Exponential log-likelihood, ``theta = [log mean]``: pdf at ``x``, survival
-    at ``r``, cdf at ``b`` (closed forms, no scipy objects: this runs per step)."""
-    scale = math.exp(theta[0])
-    exact_and_right = -len(x) * theta[0] - (x.sum() + r.sum()) / scale
-    return float(exact_and_right + np.log(-np.expm1(-b / scale)).sum())
-
-
-def _lognorm_ll(theta: np.ndarray, lx: np.ndarray, lr: np.ndarray, lb: np.ndarray) -> float:
-    """Lognormal log-likelihood, ``theta = [mu, log sigma]``, from the logs of the
-    exact, right-censored and interval-censored (upper end) times."""
-    mu, sigma = theta[0], math.exp(theta[1])
-    zx = (lx - mu) / sigma
-    pdf = -(lx.sum() + len(lx) * (theta[1] + _HALF_LOG_2PI)) - 0.5 * float(zx @ zx)
-    sf = special.log_ndtr(-(lr - mu) / sigma).sum()
-    cdf = special.log_ndtr((lb - mu) / sigma).sum()
-    return float(pdf + sf + cdf)
-
-
-def _hessian(f: Callable[[np.ndarray], float], theta: np.ndarray, h: float = 1e-3) -> np.ndarray:
-    k = len(theta)
-    out = np.zeros((k, k))
-    for i in range(k):
-        for j in range(k):
-            ei, ej = np.eye(k)[i] * h, np.eye(k)[j] * h
-            out[i, j] = (
-                f(theta + ei + ej) - f(theta + ei - ej) - f(theta - ei + ej) + f(theta - ei - ej)
-            ) / (4 * h * h)
-    return out
-
-
-def _fit(family: str, x: np.ndarray, r: np.ndarray, b: np.ndarray) -> CensoredFit:
-    everything = np.concatenate([x, r, b])
-    m0 = math.log(max(float(everything.mean()), 1.0))
-    if family == "exponential":
-
-        def nll(t: np.ndarray) -> float:
-            return -_exp_ll(t, x, r, b)
-
-        start = np.array([m0 + 1.0])
-    else:
-        lx, lr, lb = np.log(x), np.log(r), np.log(b)
-
-        def nll(t: np.ndarray) -> float:
-            return -_lognorm_ll(t, lx, lr, lb)
-
-        start = np.array([m0 + 1.0, 0.0])
-    res = optimize.minimize(
-        nll, start, method="Nelder-Mead", options={"xatol": 1e-6, "fatol": 1e-6}
-    )
-    theta = res.x
-    if family == "exponential":
-        log_mean, grad, cv = theta[0], np.array([1.0]), 1.0
-    else:
-        s2 = math.exp(2 * theta[1])
-        log_mean, grad, cv = theta[0] + s2 / 2, np.array([1.0, s2]), math.sqrt(math.expm1(s2))
-    try:
-        cov = np.linalg.inv(_hessian(nll, theta))
-        se = math.sqrt(max(float(grad @ cov @ grad), 0.0))
-    except np.linalg.LinAlgError:
-        se = math.inf
-    ll = -float(res.fun)
-    mean = math.exp(log_mean)
-    ci = (math.exp(log_mean - 1.96 * se), math.exp(min(log_mean + 1.96 * se, 700.0)))
-    return CensoredFit(family, mean, ci, cv, ll, 2 * len(theta) - 2 * ll)
-
-
-def kaplan_meier(times_s: np.ndarray, gave_up: np.ndarray) -> tuple[tuple[float, float], ...]:
-    """Kaplan–Meier survival ``(t_s, S(t))`` at each distinct give-up time."""
-    order = np.argsort(times_s, kind="stable")
-    t, e = times_s[order], gave_up[order]
-    at_risk = len(t)
-    survival = 1.0
-    curve: list[tuple[float, float]] = [(0.0, 1.0)]
-    uniq, first = np.unique(t, return_index=True)
-    counts = np.diff(np.append(first, len(t)))
-    events = np.add.reduceat(e.astype(int), first) if len(t) else np.array([], dtype=int)
-    for ti, n_here, d in zip(uniq.tolist(), counts.tolist(), events.tolist(), strict=True):
-        if d:
-            survival *= 1 - d / at_risk
-            curve.append((ti, survival))
-        at_risk -= n_here
-    return tuple(curve)
+def _choose(fits: tuple[CensoredFit, ...], identified: bool) -> str:
+    """The scenario's family: the lowest AIC the simulator can draw when the
+    mean is identified; else, of the plausible ones it can draw, the middle
+    mean (of two middle ones, the lower AIC)."""
+    drawable = [f for f in fits if f.family in SIMULATED]
+    if identified:
+        return min(drawable, key=lambda f: f.aic).family
+    low = min(f.aic for f in fits)
+    plausible = [f for f in drawable if f.aic <= low + PLAUSIBLE_AIC] or [
+        min(drawable, key=lambda f: f.aic)
+    ]
+    ordered = sorted(plausible, key=lambda f: f.mean_s)
+    middle = ordered[(len(ordered) - 1) // 2 : len(ordered) // 2 + 1]
+    return min(middle, key=lambda f: f.aic).family
 
 
 def fit_patience(
-    segment: str, exact_s: np.ndarray, right_s: np.ndarray, upper_s: np.ndarray
+    segment: str,
+    exact_s: np.ndarray,
+    right_s: np.ndarray,
+    upper_s: np.ndarray,
+    waits_s: np.ndarray,
+    exact_log: bool,
 ) -> PatienceFit:
-    """Fit exponential and lognormal patience to exact give-up times, right-censored
-    waits (served) and interval-censored give-ups in ``(0, upper_s]``; choose by
-    AIC among fits whose mean is identified (95% CI within a factor 4), else
-    exponential."""
+    """Fit the families of the module docstring to exact give-up times,
+    right-censored times (served waits, tickets closed out) and give-ups in
+    ``(0, upper_s]``; ``waits_s`` are the segment's waits to a call (``τ``).
+    The nonparametric curve is Kaplan–Meier for an ``exact_log``, else the
+    current-status NPMLE from the calls (served: still there; no-show: gone)."""
     x = exact_s[exact_s > 0]
     r = right_s[right_s > 0]
     b = np.maximum(upper_s, 1e-3)
-    fits = tuple(_fit(f, x, r, b) for f in ("exponential", "lognormal"))
-    # few give-ups, or only interval-censored ones, leave lognormal's tail (and so
-    # its mean) unidentified: a CI spanning more than a factor 4 does not compete
-    identified = [f for f in fits if f.mean_ci95_s[1] < MAX_CI_RATIO * f.mean_ci95_s[0]]
-    chosen = min(identified or fits[:1], key=lambda f: f.aic).family
-    times = np.concatenate([x, r, b / 2])
-    gave_up = np.concatenate([np.ones(len(x)), np.zeros(len(r)), np.ones(len(b))]).astype(bool)
-    return PatienceFit(segment, len(x), len(r), len(b), fits, chosen, kaplan_meier(times, gave_up))
+    if exact_log:
+        times = np.concatenate([x, r])
+        events = np.concatenate([np.ones(len(x)), np.zeros(len(r))]).astype(bool)
+        surv = kaplan_meier(times, events, waits_s)
+    else:
+        inspected = np.concatenate([r, b])
+        gone = np.concatenate([np.zeros(len(r)), np.ones(len(b))]).astype(bool)
+        surv = current_status(inspected, gone, seed=len(inspected))
+    gave_up = len(x) + len(b)
+    fits: tuple[CensoredFit, ...] = ()
+    best_aic = chosen = None
+    identified = gave_up >= MIN_GIVE_UPS and surv.survival_at_tau <= MAX_S_TAU
+    if gave_up:
+        fits = fit_families(x, r, b, surv.known_until_s, PLAUSIBLE_AIC)
+        best_aic = min(fits, key=lambda f: f.aic).family
+        chosen = _choose(fits, identified)
+    return PatienceFit(segment, len(x), len(r), len(b), surv, fits, best_aic, chosen, identified)
 
 
 def segment_patience(
@@ -174,25 +148,32 @@ def segment_patience(
     abandoned: np.ndarray,
     no_show: np.ndarray,
     served: np.ndarray,
-    exact_abandons: bool,
+    closed_out: np.ndarray,
+    exact_log: bool,
 ) -> dict[str, PatienceFit]:
-    """Patience per segment from boolean/array columns of all tickets: served
-    waits are right-censored; give-ups exact (``exact_abandons``) or
-    interval-censored by the call or close-out. Segments nobody left are absent."""
-    gave_up = ~served & np.isfinite(abandoned) & (abandoned > issued)  # balked: not patience
+    """Patience per segment from columns of all tickets. Served waits are
+    right-censored. In an ``exact_log`` a give-up is exact at its
+    ``ticket_abandoned`` (a no-show without one: gone by the call) and a ticket
+    ``closed_out`` (cancelled at the day's end) is right-censored there; in a
+    ``no_show`` log a no-show was gone by the call and a closed-out ticket says
+    nothing (whether they were still there is unknown). Balked tickets
+    (cancelled when issued) are not patience. Every segment with a call appears."""
+    has_call = np.isfinite(called)
+    left = np.isfinite(abandoned) & (abandoned > issued)
     out: dict[str, PatienceFit] = {}
     for i, name in enumerate(segments):
         mine = seg == i
-        right = (called - issued)[mine & served]
-        if exact_abandons:
-            exact = (abandoned - issued)[mine & gave_up]
-            upper = np.array([])
+        waits = (called - issued)[mine & has_call]
+        if not len(waits):
+            continue
+        right = [(called - issued)[mine & served]]
+        if exact_log:
+            gave_up = mine & ~served & left & ~closed_out
+            exact = (abandoned - issued)[gave_up]
+            upper = (called - issued)[mine & no_show & ~left]
+            right.append((abandoned - issued)[mine & closed_out & left])
         else:
             exact = np.array([])
-            never_called = mine & gave_up & ~np.isfinite(called)
-            shown = mine & no_show
-            upper = np.concatenate([(abandoned - issued)[never_called], (called - issued)[shown]])
-        if len(exact) + len(upper) == 0:
-            continue  # nobody gave up: no patience to fit (it stays absent)
-        out[name] = fit_patience(name, exact, right, upper)
+            upper = (called - issued)[mine & no_show]
+        out[name] = fit_patience(name, exact, np.concatenate(right), upper, waits, exact_log)
     return out

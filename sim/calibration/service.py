@@ -1,7 +1,9 @@
-"""Service times and counters from an event log: per-counter speed factors,
-service-time families fitted by maximum likelihood and chosen by AIC (with a
-Kolmogorov–Smirnov check and an empirical fallback), and counter groups with
-their skills and staffing per interval. Pure functions of arrays."""
+"""Service times and counters from an event log: service-time families fitted
+by maximum likelihood and chosen by AIC (with a Kolmogorov–Smirnov check and an
+empirical fallback; ``fixed`` when the speed-corrected durations barely vary),
+counter groups with their skills, and dispatch order between segments. Speeds
+are :mod:`sim.calibration.speeds`', staffing :mod:`sim.calibration.staffing`'s.
+Pure functions of arrays."""
 
 from __future__ import annotations
 
@@ -19,6 +21,9 @@ from sim.model.scenario import Distribution
 KS_ALPHA = 0.01
 LR_CRITICAL_1DF = 6.635  # chi-square(1) at 1%: gamma must beat its exponential special case
 EMPIRICAL_SAMPLES = 500
+# durations (at speed 1) varying by under 2% are one fixed time: the spread left is
+# the error of the speed estimates and the log's rounding, not the service's
+FIXED_CV = 0.02
 
 
 @dataclass(frozen=True)
@@ -47,11 +52,14 @@ class ServiceFit:
     fits: tuple[FamilyFit, ...]
     samples_s: tuple[float, ...] | None
     percentiles_s: tuple[float, ...]  # the sample's 1st..99th percentiles, for QQ plots
+    cv: float = math.nan  # of the durations at speed 1
 
     def distribution(self) -> Distribution:
         """The chosen fit as a scenario distribution."""
         if self.samples_s is not None:
             return Distribution(dist="empirical", samples=self.samples_s)
+        if self.chosen == "fixed":
+            return Distribution(dist="fixed", mean=round(self.mean_s, 3))
         best = next(f for f in self.fits if f.family == self.chosen)
         cv = None if best.family == "exponential" else round(best.cv, 4)
         return Distribution(dist=best.family, mean=round(best.mean_s, 3), cv=cv)
@@ -84,14 +92,22 @@ def _summarise(
 
 
 def fit_service_time(service: str, durations_s: np.ndarray) -> ServiceFit:
-    """Fit exponential, lognormal and gamma to positive ``durations_s`` and choose
+    """``fixed`` when the durations' cv is under :data:`FIXED_CV`; else fit
+    exponential, lognormal and gamma to positive ``durations_s`` and choose
     by AIC; exponential is kept over gamma unless the likelihood-ratio test
     rejects it at 1% (it is gamma's special case). No family passing KS at 1%
     gives an ``empirical`` fit of up to 500 quantiles."""
     x = durations_s[np.isfinite(durations_s) & (durations_s > 0)]
     n = len(x)
     mean = float(x.mean())
-    half = float(stats.t.ppf(0.975, n - 1) * x.std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan
+    sd = float(x.std(ddof=1)) if n > 1 else math.nan
+    half = float(stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n)) if n > 1 else math.nan
+    pct = tuple(float(v) for v in np.percentile(x, np.arange(1, 100)))
+    cv = sd / mean if mean > 0 else math.nan
+    if n > 1 and cv < FIXED_CV:
+        fixed = FamilyFit("fixed", mean, cv, math.nan, math.nan, math.nan)
+        ci = (mean - half, mean + half)
+        return ServiceFit(service, n, mean, ci, "fixed", (fixed,), None, pct, cv)
     fits = _family_fits(x)
     by_name = {f.family: f for f in fits}
     chosen = min(fits, key=lambda f: f.aic).family
@@ -109,32 +125,9 @@ def fit_service_time(service: str, durations_s: np.ndarray) -> ServiceFit:
             m = min(EMPIRICAL_SAMPLES, n)
             q = np.quantile(x, (np.arange(m) + 0.5) / m)
             samples = tuple(round(float(v), 3) for v in q)
-    pct = tuple(float(v) for v in np.percentile(x, np.arange(1, 100)))
     return ServiceFit(
-        service, n, mean, (mean - half, mean + half), chosen, tuple(fits), samples, pct
+        service, n, mean, (mean - half, mean + half), chosen, tuple(fits), samples, pct, cv
     )
-
-
-def counter_speeds(
-    duration_s: np.ndarray,
-    service: np.ndarray,
-    counter: np.ndarray,
-    n_services: int,
-    n_counters: int,
-    rounds: int = 2,
-) -> np.ndarray:
-    """Speed factor per counter: the ratio of expected to observed total time
-    over the tickets it served, expected from the service means at speed 1;
-    iterated ``rounds`` times (means recomputed from speed-corrected times)."""
-    speed = np.ones(n_counters)
-    for _ in range(rounds):
-        base = duration_s * speed[counter]
-        sums = np.bincount(service, weights=base, minlength=n_services)
-        means = sums / np.maximum(np.bincount(service, minlength=n_services), 1)
-        expected = np.bincount(counter, weights=means[service], minlength=n_counters)
-        observed = np.bincount(counter, weights=duration_s, minlength=n_counters)
-        speed = np.where(observed > 0, expected / np.where(observed > 0, observed, 1.0), 1.0)
-    return speed
 
 
 def group_of(counter: str) -> str:
@@ -144,9 +137,10 @@ def group_of(counter: str) -> str:
 
 @dataclass(frozen=True)
 class GroupFit:
-    """A counter group: speed (served-ticket weighted mean of its counters,
-    relative to the busiest group), skills by frequency, segments it is
-    restricted to (or None) and its staffing per interval ``(start_s, count)``."""
+    """A counter group: speed relative to the busiest group with its 95% CI
+    (:mod:`sim.calibration.speeds`), skills by frequency, segments it is
+    restricted to (or None) and its staffing ``(start_s, count)`` as steps
+    (:mod:`sim.calibration.staffing`)."""
 
     id: str
     counters: tuple[str, ...]
@@ -155,23 +149,7 @@ class GroupFit:
     segments: tuple[str, ...] | None
     served: int
     count: tuple[tuple[float, int], ...]
-
-
-def staffing(
-    starts_s: tuple[float, ...], spans: list[tuple[int, float, float]], n_days: int
-) -> tuple[tuple[float, int], ...]:
-    """Median over days of the number of counters open at each interval start
-    (spans are ``(day, opened_s, closed_s)``), as steps that change value."""
-    counts = np.zeros((n_days, len(starts_s)))
-    t = np.array(starts_s)
-    for day, opened, closed in spans:
-        counts[day] += (opened <= t + 1e-6) & (t + 1e-6 < closed)
-    medians = np.floor(np.median(counts, axis=0) + 0.5).astype(int).tolist()
-    steps: list[tuple[float, int]] = []
-    for start, c in zip(starts_s, medians, strict=True):
-        if not steps or steps[-1][1] != c:
-            steps.append((start, c))
-    return tuple(steps)
+    speed_ci95: tuple[float, float] = (math.nan, math.nan)
 
 
 def segment_restriction(

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
+from sim.eventlog.events import AbandonEvents, AbandonMode
 from sim.model.units import parse_duration_s
 from sim.reports.terminal import emit_json, err, fail, stdout_console
 
@@ -51,6 +52,15 @@ def fit(
     service_level: Annotated[
         float, typer.Option(min=0.0, max=1.0, help="Target service level.")
     ] = 0.8,
+    abandon_events: Annotated[
+        AbandonMode | None,
+        typer.Option(
+            "--abandon-events",
+            help="How the log records give-ups: exact (when they happen) or no_show (only "
+            "when a ticket is called and nobody comes). Default: read from the log.",
+            show_default=False,
+        ),
+    ] = None,
     by: Annotated[
         str | None,
         typer.Option(
@@ -86,7 +96,10 @@ def fit(
                 lenient=lenient,
                 line_of=lambda: stream.stats.lines + header_lines,
             )
-        result = fit_log(log, interval_s=interval_s, timezone=timezone)
+        mode: AbandonEvents | None = None
+        if abandon_events is not None:
+            mode = "exact" if abandon_events is AbandonMode.exact else "no_show"
+        result = fit_log(log, interval_s=interval_s, timezone=timezone, abandon_events=mode)
         hall = sorted(log.halls)[0]
         scn = fitted_scenario(
             result, hall=hall, target_wait_s=target_s, service_level=service_level
@@ -138,7 +151,9 @@ def _print(summary: dict[str, object]) -> None:
     s = summary
     out.print(
         f"{s['tickets']} tickets over {s['days']} days, open {s['open']}–{s['close']} "
-        f"({s['timezone']}), give-ups logged {s['abandon_events']} → {s['out']}",
+        f"({s['timezone']}), give-ups logged {s['abandon_events']} "
+        f"({'read from the log' if s['abandon_events_from'] == 'log' else 'as told'}) "
+        f"→ {s['out']}",
         highlight=False,
     )
     table = Table(title="Service times (speed 1)", title_justify="left", header_style="bold")
@@ -153,20 +168,17 @@ def _print(summary: dict[str, object]) -> None:
             fit["chosen"],
         )  # fmt: skip
     out.print(table)
-    table = Table(title="Patience", title_justify="left", header_style="bold")
-    for col in ("segment", "gave up", "served", "family", "mean min", "95% CI"):
-        table.add_column(col, justify="left" if col in ("segment", "family") else "right")
     patience = s["patience"]
     assert isinstance(patience, dict)
+    out.print(_patience_table(patience))
     for name, p in patience.items():
-        best = next(f for f in p["fits"] if f["family"] == p["chosen"])
-        lo, hi = best["ci95_s"]
-        gave_up = p["gave_up_exact"] + p["gave_up_interval_censored"]
-        table.add_row(
-            name, str(gave_up), str(p["served_right_censored"]), p["chosen"],
-            f"{best['mean_s'] / 60:.1f}", f"{lo / 60:.1f}–{hi / 60:.1f}" if hi else "–",
-        )  # fmt: skip
-    out.print(table)
+        known = p["known_until_s"] / 60
+        out.print(
+            f"{name}: patience is known up to about {known:.0f} minutes of waiting; "
+            f"beyond that {'the fitted family is a guess' if p['chosen'] else 'nobody was seen'}"
+            f"{'' if p['identified'] else ' (mean not identified: see the range)'}",
+            highlight=False,
+        )
     priorities = s["priorities"]
     assert isinstance(priorities, dict)
     shown = ", ".join(f"{k} {v}" for k, v in sorted(priorities.items(), key=lambda kv: kv[1]))
@@ -183,3 +195,40 @@ def _print(summary: dict[str, object]) -> None:
         err.print(
             f"skipped lines: {skipped or {}}; log problems: {problems or {}}", highlight=False
         )
+
+
+def _minutes(seconds: float | None) -> str:
+    return "–" if seconds is None else f"{seconds / 60:.1f}"
+
+
+def _patience_table(patience: dict[str, Any]) -> Table:
+    """Per segment: give-ups, what the log identifies (S and the restricted mean
+    up to the known wait) and the mean: the chosen family's, a range over the
+    plausible families, or a lower bound."""
+    table = Table(title="Patience", title_justify="left", header_style="bold")
+    columns = ("segment", "gave up", "served", "known to min", "S(known)", "mean to known",
+               "family", "mean min")  # fmt: skip
+    for col in columns:
+        table.add_column(col, justify="left" if col in ("segment", "family") else "right")
+    for name, p in patience.items():
+        s_tau, rmst = p["survival_at_known_until"], p["restricted_mean_s"]
+        lo, hi = p["mean_range_s"]
+        if p["chosen"] is None:
+            mean = f"≥ {_minutes(p['mean_lower_bound_s'])}"
+        elif p["identified"]:
+            mean = (
+                f"{_minutes(p['mean_s'])} ({_minutes(p['ci95_s'][0])}–{_minutes(p['ci95_s'][1])})"
+            )
+        else:
+            mean = f"{_minutes(lo)}–{_minutes(hi)} (range)" if hi else f"≥ {_minutes(lo)}"
+        table.add_row(
+            name,
+            str(p["gave_up_exact"] + p["gave_up_interval_censored"]),
+            str(p["served_right_censored"]),
+            _minutes(p["known_until_s"]),
+            f"{s_tau['value']:.2f} ({s_tau['ci95'][0]:.2f}–{s_tau['ci95'][1]:.2f})",
+            f"{_minutes(rmst['value'])} ({_minutes(rmst['ci95'][0])}–{_minutes(rmst['ci95'][1])})",
+            p["chosen"] or "none gave up",
+            mean,
+        )
+    return table

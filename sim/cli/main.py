@@ -5,19 +5,30 @@ cannot be read or written, ends as ``hallsim: <what>: <why>`` and exit 2."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from sim.cli.events import events
 from sim.cli.fit import fit
-from sim.cli.options import AsJson, ReportDir, ScenarioArg, Seed, Workers, replications
+from sim.cli.options import (
+    AsJson,
+    ReportDir,
+    ScenarioArg,
+    Seed,
+    Workers,
+    XlsxFile,
+    command_line,
+    replications,
+)
 from sim.cli.roster import roster
+from sim.cli.scenario import app as scenario_app
 from sim.cli.whatif import compare, sweep
 from sim.model.scenario import ScenarioError
+from sim.model.units import parse_duration_s
 from sim.reports.terminal import emit_json, err, fail, load_or_fail, progress_bar, stdout_console
 from sim.reports.terminal import user_errors as _user_errors
 
@@ -38,12 +49,14 @@ def _main() -> None:
 @app.command()
 @user_errors
 def run(
+    ctx: typer.Context,
     scenario: ScenarioArg,
     replications: Annotated[int, replications(1, "Independent replications (days)")] = 20,
     seed: Seed = 1,
     workers: Workers = None,
     as_json: AsJson = False,
     report: ReportDir = None,
+    xlsx: XlsxFile = None,
 ) -> None:
     """Simulate SCENARIO and print each KPI's mean and 95% confidence interval."""
     scn = load_or_fail(scenario)
@@ -62,23 +75,37 @@ def run(
     finally:
         executor.close()
     summary = experiment.summary()
+    from sim.calibration.known import patience_warnings  # issue 13: a fitted hall's limits
+
+    for line in patience_warnings(scn, summary.kpis.by_segment):
+        err.print(f"warning: {line}", highlight=False)
+    labels = {k: v.name or k for k, v in scn.services.items()}
+    labels |= {k: v.name or k for k, v in scn.segments.items()}
     if report is not None:
         from sim.reports.run import write_report
 
-        err.print(f"report: {write_report(experiment, summary, report)}", highlight=False)
+        path = write_report(experiment, summary, report, command_line(ctx))
+        err.print(f"report: {path}", highlight=False)
+    if xlsx is not None:
+        from sim.reports.sheets import run_sheets
+        from sim.reports.xlsx import write_workbook
+
+        names = {k: v.name for k, v in scn.services.items()}
+        names |= {k: v.name for k, v in scn.segments.items()}
+        sheets = run_sheets(summary, names, scn.name, command_line(ctx))
+        err.print(f"workbook: {write_workbook(xlsx, sheets)}", highlight=False)
     if as_json:
         emit_json(summary.to_json())
     else:
         from sim.reports.kpi_tables import print_run
 
-        labels = {k: v.name or k for k, v in scn.services.items()}
-        labels |= {k: v.name or k for k, v in scn.segments.items()}
         print_run(stdout_console(), summary, labels)
 
 
 @app.command()
 @user_errors
 def staff(
+    ctx: typer.Context,
     scenario: Annotated[
         Path,
         typer.Argument(
@@ -91,6 +118,15 @@ def staff(
         str,
         typer.Option(help="sim (simulation-based) or erlang (Erlang C/A per interval)."),
     ] = "sim",
+    step: Annotated[
+        str | None,
+        typer.Option(
+            metavar="DURATION",
+            help="Counts change only every DURATION from midnight, e.g. 30m or 1h "
+            "\\[default: every statistics interval].",
+            show_default=False,
+        ),
+    ] = None,
     out: Annotated[
         Path | None,
         typer.Option(metavar="FILE", help="Write a scenario whose counters follow the plan."),
@@ -99,37 +135,48 @@ def staff(
     seed: Seed = 1,
     workers: Workers = None,
     as_json: AsJson = False,
-    report: Annotated[
-        Path | None,
-        typer.Option(metavar="DIR", help="Write staffing.html with the staffing plots into DIR."),
-    ] = None,
+    report: ReportDir = None,
+    xlsx: XlsxFile = None,
 ) -> None:
     """Counters needed per interval to meet the wait target, by Erlang C/A and by simulation."""
     if method not in ("sim", "erlang"):
         raise fail(f"--method: {method!r} is not one of sim, erlang")
     scn = load_or_fail(scenario)
+    from sim.planning.grid import grid_blocks
     from sim.planning.staffing import erlang_plan, evaluate_plans, sim_plan
-    from sim.reports.staffing import staffing_summary
+    from sim.planning.staffing_result import staffing_result
     from sim.runs.executor import local_executor
 
     if scn.stationary:
         raise ScenarioError(
             f"{scenario}: horizon: staffing plans an opening day, not a stationary run"
         )
+    step_s = None
+    if step is not None:
+        try:
+            step_s = parse_duration_s(step)
+            grid_blocks(scn, step_s)
+        except (ValueError, ScenarioError) as exc:
+            raise fail(f"--step {step}: {exc}") from None
+        if step_s <= 0:
+            raise fail(f"--step {step}: must be positive")
     started = time.perf_counter()
     executor = local_executor(workers, replications * 64)
     try:
-        plans = [erlang_plan(scn)]
+        plans = [erlang_plan(scn, step_s)]
         if method == "sim":
             with err.status("planning by simulation…") as status:
                 plans.append(
-                    sim_plan(scn, replications, seed, executor, plans[0], on_progress=status.update)
-                )
+                    sim_plan(
+                        scn, replications, seed, executor, plans[0],
+                        on_progress=status.update, step_s=step_s,
+                    )
+                )  # fmt: skip
         evaluations = evaluate_plans(scn, plans, replications, seed, executor)
     finally:
         executor.close()
-    summary = staffing_summary(scn, plans, evaluations, replications, seed)
-    summary["seconds"] = round(time.perf_counter() - started, 3)
+    result = staffing_result(scn, plans, evaluations, replications, seed, step_s)
+    result = dataclasses.replace(result, seconds=round(time.perf_counter() - started, 3))
     chosen = plans[-1]
     if out is not None:
         from sim.model.scenario_io import write_scenario
@@ -140,51 +187,25 @@ def staff(
     if report is not None:
         from sim.reports.staffing import write_staffing_report
 
-        err.print(f"report: {write_staffing_report(scn, summary, report)}", highlight=False)
+        path = write_staffing_report(result, report, command_line(ctx))
+        err.print(f"report: {path}", highlight=False)
+    if xlsx is not None:
+        from sim.reports.sheets import staffing_sheets
+        from sim.reports.xlsx import write_workbook
+
+        path = write_workbook(xlsx, staffing_sheets(result, command_line(ctx)))
+        err.print(f"workbook: {path}", highlight=False)
     if as_json:
-        emit_json(summary)
+        emit_json(result.to_json())
     else:
-        _print_staffing(summary)
+        from sim.reports.staffing import print_staffing
 
-
-def _print_staffing(summary: dict[str, Any]) -> None:
-    out = stdout_console()
-    methods = [p["method"] for p in summary["plans"]]
-    groups = summary["groups"]
-    target = summary["target"]["service_level"]
-    table = Table(
-        title=f"{summary['scenario']}: counters per interval for {target:.0%} called within "
-        f"{summary['target']['wait_s'] / 60:g} min",
-        title_justify="left",
-        header_style="bold",
-        caption="SL: simulated service level, lower end of its 95% CI (red below target)",
-    )
-    table.add_column("start")
-    table.add_column("arrivals/h", justify="right")
-    table.add_column("load", justify="right")
-    for m in methods:
-        for g in groups:
-            table.add_column(f"{g} ({m})", justify="right")
-        table.add_column(f"SL ({m})", justify="right")
-    for row in summary["intervals"]:
-        cells = [row["start"], f"{row['arrivals_per_hour']:.0f}", f"{row['offered_load']:.1f}"]
-        for m in methods:
-            cells += [str(row["counts"][m][g]) for g in groups]
-            lo = row["service_level"][m]["ci95_lower"]
-            cell = f"{lo:.0%}"
-            cells.append(f"[red]{cell}[/]" if lo < target else cell)
-        table.add_row(*cells)
-    out.print(table)
-    for plan in summary["plans"]:
-        out.print(
-            f"{plan['method']}: {plan['staff_hours']:.2f} counter-hours, "
-            f"{plan['intervals_missing']} intervals below target"
-            + (f", {plan['evaluations']} plans simulated" if plan["evaluations"] else "")
-        )
+        print_staffing(stdout_console(), result)
 
 
 for command in (roster, compare, sweep, events, fit):
     app.command()(user_errors(command))
+app.add_typer(scenario_app, name="scenario")
 
 
 def main() -> None:

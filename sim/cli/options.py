@@ -5,8 +5,9 @@ markup, which would otherwise swallow ``[default: …]`` as a style tag."""
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -43,5 +44,49 @@ def replications(minimum: int, what: str = "Replications (days)") -> object:
 Replications = Annotated[int, replications(2, "Replications (days) per scenario")]
 ReportDir = Annotated[
     Path | None,
-    typer.Option(metavar="DIR", help="Write an HTML report with its plots into DIR."),
+    typer.Option(
+        metavar="DIR",
+        help="Write DIR/<command>.html: one self-contained page with the tables and plots.",
+    ),
 ]
+XlsxFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--xlsx", metavar="FILE", help="Write the tables as sheets of an Excel workbook FILE."
+    ),
+]
+
+# Options that change how results are shown or where they are computed, never the numbers.
+_PRESENTATION = frozenset({"report", "xlsx", "as_json", "workers", "dask", "png"})
+# Shown even at their default, so the line still reproduces if a default changes.
+_ALWAYS = frozenset({"seed", "replications"})
+
+
+def _words(param: Any, value: Any) -> list[str]:
+    values = list(value) if isinstance(value, list | tuple) else [value]
+    if param.param_type_name == "argument":
+        return [str(v) for v in values]
+    flag = max(param.opts, key=len)
+    if getattr(param, "is_flag", False):
+        return [flag] if value else []
+    return [word for v in values for word in (flag, str(v))]
+
+
+def command_line(ctx: typer.Context) -> str:
+    """The ``hallsim ...`` command that reproduces the numbers of the command
+    running in ``ctx`` (declare a ``ctx: typer.Context`` parameter to get it):
+    its arguments and every option that differs from its default (seed and
+    replications always), without the options that only choose the output or
+    the workers (``--report``, ``--xlsx``, ``--json``, ``--png``, ``--workers``,
+    ``--dask``)."""
+    words = ["hallsim", *ctx.command_path.split()[1:]]
+    for param in ctx.command.params:
+        name = param.name or ""
+        value = ctx.params.get(name)
+        if name in _PRESENTATION or value is None or value == []:
+            continue
+        optional = param.param_type_name == "option" and name not in _ALWAYS
+        if optional and value == param.default:
+            continue
+        words += _words(param, value)
+    return shlex.join(words)

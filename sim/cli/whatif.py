@@ -10,7 +10,17 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
-from sim.cli.options import AsJson, DaskAddress, Replications, ScenarioArg, Seed, Workers
+from sim.cli.options import (
+    AsJson,
+    DaskAddress,
+    Replications,
+    ReportDir,
+    ScenarioArg,
+    Seed,
+    Workers,
+    XlsxFile,
+    command_line,
+)
 from sim.model.scenario import ScenarioError
 from sim.reports.terminal import emit_json, err, fail, load_or_fail, progress_bar, stdout_console
 
@@ -53,6 +63,7 @@ def _run(
 
 
 def compare(
+    ctx: typer.Context,
     scenarios: Annotated[
         list[Path],
         typer.Argument(
@@ -66,8 +77,11 @@ def compare(
     workers: Workers = None,
     dask: DaskAddress = None,
     as_json: AsJson = False,
+    report: ReportDir = None,
+    xlsx: XlsxFile = None,
 ) -> None:
-    """Run scenarios on the same customers; each KPI and its paired difference to the first."""
+    """Run scenarios on the same customers: each KPI's paired difference to the first, by day
+    and by interval."""
     if len(scenarios) < 2:
         raise fail("compare needs at least two scenario files")
     loaded = [load_or_fail(path) for path in scenarios]
@@ -83,15 +97,38 @@ def compare(
             loaded, replications, seed, ex, labels=_labels(scenarios), on_done=done
         ),
     )
+    names = {scn.hall: scn.name for scn in loaded}
+    from sim.calibration.known import patience_warnings  # issue 13: a fitted hall's limits
+
+    for scn, ran in zip(loaded, result.scenarios, strict=True):
+        for line in patience_warnings(scn, ran.kpis.by_segment, f"{ran.label}: "):
+            err.print(f"warning: {line}", highlight=False)
+    if report is not None:
+        from sim.reports.compare import write_compare_report
+
+        path = write_compare_report(result, names, report, command_line(ctx))
+        err.print(f"report: {path}", highlight=False)
+    if xlsx is not None:
+        from sim.reports.sheets import compare_sheets
+        from sim.reports.xlsx import write_workbook
+
+        sheets = compare_sheets(result, names, command_line(ctx))
+        err.print(f"workbook: {write_workbook(xlsx, sheets)}", highlight=False)
     if as_json:
         emit_json(result.to_json())
     else:
+        from sim.reports.compare import interval_table
         from sim.reports.kpi_tables import compare_table
 
-        stdout_console().print(compare_table(result))
+        out = stdout_console()
+        out.print(compare_table(result))
+        for comparison in result.differences:
+            if comparison.by_interval:
+                out.print(interval_table(result, comparison))
 
 
 def sweep(
+    ctx: typer.Context,
     scenario: ScenarioArg,
     sets: Annotated[
         list[str],
@@ -112,6 +149,8 @@ def sweep(
         typer.Option("--out", metavar="DIR", help="Write sweep.csv and sweep.png into DIR."),
     ] = None,
     as_json: AsJson = False,
+    report: ReportDir = None,
+    xlsx: XlsxFile = None,
 ) -> None:
     """Run SCENARIO at every point of a grid of values; print, and optionally plot, the KPIs."""
     from sim.planning import whatif
@@ -130,13 +169,32 @@ def sweep(
         lambda ex, done: whatif.sweep(scn, parsed, replications, seed, ex, on_done=done),
     )
     paths = [path for path, _ in parsed]
+    from sim.calibration.known import patience_warnings  # issue 13: a fitted hall's limits
+
+    for point in points:
+        at = ", ".join(f"{k}={v}" for k, v in point.values.items())
+        for line in patience_warnings(scn, point.by_segment, f"{at}: "):
+            err.print(f"warning: {line}", highlight=False)
     if out is not None:
         from sim.reports.sweep import write_sweep_csv, write_sweep_plot
 
         out.mkdir(parents=True, exist_ok=True)
         write_sweep_csv(points, out / "sweep.csv")
-        write_sweep_plot(points, out / "sweep.png")
+        write_sweep_plot(points, out / "sweep.png", scn.hall, scn.name)
         err.print(f"sweep: {out / 'sweep.csv'}, {out / 'sweep.png'}", highlight=False)
+    if report is not None:
+        from sim.reports.sweep import write_sweep_report
+
+        path = write_sweep_report(
+            points, scn.hall, scn.name, replications, seed, report, command_line(ctx)
+        )
+        err.print(f"report: {path}", highlight=False)
+    if xlsx is not None:
+        from sim.reports.sheets import sweep_sheets
+        from sim.reports.xlsx import write_workbook
+
+        sheets = sweep_sheets(scn.hall, scn.name, points, command_line(ctx), seed)
+        err.print(f"workbook: {write_workbook(xlsx, sheets)}", highlight=False)
     if as_json:
         emit_json(
             {

@@ -11,11 +11,12 @@ What is logged, per customer of the day (``abandon_events`` chooses between
 * **served**: ``ticket_issued`` → ``ticket_called`` (counter) → ``service_ended``.
 * **no-show** (gave up, ticket called later): ``ticket_called`` when the
   counter calls the number, ``ticket_no_show`` when it gives up calling
-  (``called + no_show_delay``: the counter is busy meanwhile). ``exact`` also
-  logs the ``ticket_abandoned`` at the moment the customer left, before the
-  call; ``no_show`` cannot know that moment.
-* **gave up, never called** (still queued at the end, or skipped with
-  ``no_show_delay`` 0): ``exact`` logs ``ticket_abandoned`` when they left;
+  (``called + no_show_delay``: the counter is busy meanwhile; at
+  ``no_show_delay`` 0 both at the instant the customer's turn came). ``exact``
+  also logs the ``ticket_abandoned`` at the moment the customer left, before
+  the call; ``no_show`` cannot know that moment.
+* **gave up, never called** (still queued when the day ended or the hall
+  turned the queue away): ``exact`` logs ``ticket_abandoned`` when they left;
   ``no_show`` logs it when the system closes the day's open tickets: at closing
   time in a ``turn_away`` hall, else at the end of the day's activity.
 * **turned away / unserved at the end**: ``ticket_abandoned`` when their ticket

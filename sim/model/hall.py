@@ -9,7 +9,8 @@ is not there when called: the model never schedules a give-up event, it checks
 textbook ``request | timeout(patience)`` renege, decided lazily; the test
 ``tests/sim/test_model.py::test_lazy_renege_matches_textbook_simpy`` checks the
 two agree customer by customer. With ``no_show_delay`` > 0 the counter spends
-that long calling a ticket whose customer has gone, as in a real hall.
+that long calling a ticket whose customer has gone, as in a real hall; at 0 the
+call is recorded in its turn and takes no time.
 
 Dispatch (叫号): a free counter takes, among the queue classes it serves, the
 ticket with the best (priority, rank of its service in the counter's skill
@@ -123,6 +124,9 @@ class _Hall:
         self.spans: list[tuple[int, float, float]] = []
         self.next_customer = resume.present if resume is not None else 0
         self.skip_gone = scn.no_show_delay == 0
+        self.ghosts: list[deque[int]] = [deque() for _ in self.queues]  # see _call_in_turn
+        pairs = list(zip(self.queues, self.ghosts, strict=True))
+        self.ghost_tiers = [[[pairs[c] for c in tier] for tier in group] for group in table.tiers]
         self.done_events = [Wakeup(self.env, self._on_done, k) for k in range(n_ctr)]
         self.arrival_event = Wakeup(self.env, self._on_arrival, -1)
 
@@ -164,21 +168,15 @@ class _Hall:
 
     def _call_next(self, k: int, now: float) -> bool:
         """Give free counter ``k`` its next ticket; False when there is none."""
+        if self.skip_gone:
+            return self._call_in_turn(k, now)
         deadline = self.deadline
         arr = self.arr
-        skip_gone = self.skip_gone
         for tier in self.tiers[self.group_of[k]]:
             best, best_t, best_q = _NONE, math.inf, None
             for q in tier:
-                while q:
-                    c = q[0]
-                    if skip_gone and deadline[c] <= now:
-                        q.popleft()
-                        self._gone(c)
-                        continue
-                    if arr[c] < best_t:
-                        best, best_t, best_q = c, arr[c], q
-                    break
+                if q and arr[q[0]] < best_t:
+                    best, best_t, best_q = q[0], arr[q[0]], q
             if best_q is not None:
                 best_q.popleft()
                 if best >= self.n_real:  # a probe: its call takes no time, so call again
@@ -195,6 +193,36 @@ class _Hall:
                 else:
                     self._start(k, best, now)
                 return True
+        return False
+
+    def _call_in_turn(self, k: int, now: float) -> bool:
+        """:meth:`_call_next` at zero ``no_show_delay``. A gone customer at a queue's
+        front leaves the display (:meth:`_gone`) and waits as a ghost; when its turn
+        comes it is called and given up at once, at no cost, as a real ticket system
+        logs it, and the counter calls on."""
+        deadline, arr = self.deadline, self.arr
+        for tier in self.ghost_tiers[self.group_of[k]]:
+            while True:
+                best, best_t, best_q, ghost = _NONE, math.inf, None, False
+                for q, ghosts in tier:
+                    while q and deadline[q[0]] <= now:
+                        self._gone(q[0])
+                        ghosts.append(q.popleft())
+                    head = ghosts or q
+                    if head and arr[head[0]] < best_t:
+                        best, best_t, best_q, ghost = head[0], arr[head[0]], head, head is ghosts
+                if best_q is None:
+                    break
+                best_q.popleft()
+                if ghost:
+                    self.called[best] = self.ended[best] = now
+                    self.counter_of[best] = k
+                elif best >= self.n_real:  # a probe: its call takes no time
+                    self._probe_called(best, now)
+                else:
+                    self.waiting[self.slot[best]] -= 1
+                    self._start(k, best, now)
+                    return True
         return False
 
     def _on_probe(self, event: simpy.Event) -> None:
@@ -261,6 +289,8 @@ class _Hall:
 
     def _on_turn_away(self, event: simpy.Event) -> None:
         now = self.env.now
+        for ghosts in self.ghosts:  # gone already: turned away uncalled
+            ghosts.clear()
         for q in self.queues:
             while q:
                 c = q.popleft()

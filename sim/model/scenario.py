@@ -116,6 +116,9 @@ class Segment(FrozenModel):
     priority: Annotated[int, Field(ge=0)] = 0
     patience: Distribution | None = None
     balk_if_queue_over: Annotated[int, Field(ge=0)] | None = None
+    # `hallsim fit`: the longest wait (95th percentile) the log saw this segment's
+    # patience over; runs whose waits go well past it are told their patience is a guess
+    patience_known_until: DurationS | None = None
 
 
 class Appointments(FrozenModel):

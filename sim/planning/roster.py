@@ -182,8 +182,9 @@ def _patterns(n_slots: int, rules: RosterRules, open_s: float, close_s: float) -
             if mb is None or length_s <= mb.over + _EPS_S:
                 out.append(_Pattern(i, n, None))
                 continue
+            work = round(mb.work_around(rules.grid) / rules.grid)  # grid steps before and after
             for nb in range(round(mb.min / rules.grid), round(mb.max / rules.grid) + 1):
-                for j in range(i + 1, i + n - nb):  # strictly inside the shift
+                for j in range(i + work, i + n - nb - work + 1):
                     b0 = open_s + j * rules.grid
                     if (
                         mb.window[0] - _EPS_S <= b0
@@ -250,7 +251,9 @@ def _simple_causes(
     gap = "no allowed shift covers it"
     if mb is not None:
         over, window = format_duration(mb.over), _span(*mb.window)
-        gap += f" (shifts over {over} need a meal break inside {window})"
+        work = format_duration(mb.work_around(rules.grid))
+        gap += f" (shifts over {over} need a meal break inside {window}, {work} into the shift"
+        gap += " and before its end)"
     duty = rules.on_duty
     problems: list[tuple[int, str]] = []
     for k, (_, end) in enumerate(req.slots):

@@ -32,14 +32,20 @@ _EPS_S = 1e-6
 
 class MealBreak(FrozenModel):
     """Shifts longer than ``over`` get one break of ``min``..``max`` (whole grid
-    steps) that starts and ends inside ``window``, never at the very start or end
-    of the shift; unpaid unless ``paid``."""
+    steps) that starts and ends inside ``window``, with at least ``min_work`` of
+    work before it and after it (default: one grid step, so never at the very
+    start or end of the shift); unpaid unless ``paid``."""
 
     over: DurationS = 6 * 3600.0
     min: Annotated[DurationS, Field(gt=0.0)] = 1800.0
     max: Annotated[DurationS, Field(gt=0.0)] = 3600.0
     window: SpanS
+    min_work: Annotated[DurationS, Field(gt=0.0)] | None = None
     paid: bool = False
+
+    def work_around(self, grid_s: float) -> float:
+        """The least work before and after the break, seconds."""
+        return grid_s if self.min_work is None else self.min_work
 
     @model_validator(mode="after")
     def _ordered(self) -> MealBreak:
@@ -94,6 +100,8 @@ def rules_from_dict(data: object, *, source: str = "rules") -> RosterRules:
             ("meal_break.min", rules.meal_break.min),
             ("meal_break.max", rules.meal_break.max),
         ]
+        if rules.meal_break.min_work is not None:
+            named.append(("meal_break.min_work", rules.meal_break.min_work))
     problems = [
         f"{path}: {format_duration(s)!r} is not a whole number of {grid} grid steps"
         for path, s in named

@@ -28,11 +28,11 @@ from sim.model.hall import simulate
 from sim.model.kpis import interval_service_levels
 from sim.model.scenario import Scenario, ScenarioError
 from sim.model.summary import Stat, summarise
+from sim.model.units import format_clock
 from sim.planning import erlang
+from sim.planning.grid import Counts, grid_blocks, on_grid
 from sim.runs.executor import Executor, SerialExecutor
 from sim.runs.experiment import Job
-
-Counts = tuple[tuple[int, ...], ...]  # per resized group, per interval
 
 
 @dataclass(frozen=True)
@@ -137,8 +137,9 @@ def _fixed_staffed(scn: Scenario, resized: Sequence[int]) -> np.ndarray:
     return np.asarray([sum(any(a <= mid < b for a, b in c.windows) for c in fixed) for mid in mids])
 
 
-def erlang_plan(scn: Scenario) -> Plan:
-    """The Erlang C/A plan (see the module docstring)."""
+def erlang_plan(scn: Scenario, step_s: float | None = None) -> Plan:
+    """The Erlang C/A plan (see the module docstring); on a ``step_s`` grid,
+    each block takes the largest count any of its intervals needs."""
     groups = resized_groups(scn)
     _, loads, mean_s = offered_load(scn)
     patience_s = _mean_patience_s(scn)
@@ -161,7 +162,7 @@ def erlang_plan(scn: Scenario) -> Plan:
     for g, weight in zip(groups, weights, strict=True):
         lo, hi = _bounds(scn, g)
         counts.append(tuple(min(hi, max(lo, math.ceil(n * weight))) for n in need))
-    return Plan("erlang", groups, tuple(counts))
+    return Plan("erlang", groups, on_grid(tuple(counts), grid_blocks(scn, step_s)))
 
 
 def apply_plan(scn: Scenario, groups: Sequence[int], counts: Counts) -> Scenario:
@@ -222,65 +223,76 @@ def sim_plan(
     start: Plan | None = None,
     max_iterations: int = 60,
     on_progress: Callable[[str], None] | None = None,
+    step_s: float | None = None,
 ) -> Plan:
-    """The simulation-based plan (see the module docstring). Raises
+    """The simulation-based plan (see the module docstring). With ``step_s``
+    (a grid of :func:`~sim.planning.grid.grid_blocks`), counts change only where
+    a block starts: a block is raised when any of its intervals misses, and
+    lowered only when every interval still meets the target, so the plan meets
+    the target in every interval and no block can lose a counter. Raises
     ScenarioError if some interval cannot meet the target within the groups'
     ``resize.max``."""
     executor = executor or SerialExecutor()
-    start = start or erlang_plan(scn)
+    blocks = grid_blocks(scn, step_s)
+    start = start or erlang_plan(scn, step_s)
     groups = start.groups
     target = scn.target.service_level
     evaluate = _Evaluator(scn, groups, replications, seed, executor)
     say = on_progress or (lambda _: None)
     bounds = [_bounds(scn, g) for g in groups]
-    counts = [list(row) for row in start.counts]
-    n_int = len(counts[0])
+    # counts[g][b]: group g's counters over block b
+    counts = [[max(row[i] for i in block) for block in blocks] for row in start.counts]
+    n_blocks = len(blocks)
+    block_of = {i: b for b, block in enumerate(blocks) for i in block}
 
     def frozen(c: list[list[int]]) -> Counts:
-        return tuple(tuple(row) for row in c)
+        return tuple(tuple(row[block_of[i]] for i in range(len(block_of))) for row in c)
 
-    # 1. raise every interval that misses until none does
+    # 1. raise every block with an interval that misses until none does
     iterations = 0
     while True:
         iterations += 1
         ok = meets(evaluate([frozen(counts)])[0], target)
-        missing = [i for i in range(n_int) if not ok[i]]
+        missing = sorted({block_of[i] for i in range(len(ok)) if not ok[i]})
         say(f"iteration {iterations}: {len(missing)} intervals miss the target")
         if not missing:
             break
         if iterations >= max_iterations:
             raise ScenarioError(f"staffing did not converge in {max_iterations} iterations")
         raised = False
-        for i in missing:
+        for b in missing:
             # the resized group with most room relative to its cap takes the counter
             g = min(
-                (g for g in range(len(groups)) if counts[g][i] < bounds[g][1]),
-                key=lambda g: counts[g][i] / bounds[g][1],
+                (g for g in range(len(groups)) if counts[g][b] < bounds[g][1]),
+                key=lambda g: counts[g][b] / bounds[g][1],
                 default=None,
             )
             if g is not None:
-                counts[g][i] += 1
+                counts[g][b] += 1
                 raised = True
         if not raised:
-            starts = [s for s, _ in intervals(scn)]
-            names = ", ".join(f"{starts[i] / 3600:05.2f}h" for i in missing[:5])
+            spans = intervals(scn)
+            names = ", ".join(format_clock(spans[blocks[b][0]][0]) for b in missing[:5])
             raise ScenarioError(
                 f"counters: intervals starting {names} miss the target even at resize.max"
             )
 
-    # 2. lower. A reduction that fails usually keeps failing once other intervals
+    # 2. lower. A reduction that fails usually keeps failing once other blocks
     #    lose counters too, so each round tries only the reductions not yet seen
     #    to fail, as one parallel batch, and keeps those that still meet the
     #    target: all of them if the plan still meets it together, else the
     #    non-adjacent ones, else the first. "Usually" is not "always" (priorities,
     #    CIs), so when no untried reduction is left, one round over every
-    #    reducible interval checks the end state: the plan is done only when no
+    #    reducible block checks the end state: the plan is done only when no
     #    single counter can go.
     tight: set[tuple[int, int]] = set()
     verifying = False
     while True:
         reducible = [
-            (g, i) for g in range(len(groups)) for i in range(n_int) if counts[g][i] > bounds[g][0]
+            (g, b)
+            for g in range(len(groups))
+            for b in range(n_blocks)
+            if counts[g][b] > bounds[g][0]
         ]
         candidates = reducible if verifying else [c for c in reducible if c not in tight]
         if not candidates:
@@ -289,9 +301,9 @@ def sim_plan(
             verifying = True
             continue
         trials = []
-        for g, i in candidates:
+        for g, b in candidates:
             trial = [row[:] for row in counts]
-            trial[g][i] -= 1
+            trial[g][b] -= 1
             trials.append(frozen(trial))
         results = evaluate(trials)
         good = [c for c, ev in zip(candidates, results, strict=True) if all(meets(ev, target))]
@@ -308,20 +320,20 @@ def sim_plan(
             if len(subset) < 2:
                 continue
             together = [row[:] for row in counts]
-            for g, i in subset:
-                together[g][i] -= 1
+            for g, b in subset:
+                together[g][b] -= 1
             if all(meets(evaluate([frozen(together)])[0], target)):
                 counts, accepted = together, True
                 break
         if accepted:
             continue
-        g, i = good[0]
-        counts[g][i] -= 1
+        g, b = good[0]
+        counts[g][b] -= 1
     return Plan("sim", groups, frozen(counts), evaluate.count, iterations)
 
 
 def _spaced(cells: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Cells of the same group at least two intervals apart, in order."""
+    """Cells (group, block) of the same group at least two blocks apart, in order."""
     chosen: list[tuple[int, int]] = []
     for g, i in cells:
         if all(h != g or abs(i - j) > 1 for h, j in chosen):

@@ -16,7 +16,7 @@ import itertools
 import math
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -346,6 +346,7 @@ class SweepPoint:
     target: Target
     overall: KpiStats
     by_interval: list[IntervalStats]
+    by_segment: dict[str, KpiStats] = field(default_factory=dict)  # not in the JSON
 
     def to_json(self) -> Json:
         return {
@@ -382,7 +383,13 @@ def sweep(
         summary = aggregate(reps)
         values = dict(zip(paths, point, strict=True))
         points.append(
-            SweepPoint(values, target_of(point_scn), summary.overall, summary.by_interval)
+            SweepPoint(
+                values,
+                target_of(point_scn),
+                summary.overall,
+                summary.by_interval,
+                summary.by_segment,
+            )
         )
     return points
 

@@ -13,6 +13,7 @@ import numpy as np
 
 from sim.calibration.arrivals import ArrivalFit
 from sim.calibration.fit import FitResult
+from sim.calibration.patience import PatienceFit
 from sim.calibration.service import frozen
 from sim.model.units import format_clock
 
@@ -39,6 +40,49 @@ def arrival_summary(a: ArrivalFit) -> dict[str, Any]:
     }
 
 
+def patience_summary(p: PatienceFit) -> dict[str, Any]:
+    """One segment's patience: what the log identifies (the survival curve up to
+    ``known_until_s``, its restricted mean), the parametric fits and the mean
+    (a range over plausible families, or a lower bound, when not identified)."""
+    s = p.survival
+    low = min((f.aic for f in p.fits), default=math.nan)
+    plausible = {f.family for f in p.plausible}
+    chosen = p.best if p.chosen is not None else None
+    lo, hi = p.mean_range_s
+    return {
+        "gave_up_exact": p.exact,
+        "gave_up_interval_censored": p.interval,
+        "served_right_censored": p.right,
+        "curve": s.method,
+        "known_until_s": _num(s.known_until_s),
+        "survival_at_known_until": {"value": _num(s.survival_at_tau), "ci95": _ci(s.survival_ci95)},
+        "restricted_mean_s": {
+            "value": _num(s.restricted_mean_s),
+            "ci95": _ci(s.restricted_mean_ci95_s),
+        },
+        "identified": p.identified,
+        "best_aic": p.best_aic,
+        "chosen": p.chosen,
+        "mean_s": _num(chosen.mean_s) if chosen else None,
+        "ci95_s": _ci(chosen.mean_ci95_s) if chosen else [None, None],
+        "mean_range_s": [_num(lo), _num(hi)],
+        "mean_lower_bound_s": _num(s.mean_lower_bound_s),
+        "fits": [
+            {
+                "family": f.family,
+                "mean_s": _num(f.mean_s),
+                "ci95_s": _ci(f.mean_ci95_s),
+                "cv": _num(f.cv),
+                "aic": _num(f.aic),
+                "delta_aic": _num(f.aic - low),
+                "plausible": f.family in plausible,
+                "survival_at_known_until": _num(f.survival_at_tau),
+            }
+            for f in p.fits
+        ],
+    }
+
+
 def fit_summary(fit: FitResult) -> dict[str, Any]:
     """Every estimate of ``fit``, seconds and per-hour rates, with 95% CIs."""
     a = fit.arrivals
@@ -47,6 +91,7 @@ def fit_summary(fit: FitResult) -> dict[str, Any]:
         "tickets": fit.tickets,
         "timezone": fit.timezone,
         "abandon_events": "exact" if fit.exact_abandons else "no_show",
+        "abandon_events_from": fit.abandon_events_from,
         "open": format_clock(a.open_s),
         "close": format_clock(a.close_s),
         "interval_s": a.interval_s,
@@ -60,6 +105,7 @@ def fit_summary(fit: FitResult) -> dict[str, Any]:
                 "n": s.n,
                 "mean_s": _num(s.mean_s),
                 "ci95_s": _ci(s.mean_ci95_s),
+                "cv": _num(s.cv),
                 "chosen": s.chosen,
                 "fits": [
                     {
@@ -75,11 +121,13 @@ def fit_summary(fit: FitResult) -> dict[str, Any]:
             for k, s in fit.services.items()
         },
         "counter_speed": {k: _num(v) for k, v in fit.counter_speed.items()},
+        "counter_speed_ci95": {k: _ci(v) for k, v in fit.counter_speed_ci95.items()},
         "counter_groups": [
             {
                 "id": g.id,
                 "counters": list(g.counters),
                 "speed": g.speed,
+                "speed_ci95": _ci(g.speed_ci95),
                 "services": list(g.services),
                 "segments": list(g.segments) if g.segments else None,
                 "served": g.served,
@@ -87,25 +135,7 @@ def fit_summary(fit: FitResult) -> dict[str, Any]:
             }
             for g in fit.groups
         ],
-        "patience": {
-            k: {
-                "gave_up_exact": p.exact,
-                "gave_up_interval_censored": p.interval,
-                "served_right_censored": p.right,
-                "chosen": p.chosen,
-                "fits": [
-                    {
-                        "family": f.family,
-                        "mean_s": _num(f.mean_s),
-                        "ci95_s": _ci(f.mean_ci95_s),
-                        "cv": _num(f.cv),
-                        "aic": _num(f.aic),
-                    }
-                    for f in p.fits
-                ],
-            }
-            for k, p in fit.patience.items()
-        },
+        "patience": {k: patience_summary(p) for k, p in fit.patience.items()},
         "priorities": fit.priorities,
         "overtakes": fit.overtakes,
         "no_show_delay_s": _num(fit.no_show_delay_s),
@@ -157,17 +187,20 @@ def write_fit_plots(fit: FitResult, out_dir: Path) -> tuple[str, ...]:
 
     fig, ax = plt.subplots(figsize=(6, 4))
     for name, p in fit.patience.items():
-        t = np.array([pt[0] for pt in p.km]) / 60
-        surv = np.array([pt[1] for pt in p.km])
-        ax.step(t, surv, where="post", label=f"{name} (KM)")
-        grid = np.linspace(0, max(float(t.max()), 1.0), 100)
-        chosen = p.best
-        ax.plot(
-            grid, frozen(chosen.family, chosen.mean_s, chosen.cv).sf(grid * 60), ls="--", lw=0.8
-        )
+        tau = p.survival.known_until_s / 60
+        curve = [pt for pt in p.survival.curve if pt[0] <= p.survival.known_until_s]
+        t = np.array([pt[0] for pt in curve] + [p.survival.known_until_s]) / 60
+        surv = np.array([pt[1] for pt in curve] + [curve[-1][1]])
+        (line,) = ax.step(t, surv, where="post", label=f"{name} (log, to {tau:.0f} min)")
+        if p.chosen is not None:
+            grid = np.linspace(0, max(2 * tau, 1.0), 100)
+            chosen = p.best
+            sf = frozen(chosen.family, chosen.mean_s, chosen.cv).sf(grid * 60)
+            ax.plot(grid, sf, ls="--", lw=0.8, color=line.get_color())
+        ax.axvline(tau, ls=":", lw=0.6, color=line.get_color())
     ax.set_xlabel("minutes waited")
     ax.set_ylabel("still waiting")
-    ax.set_title("Patience: Kaplan–Meier (interval-censored at midpoint) and fits")
+    ax.set_title("Patience: from the log up to τ (dotted), fitted family beyond (dashed)")
     ax.legend(fontsize=8)
     fig.savefig(out_dir / "patience.png", dpi=110, bbox_inches="tight")
     plt.close(fig)

@@ -3,14 +3,20 @@ of people on shifts against the counters required."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
 
 from sim.model.units import format_clock, format_duration
 from sim.planning.roster import Roster, Shift, shift_ids
+from sim.reports.page import Cell, CellLike, Page
+from sim.reports.style import clock_axis, group_colours, hall_title, new_figure, plot_style
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 _MAX_PERSON_BARS = 60  # above this the chart draws one bar per shift pattern
 
@@ -85,24 +91,31 @@ def print_roster(out: Console, result: Roster, hall: str) -> None:
     )
 
 
-def write_gantt(result: Roster, path: Path) -> None:
-    """Write a PNG: a bar per person (per shift pattern when there are many people)
-    with breaks as gaps, and below it the requirement against the coverage."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-    from matplotlib.ticker import FuncFormatter
+def gantt_figure(
+    result: Roster, hall: str, name: str | None, cjk: bool, groups: Sequence[str] = ()
+) -> Figure:
+    """A bar per person (per shift pattern when there are many people) with
+    breaks as gaps, and below it the requirement against the people at work,
+    in each group's colour (``groups``: every counter group of the scenario, in
+    order, so that a group has the same colour as in the staffing plot)."""
+    from matplotlib.patches import Patch
 
     req = result.requirement
-    colour = {group: f"C{i % 10}" for i, group in enumerate(req.groups)}
+    colour = group_colours(list(groups) or req.groups)
     per_person = sum(s.people for s in result.shifts) <= _MAX_PERSON_BARS
     bars = [
         (s, f"{s.group}" if per_person else f"{s.group} ×{s.people}")
         for s in result.shifts
         for _ in range(s.people if per_person else 1)
     ]
-    fig = Figure(figsize=(10, 3 + 0.22 * len(bars)), layout="constrained")
-    FigureCanvasAgg(fig)
+    fig = new_figure(11, 3.2 + 0.22 * len(bars))
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[max(2.0, 0.22 * len(bars)), 2.5])
+    fig.suptitle(
+        hall_title(
+            hall, name, f"roster: {result.staff_hours:g} paid staff-hours, lower bound "
+            f"{result.lower_bound_hours:g}", cjk,
+        )
+    )  # fmt: skip
     for y, (s, _) in enumerate(bars):
         pieces = [(s.start_s, s.end_s)]
         if s.meal_break is not None:
@@ -110,19 +123,95 @@ def write_gantt(result: Roster, path: Path) -> None:
         spans = [(a / 3600, (b - a) / 3600) for a, b in pieces]
         top.broken_barh(spans, (y - 0.4, 0.8), facecolors=colour[s.group])
     top.set_yticks(range(len(bars)), [label for _, label in bars], fontsize=7)
+    top.set_ylabel("person" if per_person else "shift pattern × people")
     top.grid(axis="x", alpha=0.3)
     top.set_ylim(len(bars) - 0.5, -0.5)
-    top.set_title(
-        f"{result.staff_hours:g} paid staff-hours, lower bound {result.lower_bound_hours:g}"
-    )
+    top.set_title("shifts (gaps: meal breaks)", fontsize=10)
+    handles = [Patch(color=colour[g], label=f"group {g}") for g in req.groups]
+    top.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
     edges = [start / 3600 for start, _ in req.slots] + [req.slots[-1][1] / 3600]
     for group, need, have in zip(req.groups, req.counts, result.coverage(), strict=True):
         bottom.stairs(
             need, edges, fill=True, alpha=0.25, color=colour[group], label=f"{group} required"
         )
         bottom.stairs(have, edges, color=colour[group], linewidth=1.5, label=f"{group} at work")
-    bottom.set_ylabel("counters")
-    bottom.legend(fontsize=7, ncols=2)
-    bottom.xaxis.set_major_formatter(FuncFormatter(lambda h, _: format_clock(h * 3600)))
-    bottom.set_xlim(edges[0], edges[-1])
-    fig.savefig(path, dpi=120)
+    bottom.set_ylabel("counters / people")
+    bottom.set_title("requirement (shaded) and people at work (line) per slot", fontsize=10)
+    bottom.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    bottom.grid(alpha=0.3)
+    clock_axis(bottom, edges[0], edges[-1], None)
+    return fig
+
+
+def write_gantt(
+    result: Roster, path: Path, hall: str, name: str | None, groups: Sequence[str] = ()
+) -> None:
+    """Write :func:`gantt_figure` as a PNG file."""
+    with plot_style() as font:
+        gantt_figure(result, hall, name, font is not None, groups).savefig(path)
+
+
+def write_roster_report(
+    result: Roster,
+    hall: str,
+    name: str | None,
+    rules: str,
+    out_dir: Path,
+    command_line: str,
+    groups: Sequence[str] = (),
+) -> Path:
+    """Write ``out_dir/roster.html``: the shifts, the chart and the coverage per
+    slot; ``rules`` names the rules file. Returns its path."""
+    bound = result.lower_bound_hours
+    page = Page(
+        "roster",
+        "roster",
+        hall,
+        name,
+        command_line,
+        None,
+        facts=[
+            ("Rules", rules),
+            ("Paid staff-hours", f"{result.staff_hours:g}"),
+            ("Lower bound", f"{bound:g} (sum of the requirement)"),
+            ("Ratio", f"{result.staff_hours / bound:.3f}" if bound else "–"),
+            ("Solver", f"{result.status}, {result.solve_s:.2f} s"),
+        ],
+    )
+    page.section("Shifts")
+    rows: list[list[CellLike]] = [
+        [
+            shift_id, s.group, _span(s.start_s, s.end_s), format_duration(s.end_s - s.start_s),
+            "–" if s.meal_break is None else _span(*s.meal_break), str(s.people),
+            f"{s.paid_hours:g}", f"{s.people * s.paid_hours:g}",
+        ]
+        for shift_id, s in zip(shift_ids(result.shifts), result.shifts, strict=True)
+    ]  # fmt: skip
+    page.table(
+        "shifts",
+        ["shift", "group", "time", "length", "break", "people", "paid h each", "paid h"],
+        rows,
+        left=5,
+        caption="paid h: people × (shift length − unpaid break)",
+    )
+    with plot_style() as font:
+        page.figure(
+            "gantt",
+            gantt_figure(result, hall, name, font is not None, groups),
+            "Top: one bar per person on shift, gaps are meal breaks. Bottom: the counters "
+            "each group must staff per slot (shaded) and its people at work (line).",
+        )
+    req = result.requirement
+    header = ["slot"]
+    for g in req.groups:
+        header += [f"{g} required", f"{g} at work"]
+    coverage = result.coverage()
+    slots: list[list[CellLike]] = []
+    for k, (start, end) in enumerate(req.slots):
+        row: list[CellLike] = [_span(start, end)]
+        for need, have in zip(req.counts, coverage, strict=True):
+            row += [str(need[k]), Cell(str(have[k]), cls="miss" if have[k] < need[k] else "")]
+        slots.append(row)
+    page.section("Coverage per slot")
+    page.table("coverage", header, slots)
+    return page.write(out_dir)

@@ -56,8 +56,16 @@ def test_fitted_forecast_beats_same_weekday_last_week(tmp_path: Path) -> None:
     assert waits["fitted"]["wmape"] < waits["naive"]["wmape"]
     for kpi in ("arrivals", "wait_mean_s"):
         fitted, truth = scores[kpi]["fitted"], scores[kpi]["reference"]
-        assert fitted["mape"] < 1.1 * truth["mape"], kpi  # the fit is as good as the truth
-        assert fitted["wmape"] < 1.1 * truth["wmape"], kpi
+        assert fitted["wmape"] < 1.1 * truth["wmape"], kpi  # the fit is as good as the truth
+    assert scores["arrivals"]["fitted"]["mape"] < 1.1 * scores["arrivals"]["reference"]["mape"]
+    # Plain MAPE of waits rewards forecasting too little: the fit met "within 10% of
+    # the truth's MAPE" (952% vs 941%) only while its staffing lagged every drop by one
+    # interval (more counters, shorter waits: 888% with that lag put back). With the
+    # scenario's own staffing it scores 1041%, so the fitted hall's forecast is held
+    # to the truth's forecast instead: per interval within 25% (wMAPE; with the
+    # lagged staffing it was 33% off).
+    agreement = result["against_reference"]["wait_mean_s"]["fitted"]
+    assert agreement["wmape"] < 25.0
 
 
 def test_mape_skips_zero_actuals_and_favours_forecasting_too_little() -> None:

@@ -256,8 +256,8 @@ def assert_day_invariants(scn: Scenario, demand: Demand, rec: Records) -> None:
     # abandoned at arrival + patience; a no-show is called later and holds the counter
     np.testing.assert_allclose(left[abandoned], deadline[abandoned], rtol=0, atol=TOL_S)
     assert not (abandoned & demand.kiosk).any()
-    if scn.no_show_delay == 0:
-        assert not no_show.any()
+    # at zero delay a gone customer reached by a counter is still called (and
+    # logged as a no-show at that instant); the call takes no time
     assert (called[no_show] >= left[no_show]).all()
     np.testing.assert_allclose(
         ended[no_show] - called[no_show], scn.no_show_delay, rtol=0, atol=TOL_S
@@ -536,8 +536,12 @@ def test_lazy_renege_matches_textbook_simpy(case: str, seed: int) -> None:
     rec = simulate(scn, seed, 0, demand=demand)
     ref = run_textbook(scn, demand)
     np.testing.assert_array_equal(rec.outcome, ref.outcome)
-    np.testing.assert_allclose(rec.called_s, ref.called_s, rtol=0, atol=TOL_S)
-    np.testing.assert_allclose(rec.ended_s, ref.ended_s, rtol=0, atol=TOL_S)
+    # the textbook renege has no call for a customer gone before their turn; the
+    # model records the (zero-delay) call at which the counter found them gone
+    kept = rec.outcome != ABANDONED
+    np.testing.assert_allclose(rec.called_s[kept], ref.called_s[kept], rtol=0, atol=TOL_S)
+    np.testing.assert_allclose(rec.ended_s[kept], ref.ended_s[kept], rtol=0, atol=TOL_S)
+    assert np.isnan(ref.called_s[~kept]).all()
     abandoned = float(np.mean(rec.outcome == ABANDONED))
     assert abandoned > (0.3 if case == "overloaded" else 0.0)
 

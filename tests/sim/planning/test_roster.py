@@ -165,12 +165,13 @@ def brute_patterns(scn: Scenario, r: RosterRules) -> list[Pattern]:
             out.append((start, end, None))
             continue
         n_lengths = int((mb.max - mb.min) / r.grid) + 1
+        work = r.grid if mb.min_work is None else mb.min_work  # before and after the break
         for b0, b_len in itertools.product(
             grid_points, [mb.min + i * r.grid for i in range(n_lengths)]
         ):
             if (
-                start < b0
-                and b0 + b_len < end
+                start + work <= b0
+                and b0 + b_len + work <= end
                 and mb.window[0] <= b0
                 and b0 + b_len <= mb.window[1]
             ):
@@ -214,6 +215,8 @@ SMALL_RULES: dict[str, Any] = {
     "meal_break": {"over": "2h", "min": "30m", "max": "1h", "window": "10:00-12:00"},
     "groups": ["C"],
 }
+LATE = SMALL_RULES["meal_break"] | {"window": "10:30-12:30"}
+EARLY = SMALL_RULES["meal_break"] | {"window": "09:30-11:30"}
 
 
 @pytest.mark.parametrize(
@@ -226,6 +229,25 @@ SMALL_RULES: dict[str, Any] = {
         ({"available": {"C": 5}, "shift_lengths": ["90m", "3h"], "on_duty": {"max": 2}}, 6.0),
         ({"available": {"C": 2}}, None),
         ({"available": {"C": 4}, "on_duty": {"max": 2}}, None),  # people on break count
+        # a break at least an hour from either end of the shift costs half an hour more
+        ({"available": {"C": 4}, "shift_lengths": ["150m", "3h"], "meal_break": LATE}, 6.0),
+        (
+            {
+                "available": {"C": 4},
+                "shift_lengths": ["150m", "3h"],
+                "meal_break": LATE | {"min_work": "1h"},
+            },
+            6.5,
+        ),
+        ({"available": {"C": 4}, "shift_lengths": ["3h"], "meal_break": EARLY}, 7.0),
+        (
+            {
+                "available": {"C": 4},
+                "shift_lengths": ["3h"],
+                "meal_break": EARLY | {"min_work": "1h"},
+            },
+            7.5,
+        ),
     ],
     ids=[
         "lower-bound",
@@ -235,6 +257,10 @@ SMALL_RULES: dict[str, Any] = {
         "on-duty-max",
         "infeasible",
         "max-counts-breaks",
+        "late-window",
+        "late-window-min-work",
+        "early-window",
+        "early-window-min-work",
     ],
 )
 def test_optimal_against_brute_force(changes: dict[str, Any], hours: float | None) -> None:
@@ -250,6 +276,40 @@ def test_optimal_against_brute_force(changes: dict[str, Any], hours: float | Non
     assert result.status == "optimal"
     assert result.staff_hours == pytest.approx(best)
     assert result.staff_hours >= result.lower_bound_hours == pytest.approx(6.0)
+
+
+def test_min_work_keeps_the_break_away_from_the_ends_of_a_shift() -> None:
+    """A shift starting at 12:00 may not take its break at 12:30 once the rules
+    ask for two hours of work before and after it."""
+    scn = small(
+        open="09:00", close="20:00",
+        counters=[{"id": "C", "count": {"09:00": 1, "12:00": 2, "16:00": 1}, "services": ["a"]}],
+    )  # fmt: skip
+    meal: dict[str, str] = {"over": "6h", "min": "30m", "max": "30m", "window": "12:00-15:00"}
+    base: dict[str, Any] = {
+        "grid": "30m",
+        "shift_lengths": ["8h"],
+        "groups": ["C"],
+        "available": {"C": 4},
+        "meal_break": meal,
+    }
+    patterns_loose = brute_patterns(scn, rules_from_dict(base))
+    assert (12 * H, 20 * H, (12.5 * H, 13 * H)) in patterns_loose  # allowed without the rule
+    strict_rules = rules_from_dict(base | {"meal_break": meal | {"min_work": "2h"}})
+    patterns = brute_patterns(scn, strict_rules)
+    assert (12 * H, 20 * H, (12.5 * H, 13 * H)) not in patterns
+    assert (12 * H, 20 * H, (14 * H, 14.5 * H)) in patterns
+    strict = solve_roster(scn, strict_rules)
+    for s in strict.shifts:
+        assert s.meal_break is not None
+        assert s.meal_break[0] - s.start_s >= 2 * H and s.end_s - s.meal_break[1] >= 2 * H
+    assert brute_force_hours(scn, strict_rules) == pytest.approx(strict.staff_hours)
+
+
+def test_min_work_must_fit_the_grid() -> None:
+    bad = SMALL_RULES["meal_break"] | {"min_work": "45m"}
+    with pytest.raises(ScenarioError, match=r"meal_break.min_work: '45m' is not a whole number"):
+        rules_from_dict(SMALL_RULES | {"meal_break": bad})
 
 
 @settings(max_examples=25, deadline=None)

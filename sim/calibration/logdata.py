@@ -1,0 +1,134 @@
+"""Reading a log for :mod:`sim.calibration.fit`: :func:`collect` streams events
+into per-ticket records and counter spans, checking what the reader cannot (a
+ticket event for a ticket never issued, a ticket issued twice, lines out of
+time order; an id seen before is the same event resent and is kept once).
+
+Times of day are the wall clock of each event's own UTC offset; a ticket's
+later events are measured from the midnight of the day it was issued.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sim.eventlog.events import Event
+from sim.model.errors import InputError
+
+_ZERO = timedelta(0)
+_DAY_KINDS = frozenset({"ticket_issued", "counter_opened", "counter_closed"})
+
+
+class FitError(InputError):
+    """A log that cannot be fitted (or, read strictly, a line that breaks the
+    log's consistency: ``source:line: message``)."""
+
+
+@dataclass(slots=True)
+class _Ticket:
+    day: date
+    midnight: float  # epoch seconds of the local midnight of the issue day
+    issued_s: float
+    service: str
+    segment: str
+    called_s: float = math.nan
+    ended_s: float = math.nan
+    abandoned_s: float = math.nan
+    counter: str = ""
+    no_show: bool = False
+
+
+@dataclass
+class LogData:
+    """What :func:`collect` gathered: tickets, counter spans ``(counter, day,
+    opened_s, closed_s)``, UTC offsets and halls seen (on the events that issue a
+    ticket or open or close a counter), no-show delays, and consistency
+    problems counted (lenient) by reason."""
+
+    tickets: dict[str, _Ticket] = field(default_factory=dict)
+    spans: list[tuple[str, date, float, float]] = field(default_factory=list)
+    first_s: dict[date, float] = field(default_factory=dict)
+    offsets: set[timedelta] = field(default_factory=set)
+    no_show_delays_s: list[float] = field(default_factory=list)
+    problems: Counter[str] = field(default_factory=Counter)
+    halls: set[str] = field(default_factory=set)
+    events: int = 0
+
+
+def collect(
+    events: Iterable[Event],
+    *,
+    source: str = "<events>",
+    lenient: bool = False,
+    line_of: Callable[[], int] | None = None,
+) -> LogData:
+    """Gather ``events`` (in file order). Raises :class:`FitError` naming the line
+    (``line_of()``: the current line number, if given) at the first inconsistency,
+    or with ``lenient`` counts it in ``problems`` (an out-of-order event is kept,
+    an orphan or re-issue dropped). Repeated ids are kept once in both modes."""
+    log = LogData()
+    seen: set[str] = set()
+    open_since: dict[str, tuple[float, date, float]] = {}
+    last_epoch = -math.inf
+
+    def problem(reason: str, message: str) -> None:
+        if not lenient:
+            where = f"{source}:{line_of()}" if line_of is not None else source
+            raise FitError(f"{where}: {message}")
+        log.problems[reason] += 1
+
+    offsets, halls = log.offsets, log.halls
+    for e in events:
+        if e.id in seen:
+            log.problems["duplicate_id"] += 1
+            continue
+        seen.add(e.id)
+        ts, kind = e.ts, e.kind
+        epoch = ts.timestamp()
+        if epoch < last_epoch:
+            problem("out_of_order", f"event {e.id}: ts {ts.isoformat()} is before the line above")
+        else:
+            last_epoch = epoch
+        log.events += 1
+        if kind in _DAY_KINDS:  # the events that start a day, a ticket or a span
+            offsets.add(ts.utcoffset() or _ZERO)
+            halls.add(e.hall)
+            day = ts.date()
+            tod = ts.hour * 3600 + ts.minute * 60 + ts.second + ts.microsecond / 1e6
+            if tod < log.first_s.get(day, math.inf) and kind != "counter_closed":
+                log.first_s[day] = tod
+        if kind == "counter_opened":
+            assert e.counter is not None
+            open_since.setdefault(e.counter, (epoch - tod, day, tod))
+            continue
+        if kind == "counter_closed":
+            assert e.counter is not None
+            since = open_since.pop(e.counter, None)
+            if since is not None:
+                log.spans.append((e.counter, since[1], since[2], epoch - since[0]))
+            continue
+        assert e.ticket is not None
+        if kind == "ticket_issued":
+            if e.ticket in log.tickets:
+                problem("issued_twice", f"event {e.id}: ticket {e.ticket} is issued twice")
+                continue
+            assert e.service is not None and e.segment is not None
+            log.tickets[e.ticket] = _Ticket(day, epoch - tod, tod, e.service, e.segment)
+            continue
+        t = log.tickets.get(e.ticket)
+        if t is None:
+            problem("never_issued", f"event {e.id}: ticket {e.ticket} was never issued")
+            continue
+        at = epoch - t.midnight
+        if e.kind == "ticket_called":
+            t.called_s, t.counter = at, e.counter or ""
+        elif e.kind == "ticket_abandoned":
+            t.abandoned_s = at
+        else:
+            t.ended_s, t.no_show = at, e.kind == "ticket_no_show"
+            if t.no_show and math.isfinite(t.called_s):
+                log.no_show_delays_s.append(at - t.called_s)
+    return log
