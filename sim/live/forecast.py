@@ -235,6 +235,16 @@ def _grid(values: np.ndarray) -> Grid:
     return tuple(tuple(float(v) for v in row) for row in values)
 
 
+def forecast_key(scn: Scenario, day: str) -> tuple[str, ...]:
+    """What the forecast of the local ``day`` (ISO date) depends on besides the
+    scenario, the replications and the seed: its calendar. A scenario has the
+    same hours, staff and demand every day (no weekdays or holidays), so every
+    day has the same key and one forecast serves them all; a calendar would put
+    the day's type here."""
+    del scn, day  # every day alike
+    return ()
+
+
 def forecast_day(
     scn: Scenario, replications: int = 20, seed: int = 1, executor: Executor | None = None
 ) -> DayForecast:

@@ -6,6 +6,13 @@ and segment at each horizon (:func:`~sim.live.warmstart.simulate_from`); each ru
 stops when its last probe is called. Probes are weighted by segment share, and
 for the breach probability also by the service's share of counter customers.
 
+Besides the mean, the median and the 90th percentile of the wait of a ticket
+taken then: quantiles of the probes' waits pooled over replications, each
+segment weighted by its share (the wait of a random customer of that service,
+what "about 5 minutes, at most 12" promises). The mean answers "how long on
+average" and minimises the squared error; the median is what a customer will
+probably wait and minimises the absolute error.
+
 A horizon at or after closing time (of a day scenario) is skipped: nobody
 takes a ticket then. Each replication draws the whole day's customers, so a
 stationary scenario with a long horizon is costly to nowcast.
@@ -20,7 +27,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -32,7 +39,7 @@ from sim.live.warmstart import (
     presence_probabilities,
     simulate_from,
 )
-from sim.model.records import BALKED, SERVED, UNSERVED, Records
+from sim.model.records import ABANDONED, BALKED, SERVED, UNSERVED, Records
 from sim.model.scenario import Scenario
 from sim.model.summary import t_quantile_975
 
@@ -45,11 +52,15 @@ class Nowcast:
     ``wait_s[(service, h)]`` is the expected wait (segments weighted by share)
     and ``wait_ci_s`` the half-width of its 95 % Student-t interval over
     replications; ``wait_by_segment_s[(service, segment, h)]`` the same per
-    segment. A probe never called (turned away at closing) is left out of the
-    means and counts as a breach. ``breach_probability[h]`` is the probability
-    that a counter customer taking a ticket then waits longer than the target.
-    ``queue[service]`` counts the tickets waiting now and ``present_queue`` the
-    expected number of their customers still in the hall."""
+    segment. ``wait_median_s`` and ``wait_p90_s`` are the median and the 90th
+    percentile of that wait (segments weighted by share, replications pooled).
+    A probe never called (turned away at closing) is left out of the means,
+    counts as an endless wait in the quantiles (NaN if a quantile falls on
+    it) and as a breach. ``breach_probability[h]`` is the probability that a
+    counter customer taking a ticket then waits longer than the target, and
+    ``service_breach_probability[(service, h)]`` the same for a ticket of that
+    service. ``queue[service]`` counts the tickets waiting now and
+    ``present_queue`` the expected number of their customers still in the hall."""
 
     now_s: float
     horizons_s: tuple[float, ...]
@@ -60,6 +71,21 @@ class Nowcast:
     breach_probability: dict[float, float]
     queue: dict[str, int]
     present_queue: dict[str, float]
+    wait_median_s: dict[tuple[str, float], float] = field(default_factory=dict)
+    wait_p90_s: dict[tuple[str, float], float] = field(default_factory=dict)
+    service_breach_probability: dict[tuple[str, float], float] = field(default_factory=dict)
+
+
+def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
+    """The ``q`` quantile of ``values`` drawn with probabilities proportional to
+    ``weights``: the smallest value whose cumulative weight reaches ``q`` (a
+    lower quantile, as a wait someone actually had; NaN if it is infinite)."""
+    order = np.argsort(values, kind="stable")
+    cumulative = np.cumsum(weights[order])
+    # a relative tolerance, so that e.g. weights 0.5 + 0.5 reach q = 0.5
+    k = int(np.searchsorted(cumulative, q * cumulative[-1] * (1 - 1e-12), side="left"))
+    found = float(values[order][min(k, len(values) - 1)])
+    return found if math.isfinite(found) else math.nan
 
 
 def counter_service_shares(scn: Scenario) -> dict[str, float]:
@@ -111,7 +137,10 @@ def nowcast(
     breach = np.isnan(waits) | (waits > scn.target.wait)  # never called counts as a breach
     wait_s: dict[tuple[str, float], float] = {}
     wait_ci_s: dict[tuple[str, float], float] = {}
+    median: dict[tuple[str, float], float] = {}
+    p90: dict[tuple[str, float], float] = {}
     breach_probability: dict[float, float] = {}
+    service_breach: dict[tuple[str, float], float] = {}
     for h in horizons:
         at_h = np.array([k[2] == h for k in keys])
         breach_probability[h] = float((breach[:, at_h] @ mix_w[at_h]).mean() / mix_w[at_h].sum())
@@ -121,6 +150,13 @@ def nowcast(
             with np.errstate(invalid="ignore"):  # NaN for a replication with no call
                 per_rep = np.where(called, x, 0.0) @ seg_w[mine] / (called @ seg_w[mine])
             wait_s[(svc, h)], wait_ci_s[(svc, h)] = _mean_ci(per_rep)
+            pooled = np.where(called, x, math.inf).ravel()
+            pooled_w = np.broadcast_to(seg_w[mine], x.shape).ravel()
+            median[(svc, h)] = weighted_quantile(pooled, pooled_w, 0.5)
+            p90[(svc, h)] = weighted_quantile(pooled, pooled_w, 0.9)
+            service_breach[(svc, h)] = float(
+                (breach[:, mine] @ seg_w[mine]).mean() / seg_w[mine].sum()
+            )
 
     queue = dict.fromkeys(services, 0)
     present_queue = dict.fromkeys(services, 0.0)
@@ -141,23 +177,31 @@ def nowcast(
         breach_probability=breach_probability,
         queue=queue,
         present_queue=present_queue,
+        wait_median_s=median,
+        wait_p90_s=p90,
+        service_breach_probability=service_breach,
     )
 
 
 def state_at(records: Records, now_s: float) -> HallStart:
     """What a hall shows at ``now_s`` of a simulated day, to nowcast from it and
-    compare with what followed: counter tickets taken and not yet called, balked
-    or turned away (one whose customer gave up still counts) and the counters
-    serving a customer. Staffing is left to the schedule, which a simulated day
-    keeps (a counter finishing a customer after its window closes at the end of
-    that service, as in the model)."""
+    compare with what followed: the counter tickets issued so far, those taken
+    and not yet called, balked or turned away (one whose customer gave up still
+    counts), and the counters serving a customer or calling one who turns out a
+    no-show (a ticket system cannot tell the two apart until the counter gives
+    up), with how long that ticket had waited. Staffing is left to the schedule,
+    which a simulated day keeps (a counter finishing a customer after its window
+    closes at the end of that service, as in the model)."""
     r = records
     called = r.called_s <= now_s  # NaN compares False: never called
     gone = (r.outcome == BALKED) | ((r.outcome == UNSERVED) & (r.left_s <= now_s))
     waiting = np.flatnonzero((r.arrival_s < now_s) & ~r.kiosk & ~called & ~gone)
-    serving = np.flatnonzero(called & ~(r.ended_s <= now_s) & (r.outcome == SERVED))
+    at_counter = (r.outcome == SERVED) | (r.outcome == ABANDONED)  # a no-show is called too
+    serving = np.flatnonzero(called & ~(r.ended_s <= now_s) & at_counter)
+    issued = int(np.sum((r.arrival_s < now_s) & ~r.kiosk & (r.outcome != BALKED)))
     return HallStart(
         now_s=now_s,
+        issued=issued,
         waiting=tuple(
             WaitingTicket(
                 r.services[r.service[i]],
@@ -173,6 +217,7 @@ def state_at(records: Records, now_s: float) -> HallStart:
                 r.services[r.service[i]],
                 now_s - float(r.called_s[i]),
                 r.segments[r.segment[i]],
+                waited_s=float(r.called_s[i] - r.arrival_s[i]),
             )
             for i in serving
         ),

@@ -13,6 +13,12 @@ start at opening replays :func:`sim.model.hall.simulate`):
   (:func:`presence_probability`).
 * a busy counter's service lasts on by a draw conditional on having lasted
   ``elapsed_s`` (:func:`remaining_service_s`).
+* a counter still calling a ticket that waited ``waited_s`` before the call
+  may be calling a customer who has gone: the ticket system cannot tell until
+  the counter gives up. It is a no-show with the probability that its
+  customer's patience was shorter than its wait, weighed against how long the
+  call has lasted (:func:`called_no_show_probability`); a no-show keeps the
+  counter for what is left of ``no_show_delay`` instead of a full service.
 * a counter staffed now stays open to the end of its current window; one
   still serving past the end of its window (a break or shift end has begun)
   closes once that customer is done, as in the model; one idle and staffed off
@@ -20,6 +26,8 @@ start at opening replays :func:`sim.model.hall.simulate`):
   early) or to closing time; one off although scheduled stays
   closed until its next window. Later windows follow the scenario; kiosks
   always do.
+* the customers still to come are the scenario's, at the demand level the
+  tickets issued so far point to (:mod:`sim.live.demandlevel`), when known.
 
 :class:`Probe` tickets measure the wait of a ticket taken at a given time
 without changing anyone else's day.
@@ -27,20 +35,41 @@ without changing anyone else's day.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import ArrayLike
 
+from sim.live.conditional import (
+    called_no_show_probability,
+    presence_probabilities,
+    presence_probability,
+    remaining_service_s,
+    survival,
+)
+from sim.live.demandlevel import demand_scenario, draw_day_factor
 from sim.model.calendar import CounterInstance, counter_instances
 from sim.model.demand import Demand, draw_demand
-from sim.model.families import gamma_shape_scale, lognormal_mu_sigma
 from sim.model.hall import Resume, Windows, simulate_resumed
-from sim.model.records import Records
-from sim.model.scenario import Distribution, Scenario
+from sim.model.records import ABANDONED, Records
+from sim.model.scenario import Scenario
 from sim.model.streams import draw, stream
+
+__all__ = [  # the conditional distributions are part of the warm start's interface
+    "BusyCounter",
+    "HallStart",
+    "Probe",
+    "WaitingTicket",
+    "WarmRun",
+    "called_no_show_probability",
+    "presence_probabilities",
+    "presence_probability",
+    "remaining_service_s",
+    "simulate_from",
+    "survival",
+]
 
 
 @dataclass(frozen=True)
@@ -55,25 +84,33 @@ class WaitingTicket:
 
 @dataclass(frozen=True)
 class BusyCounter:
-    """Counter ``counter`` has served a customer of ``service`` for ``elapsed_s``
-    seconds; without ``segment`` the record uses the counter's largest segment."""
+    """Counter ``counter`` has called a ticket of ``service`` ``elapsed_s`` seconds
+    ago and is serving it (or still calling it); without ``segment`` the record
+    uses the counter's largest segment. ``waited_s``: how long that ticket had
+    waited when called; known, the customer may turn out a no-show (see the
+    module docstring); ``None``: the customer is taken to be there."""
 
     counter: str
     service: str
     elapsed_s: float
     segment: str | None = None
+    waited_s: float | None = None
 
 
 @dataclass(frozen=True)
 class HallStart:
     """A hall at ``now_s`` (seconds after local midnight, the scenario's clock).
     ``open_counters``: the counters staffed now (``None``: as scheduled). Counter
-    names the scenario does not know are ignored, here and in ``busy``."""
+    names the scenario does not know are ignored, here and in ``busy``.
+    ``issued``: counter tickets issued today so far; with it (and day noise in
+    the scenario) the rest of the day's demand level follows from it
+    (:mod:`sim.live.demandlevel`); ``None``: drawn as for a new day."""
 
     now_s: float
     waiting: tuple[WaitingTicket, ...] = ()
     busy: tuple[BusyCounter, ...] = ()
     open_counters: tuple[str, ...] | None = None
+    issued: int | None = None
 
 
 @dataclass(frozen=True)
@@ -97,96 +134,6 @@ class WarmRun:
     records: Records
     probe_wait_s: np.ndarray
     end_s: float
-
-
-# -- distributions past a given point ---------------------------------------------
-
-
-def _gamma_shape_scale(dist: Distribution) -> tuple[float, float]:
-    assert dist.cv is not None
-    return gamma_shape_scale(dist.mean_s, dist.cv)
-
-
-def _lognormal_mu_sigma(dist: Distribution) -> tuple[float, float]:
-    assert dist.cv is not None
-    return lognormal_mu_sigma(dist.mean_s, dist.cv)
-
-
-def survival(dist: Distribution, x_s: ArrayLike) -> np.ndarray:
-    """``P(D > x)`` for the duration ``D`` of ``dist``, at every ``x_s`` (seconds)."""
-    x = np.maximum(np.asarray(x_s, dtype=float), 0.0)
-    if dist.dist == "exponential":
-        return np.asarray(np.exp(-x / dist.mean_s), dtype=float)
-    if dist.dist == "fixed":
-        return np.asarray(dist.mean_s > x, dtype=float)
-    if dist.dist == "empirical":
-        assert dist.samples is not None
-        samples = np.sort(np.asarray(dist.samples, dtype=float))
-        longer = len(samples) - np.searchsorted(samples, x, side="right")
-        return np.asarray(longer / len(samples), dtype=float)
-    from scipy import special  # lazily: scipy stays out of the CLI's start-up
-
-    if dist.dist == "gamma":
-        shape, scale = _gamma_shape_scale(dist)
-        return np.asarray(special.gammaincc(shape, x / scale), dtype=float)
-    mu, sigma = _lognormal_mu_sigma(dist)
-    with np.errstate(divide="ignore"):
-        return np.asarray(special.ndtr((mu - np.log(x)) / sigma), dtype=float)
-
-
-def presence_probabilities(scn: Scenario, segment: str, waited_s: ArrayLike) -> np.ndarray:
-    """Probability that a customer of ``segment`` who took a ticket ``waited_s``
-    seconds ago is still there: the survival of the segment's patience (1 for a
-    segment without patience)."""
-    dist = scn.segments[segment].patience
-    if dist is None:
-        return np.ones_like(np.asarray(waited_s, dtype=float))
-    return survival(dist, waited_s)
-
-
-def presence_probability(scn: Scenario, segment: str, waited_s: float) -> float:
-    """:func:`presence_probabilities` for one ticket."""
-    return float(presence_probabilities(scn, segment, waited_s))
-
-
-def remaining_service_s(
-    dist: Distribution, elapsed_s: ArrayLike, rng: np.random.Generator, speed: ArrayLike = 1.0
-) -> np.ndarray:
-    """Remaining wall seconds of services that have lasted ``elapsed_s`` at
-    counters of ``speed``: the work is drawn from ``dist`` conditional on
-    exceeding the work done so far (``elapsed_s * speed``). Exponential is
-    memoryless; fixed leaves ``max(mean - done, 0)``; empirical resamples the
-    samples above the work done (none left: 0); lognormal and gamma invert the
-    conditional distribution, and a service so long that its tail probability
-    underflows ends now."""
-    done = np.asarray(elapsed_s, dtype=float) * np.asarray(speed, dtype=float)
-    n = done.size
-    if dist.dist == "exponential":
-        left = rng.exponential(dist.mean_s, n)
-    elif dist.dist == "fixed":
-        left = np.maximum(dist.mean_s - done, 0.0)
-    elif dist.dist == "empirical":
-        assert dist.samples is not None
-        samples = np.sort(np.asarray(dist.samples, dtype=float))
-        first = np.searchsorted(samples, done, side="right")
-        longer = len(samples) - first
-        pick = np.minimum(first + (rng.random(n) * longer).astype(int), len(samples) - 1)
-        left = np.where(longer > 0, samples[pick] - done, 0.0)
-    else:
-        from scipy import special  # lazily: scipy stays out of the CLI's start-up
-
-        tail = survival(dist, done)
-        q = (1.0 - rng.random(n)) * tail  # uniform on (0, tail]
-        with np.errstate(divide="ignore", over="ignore"):
-            if dist.dist == "gamma":
-                shape, scale = _gamma_shape_scale(dist)
-                work = scale * special.gammainccinv(shape, q)
-            else:
-                mu, sigma = _lognormal_mu_sigma(dist)
-                work = np.exp(mu - sigma * special.ndtri(q))
-        ok = (tail > 0) & np.isfinite(work)
-        left = np.where(ok, np.maximum(work - done, 0.0), 0.0)
-    return np.asarray(left / np.asarray(speed, dtype=float), dtype=float).reshape(n)
 
 
 # -- the run -------------------------------------------------------------------------
@@ -236,8 +183,14 @@ def _check(
         raise ValueError("a counter is busy twice")
     if any(p.at_s < start.now_s for p in probes):
         raise ValueError(f"a probe is taken before now ({start.now_s:g} s)")
-    if any(t.waited_s < 0 for t in start.waiting) or any(b.elapsed_s < 0 for b in busy):
+    if (
+        any(t.waited_s < 0 for t in start.waiting)
+        or any(b.elapsed_s < 0 for b in busy)
+        or any(b.waited_s is not None and b.waited_s < 0 for b in busy)
+    ):
         raise ValueError("waited_s and elapsed_s must not be negative")
+    if start.issued is not None and start.issued < 0:
+        raise ValueError("issued must not be negative")
 
 
 def simulate_from(
@@ -287,9 +240,19 @@ def simulate_from(
             rng = stream(seed, replication, f"warm:remaining:{name}")
             remaining[mine] = remaining_service_s(dist, ago[n_wait + mine], rng, speed[mine])
     work[n_wait:] = remaining * speed
+    no_show = _called_no_shows(scn, busy, seg_names[n_wait:], speed, seed, replication)
+    remaining[no_show] = np.maximum(scn.no_show_delay - ago[n_wait:][no_show], 0.0)
+    work[n_wait:][no_show] = 0.0
 
     order = np.argsort(now - ago, kind="stable")
-    future = draw_demand(scn, seed, replication)
+    if start.issued is not None and scn.arrivals.day_noise_cv > 0:
+        rng = stream(seed, replication, "warm:day_noise")
+        factor = draw_day_factor(scn, now, start.issued, rng)
+        future = dataclasses.replace(
+            draw_demand(demand_scenario(scn, factor), seed, replication), day_factor=factor
+        )
+    else:
+        future = draw_demand(scn, seed, replication)
     keep = future.arrival_s >= now
 
     def then(present: list[bool] | np.ndarray, later: np.ndarray) -> np.ndarray:
@@ -321,4 +284,34 @@ def simulate_from(
         to_end=run_to_end,
     )
     records, called_s, end_s = simulate_resumed(scn, demand, resume)
+    if no_show.any():  # the model seated them as served: they are no-shows
+        gone = position[n_wait + np.flatnonzero(no_show)]
+        outcome, left_s = records.outcome.copy(), records.left_s.copy()
+        outcome[gone] = ABANDONED
+        left_s[gone] = records.called_s[gone]  # when they left is unknown: by the call
+        records = dataclasses.replace(records, outcome=outcome, left_s=left_s)
     return WarmRun(records, called_s - np.array([p.at_s for p in probes]), end_s)
+
+
+def _called_no_shows(
+    scn: Scenario,
+    busy: Sequence[BusyCounter],
+    segments: Sequence[str],
+    speed: np.ndarray,
+    seed: int,
+    replication: int,
+) -> np.ndarray:
+    """Which customers at counters turn out no-shows in this replication: each
+    with its :func:`called_no_show_probability` (0 when its wait is unknown)."""
+    p = np.array(
+        [
+            0.0
+            if b.waited_s is None
+            else called_no_show_probability(scn, seg, b.service, b.waited_s, b.elapsed_s, float(v))
+            for b, seg, v in zip(busy, segments, speed, strict=True)
+        ]
+    )
+    if not (p > 0).any():
+        return np.zeros(len(busy), dtype=bool)
+    u = stream(seed, replication, "warm:called-no-show").random(len(busy))
+    return np.asarray(u < p, dtype=bool)

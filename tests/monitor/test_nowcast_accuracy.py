@@ -1,70 +1,44 @@
-"""The nowcast against the simulated truth of replayed days: the expected wait
-of a ticket taken now, as the monitor computes it from a hall's event log,
-against the wait the next customers actually got.
+"""The nowcast against what a ticket system could say by itself, on halls it
+was not built on: a quiet, a moderate and an overloaded one (offered load
+0.55, 0.85, 1.05), each without and with a no-show delay, ``DAYS`` days each,
+nowcast every 30 minutes from 09:30 to 17:00 from the day's event log as the
+exporter reads it (the halls, days, truth and naive predictors:
+:mod:`tests.monitor.nowcast_days`).
 
-Set-up. The bundled flagship hall with 30 % more customers
-(``arrivals.scale: 1.3``: a mean wait of about 8 min instead of 2-3 min, so
-queues are not trivial). ``DAYS`` days, day ``i`` being replication ``i`` of
-``DAY_SEED``, each logged as a real hall's ticket system logs it (``no_show``
-mode: no balked customers, no moment of giving up). Every ``STEP_S`` from
-09:30 to 20:30 a :class:`HallState` holds the day's events with ``ts <= T``;
-its ``picture(T)`` goes through :func:`monitor.background.hall_start` into
-:func:`sim.live.nowcast.nowcast` (30 replications, seed ``NOWCAST_SEED + i``: the
-monitor keeps one seed all day, and other days get other seeds so that days
-stay independent; no seed coincides with a truth day's). The prediction is the
-published number, ``wait_s[(service, 0)]``.
+Truth: the wait a customer taking a ticket at that moment would actually have
+had that day (a probe ticket in the real day), per service, the segments
+weighted by their share: the expected error for the next customer of that
+service, whose segment the display cannot know. That is what the nowcast
+promises ("a ticket taken now") and what a wall screen or an SMS tells the
+person reading it. The wait of the next real ticket issued afterwards is
+another quantity: that customer comes minutes later, when the queue has moved
+on, and the customers who would wait long are the ones who give up; it is
+printed beside (``MAE next``) but not asserted on. Against it the simple
+per-service estimate (b) has the lower absolute error in the quiet and the
+moderate hall: it ignores the customers at the counters, so it reads low,
+which suits a customer who comes later.
 
-Truth. For each counter service, the wait (``called - arrival``) of the first
-walk-in ticket of that service issued after ``T``. One ticket, not the mean of
-the next few: the nowcast promises the wait of *a* ticket taken now, segments
-weighted by their share, and the next ticket's segment is drawn with those
-shares (a mean of the next few would look further ahead). Booked tickets are
-left out: the nowcast's probe is a walk-in. A customer who gave up still has
-their number called when its turn comes (a no-show, the counter calling for
-20 s), so a give-up's call time is when a patient customer would have been
-called, which is what the nowcast's patient probe measures; such tickets are
-kept. In this ``serve_all`` hall every ticket is called, so nothing is
-censored (checked). The first ticket comes on average 2-7 min after ``T``
-(payment, the rarest counter service, the latest); predicting it at the
-ticket's own issue time instead of ``T`` moved the bias by about 0.2 min.
+Statistics. Points of one day share its demand level and queue, so every
+statistic is reduced to one number per day first and the 95 % Student-t
+interval is taken over the independent days (paired: the nowcast's error
+minus the predictor's, day by day). The median is scored on absolute error
+(it minimises it), the mean on squared error (it minimises that; RMSE), the
+breach probability on the Brier score against the best constant (the hall's
+breach rate over all its points, known only afterwards). ``pytest -s`` prints
+every figure (:func:`report`).
 
-Naive predictors a hall without the nowcast would use: the day forecast's
-mean wait for the interval holding ``T`` (:func:`sim.live.forecast.forecast_day`,
-20 replications, as the monitor publishes it) and the wait of the last ticket
-of the service called by ``T`` (0 before the first call), as a ticket display
-shows it.
+Measured (no-show delay 0 / 45 s; minutes; MAE ± its 95 % interval over days):
 
-Statistics. Points of one day share its demand level and queue, so they are
-correlated; days are independent. Every statistic is therefore first reduced
-to one number per day and the 95 % Student-t interval is taken over days
-(n = ``DAYS``).
+==========  =========  ===========  ===========  ======  =====  =====  =====
+hall        mean wait  median MAE   mean RMSE    (a)     (b)    (b2)   (c)
+==========  =========  ===========  ===========  ======  =====  =====  =====
+quiet       0.48/0.49  0.32/0.33    1.18/1.30    0.76    0.42   0.41   0.80
+moderate    2.47/2.71  1.52/1.57    3.71/3.84    2.72    2.01   1.92   3.26
+overloaded  5.11/6.19  2.93/3.48    5.92/7.23    4.85    3.94   4.15   5.55
+==========  =========  ===========  ===========  ======  =====  =====  =====
 
-Measured (20 days x 23 times x 4 services, 1,840 points; minutes, ± the 95 %
-interval over days):
-
-=======================  ===========  =======================
-predictor                MAE          mean(truth - predicted)
-=======================  ===========  =======================
-nowcast                  6.77 ± 1.80  -0.49 ± 0.95
-day forecast             8.34 ± 1.63  +0.60 ± 2.35
-last ticket called       8.53 ± 2.36  +3.93 ± 1.60
-=======================  ===========  =======================
-
-Paired, MAE(nowcast) - MAE(naive) is -1.57 ± 0.53 min against the forecast
-and -1.76 ± 0.81 min against the last ticket called. The mean actual wait is
-7.85 min, so the MAE is close to the mean wait itself: the wait of one ticket
-depends on its segment's priority and on customers not yet come. Per service
-the nowcast's MAE is 3.3 (consult), 3.5 (business), 7.0 (after-sales) and
-13.6 min (payment, ranked last at the general counters, so its wait depends on
-every other queue).
-
-(Per-service figures were measured before the fix below; the overall ones after.)
-
-When counters close for lunch or a shift end (12:00, 18:00) the nowcast was
-far too low, +9.8 ± 3.9 min (+15.6 ± 7.2 at 12:00 alone, actual 24.2 min),
-until the warm start closed a counter still serving past its window after that
-customer; now -0.80 ± 3.37 min (-1.20 ± 6.55 at 12:00). See
-:func:`test_the_nowcast_is_unbiased_when_counters_close`.
+(the naive predictors' MAE at delay 0). Brier score against the best
+constant: 0.0068 / 0.0075 (quiet), 0.046 / 0.064, 0.082 / 0.142.
 """
 
 from __future__ import annotations
@@ -72,152 +46,77 @@ from __future__ import annotations
 import math
 import multiprocessing
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
-from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
-from monitor.background import hall_start
-from monitor.config import Hall, load_settings
-from monitor.ingest import to_rows
-from monitor.state import HallState
-from sim.eventlog.convert import day_events
-from sim.live.forecast import DayForecast, counter_services, forecast_day
-from sim.live.nowcast import nowcast
-from sim.model.calendar import counter_instances
-from sim.model.hall import simulate
-from sim.model.records import BALKED, Records
-from sim.model.scenario import Scenario, load_scenario, scenario_from_dict
-from sim.model.scenario_io import scenario_to_dict
+from sim.live.forecast import forecast_day
 from sim.model.summary import t_quantile_975
-from tests.monitor.conftest import DAY, ENV, ROOT, write_config
+from sim.model.tdist import t_quantile
+from tests.monitor.nowcast_days import (
+    CONFIGS,
+    FORECAST_REPLICATIONS,
+    FORECAST_SEED,
+    LOADS,
+    NAMES,
+    PREDICTORS,
+    SUSPECT,
+    Point,
+    config_id,
+    hall,
+    monitor_hall,
+    offered_load,
+    replay_day,
+)
 
-SCALE = 1.3
-DAYS = 20
-STEP_S = 1800.0
-REPLICATIONS = 30
-DAY_SEED = 2026
-NOWCAST_SEED = 1
-FORECAST_SEED = 1
-FORECAST_REPLICATIONS = 20
-# "within a stated error": the nowcast's mean absolute error on these days is at
-# most 8.7 min, about the upper end of the 95 % interval over days of the
-# measured MAE (6.77 ± 1.80 min). A change that makes the nowcast worse by more than its day-to-day
-# noise fails here even if it still beats the naive predictors.
-MAE_BOUND_S = 8.7 * 60
+DAYS = 30
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.statistical]
 
-
-@dataclass(frozen=True)
-class Point:
-    """One (day, time, service): the actual wait and three predictions (seconds)."""
-
-    day: int
-    at_s: float  # seconds after local midnight
-    service: str
-    actual_s: float
-    nowcast_s: float
-    forecast_s: float
-    last_called_s: float
-
-
-def busy_scenario() -> Scenario:
-    """The bundled flagship scenario with ``SCALE`` times its customers."""
-    tree = scenario_to_dict(load_scenario(ROOT / "scenarios/flagship.yaml"))
-    tree["arrivals"]["scale"] = SCALE
-    return scenario_from_dict(tree)
-
-
-def busy_hall(directory: Path) -> Hall:
-    """The flagship hall of the test config, simulating :func:`busy_scenario`."""
-    settings = load_settings(write_config(directory), environ=ENV)
-    hall = next(h for h in settings.halls if h.id == "flagship")
-    return hall.model_copy(update={"scenario": busy_scenario()})
-
-
-def next_ticket(r: Records, service: int, after_s: float) -> int | None:
-    """The first walk-in counter ticket of ``service`` issued after ``after_s``
-    (balked customers take no ticket), or None."""
-    mine = np.flatnonzero(
-        ~r.kiosk & ~r.appointment & (r.service == service) & (r.arrival_s > after_s)
-    )
-    mine = mine[r.outcome[mine] != BALKED]
-    return int(mine[np.argmin(r.arrival_s[mine])]) if mine.size else None
-
-
-def last_called_wait_s(r: Records, service: int, at_s: float) -> float:
-    """The wait of the ticket of ``service`` called last by ``at_s`` (0 if none)."""
-    called = np.flatnonzero(~r.kiosk & (r.service == service) & (r.called_s <= at_s))
-    if not called.size:
-        return 0.0
-    i = called[np.argmax(r.called_s[called])]
-    return float(r.called_s[i] - r.arrival_s[i])
-
-
-def replay_day(hall: Hall, forecast: DayForecast, day: int) -> list[Point]:
-    """Simulate day ``day``, feed its log to a :class:`HallState` step by step and
-    nowcast at every ``STEP_S``; one :class:`Point` per time and service."""
-    scn = hall.scenario
-    records = simulate(scn, DAY_SEED, day)
-    date = DAY + timedelta(days=day)
-    state = HallState(hall)
-    rows = to_rows(day_events(records, scn, date, "no_show"), state.zone)
-    midnight_s = datetime.combine(date, time(), state.zone).timestamp()
-    points: list[Point] = []
-    fed = 0
-    for at_s in np.arange(scn.open + STEP_S, scn.close, STEP_S):
-        now_s = midnight_s + float(at_s)
-        upto = fed
-        while upto < len(rows) and rows[upto].ts_us <= round(now_s * 1e6):
-            upto += 1
-        state.apply(rows[fed:upto])
-        fed = upto
-        start = hall_start(state.picture(now_s), state)
-        assert start.now_s == pytest.approx(at_s)
-        result = nowcast(
-            scn, start, horizons_s=(0.0,), replications=REPLICATIONS, seed=NOWCAST_SEED + day
-        )
-        expected = forecast.at(float(at_s))
-        for name in counter_services(scn):
-            s = records.services.index(name)
-            i = next_ticket(records, s, float(at_s))
-            if i is None:  # nobody came for it before closing
-                continue
-            assert not math.isnan(records.called_s[i]), "serve_all: every ticket is called"
-            points.append(
-                Point(
-                    day=day,
-                    at_s=float(at_s),
-                    service=name,
-                    actual_s=float(records.called_s[i] - records.arrival_s[i]),
-                    nowcast_s=result.wait_s[(name, 0.0)],
-                    forecast_s=expected[name].wait_s,
-                    last_called_s=last_called_wait_s(records, s, float(at_s)),
-                )
-            )
-    return points
+# -- all days, and the statistics -------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
-def points(tmp_path_factory: pytest.TempPathFactory) -> list[Point]:
-    """Every day's points, the days replayed in two worker processes."""
-    hall = busy_hall(tmp_path_factory.mktemp("accuracy"))
-    forecast = forecast_day(hall.scenario, FORECAST_REPLICATIONS, FORECAST_SEED)
+def points(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, float], list[Point]]:
+    """Every hall's points, the days replayed in two worker processes."""
+    directory = tmp_path_factory.mktemp("accuracy")
+    halls = {c: monitor_hall(directory, hall(c[0], LOADS[c[0]], c[1])) for c in CONFIGS}
+    forecasts = {
+        c: forecast_day(h.scenario, FORECAST_REPLICATIONS, FORECAST_SEED) for c, h in halls.items()
+    }
+    jobs = [(c, d) for c in CONFIGS for d in range(DAYS)]
     context = multiprocessing.get_context("forkserver")
     workers = min(2, os.cpu_count() or 1)
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        days = pool.map(replay_day, [hall] * DAYS, [forecast] * DAYS, range(DAYS))
-        return [p for day in days for p in day]
+        days = pool.map(
+            replay_day,
+            [halls[c] for c, _ in jobs],
+            [forecasts[c] for c, _ in jobs],
+            [d for _, d in jobs],
+        )
+        out: dict[tuple[str, float], list[Point]] = {c: [] for c in CONFIGS}
+        for (c, _), day_points in zip(jobs, days, strict=True):
+            out[c].extend(day_points)
+    return out
+
+
+def weights(config: tuple[str, float]) -> np.ndarray:
+    """Segment shares, in the scenario's order (they sum to 1)."""
+    scn = hall(config[0], LOADS[config[0]], config[1])
+    w = np.array([g.share for g in scn.segments.values()])
+    return np.asarray(w / w.sum(), dtype=float)
 
 
 def per_day(points: list[Point], value: Callable[[Point], float]) -> np.ndarray:
     """The mean of ``value`` over each day's points: one independent number per day."""
-    return np.array([np.mean([value(p) for p in points if p.day == day]) for day in range(DAYS)])
+    by_day: dict[int, list[float]] = {}
+    for p in points:
+        by_day.setdefault(p.day, []).append(value(p))
+    return np.array([np.mean(v) for _, v in sorted(by_day.items())])
 
 
 def ci95(x: np.ndarray) -> tuple[float, float]:
@@ -225,60 +124,328 @@ def ci95(x: np.ndarray) -> tuple[float, float]:
     return float(x.mean()), t_quantile_975(len(x) - 1) * float(x.std(ddof=1)) / math.sqrt(len(x))
 
 
-def test_the_points_cover_busy_days(points: list[Point]) -> None:
-    """Every day, time and service has its point (payment may see nobody in the
-    last half hour), and the hall is busy enough for waits to matter."""
-    assert len(points) >= DAYS * 23 * 4 - DAYS
-    assert all(math.isfinite(p.forecast_s) for p in points)
-    assert np.mean([p.actual_s for p in points]) > 4 * 60
-    assert np.mean([p.actual_s > 15 * 60 for p in points]) > 0.05  # past the hall's target
+def abs_error(w: np.ndarray, p: Point, predicted: float) -> float:
+    return float(w @ np.abs(p.truth_s - predicted))
 
 
-def test_the_nowcast_is_unbiased(points: list[Point]) -> None:
-    """Mean of truth - nowcast within its 95 % interval over days (measured
-    -0.49 ± 0.95 min)."""
-    bias, half = ci95(per_day(points, lambda p: p.actual_s - p.nowcast_s))
-    assert abs(bias) <= half, f"nowcast bias {bias / 60:+.2f} min ± {half / 60:.2f} (95 %)"
+def sq_error(w: np.ndarray, p: Point, predicted: float) -> float:
+    return float(w @ (p.truth_s - predicted) ** 2)
 
 
-def test_the_nowcast_is_unbiased_when_counters_close(points: list[Point]) -> None:
-    """The same at the times some counter's staffed window ends (12:00: lunch and
-    the after-sales break; 18:00: the after-sales shift). At that moment the
-    counters whose window ended while serving a customer are still open in the
-    log (``counter_closed`` comes when they finish, as in the model), so
-    ``picture().open_counters`` lists them; the warm start must close them after
-    that customer rather than read them as staffed off schedule. Measured -0.80 ±
-    3.37 min (it was +9.8 ± 3.9 before that rule: the hall was staffed through
-    lunch)."""
-    scn = busy_scenario()
-    ends = {w[1] for inst in counter_instances(scn) if not inst.kiosk for w in inst.windows}
-    closing = [p for p in points if p.at_s in ends]
-    assert {p.at_s for p in closing} == {12 * 3600.0, 18 * 3600.0}
-    bias, half = ci95(per_day(closing, lambda p: p.actual_s - p.nowcast_s))
-    assert abs(bias) <= half, f"nowcast bias {bias / 60:+.2f} min ± {half / 60:.2f} (95 %)"
+def breaches(w: np.ndarray, p: Point, target_s: float) -> float:
+    """The share (by segment weight) of the point's truths past the target."""
+    return float(w @ (p.truth_s > target_s))
 
 
-@pytest.mark.parametrize(
-    ("naive", "predict"),
-    [
-        ("day forecast", lambda p: p.forecast_s),
-        ("last ticket called", lambda p: p.last_called_s),
-    ],
-)
-def test_the_nowcast_beats_a_naive_predictor(
-    points: list[Point], naive: str, predict: Callable[[Point], float]
+def brier(w: np.ndarray, p: Point, target_s: float, probability: float) -> float:
+    return float(w @ (probability - (p.truth_s > target_s)) ** 2)
+
+
+TARGET_S = 600.0
+
+
+def paired(
+    points: list[Point],
+    error: Callable[[Point, float], float],
+    ours: Callable[[Point], float],
+    theirs: Callable[[Point], float],
+) -> tuple[float, float]:
+    """Per day, the mean error of ours minus theirs; mean and 95 % half-width over days."""
+    return ci95(per_day(points, lambda p: error(p, ours(p)) - error(p, theirs(p))))
+
+
+@dataclass(frozen=True)
+class Scores:
+    """A hall's figures (minutes and Brier scores), each ``(mean, 95 % half-width)``
+    over days; ``*_gain`` are paired differences nowcast minus predictor."""
+
+    mae: dict[str, tuple[float, float]]  # "median", "mean", PREDICTORS -> MAE
+    rmse: dict[str, float]  # "median", "mean", PREDICTORS -> RMSE over all points
+    mae_gain: dict[str, tuple[float, float]]  # median's MAE minus the predictor's
+    mse_gain: dict[str, tuple[float, float]]  # mean's MSE minus the predictor's (min^2)
+    bias: tuple[float, float]  # truth minus the mean
+    brier: tuple[float, float]
+    brier_constant: tuple[float, float]
+    brier_gain: tuple[float, float]
+    breach_rate: float
+    predicted_breach: tuple[float, float]  # mean predicted minus observed rate
+    covered_p90: float  # share of truths at most the 90th percentile
+    mean_truth: float
+    next_ticket_mae: dict[str, float]  # against the next real ticket's wait
+
+
+def _naive(k: str) -> Callable[[Point], float]:
+    return lambda p: p.naive[k]
+
+
+def score(config: tuple[str, float], points: list[Point]) -> Scores:
+    w = weights(config)
+    ours: dict[str, Callable[[Point], float]] = {
+        "median": lambda p: p.median_s,
+        "mean": lambda p: p.mean_s,
+    }
+    theirs = {k: _naive(k) for k in PREDICTORS}
+    every = ours | theirs
+
+    def mae_of(f: Callable[[Point], float]) -> tuple[float, float]:
+        m, h = ci95(per_day(points, lambda p: abs_error(w, p, f(p))))
+        return m / 60, h / 60
+
+    def rmse_of(f: Callable[[Point], float]) -> float:
+        return math.sqrt(float(np.mean([sq_error(w, p, f(p)) for p in points]))) / 60
+
+    def minutes(x: tuple[float, float], power: int = 1) -> tuple[float, float]:
+        return x[0] / 60**power, x[1] / 60**power
+
+    rate = float(np.mean([breaches(w, p, TARGET_S) for p in points]))
+    ticketed = [p for p in points if math.isfinite(p.next_ticket_s)]
+    return Scores(
+        mae={k: mae_of(f) for k, f in every.items()},
+        rmse={k: rmse_of(f) for k, f in every.items()},
+        mae_gain={
+            k: minutes(paired(points, lambda p, x: abs_error(w, p, x), ours["median"], f))
+            for k, f in theirs.items()
+        },
+        mse_gain={
+            k: minutes(paired(points, lambda p, x: sq_error(w, p, x), ours["mean"], f), 2)
+            for k, f in theirs.items()
+        },
+        bias=minutes(ci95(per_day(points, lambda p: float(w @ p.truth_s) - p.mean_s))),
+        brier=ci95(per_day(points, lambda p: brier(w, p, TARGET_S, p.breach))),
+        brier_constant=ci95(per_day(points, lambda p: brier(w, p, TARGET_S, rate))),
+        brier_gain=ci95(
+            per_day(
+                points,
+                lambda p: brier(w, p, TARGET_S, p.breach) - brier(w, p, TARGET_S, rate),
+            )
+        ),
+        breach_rate=rate,
+        predicted_breach=ci95(per_day(points, lambda p: p.breach - breaches(w, p, TARGET_S))),
+        covered_p90=float(np.mean([w @ (p.truth_s <= p.p90_s + 1e-9) for p in points])),
+        mean_truth=float(np.mean([w @ p.truth_s for p in points])) / 60,
+        next_ticket_mae={
+            k: float(np.mean([abs(p.next_ticket_s - f(p)) for p in ticketed])) / 60
+            for k, f in every.items()
+        },
+    )
+
+
+def reliability(
+    config: tuple[str, float], points: list[Point]
+) -> list[tuple[str, int, float, float]]:
+    """Points by decile of the predicted breach probability: (bin, points, mean
+    predicted, observed share of truths past the target)."""
+    w = weights(config)
+    rows = []
+    for k in range(10):
+        lo, hi = k / 10, (k + 1) / 10
+        mine = [p for p in points if lo <= p.breach < hi or (k == 9 and p.breach == 1.0)]
+        if mine:
+            rows.append(
+                (
+                    f"{lo:.1f}-{hi:.1f}",
+                    len(mine),
+                    float(np.mean([p.breach for p in mine])),
+                    float(np.mean([breaches(w, p, TARGET_S) for p in mine])),
+                )
+            )
+    return rows
+
+
+def report(config: tuple[str, float], points: list[Point]) -> str:
+    """The figures of one hall as text (minutes)."""
+    s = score(config, points)
+    lines = [
+        f"{config_id(config)}: {len(points)} points, mean actual wait {s.mean_truth:.2f} min, "
+        f"breach rate {s.breach_rate:.3f}, bias (truth - mean) {s.bias[0]:+.2f} ± {s.bias[1]:.2f}",
+        f"  {'predictor':34} {'MAE':>13} {'RMSE':>6} {'MAE next':>8} "
+        f"{'median-it MAE':>15} {'mean-it MSE':>15}",
+    ]
+    for k in ("median", "mean", *PREDICTORS):
+        mae, rmse = s.mae[k], s.rmse[k]
+        gains = ""
+        if k in PREDICTORS:
+            g, m = s.mae_gain[k], s.mse_gain[k]
+            gains = f" {g[0]:+7.2f} ± {g[1]:4.2f} {m[0]:+7.2f} ± {m[1]:4.2f}"
+        name = NAMES.get(k, f"nowcast {k}")
+        lines.append(
+            f"  {name:34} {mae[0]:6.2f} ± {mae[1]:4.2f} {rmse:6.2f} "
+            f"{s.next_ticket_mae[k]:8.2f}{gains}"
+        )
+    lines.append(
+        f"  Brier {s.brier[0]:.4f} vs constant {s.brier_constant[0]:.4f}: "
+        f"{s.brier_gain[0]:+.4f} ± {s.brier_gain[1]:.4f}; predicted - observed breach "
+        f"{s.predicted_breach[0]:+.3f} ± {s.predicted_breach[1]:.3f}; "
+        f"within p90 {s.covered_p90:.3f}"
+    )
+    calls = [p for p in points if math.isfinite(p.blind_mean_s)]
+    if calls:
+        w = weights(config)
+        lines.append(
+            f"  {len(calls)} points with a call under way that is a no-show with p >= "
+            f"{SUSPECT:g}: mean wait "
+            f"{np.mean([w @ p.truth_s for p in calls]) / 60:.2f} min; nowcast mean "
+            f"{np.mean([p.mean_s for p in calls]) / 60:.2f}, without weighing the calls "
+            f"{np.mean([p.blind_mean_s for p in calls]) / 60:.2f}; median's MAE "
+            f"{np.mean([abs_error(w, p, p.median_s) for p in calls]) / 60:.2f}, without "
+            f"{np.mean([abs_error(w, p, p.blind_median_s) for p in calls]) / 60:.2f}"
+        )
+    for row in reliability(config, points):
+        lines.append(
+            f"    p {row[0]}: {row[1]:4d} points, predicted {row[2]:.3f}, observed {row[3]:.3f}"
+        )
+    return "\n".join(lines)
+
+
+def half99(x: np.ndarray) -> float:
+    """The 99 % Student-t half-width of the mean of independent values ``x``."""
+    return t_quantile(len(x) - 1, 0.995) * float(x.std(ddof=1)) / math.sqrt(len(x))
+
+
+# -- the tests -------------------------------------------------------------------------------
+
+Points = dict[tuple[str, float], list[Point]]
+
+
+def test_the_halls_are_as_described(points: Points) -> None:
+    """Offered loads 0.55, 0.85 and 1.05; every day, time and service scored;
+    waits that matter in the busier halls. Prints every figure (``pytest -s``)."""
+    for config, mine in points.items():
+        scn = hall(config[0], LOADS[config[0]], config[1])
+        assert offered_load(scn) == pytest.approx(LOADS[config[0]], rel=1e-9)
+        assert scn.no_show_delay == config[1]
+        assert len(mine) == DAYS * 16 * 3, config
+        assert {p.day for p in mine} == set(range(DAYS))
+        print(report(config, mine))
+    waits = {c: score(c, mine).mean_truth for c, mine in points.items()}
+    assert waits[("quiet", 0.0)] < waits[("moderate", 0.0)] < waits[("overloaded", 0.0)]
+    assert score(("overloaded", 45.0), points[("overloaded", 45.0)]).breach_rate > 0.1
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=config_id)
+@pytest.mark.parametrize("naive", PREDICTORS)
+def test_the_median_beats_every_naive_predictor_on_absolute_error(
+    points: Points, config: tuple[str, float], naive: str
 ) -> None:
-    """Paired: per day, the nowcast's mean absolute error minus the naive one's;
-    the whole 95 % interval of that difference lies below 0 (measured -1.57 ±
-    0.53 min against the forecast, -1.76 ± 0.81 against the last ticket)."""
-    gain, half = ci95(
-        per_day(points, lambda p: abs(p.actual_s - p.nowcast_s) - abs(p.actual_s - predict(p)))
-    )
-    assert gain + half < 0, (
-        f"MAE(nowcast) - MAE({naive}) = {gain / 60:+.2f} min ± {half / 60:.2f} (95 %)"
-    )
+    """Per day, the median's mean absolute error minus the predictor's; the
+    whole 95 % interval over days lies below 0."""
+    gain, half = score(config, points[config]).mae_gain[naive]
+    assert gain + half < 0, f"MAE(median) - MAE({NAMES[naive]}) = {gain:+.2f} ± {half:.2f} min"
 
 
-def test_the_nowcast_error_is_within_the_stated_bound(points: list[Point]) -> None:
-    mae = float(np.mean([abs(p.actual_s - p.nowcast_s) for p in points]))
-    assert mae <= MAE_BOUND_S, f"MAE {mae / 60:.2f} min > {MAE_BOUND_S / 60:.2f} min"
+@pytest.mark.parametrize("config", CONFIGS, ids=config_id)
+@pytest.mark.parametrize("naive", PREDICTORS)
+def test_the_mean_beats_every_naive_predictor_on_squared_error(
+    points: Points, config: tuple[str, float], naive: str
+) -> None:
+    """Per day, the mean's mean squared error minus the predictor's (so RMSE is
+    lower too); the whole 95 % interval over days lies below 0."""
+    gain, half = score(config, points[config]).mse_gain[naive]
+    assert gain + half < 0, f"MSE(mean) - MSE({NAMES[naive]}) = {gain:+.2f} ± {half:.2f} min²"
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=config_id)
+def test_the_breach_probability_beats_a_constant(points: Points, config: tuple[str, float]) -> None:
+    """Brier score of the per-service breach probability against the best
+    constant, the hall's own breach rate over all its points (known only
+    afterwards). In the busier halls the whole 95 % interval of the paired
+    difference lies below 0. In the quiet hall a wait past the target is rare
+    (under 1 % of tickets) and comes from a burst of customers after the
+    moment: there the nowcast is better on average but not significantly."""
+    s = score(config, points[config])
+    gain, half = s.brier_gain
+    message = (
+        f"Brier {s.brier[0]:.4f} vs constant {s.brier_constant[0]:.4f}: {gain:+.4f} ± {half:.4f}"
+    )
+    if config[0] == "quiet":
+        assert gain < 0, message
+    else:
+        assert gain + half < 0, message
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=config_id)
+def test_the_mean_and_the_breach_probability_are_unbiased(
+    points: Points, config: tuple[str, float]
+) -> None:
+    """Truth minus the mean, and the predicted minus the observed breach rate:
+    0 within the 99 % interval over days."""
+    w, mine = weights(config), points[config]
+    bias = per_day(mine, lambda p: float(w @ p.truth_s) - p.mean_s)
+    assert abs(bias.mean()) <= half99(bias), f"bias {bias.mean() / 60:+.2f} min"
+    excess = per_day(mine, lambda p: p.breach - breaches(w, p, TARGET_S))
+    assert abs(excess.mean()) <= half99(excess), f"breach probability off by {excess.mean():+.3f}"
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=config_id)
+def test_at_most_the_90th_percentile_nine_times_in_ten(
+    points: Points, config: tuple[str, float]
+) -> None:
+    """The share of actual waits at most the published 90th percentile is not
+    significantly below 0.9 (99 % interval over days). It may be above: a wait
+    of 0 is common, so P(wait <= its 90th percentile) can exceed 0.9."""
+    w = weights(config)
+    covered = per_day(points[config], lambda p: float(w @ (p.truth_s <= p.p90_s + 1e-9)))
+    assert covered.mean() + half99(covered) >= 0.9, f"covered {covered.mean():.3f}"
+
+
+def clustered(cells: Mapping[Any, list[float]], z: float) -> tuple[float, float, int]:
+    """The mean of values grouped in independent clusters, the half-width ``z``
+    standard errors (cluster-robust) and the count. The halls' day ``d`` is
+    replication ``d`` of one seed for all six halls (their customers and
+    patience come from the same random numbers), so the independent unit of
+    pooled points is the day, not the hall's day."""
+    sums = np.array([math.fsum(v) for v in cells.values()])
+    counts = np.array([len(v) for v in cells.values()])
+    mean = float(sums.sum() / counts.sum())
+    n = len(sums)
+    se = math.sqrt(n / (n - 1) * float(np.sum((sums - mean * counts) ** 2))) / counts.sum()
+    return mean, z * se, int(counts.sum())
+
+
+def test_the_breach_probability_is_reliable_by_decile(points: Points) -> None:
+    """All halls' points by decile of the predicted probability: in each decile
+    with at least 100 points, the mean predicted probability and the observed
+    share of waits past the target agree within the 99 % interval (the points
+    of a day as one cluster, see :func:`clustered`). Measured: the lowest
+    decile predicts 0.7 % and sees 1.1 % (-0.004 ± 0.005): a probability read
+    off 30 replications is 0 for many moments whose true chance is 1-2 %."""
+    deciles: dict[int, dict[int, list[float]]] = {}
+    for config, mine in points.items():
+        w = weights(config)
+        for p in mine:
+            cell = deciles.setdefault(min(int(p.breach * 10), 9), {})
+            cell.setdefault(p.day, []).append(p.breach - breaches(w, p, TARGET_S))
+    checked = 0
+    for k, cells in sorted(deciles.items()):
+        mean, half, n = clustered(cells, 2.576)  # 99 %
+        if n < 100:
+            continue
+        assert abs(mean) <= half, (
+            f"decile {k / 10:.1f}-{(k + 1) / 10:.1f}: predicted - observed {mean:+.3f} "
+            f"± {half:.3f} over {n} points"
+        )
+        checked += 1
+    assert checked >= 8  # the deciles up to 0.9 each hold enough points
+
+
+def test_weighing_the_calls_under_way_lowers_the_error_where_they_matter(
+    points: Points,
+) -> None:
+    """At the moments a counter was calling a ticket that is a no-show with
+    probability at least 0.1 (an observable: the ticket's wait before the
+    call, how long the call has lasted), the median's absolute error with the
+    calls weighed minus without (every counter serving a full service): below
+    0 within the 95 % interval, the three halls with a no-show delay pooled
+    (measured -0.15 ± 0.11 min over 579 points; the mean's squared error, not
+    asserted, -0.8 ± 2.1 min²)."""
+    cells: dict[int, list[float]] = {}
+    for config, mine in points.items():
+        w = weights(config)
+        for p in mine:
+            if math.isfinite(p.blind_median_s):
+                assert config[1] > 0  # only a call that lasts can be seen
+                gain = abs_error(w, p, p.median_s) - abs_error(w, p, p.blind_median_s)
+                cells.setdefault(p.day, []).append(gain)
+    mean, half, n = clustered(cells, 1.96)  # 95 %
+    assert n >= 300
+    assert mean + half < 0, f"median's MAE weighed - not: {mean / 60:+.2f} ± {half / 60:.2f} min"

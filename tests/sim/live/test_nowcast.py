@@ -1,4 +1,5 @@
-"""The nowcast: exact on a deterministic hall, direction (more tickets, longer
+"""The nowcast: exact on a deterministic hall, median and 90th percentile behind a
+known queue, breach probability per service, direction (more tickets, longer
 waits), the expected real queue, horizons past closing, reproducibility and the
 time budget of the live monitor."""
 
@@ -12,11 +13,12 @@ from typing import Any
 
 import numpy as np
 import pytest
+from scipy import stats
 
-from sim.live.nowcast import counter_service_shares, nowcast, state_at
+from sim.live.nowcast import counter_service_shares, nowcast, state_at, weighted_quantile
 from sim.live.warmstart import BusyCounter, HallStart, WaitingTicket
 from sim.model.hall import simulate
-from sim.model.records import BALKED, SERVED
+from sim.model.records import ABANDONED, BALKED, SERVED
 from sim.model.scenario import Scenario, load_scenario, scenario_from_dict
 
 SCENARIOS = Path(__file__).resolve().parents[3] / "scenarios"
@@ -64,7 +66,9 @@ def test_a_deterministic_hall_gives_exact_waits() -> None:
         ("s", 3600.0): 0.0,
     }
     assert set(nc.wait_ci_s.values()) == {0.0}
+    assert nc.wait_median_s == nc.wait_p90_s == nc.wait_s
     assert nc.breach_probability == {0.0: 1.0, 900.0: 0.0, 1800.0: 0.0, 3600.0: 0.0}
+    assert nc.service_breach_probability == {("s", h): p for h, p in nc.breach_probability.items()}
     assert nc.wait_by_segment_s[("s", "g", 0.0)] == 1200.0
     assert nc.queue == {"s": 1} and nc.present_queue == {"s": 1.0}
 
@@ -115,6 +119,66 @@ def test_present_queue_is_the_sum_of_presence_probabilities() -> None:
     assert sum(nc.present_queue.values()) < len(waiting)
 
 
+@pytest.mark.statistical
+@pytest.mark.parametrize(("busy", "ahead"), [(3, 0), (3, 4), (2, 0)])
+def test_median_and_p90_of_the_wait_behind_a_known_queue(busy: int, ahead: int) -> None:
+    """Three exponential counters (mean 5 min), ``busy`` of them serving,
+    ``ahead`` tickets waiting, nobody else coming, nobody giving up. With every
+    counter busy a ticket taken now is called at the (ahead + 1)-th completion:
+    its wait is Gamma(ahead + 1, 5 min / 3), so its median, 90th percentile and
+    the chance of waiting past 15 min are known; with a counter free it waits 0.
+    The nowcast's quantiles (of 1,000 replications) match them within the
+    99 % interval of a sample quantile."""
+    scn = one_counter(
+        services={"s": {"service_time": {"dist": "exponential", "mean": "5m"}}},
+        counters=[{"id": "C", "count": 3, "services": ["s"]}],
+    )
+    start = HallStart(
+        10 * H,
+        waiting=tuple(WaitingTicket("s", "g", 60.0) for _ in range(ahead)),
+        busy=tuple(BusyCounter(f"C{k + 1}", "s", 100.0) for k in range(busy)),
+    )
+    n = 1000
+    nc = nowcast(scn, start, horizons_s=(0.0,), replications=n, seed=3)
+    if busy < 3:
+        assert nc.wait_median_s[("s", 0.0)] == nc.wait_p90_s[("s", 0.0)] == 0.0
+        return
+    wait = stats.gamma(ahead + 1, scale=300.0 / 3)
+    for q, found in ((0.5, nc.wait_median_s), (0.9, nc.wait_p90_s)):
+        # the sample quantile's 99 % interval: order statistics around n·q
+        k = 2.576 * math.sqrt(n * q * (1 - q))
+        lo, hi = wait.ppf((n * q - k) / n), wait.ppf((n * q + k) / n)
+        assert lo <= found[("s", 0.0)] <= hi, (q, found[("s", 0.0)], lo, hi)
+    p = float(wait.sf(900.0))
+    half = 2.576 * math.sqrt(p * (1 - p) / n)
+    assert abs(nc.service_breach_probability[("s", 0.0)] - p) <= half
+    assert nc.breach_probability[0.0] == nc.service_breach_probability[("s", 0.0)]
+
+
+def test_weighted_quantile_is_a_lower_quantile_of_the_weighted_sample() -> None:
+    values = np.array([5.0, 1.0, 3.0, math.inf])
+    weights = np.array([0.25, 0.25, 0.25, 0.25])
+    assert weighted_quantile(values, weights, 0.5) == 3.0
+    assert weighted_quantile(values, weights, 0.25) == 1.0
+    assert weighted_quantile(values, weights, 0.75) == 5.0
+    assert math.isnan(weighted_quantile(values, weights, 0.9))  # falls on a ticket never called
+    uneven = np.array([0.7, 0.1, 0.1, 0.1])
+    assert weighted_quantile(values, uneven, 0.5) == 5.0
+
+
+def test_the_hall_wide_breach_probability_weighs_the_services() -> None:
+    """Per service, a ticket of that service; hall-wide, a counter customer:
+    the services weighted by their share of counter customers."""
+    scn, start = flagship(), flagship_at_11()
+    nc = nowcast(scn, start, replications=10)
+    shares = counter_service_shares(scn)
+    for h in nc.horizons_s:
+        mixed = math.fsum(w * nc.service_breach_probability[(s, h)] for s, w in shares.items())
+        assert nc.breach_probability[h] == pytest.approx(mixed, rel=1e-12, abs=1e-15)
+        for s in shares:
+            assert nc.wait_median_s[(s, h)] <= nc.wait_p90_s[(s, h)]
+
+
 def test_horizons_at_or_after_closing_are_left_out() -> None:
     scn = flagship()
     start = state_at(simulate(scn, 1, 0), scn.close - 20 * 60)
@@ -163,8 +227,11 @@ def test_state_at_reads_a_simulated_day() -> None:
     scn, now = flagship(), 11 * H
     day = simulate(scn, 2, 7)
     start = state_at(day, now)
-    busy = (day.called_s <= now) & (day.ended_s > now) & (day.outcome == SERVED)
+    called = (day.called_s <= now) & (day.ended_s > now)
+    busy = called & ((day.outcome == SERVED) | (day.outcome == ABANDONED))  # a no-show's call
     assert len(start.busy) == int(busy.sum()) and start.open_counters is None
+    waited = sorted(day.called_s[busy] - day.arrival_s[busy])
+    assert sorted(b.waited_s or 0.0 for b in start.busy) == pytest.approx(waited)
     assert len({b.counter for b in start.busy}) == len(start.busy)
     assert all(t.waited_s > 0 for t in start.waiting)
     assert all(b.elapsed_s >= 0 for b in start.busy)

@@ -22,6 +22,7 @@ from sim.live.warmstart import (
     HallStart,
     Probe,
     WaitingTicket,
+    called_no_show_probability,
     presence_probabilities,
     presence_probability,
     remaining_service_s,
@@ -30,7 +31,7 @@ from sim.live.warmstart import (
 from sim.model.hall import simulate
 from sim.model.records import ABANDONED, BALKED, SERVED, Records
 from sim.model.scenario import Distribution, Scenario, load_scenario, scenario_from_dict
-from sim.model.streams import stream
+from sim.model.streams import draw, stream
 from tests.sim.stats import assert_mean_matches
 
 SCENARIOS = Path(__file__).resolve().parents[3] / "scenarios"
@@ -243,6 +244,113 @@ def test_ghost_tickets_become_no_shows_at_the_survival_rate() -> None:
         np.testing.assert_allclose(rec.ended_s[gone] - rec.called_s[gone], 30.0)
         ghosts.append(int(gone.sum()))
     assert_mean_matches(ghosts, expected, "ghost tickets per run")
+
+
+# -- calls that may be no-shows ----------------------------------------------------------
+
+
+def no_show_hall(patience: dict[str, Any], counters: int = 1) -> Scenario:
+    """``counters`` counters, fixed 10-minute services, a 60 s no-show delay,
+    nobody else coming."""
+    return small_hall(
+        services={"s": {"service_time": {"dist": "fixed", "mean": "10m"}}},
+        segments={"g": {"share": 1.0, "patience": patience}},
+        counters=[{"id": "C", "count": counters, "services": ["s"]}],
+        no_show_delay="60s",
+    )
+
+
+@pytest.mark.parametrize(
+    ("waited", "elapsed", "expected"),
+    [
+        (1800.0, 20.0, 1.0),  # certainly gone before the call: frees up after the delay
+        (300.0, 20.0, 0.0),  # certainly there: a full service
+        (1800.0, 75.0, 0.0),  # called longer than the delay: the customer came
+    ],
+)
+def test_a_call_that_is_a_no_show_frees_the_counter_after_the_delay(
+    waited: float, elapsed: float, expected: float
+) -> None:
+    """Fixed patience of 20 min: a ticket called after 30 min of waiting was a
+    no-show, so the counter is free once the 60 s delay is up (a probe taken now
+    waits 40 s), not after 10 minutes of service; one called after 5 min is a
+    customer; and a call that has outlasted the delay was answered."""
+    scn = no_show_hall({"dist": "fixed", "mean": "20m"})
+    now = 10 * H
+    busy = BusyCounter("C1", "s", elapsed, "g", waited_s=waited)
+    assert called_no_show_probability(scn, "g", "s", waited, elapsed) == expected
+    run = simulate_from(scn, HallStart(now, busy=(busy,)), 1, 0, [Probe(now, "s", "g")])
+    service_left = 600.0 - elapsed
+    assert run.probe_wait_s.tolist() == [60.0 - elapsed if expected else service_left]
+    rec = simulate_from(scn, HallStart(now, busy=(busy,)), 1, 0).records
+    assert rec.outcome.tolist() == [ABANDONED if expected else SERVED]
+    assert rec.ended_s.tolist() == [now + (60.0 - elapsed if expected else service_left)]
+    # without the wait before the call the customer is taken to be there
+    unknown = dataclasses.replace(busy, waited_s=None)
+    run = simulate_from(scn, HallStart(now, busy=(unknown,)), 1, 0, [Probe(now, "s", "g")])
+    assert run.probe_wait_s.tolist() == [service_left]
+
+
+@pytest.mark.parametrize(
+    "patience",
+    [
+        {"dist": "exponential", "mean": "20m"},
+        {"dist": "lognormal", "mean": "15m", "cv": 0.8},
+    ],
+    ids=["exponential", "lognormal"],
+)
+@pytest.mark.parametrize(("waited", "elapsed"), [(600.0, 10.0), (1500.0, 30.0), (2400.0, 55.0)])
+def test_the_no_show_probability_of_a_call_is_what_the_model_makes_of_it(
+    patience: dict[str, Any], waited: float, elapsed: float
+) -> None:
+    """The model's own story, played out: customers who waited ``waited`` are
+    gone if their patience was shorter; a call then lasts the no-show delay
+    (60 s) or a lognormal service. Among the calls still under way after
+    ``elapsed``, the share of no-shows is :func:`called_no_show_probability`."""
+    scn = small_hall(
+        services={"s": {"service_time": {"dist": "lognormal", "mean": "2m", "cv": 1.0}}},
+        segments={"g": {"share": 1.0, "patience": patience}},
+        no_show_delay="60s",
+    )
+    rng = np.random.default_rng(11)
+    n = 400_000
+    dist = scn.segments["g"].patience
+    assert dist is not None
+    gone = draw(dist, rng, n) < waited
+    lasts = np.where(gone, 60.0, draw(scn.services["s"].service_time, rng, n))
+    still = lasts > elapsed
+    p = called_no_show_probability(scn, "g", "s", waited, elapsed)
+    assert 0.05 < p < 0.99
+    share = gone[still].mean()
+    half = 2.576 * math.sqrt(p * (1 - p) / still.sum())  # 99 % binomial interval
+    assert abs(share - p) <= half, f"{share:.4f} vs {p:.4f} ± {half:.4f}"
+
+
+def test_calls_turn_out_no_shows_at_their_probability() -> None:
+    """Over replications, a busy counter's call is a no-show (record abandoned,
+    counter free after what is left of the delay) as often as its probability."""
+    scn = no_show_hall({"dist": "exponential", "mean": "20m"}, counters=2)
+    now = 10 * H
+    busy = (
+        BusyCounter("C1", "s", 15.0, "g", waited_s=1200.0),
+        BusyCounter("C2", "s", 40.0, "g", waited_s=2400.0),
+    )
+    p = [called_no_show_probability(scn, "g", "s", b.waited_s or 0.0, b.elapsed_s) for b in busy]
+    hits = np.zeros(2)
+    reps = 600
+    for r in range(reps):
+        rec = simulate_from(scn, HallStart(now, busy=busy), 5, r).records
+        by_counter = {rec.counters[k]: i for i, k in enumerate(rec.counter)}
+        for j, b in enumerate(busy):
+            i = by_counter[b.counter]
+            if rec.outcome[i] == ABANDONED:
+                hits[j] += 1
+                assert rec.ended_s[i] == pytest.approx(now + 60.0 - b.elapsed_s)
+            else:
+                assert rec.ended_s[i] == pytest.approx(now + 600.0 - b.elapsed_s)
+    for j in range(2):
+        half = 2.576 * math.sqrt(p[j] * (1 - p[j]) / reps)
+        assert abs(hits[j] / reps - p[j]) <= half, (j, hits[j] / reps, p[j])
 
 
 # -- residual service ---------------------------------------------------------------

@@ -1,0 +1,128 @@
+"""Durations past a given point: what the warm start knows of a customer or a
+service that is already under way.
+
+A waiting customer who took a ticket ``waited_s`` ago is still there with the
+survival of their segment's patience (:func:`presence_probabilities`); a
+service that has lasted ``elapsed_s`` lasts on by a draw conditional on that
+(:func:`remaining_service_s`); a call under way after a long wait is a no-show
+with :func:`called_no_show_probability`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from sim.model.families import gamma_shape_scale, lognormal_mu_sigma
+from sim.model.scenario import Distribution, Scenario
+
+
+def _gamma_shape_scale(dist: Distribution) -> tuple[float, float]:
+    assert dist.cv is not None
+    return gamma_shape_scale(dist.mean_s, dist.cv)
+
+
+def _lognormal_mu_sigma(dist: Distribution) -> tuple[float, float]:
+    assert dist.cv is not None
+    return lognormal_mu_sigma(dist.mean_s, dist.cv)
+
+
+def survival(dist: Distribution, x_s: ArrayLike) -> np.ndarray:
+    """``P(D > x)`` for the duration ``D`` of ``dist``, at every ``x_s`` (seconds)."""
+    x = np.maximum(np.asarray(x_s, dtype=float), 0.0)
+    if dist.dist == "exponential":
+        return np.asarray(np.exp(-x / dist.mean_s), dtype=float)
+    if dist.dist == "fixed":
+        return np.asarray(dist.mean_s > x, dtype=float)
+    if dist.dist == "empirical":
+        assert dist.samples is not None
+        samples = np.sort(np.asarray(dist.samples, dtype=float))
+        longer = len(samples) - np.searchsorted(samples, x, side="right")
+        return np.asarray(longer / len(samples), dtype=float)
+    from scipy import special  # lazily: scipy stays out of the CLI's start-up
+
+    if dist.dist == "gamma":
+        shape, scale = _gamma_shape_scale(dist)
+        return np.asarray(special.gammaincc(shape, x / scale), dtype=float)
+    mu, sigma = _lognormal_mu_sigma(dist)
+    with np.errstate(divide="ignore"):
+        return np.asarray(special.ndtr((mu - np.log(x)) / sigma), dtype=float)
+
+
+def presence_probabilities(scn: Scenario, segment: str, waited_s: ArrayLike) -> np.ndarray:
+    """Probability that a customer of ``segment`` who took a ticket ``waited_s``
+    seconds ago is still there: the survival of the segment's patience (1 for a
+    segment without patience)."""
+    dist = scn.segments[segment].patience
+    if dist is None:
+        return np.ones_like(np.asarray(waited_s, dtype=float))
+    return survival(dist, waited_s)
+
+
+def presence_probability(scn: Scenario, segment: str, waited_s: float) -> float:
+    """:func:`presence_probabilities` for one ticket."""
+    return float(presence_probabilities(scn, segment, waited_s))
+
+
+def called_no_show_probability(
+    scn: Scenario,
+    segment: str,
+    service: str,
+    waited_s: float,
+    elapsed_s: float,
+    speed: float = 1.0,
+) -> float:
+    """Probability that a ticket of ``segment`` and ``service`` called ``elapsed_s``
+    seconds ago after waiting ``waited_s``, at a counter of ``speed`` that has not
+    finished with it yet, is a no-show. Before the call its customer had gone
+    with probability ``p = 1 - S_patience(waited_s)``. What the counter shows
+    since is evidence: a no-show keeps it calling for ``no_show_delay`` (so it
+    is still at it only if ``elapsed_s < no_show_delay``), a customer who came
+    is still being served with probability ``S_service(elapsed_s * speed)``.
+    By Bayes: ``p·[elapsed < delay] / (p·[elapsed < delay] + (1 - p)·S_service)``
+    (0 when neither explains it: the service has outrun its distribution)."""
+    p = 1.0 - presence_probability(scn, segment, waited_s)
+    if p <= 0.0 or not elapsed_s < scn.no_show_delay:
+        return 0.0
+    staying = (1.0 - p) * float(survival(scn.services[service].service_time, elapsed_s * speed))
+    return p / (p + staying)
+
+
+def remaining_service_s(
+    dist: Distribution, elapsed_s: ArrayLike, rng: np.random.Generator, speed: ArrayLike = 1.0
+) -> np.ndarray:
+    """Remaining wall seconds of services that have lasted ``elapsed_s`` at
+    counters of ``speed``: the work is drawn from ``dist`` conditional on
+    exceeding the work done so far (``elapsed_s * speed``). Exponential is
+    memoryless; fixed leaves ``max(mean - done, 0)``; empirical resamples the
+    samples above the work done (none left: 0); lognormal and gamma invert the
+    conditional distribution, and a service so long that its tail probability
+    underflows ends now."""
+    done = np.asarray(elapsed_s, dtype=float) * np.asarray(speed, dtype=float)
+    n = done.size
+    if dist.dist == "exponential":
+        left = rng.exponential(dist.mean_s, n)
+    elif dist.dist == "fixed":
+        left = np.maximum(dist.mean_s - done, 0.0)
+    elif dist.dist == "empirical":
+        assert dist.samples is not None
+        samples = np.sort(np.asarray(dist.samples, dtype=float))
+        first = np.searchsorted(samples, done, side="right")
+        longer = len(samples) - first
+        pick = np.minimum(first + (rng.random(n) * longer).astype(int), len(samples) - 1)
+        left = np.where(longer > 0, samples[pick] - done, 0.0)
+    else:
+        from scipy import special  # lazily: scipy stays out of the CLI's start-up
+
+        tail = survival(dist, done)
+        q = (1.0 - rng.random(n)) * tail  # uniform on (0, tail]
+        with np.errstate(divide="ignore", over="ignore"):
+            if dist.dist == "gamma":
+                shape, scale = _gamma_shape_scale(dist)
+                work = scale * special.gammainccinv(shape, q)
+            else:
+                mu, sigma = _lognormal_mu_sigma(dist)
+                work = np.exp(mu - sigma * special.ndtri(q))
+        ok = (tail > 0) & np.isfinite(work)
+        left = np.where(ok, np.maximum(work - done, 0.0), 0.0)
+    return np.asarray(left / np.asarray(speed, dtype=float), dtype=float).reshape(n)
