@@ -8,6 +8,7 @@ A batch is all or nothing: :func:`parse_batch` returns every event, or raises
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,9 +20,16 @@ from monitor.store import EPOCH, Row
 from sim.eventlog.events import Event, event_error
 
 NDJSON_TYPES = ("application/x-ndjson", "application/jsonl", "application/json-lines")
+BODY_TYPES = ("application/json", *NDJSON_TYPES)  # anything else: 415
 _BATCH = TypeAdapter(list[Event])
 _US = timedelta(microseconds=1)
 MAX_ERRORS = 100  # a batch of garbage is reported by its first problems, not all
+MAX_NAME_BYTES = 128  # ids and names, UTF-8: they become label values and index keys
+MAX_DEPTH = 32  # JSON nesting; an event is 2 deep (array, object)
+_NAMES = ("id", "hall", "ticket", "service", "segment", "counter")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # C0, DEL and C1
+# what can open or close a level outside strings (a string is skipped whole)
+_NESTING = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
 
 
 class BatchInvalid(ValueError):
@@ -39,16 +47,66 @@ EARLIEST = datetime(1970, 1, 2, tzinfo=UTC)
 LATEST = datetime(9999, 12, 30, tzinfo=UTC)
 
 
-def _in_range(events: list[Event]) -> list[Event]:
-    """``events``, or :class:`BatchInvalid` for those dated outside the range."""
-    errors = [
-        _problem(i, "ts", f"{e.ts.isoformat()} is outside {EARLIEST:%Y-%m-%d}..{LATEST:%Y-%m-%d}")
-        for i, e in enumerate(events)
-        if not EARLIEST <= e.ts <= LATEST
-    ]
+def _checked(events: list[Event]) -> list[Event]:
+    """``events``, or :class:`BatchInvalid` for those dated outside the range and
+    those whose ids or names are too long or hold control characters."""
+    errors: list[dict[str, Any]] = []
+    for i, e in enumerate(events):
+        if not EARLIEST <= e.ts <= LATEST:
+            reason = f"{e.ts.isoformat()} is outside {EARLIEST:%Y-%m-%d}..{LATEST:%Y-%m-%d}"
+            errors.append(_problem(i, "ts", reason))
+        ticket, service, segment, counter = (
+            e.ticket or "",
+            e.service or "",
+            e.segment or "",
+            e.counter or "",
+        )
+        # one look at all names: a text of at most 32 characters is at most 128 bytes
+        longest = max(len(e.id), len(e.hall), len(ticket), len(service), len(segment), len(counter))
+        if longest > MAX_NAME_BYTES // 4 or _CONTROL.search(
+            f"{e.id}{e.hall}{ticket}{service}{segment}{counter}"
+        ):
+            errors.extend(_name_problems(i, e))
+        if len(errors) >= MAX_ERRORS:
+            break
     if errors:
         raise BatchInvalid(errors[:MAX_ERRORS], len(events))
     return events
+
+
+def _name_problems(index: int, event: Event) -> list[dict[str, Any]]:
+    problems: list[dict[str, Any]] = []
+    for name in _NAMES:
+        value: str | None = getattr(event, name)
+        if value is None:
+            continue
+        size = len(value.encode("utf-8"))
+        if size > MAX_NAME_BYTES:
+            reason = f"is {size} bytes long; at most {MAX_NAME_BYTES} bytes (UTF-8) are allowed"
+            problems.append(_problem(index, name, reason))
+        elif found := _CONTROL.search(value):
+            reason = f"contains a control character (U+{ord(found.group()):04X})"
+            problems.append(_problem(index, name, reason))
+    return problems
+
+
+def too_deep(body: bytes, limit: int = MAX_DEPTH) -> bool:
+    """Whether arrays and objects in ``body`` nest deeper than ``limit`` (JSON
+    text; brackets inside strings do not count)."""
+    depth = 0
+    for match in _NESTING.finditer(body):
+        token = match.group()
+        if token in (b"[", b"{"):
+            depth += 1
+            if depth > limit:
+                return True
+        elif token in (b"]", b"}"):
+            depth -= 1
+    return False
+
+
+def _too_deep_problem(index: int | None) -> dict[str, Any]:
+    return _problem(index, None, f"is nested deeper than {MAX_DEPTH} levels")
 
 
 def _problem(index: int | None, field: str | None, reason: str) -> dict[str, Any]:
@@ -65,11 +123,13 @@ def parse_batch(body: bytes, content_type: str = "application/json") -> list[Eve
     """The events of a request body (see the module docstring)."""
     media = content_type.split(";", 1)[0].strip().lower()
     if media in NDJSON_TYPES:
-        return _in_range(_parse_lines(body))
+        return _checked(_parse_lines(body))
     try:
-        return _in_range(_BATCH.validate_json(body))
+        return _checked(_BATCH.validate_json(body))
     except ValidationError:
         pass  # the slow path below says which events are bad, one by one
+    if too_deep(body):  # json.loads would recurse once per level
+        raise BatchInvalid([_too_deep_problem(None)])
     try:
         items = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
@@ -105,7 +165,8 @@ def _parse_lines(body: bytes) -> list[Event]:
             events.append(Event.model_validate_json(line))
         except ValidationError as exc:
             if len(errors) < MAX_ERRORS:
-                errors.append(_event_problem(index, exc))
+                deep = too_deep(line)
+                errors.append(_too_deep_problem(index) if deep else _event_problem(index, exc))
     if errors:
         raise BatchInvalid(errors, len(lines))
     return events

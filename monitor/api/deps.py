@@ -1,17 +1,22 @@
 """The dependencies routes declare as ``Annotated[..., Depends()]``: the
 :class:`Monitor` of the app, the hall named in the path (404 when not served
-here) and the hall a bearer token may post to (401, 403, 404)."""
+here), the hall a bearer token may post to (401, 403, 404), and
+:data:`ReadAccess`, the read token of the read API, ``/metrics`` and the pages
+(401 when one is configured and not presented)."""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hmac
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
 from prometheus_client import CollectorRegistry
 
 from monitor.api.models import ErrorBody
-from monitor.config import Hall
-from monitor.service import Monitor
+from monitor.config import Hall, token_hash
+from monitor.service import ApiError, Monitor
 
 
 def get_monitor(request: Request) -> Monitor:
@@ -47,12 +52,58 @@ def authenticated_hall(
 
 ServedHall = Annotated[Hall, Depends(served_hall)]
 IngestHall = Annotated[Hall, Depends(authenticated_hall)]
+READ_CHALLENGE = {"WWW-Authenticate": 'Basic realm="hallmon"'}
+
+
+def presented_token(authorization: str | None) -> str | None:
+    """The token of ``Authorization: Bearer <token>``, or the password of HTTP
+    Basic (any user name): what a browser asks for at a Basic challenge."""
+    scheme, _, value = (authorization or "").strip().partition(" ")
+    value = value.strip()
+    if scheme.lower() == "bearer":
+        return value or None
+    if scheme.lower() == "basic":
+        try:
+            decoded = base64.b64decode(value, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        _, colon, password = decoded.partition(":")
+        return password if colon and password else None
+    return None
+
+
+def read_access(
+    monitor: MonitorDep,
+    authorization: Annotated[
+        str | None,
+        Header(description="Bearer <read token>, or Basic with the read token as password"),
+    ] = None,
+) -> None:
+    """Nothing when the config sets no read token; else the read token must be
+    presented (401 with a Basic challenge, so a browser asks for it)."""
+    digest = monitor.settings.read_token_sha256
+    if digest is None:
+        return
+    token = presented_token(authorization)
+    # compared as digests, in constant time: the timing says nothing of the token
+    if token is None or not hmac.compare_digest(token_hash(token), digest):
+        raise ApiError(
+            401,
+            "reading needs the read token: Authorization: Bearer <token>, "
+            "or HTTP Basic with the token as password",
+            READ_CHALLENGE,
+        )
+
+
+ReadAccess = Annotated[None, Depends(read_access)]  # a route parameter: ``_: ReadAccess``
+READ_ACCESS = Depends(read_access)  # for ``dependencies=[READ_ACCESS]`` of a router
 
 _ERRORS = {
     401: "No bearer token, or one no hall has.",
     403: "Another hall's token, or events naming another hall (`detail` lists them).",
     404: "A hall this exporter (or shard) does not serve.",
     413: "The body is over `max_body_bytes`.",
+    415: "A Content-Type other than JSON (application/json) or JSON Lines (application/x-ndjson).",
     422: "Bad events: `detail` lists each (up to 100) as {index, field, reason}; "
     "nothing is stored.",
     503: "Not ready yet.",
@@ -60,6 +111,18 @@ _ERRORS = {
 _HEADERS = {
     401: {"WWW-Authenticate": {"description": "Bearer", "schema": {"type": "string"}}},
     503: {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "string"}}},
+}
+READ_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {
+        "model": ErrorBody,
+        "description": "The config sets a read token and the request does not present it.",
+        "headers": {
+            "WWW-Authenticate": {
+                "description": 'Basic realm="hallmon"',
+                "schema": {"type": "string"},
+            }
+        },
+    }
 }
 
 

@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from monitor.api.deps import IngestHall, MonitorDep, errors
 from monitor.api.models import IngestResult
-from monitor.ingest import NDJSON_TYPES
+from monitor.ingest import BODY_TYPES, NDJSON_TYPES
 from monitor.service import ApiError
 from sim.eventlog.events import Event
 
@@ -48,10 +48,34 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+def _media_type(content_type: str) -> str:
+    """The media type of a Content-Type header, or 415 when it is neither JSON
+    nor JSON Lines (a form or text body is not parsed as JSON on a guess)."""
+    media = content_type.split(";", 1)[0].strip().lower()
+    if media not in BODY_TYPES:
+        raise ApiError(
+            415,
+            f"Content-Type {media or '(empty)'!r} is not accepted: send application/json "
+            f"(an array of events) or {NDJSON_TYPES[0]} (one event per line)",
+        )
+    return media
+
+
 @router.post(
     "/{hall}/events",
-    responses=errors(401, 403, 404, 413, 422),
+    responses=errors(
+        401,
+        403,
+        404,
+        413,
+        415,
+        422,
+        503,
+        s503="The event store cannot take the batch (a full disk, an I/O error): nothing "
+        "was stored; send it again after Retry-After seconds.",
+    ),
     openapi_extra=_request_body(),
+    response_model_exclude_defaults=True,
 )
 async def ingest(
     target: IngestHall,
@@ -61,7 +85,11 @@ async def ingest(
 ) -> IngestResult:
     """Store a batch of events durably, then apply it; all or nothing. Ids the
     store already holds (or repeated in the batch) count as duplicates and are
-    not applied twice."""
+    not applied twice; events dated more than ``future_slack`` ahead of the wall
+    clock are stored but quarantined (not applied)."""
+    media = _media_type(content_type)
     body = await _read_body(request, monitor.settings.max_body_bytes)
-    done = await run_in_threadpool(monitor.receive, target, body, content_type)
-    return IngestResult(accepted=done.accepted, duplicates=done.duplicates)
+    done = await run_in_threadpool(monitor.receive, target, body, media)
+    return IngestResult(
+        accepted=done.accepted, duplicates=done.duplicates, quarantined=done.quarantined
+    )
