@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SCENARIO ?= scenarios/flagship.yaml
 
-.PHONY: run test test-fast lint typecheck pytest bench clean system-tools
+.PHONY: run demo test test-fast lint typecheck pytest bench clean system-tools
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -50,6 +50,11 @@ system-tools:
 
 run: $(VENV)/.installed $(VENV)/.fonts
 	$(BIN)/hallsim run $(SCENARIO) --report out
+
+# The live side on the bundled halls: exporter, replays, pages (and Prometheus
+# and Alertmanager when installed); Ctrl-C stops everything it started.
+demo: $(VENV)/.installed $(VENV)/.fonts
+	$(BIN)/hallmon demo
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check sim monitor tests benchmarks

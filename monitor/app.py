@@ -2,10 +2,17 @@
 around one :class:`Monitor` from the routers of :mod:`monitor.api`. Nothing
 opens a file or a socket when this module is imported or the app is built: the
 store is opened and the live state rebuilt in the lifespan, and the forecast and
-nowcast run in the background while the app answers."""
+nowcast run in the background while the app answers.
+
+Hardening (issue 14): readers wait at a gate that ingest passes
+(:mod:`monitor.api.gate`), ``/metrics`` is a cached exposition
+(:mod:`monitor.exposition`), the read routes need the read token when one is
+configured, no path is redirected (a trailing slash is a 404, not a redirect
+built from the Host header), and a store error is a 503 with Retry-After."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -13,13 +20,17 @@ import prometheus_client
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from prometheus_client import CollectorRegistry
+from prometheus_client import CollectorRegistry, generate_latest
 
-from monitor.api import halls, ingest, ops
+from monitor.api import halls, ingest, ops, quarantine
+from monitor.api.deps import READ_ACCESS, READ_ERRORS
+from monitor.api.gate import ReadGate
 from monitor.api.models import ErrorBody
 from monitor.collector import HallCollector
 from monitor.config import Settings
-from monitor.service import ApiError, Monitor
+from monitor.exposition import Exposition
+from monitor.service import STORE_RETRY_S, ApiError, Monitor
+from monitor.web import pages
 
 
 async def _api_error(request: Request, exc: Exception) -> JSONResponse:
@@ -29,12 +40,25 @@ async def _api_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(body.model_dump(mode="json"), exc.status, headers=exc.headers)
 
 
+async def _store_error(request: Request, exc: Exception) -> JSONResponse:
+    """A store that failed a read: 503 with Retry-After and the reason (ingest
+    reports its own failures, counted, as :class:`ApiError`)."""
+    body = ErrorBody(detail=f"the event store failed: {exc}")
+    headers = {"Retry-After": str(STORE_RETRY_S)}
+    return JSONResponse(body.model_dump(mode="json"), 503, headers=headers)
+
+
 def create_app(settings: Settings, *, background: bool = True) -> FastAPI:
     """The exporter for ``settings``; ``background=False`` leaves out the forecast
     and nowcast workers (for tests of the ingest path alone)."""
     monitor = Monitor(settings)
     registry = CollectorRegistry(auto_describe=False)
     registry.register(HallCollector(monitor.views))
+    exposition = Exposition(
+        lambda: generate_latest(registry),
+        min_interval_s=settings.limits.metrics_every,
+        version=monitor.published_version,
+    )
     workers = None
     if background:
         from monitor.background import Background  # loads the simulation side
@@ -58,10 +82,18 @@ def create_app(settings: Settings, *, background: bool = True) -> FastAPI:
         title="hallmon",
         summary="Live queues, forecast and nowcast of service halls, for Prometheus",
         lifespan=lifespan,
+        redirect_slashes=False,
     )
     app.state.monitor = monitor
     app.state.registry = registry
+    app.state.exposition = exposition
     app.add_exception_handler(ApiError, _api_error)
-    for router in (ingest.router, halls.router, ops.router):
+    app.add_exception_handler(sqlite3.Error, _store_error)
+    app.add_middleware(
+        ReadGate, readers=settings.limits.readers, wait_s=settings.limits.reader_wait
+    )
+    for router in (ingest.router, ops.router):
         app.include_router(router)
+    for router in (halls.router, quarantine.router, pages.router):  # readers' routes
+        app.include_router(router, dependencies=[READ_ACCESS], responses=READ_ERRORS)
     return app

@@ -7,15 +7,19 @@ import getpass
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from monitor.clierrors import fail, reported
 from monitor.config import DEFAULT_PORT, Settings, load_settings, parse_shard, token_hash
+from monitor.demo import demo
 from monitor.ops.cli import register as register_ops
 from monitor.ops.grafana_cli import register as register_grafana
 from monitor.replay_cli import register as register_replay
+
+if TYPE_CHECKING:
+    from monitor.storelock import StoreLock
 
 app = typer.Typer(
     help="Live queues of service halls: event ingest, state, forecast and nowcast for Prometheus.",
@@ -47,30 +51,40 @@ def serve(
         settings = load_settings(config, shard=part, store=store)
     if not settings.halls:
         raise fail(str(config), f"shard {shard} holds no hall")
-    _check_store(settings)
-    import uvicorn
+    lock = _locked_store(settings)
+    try:
+        from monitor.app import create_app
+        from monitor.serving import serve as run
 
-    from monitor.app import create_app
+        typer.echo(
+            f"hallmon: {len(settings.halls)} hall(s), store {settings.store}, "
+            f"http://{host}:{port}/metrics",
+            err=True,
+        )
+        run(create_app(settings), settings.limits, host=host, port=port, log_level=log_level)
+    finally:
+        lock.release()
 
-    typer.echo(
-        f"hallmon: {len(settings.halls)} hall(s), store {settings.store}, "
-        f"http://{host}:{port}/metrics",
-        err=True,
-    )
-    uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level)
 
-
-def _check_store(settings: Settings) -> None:
-    """Open (and create) the event store once before serving, so that a store
-    that cannot be opened is a one-line error, not a failed app start-up."""
+def _locked_store(settings: Settings) -> StoreLock:
+    """Take the store's lock for as long as the server runs and check (open and
+    create) the store under it, so that a store held by another exporter, or
+    damaged, or not writable, is a one-line error, not a failed app start-up."""
     import sqlite3
 
     from monitor.store import EventStore
+    from monitor.storelock import StoreError, StoreLock
 
     try:
-        EventStore(settings.store, settings.synchronous).close()
-    except (OSError, sqlite3.Error) as exc:
+        lock = StoreLock(settings.store)
+    except StoreError as exc:
         raise fail(str(settings.store), str(exc)) from None
+    try:
+        EventStore(settings.store, settings.synchronous).close()
+    except (StoreError, OSError, sqlite3.Error) as exc:
+        lock.release()
+        raise fail(str(settings.store), str(exc)) from None
+    return lock
 
 
 @app.command("check")
@@ -102,6 +116,7 @@ def hash_token() -> None:
 
 
 register_replay(app)
+app.command("demo")(demo)
 register_grafana(app)
 register_ops(app)
 

@@ -45,6 +45,7 @@ from monitor.snapshot import (
     BACKGROUND_JOBS,
     HORIZONS,
     INGEST_RESULTS,
+    LABEL_DIMENSIONS,
     HallInfo,
     HallView,
     Histogram,
@@ -55,12 +56,13 @@ __all__ = ["FAMILIES", "INGEST_RESULTS", "HallCollector"]
 Labels = dict[str, str]
 Pairs = tuple[tuple[Any, Labels], ...]  # (snapshot key, label dict) in configured order
 # label names of a snapshot key (a key the configuration does not name gets fresh labels)
-_SERVICE, _SEGMENT, _COUNTER, _RESULT, _JOB = (
+_SERVICE, _SEGMENT, _COUNTER, _RESULT, _JOB, _DIMENSION = (
     ("service",),
     ("service", "segment"),
     ("counter",),
     ("result",),
     ("job",),
+    ("dimension",),
 )
 
 _tuple_new = tuple.__new__
@@ -123,13 +125,38 @@ FAMILIES: dict[str, tuple[str, str]] = {
     "hall_forecast_wait_seconds": ("gauge", "Day forecast of the mean wait of tickets issued now."),
     "hall_forecast_arrivals_per_hour": ("gauge", "Day forecast of tickets issued per hour now."),
     "hall_nowcast_wait_seconds": ("gauge", "Nowcast wait of a ticket taken after the horizon."),
+    "hall_nowcast_wait_median_seconds": (
+        "gauge",
+        "Nowcast median wait of a ticket taken after the horizon.",
+    ),
+    "hall_nowcast_wait_p90_seconds": (
+        "gauge",
+        "Nowcast 90th percentile of the wait of a ticket taken after the horizon.",
+    ),
     "hall_nowcast_queue_length": ("gauge", "Nowcast of waiting customers still present."),
     "hall_nowcast_breach_probability": ("gauge", "Nowcast probability of a wait past target."),
+    "hall_nowcast_service_breach_probability": (
+        "gauge",
+        "Nowcast probability that a ticket of the service waits past target.",
+    ),
+    "hall_nowcast_as_of_timestamp_seconds": (
+        "gauge",
+        "Unix time of the hall state the nowcast started from.",
+    ),
+    "hall_nowcast_computed_timestamp_seconds": (
+        "gauge",
+        "Unix wall-clock time when the nowcast was computed.",
+    ),
     "hall_last_event_timestamp_seconds": ("gauge", "Unix time of the hall's latest event."),
     "hallmon_ingest_events": ("counter", "Events received since start, by result."),
     "hallmon_background_failures": (
         "counter",
         "Forecast or nowcast runs of the hall that failed since start, by job.",
+    ),
+    "hallmon_label_overflow": (
+        "counter",
+        'Events whose unknown service, segment or counter was published as "other" '
+        "(over max_label_values that day), since start.",
     ),
 }
 _CLASSES: dict[str, Callable[[str, str], Metric]] = {
@@ -159,6 +186,7 @@ class _HallLabels:
     __slots__ = (
         "buckets",
         "counters",
+        "dimensions",
         "hall",
         "horizons",
         "info",
@@ -189,6 +217,9 @@ class _HallLabels:
         self.counters: Pairs = tuple((c, {"hall": hall, "counter": c}) for c in info.counters)
         self.results: Pairs = tuple((r, {"hall": hall, "result": r}) for r in INGEST_RESULTS)
         self.jobs: Pairs = tuple((j, {"hall": hall, "job": j}) for j in BACKGROUND_JOBS)
+        self.dimensions: Pairs = tuple(
+            (d, {"hall": hall, "dimension": d}) for d in LABEL_DIMENSIONS
+        )
         self.horizons: Pairs = tuple((h, {"hall": hall, "horizon": h}) for h in HORIZONS)
         self.service_horizons: Pairs = tuple(
             ((s, h), {"hall": hall, "service": s, "horizon": h})
@@ -272,15 +303,27 @@ class HallCollector:
             )
         nowcast = view.nowcast
         if nowcast is not None:
-            _available(f["hall_nowcast_wait_seconds"], lab.service_horizons, nowcast.wait_s)
+            waits = lab.service_horizons
+            _available(f["hall_nowcast_wait_seconds"], waits, nowcast.wait_s)
+            _available(f["hall_nowcast_wait_median_seconds"], waits, nowcast.wait_median_s)
+            _available(f["hall_nowcast_wait_p90_seconds"], waits, nowcast.wait_p90_s)
             _available(f["hall_nowcast_queue_length"], lab.services, nowcast.present_queue)
             _available(
                 f["hall_nowcast_breach_probability"], lab.horizons, nowcast.breach_probability
             )
+            _available(
+                f["hall_nowcast_service_breach_probability"],
+                waits,
+                nowcast.service_breach_probability,
+            )
+            _single(f["hall_nowcast_as_of_timestamp_seconds"], hall, nowcast.computed_s)
+            if nowcast.computed_at_s is not None:
+                _single(f["hall_nowcast_computed_timestamp_seconds"], hall, nowcast.computed_at_s)
         if live.last_event_s is not None:
             _single(f["hall_last_event_timestamp_seconds"], hall, live.last_event_s)
         _keyed(f["hallmon_ingest_events"], lab.results, view.ingested, _RESULT, hall_id)
         _keyed(f["hallmon_background_failures"], lab.jobs, view.failures, _JOB, hall_id)
+        _keyed(f["hallmon_label_overflow"], lab.dimensions, view.overflow, _DIMENSION, hall_id)
 
 
 def _sample_name(family: Metric) -> str:

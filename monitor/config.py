@@ -83,6 +83,21 @@ class ForecastConfig(FrozenModel):
     seed: int = 1
 
 
+class LimitsConfig(FrozenModel):
+    """What one client may hold of the server (see "Running it safely" in the
+    README): connections, how long it may take to send a request, how many read
+    requests run at once, how often ``/metrics`` is rendered."""
+
+    connections: Annotated[int, Field(ge=1)] = 1000  # open connections; beyond: 503
+    header_timeout: Annotated[DurationS, Field(gt=0.0)] = 10.0  # request line and headers
+    body_timeout: Annotated[DurationS, Field(gt=0.0)] = 30.0  # the whole body, after headers
+    keep_alive: Annotated[DurationS, Field(gt=0.0)] = 5.0  # an idle connection between requests
+    max_header_bytes: Annotated[int, Field(ge=1024)] = 64 * 1024  # beyond: 431
+    readers: Annotated[int, Field(ge=1)] = 2  # read requests served at once; the rest wait
+    reader_wait: Annotated[DurationS, Field(gt=0.0)] = 10.0  # a waiting reader's limit: 503
+    metrics_every: Annotated[DurationS, Field(ge=0.0)] = 1.0  # renders of /metrics, at most
+
+
 class _Serving(FrozenModel):
     """What the file sets for the whole exporter, with the defaults of both the
     file and :class:`Settings` (defined once, here)."""
@@ -93,6 +108,13 @@ class _Serving(FrozenModel):
     workers: Annotated[int, Field(ge=1)] | None = None  # simulation processes; default: CPUs
     nowcast: NowcastConfig = NowcastConfig()
     forecast: ForecastConfig = ForecastConfig()
+    # the pages show open alerts by rung from this Alertmanager's v2 API (none: no alerts)
+    alertmanager_url: Annotated[str, Field(pattern=r"^https?://[^\s]+$")] | None = None
+    # unknown service, segment and counter names a hall may publish a day, per dimension
+    max_label_values: Annotated[int, Field(ge=0)] = 50
+    # events dated further ahead of the wall clock are stored but quarantined
+    future_slack: Annotated[DurationS, Field(ge=0.0)] = 300.0
+    limits: LimitsConfig = LimitsConfig()
 
 
 class FileConfig(_Serving):
@@ -100,6 +122,23 @@ class FileConfig(_Serving):
 
     clock: Literal["wall", "events"] = "wall"
     halls: Annotated[tuple[HallConfig, ...], Field(min_length=1)]
+    # the token of the read API, /metrics and the pages (none: anyone may read)
+    read_token_env: str | None = None
+    read_token_sha256: str | None = None
+
+    @model_validator(mode="after")
+    def _read_token(self) -> FileConfig:
+        if self.read_token_env is not None and self.read_token_sha256 is not None:
+            raise ValueError("give at most one of read_token_env or read_token_sha256")
+        if self.read_token_env is not None and not _ENV_NAME.fullmatch(self.read_token_env):
+            raise ValueError(
+                f"read_token_env {self.read_token_env!r} is not an environment variable name"
+            )
+        if self.read_token_sha256 is not None and not _SHA256.fullmatch(self.read_token_sha256):
+            raise ValueError(
+                "read_token_sha256 must be 64 lower-case hex digits (hallmon hash-token)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _unique_ids(self) -> FileConfig:
@@ -131,6 +170,7 @@ class Settings(_Serving):
     """Everything :func:`monitor.app.create_app` needs."""
 
     halls: tuple[Hall, ...]
+    read_token_sha256: str | None = None  # None: the read API is open
 
 
 def token_hash(token: str) -> str:
@@ -220,7 +260,22 @@ def load_settings(
     digests = [h.token_sha256 for h in halls]
     if len(set(digests)) != len(digests):
         problems.append(f"{path}: two halls share a token; each hall needs its own")
+    read_digest = conf.read_token_sha256
+    if conf.read_token_env is not None:
+        read_token = environ.get(conf.read_token_env)
+        if read_token:
+            read_digest = token_hash(read_token)
+        else:
+            problems.append(
+                f"{path}: read_token_env: environment variable {conf.read_token_env} is not set"
+            )
+    if read_digest is not None and read_digest in digests:
+        problems.append(f"{path}: the read token is a hall's ingest token; give it its own")
     if problems:
         raise ConfigError("\n".join(problems))
     serving = {name: getattr(conf, name) for name in _Serving.model_fields}
-    return Settings(**serving | {"store": store or conf.store}, halls=tuple(halls))
+    return Settings(
+        **serving | {"store": store or conf.store},
+        halls=tuple(halls),
+        read_token_sha256=read_digest,
+    )

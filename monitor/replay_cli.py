@@ -195,6 +195,35 @@ def _announce(log: Sequence[Event], hall: str, day: date, speed: float) -> None:
         f"{hall} {day}: {len(log)} events {log[0].ts:%H:%M}–{log[-1].ts:%H:%M}, {pace}",
         highlight=False,
     )
+    ahead = ahead_of_the_clock(log, speed, datetime.now(log[0].ts.tzinfo))
+    if ahead:
+        err.print(
+            f"[yellow]note:[/] {len(ahead)} of {len(log)} events, from {ahead[0].ts:%H:%M}, "
+            f"will be dated more than {AHEAD_S // 60} min ahead of the wall clock when sent: "
+            "an exporter stores such events but does not count them. To watch a whole day "
+            "now, replay a past day (--start) into a config with clock: events, as "
+            "`make demo` (hallmon demo) does.",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
+AHEAD_S = 300  # the exporter's default future_slack
+
+
+def ahead_of_the_clock(log: Sequence[Event], speed: float, now: datetime) -> list[Event]:
+    """The events of ``log`` (in time order) that, sent from ``now`` on at
+    ``speed`` (0: all at once), would be dated more than :data:`AHEAD_S` ahead
+    of the wall clock when they arrive."""
+    if not log:
+        return []
+    first = log[0].ts
+    out = []
+    for e in log:
+        sent = now + (e.ts - first) / speed if speed > 0 else now
+        if (e.ts - sent).total_seconds() > AHEAD_S:
+            out.append(e)
+    return out
 
 
 def _duration(seconds: float) -> str:

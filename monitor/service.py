@@ -5,12 +5,20 @@ live state of every hall and what each scrape publishes.
 ingested batch is stored (and committed) first, then applied to the live state,
 so whatever was acknowledged is in the store, and :meth:`Monitor.open` rebuilds
 the state of each hall's current day from the store after a restart.
+
+Events dated more than ``future_slack`` ahead of the wall clock are stored but
+quarantined: never applied, so they move no clock and no day, and listed by
+:meth:`Monitor.quarantined`. A batch the store cannot take is a 503 (nothing
+stored, the client sends it again), and the monitor is not ready until a write
+succeeds again.
 """
 
 from __future__ import annotations
 
 import math
+import sqlite3
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -19,7 +27,7 @@ from monitor.config import Hall, Settings, token_hash
 from monitor.ingest import BatchInvalid, other_halls, parse_batch, to_rows
 from monitor.snapshot import BACKGROUND_JOBS, INGEST_RESULTS, ForecastNow, HallView, NowcastNow
 from monitor.state import HallState
-from monitor.store import EventStore
+from monitor.store import EventStore, Row
 from sim.eventlog.events import Event
 
 if TYPE_CHECKING:
@@ -36,8 +44,13 @@ class ApiError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Ingested:
-    accepted: int
-    duplicates: int
+    accepted: int  # stored and applied
+    duplicates: int  # stored before
+    quarantined: int = 0  # stored, dated too far ahead: not applied
+
+
+STORE_RETRY_S = 5  # Retry-After of a batch the store could not take
+_PROBE_EVERY_S = 1.0  # while writes fail, /readyz tries one at most this often
 
 
 class Monitor:
@@ -46,36 +59,58 @@ class Monitor:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.halls: dict[str, Hall] = {h.id: h for h in settings.halls}
-        self.states = {h.id: HallState(h) for h in settings.halls}
+        self.states = {
+            h.id: HallState(
+                h,
+                future_slack_s=settings.future_slack,
+                max_label_values=settings.max_label_values,
+            )
+            for h in settings.halls
+        }
         self._by_token = {h.token_sha256: h.id for h in settings.halls}
         self.store: EventStore | None = None
         self.ingested = {h.id: dict.fromkeys(INGEST_RESULTS, 0) for h in settings.halls}
         self.failures = {h.id: dict.fromkeys(BACKGROUND_JOBS, 0) for h in settings.halls}
         self.forecasts: dict[str, tuple[str, DayForecast]] = {}  # hall -> (local day, DayForecast)
+        # hall -> (the next local day, its forecast), computed ahead for a new day
+        self.forecast_ahead: dict[str, tuple[str, DayForecast]] = {}
         self.nowcasts: dict[str, NowcastNow] = {}
         self.ready = False
+        self.write_error: str | None = None  # why the last write failed, until one succeeds
+        self._failed_s = self._probed_s = float("-inf")  # time.monotonic() of each
         self._count_lock = threading.Lock()
 
     # -- life cycle -----------------------------------------------------------
     def open(self) -> None:
-        """Open the store and rebuild every hall's current day from it."""
+        """Open the store and rebuild every hall's current day from it. Stored
+        events dated too far ahead (by a ticket system's wrong clock, or stored
+        by a version without quarantine) are quarantined first."""
         self.store = EventStore(self.settings.store, self.settings.synchronous)
         for hall_id, state in self.states.items():
+            limit_us = state.future_limit_us()
+            self.store.quarantine_after(hall_id, limit_us, state.local_day(limit_us / 1e6))
             self.rebuild(hall_id, state)
         self.ready = True
 
     def rebuild(self, hall_id: str, state: HallState) -> None:
         """Apply the stored events of the hall's current day to ``state``: the
-        latest day in the store (event clock), or today (wall clock)."""
+        latest day with applicable (not quarantined) events (event clock), or
+        today and, within the future slack of midnight, tomorrow (wall clock).
+        The hall's last event is the latest applicable one."""
         assert self.store is not None
-        latest = self.store.latest_day(hall_id)
-        if latest is None:
+        found = self.store.latest_applied(hall_id)
+        if found is None:
             return
-        day = latest if state.events_clock else state.local_day(state.now_s())
-        rows = self.store.day_rows(hall_id, day)
-        state.apply(rows)
-        if not rows:  # a new day: nothing to count yet, but the last event's time is known
-            state.last_event_us = self.store.last_ts_us(hall_id, latest)
+        latest, last_us = found
+        if state.events_clock:
+            days = [latest]
+        else:
+            now_s = state.now_s()
+            days = sorted({state.local_day(now_s), state.local_day(now_s + state.future_slack_s)})
+        for day in days:
+            state.apply(self.store.day_rows(hall_id, day))
+        if state.last_event_us is None:  # a new day: nothing to count yet, but its time is known
+            state.last_event_us = last_us
 
     def close(self) -> None:
         self.ready = False
@@ -138,21 +173,70 @@ class Monitor:
         assert self.store is not None, "the monitor is not open"
         state = self.states[hall.id]
         rows = to_rows(events, state.days)
-        fresh = self.store.append(hall.id, rows)
-        state.apply(fresh)
+        future_us = state.future_limit_us()
+        try:
+            fresh = self.store.append(hall.id, rows, future_us)
+        except sqlite3.Error as exc:
+            self.count(hall.id, "error", len(rows))
+            self.write_error = str(exc)
+            self._failed_s = time.monotonic()
+            raise ApiError(
+                503,
+                f"the event store cannot take the batch ({exc}); nothing was stored, "
+                "send it again later",
+                {"Retry-After": str(STORE_RETRY_S)},
+            ) from exc
+        self.write_error = None
+        applied = [r for r in fresh if r.ts_us <= future_us]
+        state.apply(applied)
         duplicates = len(rows) - len(fresh)
-        self.count(hall.id, "accepted", len(fresh))
+        quarantined = len(fresh) - len(applied)
+        self.count(hall.id, "accepted", len(applied))
         self.count(hall.id, "duplicate", duplicates)
-        return Ingested(len(fresh), duplicates)
+        if quarantined:
+            self.count(hall.id, "future", quarantined)
+        return Ingested(len(applied), duplicates, quarantined)
+
+    def writable(self) -> bool:
+        """Whether the store takes writes: not after a failed write until a
+        write succeeds again, an ingested batch or, once no batch has failed for
+        :data:`STORE_RETRY_S`, a probe write (at most one a second)."""
+        if self.write_error is None:
+            return True
+        now = time.monotonic()
+        if self.store is None or now - self._failed_s < STORE_RETRY_S:
+            return False  # batches are failing now: a small probe would say little
+        if now - self._probed_s < _PROBE_EVERY_S:
+            return False
+        self._probed_s = now
+        try:
+            self.store.probe()
+        except sqlite3.Error as exc:
+            self.write_error = str(exc)
+            return False
+        self.write_error = None
+        return True
+
+    def quarantined(self, hall_id: str, limit: int) -> tuple[int, list[tuple[Row, int]]]:
+        """The hall's quarantined events: how many, and the latest ``limit`` with
+        the Unix microseconds each was quarantined."""
+        assert self.store is not None, "the monitor is not open"
+        return self.store.quarantined(hall_id, limit)
 
     # -- publishing -----------------------------------------------------------
+    def published_version(self) -> tuple[int, ...]:
+        """Changes when a forecast or nowcast is published (a new scrape must show
+        it; live counts may be a second old)."""
+        return (*map(id, self.forecasts.values()), -1, *map(id, self.nowcasts.values()))
+
     def current_forecast(self, hall_id: str, day: str) -> DayForecast | None:
         """The hall's forecast of the local ``day``; None while there is none
-        (not computed yet, or the one held is of another day)."""
-        found = self.forecasts.get(hall_id)
-        if found is None or found[0] != day:
-            return None
-        return found[1]
+        (not computed yet, or the ones held, today's and the next day's, are of
+        other days)."""
+        for found in (self.forecasts.get(hall_id), self.forecast_ahead.get(hall_id)):
+            if found is not None and found[0] == day:
+                return found[1]
+        return None
 
     def forecast_now(self, hall_id: str, now_s: float, day: str) -> ForecastNow | None:
         """The day forecast read at ``now_s``, when there is one for ``day``."""
@@ -168,9 +252,11 @@ class Monitor:
             arrivals_per_hour={svc: v[2] for svc, v in values.items()},
         )
 
-    def view(self, hall_id: str) -> HallView:
+    def view(self, hall_id: str, *, tickets: bool = False) -> HallView:
+        """What is published of the hall now (``tickets``: with today's tickets,
+        for the JSON views that need them)."""
         state = self.states[hall_id]
-        live = state.snapshot()
+        live = state.snapshot(tickets=tickets)
         nowcast = self.nowcasts.get(hall_id)
         if nowcast is not None and state.local_day(nowcast.computed_s) != live.day:
             nowcast = None
@@ -184,6 +270,7 @@ class Monitor:
             nowcast=nowcast if live.open else None,
             ingested=ingested,
             failures=failures,
+            overflow=state.overflow_counts(),
         )
 
     def views(self) -> list[HallView]:

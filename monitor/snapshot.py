@@ -8,8 +8,12 @@ zeros without knowing the configuration."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-INGEST_RESULTS: tuple[str, ...] = ("accepted", "duplicate", "rejected")  # of an ingested event
+# of an ingested event: applied, already stored, refused (4xx), stored but dated too far
+# ahead (quarantined), not stored because the store failed (503)
+INGEST_RESULTS: tuple[str, ...] = ("accepted", "duplicate", "rejected", "future", "error")
+LABEL_DIMENSIONS: tuple[str, ...] = ("service", "segment", "counter")  # capped label names
 BACKGROUND_JOBS: tuple[str, ...] = ("forecast", "nowcast")
 HORIZONS: tuple[str, ...] = ("0m", "15m", "30m", "60m")
 HORIZON_S: dict[str, float] = {"0m": 0.0, "15m": 900.0, "30m": 1800.0, "60m": 3600.0}
@@ -39,6 +43,32 @@ class HallInfo:
     counters: tuple[str, ...]  # counter positions of the scenario (not kiosks)
     target_wait_s: float
     objective: float  # share of tickets that must be called within the target
+    # what people read beside the ids: the scenario's names (咨询, 全球通VIP), opening
+    # hours in seconds after local midnight (None: a stationary scenario) and the clock
+    service_names: tuple[tuple[str, str], ...] = ()  # (service, name)
+    segment_names: tuple[tuple[str, str], ...] = ()  # (segment, name)
+    opens_s: float | None = None
+    closes_s: float | None = None
+    clock: str = "wall"  # "wall", or "events": the hall's now is its latest event
+
+
+class AtCounter(NamedTuple):
+    """The ticket a counter called last and is still serving (or calling)."""
+
+    ticket: str
+    service: str
+    segment: str
+    called_s: float  # Unix seconds of the call
+
+
+class TicketSpan(NamedTuple):
+    """One of today's tickets as the queue saw it (Unix seconds): issued, first
+    called (None: not yet), given up while waiting (None: not logged)."""
+
+    service: str
+    issued_s: float
+    called_s: float | None
+    left_s: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +93,16 @@ class LiveSnapshot:
     wait: dict[str, Histogram]  # service -> time from issue to first call
     service_time: dict[str, Histogram]  # service -> time from call to service end
     last_event_s: float | None  # Unix seconds of the latest event's ts
+    # served above counts every call (a no-show too, as the ticket system sees it at
+    # the call); these split the outcome: came to the counter, or a no-show
+    came: dict[tuple[str, str], int] = field(default_factory=dict)  # called, not a no-show
+    no_show: dict[tuple[str, str], int] = field(default_factory=dict)  # called, nobody came
+    oldest_ticket: dict[str, str] = field(default_factory=dict)  # service -> oldest waiting
+    at_counter: dict[str, AtCounter] = field(default_factory=dict)  # busy counter -> its ticket
+    # wall clock (Unix s) when an event was last applied: when it came, not what it
+    # says, so two states of the same events still compare equal
+    received_s: float | None = field(default=None, compare=False)
+    tickets: tuple[TicketSpan, ...] = ()  # only from ``snapshot(tickets=True)``
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,14 +117,22 @@ class ForecastNow:
 
 @dataclass(frozen=True, slots=True)
 class NowcastNow:
-    """The latest nowcast: expected wait of a ticket taken ``horizon`` from its
-    run (per service), the probability such a ticket waits past the target, and
-    the expected number of waiting customers still present."""
+    """The latest nowcast: expected (mean), median and 90th-percentile wait of a
+    ticket taken ``horizon`` from its run (per service), the probability such a
+    ticket waits past the target (hall-wide and per service), and the expected
+    number of waiting customers still present. ``computed_s`` is the as-of time
+    (the hall's clock at the state it started from: with ``clock: events`` its
+    latest event), ``computed_at_s`` the wall clock when it was computed."""
 
-    computed_s: float  # Unix seconds of the state it started from
+    computed_s: float  # Unix seconds of the state it started from (the as-of time)
     wait_s: dict[tuple[str, str], float]  # (service, horizon) -> expected wait
     breach_probability: dict[str, float]  # horizon -> probability
     present_queue: dict[str, float]  # service -> expected customers still waiting
+    computed_at_s: float | None = None  # wall clock (Unix s) when it was computed
+    wait_median_s: dict[tuple[str, str], float] = field(default_factory=dict)
+    wait_p90_s: dict[tuple[str, str], float] = field(default_factory=dict)
+    # (service, horizon) -> probability that a ticket of the service waits past the target
+    service_breach_probability: dict[tuple[str, str], float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,3 +145,4 @@ class HallView:
     nowcast: NowcastNow | None
     ingested: dict[str, int]  # result (INGEST_RESULTS) -> events since start
     failures: dict[str, int] = field(default_factory=dict)  # job (BACKGROUND_JOBS) -> since start
+    overflow: dict[str, int] = field(default_factory=dict)  # LABEL_DIMENSIONS -> events as "other"

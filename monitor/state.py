@@ -15,128 +15,50 @@ its service time running from the latest call before the end. Counts reset at
 the hall's local midnight: an event of a later local day starts a new day, an
 event of an earlier day is stored but not applied. With the wall clock a new
 day also starts when the wall clock passes midnight; with ``clock: events`` the
-hall's "now" is its latest event.
+hall's "now" is its latest event. In both modes an event dated more than
+``future_slack_s`` ahead of the wall clock is never applied (the monitor
+quarantines it), so no event can move the hall's clock or day into the future.
+Unknown service, segment and counter names are bounded per day
+(:mod:`monitor.labels`).
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from bisect import bisect_left
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from monitor.config import Hall
 from monitor.ingest import LocalDays
-from monitor.snapshot import HallInfo, Histogram, LiveSnapshot
+from monitor.labels import DIMENSIONS, OTHER, LabelCap
+from monitor.snapshot import AtCounter, HallInfo, LiveSnapshot, TicketSpan
 from monitor.store import Row
+from monitor.tickets import (
+    ALL_PARTS,
+    GONE,
+    ISSUED,
+    OUTCOME,
+    QUEUE,
+    SERVICE,
+    WAIT,
+    Counter,
+    Day,
+    Effect,
+    Hist,
+    Ticket,
+    add_count,
+    observe,
+)
 from sim.eventlog.events import KIND_ORDER
 from sim.model.calendar import counter_instances
 
 WAIT_BOUNDS_S = (60.0, 120.0, 300.0, 600.0, 900.0, 1200.0, 1800.0, 2700.0, 3600.0, 7200.0)
-FUTURE_SLACK_S = 600.0  # wall clock: events this far ahead may open the next day
-_NO_SHOW = KIND_ORDER["ticket_no_show"]
+FUTURE_SLACK_S = 300.0  # default: events further ahead of the wall clock are never applied
+MAX_LABEL_VALUES = 50  # default: unknown names per dimension and day with their own label
 SERVICE_BOUNDS_S = (30.0, 60.0, 120.0, 180.0, 300.0, 600.0, 900.0, 1200.0, 1800.0, 3600.0)
-
-
-class _Hist:
-    """Observations in whole microseconds, so the sum is exact and does not
-    depend on the order events arrive in; an observation can be taken back."""
-
-    __slots__ = ("bounds", "bounds_us", "counts", "sum_us")
-
-    def __init__(self, bounds: tuple[float, ...]) -> None:
-        self.bounds = bounds
-        self.bounds_us = [round(b * 1e6) for b in bounds]
-        self.counts = [0] * (len(bounds) + 1)
-        self.sum_us = 0
-
-    def observe(self, value_us: int, sign: int = 1) -> None:
-        """Count ``value_us`` once (``sign=-1``: take one such count back)."""
-        self.counts[bisect_left(self.bounds_us, value_us)] += sign
-        self.sum_us += sign * value_us
-
-    def snapshot(self) -> Histogram:
-        cumulative: list[int] = []
-        total = 0
-        for c in self.counts[:-1]:
-            total += c
-            cumulative.append(total)
-        return Histogram(self.bounds, tuple(cumulative), total + self.counts[-1], self.sum_us / 1e6)
-
-
-class _Effect(NamedTuple):
-    """What one ticket adds to the day's counts, a function of what is known of
-    it: when that changes, the old effect is taken back and the new one added,
-    so the counts depend on the set of events, not on their order."""
-
-    key: tuple[str, str] | None  # (service, segment) once issued
-    wait_us: int | None  # issue -> first call, once both are known
-    service_us: int | None  # answered call -> service end, when it ended served
-    gone: bool  # abandoned or a no-show
-    waiting_since_us: int | None  # issued, not called, not abandoned
-    first_counter: str | None  # the counter of the first call
-
-
-_NO_EFFECT = _Effect(None, None, None, False, None, None)
-# the parts of an effect, for recounting only what changed
-_ISSUED, _WAIT, _SERVICE, _GONE, _QUEUE = 1, 2, 4, 8, 16
-_ALL = _ISSUED | _WAIT | _SERVICE | _GONE | _QUEUE
-
-
-@dataclass(slots=True)
-class _Ticket:
-    # every merge below keeps a minimum or maximum (or a set), so it commutes
-    issue: tuple[int, str, str] | None = None  # earliest ticket_issued (ts_us, service, segment)
-    calls: tuple[tuple[int, str], ...] = ()  # every call (ts_us, counter), ascending
-    end: tuple[int, int] | None = None  # latest service_ended / ticket_no_show (ts_us, kind order)
-    left_us: int | None = None  # earliest ticket_abandoned
-    effect: _Effect = _NO_EFFECT
-
-    def at_counter(self) -> bool:
-        """Called, and not ended since its latest call."""
-        return bool(self.calls) and (self.end is None or self.end[0] < self.calls[-1][0])
-
-    def effect_now(self) -> _Effect:
-        calls, issue = self.calls, self.issue
-        first_counter = calls[0][1] if calls else None
-        if issue is None:
-            return _Effect(None, None, None, False, None, first_counter)
-        issued_us, service, segment = issue
-        wait_us = None
-        if calls:
-            wait_us = calls[0][0] - issued_us
-            if wait_us < 0:
-                wait_us = 0
-        service_us = None
-        end = self.end
-        if calls and end is not None and end[1] != _NO_SHOW:
-            end_us = end[0]
-            # the service began with the latest call before it ended (a re-call
-            # after a no-show is the one the customer answered)
-            answered = calls[0][0]
-            for ts, _ in calls:
-                if answered < ts <= end_us:
-                    answered = ts
-            service_us = end_us - answered if end_us > answered else 0
-        gone = self.left_us is not None or (end is not None and end[1] == _NO_SHOW)
-        waiting = not calls and self.left_us is None
-        return _Effect(
-            (service, segment), wait_us, service_us, gone, issued_us if waiting else None,
-            first_counter,
-        )  # fmt: skip
-
-
-@dataclass(slots=True)
-class _Counter:
-    switch: tuple[int, int] | None = None  # (ts_us, kind order) of the latest open/close
-    is_open: bool = False
-    call_us: int = -1
-    ticket: str | None = None  # the latest ticket it called (ties: the larger ticket id)
-    served: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,26 +66,22 @@ class QueuePicture:
     """What the nowcast starts from: waiting tickets ``(service, segment,
     waited_s)``, busy counters ``(counter, service, segment, elapsed_s)``, open
     counters (``None`` when the ticket system logged no counter opening or
-    closing today: then only the scenario's schedule can say)."""
+    closing today: then only the scenario's schedule can say). ``busy_waited``:
+    per busy counter, how long its ticket had waited when called (``None``:
+    its issue is not known), to tell how likely the call is a no-show.
+    ``issued``: tickets issued today per service, to tell how busy the day is
+    (``None``: not counted)."""
 
     now_s: float
     waiting: tuple[tuple[str, str, float], ...]
     busy: tuple[tuple[str, str, str, float], ...]
     open_counters: tuple[str, ...] | None
+    busy_waited: tuple[float | None, ...] = ()
+    issued: dict[str, int] | None = None
 
 
-@dataclass(slots=True)
-class _Day:
-    day: str | None
-    tickets: dict[str, _Ticket] = field(default_factory=dict)
-    waiting: dict[str, dict[str, int]] = field(default_factory=dict)  # service -> ticket -> us
-    queue_seg: dict[tuple[str, str], int] = field(default_factory=dict)
-    issued: dict[tuple[str, str], int] = field(default_factory=dict)
-    served: dict[tuple[str, str], int] = field(default_factory=dict)
-    abandoned: dict[tuple[str, str], int] = field(default_factory=dict)
-    counters: dict[str, _Counter] = field(default_factory=dict)
-    wait: dict[str, _Hist] = field(default_factory=dict)
-    service_time: dict[str, _Hist] = field(default_factory=dict)
+def _by_issue(item: tuple[str, int]) -> tuple[int, str]:
+    return item[1], item[0]
 
 
 def hall_info(hall: Hall) -> HallInfo:
@@ -179,6 +97,11 @@ def hall_info(hall: Hall) -> HallInfo:
         counters=tuple(i.name for i in counter_instances(scn) if not i.kiosk),
         target_wait_s=hall.target_wait_s,
         objective=hall.objective,
+        service_names=tuple((k, v.name) for k, v in scn.services.items() if v.name),
+        segment_names=tuple((k, v.name) for k, v in scn.segments.items() if v.name),
+        opens_s=None if scn.stationary else scn.open,
+        closes_s=None if scn.stationary else scn.close,
+        clock=hall.clock,
     )
 
 
@@ -187,35 +110,22 @@ def wait_bounds(target_wait_s: float) -> tuple[float, ...]:
     return tuple(sorted({*WAIT_BOUNDS_S, float(target_wait_s)}))
 
 
-def _add(table: dict[tuple[str, str], int], key: tuple[str, str], sign: int, known: bool) -> None:
-    n = table.get(key, 0) + sign
-    if n or known:
-        table[key] = n
-    else:
-        del table[key]
-
-
-def _observe(
-    table: dict[str, _Hist],
-    service: str,
-    bounds: tuple[float, ...],
-    value_us: int,
-    sign: int,
-    known: bool,
-) -> None:
-    h = table.get(service)
-    if h is None:
-        h = table[service] = _Hist(bounds)  # a service the scenario does not know
-    h.observe(value_us, sign)
-    if not known and not any(h.counts):
-        del table[service]
-
-
 class HallState:
     """The live state of one hall; every public method is thread-safe."""
 
-    def __init__(self, hall: Hall) -> None:
+    def __init__(
+        self,
+        hall: Hall,
+        *,
+        future_slack_s: float = FUTURE_SLACK_S,
+        max_label_values: int = MAX_LABEL_VALUES,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
         self.hall = hall
+        self.future_slack_s = future_slack_s
+        self.max_label_values = max_label_values
+        self._wall = wall_clock
+        self.overflow = dict.fromkeys(DIMENSIONS, 0)  # events folded into OTHER, since start
         self.info = hall_info(hall)
         self.zone = ZoneInfo(hall.scenario.timezone)
         self.days = LocalDays(self.zone)
@@ -224,22 +134,29 @@ class HallState:
         self._services = frozenset(self.info.services)
         self._segments = frozenset(self.info.segments)
         self.last_event_us: int | None = None
+        self.received_s: float | None = None  # wall clock of the latest apply of an event
         self._lock = threading.Lock()
         self._d = self._new_day(None)
 
     # -- days -----------------------------------------------------------------
-    def _new_day(self, day: str | None) -> _Day:
-        d = _Day(day)
+    def _new_day(self, day: str | None) -> Day:
+        d = Day(day)
         info = self.info
         for svc in info.services:
             d.waiting[svc] = {}
-            d.wait[svc] = _Hist(self._wait_bounds)
-            d.service_time[svc] = _Hist(SERVICE_BOUNDS_S)
+            d.wait[svc] = Hist(self._wait_bounds)
+            d.service_time[svc] = Hist(SERVICE_BOUNDS_S)
             for seg in info.segments:
-                for table in (d.queue_seg, d.issued, d.served, d.abandoned):
+                for table in (d.queue_seg, d.issued, d.served, d.abandoned, d.came, d.no_show):
                     table[(svc, seg)] = 0
         for name in info.counters:
-            d.counters[name] = _Counter()
+            d.counters[name] = Counter()
+        limit = self.max_label_values
+        d.caps = (
+            LabelCap(info.services, limit),
+            LabelCap(info.segments, limit),
+            LabelCap(info.counters, limit),
+        )
         return d
 
     def local_day(self, unix_s: float) -> str:
@@ -255,19 +172,24 @@ class HallState:
         """The hall's clock (Unix seconds): the wall clock, or its latest event."""
         if self.events_clock and self.last_event_us is not None:
             return self.last_event_us / 1e6
-        return time.time()
+        return self._wall()
+
+    def future_limit_us(self) -> int:
+        """Unix microseconds past which an event is too far ahead of the wall clock."""
+        return int((self._wall() + self.future_slack_s) * 1e6)
 
     # -- applying events ------------------------------------------------------
     def apply(self, rows: Iterable[Row]) -> int:
         """Apply stored events (any order); returns how many were applied. Not
-        applied: events of an earlier local day than the current one, and with
-        the wall clock events dated past the next :data:`FUTURE_SLACK_S` (a
-        ticket system with a wrong clock must not end the hall's day early)."""
+        applied: events of an earlier local day than the current one, and, in
+        both clock modes, events dated more than ``future_slack_s`` ahead of the
+        wall clock (a ticket system with a wrong clock must neither end the
+        hall's day early nor move its clock)."""
         applied = 0
-        latest_day = None if self.events_clock else self.local_day(time.time() + FUTURE_SLACK_S)
+        limit_us = self.future_limit_us()
         with self._lock:
             for row in rows:
-                if latest_day is not None and row.day > latest_day:
+                if row.ts_us > limit_us:
                     continue
                 if self.last_event_us is None or row.ts_us > self.last_event_us:
                     self.last_event_us = row.ts_us
@@ -276,11 +198,37 @@ class HallState:
                     d = self._d = self._new_day(row.day)
                 elif row.day < d.day:
                     continue
-                self._apply(d, row)
+                self._apply(d, self._capped(d, row))
                 applied += 1
+            if applied:
+                self.received_s = time.time()
         return applied
 
-    def _apply(self, d: _Day, row: Row) -> None:
+    def _capped(self, d: Day, row: Row) -> Row:
+        """``row`` with unknown names past the day's cap replaced by :data:`OTHER`."""
+        assert d.caps is not None
+        services, segments, counters = d.caps
+        service, segment, counter = row.service, row.segment, row.counter
+        if (
+            (service is None or service in services.known)
+            and (segment is None or segment in segments.known)
+            and (counter is None or counter in counters.known)
+        ):
+            return row  # the common case: every name is configured
+        names = [service, segment, counter]
+        for i, (dimension, cap) in enumerate(zip(DIMENSIONS, d.caps, strict=True)):
+            name = names[i]
+            if name is not None and cap.label(name) is None:
+                names[i] = OTHER
+                self.overflow[dimension] += 1
+        return row._replace(service=names[0], segment=names[1], counter=names[2])
+
+    def overflow_counts(self) -> dict[str, int]:
+        """Events whose name was published as :data:`OTHER`, per dimension, since start."""
+        with self._lock:
+            return dict(self.overflow)
+
+    def _apply(self, d: Day, row: Row) -> None:
         kind = row.kind
         if kind == "counter_opened" or kind == "counter_closed":
             assert row.counter is not None
@@ -293,7 +241,7 @@ class HallState:
         assert ticket is not None
         t = d.tickets.get(ticket)
         if t is None:
-            t = d.tickets[ticket] = _Ticket()
+            t = d.tickets[ticket] = Ticket()
         ts_us = row.ts_us
         if kind == "ticket_issued":
             assert row.service is not None and row.segment is not None
@@ -327,13 +275,13 @@ class HallState:
             self._recount(d, t.effect, effect, ticket)
             t.effect = effect
 
-    def _counter(self, d: _Day, name: str) -> _Counter:
+    def _counter(self, d: Day, name: str) -> Counter:
         c = d.counters.get(name)
         if c is None:
-            c = d.counters[name] = _Counter()
+            c = d.counters[name] = Counter()
         return c
 
-    def _recount(self, d: _Day, old: _Effect, new: _Effect, ticket: str) -> None:
+    def _recount(self, d: Day, old: Effect, new: Effect, ticket: str) -> None:
         """Replace a ticket's effect ``old`` on the day's counts by ``new``: each
         part that changed is taken back and added anew (a ticket's issue, call
         and end each change one or two parts)."""
@@ -344,23 +292,24 @@ class HallState:
                 self._counter(d, new.first_counter).served += 1
         if old.key != new.key:  # issued (or an earlier issue of another service)
             if old.key is not None:
-                self._count(d, old, ticket, -1, _ALL)
+                self._count(d, old, ticket, -1, ALL_PARTS)
             if new.key is not None:
-                self._count(d, new, ticket, 1, _ALL)
+                self._count(d, new, ticket, 1, ALL_PARTS)
             return
         if new.key is None:
             return
         changed = (
-            (_WAIT if old.wait_us != new.wait_us else 0)
-            | (_SERVICE if old.service_us != new.service_us else 0)
-            | (_GONE if old.gone != new.gone else 0)
-            | (_QUEUE if old.waiting_since_us != new.waiting_since_us else 0)
+            (WAIT if old.wait_us != new.wait_us else 0)
+            | (SERVICE if old.service_us != new.service_us else 0)
+            | (GONE if old.gone != new.gone else 0)
+            | (QUEUE if old.waiting_since_us != new.waiting_since_us else 0)
+            | (OUTCOME if old.outcome != new.outcome else 0)
         )
         if changed:
             self._count(d, old, ticket, -1, changed)
             self._count(d, new, ticket, 1, changed)
 
-    def _count(self, d: _Day, e: _Effect, ticket: str, sign: int, parts: int) -> None:
+    def _count(self, d: Day, e: Effect, ticket: str, sign: int, parts: int) -> None:
         """Add the ``parts`` of an issued ticket's effect to the day's counts
         (``sign=-1``: take them back). A count of a service or segment the
         scenario does not know is dropped when it returns to zero, so that it
@@ -370,16 +319,18 @@ class HallState:
         service = key[0]
         known_service = service in self._services
         known = known_service and key[1] in self._segments
-        if parts & _ISSUED:
-            _add(d.issued, key, sign, known)
-        if parts & _WAIT and e.wait_us is not None:
-            _add(d.served, key, sign, known)
-            _observe(d.wait, service, self._wait_bounds, e.wait_us, sign, known_service)
-        if parts & _SERVICE and e.service_us is not None:
-            _observe(d.service_time, service, SERVICE_BOUNDS_S, e.service_us, sign, known_service)
-        if parts & _GONE and e.gone:
-            _add(d.abandoned, key, sign, known)
-        if parts & _QUEUE and e.waiting_since_us is not None:
+        if parts & ISSUED:
+            add_count(d.issued, key, sign, known)
+        if parts & WAIT and e.wait_us is not None:
+            add_count(d.served, key, sign, known)
+            observe(d.wait, service, self._wait_bounds, e.wait_us, sign, known_service)
+        if parts & SERVICE and e.service_us is not None:
+            observe(d.service_time, service, SERVICE_BOUNDS_S, e.service_us, sign, known_service)
+        if parts & GONE and e.gone:
+            add_count(d.abandoned, key, sign, known)
+        if parts & OUTCOME and e.outcome is not None:
+            add_count(d.came if e.outcome == "came" else d.no_show, key, sign, known)
+        if parts & QUEUE and e.waiting_since_us is not None:
             queue = d.waiting.get(service)
             if queue is None:
                 queue = d.waiting[service] = {}
@@ -389,10 +340,10 @@ class HallState:
                 del queue[ticket]
                 if not queue and not known_service:
                     del d.waiting[service]
-            _add(d.queue_seg, key, sign, known)
+            add_count(d.queue_seg, key, sign, known)
 
     # -- reading --------------------------------------------------------------
-    def _roll(self, now_s: float) -> _Day:
+    def _roll(self, now_s: float) -> Day:
         """The current day, starting a new one when the wall clock passed midnight."""
         if not self.events_clock:
             today = self.local_day(now_s)
@@ -407,7 +358,7 @@ class HallState:
             return True
         return scn.open <= self.local_seconds(now_s) < scn.close
 
-    def _busy(self, d: _Day, name: str, c: _Counter) -> bool:
+    def _busy(self, d: Day, name: str, c: Counter) -> bool:
         """The counter's latest ticket is still at it: not ended since, and not
         called again at another counter."""
         if c.ticket is None:
@@ -415,15 +366,19 @@ class HallState:
         t = d.tickets[c.ticket]
         return t.at_counter() and t.calls[-1][1] == name
 
-    def snapshot(self, now_s: float | None = None) -> LiveSnapshot:
-        """The state at ``now_s`` (default: the hall's clock)."""
+    def snapshot(self, now_s: float | None = None, *, tickets: bool = False) -> LiveSnapshot:
+        """The state at ``now_s`` (default: the hall's clock); with ``tickets``
+        also every ticket of the day as a :class:`TicketSpan` (for the JSON
+        views: a scrape does not need them)."""
         with self._lock:
             now_s = self.now_s() if now_s is None else now_s
             d = self._roll(now_s)
             now_us = round(now_s * 1e6)
             queue = {svc: len(q) for svc, q in d.waiting.items()}
+            # the oldest waiting ticket: earliest issue, ties by ticket id
+            first = {svc: min(q.items(), key=_by_issue) for svc, q in d.waiting.items() if q}
             oldest = {
-                svc: max(0, now_us - min(q.values())) / 1e6 if q else 0.0
+                svc: max(0, now_us - first[svc][1]) / 1e6 if q else 0.0
                 for svc, q in d.waiting.items()
             }
             busy = {name: self._busy(d, name, c) for name, c in d.counters.items()}
@@ -449,7 +404,34 @@ class HallState:
                 wait={svc: h.snapshot() for svc, h in d.wait.items()},
                 service_time={svc: h.snapshot() for svc, h in d.service_time.items()},
                 last_event_s=None if self.last_event_us is None else self.last_event_us / 1e6,
+                came=dict(d.came),
+                no_show=dict(d.no_show),
+                oldest_ticket={svc: ticket for svc, (ticket, _) in first.items()},
+                at_counter={
+                    name: self._at_counter(d, c) for name, c in d.counters.items() if busy[name]
+                },
+                received_s=self.received_s,
+                tickets=self._spans(d) if tickets else (),
             )
+
+    def _at_counter(self, d: Day, c: Counter) -> AtCounter:
+        assert c.ticket is not None
+        service, segment = d.tickets[c.ticket].effect.key or ("", "")
+        return AtCounter(c.ticket, service, segment, c.call_us / 1e6)
+
+    @staticmethod
+    def _spans(d: Day) -> tuple[TicketSpan, ...]:
+        """Today's issued tickets in the order they were issued (ties by ticket id)."""
+        spans = []
+        for ticket, t in d.tickets.items():
+            if t.issue is None:
+                continue
+            issued_us, service, _ = t.issue
+            called = t.calls[0][0] / 1e6 if t.calls else None
+            left = None if t.left_us is None else t.left_us / 1e6
+            spans.append((issued_us, ticket, TicketSpan(service, issued_us / 1e6, called, left)))
+        spans.sort(key=lambda item: item[:2])
+        return tuple(span for _, _, span in spans)
 
     def picture(self, now_s: float | None = None) -> QueuePicture:
         """Waiting tickets, busy and open counters at ``now_s``, for the nowcast."""
@@ -465,6 +447,7 @@ class HallState:
             )  # first come first: the order the tickets were issued in
             waiting = tuple((s, g, max(0, now_us - us) / 1e6) for us, _, (s, g) in queued)
             busy: list[tuple[str, str, str, float]] = []
+            busy_waited: list[float | None] = []
             opened: list[str] = []
             # configured counters in the scenario's order, then others by name
             extra = sorted(set(d.counters) - set(self.info.counters))
@@ -475,7 +458,21 @@ class HallState:
                     service, segment = d.tickets[c.ticket].effect.key or ("", "")
                     elapsed_s = max(0, now_us - c.call_us) / 1e6
                     busy.append((name, service, segment, elapsed_s))
+                    issue = d.tickets[c.ticket].issue
+                    busy_waited.append(
+                        None if issue is None else max(0, c.call_us - issue[0]) / 1e6
+                    )
                 if c.is_open or (c.switch is None and is_busy):
                     opened.append(name)
             logged = any(c.switch is not None for c in d.counters.values())
-            return QueuePicture(now_s, waiting, tuple(busy), tuple(opened) if logged else None)
+            issued: dict[str, int] = {}
+            for (service, _), n in d.issued.items():
+                issued[service] = issued.get(service, 0) + n
+            return QueuePicture(
+                now_s,
+                waiting,
+                tuple(busy),
+                tuple(opened) if logged else None,
+                tuple(busy_waited),
+                issued,
+            )

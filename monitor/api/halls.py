@@ -1,14 +1,21 @@
 """The ``/v1`` read API: every hall with its queue, and per hall its live
-state, today's forecast and the nowcast."""
+state, today so far per interval, today's forecast and the nowcast."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
 from monitor.api.deps import MonitorDep, ServedHall, errors
-from monitor.api.models import ForecastBody, HallStateBody, HallSummary, NowcastBody
-from monitor.jsonviews import hall_forecast, hall_nowcast, hall_state, hall_summary
+from monitor.api.models import (
+    ForecastBody,
+    HallStateBody,
+    HallSummary,
+    HistoryBody,
+    NowcastBody,
+)
+from monitor.jsonviews import hall_forecast, hall_history, hall_nowcast, hall_state, hall_summary
 from monitor.service import ApiError
+from sim.model.calendar import intervals
 
 router = APIRouter(prefix="/v1/halls", tags=["halls"])
 FORECAST_RETRY_S = 10
@@ -22,8 +29,17 @@ def halls(monitor: MonitorDep) -> list[HallSummary]:
 
 @router.get("/{hall}/state", responses=errors(404))
 def state(hall: ServedHall, monitor: MonitorDep) -> HallStateBody:
-    """The hall's live state: queue, counters, today's counts and histograms."""
-    return hall_state(monitor.view(hall.id), monitor.states[hall.id].zone)
+    """The hall's live state: queue, counters, today's counts, wait percentiles
+    and histograms."""
+    return hall_state(monitor.view(hall.id, tickets=True), monitor.states[hall.id].zone)
+
+
+@router.get("/{hall}/history", responses=errors(404))
+def history(hall: ServedHall, monitor: MonitorDep) -> HistoryBody:
+    """Today so far per statistics interval and service (the forecast's
+    intervals and terms): time-average queue, tickets issued, mean wait."""
+    view = monitor.view(hall.id, tickets=True)
+    return hall_history(view, monitor.states[hall.id].zone, intervals(hall.scenario))
 
 
 @router.get(

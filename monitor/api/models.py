@@ -29,20 +29,42 @@ class ErrorBody(_Body):
 
 
 class IngestResult(_Body):
-    """A stored batch: events new to the store, and events it already held."""
+    """A stored batch: events new to the store (applied), events it already
+    held, and new events dated too far ahead (stored, quarantined, not applied;
+    present only when there are some)."""
 
     accepted: int
     duplicates: int
+    quarantined: int = Field(default=0, description="see GET /v1/halls/{hall}/quarantine")
+
+
+Clock = Literal["wall", "events"]
+_CLOCK = "the hall's now: the wall clock, or its latest event (replays at speed)"
+_SILENT = (
+    "wall-clock seconds since the hall's latest event (clock: wall) or since the "
+    "exporter last received one (clock: events); null before any"
+)
+_CALLED_IN_TIME = (
+    "share of today's called tickets called within the target wait (the SLO ratio "
+    "of the alert rules); null before the first call"
+)
 
 
 class HallSummary(_Body):
-    """One hall of ``GET /v1/halls`` with its queue now."""
+    """One hall of ``GET /v1/halls`` with its queue now and today's outcome so
+    far. Every figure is as of ``now``, the hall's clock, except the nowcast's
+    ``expected_wait_s`` (as of ``nowcast_at``)."""
 
     id: str
     name: str
     district: str
     city: str
     timezone: str
+    clock: Clock = Field(description=_CLOCK)
+    now: str = Field(description="the hall's clock (RFC 3339)")
+    day: str = Field(description="the local day the counts are of")
+    opens: str | None = Field(description="opening time (HH:MM); null: always open")
+    closes: str | None
     open: bool
     queue_length: int
     oldest_wait_s: float
@@ -50,13 +72,32 @@ class HallSummary(_Body):
     counters_busy: int
     target_wait_s: float
     objective: float
+    issued_today: int
+    served_today: int = Field(description="called and came (no-shows apart)")
+    no_shows_today: int = Field(description="called, and nobody came")
+    abandoned_today: int = Field(description="logged as given up while waiting")
+    called_within_target_today: float | None = Field(description=_CALLED_IN_TIME)
+    expected_wait_s: float | None = Field(
+        description="longest expected wait, over services, of a ticket taken now "
+        "(nowcast); null while closed or before the first nowcast"
+    )
+    nowcast_at: str | None = Field(description="the hall's time the nowcast started from")
     last_event: str | None
+    silent_s: float | None = Field(description=_SILENT)
 
 
 class ServiceQueue(_Body):
     service: str
     waiting: int
     oldest_wait_s: float
+    oldest_ticket: str | None = Field(description="the ticket waiting longest")
+
+
+class NamedItem(_Body):
+    """A service or segment: its id and the scenario's name (咨询, 全球通VIP)."""
+
+    id: str
+    name: str | None
 
 
 class PairCount(_Body):
@@ -70,6 +111,9 @@ class CounterState(_Body):
     open: bool
     busy: bool
     called_today: int
+    ticket: str | None = Field(description="the ticket it called and is serving now")
+    service: str | None = Field(description="that ticket's service")
+    called_at: str | None = Field(description="when it called that ticket")
 
 
 class Bucket(_Body):
@@ -83,44 +127,143 @@ class HistogramBody(_Body):
     buckets: list[Bucket]
 
 
+class Totals(_Body):
+    """Today's tickets by outcome: ``issued`` = ``waiting`` + ``served`` +
+    ``no_shows`` + ``abandoned``; ``called`` = ``served`` + ``no_shows`` (+ a
+    called ticket later logged as given up, counted as abandoned)."""
+
+    issued: int
+    waiting: int
+    called: int
+    served: int
+    no_shows: int
+    abandoned: int
+
+
+class WaitPercentiles(_Body):
+    """Waits (issue to first call, no-shows included) of today's called tickets."""
+
+    n: int
+    p50_s: float
+    p90_s: float
+    p95_s: float
+    max_s: float
+
+
 class HallStateBody(_Body):
-    """``GET /v1/halls/{hall}/state``: the live state of the hall's current day."""
+    """``GET /v1/halls/{hall}/state``: the live state of the hall's current day,
+    as of ``now``. Counts per (service, segment): ``issued``; ``called`` to a
+    counter (a no-show too: what ``hall_tickets_served_total`` counts);
+    ``served``, called and came; ``no_shows``, called and nobody came;
+    ``abandoned``, logged as given up while waiting (``ticket_abandoned``;
+    ``hall_tickets_abandoned_total`` counts these and the no-shows)."""
 
     hall: str
     now: str | None
     day: str
+    clock: Clock = Field(description=_CLOCK)
+    opens: str | None = Field(description="opening time (HH:MM); null: always open")
+    closes: str | None
     open: bool
+    target_wait_s: float
+    objective: float
+    services: list[NamedItem]
+    segments: list[NamedItem]
     queue: list[ServiceQueue]
     queue_by_segment: list[PairCount]
     counters: list[CounterState]
     counters_open: int
     counters_busy: int
+    totals: Totals
+    called_within_target: float | None = Field(description=_CALLED_IN_TIME)
     issued: list[PairCount]
-    served: list[PairCount]
-    abandoned: list[PairCount]
+    called: list[PairCount] = Field(description="called to a counter, no-shows included")
+    served: list[PairCount] = Field(description="called and came (no-shows apart)")
+    no_shows: list[PairCount] = Field(description="called, and nobody came")
+    abandoned: list[PairCount] = Field(description="logged as given up while waiting")
+    wait_percentiles: dict[str, WaitPercentiles] = Field(
+        description='per service, and "*" for all: nearest-rank percentiles'
+    )
     wait: dict[str, HistogramBody]
     service_time: dict[str, HistogramBody]
     last_event: str | None
+    silent_s: float | None = Field(description=_SILENT)
     ingested: dict[str, int] = Field(description="events since start, by result")
+
+
+class HistoryCell(_Body):
+    """One service in one interval, on the forecast's terms."""
+
+    queue_length: float = Field(description="tickets waiting, time average over the interval")
+    issued: int
+    arrivals_per_hour: float
+    called: int = Field(description="tickets issued in the interval and called")
+    wait_mean_s: float | None = Field(description="their mean wait; null: none called")
+
+
+class HistoryInterval(_Body):
+    start: str
+    end: str
+    start_s: float
+    end_s: float
+    elapsed_s: float = Field(description="of the interval by now (the last one may be partial)")
+    services: dict[str, HistoryCell]
+
+
+class HistoryBody(_Body):
+    """``GET /v1/halls/{hall}/history``: today so far, per statistics interval
+    (the forecast's) and service, to set beside the forecast."""
+
+    hall: str
+    day: str
+    now: str
+    services: list[str]
+    intervals: list[HistoryInterval]
+
+
+class NowcastWait(_Body):
+    """The wait of a ticket of the service taken at one horizon (null: not known)."""
+
+    mean_s: float | None = Field(description="expected wait: the average over customers")
+    median_s: float | None = Field(description="half of the customers wait less")
+    p90_s: float | None = Field(description="nine customers in ten wait less")
+    breach_probability: float | None = Field(description="probability of a wait past the target")
 
 
 class NowcastService(_Body):
     service: str
-    expected_wait_s: float | None = Field(description="of a ticket taken now")
+    expected_wait_s: float | None = Field(description="of a ticket taken now (the mean)")
     by_horizon: dict[str, float | None] = Field(description="horizon (0m, 15m, 30m, 60m) -> wait")
     waiting: int
     expected_present: float | None
+    median_wait_s: float | None = Field(
+        default=None, description="median wait of a ticket taken now ('about ...')"
+    )
+    p90_wait_s: float | None = Field(
+        default=None, description="90th percentile of the wait of a ticket taken now ('at most')"
+    )
+    breach_probability: float | None = Field(
+        default=None, description="probability that a ticket taken now waits past the target"
+    )
+    horizons: dict[str, NowcastWait] = Field(
+        default_factory=dict, description="horizon (0m, 15m, 30m, 60m) -> wait of a ticket then"
+    )
 
 
 class NowcastBody(_Body):
     """``GET /v1/halls/{hall}/nowcast``; ``breach_probability`` is absent until
-    the hall's first nowcast of the day."""
+    the hall's first nowcast of the day. ``as_of`` is the hall's clock at the
+    state the nowcast started from (with ``clock: events``, its latest event),
+    ``computed_at`` the wall clock when it was computed."""
 
     hall: str
     open: bool
     target_wait_s: float
-    computed_at: str | None
+    computed_at: str | None = Field(description="wall-clock time the nowcast was computed")
     services: list[NowcastService]
+    as_of: str | None = Field(
+        default=None, description="time of the hall state the nowcast started from"
+    )
     breach_probability: dict[str, float | None] | None = Field(
         default=None, description="horizon -> probability of a wait past the target"
     )
@@ -165,9 +308,30 @@ class Health(_Body):
 
 
 class Readiness(_Body):
-    """Ready once the store is open and every hall's day rebuilt (503 before)."""
+    """Ready once the store is open and every hall's day rebuilt, and while the
+    store takes writes (503 otherwise)."""
 
     ready: bool
     halls: int
     forecasts: int = Field(description="halls with a forecast")
     nowcasts: int = Field(description="halls with a nowcast")
+    store_error: str | None = Field(
+        default=None, description="why the last write failed, until a write succeeds again"
+    )
+
+
+class QuarantinedEvent(_Body):
+    """A stored event that was never applied: dated too far ahead of the wall clock."""
+
+    event: dict[str, str] = Field(description="the event as received (RFC 3339 ts)")
+    quarantined_at: str = Field(description="when it arrived, RFC 3339 in the hall's zone")
+    ahead_s: float = Field(description="how far its ts was ahead of the wall clock then")
+
+
+class QuarantineBody(_Body):
+    """``GET /v1/halls/{hall}/quarantine``: the latest quarantined events first."""
+
+    hall: str
+    total: int = Field(description="quarantined events of the hall in the store")
+    future_slack_s: float = Field(description="events further ahead than this are quarantined")
+    events: list[QuarantinedEvent]

@@ -211,6 +211,8 @@ def check_day(
         ("accepted",): n_events,
         ("duplicate",): 0,
         ("rejected",): 0,
+        ("future",): 0,
+        ("error",): 0,
     }
     return records, want
 

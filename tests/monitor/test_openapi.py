@@ -16,6 +16,7 @@ from monitor.api.models import (
     HallStateBody,
     HallSummary,
     Health,
+    HistoryBody,
     IngestResult,
     NowcastBody,
     Readiness,
@@ -23,17 +24,21 @@ from monitor.api.models import (
 from monitor.app import create_app
 from monitor.config import ForecastConfig, Settings
 from monitor.snapshot import NowcastNow
+from monitor.web.alerts import AlertsBody
 from sim.eventlog.events import Event
 from sim.live.forecast import forecast_day
 from tests.monitor.conftest import as_json, auth
 
 # route -> the error statuses it must document
 ERRORS = {
-    ("post", "/v1/halls/{hall}/events"): {401, 403, 404, 413, 422},
+    ("post", "/v1/halls/{hall}/events"): {401, 403, 404, 413, 415, 422, 503},
     ("get", "/v1/halls"): set(),
     ("get", "/v1/halls/{hall}/state"): {404},
+    ("get", "/v1/halls/{hall}/history"): {404},
+    ("get", "/v1/alerts"): set(),
     ("get", "/v1/halls/{hall}/forecast"): {404, 503},
     ("get", "/v1/halls/{hall}/nowcast"): {404},
+    ("get", "/v1/halls/{hall}/quarantine"): {401, 404},
     ("get", "/metrics"): set(),
     ("get", "/healthz"): set(),
     ("get", "/readyz"): {503},
@@ -103,6 +108,8 @@ def test_the_models_describe_the_bodies_served(client: TestClient, county_day: l
     for summary in client.get("/v1/halls").json():
         _described(HallSummary, summary)
     _described(HallStateBody, client.get("/v1/halls/county/state").json())
+    _described(HistoryBody, client.get("/v1/halls/county/history").json())
+    _described(AlertsBody, client.get("/v1/alerts").json())
     _described(NowcastBody, client.get("/v1/halls/county/nowcast").json())
     _described(Health, client.get("/healthz").json())
     _described(Readiness, client.get("/readyz").json())
