@@ -56,9 +56,12 @@ from prometheus_client.metrics_core import (
     Metric,
 )
 
-from monitor.collector import FAMILIES, INGEST_RESULTS, HallCollector
+from monitor.collector import FAMILIES, HallCollector
 from monitor.snapshot import (
+    BACKGROUND_JOBS,
     HORIZONS,
+    INGEST_RESULTS,
+    LABEL_DIMENSIONS,
     ForecastNow,
     HallInfo,
     HallView,
@@ -134,9 +137,16 @@ def synthetic_view(i: int, rng: random.Random) -> HallView:
         wait_s={(s, h): rng.uniform(0.0, 1500.0) for s in SERVICES for h in HORIZONS},
         breach_probability={h: rng.random() for h in HORIZONS},
         present_queue={s: rng.uniform(0.0, 20.0) for s in SERVICES},
+        computed_at_s=NOW_S - 5.0,
+        wait_median_s={(s, h): rng.uniform(0.0, 1200.0) for s in SERVICES for h in HORIZONS},
+        wait_p90_s={(s, h): rng.uniform(0.0, 2400.0) for s in SERVICES for h in HORIZONS},
+        service_breach_probability={(s, h): rng.random() for s in SERVICES for h in HORIZONS},
     )
-    ingested = {"accepted": rng.randint(1000, 5000), "duplicate": rng.randint(0, 20), "rejected": 0}
-    return HallView(info, live, forecast, nowcast, ingested)
+    ingested = dict.fromkeys(INGEST_RESULTS, 0)
+    ingested |= {"accepted": rng.randint(1000, 5000), "duplicate": rng.randint(0, 20)}
+    failures = dict.fromkeys(BACKGROUND_JOBS, 0)
+    overflow = dict.fromkeys(LABEL_DIMENSIONS, 0)
+    return HallView(info, live, forecast, nowcast, ingested, failures, overflow)
 
 
 def synthetic_views(n_halls: int, seed: int = 1) -> list[HallView]:
@@ -184,11 +194,23 @@ def static_families(views: Sequence[HallView]) -> list[Metric]:
             "hall_forecast_arrivals_per_hour",
         )
     ]
-    ncw_f = gauge("hall_nowcast_wait_seconds", ["hall", "service", "horizon"])
+    ncw_f, ncm_f, ncp_f = (
+        gauge(n, ["hall", "service", "horizon"])
+        for n in (
+            "hall_nowcast_wait_seconds",
+            "hall_nowcast_wait_median_seconds",
+            "hall_nowcast_wait_p90_seconds",
+        )
+    )
     ncq_f = gauge("hall_nowcast_queue_length", ["hall", "service"])
     ncb_f = gauge("hall_nowcast_breach_probability", ["hall", "horizon"])
+    ncsb_f = gauge("hall_nowcast_service_breach_probability", ["hall", "service", "horizon"])
+    asof_f = gauge("hall_nowcast_as_of_timestamp_seconds", ["hall"])
+    comp_f = gauge("hall_nowcast_computed_timestamp_seconds", ["hall"])
     last_f = gauge("hall_last_event_timestamp_seconds", ["hall"])
     ingest_f = counter("hallmon_ingest_events", ["hall", "result"])
+    failures_f = counter("hallmon_background_failures", ["hall", "job"])
+    overflow_f = counter("hallmon_label_overflow", ["hall", "dimension"])
     for v in views:
         h, live = v.info.id, v.live
         info_f.add_metric([h, v.info.name, v.info.district, v.info.city], 1.0)
@@ -222,20 +244,33 @@ def static_families(views: Sequence[HallView]) -> list[Metric]:
         ):
             for s in v.info.services:
                 fc_f.add_metric([h, s], fc_values[s])
+        nc = v.nowcast
+        for nc_f, table in ((ncw_f, nc.wait_s), (ncm_f, nc.wait_median_s), (ncp_f, nc.wait_p90_s)):
+            for s in v.info.services:
+                for hz in HORIZONS:
+                    nc_f.add_metric([h, s, hz], table[(s, hz)])
+        for s in v.info.services:
+            ncq_f.add_metric([h, s], nc.present_queue[s])
+        for hz in HORIZONS:
+            ncb_f.add_metric([h, hz], nc.breach_probability[hz])
         for s in v.info.services:
             for hz in HORIZONS:
-                ncw_f.add_metric([h, s, hz], v.nowcast.wait_s[(s, hz)])
-        for s in v.info.services:
-            ncq_f.add_metric([h, s], v.nowcast.present_queue[s])
-        for hz in HORIZONS:
-            ncb_f.add_metric([h, hz], v.nowcast.breach_probability[hz])
+                ncsb_f.add_metric([h, s, hz], nc.service_breach_probability[(s, hz)])
+        asof_f.add_metric([h], nc.computed_s)
+        assert nc.computed_at_s is not None
+        comp_f.add_metric([h], nc.computed_at_s)
         assert live.last_event_s is not None
         last_f.add_metric([h], live.last_event_s)
         for r in INGEST_RESULTS:
             ingest_f.add_metric([h, r], v.ingested[r])
+        for j in BACKGROUND_JOBS:
+            failures_f.add_metric([h, j], v.failures[j])
+        for d in LABEL_DIMENSIONS:
+            overflow_f.add_metric([h, d], v.overflow[d])
     return [
         info_f, open_f, queue_f, oldest_f, copen_f, cbusy_f, *tickets, busy_f, cserved_f,
-        *hists, target_f, objective_f, *fc, ncw_f, ncq_f, ncb_f, last_f, ingest_f,
+        *hists, target_f, objective_f, *fc, ncw_f, ncm_f, ncp_f, ncq_f, ncb_f, ncsb_f, asof_f,
+        comp_f, last_f, ingest_f, failures_f, overflow_f,
     ]  # fmt: skip
 
 

@@ -17,7 +17,7 @@ from rich.markup import escape
 
 from monitor.clierrors import fail, reported
 from monitor.config import DEFAULT_PORT
-from sim.eventlog.events import AbandonMode
+from sim.eventlog.modes import AbandonMode
 from sim.reports.terminal import err, progress_bar, stdout_console
 
 if TYPE_CHECKING:  # httpx, numpy and the model load when the command runs

@@ -17,7 +17,7 @@ import typer
 from rich.table import Table
 
 from sim.cli.options import ScenarioArg
-from sim.eventlog.events import AbandonMode
+from sim.eventlog.modes import AbandonMode
 from sim.reports.terminal import emit_json, err, fail, load_or_fail, progress_bar, stdout_console
 
 if TYPE_CHECKING:  # numpy and the model load when the command runs, not at start-up

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from sim.eventlog.events import AbandonEvents, AbandonMode
+from sim.eventlog.modes import AbandonEvents, AbandonMode
 from sim.model.units import parse_duration_s
 from sim.reports.terminal import emit_json, err, fail, stdout_console
 

@@ -14,11 +14,11 @@ if TYPE_CHECKING:
     from sim.eventlog.convert import simulate_days as simulate_days
     from sim.eventlog.events import KIND_ORDER as KIND_ORDER
     from sim.eventlog.events import KINDS as KINDS
-    from sim.eventlog.events import AbandonMode as AbandonMode
     from sim.eventlog.events import Event as Event
     from sim.eventlog.events import EventError as EventError
     from sim.eventlog.events import read_events as read_events
     from sim.eventlog.events import write_events as write_events
+    from sim.eventlog.modes import AbandonMode as AbandonMode
 
 __getattr__, __all__ = lazy(
     __name__,
@@ -27,7 +27,7 @@ __getattr__, __all__ = lazy(
         "EventError": "events",
         "KINDS": "events",
         "KIND_ORDER": "events",
-        "AbandonMode": "events",
+        "AbandonMode": "modes",
         "read_events": "events",
         "write_events": "events",
         "day_events": "convert",

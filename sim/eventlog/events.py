@@ -19,7 +19,6 @@ from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import IO, Annotated, Any, Literal, get_args
 
@@ -34,6 +33,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from sim.eventlog.modes import AbandonEvents as AbandonEvents
+from sim.eventlog.modes import AbandonMode as AbandonMode
 from sim.model.errors import InputError
 
 Kind = Literal[
@@ -47,7 +48,6 @@ Kind = Literal[
 ]
 KINDS: tuple[str, ...] = get_args(Kind)
 
-AbandonEvents = Literal["exact", "no_show"]
 # at one instant: a counter opens, then arrivals, then ends of service and
 # no-shows free counters, which then call tickets, and a counter leaving closes last
 KIND_ORDER: dict[str, int] = {
@@ -59,15 +59,6 @@ KIND_ORDER: dict[str, int] = {
     "ticket_called": 5,
     "counter_closed": 6,
 }
-
-
-class AbandonMode(StrEnum):
-    """When a give-up is logged: as it happens (``exact``, as the simulation
-    knows it), or when the ticket is called and nobody comes (``no_show``, as a
-    real ticket system sees it)."""
-
-    exact = "exact"
-    no_show = "no_show"
 
 
 FIELDS = ("id", "hall", "ts", "kind", "ticket", "service", "segment", "counter")

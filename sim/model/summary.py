@@ -136,14 +136,3 @@ class Target:
 
     def to_json(self) -> Json:
         return {"wait_s": self.wait_s, "service_level": self.service_level}
-
-
-def jsonable(value: Any) -> Any:
-    """``value`` with non-finite floats as ``None`` (JSON has no NaN)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [jsonable(v) for v in value]
-    return value

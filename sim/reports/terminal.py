@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -24,7 +25,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from sim.model.errors import InputError
 from sim.model.scenario import Scenario, ScenarioError, load_scenario
-from sim.model.summary import jsonable
 
 err = Console(stderr=True)
 P = ParamSpec("P")
@@ -42,6 +42,17 @@ def emit_json(data: Any) -> None:
     infinities as null)."""
     json.dump(jsonable(data), sys.stdout, ensure_ascii=False)
     sys.stdout.write("\n")
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` with non-finite floats as ``None`` (JSON has no NaN)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    return value
 
 
 def fail(message: str, prog: str = "hallsim", *, code: int = 2) -> typer.Exit:

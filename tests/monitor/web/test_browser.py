@@ -58,6 +58,15 @@ def fmt_wait(seconds: float | None) -> str:
     return f"{minutes // 60} h {minutes % 60:02d} min"
 
 
+def fmt_range(service: dict[str, Any]) -> str:
+    """The pages' line under an expected wait (lib.js fmtRange): median and 90th percentile."""
+    median, p90 = service.get("median_wait_s"), service.get("p90_wait_s")
+    if median is None or p90 is None:
+        return ""
+    m, hi = fmt_wait(median), fmt_wait(p90)
+    return f"半数 {m} 内，最多 {hi} · half wait {m} or less, at most {hi}"
+
+
 def fmt_pct(share: float | None) -> str:
     return "—" if share is None else f"{math.floor(share * 100 + 0.5)}%"
 
@@ -227,6 +236,7 @@ def moment(page: Any, hall: Hall) -> tuple[dict[str, Any], dict[str, Any]]:
 def check_hall(page: Any, hall: Hall) -> None:
     state, nowcast = moment(page, hall)
     expected = {s["service"]: s["expected_wait_s"] for s in nowcast["services"]}
+    ranges = {s["service"]: s for s in nowcast["services"]}
     for q in state["queue"]:
         tile = f'.wait-tile[data-service="{q["service"]}"]'
         assert text(page, f'{tile} [data-field="waiting"]') == str(q["waiting"])
@@ -235,6 +245,9 @@ def check_hall(page: Any, hall: Hall) -> None:
         if q["service"] in expected:
             shown = text(page, f'{tile} [data-field="expected_wait_s"]')
             assert shown == fmt_wait(expected[q["service"]]), q["service"]
+            assert text(page, f'{tile} [data-field="wait_range"]') == fmt_range(
+                ranges[q["service"]]
+            )
     totals = state["totals"]
     for name, key in (
         ("issued", "issued"),
@@ -264,6 +277,7 @@ def check_screen(page: Any, hall: Hall) -> None:
         assert text(page, f'{tile} [data-field="expected_wait_s"]') == fmt_wait(
             s["expected_wait_s"]
         )
+        assert text(page, f'{tile} [data-field="wait_range"]') == fmt_range(s)
     busy = sorted(
         (c for c in state["counters"] if c["busy"]), key=lambda c: c["called_at"], reverse=True
     )

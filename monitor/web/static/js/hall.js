@@ -7,6 +7,7 @@ import {
   field,
   fmtClock,
   fmtPct,
+  fmtRange,
   fmtWait,
   getJson,
   hallStatus,
@@ -43,6 +44,7 @@ function newTile(label) {
     { class: "wait-tile" },
     el("h3", {}, label),
     el("p", { class: "big", "data-field": "expected_wait_s" }, "—"),
+    el("p", { class: "range", "data-field": "wait_range" }, ""),
     el(
       "p",
       { class: "sub" },
@@ -75,6 +77,8 @@ function renderTiles(state, nowcast, status, serviceNames) {
     const big = field(tile, "expected_wait_s");
     show(big, text, predicted?.expected_wait_s);
     big.className = `big level-${level}`;
+    const range = level === "none" ? "" : fmtRange(predicted);
+    show(field(tile, "wait_range"), range, predicted?.median_wait_s);
     show(field(tile, "waiting"), live ? String(q.waiting) : "—", q.waiting);
     const oldest = field(tile, "oldest_wait_s");
     show(oldest, live ? fmtWait(q.waiting ? q.oldest_wait_s : null) : "—", q.oldest_wait_s);

@@ -48,6 +48,17 @@ export function fmtWait(seconds) {
   return `${h} h ${m} min`;
 }
 
+/** "半数 4 min 内，最多 9 min · half wait 4 min or less, at most 9 min": the nowcast's median and
+ * 90th percentile, as a customer would be told; "" when either is unknown. */
+export function fmtRange(predicted) {
+  const median = predicted?.median_wait_s;
+  const p90 = predicted?.p90_wait_s;
+  if (median === null || median === undefined || p90 === null || p90 === undefined) return "";
+  const m = fmtWait(median);
+  const hi = fmtWait(p90);
+  return `半数 ${m} 内，最多 ${hi} · half wait ${m} or less, at most ${hi}`;
+}
+
 /** A share as a whole percentage ("87%"), "—" when unknown. */
 export function fmtPct(share) {
   if (share === null || share === undefined || !Number.isFinite(share)) return "—";

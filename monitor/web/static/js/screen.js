@@ -5,6 +5,7 @@ import {
   el,
   field,
   fmtClock,
+  fmtRange,
   fmtWait,
   getJson,
   hallStatus,
@@ -43,6 +44,7 @@ function renderWaits(state, nowcast, status) {
     const huge = field(node, "expected_wait_s");
     show(huge, text, predicted?.expected_wait_s);
     huge.className = `huge level-${level}`;
+    show(field(node, "wait_range"), level === "none" ? "" : fmtRange(predicted), predicted?.median_wait_s);
     show(field(node, "waiting"), status.today ? String(q.waiting) : "—", q.waiting);
   }
 }
