@@ -138,3 +138,12 @@ def test_package_exports_resolve_and_never_shadow_a_module() -> None:
             home = getattr(obj, "__module__", None)
             if home is not None and home.startswith("sim."):
                 assert home.startswith(f"sim.{info.name}."), (name, home)
+
+
+def test_hallsim_help_loads_no_numpy() -> None:
+    """``hallsim --help`` and argument errors answer before numpy (80 ms) loads:
+    the commands import the model when they run."""
+    code = "import sys, sim.cli; print(' '.join(sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = {m.split(".")[0] for m in out.stdout.split()}
+    assert "numpy" not in loaded and "simpy" not in loaded
