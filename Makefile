@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SCENARIO ?= scenarios/flagship.yaml
 
-.PHONY: run demo test test-fast lint typecheck pytest bench clean system-tools
+.PHONY: run demo test test-fast lint typecheck pytest bench bench-soak clean system-tools
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -78,6 +78,10 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/bench_staffing.py
 	$(BIN)/python benchmarks/bench_fit.py
 	$(BIN)/python benchmarks/bench_ingest.py
+
+# Ten minutes of steady ingest with scrapes: memory and latency must stay flat.
+bench-soak: $(VENV)/.installed-dev
+	$(BIN)/python benchmarks/bench_soak.py --minutes 10
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache
