@@ -15,7 +15,6 @@ start, so poll, never sleep a fixed time). A missing binary fails the test
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import Iterator, Sequence
@@ -26,6 +25,8 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+
+from tests.monitor.server import free_port, log_tail
 
 STARTUP_S = 120.0  # deadline for start-up on a loaded 2-core machine
 STOP_S = 30.0
@@ -44,22 +45,6 @@ def binary(name: str) -> str:
     return path
 
 
-def free_port() -> int:
-    """A TCP port of 127.0.0.1 that was free a moment ago."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def _tail(path: Path, lines: int = 30) -> str:
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return "(no log)"
-    return "\n".join(text.splitlines()[-lines:])
-
-
 def _stop(process: subprocess.Popen[bytes]) -> None:
     if process.poll() is None:
         process.terminate()
@@ -75,12 +60,12 @@ def _wait_ready(process: subprocess.Popen[bytes], url: str, log: Path, deadline:
     exits or the deadline passes."""
     while True:
         if process.poll() is not None:
-            raise RuntimeError(f"{url}: exited with {process.returncode}:\n{_tail(log)}")
+            raise RuntimeError(f"{url}: exited with {process.returncode}:\n{log_tail(log)}")
         with suppress(httpx.TransportError):
             if httpx.get(f"{url}/-/ready", timeout=5).status_code == 200:
                 return
         if time.monotonic() > deadline:
-            raise RuntimeError(f"{url}/-/ready did not answer 200 in time:\n{_tail(log)}")
+            raise RuntimeError(f"{url}/-/ready did not answer 200 in time:\n{log_tail(log)}")
         time.sleep(_POLL_S)
 
 
@@ -103,7 +88,7 @@ def _running(name: str, args: Sequence[str], directory: Path, log: Path) -> Iter
             _wait_ready(process, url, log, deadline)
         except RuntimeError:
             _stop(process)
-            if "address already in use" not in _tail(log, 5) or attempt == _PORT_TRIES - 1:
+            if "address already in use" not in log_tail(log, 5) or attempt == _PORT_TRIES - 1:
                 raise
             continue
         try:

@@ -8,8 +8,6 @@ series do not."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
@@ -21,8 +19,8 @@ from monitor.config import load_settings
 from monitor.ops.prometheus_config import Deployment, render_prometheus_config
 from tests.dashboards.promserver import query, running_prometheus, value
 from tests.dashboards.stack import PROMETHEUS_DIR, RULES
-from tests.monitor.conftest import DAY, ENV, ROOT, TOKENS, write_config
-from tests.monitor.server import running_server
+from tests.monitor.conftest import ENV
+from tests.monitor.server import replayed_county
 
 WAIT_S = 60.0  # the shard evaluates, the global scrapes: a few seconds, on a busy machine more
 
@@ -57,19 +55,13 @@ def _global_config(shard: str) -> str:
 @pytest.mark.slow
 @pytest.mark.integration
 def test_the_global_prometheus_gets_the_city_aggregates_only(tmp_path: Path) -> None:
-    config = write_config(tmp_path)
-    with running_server(config, ENV, log=tmp_path / "hallmon.log") as server:
-        subprocess.run(
-            [sys.executable, "-m", "monitor", "replay", str(ROOT / "scenarios/county.yaml"),
-             "--url", server.url, "--token", TOKENS["county"], "--speed", "0",
-             "--start", DAY.isoformat(), "--seed", "3", "--json"],
-            check=True, capture_output=True, timeout=300, cwd=ROOT,
-        )  # fmt: skip
+    with replayed_county(tmp_path) as server:
         good, total = _called_in_time(server.get("/metrics").text, "county")
         assert total > 0
         deployment = Deployment(
             host="127.0.0.1", base_port=server.port, alertmanagers=(), interval="1s"
         )
+        config = tmp_path / "monitor.yaml"  # written by replayed_county (write_config)
         shard_config = render_prometheus_config(load_settings(config, environ=ENV), deployment)
         with running_prometheus(tmp_path, shard_config, RULES) as shard:
             at_shard = query(shard, CITY_RATIO, timeout_s=WAIT_S)

@@ -41,7 +41,8 @@ def free_port() -> int:
         return port
 
 
-def _tail(path: Path, lines: int = 40) -> str:
+def log_tail(path: Path, lines: int = 40) -> str:
+    """The last ``lines`` lines of a log file, for a failure message."""
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
@@ -92,7 +93,7 @@ class Server:
             if not self.alive():
                 raise ServerError(
                     f"the server exited with status {self.process.returncode} before it was "
-                    f"ready; its log ({self.log}):\n{_tail(self.log)}"
+                    f"ready; its log ({self.log}):\n{log_tail(self.log)}"
                 )
             try:
                 if self.get("/readyz", timeout_s=5.0).status_code == 200:
@@ -102,7 +103,7 @@ class Server:
             if time.monotonic() > deadline:
                 raise ServerError(
                     f"the server was not ready at {self.url}/readyz in time; "
-                    f"its log ({self.log}):\n{_tail(self.log)}"
+                    f"its log ({self.log}):\n{log_tail(self.log)}"
                 )
             time.sleep(_POLL_S)
 
@@ -154,7 +155,7 @@ def start_server(
             return server
         except ServerError:
             server.stop()
-            lost_port = "address already in use" in _tail(log, 5).lower()
+            lost_port = "address already in use" in log_tail(log, 5).lower()
             if not lost_port or attempt == _PORT_TRIES - 1:
                 raise
     raise AssertionError("unreachable")
@@ -176,3 +177,19 @@ def running_server(
         yield server
     finally:
         server.stop()
+
+
+@contextmanager
+def replayed_county(tmp_path: Path) -> Iterator[Server]:
+    """A real exporter holding one replayed county day (``clock: events``)."""
+    from tests.monitor.conftest import DAY, ENV, TOKENS, write_config
+
+    config = write_config(tmp_path)
+    with running_server(config, ENV, log=tmp_path / "hallmon.log") as server:
+        subprocess.run(
+            [sys.executable, "-m", "monitor", "replay", str(ROOT / "scenarios/county.yaml"),
+             "--url", server.url, "--token", TOKENS["county"], "--speed", "0",
+             "--start", DAY.isoformat(), "--seed", "3", "--json"],
+            check=True, capture_output=True, timeout=300, cwd=ROOT,
+        )  # fmt: skip
+        yield server

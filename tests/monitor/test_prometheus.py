@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,8 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.monitor.conftest import DAY, ENV, ROOT, TOKENS, write_config
-from tests.monitor.server import Server, free_port, running_server
+from tests.monitor.server import free_port, replayed_county
 
 pytestmark = [pytest.mark.integration]
 
@@ -31,23 +29,9 @@ def _binary(name: str) -> str:
     return path
 
 
-@contextmanager
-def _replayed_county(tmp_path: Path) -> Iterator[Server]:
-    """A real exporter holding one replayed county day (clock: events)."""
-    config = write_config(tmp_path)
-    with running_server(config, ENV, log=tmp_path / "hallmon.log") as server:
-        subprocess.run(
-            [sys.executable, "-m", "monitor", "replay", str(ROOT / "scenarios/county.yaml"),
-             "--url", server.url, "--token", TOKENS["county"], "--speed", "0",
-             "--start", DAY.isoformat(), "--seed", "3", "--json"],
-            check=True, capture_output=True, timeout=300, cwd=ROOT,
-        )  # fmt: skip
-        yield server
-
-
 def test_promtool_finds_nothing_to_lint(tmp_path: Path) -> None:
     promtool = _binary("promtool")
-    with _replayed_county(tmp_path) as server:
+    with replayed_county(tmp_path) as server:
         text = server.get("/metrics").text
     assert "hall_wait_seconds_bucket" in text and "hall_tickets_issued_total" in text
     checked = subprocess.run(
@@ -126,7 +110,7 @@ def _value(sample: dict[str, object]) -> float:
 
 @pytest.mark.slow
 def test_prometheus_scrapes_the_exporter(tmp_path: Path) -> None:
-    with _replayed_county(tmp_path) as server:
+    with replayed_county(tmp_path) as server:
         state = server.get("/v1/halls/county/state").json()
         issued = sum(row["count"] for row in state["issued"])
         called = sum(row["count"] for row in state["called"])  # no-shows too, as the SLO
