@@ -367,7 +367,11 @@ def assert_day_invariants(scn: Scenario, demand: Demand, rec: Records) -> None:
     for i in np.flatnonzero((limit >= 0) & ~demand.kiosk):
         t = arr[i]
         before = counter_channel & (np.arange(n) < i) & (demand.service == demand.service[i])
-        surely = before & ((called > t) | (~is_called & (left > t)))
+        # on the display until called; at zero no-show delay a gone customer leaves it
+        # (as a ghost called later, in turn) no later than the counter reaching them,
+        # so only until their patience ran out is it surely there
+        shown_until = called if scn.no_show_delay > 0 else np.fmin(called, left)
+        surely = before & ((shown_until > t) | (~is_called & (left > t)))
         maybe = before & ((called >= t) | ~is_called)
         if balked[i]:
             assert maybe.sum() > limit[i], f"ticket {i} balked at a queue of {maybe.sum()}"
