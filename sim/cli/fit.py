@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from sim.cli.options import command_line
 from sim.eventlog.modes import AbandonEvents, AbandonMode
 from sim.model.units import parse_duration_s
 from sim.reports.terminal import emit_json, err, fail, stdout_console
@@ -24,6 +25,7 @@ def _duration(option: str, text: str) -> float:
 
 
 def fit(
+    ctx: typer.Context,
     events: Annotated[
         Path,
         typer.Argument(metavar="EVENTS", help="Event log, .jsonl or .csv.", show_default=False),
@@ -34,7 +36,11 @@ def fit(
     interval: Annotated[str, typer.Option(help="Statistics interval, e.g. 15m.")] = "15m",
     report: Annotated[
         Path | None,
-        typer.Option(metavar="DIR", help="Write plots (arrivals, QQ, patience) into DIR."),
+        typer.Option(
+            metavar="DIR",
+            help="Write DIR/fit.html: one self-contained page with the estimates' tables and "
+            "plots (arrivals, service-time QQ, patience).",
+        ),
     ] = None,
     lenient: Annotated[
         bool, typer.Option("--lenient", help="Skip and count bad lines instead of stopping.")
@@ -73,12 +79,13 @@ def fit(
     """Estimate a scenario from the event log EVENTS and write it to --out.
 
     Demand, service times, counters, patience and segment priorities, printed
-    with their 95% confidence intervals."""
+    with their 95% confidence intervals; --report DIR also writes them, with
+    plots, to the page DIR/fit.html."""
     from sim.calibration.fit import FitError, collect, fit_log, fitted_scenario, weekday_arrivals
     from sim.eventlog.events import EventError, event_format, read_events
     from sim.model.scenario import ScenarioError
     from sim.model.scenario_io import write_scenario
-    from sim.reports.fit import arrival_summary, fit_summary, write_fit_plots
+    from sim.reports.fit import arrival_summary, fit_summary, write_fit_report
 
     interval_s = _duration("--interval", interval)
     if interval_s <= 0:
@@ -123,18 +130,23 @@ def fit(
         for wd, day_scn in daily.items():
             note = f"fitted by hallsim fit --by weekday from {events.name}: {wd} arrivals"
             write_scenario(day_scn, _weekday_path(out, wd), comment=note)
-        plots = write_fit_plots(result, report) if report is not None else ()
     except OSError as exc:
         raise fail(f"{exc.filename}: cannot write ({exc.strerror})") from None
     summary = fit_summary(result)
     summary["skipped_lines"] = dict(stream.stats.skipped)
     summary["out"] = str(out)
-    summary["plots"] = [str(report / p) for p in plots] if report is not None else []
+    summary["plots"] = [str(report / "fit.html")] if report is not None else []
     if by == "weekday":
         summary["by_weekday"] = {
             wd: {"out": str(_weekday_path(out, wd))} | arrival_summary(a)
             for wd, a in by_day.items()
         }
+    if report is not None:
+        try:
+            path = write_fit_report(result, summary, report, command_line(ctx), hall=hall)
+        except OSError as exc:
+            raise fail(f"{exc.filename}: cannot write ({exc.strerror})") from None
+        err.print(f"report: {path}", highlight=False)
     if as_json:
         emit_json(summary)
         return

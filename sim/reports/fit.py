@@ -1,21 +1,23 @@
 """What ``hallsim fit`` shows: the estimates with their 95% CIs as a JSON-ready
-tree (:func:`fit_summary`) and plots (:func:`write_fit_plots`: arrival profile
-with CI, QQ plots of the chosen service-time fits, patience survival curves).
-Matplotlib (Agg) is imported only when plots are drawn."""
+tree (:func:`fit_summary`) and the report page ``DIR/fit.html``
+(:func:`write_fit_report`: the same numbers as tables, with the figures of
+:mod:`sim.reports.fit_figures`). Matplotlib is imported only when a report is
+drawn."""
 
 from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from sim.calibration.arrivals import ArrivalFit
 from sim.calibration.fit import FitResult
 from sim.calibration.patience import PatienceFit
-from sim.calibration.service import frozen
 from sim.model.units import format_clock
+from sim.reports.page import Cell, CellLike, Page
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 def _num(x: float) -> float | None:
@@ -143,65 +145,246 @@ def fit_summary(fit: FitResult) -> dict[str, Any]:
     }
 
 
-def write_fit_plots(fit: FitResult, out_dir: Path) -> tuple[str, ...]:
-    """Draw ``arrivals.png``, ``service_qq.png`` and ``patience.png`` into
-    ``out_dir`` (created if missing) and return their file names."""
-    import matplotlib
+def _minutes(seconds: float | None, decimals: int = 1) -> str:
+    return "–" if seconds is None else f"{seconds / 60:,.{decimals}f}"
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    a = fit.arrivals
-    hours = (np.array(a.starts_s) + a.interval_s / 2) / 3600
-    lo, hi = (np.array([ci[i] for ci in a.rate_ci95]) for i in (0, 1))
-    fig, ax = plt.subplots(figsize=(8, 4))
-    ax.fill_between(hours, lo, hi, alpha=0.3, label="95% CI")
-    ax.plot(hours, a.rate_per_h, marker=".", label=f"mean over {a.days} days")
-    ax.set_xlabel("hour of day")
-    ax.set_ylabel("tickets per hour")
-    ax.set_title(f"Arrivals per {a.interval_s / 60:g} min (day noise cv {a.day_noise_cv:.2f})")
-    ax.legend()
-    fig.savefig(out_dir / "arrivals.png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
+def _range(ci: list[float | None], decimals: int = 1, scale: float = 60.0) -> str:
+    """``2.1–3.4``: a CI in minutes (or in ``scale`` units), ``–`` for a missing end."""
+    lo, hi = ci
+    low = "–" if lo is None else f"{lo / scale:,.{decimals}f}"
+    high = "∞" if hi is None else f"{hi / scale:,.{decimals}f}"
+    return f"{low}–{high}"
 
-    n = max(1, len(fit.services))
-    fig, axes = plt.subplots(1, n, figsize=(3.2 * n, 3.2), squeeze=False)
-    probs = np.arange(1, 100) / 100
-    for ax, (name, s) in zip(axes[0], fit.services.items(), strict=False):
-        sample = np.array(s.percentiles_s) / 60
-        if s.chosen == "empirical":
-            best = min(s.fits, key=lambda f: f.aic)
-        else:
-            best = next(f for f in s.fits if f.family == s.chosen)
-        theory = frozen(best.family, best.mean_s, best.cv).ppf(probs) / 60
-        ax.scatter(theory, sample, s=6)
-        top = float(max(theory.max(), sample.max()))
-        ax.plot([0, top], [0, top], color="grey", lw=0.8)
-        ax.set_title(f"{name}: {s.chosen}", fontsize=9)
-        ax.set_xlabel(f"{best.family} quantile (min)", fontsize=8)
-        ax.set_ylabel("observed (min)", fontsize=8)
-    fig.tight_layout()
-    fig.savefig(out_dir / "service_qq.png", dpi=110)
-    plt.close(fig)
 
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for name, p in fit.patience.items():
-        tau = p.survival.known_until_s / 60
-        curve = [pt for pt in p.survival.curve if pt[0] <= p.survival.known_until_s]
-        t = np.array([pt[0] for pt in curve] + [p.survival.known_until_s]) / 60
-        surv = np.array([pt[1] for pt in curve] + [curve[-1][1]])
-        (line,) = ax.step(t, surv, where="post", label=f"{name} (log, to {tau:.0f} min)")
-        if p.chosen is not None:
-            grid = np.linspace(0, max(2 * tau, 1.0), 100)
-            chosen = p.best
-            sf = frozen(chosen.family, chosen.mean_s, chosen.cv).sf(grid * 60)
-            ax.plot(grid, sf, ls="--", lw=0.8, color=line.get_color())
-        ax.axvline(tau, ls=":", lw=0.6, color=line.get_color())
-    ax.set_xlabel("minutes waited")
-    ax.set_ylabel("still waiting")
-    ax.set_title("Patience: from the log up to τ (dotted), fitted family beyond (dashed)")
-    ax.legend(fontsize=8)
-    fig.savefig(out_dir / "patience.png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    return ("arrivals.png", "service_qq.png", "patience.png")
+def _at_least_0(ci: list[float | None]) -> list[float | None]:
+    """A rate's CI with its lower end cut at 0 (a t interval over few days can dip below)."""
+    lo, hi = ci
+    return [None if lo is None else max(lo, 0.0), hi]
+
+
+def _left(text: str) -> Cell:
+    return Cell(text, cls="left")
+
+
+def _share(share: dict[str, Any]) -> Cell:
+    lo, hi = share["ci95"]
+    return Cell(f"{share['share'] * 100:.1f}%", f"{lo * 100:.1f}–{hi * 100:.1f}%")
+
+
+def _patience_mean(p: dict[str, Any]) -> Cell:
+    """The chosen family's mean with its CI when identified; else the range over
+    the plausible families, or the lower bound when nobody gave up."""
+    if p["chosen"] is None:
+        return Cell(f"≥ {_minutes(p['mean_lower_bound_s'])}", "lower bound")
+    if p["identified"]:
+        return Cell(_minutes(p["mean_s"]), _range(p["ci95_s"]))
+    lo, hi = p["mean_range_s"]
+    if hi is None:
+        return Cell(f"≥ {_minutes(lo)}", "lower bound")
+    return Cell(f"{_minutes(lo)}–{_minutes(hi)}", "range")
+
+
+def _staffing_rows(summary: dict[str, Any]) -> tuple[list[str], list[list[CellLike]]]:
+    """Counters open per group from each time a count changes."""
+    groups = summary["counter_groups"]
+    changes = sorted({t for g in groups for t in g["count"]})
+    rows: list[list[CellLike]] = []
+    current = {g["id"]: 0 for g in groups}
+    for t in changes:
+        for g in groups:
+            current[g["id"]] = g["count"].get(t, current[g["id"]])
+        rows.append(
+            [t, *(current[g["id"]] for g in groups), Cell(str(sum(current.values())), cls="total")]
+        )
+    return ["from", *(g["id"] for g in groups), "total"], rows
+
+
+def write_fit_report(
+    result: FitResult, summary: dict[str, Any], out_dir: Path, command_line: str, *, hall: str
+) -> Path:
+    """Write ``out_dir/fit.html`` (``out_dir`` created if needed) and return its
+    path. ``summary`` is :func:`fit_summary` of ``result`` (its numbers fill the
+    tables, so they are the ``--json`` numbers); ``command_line`` reproduces it."""
+    from sim.reports.fit_figures import fit_figures
+    from sim.reports.style import plot_style
+
+    s = summary
+    logged = (
+        "read from the log" if s["abandon_events_from"] == "log" else "as --abandon-events said"
+    )
+    how = {
+        "exact": "exact: a give-up is logged when it happens",
+        "no_show": "no_show: a give-up shows only when the ticket is called and nobody comes",
+    }[s["abandon_events"]]
+    facts = [
+        ("Event log", f"{s['tickets']:,} tickets over {s['days']} days"),
+        ("Opening hours", f"{s['open']}–{s['close']}, as the log's first and last tickets show"),
+        ("Statistics interval", f"{s['interval_s'] / 60:g} min"),
+        ("Give-ups logged", f"{how} ({logged})"),
+        ("Time zone", s["timezone"]),
+        ("Fitted scenario", s.get("out", "")),
+    ]
+    if s.get("skipped_lines") or s.get("problems"):
+        facts.append(
+            (
+                "Skipped lines / log problems",
+                f"{s.get('skipped_lines') or {}} / {s['problems'] or {}}",
+            )
+        )
+    page = Page("fit", "scenario fitted from the event log", hall, None, command_line, None, facts)
+    page.note(
+        "Every estimate comes with its 95% confidence interval (small grey type). Times in "
+        "minutes, rates in tickets per hour, shares in percent. The fitted scenario "
+        "(above) takes the means and families shown here."
+    )
+    # drawn and embedded inside the style: the PNGs are rendered in page.figure
+    with plot_style():
+        _fill(page, s, dict(fit_figures(result, hall)))
+    return page.write(out_dir)
+
+
+def _fill(page: Page, s: dict[str, Any], figures: dict[str, Figure]) -> None:
+    """The sections of the fit page: tables from the summary ``s``, ``figures`` by id."""
+    a = s["arrivals"]
+    page.section(
+        "Arrivals",
+        f"Tickets taken per hour in each {s['interval_s'] / 60:g}-minute interval, mean over "
+        f"the {a['days']} days of the log; {a['daily_tickets_mean']:,.0f} tickets a day on "
+        f"average, day-to-day noise cv {a['day_noise_cv']:.2f} (beyond Poisson). Customers who "
+        "use a kiosk take no ticket and are not counted.",
+    )
+    page.figure(
+        "arrivals", figures["arrivals"],
+        "Tickets per hour by arrival interval: mean over the days with its 95% CI band "
+        "(cut at 0).",
+    )  # fmt: skip
+    page.section("Service mix and customer segments", "Share of tickets, with 95% CIs.")
+    page.table("mix", ["service", "share"], [[k, _share(v)] for k, v in s["mix"].items()])
+    page.table("segments", ["segment", "share"], [[k, _share(v)] for k, v in s["segments"].items()])
+    page.section(
+        "Service times",
+        "Durations at counter speed 1 (a counter group's speed divides them). The family is "
+        "chosen by AIC among those a Kolmogorov–Smirnov test does not reject at 1%; "
+        "empirical: the scenario replays the observed quantiles.",
+    )
+    page.table(
+        "services",
+        ["service", "served (n)", "mean (min)", "cv", "family"],
+        [
+            [k, f"{v['n']:,}", Cell(_minutes(v["mean_s"], 2), _range(v["ci95_s"], 2)),
+             "–" if v["cv"] is None else f"{v['cv']:.2f}", _left(v["chosen"])]
+            for k, v in s["services"].items()
+        ],
+    )  # fmt: skip
+    page.table(
+        "service-families",
+        ["service", "family", "mean (min)", "cv", "AIC", "KS p"],
+        [
+            [k, f["family"] + (" (chosen)" if f["family"] == v["chosen"] else ""),
+             _minutes(f["mean_s"], 2), "–" if f["cv"] is None else f"{f['cv']:.2f}",
+             "–" if f["aic"] is None else f"{f['aic']:,.1f}",
+             "–" if f["ks_p"] is None else f"{f['ks_p']:.3f}"]
+            for k, v in s["services"].items()
+            for f in v["fits"]
+        ],
+        left=2,
+    )  # fmt: skip
+    page.figure(
+        "service-qq", figures["service-qq"],
+        "QQ plots: each service's observed 1st–99th percentiles against the fitted family's; "
+        "points on the dashed diagonal mean a good fit.",
+    )  # fmt: skip
+    page.section(
+        "Counters",
+        "Groups of counters that serve the same services and segments; speed relative to "
+        "the hall's typical counter (1 = as fast, 1.2 = 20% faster), with its 95% CI.",
+    )
+    page.table(
+        "counter-groups",
+        ["group", "counters", "speed", "services", "segments", "served"],
+        [
+            [g["id"], " ".join(g["counters"]),
+             Cell(f"{g['speed']:.2f}", _range(g["speed_ci95"], 2, 1.0)),
+             _left(", ".join(g["services"])),
+             _left(", ".join(g["segments"]) if g["segments"] else "all"),
+             f"{g['served']:,}"]
+            for g in s["counter_groups"]
+        ],
+        left=2,
+    )  # fmt: skip
+    header, rows = _staffing_rows(s)
+    page.table(
+        "staffing",
+        header,
+        rows,
+        caption="Counters staffed per group from each time a count changes, as recovered "
+        "from the log.",
+    )
+    page.section(
+        "Patience",
+        "How long customers wait before giving up. The log shows it only up to τ, the "
+        "95th percentile of the waits to a call: S(τ) is the share still waiting at τ, the "
+        "restricted mean the mean patience counted up to τ. Beyond τ a family's tail is a "
+        "guess: a segment's mean is identified (yes) with at least 30 give-ups and S(τ) at "
+        "most 50%; otherwise its mean is a range over the plausible families (AIC within 4 "
+        "of the best), or only a lower bound when nobody gave up.",
+    )
+    page.table(
+        "patience",
+        ["segment", "gave up", "served", "τ known until (min)", "S(τ)", "restricted mean (min)",
+         "family", "mean (min)", "identified"],
+        [
+            [k, f"{p['gave_up_exact'] + p['gave_up_interval_censored']:,}",
+             f"{p['served_right_censored']:,}", _minutes(p["known_until_s"]),
+             Cell(f"{p['survival_at_known_until']['value']:.2f}",
+                  _range(p["survival_at_known_until"]["ci95"], 2, 1.0)),
+             Cell(_minutes(p["restricted_mean_s"]["value"]),
+                  _range(p["restricted_mean_s"]["ci95"])),
+             _left(p["chosen"] or "none (nobody gave up)"), _patience_mean(p),
+             _left("yes" if p["identified"] else "no")]
+            for k, p in s["patience"].items()
+        ],
+        caption="mean: the chosen family's with its 95% CI when identified; else the range "
+        "from the lowest to the highest 95% bound of the plausible families (a huge upper "
+        "end: the log cannot tell how long the most patient would wait), or a lower bound.",
+    )  # fmt: skip
+    page.table(
+        "patience-families",
+        ["segment", "family", "mean (min)", "cv", "ΔAIC", "plausible", "S(τ)"],
+        [
+            [k, f["family"] + (" (chosen)" if f["family"] == p["chosen"] else ""),
+             Cell(_minutes(f["mean_s"]), _range(f["ci95_s"])),
+             "–" if f["cv"] is None else f"{f['cv']:.2f}",
+             "–" if f["delta_aic"] is None else f"{f['delta_aic']:.1f}",
+             "yes" if f["plausible"] else "no",
+             "–" if f["survival_at_known_until"] is None else f"{f['survival_at_known_until']:.2f}"]
+            for k, p in s["patience"].items()
+            for f in p["fits"]
+        ],
+        left=2,
+    )  # fmt: skip
+    page.figure(
+        "patience", figures["patience"],
+        "Share of customers still waiting after t minutes, per segment: from the log up to τ "
+        "(solid), each fitted family dashed, S(τ) with its 95% CI at τ; grey: beyond what "
+        "the log shows.",
+    )  # fmt: skip
+    page.section(
+        "Segment priorities",
+        "Who is called first, read from the order of calls (0 first; equal numbers share a queue).",
+    )
+    page.table(
+        "priorities",
+        ["segment", "priority"],
+        [[k, v] for k, v in sorted(s["priorities"].items(), key=lambda kv: (kv[1], kv[0]))],
+    )
+    page.section("Arrivals by interval", "The numbers of the arrivals figure.")
+    page.table(
+        "arrivals",
+        ["start", "tickets per hour", "95% CI (cut at 0)"],
+        [
+            [r["start"], f"{r['mean']:.1f}", Cell(_range(_at_least_0(r["ci95"]), 1, 1.0), cls="ci")]
+            for r in a["rate_per_hour"]
+        ],
+    )

@@ -158,11 +158,8 @@ def test_cli_writes_scenario_report_and_json(
     assert len(summary["arrivals"]["rate_per_hour"]) == 48
     assert summary["arrivals"]["rate_per_hour"][0]["ci95"][0] is not None
     load_scenario(out)
-    assert sorted(p.name for p in report.iterdir()) == [
-        "arrivals.png",
-        "patience.png",
-        "service_qq.png",
-    ]
+    assert sorted(p.name for p in report.iterdir()) == ["fit.html"]
+    assert summary["plots"] == [str(report / "fit.html")]
 
 
 @pytest.mark.slow
