@@ -21,6 +21,8 @@ from tests.dashboards.promserver import binary, running_alertmanager
 from tests.dashboards.receiver import Notification, running_receiver
 from tests.dashboards.stack import ALERTMANAGER_YML, TEMPLATES, alertmanager_test_config
 
+pytestmark = pytest.mark.integration  # amtool and a real Alertmanager
+
 WAIT_S = 30.0
 
 

@@ -42,6 +42,7 @@ ALERTS = _rules("alert")
 RECORDS = _rules("record")
 
 
+@pytest.mark.integration
 def test_promtool_checks_the_rules_and_the_configs() -> None:
     checked = _promtool("check", "rules", *(str(p) for p in RULES))
     assert checked.returncode == 0, checked.stdout + checked.stderr
@@ -51,6 +52,7 @@ def test_promtool_checks_the_rules_and_the_configs() -> None:
         assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("unit", UNIT_TESTS, ids=lambda p: p.stem)
 def test_promtool_unit_tests_pass(unit: Path) -> None:
     ran = _promtool("test", "rules", unit.name, cwd=unit.parent)
