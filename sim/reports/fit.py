@@ -145,8 +145,13 @@ def fit_summary(fit: FitResult) -> dict[str, Any]:
     }
 
 
+def _shown(value: float | None, spec: str) -> str:
+    """``value`` formatted with ``spec`` (``.2f``, ``,.1f``), ``–`` when unknown."""
+    return "–" if value is None else format(value, spec)
+
+
 def _minutes(seconds: float | None, decimals: int = 1) -> str:
-    return "–" if seconds is None else f"{seconds / 60:,.{decimals}f}"
+    return _shown(None if seconds is None else seconds / 60, f",.{decimals}f")
 
 
 def _range(ci: list[float | None], decimals: int = 1, scale: float = 60.0) -> str:
@@ -273,7 +278,7 @@ def _fill(page: Page, s: dict[str, Any], figures: dict[str, Figure]) -> None:
         ["service", "served (n)", "mean (min)", "cv", "family"],
         [
             [k, f"{v['n']:,}", Cell(_minutes(v["mean_s"], 2), _range(v["ci95_s"], 2)),
-             "–" if v["cv"] is None else f"{v['cv']:.2f}", _left(v["chosen"])]
+             _shown(v["cv"], ".2f"), _left(v["chosen"])]
             for k, v in s["services"].items()
         ],
     )  # fmt: skip
@@ -282,9 +287,9 @@ def _fill(page: Page, s: dict[str, Any], figures: dict[str, Figure]) -> None:
         ["service", "family", "mean (min)", "cv", "AIC", "KS p"],
         [
             [k, f["family"] + (" (chosen)" if f["family"] == v["chosen"] else ""),
-             _minutes(f["mean_s"], 2), "–" if f["cv"] is None else f"{f['cv']:.2f}",
-             "–" if f["aic"] is None else f"{f['aic']:,.1f}",
-             "–" if f["ks_p"] is None else f"{f['ks_p']:.3f}"]
+             _minutes(f["mean_s"], 2), _shown(f["cv"], ".2f"),
+             _shown(f["aic"], ",.1f"),
+             _shown(f["ks_p"], ".3f")]
             for k, v in s["services"].items()
             for f in v["fits"]
         ],
@@ -355,10 +360,10 @@ def _fill(page: Page, s: dict[str, Any], figures: dict[str, Figure]) -> None:
         [
             [k, f["family"] + (" (chosen)" if f["family"] == p["chosen"] else ""),
              Cell(_minutes(f["mean_s"]), _range(f["ci95_s"])),
-             "–" if f["cv"] is None else f"{f['cv']:.2f}",
-             "–" if f["delta_aic"] is None else f"{f['delta_aic']:.1f}",
+             _shown(f["cv"], ".2f"),
+             _shown(f["delta_aic"], ".1f"),
              "yes" if f["plausible"] else "no",
-             "–" if f["survival_at_known_until"] is None else f"{f['survival_at_known_until']:.2f}"]
+             _shown(f["survival_at_known_until"], ".2f")]
             for k, p in s["patience"].items()
             for f in p["fits"]
         ],
