@@ -23,9 +23,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sim.model.errors import InputError
+from sim.model.fields import DurationS, FrozenModel
 from sim.model.scenario import (
-    DurationS,
-    FrozenModel,
     Scenario,
     ScenarioError,
     load_scenario,

@@ -1,7 +1,9 @@
 """The hall model, at the bottom of the stack: the scenario (schema, units, YAML
 in and out), the customers drawn from per-source random streams (demand), the
 SimPy model of one hall over one day or a stationary horizon (hall, with its
-dispatch tables and re-armed events), the immutable records it leaves, and the
+dispatch tables and re-armed events), the week (week: weekdays, holidays and
+workforce; days: a date resolved to its one-day scenario), the immutable
+records it leaves, and the
 KPIs that are pure functions of records (kpis, summary). Knows nothing of
 files beyond scenarios, processes, the web or the wall clock."""
 
@@ -12,6 +14,8 @@ from typing import TYPE_CHECKING
 from sim._exports import lazy
 
 if TYPE_CHECKING:
+    from sim.model.days import day_key as day_key
+    from sim.model.days import day_scenario as day_scenario
     from sim.model.demand import Demand as Demand
     from sim.model.demand import draw_demand as draw_demand
     from sim.model.errors import InputError as InputError
@@ -30,6 +34,8 @@ if TYPE_CHECKING:
     from sim.model.summary import KpiSummary as KpiSummary
     from sim.model.summary import Stat as Stat
     from sim.model.summary import summarise as summarise
+    from sim.model.week import Week as Week
+    from sim.model.week import Workforce as Workforce
 
 __getattr__, __all__ = lazy(
     __name__,
@@ -52,5 +58,9 @@ __getattr__, __all__ = lazy(
         "KPI_KEYS": "summary",
         "summarise": "summary",
         "InputError": "errors",
+        "day_scenario": "days",
+        "day_key": "days",
+        "Week": "week",
+        "Workforce": "week",
     },
 )

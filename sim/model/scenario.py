@@ -14,14 +14,13 @@ import math
 import re
 import zoneinfo
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
 import yaml
 from pydantic import (
     BaseModel,
-    BeforeValidator,
-    ConfigDict,
     Field,
     ValidationError,
     field_validator,
@@ -29,27 +28,16 @@ from pydantic import (
 )
 
 from sim.model.errors import InputError
-from sim.model.units import parse_clock_s, parse_duration_s, parse_span_s, parse_steps
-
-DurationS = Annotated[float, BeforeValidator(parse_duration_s)]
-ClockS = Annotated[float, BeforeValidator(parse_clock_s)]
-SpanS = Annotated[tuple[float, float], BeforeValidator(parse_span_s)]
-Probability = Annotated[float, Field(ge=0.0, le=1.0)]
-
-
-RateSteps = Annotated[
-    tuple[tuple[float, float], ...], BeforeValidator(lambda v: parse_steps(v, float))
-]
-CountSteps = Annotated[
-    tuple[tuple[float, float], ...], BeforeValidator(lambda v: parse_steps(v, int))
-]
-
-
-class FrozenModel(BaseModel):
-    """Base of every configuration tree read from YAML: immutable once
-    validated, and an unknown key is an error (a typo must not pass silently)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
+from sim.model.fields import (
+    ClockS,
+    CountSteps,
+    DurationS,
+    FrozenModel,
+    Probability,
+    RateSteps,
+    SpanS,
+)
+from sim.model.week import HolidayEntry, Week, Workforce, week_problems
 
 
 class Distribution(FrozenModel):
@@ -219,6 +207,9 @@ class Scenario(FrozenModel):
     kiosks: tuple[KioskGroup, ...] = ()
     closing: Literal["serve_all", "turn_away"] = "serve_all"
     no_show_delay: DurationS = 0.0
+    week: Week | None = None  # how each weekday differs from the day above
+    holidays: dict[date, HolidayEntry] = Field(default_factory=dict)  # dated exceptions
+    workforce: Workforce = Workforce()
 
     @field_validator("timezone")
     @classmethod
@@ -361,6 +352,14 @@ def _check_references(scn: Scenario) -> None:
                 problems.append(
                     f"counters: no counter serves {service!r} customers of segment {seg_name!r}"
                 )
+    problems += week_problems(
+        scn.week,
+        scn.holidays,
+        (scn.open, scn.close),
+        list(scn.services),
+        [g.id for g in scn.counters],
+        scn.stationary,
+    )
     if problems:
         raise ScenarioError("\n".join(problems))
 

@@ -13,7 +13,8 @@ from typing import Annotated, Any, Union, get_args, get_origin, get_type_hints
 import yaml
 from pydantic import BaseModel, BeforeValidator
 
-from sim.model.scenario import CountSteps, RateSteps, Scenario
+from sim.model.fields import CountSteps, RateSteps
+from sim.model.scenario import Scenario
 from sim.model.units import format_duration, parse_clock_s, parse_duration_s, parse_span_s
 
 _STEP_PARSERS = {id(get_args(a)[1].func) for a in (RateSteps, CountSteps)}

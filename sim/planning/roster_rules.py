@@ -17,11 +17,9 @@ from typing import Annotated
 
 from pydantic import Field, model_validator
 
+from sim.model.fields import DurationS, FrozenModel, SpanS
 from sim.model.scenario import (
-    DurationS,
-    FrozenModel,
     ScenarioError,
-    SpanS,
     read_yaml_file,
     validate_tree,
 )
