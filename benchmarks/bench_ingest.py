@@ -56,8 +56,8 @@ from prometheus_client.metrics_core import (
     Metric,
 )
 
-from monitor.collector import FAMILIES, HallCollector
-from monitor.snapshot import (
+from monitor.api.collector import FAMILIES, HallCollector
+from monitor.core.snapshot import (
     BACKGROUND_JOBS,
     HORIZONS,
     INGEST_RESULTS,

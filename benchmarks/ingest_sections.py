@@ -20,11 +20,11 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from monitor.background import Background
-from monitor.config import Hall, NowcastConfig, Settings, token_hash
-from monitor.ingest import parse_batch, to_rows
-from monitor.service import Monitor
-from monitor.store import INSERT, SCHEMA
+from monitor.background.loops import Background
+from monitor.core.batches import parse_batch, to_rows
+from monitor.core.config import Hall, NowcastConfig, Settings, token_hash
+from monitor.core.monitor import Monitor
+from monitor.core.store import INSERT, SCHEMA
 from sim.eventlog.convert import day_events
 from sim.eventlog.events import Event
 from sim.model.hall import simulate

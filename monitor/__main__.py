@@ -1,5 +1,5 @@
 """``python -m monitor``: the same as the ``hallmon`` command."""
 
-from monitor.cli import main
+from monitor.cli.app import main
 
 main()

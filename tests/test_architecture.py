@@ -27,10 +27,17 @@ def test_sim_never_imports_the_live_side() -> None:
     assert not {k: v for k, v in offenders.items() if v}
 
 
-def imported_modules(path: Path) -> set[str]:
-    """Every absolute module name ``path`` imports (``from a.b import c`` gives ``a.b``)."""
+def imported_modules(path: Path, *, typing_only: bool = True) -> set[str]:
+    """Every absolute module name ``path`` imports (``from a.b import c`` gives ``a.b``);
+    ``typing_only=False`` leaves out imports under ``if TYPE_CHECKING:`` (names
+    for type hints, never loaded)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    if not typing_only:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+                node.body = []
     names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
@@ -48,20 +55,62 @@ def test_the_monitor_imports_no_command_line_module_of_sim() -> None:
     assert not {k: v for k, v in offenders.items() if v}
 
 
+def upward_imports(root: str, rank: dict[str, int]) -> list[str]:
+    """Imports by a package of ``root`` of a package of ``root`` at its own rank or
+    above (its own modules aside); every package of ``root`` must be ranked."""
+    problems = []
+    for path in sorted(Path(root).rglob("*.py")):
+        parts = path.relative_to(root).parts
+        if len(parts) == 1:  # root/__init__.py, __main__.py: the package's front
+            continue
+        package = parts[0]
+        assert package in rank, f"{root}/{package} is not placed in the stack"
+        for module in imported_modules(path):
+            names = module.split(".")
+            if names[0] != root or len(names) < 2 or names[1] == package:
+                continue
+            if names[1] not in rank:  # a top-level module of root: its front, below all
+                if not Path(root, f"{names[1]}.py").is_file():
+                    problems.append(f"{path} imports {module}, which is not placed")
+            elif rank[names[1]] >= rank[package]:
+                problems.append(f"{path} imports {module}")
+    return problems
+
+
 def test_sim_packages_read_as_a_stack() -> None:
     """A package imports only those below it: model < runs < eventlog < planning,
     calibration, live < reports < cli (reports may present anything below it)."""
     rank = {"model": 0, "runs": 1, "eventlog": 2, "planning": 3, "calibration": 3, "live": 3,
             "reports": 4, "cli": 5}  # fmt: skip
-    problems = []
-    for package, level in rank.items():
-        for path in Path("sim", package).rglob("*.py"):
-            for module in imported_modules(path):
-                parts = module.split(".")
-                below = parts[0] != "sim" or len(parts) < 2 or parts[1] not in rank
-                if not below and parts[1] != package and rank[parts[1]] >= level:
-                    problems.append(f"{path} imports {module}")
+    problems = upward_imports("sim", rank)
     assert not problems, "\n".join(problems)
+
+
+MONITOR_STACK = {"core": 0, "background": 1, "ops": 1, "replay": 1, "api": 2, "web": 3,
+                 "server": 4, "demo": 5, "cli": 6}  # fmt: skip
+
+
+def test_monitor_packages_read_as_a_stack() -> None:
+    """The live core at the bottom; the background simulation, ops configuration
+    and the replay client beside each other above it; then the HTTP edge, the
+    pages, the server that assembles them, the demo, and the commands on top."""
+    problems = upward_imports("monitor", MONITOR_STACK)
+    assert not problems, "\n".join(problems)
+
+
+def test_the_monitor_core_speaks_no_http_and_runs_no_simulation() -> None:
+    """The core raises domain errors that the HTTP edge maps to statuses; it
+    imports neither the web stack nor Prometheus' client, nor the simulation
+    side the background runs (``sim.live``, the hall model)."""
+    banned = {"fastapi", "starlette", "uvicorn", "httpx", "prometheus_client"}
+    offenders = {}
+    for path in Path("monitor", "core").rglob("*.py"):
+        modules = imported_modules(path, typing_only=False)
+        bad = sorted(m for m in modules if m.split(".")[0] in banned)
+        bad += sorted(m for m in modules if m.startswith(("sim.live", "sim.model.hall")))
+        if bad:
+            offenders[str(path)] = bad
+    assert not offenders
 
 
 def test_sim_has_no_print_outside_the_cli() -> None:
@@ -100,7 +149,7 @@ def test_a_multi_replication_run_loads_no_scipy() -> None:
 
 
 def test_importing_the_app_opens_nothing(tmp_path: Path) -> None:
-    """``monitor.app`` at import time reads no environment, opens no store and
+    """``monitor.server.app`` at import time reads no environment, opens no store and
     no socket: ``create_app(settings)`` does that, in its lifespan."""
     root = Path(__file__).resolve().parents[1]
     code = (
@@ -109,7 +158,8 @@ def test_importing_the_app_opens_nothing(tmp_path: Path) -> None:
         "sqlite3.connect = refuse\n"
         "socket.socket.bind = refuse\n"
         "socket.socket.connect = refuse\n"
-        "import monitor.app, monitor.cli, monitor.service, monitor.background\n"
+        "import monitor.server.app, monitor.cli.app, monitor.core.monitor\n"
+        "import monitor.background.loops\n"
     )
     subprocess.run(
         [sys.executable, "-c", code], cwd=tmp_path, check=True, env={"PYTHONPATH": str(root)}

@@ -15,12 +15,12 @@ from fastapi import Depends, Header, Request
 from prometheus_client import CollectorRegistry
 
 from monitor.api.models import ErrorBody
-from monitor.config import Hall, token_hash
-from monitor.service import ApiError, Monitor
+from monitor.core.config import Hall, token_hash
+from monitor.core.monitor import ApiError, Monitor
 
 
 def get_monitor(request: Request) -> Monitor:
-    """The monitor :func:`monitor.app.create_app` put in the app's state."""
+    """The monitor :func:`monitor.server.app.create_app` put in the app's state."""
     monitor: Monitor = request.app.state.monitor
     return monitor
 

@@ -8,7 +8,7 @@ starts only while no ingest request is in flight, or once it has waited
 :data:`YIELD_S` for one to finish, so that readers take the gaps between
 batches and are never held up for long. A reader that cannot start within
 ``wait_s`` gets 503 with Retry-After. Ingest (``POST /v1/halls/{hall}/events``),
-``/metrics`` (cached, see :mod:`monitor.exposition`) and the probes pass
+``/metrics`` (cached, see :mod:`monitor.api.exposition`) and the probes pass
 straight through."""
 
 from __future__ import annotations

@@ -13,8 +13,8 @@ from monitor.api.models import (
     HistoryBody,
     NowcastBody,
 )
-from monitor.jsonviews import hall_forecast, hall_history, hall_nowcast, hall_state, hall_summary
-from monitor.service import ApiError
+from monitor.api.views import hall_forecast, hall_history, hall_nowcast, hall_state, hall_summary
+from monitor.core.monitor import ApiError
 from sim.model.calendar import intervals
 
 router = APIRouter(prefix="/v1/halls", tags=["halls"])

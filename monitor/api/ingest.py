@@ -10,8 +10,8 @@ from fastapi.concurrency import run_in_threadpool
 
 from monitor.api.deps import IngestHall, MonitorDep, errors
 from monitor.api.models import IngestResult
-from monitor.ingest import BODY_TYPES, NDJSON_TYPES
-from monitor.service import ApiError
+from monitor.core.batches import BODY_TYPES, NDJSON_TYPES
+from monitor.core.monitor import ApiError
 from sim.eventlog.events import Event
 
 router = APIRouter(prefix="/v1/halls", tags=["ingest"])

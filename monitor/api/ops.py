@@ -1,6 +1,6 @@
 """What operators and Prometheus read: ``/metrics``, ``/healthz``, ``/readyz``.
 
-``/metrics`` is the cached exposition (:mod:`monitor.exposition`: rendered at
+``/metrics`` is the cached exposition (:mod:`monitor.api.exposition`: rendered at
 most once a second, shared by concurrent scrapers), behind the read token when
 one is configured; ``HEAD /metrics`` answers as GET without the body. The
 probes never need a token."""
@@ -12,8 +12,8 @@ from fastapi.concurrency import run_in_threadpool
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from monitor.api.deps import READ_ERRORS, MonitorDep, ReadAccess
+from monitor.api.exposition import Exposition
 from monitor.api.models import Health, Readiness
-from monitor.exposition import Exposition
 
 router = APIRouter(tags=["ops"])
 

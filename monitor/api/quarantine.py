@@ -10,8 +10,8 @@ from fastapi import APIRouter, Query
 
 from monitor.api.deps import MonitorDep, ServedHall, errors
 from monitor.api.models import QuarantineBody, QuarantinedEvent
-from monitor.jsonviews import rfc3339
-from monitor.store import Row
+from monitor.api.views import rfc3339
+from monitor.core.store import Row
 
 router = APIRouter(prefix="/v1/halls", tags=["halls"])
 

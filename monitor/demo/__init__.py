@@ -9,8 +9,6 @@ config, and the pages show the alerts.
 
 Every process it starts runs in its own process group; Ctrl-C (or SIGTERM)
 stops them all, group by group, waits for them, and removes the temporary
-directory. Registered as ``app.command("demo")(demo)`` in :mod:`monitor.cli`."""
-
-from monitor.demo.command import demo
-
-__all__ = ["demo"]
+directory. This package holds the processes (:mod:`~monitor.demo.processes`)
+and what it starts (:mod:`~monitor.demo.stack`); the command is
+:mod:`monitor.cli.demo`."""

@@ -40,7 +40,7 @@ def demo_config(
     """The demo's config in ``directory`` from the halls of ``source``: events
     clock, a store there, fresh tokens (returned as environment variables), a
     nowcast every few seconds. Also each hall's id and scenario path."""
-    from monitor.config import FileConfig
+    from monitor.core.config import FileConfig
     from sim.model.scenario import read_yaml_file, validate_tree
 
     tree = read_yaml_file(source)
@@ -83,7 +83,7 @@ def replay_day(
 ) -> None:
     """Simulate today's events of ``scenario`` (cut of staff if ``overloaded``)
     and post them paced; a failure is recorded, not raised (a thread)."""
-    from monitor.replay import ReplayError, post_events
+    from monitor.replay.client import ReplayError, post_events
     from sim.eventlog.convert import day_events
     from sim.model.hall import simulate
     from sim.model.scenario import load_scenario, read_yaml_file

@@ -1,6 +1,6 @@
 """A deployment's Prometheus configuration, rendered from the exporter's config.
 
-:func:`render_prometheus_config` is pure: from loaded :class:`~monitor.config.Settings`
+:func:`render_prometheus_config` is pure: from loaded :class:`~monitor.core.config.Settings`
 and a :class:`Deployment` (how many exporter shards, where they listen, where
 Alertmanager is) it returns the text of ``prometheus.yml``: one scrape target
 per exporter shard that holds a hall, 15 s scrape and rule evaluation, the rule
@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from monitor.config import Settings, in_shard
+from monitor.core.config import Settings, in_shard
 from monitor.ops.alerts import RUNBOOK_URL, alert_groups
 from monitor.ops.recording import recording_groups
 

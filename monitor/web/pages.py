@@ -19,8 +19,8 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from monitor.api.deps import READ_ACCESS, MonitorDep
-from monitor.config import Hall
-from monitor.service import ApiError
+from monitor.core.config import Hall
+from monitor.core.monitor import ApiError
 from monitor.web import alerts
 from sim.model.calendar import counter_instances
 from sim.model.units import format_clock

@@ -35,7 +35,7 @@ import httpx
 import pytest
 import yaml
 
-from monitor.config import load_settings
+from monitor.core.config import load_settings
 from monitor.ops.prometheus_config import Deployment, render_prometheus_config
 from tests.dashboards.promserver import running_alertmanager, running_prometheus
 from tests.dashboards.receiver import ACCESS_TOKEN, Notification, running_receiver

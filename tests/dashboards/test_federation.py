@@ -15,7 +15,7 @@ import pytest
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
-from monitor.config import load_settings
+from monitor.core.config import load_settings
 from monitor.ops.prometheus_config import Deployment, render_prometheus_config
 from tests.dashboards.promserver import query, running_prometheus, value
 from tests.dashboards.stack import PROMETHEUS_DIR, RULES

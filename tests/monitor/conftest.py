@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.config import Settings, load_settings
+from monitor.core.config import Settings, load_settings
 from sim.eventlog.convert import day_events
 from sim.eventlog.events import Event
 from sim.model.hall import simulate

@@ -24,11 +24,11 @@ from typing import Any
 import httpx
 import pytest
 
-from monitor.config import load_settings
-from monitor.ingest import to_rows
-from monitor.jsonviews import hall_state
-from monitor.snapshot import HallView
-from monitor.state import HallState
+from monitor.api.views import hall_state
+from monitor.core.batches import to_rows
+from monitor.core.config import load_settings
+from monitor.core.snapshot import HallView
+from monitor.core.state import HallState
 from sim.eventlog.convert import day_events
 from sim.eventlog.events import Event
 from sim.model.hall import simulate

@@ -10,8 +10,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from monitor.app import create_app
-from monitor.config import Settings, load_settings
+from monitor.core.config import Settings, load_settings
+from monitor.server.app import create_app
 from tests.monitor.conftest import ENV, auth, write_config
 
 URL = "/v1/halls/{}/events"

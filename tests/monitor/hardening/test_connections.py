@@ -24,7 +24,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from monitor.config import ConfigError, load_settings
+from monitor.core.config import ConfigError, load_settings
 from tests.monitor.conftest import ENV, TOKENS, auth, write_config
 from tests.monitor.hardening.conftest import client_for, issued, settings_for
 from tests.monitor.server import Server, free_port, running_server

@@ -19,8 +19,8 @@ import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from monitor.ingest import to_rows
-from monitor.store import EventStore
+from monitor.core.batches import to_rows
+from monitor.core.store import EventStore
 from sim.eventlog.events import Event
 from tests.monitor.hardening.conftest import client_for, issued, post, settings_for
 

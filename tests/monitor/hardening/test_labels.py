@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from monitor.exposition import Exposition
+from monitor.api.exposition import Exposition
 from tests.monitor.hardening.conftest import client_for, issued, post, settings_for
 
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from monitor.app import create_app
-from monitor.ingest import MAX_DEPTH, too_deep
+from monitor.core.batches import MAX_DEPTH, too_deep
+from monitor.server.app import create_app
 from tests.monitor.conftest import auth
 from tests.monitor.hardening.conftest import URL, issued, settings_for
 

@@ -25,8 +25,8 @@ from hypothesis import HealthCheck, settings
 from schemathesis import checks
 from schemathesis.generation.case import Case
 
-from monitor.app import create_app
-from monitor.ingest import NDJSON_TYPES
+from monitor.core.batches import NDJSON_TYPES
+from monitor.server.app import create_app
 from tests.monitor.conftest import auth
 from tests.monitor.hardening.conftest import settings_for
 
@@ -42,7 +42,7 @@ CHECKS = [
 
 # Schemathesis' lazy schemas (``from_fixture``) do not run on pytest 9.2 (they set
 # a node attribute pytest no longer has), so the schema is loaded when the module
-# is collected. Building the app opens nothing (see monitor.app). Its items share
+# is collected. Building the app opens nothing (see monitor.server.app). Its items share
 # no fixture wider than a function (on pytest 9.2 pytest tears a module fixture
 # down after the first of them): each operation runs the app's lifespan anew
 # over one store, which lives in a directory of its own until the process ends.

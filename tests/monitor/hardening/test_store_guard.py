@@ -21,9 +21,9 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from monitor.ingest import to_rows
-from monitor.store import EventStore
-from monitor.storelock import StoreError, lock_file
+from monitor.core.batches import to_rows
+from monitor.core.store import EventStore
+from monitor.core.storelock import StoreError, lock_file
 from sim.eventlog.events import Event
 from tests.monitor.conftest import ENV, ROOT, auth, write_config
 from tests.monitor.hardening.conftest import client_for, issued, post, settings_for
@@ -81,7 +81,7 @@ def test_one_process_may_open_its_store_twice_but_not_after_another(tmp_path: Pa
     b.close()
     holder = subprocess.Popen(
         [sys.executable, "-c",
-         "import sys, time; from monitor.store import EventStore; "
+         "import sys, time; from monitor.core.store import EventStore; "
          "EventStore(sys.argv[1]); print('held', flush=True); time.sleep(60)", str(path)],
         cwd=ROOT, stdout=subprocess.PIPE, text=True,
     )  # fmt: skip

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from monitor.config import Settings, in_shard, load_settings
-from monitor.ops.cli import _NoTokens
+from monitor.cli.ops import _NoTokens
+from monitor.core.config import Settings, in_shard, load_settings
 from monitor.ops.prometheus_config import (
     Deployment,
     render_prometheus_config,

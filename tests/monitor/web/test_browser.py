@@ -22,7 +22,7 @@ import httpx
 import pytest
 from playwright.sync_api import sync_playwright
 
-from monitor.replay import post_events
+from monitor.replay.client import post_events
 from sim.eventlog.events import Event
 from tests.monitor.conftest import ENV, ROOT, TOKENS, write_config
 from tests.monitor.server import Server, running_server

@@ -15,9 +15,9 @@ import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from monitor.app import create_app
-from monitor.config import Settings
-from monitor.replay_cli import AHEAD_S, ahead_of_the_clock
+from monitor.cli.replay import AHEAD_S, ahead_of_the_clock
+from monitor.core.config import Settings
+from monitor.server.app import create_app
 from sim.eventlog.convert import day_events
 from sim.eventlog.events import Event
 from sim.model.hall import simulate

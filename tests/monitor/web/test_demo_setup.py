@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from monitor.config import load_settings
+from monitor.core.config import load_settings
 from monitor.demo.stack import ROOT, demo_config, staff_cut
 from sim.model.hall import simulate
 from sim.model.kpis import replication_kpis

@@ -20,8 +20,8 @@ import pytest
 import yaml
 from fastapi.testclient import TestClient
 
-from monitor.app import create_app
-from monitor.config import Settings, load_settings, token_hash
+from monitor.core.config import Settings, load_settings, token_hash
+from monitor.server.app import create_app
 from monitor.web.alerts import count_alerts
 from tests.dashboards.promserver import running_alertmanager
 from tests.monitor.conftest import ENV, ROOT

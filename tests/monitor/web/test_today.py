@@ -1,4 +1,4 @@
-"""Today's queue per interval and the wait percentiles (monitor.today): by
+"""Today's queue per interval and the wait percentiles (monitor.core.today): by
 hand on a few tickets, and on the forecast's own terms for a simulated day."""
 
 from __future__ import annotations
@@ -7,11 +7,11 @@ from datetime import datetime, time
 
 import pytest
 
-from monitor.config import Settings
-from monitor.ingest import to_rows
-from monitor.snapshot import TicketSpan
-from monitor.state import HallState
-from monitor.today import interval_actuals, wait_quantiles
+from monitor.core.batches import to_rows
+from monitor.core.config import Settings
+from monitor.core.snapshot import TicketSpan
+from monitor.core.state import HallState
+from monitor.core.today import interval_actuals, wait_quantiles
 from sim.eventlog.convert import day_events
 from sim.eventlog.events import AbandonEvents
 from sim.live.forecast import counter_services, forecast_intervals, reduce_replication

@@ -1,0 +1,280 @@
+"""The exporter's configuration: one YAML file listing the halls it serves,
+validated once by :func:`load_settings` into a frozen :class:`Settings`.
+
+A hall names the scenario its forecast and nowcast simulate (a path relative to
+the config file) and how its ticket system authenticates: ``token_env`` (the
+name of an environment variable holding the token, read when the settings are
+loaded) or ``token_sha256`` (the hex SHA-256 of the token, from
+``hallmon hash-token``). A plain token never appears in the file. Every
+problem is a :class:`ConfigError` naming the YAML path and the bad value (for a
+bad scenario file: the hall, the scenario's path and the scenario's problem).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import zlib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from sim.model.errors import InputError
+from sim.model.fields import DurationS, FrozenModel
+from sim.model.scenario import (
+    Scenario,
+    ScenarioError,
+    load_scenario,
+    read_yaml_file,
+    validate_tree,
+)
+
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+DEFAULT_PORT = 9180  # hallmon serve --port
+
+
+class ConfigError(InputError):
+    """A config that cannot be served; the message names the file, the YAML
+    path and the bad value, one problem per line."""
+
+
+class HallConfig(FrozenModel):
+    """One hall as written in the config file."""
+
+    id: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+    name: str | None = None
+    district: str = ""
+    city: str = ""
+    scenario: Path
+    target: DurationS | None = None  # default: the scenario's target wait
+    objective: Annotated[float, Field(gt=0.0, le=1.0)] | None = None
+    token_env: str | None = None
+    token_sha256: str | None = None
+    clock: Literal["wall", "events"] | None = None  # default: the file's clock
+
+    @model_validator(mode="after")
+    def _one_token(self) -> HallConfig:
+        if (self.token_env is None) == (self.token_sha256 is None):
+            raise ValueError("give exactly one of token_env or token_sha256")
+        if self.token_env is not None and not _ENV_NAME.fullmatch(self.token_env):
+            raise ValueError(f"token_env {self.token_env!r} is not an environment variable name")
+        if self.token_sha256 is not None and not _SHA256.fullmatch(self.token_sha256):
+            raise ValueError("token_sha256 must be 64 lower-case hex digits (hallmon hash-token)")
+        return self
+
+
+class NowcastConfig(FrozenModel):
+    """How often and how hard the nowcast simulates forward; ``every: 0`` turns it off."""
+
+    every: DurationS = 60.0
+    replications: Annotated[int, Field(ge=2)] = 30
+    seed: int = 1
+
+
+class ForecastConfig(FrozenModel):
+    """The day forecast; ``replications: 0`` turns it off."""
+
+    replications: Annotated[int, Field(ge=0)] = 20
+    seed: int = 1
+
+
+class LimitsConfig(FrozenModel):
+    """What one client may hold of the server (see "Running it safely" in the
+    README): connections, how long it may take to send a request, how many read
+    requests run at once, how often ``/metrics`` is rendered."""
+
+    connections: Annotated[int, Field(ge=1)] = 1000  # open connections; beyond: 503
+    header_timeout: Annotated[DurationS, Field(gt=0.0)] = 10.0  # request line and headers
+    body_timeout: Annotated[DurationS, Field(gt=0.0)] = 30.0  # the whole body, after headers
+    keep_alive: Annotated[DurationS, Field(gt=0.0)] = 5.0  # an idle connection between requests
+    max_header_bytes: Annotated[int, Field(ge=1024)] = 64 * 1024  # beyond: 431
+    readers: Annotated[int, Field(ge=1)] = 2  # read requests served at once; the rest wait
+    reader_wait: Annotated[DurationS, Field(gt=0.0)] = 10.0  # a waiting reader's limit: 503
+    metrics_every: Annotated[DurationS, Field(ge=0.0)] = 1.0  # renders of /metrics, at most
+
+
+class _Serving(FrozenModel):
+    """What the file sets for the whole exporter, with the defaults of both the
+    file and :class:`Settings` (defined once, here)."""
+
+    store: Path = Path("hallmon.db")  # relative to the working directory
+    synchronous: Literal["full", "normal"] = "full"
+    max_body_bytes: Annotated[int, Field(ge=1024)] = 4 * 1024 * 1024
+    workers: Annotated[int, Field(ge=1)] | None = None  # simulation processes; default: CPUs
+    nowcast: NowcastConfig = NowcastConfig()
+    forecast: ForecastConfig = ForecastConfig()
+    # the pages show open alerts by rung from this Alertmanager's v2 API (none: no alerts)
+    alertmanager_url: Annotated[str, Field(pattern=r"^https?://[^\s]+$")] | None = None
+    # unknown service, segment and counter names a hall may publish a day, per dimension
+    max_label_values: Annotated[int, Field(ge=0)] = 50
+    # events dated further ahead of the wall clock are stored but quarantined
+    future_slack: Annotated[DurationS, Field(ge=0.0)] = 300.0
+    limits: LimitsConfig = LimitsConfig()
+
+
+class FileConfig(_Serving):
+    """The config file as written."""
+
+    clock: Literal["wall", "events"] = "wall"
+    halls: Annotated[tuple[HallConfig, ...], Field(min_length=1)]
+    # the token of the read API, /metrics and the pages (none: anyone may read)
+    read_token_env: str | None = None
+    read_token_sha256: str | None = None
+
+    @model_validator(mode="after")
+    def _read_token(self) -> FileConfig:
+        if self.read_token_env is not None and self.read_token_sha256 is not None:
+            raise ValueError("give at most one of read_token_env or read_token_sha256")
+        if self.read_token_env is not None and not _ENV_NAME.fullmatch(self.read_token_env):
+            raise ValueError(
+                f"read_token_env {self.read_token_env!r} is not an environment variable name"
+            )
+        if self.read_token_sha256 is not None and not _SHA256.fullmatch(self.read_token_sha256):
+            raise ValueError(
+                "read_token_sha256 must be 64 lower-case hex digits (hallmon hash-token)"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> FileConfig:
+        seen: set[str] = set()
+        for hall in self.halls:
+            if hall.id in seen:
+                raise ValueError(f"hall id {hall.id!r} appears twice")
+            seen.add(hall.id)
+        return self
+
+
+class Hall(BaseModel):
+    """A hall ready to serve: its config, its loaded scenario and its token hash."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    id: str
+    name: str
+    district: str
+    city: str
+    scenario: Scenario
+    target_wait_s: float
+    objective: float
+    token_sha256: str
+    clock: Literal["wall", "events"]
+
+
+class Settings(_Serving):
+    """Everything :func:`monitor.server.app.create_app` needs."""
+
+    halls: tuple[Hall, ...]
+    read_token_sha256: str | None = None  # None: the read API is open
+
+
+def token_hash(token: str) -> str:
+    """The hex SHA-256 of a token (tokens are long random strings, so a fast
+    hash is enough; the file never holds the token itself)."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """``"i/n"`` (0 <= i < n) as ``(i, n)``; ValueError otherwise."""
+    match = re.fullmatch(r"(\d+)/(\d+)", text.strip())
+    if not match:
+        raise ValueError(f"shard {text!r} is not of the form i/n (e.g. 0/4)")
+    i, n = int(match[1]), int(match[2])
+    if n < 1 or not 0 <= i < n:
+        raise ValueError(f"shard {text!r} needs 0 <= i < n")
+    return i, n
+
+
+def in_shard(hall_id: str, shard: tuple[int, int]) -> bool:
+    """Whether ``hall_id`` belongs to shard ``(i, n)``: a stable hash of the id, so
+    adding a hall never moves the others."""
+    i, n = shard
+    return zlib.crc32(hall_id.encode("utf-8")) % n == i
+
+
+def _named(path: Path, exc: ScenarioError) -> list[str]:
+    """The lines of ``exc``, each starting with the file it is about."""
+    return [
+        line if line.startswith(str(path)) else f"{path}: {line}" for line in str(exc).splitlines()
+    ]
+
+
+def load_settings(
+    path: str | Path,
+    *,
+    environ: Mapping[str, str] | None = None,
+    shard: tuple[int, int] = (0, 1),
+    store: Path | None = None,
+) -> Settings:
+    """Read and validate the config file at ``path``, load each hall's scenario
+    and resolve its token. Only the halls of ``shard`` are kept. Raises
+    :class:`ConfigError` naming the path and value of every problem."""
+    path = Path(path)
+    environ = os.environ if environ is None else environ
+    try:
+        conf = validate_tree(FileConfig, read_yaml_file(path), str(path))
+    except ScenarioError as exc:  # the same YAML reader and messages as scenarios
+        raise ConfigError("\n".join(_named(path, exc))) from None
+    base = path.parent
+    halls: list[Hall] = []
+    problems: list[str] = []
+    for i, hc in enumerate(conf.halls):
+        if not in_shard(hc.id, shard):
+            continue
+        where = f"{path}: halls[{i}]"
+        scenario_path = hc.scenario if hc.scenario.is_absolute() else base / hc.scenario
+        try:
+            scn = load_scenario(scenario_path)
+        except ScenarioError as exc:
+            problems.extend(f"{where}.scenario: {line}" for line in _named(scenario_path, exc))
+            continue
+        if hc.token_env is not None:
+            token = environ.get(hc.token_env)
+            if not token:
+                problems.append(
+                    f"{where}.token_env: environment variable {hc.token_env} is not set"
+                )
+                continue
+            digest = token_hash(token)
+        else:
+            assert hc.token_sha256 is not None
+            digest = hc.token_sha256
+        halls.append(
+            Hall(
+                id=hc.id,
+                name=hc.name or scn.name or hc.id,
+                district=hc.district,
+                city=hc.city,
+                scenario=scn,
+                target_wait_s=hc.target if hc.target is not None else scn.target.wait,
+                objective=hc.objective if hc.objective is not None else scn.target.service_level,
+                token_sha256=digest,
+                clock=hc.clock or conf.clock,
+            )
+        )
+    digests = [h.token_sha256 for h in halls]
+    if len(set(digests)) != len(digests):
+        problems.append(f"{path}: two halls share a token; each hall needs its own")
+    read_digest = conf.read_token_sha256
+    if conf.read_token_env is not None:
+        read_token = environ.get(conf.read_token_env)
+        if read_token:
+            read_digest = token_hash(read_token)
+        else:
+            problems.append(
+                f"{path}: read_token_env: environment variable {conf.read_token_env} is not set"
+            )
+    if read_digest is not None and read_digest in digests:
+        problems.append(f"{path}: the read token is a hall's ingest token; give it its own")
+    if problems:
+        raise ConfigError("\n".join(problems))
+    serving = {name: getattr(conf, name) for name in _Serving.model_fields}
+    return Settings(
+        **serving | {"store": store or conf.store},
+        halls=tuple(halls),
+        read_token_sha256=read_digest,
+    )

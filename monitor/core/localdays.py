@@ -1,0 +1,45 @@
+"""Unix microseconds to the hall's local date, for every event ingested: the
+zone's offset looked up once per UTC hour and each date's text built once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from monitor.core.store import EPOCH
+
+_US = timedelta(microseconds=1)
+
+
+class LocalDays:
+    """Unix microseconds → the local date (ISO) in ``zone``, with the zone's offset
+    looked up once per UTC hour and each date's text built once (ingest calls
+    this for every event)."""
+
+    _HOUR_US = 3_600_000_000
+    _DAY_US = 86_400_000_000
+
+    def __init__(self, zone: ZoneInfo) -> None:
+        self.zone = zone
+        self._offsets: dict[int, int] = {}
+        self._days: dict[int, str] = {}
+
+    def day(self, ts_us: int) -> str:
+        hour = ts_us // self._HOUR_US
+        offset = self._offsets.get(hour)
+        if offset is None:
+            # the offset at the end of the hour: zones change on whole hours or halves,
+            # so check both ends and fall back to an exact lookup when they differ
+            at = (EPOCH + hour * self._HOUR_US * _US).astimezone(self.zone).utcoffset()
+            end = (EPOCH + ((hour + 1) * self._HOUR_US - 1) * _US).astimezone(self.zone)
+            if at != end.utcoffset():
+                exact = (EPOCH + ts_us * _US).astimezone(self.zone).utcoffset()
+                return self._text((ts_us + (exact or timedelta(0)) // _US) // self._DAY_US)
+            offset = self._offsets[hour] = (at or timedelta(0)) // _US
+        return self._text((ts_us + offset) // self._DAY_US)
+
+    def _text(self, day_number: int) -> str:
+        text = self._days.get(day_number)
+        if text is None:
+            text = self._days[day_number] = (EPOCH + timedelta(days=day_number)).date().isoformat()
+        return text

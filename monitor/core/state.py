@@ -1,0 +1,478 @@
+"""A hall's live state, computed in event time from its stored events.
+
+Events may come late, shuffled or twice within a day, so nothing here assumes
+an order: each ticket keeps what is known of it as minima and maxima that do
+not depend on the order they were learnt in (the earliest issue, every call,
+the latest of its service end and no-show, the earliest give-up), and its
+effect on the day's counts is a function of that knowledge: when the knowledge
+changes, the old effect is taken back and the new one added. So the same set
+of events gives the same state in any order. A ticket's wait runs from its
+issue to its first call; it is *served* ("called to a counter") once called and
+*abandoned* on a ``ticket_abandoned`` or when its last word is a
+``ticket_no_show`` (counted once even if both come); a ``service_ended`` after a
+no-show (the ticket was called again and the customer came) makes it served,
+its service time running from the latest call before the end. Counts reset at
+the hall's local midnight: an event of a later local day starts a new day, an
+event of an earlier day is stored but not applied. With the wall clock a new
+day also starts when the wall clock passes midnight; with ``clock: events`` the
+hall's "now" is its latest event. In both modes an event dated more than
+``future_slack_s`` ahead of the wall clock is never applied (the monitor
+quarantines it), so no event can move the hall's clock or day into the future.
+Unknown service, segment and counter names are bounded per day
+(:mod:`monitor.core.labels`).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from monitor.core.config import Hall
+from monitor.core.labels import DIMENSIONS, OTHER, LabelCap
+from monitor.core.localdays import LocalDays
+from monitor.core.snapshot import AtCounter, HallInfo, LiveSnapshot, TicketSpan
+from monitor.core.store import Row
+from monitor.core.tickets import (
+    ALL_PARTS,
+    GONE,
+    ISSUED,
+    OUTCOME,
+    QUEUE,
+    SERVICE,
+    WAIT,
+    Counter,
+    Day,
+    Effect,
+    Hist,
+    Ticket,
+    add_count,
+    observe,
+)
+from sim.eventlog.events import KIND_ORDER
+from sim.model.calendar import counter_instances
+
+WAIT_BOUNDS_S = (60.0, 120.0, 300.0, 600.0, 900.0, 1200.0, 1800.0, 2700.0, 3600.0, 7200.0)
+FUTURE_SLACK_S = 300.0  # default: events further ahead of the wall clock are never applied
+MAX_LABEL_VALUES = 50  # default: unknown names per dimension and day with their own label
+SERVICE_BOUNDS_S = (30.0, 60.0, 120.0, 180.0, 300.0, 600.0, 900.0, 1200.0, 1800.0, 3600.0)
+
+
+@dataclass(frozen=True, slots=True)
+class QueuePicture:
+    """What the nowcast starts from: waiting tickets ``(service, segment,
+    waited_s)``, busy counters ``(counter, service, segment, elapsed_s)``, open
+    counters (``None`` when the ticket system logged no counter opening or
+    closing today: then only the scenario's schedule can say). ``busy_waited``:
+    per busy counter, how long its ticket had waited when called (``None``:
+    its issue is not known), to tell how likely the call is a no-show.
+    ``issued``: tickets issued today per service, to tell how busy the day is
+    (``None``: not counted)."""
+
+    now_s: float
+    waiting: tuple[tuple[str, str, float], ...]
+    busy: tuple[tuple[str, str, str, float], ...]
+    open_counters: tuple[str, ...] | None
+    busy_waited: tuple[float | None, ...] = ()
+    issued: dict[str, int] | None = None
+
+
+def _by_issue(item: tuple[str, int]) -> tuple[int, str]:
+    return item[1], item[0]
+
+
+def hall_info(hall: Hall) -> HallInfo:
+    """The published identity of a configured hall."""
+    scn = hall.scenario
+    return HallInfo(
+        id=hall.id,
+        name=hall.name,
+        district=hall.district,
+        city=hall.city,
+        services=tuple(scn.services),
+        segments=tuple(scn.segments),
+        counters=tuple(i.name for i in counter_instances(scn) if not i.kiosk),
+        target_wait_s=hall.target_wait_s,
+        objective=hall.objective,
+        service_names=tuple((k, v.name) for k, v in scn.services.items() if v.name),
+        segment_names=tuple((k, v.name) for k, v in scn.segments.items() if v.name),
+        opens_s=None if scn.stationary else scn.open,
+        closes_s=None if scn.stationary else scn.close,
+        clock=hall.clock,
+    )
+
+
+def wait_bounds(target_wait_s: float) -> tuple[float, ...]:
+    """Wait histogram bounds: 1 minute to 2 hours, and the target itself."""
+    return tuple(sorted({*WAIT_BOUNDS_S, float(target_wait_s)}))
+
+
+class HallState:
+    """The live state of one hall; every public method is thread-safe."""
+
+    def __init__(
+        self,
+        hall: Hall,
+        *,
+        future_slack_s: float = FUTURE_SLACK_S,
+        max_label_values: int = MAX_LABEL_VALUES,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.hall = hall
+        self.future_slack_s = future_slack_s
+        self.max_label_values = max_label_values
+        self._wall = wall_clock
+        self.overflow = dict.fromkeys(DIMENSIONS, 0)  # events folded into OTHER, since start
+        self.info = hall_info(hall)
+        self.zone = ZoneInfo(hall.scenario.timezone)
+        self.days = LocalDays(self.zone)
+        self.events_clock = hall.clock == "events"
+        self._wait_bounds = wait_bounds(hall.target_wait_s)
+        self._services = frozenset(self.info.services)
+        self._segments = frozenset(self.info.segments)
+        self.last_event_us: int | None = None
+        self.received_s: float | None = None  # wall clock of the latest apply of an event
+        self._lock = threading.Lock()
+        self._d = self._new_day(None)
+
+    # -- days -----------------------------------------------------------------
+    def _new_day(self, day: str | None) -> Day:
+        d = Day(day)
+        info = self.info
+        for svc in info.services:
+            d.waiting[svc] = {}
+            d.wait[svc] = Hist(self._wait_bounds)
+            d.service_time[svc] = Hist(SERVICE_BOUNDS_S)
+            for seg in info.segments:
+                for table in (d.queue_seg, d.issued, d.served, d.abandoned, d.came, d.no_show):
+                    table[(svc, seg)] = 0
+        for name in info.counters:
+            d.counters[name] = Counter()
+        limit = self.max_label_values
+        d.caps = (
+            LabelCap(info.services, limit),
+            LabelCap(info.segments, limit),
+            LabelCap(info.counters, limit),
+        )
+        return d
+
+    def local_day(self, unix_s: float) -> str:
+        """The hall's local date (ISO) at ``unix_s``."""
+        return datetime.fromtimestamp(unix_s, self.zone).date().isoformat()
+
+    def local_seconds(self, unix_s: float) -> float:
+        """Seconds after the hall's local midnight at ``unix_s`` (the scenario's clock)."""
+        local = datetime.fromtimestamp(unix_s, self.zone)
+        return local.hour * 3600 + local.minute * 60 + local.second + local.microsecond / 1e6
+
+    def now_s(self) -> float:
+        """The hall's clock (Unix seconds): the wall clock, or its latest event."""
+        if self.events_clock and self.last_event_us is not None:
+            return self.last_event_us / 1e6
+        return self._wall()
+
+    def future_limit_us(self) -> int:
+        """Unix microseconds past which an event is too far ahead of the wall clock."""
+        return int((self._wall() + self.future_slack_s) * 1e6)
+
+    # -- applying events ------------------------------------------------------
+    def apply(self, rows: Iterable[Row]) -> int:
+        """Apply stored events (any order); returns how many were applied. Not
+        applied: events of an earlier local day than the current one, and, in
+        both clock modes, events dated more than ``future_slack_s`` ahead of the
+        wall clock (a ticket system with a wrong clock must neither end the
+        hall's day early nor move its clock)."""
+        applied = 0
+        limit_us = self.future_limit_us()
+        with self._lock:
+            for row in rows:
+                if row.ts_us > limit_us:
+                    continue
+                if self.last_event_us is None or row.ts_us > self.last_event_us:
+                    self.last_event_us = row.ts_us
+                d = self._d
+                if d.day is None or row.day > d.day:
+                    d = self._d = self._new_day(row.day)
+                elif row.day < d.day:
+                    continue
+                self._apply(d, self._capped(d, row))
+                applied += 1
+            if applied:
+                self.received_s = time.time()
+        return applied
+
+    def _capped(self, d: Day, row: Row) -> Row:
+        """``row`` with unknown names past the day's cap replaced by :data:`OTHER`."""
+        assert d.caps is not None
+        services, segments, counters = d.caps
+        service, segment, counter = row.service, row.segment, row.counter
+        if (
+            (service is None or service in services.known)
+            and (segment is None or segment in segments.known)
+            and (counter is None or counter in counters.known)
+        ):
+            return row  # the common case: every name is configured
+        names = [service, segment, counter]
+        for i, (dimension, cap) in enumerate(zip(DIMENSIONS, d.caps, strict=True)):
+            name = names[i]
+            if name is not None and cap.label(name) is None:
+                names[i] = OTHER
+                self.overflow[dimension] += 1
+        return row._replace(service=names[0], segment=names[1], counter=names[2])
+
+    def overflow_counts(self) -> dict[str, int]:
+        """Events whose name was published as :data:`OTHER`, per dimension, since start."""
+        with self._lock:
+            return dict(self.overflow)
+
+    def _apply(self, d: Day, row: Row) -> None:
+        kind = row.kind
+        if kind == "counter_opened" or kind == "counter_closed":
+            assert row.counter is not None
+            c = self._counter(d, row.counter)
+            switch = (row.ts_us, KIND_ORDER[kind])
+            if c.switch is None or switch >= c.switch:
+                c.switch, c.is_open = switch, kind == "counter_opened"
+            return
+        ticket = row.ticket
+        assert ticket is not None
+        t = d.tickets.get(ticket)
+        if t is None:
+            t = d.tickets[ticket] = Ticket()
+        ts_us = row.ts_us
+        if kind == "ticket_issued":
+            assert row.service is not None and row.segment is not None
+            issue = (ts_us, row.service, row.segment)
+            if t.issue is not None and t.issue <= issue:
+                return  # issued twice: the earliest stands
+            t.issue = issue
+        elif kind == "ticket_called":
+            assert row.counter is not None
+            call = (ts_us, row.counter)
+            if not t.calls:
+                t.calls = (call,)
+            elif call in t.calls:
+                return
+            else:
+                t.calls = tuple(sorted((*t.calls, call)))
+            c = self._counter(d, row.counter)
+            if (ts_us, ticket) >= (c.call_us, c.ticket or ""):
+                c.call_us, c.ticket = ts_us, ticket
+        elif kind == "ticket_abandoned":
+            if t.left_us is not None and t.left_us <= ts_us:
+                return
+            t.left_us = ts_us
+        else:  # service_ended, ticket_no_show: the latest is the last word
+            end = (ts_us, KIND_ORDER[kind])
+            if t.end is not None and t.end >= end:
+                return
+            t.end = end
+        effect = t.effect_now()
+        if effect != t.effect:
+            self._recount(d, t.effect, effect, ticket)
+            t.effect = effect
+
+    def _counter(self, d: Day, name: str) -> Counter:
+        c = d.counters.get(name)
+        if c is None:
+            c = d.counters[name] = Counter()
+        return c
+
+    def _recount(self, d: Day, old: Effect, new: Effect, ticket: str) -> None:
+        """Replace a ticket's effect ``old`` on the day's counts by ``new``: each
+        part that changed is taken back and added anew (a ticket's issue, call
+        and end each change one or two parts)."""
+        if old.first_counter != new.first_counter:
+            if old.first_counter is not None:
+                self._counter(d, old.first_counter).served -= 1
+            if new.first_counter is not None:
+                self._counter(d, new.first_counter).served += 1
+        if old.key != new.key:  # issued (or an earlier issue of another service)
+            if old.key is not None:
+                self._count(d, old, ticket, -1, ALL_PARTS)
+            if new.key is not None:
+                self._count(d, new, ticket, 1, ALL_PARTS)
+            return
+        if new.key is None:
+            return
+        changed = (
+            (WAIT if old.wait_us != new.wait_us else 0)
+            | (SERVICE if old.service_us != new.service_us else 0)
+            | (GONE if old.gone != new.gone else 0)
+            | (QUEUE if old.waiting_since_us != new.waiting_since_us else 0)
+            | (OUTCOME if old.outcome != new.outcome else 0)
+        )
+        if changed:
+            self._count(d, old, ticket, -1, changed)
+            self._count(d, new, ticket, 1, changed)
+
+    def _count(self, d: Day, e: Effect, ticket: str, sign: int, parts: int) -> None:
+        """Add the ``parts`` of an issued ticket's effect to the day's counts
+        (``sign=-1``: take them back). A count of a service or segment the
+        scenario does not know is dropped when it returns to zero, so that it
+        exists only while something is in it, whichever order the events came in."""
+        key = e.key
+        assert key is not None
+        service = key[0]
+        known_service = service in self._services
+        known = known_service and key[1] in self._segments
+        if parts & ISSUED:
+            add_count(d.issued, key, sign, known)
+        if parts & WAIT and e.wait_us is not None:
+            add_count(d.served, key, sign, known)
+            observe(d.wait, service, self._wait_bounds, e.wait_us, sign, known_service)
+        if parts & SERVICE and e.service_us is not None:
+            observe(d.service_time, service, SERVICE_BOUNDS_S, e.service_us, sign, known_service)
+        if parts & GONE and e.gone:
+            add_count(d.abandoned, key, sign, known)
+        if parts & OUTCOME and e.outcome is not None:
+            add_count(d.came if e.outcome == "came" else d.no_show, key, sign, known)
+        if parts & QUEUE and e.waiting_since_us is not None:
+            queue = d.waiting.get(service)
+            if queue is None:
+                queue = d.waiting[service] = {}
+            if sign > 0:
+                queue[ticket] = e.waiting_since_us
+            else:
+                del queue[ticket]
+                if not queue and not known_service:
+                    del d.waiting[service]
+            add_count(d.queue_seg, key, sign, known)
+
+    # -- reading --------------------------------------------------------------
+    def _roll(self, now_s: float) -> Day:
+        """The current day, starting a new one when the wall clock passed midnight."""
+        if not self.events_clock:
+            today = self.local_day(now_s)
+            if self._d.day is None or today > self._d.day:
+                self._d = self._new_day(today)
+        return self._d
+
+    def is_open(self, now_s: float) -> bool:
+        """Within the scenario's opening hours at ``now_s`` (always, if stationary)."""
+        scn = self.hall.scenario
+        if scn.stationary:
+            return True
+        return scn.open <= self.local_seconds(now_s) < scn.close
+
+    def _busy(self, d: Day, name: str, c: Counter) -> bool:
+        """The counter's latest ticket is still at it: not ended since, and not
+        called again at another counter."""
+        if c.ticket is None:
+            return False
+        t = d.tickets[c.ticket]
+        return t.at_counter() and t.calls[-1][1] == name
+
+    def snapshot(self, now_s: float | None = None, *, tickets: bool = False) -> LiveSnapshot:
+        """The state at ``now_s`` (default: the hall's clock); with ``tickets``
+        also every ticket of the day as a :class:`TicketSpan` (for the JSON
+        views: a scrape does not need them)."""
+        with self._lock:
+            now_s = self.now_s() if now_s is None else now_s
+            d = self._roll(now_s)
+            now_us = round(now_s * 1e6)
+            queue = {svc: len(q) for svc, q in d.waiting.items()}
+            # the oldest waiting ticket: earliest issue, ties by ticket id
+            first = {svc: min(q.items(), key=_by_issue) for svc, q in d.waiting.items() if q}
+            oldest = {
+                svc: max(0, now_us - first[svc][1]) / 1e6 if q else 0.0
+                for svc, q in d.waiting.items()
+            }
+            busy = {name: self._busy(d, name, c) for name, c in d.counters.items()}
+            opened = {
+                name: c.is_open or (c.switch is None and busy[name])
+                for name, c in d.counters.items()
+            }
+            return LiveSnapshot(
+                now_s=now_s,
+                day=d.day or self.local_day(now_s),
+                open=self.is_open(now_s),
+                queue=queue,
+                queue_by_segment=dict(d.queue_seg),
+                oldest_wait_s=oldest,
+                counters_open=sum(opened.values()),
+                counters_busy=sum(busy.values()),
+                issued=dict(d.issued),
+                served=dict(d.served),
+                abandoned=dict(d.abandoned),
+                counter_busy=busy,
+                counter_open=opened,
+                counter_served={name: c.served for name, c in d.counters.items()},
+                wait={svc: h.snapshot() for svc, h in d.wait.items()},
+                service_time={svc: h.snapshot() for svc, h in d.service_time.items()},
+                last_event_s=None if self.last_event_us is None else self.last_event_us / 1e6,
+                came=dict(d.came),
+                no_show=dict(d.no_show),
+                oldest_ticket={svc: ticket for svc, (ticket, _) in first.items()},
+                at_counter={
+                    name: self._at_counter(d, c) for name, c in d.counters.items() if busy[name]
+                },
+                received_s=self.received_s,
+                tickets=self._spans(d) if tickets else (),
+            )
+
+    def _at_counter(self, d: Day, c: Counter) -> AtCounter:
+        assert c.ticket is not None
+        service, segment = d.tickets[c.ticket].effect.key or ("", "")
+        return AtCounter(c.ticket, service, segment, c.call_us / 1e6)
+
+    @staticmethod
+    def _spans(d: Day) -> tuple[TicketSpan, ...]:
+        """Today's issued tickets in the order they were issued (ties by ticket id)."""
+        spans = []
+        for ticket, t in d.tickets.items():
+            if t.issue is None:
+                continue
+            issued_us, service, _ = t.issue
+            called = t.calls[0][0] / 1e6 if t.calls else None
+            left = None if t.left_us is None else t.left_us / 1e6
+            spans.append((issued_us, ticket, TicketSpan(service, issued_us / 1e6, called, left)))
+        spans.sort(key=lambda item: item[:2])
+        return tuple(span for _, _, span in spans)
+
+    def picture(self, now_s: float | None = None) -> QueuePicture:
+        """Waiting tickets, busy and open counters at ``now_s``, for the nowcast."""
+        with self._lock:
+            now_s = self.now_s() if now_s is None else now_s
+            d = self._roll(now_s)
+            now_us = round(now_s * 1e6)
+            queued = sorted(
+                (since_us, ticket, key)
+                for ticket, t in d.tickets.items()
+                if (since_us := t.effect.waiting_since_us) is not None
+                and (key := t.effect.key) is not None
+            )  # first come first: the order the tickets were issued in
+            waiting = tuple((s, g, max(0, now_us - us) / 1e6) for us, _, (s, g) in queued)
+            busy: list[tuple[str, str, str, float]] = []
+            busy_waited: list[float | None] = []
+            opened: list[str] = []
+            # configured counters in the scenario's order, then others by name
+            extra = sorted(set(d.counters) - set(self.info.counters))
+            for name in (*self.info.counters, *extra):
+                c = d.counters[name]
+                is_busy = self._busy(d, name, c)
+                if is_busy and c.ticket is not None:
+                    service, segment = d.tickets[c.ticket].effect.key or ("", "")
+                    elapsed_s = max(0, now_us - c.call_us) / 1e6
+                    busy.append((name, service, segment, elapsed_s))
+                    issue = d.tickets[c.ticket].issue
+                    busy_waited.append(
+                        None if issue is None else max(0, c.call_us - issue[0]) / 1e6
+                    )
+                if c.is_open or (c.switch is None and is_busy):
+                    opened.append(name)
+            logged = any(c.switch is not None for c in d.counters.values())
+            issued: dict[str, int] = {}
+            for (service, _), n in d.issued.items():
+                issued[service] = issued.get(service, 0) + n
+            return QueuePicture(
+                now_s,
+                waiting,
+                tuple(busy),
+                tuple(opened) if logged else None,
+                tuple(busy_waited),
+                issued,
+            )

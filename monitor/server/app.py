@@ -1,0 +1,99 @@
+"""The HTTP face of the exporter: ``create_app(settings)`` builds a FastAPI app
+around one :class:`Monitor` from the routers of :mod:`monitor.api`. Nothing
+opens a file or a socket when this module is imported or the app is built: the
+store is opened and the live state rebuilt in the lifespan, and the forecast and
+nowcast run in the background while the app answers.
+
+Hardening (issue 14): readers wait at a gate that ingest passes
+(:mod:`monitor.api.gate`), ``/metrics`` is a cached exposition
+(:mod:`monitor.api.exposition`), the read routes need the read token when one is
+configured, no path is redirected (a trailing slash is a 404, not a redirect
+built from the Host header), and a store error is a 503 with Retry-After."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import prometheus_client
+from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from prometheus_client import CollectorRegistry, generate_latest
+
+from monitor.api import halls, ingest, ops, quarantine
+from monitor.api.collector import HallCollector
+from monitor.api.deps import READ_ACCESS, READ_ERRORS
+from monitor.api.exposition import Exposition
+from monitor.api.gate import ReadGate
+from monitor.api.models import ErrorBody
+from monitor.core.config import Settings
+from monitor.core.monitor import STORE_RETRY_S, ApiError, Monitor
+from monitor.web import pages
+
+
+async def _api_error(request: Request, exc: Exception) -> JSONResponse:
+    """An :class:`ApiError` as its status and ``{"detail": ...}`` body."""
+    assert isinstance(exc, ApiError)
+    body = ErrorBody.model_validate({"detail": exc.detail})
+    return JSONResponse(body.model_dump(mode="json"), exc.status, headers=exc.headers)
+
+
+async def _store_error(request: Request, exc: Exception) -> JSONResponse:
+    """A store that failed a read: 503 with Retry-After and the reason (ingest
+    reports its own failures, counted, as :class:`ApiError`)."""
+    body = ErrorBody(detail=f"the event store failed: {exc}")
+    headers = {"Retry-After": str(STORE_RETRY_S)}
+    return JSONResponse(body.model_dump(mode="json"), 503, headers=headers)
+
+
+def create_app(settings: Settings, *, background: bool = True) -> FastAPI:
+    """The exporter for ``settings``; ``background=False`` leaves out the forecast
+    and nowcast workers (for tests of the ingest path alone)."""
+    monitor = Monitor(settings)
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(HallCollector(monitor.views))
+    exposition = Exposition(
+        lambda: generate_latest(registry),
+        min_interval_s=settings.limits.metrics_every,
+        version=monitor.published_version,
+    )
+    workers = None
+    if background:
+        from monitor.background.loops import Background  # loads the simulation side
+
+        workers = Background(monitor)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        prometheus_client.disable_created_metrics()  # type: ignore[no-untyped-call]
+        await run_in_threadpool(monitor.open)
+        if workers is not None:
+            workers.start()
+        try:
+            yield
+        finally:
+            if workers is not None:
+                await workers.stop()
+            monitor.close()
+
+    app = FastAPI(
+        title="hallmon",
+        summary="Live queues, forecast and nowcast of service halls, for Prometheus",
+        lifespan=lifespan,
+        redirect_slashes=False,
+    )
+    app.state.monitor = monitor
+    app.state.registry = registry
+    app.state.exposition = exposition
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(sqlite3.Error, _store_error)
+    app.add_middleware(
+        ReadGate, readers=settings.limits.readers, wait_s=settings.limits.reader_wait
+    )
+    for router in (ingest.router, ops.router):
+        app.include_router(router)
+    for router in (halls.router, quarantine.router, pages.router):  # readers' routes
+        app.include_router(router, dependencies=[READ_ACCESS], responses=READ_ERRORS)
+    return app

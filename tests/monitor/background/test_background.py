@@ -1,0 +1,407 @@
+"""The background work inside the app: the day forecast and the nowcast computed
+in the worker pool while the app answers, as the JSON API and ``/metrics``
+publish them; and the two pure pieces of :mod:`monitor.background.loops`, the live
+picture → simulation start mapping and the publishing of a nowcast."""
+
+from __future__ import annotations
+
+import multiprocessing
+import re
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+import pytest
+from fastapi.testclient import TestClient
+from prometheus_client.parser import text_string_to_metric_families
+
+import monitor.background.loops
+from monitor.background.loops import hall_start, published
+from monitor.core.batches import to_rows
+from monitor.core.config import Settings, load_settings
+from monitor.core.state import HallState, QueuePicture
+from monitor.server.app import create_app
+from sim.eventlog.events import Event
+from sim.live.nowcast import Nowcast
+from sim.live.warmstart import BusyCounter, WaitingTicket
+from tests.monitor.conftest import DAY, ENV, as_json, auth, write_config
+
+DEADLINE_S = 25.0  # forecast and nowcast need a second or two; a loaded machine more
+HORIZONS = ("0m", "15m", "30m", "60m")
+ZONE = ZoneInfo("Asia/Shanghai")
+T = TypeVar("T")
+
+
+def background_config(directory: Path) -> Path:
+    """The test config with the background work on: a small forecast at start
+    and per local day, a nowcast every second, two worker processes."""
+    return write_config(
+        directory,
+        nowcast="{every: 1s, replications: 2, seed: 5}",
+        forecast="{replications: 4, seed: 3}",
+        extra="workers: 2",
+    )
+
+
+def poll(fetch: Callable[[], T], ready: Callable[[T], bool], what: str) -> T:
+    """``fetch()`` again until ``ready`` holds, for at most :data:`DEADLINE_S`."""
+    deadline = time.monotonic() + DEADLINE_S
+    while True:
+        value = fetch()
+        if ready(value):
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not ready after {DEADLINE_S:g} s; last: {value!r}")
+        time.sleep(0.05)
+
+
+Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
+
+
+def samples(text: str) -> Samples:
+    """Every sample of a Prometheus text exposition, by name and labels."""
+    return {
+        (s.name, frozenset(s.labels.items())): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+
+
+def sample(found: Samples, name: str, **labels: str) -> float | None:
+    return found.get((name, frozenset(labels.items())))
+
+
+def of_hall(found: Samples, prefix: str, hall: str) -> list[str]:
+    return sorted(n for n, labels in found if n.startswith(prefix) and ("hall", hall) in labels)
+
+
+def local_s(ts: datetime) -> float:
+    local = ts.astimezone(ZONE)
+    return local.hour * 3600 + local.minute * 60 + local.second + local.microsecond / 1e6
+
+
+@pytest.fixture
+def background_settings(tmp_path: Path) -> Settings:
+    return load_settings(background_config(tmp_path), environ=ENV)
+
+
+@pytest.fixture
+def client(
+    background_settings: Settings, county_day: list[Event], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[TestClient]:
+    """The app with its background work, over a store that already holds a whole
+    county day (its last event comes after closing: with ``clock: events`` the
+    county hall is closed from the start, so it never gets a nowcast)."""
+    with TestClient(create_app(background_settings, background=False)) as c:
+        posted = c.post("/v1/halls/county/events", json=as_json(county_day), headers=auth("county"))
+        assert posted.status_code == 200
+    # the flagship's first forecast is for the wall clock's day (it has no events
+    # yet); after the posts below its day is DAY, checked for every 30 s by default
+    monkeypatch.setattr(monitor.background.loops, "FORECAST_CHECK_S", 0.2)
+    before = set(multiprocessing.active_children())
+    with TestClient(create_app(background_settings)) as c:
+        yield c
+    # the lifespan shut the worker pool down: its processes go away
+    poll(
+        lambda: set(multiprocessing.active_children()) - before,
+        lambda left: not left,
+        "worker processes",
+    )
+
+
+def test_forecast_and_nowcast_are_published(
+    client: TestClient, flagship_day: list[Event], county_day: list[Event]
+) -> None:
+    half = flagship_day[: len(flagship_day) // 2]
+    last = half[-1].ts
+    assert 9 * 3600 < local_s(last) < 20 * 3600  # open, every horizon before closing
+    assert local_s(county_day[-1].ts) > 17.5 * 3600  # the county hall closed at 17:30
+    posted = client.post("/v1/halls/flagship/events", json=as_json(half), headers=auth("flagship"))
+    assert posted.json() == {"accepted": len(half), "duplicates": 0}
+
+    # -- the day forecast ---------------------------------------------------------
+    def computed(reply: Any) -> bool:
+        if reply.status_code != 200:  # meanwhile: 503 with a hint when to come back
+            assert reply.status_code == 503 and reply.headers["retry-after"], reply.text
+        return bool(reply.status_code == 200)
+
+    forecast = poll(
+        lambda: client.get("/v1/halls/flagship/forecast"), computed, "flagship forecast"
+    ).json()
+    assert forecast["hall"] == "flagship" and forecast["day"] == DAY.isoformat()
+    assert multiprocessing.active_children()  # the pool's workers, for the lifespan to stop
+    assert forecast["replications"] == 4 and forecast["seed"] == 3
+    services = forecast["services"]
+    assert services == ["consult", "business", "after_sales", "payment"]
+    intervals = forecast["intervals"]
+    assert len(intervals) == 48  # 09:00-21:00 by 15 min
+    assert (intervals[0]["start"], intervals[-1]["end"]) == ("09:00", "21:00")
+    for row in intervals:
+        assert re.fullmatch(r"\d\d:\d\d", row["start"]) and re.fullmatch(r"\d\d:\d\d", row["end"])
+        assert row["end_s"] - row["start_s"] == 900.0
+        assert set(row["services"]) == set(services)
+        for cell in row["services"].values():
+            for stat in ("queue_length", "wait_s", "arrivals_per_hour"):
+                assert set(cell[stat]) >= {"mean", "ci95_half_width"}
+                assert cell[stat]["mean"] is None or cell[stat]["mean"] >= 0
+            assert 0 <= cell["wait_s"]["n"] <= 4
+    now = next(r for r in intervals if r["start_s"] <= local_s(last) < r["end_s"])
+    found = samples(client.get("/metrics").text)
+    for svc in services:
+        cell = now["services"][svc]
+        for name, stat in (
+            ("hall_forecast_queue_length", "queue_length"),
+            ("hall_forecast_wait_seconds", "wait_s"),
+            ("hall_forecast_arrivals_per_hour", "arrivals_per_hour"),
+        ):
+            value = sample(found, name, hall="flagship", service=svc)
+            assert value == pytest.approx(cell[stat]["mean"], rel=1e-12), (name, svc)
+    assert of_hall(found, "hall_forecast_", "county") == []  # closed: no interval now
+
+    # -- the nowcast --------------------------------------------------------------
+    as_of = last.astimezone(ZONE).isoformat(timespec="milliseconds")
+    posted_at = time.time()
+    nowcast = poll(
+        lambda: client.get("/v1/halls/flagship/nowcast").json(),
+        lambda body: body["as_of"] == as_of,  # from the posted state
+        "flagship nowcast",
+    )
+    # as of the hall's clock (its latest event), computed on the wall clock
+    computed_at = datetime.fromisoformat(nowcast["computed_at"])
+    assert computed_at.utcoffset() == timedelta(hours=8)
+    assert posted_at - 1 <= computed_at.timestamp() <= time.time() + 1
+    assert nowcast["open"] is True and nowcast["target_wait_s"] == 900.0
+    assert [s["service"] for s in nowcast["services"]] == services
+    for entry in nowcast["services"]:
+        assert set(entry["by_horizon"]) == set(HORIZONS) == set(entry["horizons"])
+        assert all(w is not None and w >= 0 for w in entry["by_horizon"].values())
+        assert entry["expected_wait_s"] == entry["by_horizon"]["0m"]
+        assert 0 <= entry["expected_present"] <= entry["waiting"]
+        for h, wait in entry["horizons"].items():
+            assert wait["mean_s"] == entry["by_horizon"][h]
+            assert 0 <= wait["median_s"] <= wait["p90_s"]
+            assert 0 <= wait["breach_probability"] <= 1
+        now = entry["horizons"]["0m"]
+        assert (entry["median_wait_s"], entry["p90_wait_s"], entry["breach_probability"]) == (
+            now["median_s"],
+            now["p90_s"],
+            now["breach_probability"],
+        )
+    assert set(nowcast["breach_probability"]) == set(HORIZONS)
+    assert all(0 <= p <= 1 for p in nowcast["breach_probability"].values())
+
+    found = samples(client.get("/metrics").text)
+    for entry in nowcast["services"]:
+        svc = entry["service"]
+        for h in HORIZONS:
+            for name, value in (
+                ("hall_nowcast_wait_seconds", entry["by_horizon"][h]),
+                ("hall_nowcast_wait_median_seconds", entry["horizons"][h]["median_s"]),
+                ("hall_nowcast_wait_p90_seconds", entry["horizons"][h]["p90_s"]),
+                (
+                    "hall_nowcast_service_breach_probability",
+                    entry["horizons"][h]["breach_probability"],
+                ),
+            ):
+                got = sample(found, name, hall="flagship", service=svc, horizon=h)
+                assert got == pytest.approx(value, rel=1e-12), (name, svc, h)
+        queue = sample(found, "hall_nowcast_queue_length", hall="flagship", service=svc)
+        assert queue == pytest.approx(entry["expected_present"], rel=1e-12)
+    for h in HORIZONS:
+        value = sample(found, "hall_nowcast_breach_probability", hall="flagship", horizon=h)
+        assert value == pytest.approx(nowcast["breach_probability"][h], rel=1e-12), h
+    as_of_s = sample(found, "hall_nowcast_as_of_timestamp_seconds", hall="flagship")
+    assert as_of_s == pytest.approx(last.timestamp(), abs=1e-6)
+    computed_s = sample(found, "hall_nowcast_computed_timestamp_seconds", hall="flagship")
+    assert computed_s is not None and posted_at - 1 <= computed_s <= time.time() + 1
+
+    # -- the closed hall and the counts ------------------------------------------
+    assert of_hall(found, "hall_nowcast_", "county") == []
+    county = client.get("/v1/halls/county/nowcast").json()
+    assert county["open"] is False and county["computed_at"] is None
+    assert county["as_of"] is None
+    assert county["services"] == []
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    counts = {
+        k: v for k, v in ready.json().items() if k in ("ready", "halls", "forecasts", "nowcasts")
+    }
+    assert counts == {"ready": True, "halls": 2, "forecasts": 2, "nowcasts": 1}
+
+
+# -- hall_start and published ----------------------------------------------------------
+
+
+def _at(hour: int, minute: int = 0) -> float:
+    """Unix seconds of ``hour:minute`` on DAY in the halls' zone."""
+    return datetime(DAY.year, DAY.month, DAY.day, hour, minute, tzinfo=ZONE).timestamp()
+
+
+def test_hall_start_keeps_what_the_scenario_knows(settings: Settings) -> None:
+    state = HallState(settings.halls[1])  # flagship
+    picture = QueuePicture(
+        now_s=_at(11, 30) + 0.25,
+        waiting=(
+            ("business", "gotone", 120.0),
+            ("fax", "gotone", 60.0),  # a service the scenario does not know
+            ("consult", "platinum", 30.0),  # a segment it does not know
+            ("payment", "easyown", 0.0),
+        ),
+        busy=(
+            ("B1", "after_sales", "gotone_vip", 300.0),
+            ("B2", "fax", "mzone", 10.0),  # unknown service: left out
+            ("Q1", "consult", "platinum", 45.0),  # unknown segment: the counter's default
+            ("X9", "consult", "easyown", 5.0),  # a counter the scenario lacks: passed on
+        ),
+        open_counters=("B1", "B2", "Q1", "X9"),
+        busy_waited=(600.0, 20.0, 1200.0, None),
+        issued={"business": 30, "fax": 4, "payment": 11},
+    )
+    start = hall_start(picture, state)
+    assert start.now_s == pytest.approx(11.5 * 3600 + 0.25, abs=1e-6)
+    assert start.waiting == (
+        WaitingTicket("business", "gotone", 120.0),
+        WaitingTicket("payment", "easyown", 0.0),
+    )
+    # the wait before the call comes along: of an unknown segment, whose patience
+    # is unknown, it says nothing
+    assert start.busy == (
+        BusyCounter("B1", "after_sales", 300.0, segment="gotone_vip", waited_s=600.0),
+        BusyCounter("Q1", "consult", 45.0, segment=None, waited_s=None),
+        BusyCounter("X9", "consult", 5.0, segment="easyown", waited_s=None),
+    )
+    assert start.open_counters == ("B1", "B2", "Q1", "X9")
+    assert start.issued == 41  # tickets of the services the scenario knows
+    assert hall_start(QueuePicture(0.0, (), (), None), state).issued is None
+
+
+def test_hall_start_of_a_replayed_state(settings: Settings, flagship_day: list[Event]) -> None:
+    """From a real picture (the first moment of the day with a queue and busy
+    counters) every busy customer keeps their segment and every waiting ticket
+    its wait, with the hall's local time as the simulation's clock."""
+    state = HallState(settings.halls[1])
+    rows = to_rows(flagship_day, state.zone)
+    for fed in range(0, len(rows), 10):
+        state.apply(rows[fed : fed + 10])
+        picture = state.picture(state.now_s())
+        if len(picture.waiting) >= 2 and len(picture.busy) >= 2:
+            break
+    else:
+        pytest.fail("the flagship day never has a queue")
+    start = hall_start(picture, state)
+    local = datetime.fromtimestamp(picture.now_s, ZONE)
+    assert start.now_s == pytest.approx(local_s(local), abs=1e-6)
+    assert [(b.counter, b.service, b.segment, b.elapsed_s) for b in start.busy] == list(
+        picture.busy
+    )
+    assert [(t.service, t.segment, t.waited_s) for t in start.waiting] == list(picture.waiting)
+    assert start.open_counters == picture.open_counters
+    # how long each ticket at a counter had waited when called, and the tickets so far
+    issued = {e.ticket: e.ts for e in flagship_day if e.kind == "ticket_issued"}
+    called = [e for e in flagship_day if e.kind == "ticket_called"]
+    for b in start.busy:
+        last_call = max(
+            (e for e in called if e.counter == b.counter and e.ts.timestamp() <= picture.now_s),
+            key=lambda e: e.ts,
+        )
+        waited = (last_call.ts - issued[last_call.ticket]).total_seconds()
+        assert b.waited_s == pytest.approx(waited, abs=1e-6)
+    assert start.issued == sum(
+        1 for e in flagship_day if e.kind == "ticket_issued" and e.ts.timestamp() <= picture.now_s
+    )
+
+
+def _nowcast(horizons_s: tuple[float, ...]) -> Nowcast:
+    def by(f: Callable[[int, float], float]) -> dict[tuple[str, float], float]:
+        return {(svc, h): f(i, h) for i, svc in enumerate("ab") for h in horizons_s}
+
+    return Nowcast(
+        now_s=41400.0,
+        horizons_s=horizons_s,
+        replications=2,
+        wait_s=by(lambda i, h: 60.0 * i + h / 100),
+        wait_ci_s=by(lambda i, h: 1.0),
+        wait_by_segment_s={},
+        breach_probability={h: h / 7200 for h in horizons_s},
+        queue={"a": 3, "b": 0},
+        present_queue={"a": 2.5, "b": 0.0},
+        wait_median_s=by(lambda i, h: 50.0 * i + h / 100),
+        wait_p90_s=by(lambda i, h: 90.0 * i + h / 100),
+        service_breach_probability=by(lambda i, h: (i + 1) * h / 14400),
+    )
+
+
+def test_published_labels_the_horizons() -> None:
+    """Horizon seconds become the labels 0m/15m/30m/60m; a horizon without a
+    label is left out, a horizon the nowcast dropped (past closing) is absent;
+    the as-of time and the wall time it was computed are kept apart."""
+    result = published(
+        _nowcast((0.0, 600.0, 900.0, 1800.0, 3600.0)), computed_s=1.7e9, computed_at_s=1.8e9
+    )
+    assert (result.computed_s, result.computed_at_s) == (1.7e9, 1.8e9)
+    labelled = tuple(zip(HORIZONS, (0.0, 900.0, 1800.0, 3600.0), strict=True))
+    expected: tuple[tuple[dict[tuple[str, str], float], Callable[[int, float], float]], ...]
+    expected = (
+        (result.wait_s, lambda i, h: 60.0 * i + h / 100),
+        (result.wait_median_s, lambda i, h: 50.0 * i + h / 100),
+        (result.wait_p90_s, lambda i, h: 90.0 * i + h / 100),
+        (result.service_breach_probability, lambda i, h: (i + 1) * h / 14400),
+    )
+    for table, f in expected:
+        assert table == {
+            (svc, label): f(i, h) for i, svc in enumerate("ab") for label, h in labelled
+        }
+    assert result.breach_probability == {"0m": 0.0, "15m": 0.125, "30m": 0.25, "60m": 0.5}
+    assert result.present_queue == {"a": 2.5, "b": 0.0}
+    late = published(_nowcast((0.0, 900.0)), computed_s=0.0)
+    assert late.computed_at_s is None
+    assert set(late.breach_probability) == {"0m", "15m"}
+    for table in (late.wait_s, late.wait_median_s, late.wait_p90_s):
+        assert {h for _, h in table} == {"0m", "15m"}
+
+
+# -- the forecast of a new day ---------------------------------------------------------
+
+
+def test_a_new_day_starts_with_its_forecast(
+    tmp_path: Path, flagship_day: list[Event], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At start the forecast is of the hall's own date (its latest event, with
+    ``clock: events``), not the wall clock's, and the next day's is held too:
+    when the next day's first event comes, ``/forecast`` answers for that day
+    at once, although the loop checks again only an hour later."""
+    settings = load_settings(
+        write_config(tmp_path, forecast="{replications: 2, seed: 3}", extra="workers: 1"),
+        environ=ENV,
+    )
+    with TestClient(create_app(settings, background=False)) as c:
+        morning = as_json(flagship_day[:200])
+        posted = c.post("/v1/halls/flagship/events", json=morning, headers=auth("flagship"))
+        assert posted.status_code == 200
+    monkeypatch.setattr(monitor.background.loops, "FORECAST_CHECK_S", 3600.0)  # one check, at start
+    with TestClient(create_app(settings)) as client:
+        reply = poll(
+            lambda: client.get("/v1/halls/flagship/forecast"),
+            lambda r: r.status_code == 200,
+            "the first forecast",
+        )
+        assert reply.json()["day"] == DAY.isoformat() != datetime.now(ZONE).date().isoformat()
+        held = client.app.state.monitor.forecast_ahead  # type: ignore[attr-defined]
+        next_day = (DAY + timedelta(days=1)).isoformat()
+        assert held["flagship"][0] == next_day
+        first = flagship_day[0]
+        tomorrow = first.model_copy(
+            update={"id": first.id + "-next", "ts": first.ts + timedelta(days=1)}
+        )
+        posted = client.post(
+            "/v1/halls/flagship/events", json=as_json([tomorrow]), headers=auth("flagship")
+        )
+        assert posted.json() == {"accepted": 1, "duplicates": 0}
+        assert client.get("/v1/halls/flagship/state").json()["day"] == next_day
+        ahead = client.get("/v1/halls/flagship/forecast")
+        assert ahead.status_code == 200 and ahead.json()["day"] == next_day
+        # every day has the same calendar: the same forecast, computed once
+        assert ahead.json()["intervals"] == reply.json()["intervals"]
