@@ -189,8 +189,7 @@ def busy_monitor(n_halls: int, directory: Path, workers: int) -> Monitor:
     cut += timedelta(hours=18, minutes=30)
     for i, hall in enumerate(halls):
         events = day_events(simulate(scn, seed=3, replication=i), scn, FIRST_DAY, "no_show")
-        state = monitor.states[hall.id]
-        state.apply(to_rows([e for e in events if e.ts <= cut], state.days))
+        monitor.ingest(hall, [e for e in events if e.ts <= cut])
     return monitor
 
 
@@ -198,7 +197,7 @@ def measure_nowcast(n_halls: int, directory: Path, workers: int) -> dict[str, An
     """Seconds of one nowcast refresh of ``n_halls`` busy halls on ``workers``
     processes: the first (pool start-up included) and the best of two more."""
     monitor = busy_monitor(n_halls, directory, workers)
-    pictures = [state.picture() for state in monitor.states.values()]
+    pictures = [monitor.picture(h, monitor.now_s(h)) for h in monitor.hall_ids()]
 
     async def run() -> list[float]:
         background = Background(monitor)

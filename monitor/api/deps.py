@@ -1,6 +1,6 @@
 """The dependencies routes declare as ``Annotated[..., Depends()]``: the
-:class:`Monitor` of the app, the hall named in the path (404 when not served
-here), the hall a bearer token may post to (401, 403, 404), and
+:class:`Monitor` of the app, the hall named in the path (not served here: a
+404), the hall a bearer token may post to (401, 403, 404), and
 :data:`ReadAccess`, the read token of the read API, ``/metrics`` and the pages
 (401 when one is configured and not presented)."""
 
@@ -12,11 +12,11 @@ import hmac
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
-from prometheus_client import CollectorRegistry
 
 from monitor.api.models import ErrorBody
 from monitor.core.config import Hall, token_hash
-from monitor.core.monitor import ApiError, Monitor
+from monitor.core.errors import NotAuthenticated
+from monitor.core.monitor import Monitor
 
 
 def get_monitor(request: Request) -> Monitor:
@@ -25,14 +25,7 @@ def get_monitor(request: Request) -> Monitor:
     return monitor
 
 
-def get_registry(request: Request) -> CollectorRegistry:
-    """The app's own Prometheus registry (never the global one)."""
-    registry: CollectorRegistry = request.app.state.registry
-    return registry
-
-
 MonitorDep = Annotated[Monitor, Depends(get_monitor)]
-RegistryDep = Annotated[CollectorRegistry, Depends(get_registry)]
 
 
 def served_hall(hall: str, monitor: MonitorDep) -> Hall:
@@ -52,7 +45,6 @@ def authenticated_hall(
 
 ServedHall = Annotated[Hall, Depends(served_hall)]
 IngestHall = Annotated[Hall, Depends(authenticated_hall)]
-READ_CHALLENGE = {"WWW-Authenticate": 'Basic realm="hallmon"'}
 
 
 def presented_token(authorization: str | None) -> str | None:
@@ -87,11 +79,10 @@ def read_access(
     token = presented_token(authorization)
     # compared as digests, in constant time: the timing says nothing of the token
     if token is None or not hmac.compare_digest(token_hash(token), digest):
-        raise ApiError(
-            401,
+        raise NotAuthenticated(
             "reading needs the read token: Authorization: Bearer <token>, "
             "or HTTP Basic with the token as password",
-            READ_CHALLENGE,
+            read=True,
         )
 
 

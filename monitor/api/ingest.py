@@ -11,7 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from monitor.api.deps import IngestHall, MonitorDep, errors
 from monitor.api.models import IngestResult
 from monitor.core.batches import BODY_TYPES, NDJSON_TYPES
-from monitor.core.monitor import ApiError
+from monitor.core.errors import BodyTooLarge, UnsupportedBody
 from sim.eventlog.events import Event
 
 router = APIRouter(prefix="/v1/halls", tags=["ingest"])
@@ -33,9 +33,10 @@ def _request_body() -> dict[str, Any]:
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
-    """The request body, or 413 as soon as it is known to pass ``limit`` bytes."""
+    """The request body, or :class:`BodyTooLarge` as soon as it is known to pass
+    ``limit`` bytes."""
     declared = request.headers.get("content-length", "")
-    too_large = ApiError(413, f"the body is larger than the limit of {limit} bytes")
+    too_large = BodyTooLarge(f"the body is larger than the limit of {limit} bytes")
     if declared.isdigit() and int(declared) > limit:
         raise too_large
     chunks: list[bytes] = []
@@ -49,12 +50,12 @@ async def _read_body(request: Request, limit: int) -> bytes:
 
 
 def _media_type(content_type: str) -> str:
-    """The media type of a Content-Type header, or 415 when it is neither JSON
-    nor JSON Lines (a form or text body is not parsed as JSON on a guess)."""
+    """The media type of a Content-Type header; :class:`UnsupportedBody` when
+    it is neither JSON nor JSON Lines (a form or text body is not parsed as
+    JSON on a guess)."""
     media = content_type.split(";", 1)[0].strip().lower()
     if media not in BODY_TYPES:
-        raise ApiError(
-            415,
+        raise UnsupportedBody(
             f"Content-Type {media or '(empty)'!r} is not accepted: send application/json "
             f"(an array of events) or {NDJSON_TYPES[0]} (one event per line)",
         )

@@ -66,14 +66,13 @@ def healthz() -> Health:
 def readyz(monitor: MonitorDep, response: Response) -> Readiness:
     """Ready (200) once the store is open and every hall's day rebuilt, and
     while the store takes writes; else 503."""
-    halls = monitor.halls
-    ready = monitor.ready and monitor.writable()
-    if not ready:
+    now = monitor.readiness()
+    if not now.ready:
         response.status_code = 503
     return Readiness(
-        ready=ready,
-        halls=len(halls),
-        forecasts=sum(1 for h in halls if h in monitor.forecasts),
-        nowcasts=len(monitor.nowcasts),
-        store_error=monitor.write_error,
+        ready=now.ready,
+        halls=now.halls,
+        forecasts=now.forecasts,
+        nowcasts=now.nowcasts,
+        store_error=now.store_error,
     )

@@ -34,7 +34,7 @@ def quarantine(
     applied, because they were dated more than ``future_slack`` ahead of the
     wall clock when they arrived."""
     total, rows = monitor.quarantined(hall.id, limit)
-    zone = monitor.states[hall.id].zone
+    zone = monitor.zone(hall.id)
     events = [
         QuarantinedEvent(
             event=event_json(hall.id, row),

@@ -31,8 +31,7 @@ from typing import TypeVar
 
 from monitor.background.pool import new_pool, stop_pool
 from monitor.core.monitor import Monitor
-from monitor.core.snapshot import HORIZON_S, NowcastNow
-from monitor.core.state import HallState, QueuePicture
+from monitor.core.snapshot import HORIZON_S, NowcastNow, QueuePicture
 from sim.live.forecast import DayForecast, forecast_day, forecast_key
 from sim.live.nowcast import Nowcast, nowcast
 from sim.live.warmstart import BusyCounter, HallStart, WaitingTicket
@@ -45,13 +44,13 @@ K = TypeVar("K")
 R = TypeVar("R")
 
 
-def hall_start(picture: QueuePicture, state: HallState) -> HallStart:
-    """The simulation's starting point for a live queue picture. Tickets and
+def hall_start(picture: QueuePicture, scn: Scenario, local_now_s: float) -> HallStart:
+    """The simulation's starting point for a live queue picture taken at
+    ``local_now_s`` (seconds after the hall's local midnight). Tickets and
     customers of services or segments the scenario does not know are left out:
     the model cannot say how long they take."""
-    scn = state.hall.scenario
     return HallStart(
-        now_s=state.local_seconds(picture.now_s),
+        now_s=local_now_s,
         waiting=tuple(
             WaitingTicket(s, g, w)
             for s, g, w in picture.waiting
@@ -168,12 +167,12 @@ class Background:
         conf = monitor.settings.forecast
         loop = asyncio.get_running_loop()
         jobs: dict[str, tuple[str, asyncio.Future[DayForecast]]] = {}
-        for hall_id in monitor.states:
+        for hall_id in monitor.hall_ids():
             try:
                 missing = self._install(hall_id)
                 if missing is None:
                     continue
-                scn = monitor.halls[hall_id].scenario
+                scn = monitor.hall(hall_id).scenario
                 job = loop.run_in_executor(
                     self._executor(), _forecast_job, scn, conf.replications, conf.seed
                 )
@@ -196,20 +195,20 @@ class Background:
         forecast of a day with the same calendar. Returns the first of the two
         days left without one (None: both have one)."""
         monitor = self.monitor
-        state = monitor.states[hall_id]
-        scn = monitor.halls[hall_id].scenario
-        held = [monitor.forecasts.get(hall_id), monitor.forecast_ahead.get(hall_id), new]
+        scn = monitor.hall(hall_id).scenario
+        held = [*monitor.held_forecasts(hall_id), new]
         by_key = {forecast_key(scn, day): fc for day, fc in filter(None, held)}
-        today = state.local_day(state.now_s())
+        today = monitor.local_day(hall_id, monitor.now_s(hall_id))
         ahead = next_day(today)
         fc_today, fc_ahead = (
             by_key.get(forecast_key(scn, today)),
             by_key.get(forecast_key(scn, ahead)),
         )
-        if fc_today is not None:
-            monitor.forecasts[hall_id] = (today, fc_today)
-        if fc_ahead is not None:
-            monitor.forecast_ahead[hall_id] = (ahead, fc_ahead)
+        monitor.publish_forecasts(
+            hall_id,
+            None if fc_today is None else (today, fc_today),
+            None if fc_ahead is None else (ahead, fc_ahead),
+        )
         return today if fc_today is None else ahead if fc_ahead is None else None
 
     # -- nowcast --------------------------------------------------------------
@@ -230,13 +229,14 @@ class Background:
         conf = monitor.settings.nowcast
         loop = asyncio.get_running_loop()
         jobs: dict[str, tuple[float, asyncio.Future[Nowcast]]] = {}
-        for hall_id, state in monitor.states.items():
+        for hall_id in monitor.hall_ids():
             try:
-                now_s = state.now_s()
-                if not state.is_open(now_s):
+                now_s = monitor.now_s(hall_id)
+                if not monitor.is_open(hall_id, now_s):
                     continue
-                start = hall_start(state.picture(now_s), state)
-                scn = monitor.halls[hall_id].scenario
+                scn = monitor.hall(hall_id).scenario
+                local_now_s = monitor.local_seconds(hall_id, now_s)
+                start = hall_start(monitor.picture(hall_id, now_s), scn, local_now_s)
                 job = loop.run_in_executor(
                     self._executor(), _nowcast_job, scn, start, conf.replications, conf.seed
                 )
@@ -249,7 +249,7 @@ class Background:
             if isinstance(result, Exception):
                 self._failed(hall_id, "nowcast", result)
             else:
-                monitor.nowcasts[hall_id] = published(result, now_s, time.time())
+                monitor.publish_nowcast(hall_id, published(result, now_s, time.time()))
                 done += 1
         return done
 

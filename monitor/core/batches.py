@@ -11,11 +11,11 @@ import json
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import TypeAdapter, ValidationError
 
+from monitor.core.errors import Problem
 from monitor.core.localdays import LocalDays
 from monitor.core.store import EPOCH, Row
 from sim.eventlog.events import Event, event_error
@@ -36,7 +36,7 @@ _NESTING = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
 class BatchInvalid(ValueError):
     """A batch with at least one bad event; ``errors`` says which and why."""
 
-    def __init__(self, errors: list[dict[str, Any]], size: int = 1) -> None:
+    def __init__(self, errors: list[Problem], size: int = 1) -> None:
         super().__init__(f"{len(errors)} invalid event(s)")
         self.errors = errors
         self.size = max(1, size)  # events in the batch (1 for a body that is no list)
@@ -51,7 +51,7 @@ LATEST = datetime(9999, 12, 30, tzinfo=UTC)
 def _checked(events: list[Event]) -> list[Event]:
     """``events``, or :class:`BatchInvalid` for those dated outside the range and
     those whose ids or names are too long or hold control characters."""
-    errors: list[dict[str, Any]] = []
+    errors: list[Problem] = []
     for i, e in enumerate(events):
         if not EARLIEST <= e.ts <= LATEST:
             reason = f"{e.ts.isoformat()} is outside {EARLIEST:%Y-%m-%d}..{LATEST:%Y-%m-%d}"
@@ -75,8 +75,8 @@ def _checked(events: list[Event]) -> list[Event]:
     return events
 
 
-def _name_problems(index: int, event: Event) -> list[dict[str, Any]]:
-    problems: list[dict[str, Any]] = []
+def _name_problems(index: int, event: Event) -> list[Problem]:
+    problems: list[Problem] = []
     for name in _NAMES:
         value: str | None = getattr(event, name)
         if value is None:
@@ -106,15 +106,15 @@ def too_deep(body: bytes, limit: int = MAX_DEPTH) -> bool:
     return False
 
 
-def _too_deep_problem(index: int | None) -> dict[str, Any]:
+def _too_deep_problem(index: int | None) -> Problem:
     return _problem(index, None, f"is nested deeper than {MAX_DEPTH} levels")
 
 
-def _problem(index: int | None, field: str | None, reason: str) -> dict[str, Any]:
+def _problem(index: int | None, field: str | None, reason: str) -> Problem:
     return {"index": index, "field": field, "reason": reason}
 
 
-def _event_problem(index: int, exc: ValidationError) -> dict[str, Any]:
+def _event_problem(index: int, exc: ValidationError) -> Problem:
     error = event_error(exc, "body", None)
     message = error.message.replace("the line is not", "is not")  # an item, not a file line
     return _problem(index, error.field, message)
@@ -139,7 +139,7 @@ def parse_batch(body: bytes, content_type: str = "application/json") -> list[Eve
         raise BatchInvalid(
             [_problem(None, None, "the body must be a JSON array of events (or JSON Lines)")]
         )
-    errors: list[dict[str, Any]] = []
+    errors: list[Problem] = []
     for i, item in enumerate(items):
         try:
             Event.model_validate(item)
@@ -159,7 +159,7 @@ def parse_batch(body: bytes, content_type: str = "application/json") -> list[Eve
 
 def _parse_lines(body: bytes) -> list[Event]:
     events: list[Event] = []
-    errors: list[dict[str, Any]] = []
+    errors: list[Problem] = []
     lines = [line for line in body.splitlines() if line.strip()]
     for index, line in enumerate(lines):
         try:
@@ -173,7 +173,7 @@ def _parse_lines(body: bytes) -> list[Event]:
     return events
 
 
-def other_halls(events: Sequence[Event], hall: str) -> list[dict[str, Any]]:
+def other_halls(events: Sequence[Event], hall: str) -> list[Problem]:
     """Problems for events that name a hall other than ``hall``."""
     return [
         _problem(i, "hall", f"names hall {e.hall!r}, not {hall!r}")

@@ -146,3 +146,22 @@ class HallView:
     ingested: dict[str, int]  # result (INGEST_RESULTS) -> events since start
     failures: dict[str, int] = field(default_factory=dict)  # job (BACKGROUND_JOBS) -> since start
     overflow: dict[str, int] = field(default_factory=dict)  # LABEL_DIMENSIONS -> events as "other"
+
+
+@dataclass(frozen=True, slots=True)
+class QueuePicture:
+    """What the nowcast starts from: waiting tickets ``(service, segment,
+    waited_s)``, busy counters ``(counter, service, segment, elapsed_s)``, open
+    counters (``None`` when the ticket system logged no counter opening or
+    closing today: then only the scenario's schedule can say). ``busy_waited``:
+    per busy counter, how long its ticket had waited when called (``None``:
+    its issue is not known), to tell how likely the call is a no-show.
+    ``issued``: tickets issued today per service, to tell how busy the day is
+    (``None``: not counted)."""
+
+    now_s: float
+    waiting: tuple[tuple[str, str, float], ...]
+    busy: tuple[tuple[str, str, str, float], ...]
+    open_counters: tuple[str, ...] | None
+    busy_waited: tuple[float | None, ...] = ()
+    issued: dict[str, int] | None = None

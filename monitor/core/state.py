@@ -27,14 +27,13 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from monitor.core.config import Hall
 from monitor.core.labels import DIMENSIONS, OTHER, LabelCap
 from monitor.core.localdays import LocalDays
-from monitor.core.snapshot import AtCounter, HallInfo, LiveSnapshot, TicketSpan
+from monitor.core.snapshot import AtCounter, HallInfo, LiveSnapshot, QueuePicture, TicketSpan
 from monitor.core.store import Row
 from monitor.core.tickets import (
     ALL_PARTS,
@@ -59,25 +58,6 @@ WAIT_BOUNDS_S = (60.0, 120.0, 300.0, 600.0, 900.0, 1200.0, 1800.0, 2700.0, 3600.
 FUTURE_SLACK_S = 300.0  # default: events further ahead of the wall clock are never applied
 MAX_LABEL_VALUES = 50  # default: unknown names per dimension and day with their own label
 SERVICE_BOUNDS_S = (30.0, 60.0, 120.0, 180.0, 300.0, 600.0, 900.0, 1200.0, 1800.0, 3600.0)
-
-
-@dataclass(frozen=True, slots=True)
-class QueuePicture:
-    """What the nowcast starts from: waiting tickets ``(service, segment,
-    waited_s)``, busy counters ``(counter, service, segment, elapsed_s)``, open
-    counters (``None`` when the ticket system logged no counter opening or
-    closing today: then only the scenario's schedule can say). ``busy_waited``:
-    per busy counter, how long its ticket had waited when called (``None``:
-    its issue is not known), to tell how likely the call is a no-show.
-    ``issued``: tickets issued today per service, to tell how busy the day is
-    (``None``: not counted)."""
-
-    now_s: float
-    waiting: tuple[tuple[str, str, float], ...]
-    busy: tuple[tuple[str, str, str, float], ...]
-    open_counters: tuple[str, ...] | None
-    busy_waited: tuple[float | None, ...] = ()
-    issued: dict[str, int] | None = None
 
 
 def _by_issue(item: tuple[str, int]) -> tuple[int, str]:

@@ -12,40 +12,22 @@ built from the Host header), and a store error is a 503 with Retry-After."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import prometheus_client
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
 from prometheus_client import CollectorRegistry, generate_latest
 
-from monitor.api import halls, ingest, ops, quarantine
+from monitor.api import errors, halls, ingest, ops, quarantine
 from monitor.api.collector import HallCollector
 from monitor.api.deps import READ_ACCESS, READ_ERRORS
 from monitor.api.exposition import Exposition
 from monitor.api.gate import ReadGate
-from monitor.api.models import ErrorBody
 from monitor.core.config import Settings
-from monitor.core.monitor import STORE_RETRY_S, ApiError, Monitor
+from monitor.core.monitor import Monitor
 from monitor.web import pages
-
-
-async def _api_error(request: Request, exc: Exception) -> JSONResponse:
-    """An :class:`ApiError` as its status and ``{"detail": ...}`` body."""
-    assert isinstance(exc, ApiError)
-    body = ErrorBody.model_validate({"detail": exc.detail})
-    return JSONResponse(body.model_dump(mode="json"), exc.status, headers=exc.headers)
-
-
-async def _store_error(request: Request, exc: Exception) -> JSONResponse:
-    """A store that failed a read: 503 with Retry-After and the reason (ingest
-    reports its own failures, counted, as :class:`ApiError`)."""
-    body = ErrorBody(detail=f"the event store failed: {exc}")
-    headers = {"Retry-After": str(STORE_RETRY_S)}
-    return JSONResponse(body.model_dump(mode="json"), 503, headers=headers)
 
 
 def create_app(settings: Settings, *, background: bool = True) -> FastAPI:
@@ -85,10 +67,8 @@ def create_app(settings: Settings, *, background: bool = True) -> FastAPI:
         redirect_slashes=False,
     )
     app.state.monitor = monitor
-    app.state.registry = registry
     app.state.exposition = exposition
-    app.add_exception_handler(ApiError, _api_error)
-    app.add_exception_handler(sqlite3.Error, _store_error)
+    errors.install(app)
     app.add_middleware(
         ReadGate, readers=settings.limits.readers, wait_s=settings.limits.reader_wait
     )

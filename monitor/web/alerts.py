@@ -124,7 +124,7 @@ async def alerts(request: Request, monitor: MonitorDep) -> AlertsBody:
     """Firing alerts per hall served here, by rung (hall_manager, district,
     city), from the configured Alertmanager; every hall at zero when none is
     configured."""
-    halls = list(monitor.halls)
+    halls = monitor.hall_ids()
     url = monitor.settings.alertmanager_url
     if url is None:
         return AlertsBody(

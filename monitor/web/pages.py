@@ -20,7 +20,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from monitor.api.deps import READ_ACCESS, MonitorDep
 from monitor.core.config import Hall
-from monitor.core.monitor import ApiError
+from monitor.core.errors import HallNotServed
 from monitor.web import alerts
 from sim.model.calendar import counter_instances
 from sim.model.units import format_clock
@@ -89,14 +89,14 @@ def _hall_context(hall: Hall) -> dict[str, Any]:
 def _served(monitor: MonitorDep, hall_id: str) -> Hall | None:
     try:
         return monitor.hall(hall_id)
-    except ApiError:
+    except HallNotServed:
         return None
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
 def index(monitor: MonitorDep) -> HTMLResponse:
     """Every hall served here, sorted by risk, with filters by city and district."""
-    halls = list(monitor.halls.values())
+    halls = monitor.halls()
     cards = [
         {
             "id": h.id,

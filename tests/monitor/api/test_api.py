@@ -56,7 +56,7 @@ def test_accepts_a_batch_and_is_idempotent(client: TestClient, flagship_day: lis
     }
     mixed = _post(client, as_json(flagship_day[250:350]), "flagship")
     assert mixed.json() == {"accepted": 50, "duplicates": 50}
-    assert client.app.state.monitor.store.count("flagship") == 350  # type: ignore[attr-defined]
+    assert client.app.state.monitor.stored("flagship") == 350  # type: ignore[attr-defined]
 
 
 def test_json_lines_body(client: TestClient, county_day: list[Event]) -> None:
@@ -79,7 +79,7 @@ def test_no_or_wrong_token_is_401(
     response = _post(client, as_json(county_day[:5]), headers=headers)
     assert response.status_code == status
     assert response.headers["www-authenticate"] == "Bearer"
-    assert client.app.state.monitor.store.count() == 0  # type: ignore[attr-defined]
+    assert client.app.state.monitor.stored() == 0  # type: ignore[attr-defined]
 
 
 def test_another_halls_token_is_403(client: TestClient, county_day: list[Event]) -> None:
@@ -95,7 +95,7 @@ def test_events_naming_another_hall_are_403_and_nothing_is_stored(
     response = _post(client, batch)
     assert response.status_code == 403
     assert response.json()["detail"][0]["index"] == 7
-    assert client.app.state.monitor.store.count() == 0  # type: ignore[attr-defined]
+    assert client.app.state.monitor.stored() == 0  # type: ignore[attr-defined]
 
 
 def test_unknown_hall_is_404(client: TestClient, county_day: list[Event]) -> None:
@@ -116,7 +116,7 @@ def test_too_large_is_413(client: TestClient, county_day: list[Event]) -> None:
         headers=auth("county"),
     )
     assert response.status_code == 413
-    assert client.app.state.monitor.store.count() == 0  # type: ignore[attr-defined]
+    assert client.app.state.monitor.stored() == 0  # type: ignore[attr-defined]
 
 
 def test_one_bad_event_rejects_the_whole_batch(client: TestClient, county_day: list[Event]) -> None:
@@ -129,7 +129,7 @@ def test_one_bad_event_rejects_the_whole_batch(client: TestClient, county_day: l
     problems = response.json()["detail"]
     assert [(p["index"], p["field"]) for p in problems] == [(3, "ts"), (9, "kind"), (12, "colour")]
     assert all(p["reason"] for p in problems)
-    assert client.app.state.monitor.store.count() == 0  # type: ignore[attr-defined]
+    assert client.app.state.monitor.stored() == 0  # type: ignore[attr-defined]
     assert _state(client)["ingested"] == {
         "accepted": 0, "duplicate": 0, "rejected": 50, "future": 0, "error": 0
     }  # fmt: skip

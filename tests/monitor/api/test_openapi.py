@@ -22,6 +22,7 @@ from monitor.api.models import (
     Readiness,
 )
 from monitor.core.config import ForecastConfig, Settings
+from monitor.core.monitor import Monitor
 from monitor.core.snapshot import NowcastNow
 from monitor.server.app import create_app
 from monitor.web.alerts import AlertsBody
@@ -126,19 +127,21 @@ def test_the_models_describe_the_forecast_and_nowcast_served(
     morning = as_json(county_day[: len(county_day) // 2])  # open: the nowcast is shown
     with TestClient(create_app(forecast_on, background=False)) as client:
         client.post("/v1/halls/county/events", json=morning, headers=auth("county"))
-        monitor = client.app.state.monitor  # type: ignore[attr-defined]
-        state = monitor.states["county"]
+        monitor: Monitor = client.app.state.monitor  # type: ignore[attr-defined]
         waiting = client.get("/v1/halls/county/forecast")
         assert waiting.status_code == 503 and waiting.headers["retry-after"] == "10"
         _described(ErrorBody, waiting.json())
-        day = state.snapshot().day
-        scn = state.hall.scenario
-        monitor.forecasts["county"] = (day, forecast_day(scn, replications=2, seed=1))
-        monitor.nowcasts["county"] = NowcastNow(
-            computed_s=state.now_s(),
-            wait_s={("consult", "0m"): 120.0, ("payment", "15m"): 30.0},
-            breach_probability={"0m": 0.25},
-            present_queue={"consult": 1.5},
+        day = monitor.day("county")
+        scn = monitor.hall("county").scenario
+        monitor.publish_forecasts("county", (day, forecast_day(scn, replications=2, seed=1)), None)
+        monitor.publish_nowcast(
+            "county",
+            NowcastNow(
+                computed_s=monitor.now_s("county"),
+                wait_s={("consult", "0m"): 120.0, ("payment", "15m"): 30.0},
+                breach_probability={"0m": 0.25},
+                present_queue={"consult": 1.5},
+            ),
         )
         replies = [client.get(f"/v1/halls/county/{what}") for what in ("forecast", "nowcast")]
     assert [r.status_code for r in replies] == [200, 200]

@@ -232,7 +232,7 @@ def replay_day(hall_: Hall, forecast: DayForecast, day: int) -> list[Point]:
         state.apply(rows[fed:upto])
         fed = upto
         picture = state.picture(now_s)
-        start = hall_start(picture, state)
+        start = hall_start(picture, scn, state.local_seconds(picture.now_s))
         result = nowcast(
             scn, start, horizons_s=(0.0,), replications=REPLICATIONS, seed=NOWCAST_SEED + day
         )

@@ -22,7 +22,9 @@ import monitor.background.loops
 from monitor.background.loops import hall_start, published
 from monitor.core.batches import to_rows
 from monitor.core.config import Settings, load_settings
-from monitor.core.state import HallState, QueuePicture
+from monitor.core.monitor import Monitor
+from monitor.core.snapshot import QueuePicture
+from monitor.core.state import HallState
 from monitor.server.app import create_app
 from sim.eventlog.events import Event
 from sim.live.nowcast import Nowcast
@@ -260,7 +262,7 @@ def test_hall_start_keeps_what_the_scenario_knows(settings: Settings) -> None:
         busy_waited=(600.0, 20.0, 1200.0, None),
         issued={"business": 30, "fax": 4, "payment": 11},
     )
-    start = hall_start(picture, state)
+    start = hall_start(picture, state.hall.scenario, state.local_seconds(picture.now_s))
     assert start.now_s == pytest.approx(11.5 * 3600 + 0.25, abs=1e-6)
     assert start.waiting == (
         WaitingTicket("business", "gotone", 120.0),
@@ -275,7 +277,7 @@ def test_hall_start_keeps_what_the_scenario_knows(settings: Settings) -> None:
     )
     assert start.open_counters == ("B1", "B2", "Q1", "X9")
     assert start.issued == 41  # tickets of the services the scenario knows
-    assert hall_start(QueuePicture(0.0, (), (), None), state).issued is None
+    assert hall_start(QueuePicture(0.0, (), (), None), state.hall.scenario, 0.0).issued is None
 
 
 def test_hall_start_of_a_replayed_state(settings: Settings, flagship_day: list[Event]) -> None:
@@ -291,7 +293,7 @@ def test_hall_start_of_a_replayed_state(settings: Settings, flagship_day: list[E
             break
     else:
         pytest.fail("the flagship day never has a queue")
-    start = hall_start(picture, state)
+    start = hall_start(picture, state.hall.scenario, state.local_seconds(picture.now_s))
     local = datetime.fromtimestamp(picture.now_s, ZONE)
     assert start.now_s == pytest.approx(local_s(local), abs=1e-6)
     assert [(b.counter, b.service, b.segment, b.elapsed_s) for b in start.busy] == list(
@@ -389,9 +391,9 @@ def test_a_new_day_starts_with_its_forecast(
             "the first forecast",
         )
         assert reply.json()["day"] == DAY.isoformat() != datetime.now(ZONE).date().isoformat()
-        held = client.app.state.monitor.forecast_ahead  # type: ignore[attr-defined]
+        held: Monitor = client.app.state.monitor  # type: ignore[attr-defined]
         next_day = (DAY + timedelta(days=1)).isoformat()
-        assert held["flagship"][0] == next_day
+        assert [day for day, _ in held.held_forecasts("flagship")][-1] == next_day
         first = flagship_day[0]
         tomorrow = first.model_copy(
             update={"id": first.id + "-next", "ts": first.ts + timedelta(days=1)}

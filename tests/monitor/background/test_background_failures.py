@@ -15,7 +15,6 @@ from prometheus_client import CollectorRegistry
 
 from monitor.api.collector import HallCollector
 from monitor.background.loops import Background
-from monitor.core.batches import to_rows
 from monitor.core.config import Settings, token_hash
 from monitor.core.monitor import Monitor
 from sim.eventlog.events import Event
@@ -43,9 +42,8 @@ def monitor(settings: Settings, county_day: list[Event]) -> Iterator[Monitor]:
     m = Monitor(tuned)
     m.open()
     morning = [e for e in county_day if e.ts.hour < 11]
-    for hall_id, state in m.states.items():
-        moved = [e.model_copy(update={"hall": hall_id}) for e in morning]
-        state.apply(to_rows(moved, state.zone))
+    for hall in m.halls():
+        m.ingest(hall, [e.model_copy(update={"hall": hall.id}) for e in morning])
     yield m
     m.close()
 
@@ -57,7 +55,7 @@ def _failures(m: Monitor) -> dict[tuple[str, str], float | None]:
         (hall, job): registry.get_sample_value(
             "hallmon_background_failures_total", {"hall": hall, "job": job}
         )
-        for hall in m.halls
+        for hall in m.hall_ids()
         for job in ("forecast", "nowcast")
     }
 
@@ -76,8 +74,9 @@ def test_a_failing_hall_does_not_starve_the_others(
     with caplog.at_level(logging.ERROR, logger="hallmon"):
         forecasts, nowcasts = asyncio.run(two_rounds())
     assert (forecasts, nowcasts) == (2, 2)  # done: county and flagship
-    assert set(monitor.forecasts) == {"county", "flagship"}
-    assert set(monitor.nowcasts) == {"county", "flagship"}
+    published = {h for h in monitor.hall_ids() if monitor.held_forecasts(h)}
+    assert published == {"county", "flagship"}
+    assert {v.info.id for v in monitor.views() if v.nowcast} == {"county", "flagship"}
     assert _failures(monitor) == {
         ("broken", "forecast"): 2.0,
         ("broken", "nowcast"): 1.0,

@@ -113,7 +113,7 @@ def test_ids_and_names_over_128_bytes_are_422(tmp_path: Path, field: str, value:
         assert [(p["index"], p["field"]) for p in problems] == [(1, field)]
         assert "128 bytes" in problems[0]["reason"]
         assert len(response.content) < 1000  # the reason does not echo the value
-        assert client.app.state.monitor.store.count() == 0  # type: ignore[attr-defined]
+        assert client.app.state.monitor.stored() == 0  # type: ignore[attr-defined]
         fits = post(client, [issued(2, service="营" * 42 + "ab")])  # 128 bytes
         assert fits.status_code == 200
 

@@ -71,7 +71,7 @@ def test_a_body_that_is_not_json_is_415(client: TestClient, content_type: str) -
     )
     assert response.status_code == 415, response.text
     assert "application/json" in response.json()["detail"]
-    assert client.app.state.monitor.store.count() == 0  # type: ignore[attr-defined]
+    assert client.app.state.monitor.stored() == 0  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(

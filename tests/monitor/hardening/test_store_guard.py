@@ -184,7 +184,7 @@ def test_a_full_store_is_503_with_a_reason_and_not_ready_until_it_writes(
     with client_for(settings_for(tmp_path)) as client:
         monitor = client.app.state.monitor  # type: ignore[attr-defined]
         assert post(client, [issued(i) for i in range(10)]).status_code == 200
-        db = monitor.store._db
+        db = monitor._store._db
         (pages,) = db.execute("PRAGMA page_count").fetchone()
         db.execute(f"PRAGMA max_page_count = {pages}")  # SQLite: "database or disk is full"
         big = [issued(i, ticket=f"T{i:0>100}") for i in range(10, 2010)]
@@ -198,7 +198,7 @@ def test_a_full_store_is_503_with_a_reason_and_not_ready_until_it_writes(
         assert "full" in ready.json()["store_error"]
         state = client.get("/v1/halls/county/state").json()
         assert state["ingested"]["error"] == 2000 and state["ingested"]["accepted"] == 10
-        assert monitor.store.count() == 10
+        assert monitor.stored() == 10
         db.execute(f"PRAGMA max_page_count = {pages * 1000}")  # space again
         assert client.get("/readyz").status_code == 503  # no probe while batches fail
         monitor._failed_s = float("-inf")  # as if the last failure were long ago
