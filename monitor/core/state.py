@@ -31,9 +31,11 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from monitor.core.config import Hall
+from monitor.core.hallinfo import SERVICE_BOUNDS_S, hall_info, wait_bounds
 from monitor.core.labels import DIMENSIONS, OTHER, LabelCap
 from monitor.core.localdays import LocalDays
-from monitor.core.snapshot import AtCounter, HallInfo, LiveSnapshot, QueuePicture, TicketSpan
+from monitor.core.reading import day_picture, day_snapshot
+from monitor.core.snapshot import LiveSnapshot, QueuePicture
 from monitor.core.store import Row
 from monitor.core.tickets import (
     ALL_PARTS,
@@ -52,42 +54,9 @@ from monitor.core.tickets import (
     observe,
 )
 from sim.eventlog.events import KIND_ORDER
-from sim.model.calendar import counter_instances
 
-WAIT_BOUNDS_S = (60.0, 120.0, 300.0, 600.0, 900.0, 1200.0, 1800.0, 2700.0, 3600.0, 7200.0)
 FUTURE_SLACK_S = 300.0  # default: events further ahead of the wall clock are never applied
 MAX_LABEL_VALUES = 50  # default: unknown names per dimension and day with their own label
-SERVICE_BOUNDS_S = (30.0, 60.0, 120.0, 180.0, 300.0, 600.0, 900.0, 1200.0, 1800.0, 3600.0)
-
-
-def _by_issue(item: tuple[str, int]) -> tuple[int, str]:
-    return item[1], item[0]
-
-
-def hall_info(hall: Hall) -> HallInfo:
-    """The published identity of a configured hall."""
-    scn = hall.scenario
-    return HallInfo(
-        id=hall.id,
-        name=hall.name,
-        district=hall.district,
-        city=hall.city,
-        services=tuple(scn.services),
-        segments=tuple(scn.segments),
-        counters=tuple(i.name for i in counter_instances(scn) if not i.kiosk),
-        target_wait_s=hall.target_wait_s,
-        objective=hall.objective,
-        service_names=tuple((k, v.name) for k, v in scn.services.items() if v.name),
-        segment_names=tuple((k, v.name) for k, v in scn.segments.items() if v.name),
-        opens_s=None if scn.stationary else scn.open,
-        closes_s=None if scn.stationary else scn.close,
-        clock=hall.clock,
-    )
-
-
-def wait_bounds(target_wait_s: float) -> tuple[float, ...]:
-    """Wait histogram bounds: 1 minute to 2 hours, and the target itself."""
-    return tuple(sorted({*WAIT_BOUNDS_S, float(target_wait_s)}))
 
 
 class HallState:
@@ -338,14 +307,6 @@ class HallState:
             return True
         return scn.open <= self.local_seconds(now_s) < scn.close
 
-    def _busy(self, d: Day, name: str, c: Counter) -> bool:
-        """The counter's latest ticket is still at it: not ended since, and not
-        called again at another counter."""
-        if c.ticket is None:
-            return False
-        t = d.tickets[c.ticket]
-        return t.at_counter() and t.calls[-1][1] == name
-
     def snapshot(self, now_s: float | None = None, *, tickets: bool = False) -> LiveSnapshot:
         """The state at ``now_s`` (default: the hall's clock); with ``tickets``
         also every ticket of the day as a :class:`TicketSpan` (for the JSON
@@ -353,106 +314,18 @@ class HallState:
         with self._lock:
             now_s = self.now_s() if now_s is None else now_s
             d = self._roll(now_s)
-            now_us = round(now_s * 1e6)
-            queue = {svc: len(q) for svc, q in d.waiting.items()}
-            # the oldest waiting ticket: earliest issue, ties by ticket id
-            first = {svc: min(q.items(), key=_by_issue) for svc, q in d.waiting.items() if q}
-            oldest = {
-                svc: max(0, now_us - first[svc][1]) / 1e6 if q else 0.0
-                for svc, q in d.waiting.items()
-            }
-            busy = {name: self._busy(d, name, c) for name, c in d.counters.items()}
-            opened = {
-                name: c.is_open or (c.switch is None and busy[name])
-                for name, c in d.counters.items()
-            }
-            return LiveSnapshot(
-                now_s=now_s,
+            return day_snapshot(
+                d,
+                now_s,
                 day=d.day or self.local_day(now_s),
-                open=self.is_open(now_s),
-                queue=queue,
-                queue_by_segment=dict(d.queue_seg),
-                oldest_wait_s=oldest,
-                counters_open=sum(opened.values()),
-                counters_busy=sum(busy.values()),
-                issued=dict(d.issued),
-                served=dict(d.served),
-                abandoned=dict(d.abandoned),
-                counter_busy=busy,
-                counter_open=opened,
-                counter_served={name: c.served for name, c in d.counters.items()},
-                wait={svc: h.snapshot() for svc, h in d.wait.items()},
-                service_time={svc: h.snapshot() for svc, h in d.service_time.items()},
-                last_event_s=None if self.last_event_us is None else self.last_event_us / 1e6,
-                came=dict(d.came),
-                no_show=dict(d.no_show),
-                oldest_ticket={svc: ticket for svc, (ticket, _) in first.items()},
-                at_counter={
-                    name: self._at_counter(d, c) for name, c in d.counters.items() if busy[name]
-                },
+                is_open=self.is_open(now_s),
+                last_event_us=self.last_event_us,
                 received_s=self.received_s,
-                tickets=self._spans(d) if tickets else (),
+                tickets=tickets,
             )
-
-    def _at_counter(self, d: Day, c: Counter) -> AtCounter:
-        assert c.ticket is not None
-        service, segment = d.tickets[c.ticket].effect.key or ("", "")
-        return AtCounter(c.ticket, service, segment, c.call_us / 1e6)
-
-    @staticmethod
-    def _spans(d: Day) -> tuple[TicketSpan, ...]:
-        """Today's issued tickets in the order they were issued (ties by ticket id)."""
-        spans = []
-        for ticket, t in d.tickets.items():
-            if t.issue is None:
-                continue
-            issued_us, service, _ = t.issue
-            called = t.calls[0][0] / 1e6 if t.calls else None
-            left = None if t.left_us is None else t.left_us / 1e6
-            spans.append((issued_us, ticket, TicketSpan(service, issued_us / 1e6, called, left)))
-        spans.sort(key=lambda item: item[:2])
-        return tuple(span for _, _, span in spans)
 
     def picture(self, now_s: float | None = None) -> QueuePicture:
         """Waiting tickets, busy and open counters at ``now_s``, for the nowcast."""
         with self._lock:
             now_s = self.now_s() if now_s is None else now_s
-            d = self._roll(now_s)
-            now_us = round(now_s * 1e6)
-            queued = sorted(
-                (since_us, ticket, key)
-                for ticket, t in d.tickets.items()
-                if (since_us := t.effect.waiting_since_us) is not None
-                and (key := t.effect.key) is not None
-            )  # first come first: the order the tickets were issued in
-            waiting = tuple((s, g, max(0, now_us - us) / 1e6) for us, _, (s, g) in queued)
-            busy: list[tuple[str, str, str, float]] = []
-            busy_waited: list[float | None] = []
-            opened: list[str] = []
-            # configured counters in the scenario's order, then others by name
-            extra = sorted(set(d.counters) - set(self.info.counters))
-            for name in (*self.info.counters, *extra):
-                c = d.counters[name]
-                is_busy = self._busy(d, name, c)
-                if is_busy and c.ticket is not None:
-                    service, segment = d.tickets[c.ticket].effect.key or ("", "")
-                    elapsed_s = max(0, now_us - c.call_us) / 1e6
-                    busy.append((name, service, segment, elapsed_s))
-                    issue = d.tickets[c.ticket].issue
-                    busy_waited.append(
-                        None if issue is None else max(0, c.call_us - issue[0]) / 1e6
-                    )
-                if c.is_open or (c.switch is None and is_busy):
-                    opened.append(name)
-            logged = any(c.switch is not None for c in d.counters.values())
-            issued: dict[str, int] = {}
-            for (service, _), n in d.issued.items():
-                issued[service] = issued.get(service, 0) + n
-            return QueuePicture(
-                now_s,
-                waiting,
-                tuple(busy),
-                tuple(opened) if logged else None,
-                tuple(busy_waited),
-                issued,
-            )
+            return day_picture(self._roll(now_s), self.info.counters, now_s)

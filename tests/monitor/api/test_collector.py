@@ -16,6 +16,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from monitor.api.collector import FAMILIES, HallCollector
 from monitor.core.batches import to_rows
 from monitor.core.config import Settings
+from monitor.core.hallinfo import wait_bounds
 from monitor.core.snapshot import (
     HORIZONS,
     ForecastNow,
@@ -25,7 +26,7 @@ from monitor.core.snapshot import (
     LiveSnapshot,
     NowcastNow,
 )
-from monitor.core.state import HallState, wait_bounds
+from monitor.core.state import HallState
 from sim.eventlog.events import Event
 
 SERVICES = ("consult", "payment")

@@ -11,7 +11,8 @@ import pytest
 
 from monitor.core.batches import to_rows
 from monitor.core.config import Settings
-from monitor.core.state import HallState, wait_bounds
+from monitor.core.hallinfo import wait_bounds
+from monitor.core.state import HallState
 from monitor.core.store import Row
 from sim.eventlog.convert import day_events
 from sim.eventlog.events import Event

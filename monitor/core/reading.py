@@ -1,0 +1,132 @@
+"""Reading a hall's day: the pictures a scrape, a request or the nowcast takes
+of its live state (:class:`~monitor.core.snapshot.LiveSnapshot`,
+:class:`~monitor.core.snapshot.QueuePicture`), as pure functions of the
+:class:`~monitor.core.tickets.Day`. :class:`~monitor.core.state.HallState`
+calls them under its lock."""
+
+from __future__ import annotations
+
+from monitor.core.snapshot import AtCounter, LiveSnapshot, QueuePicture, TicketSpan
+from monitor.core.tickets import Counter, Day
+
+
+def by_issue(item: tuple[str, int]) -> tuple[int, str]:
+    return item[1], item[0]
+
+
+def counter_busy(d: Day, name: str, c: Counter) -> bool:
+    """The counter's latest ticket is still at it: not ended since, and not
+    called again at another counter."""
+    if c.ticket is None:
+        return False
+    t = d.tickets[c.ticket]
+    return t.at_counter() and t.calls[-1][1] == name
+
+
+def at_counter(d: Day, c: Counter) -> AtCounter:
+    assert c.ticket is not None
+    service, segment = d.tickets[c.ticket].effect.key or ("", "")
+    return AtCounter(c.ticket, service, segment, c.call_us / 1e6)
+
+
+def ticket_spans(d: Day) -> tuple[TicketSpan, ...]:
+    """Today's issued tickets in the order they were issued (ties by ticket id)."""
+    spans = []
+    for ticket, t in d.tickets.items():
+        if t.issue is None:
+            continue
+        issued_us, service, _ = t.issue
+        called = t.calls[0][0] / 1e6 if t.calls else None
+        left = None if t.left_us is None else t.left_us / 1e6
+        spans.append((issued_us, ticket, TicketSpan(service, issued_us / 1e6, called, left)))
+    spans.sort(key=lambda item: item[:2])
+    return tuple(span for _, _, span in spans)
+
+
+def day_snapshot(
+    d: Day,
+    now_s: float,
+    *,
+    day: str,
+    is_open: bool,
+    last_event_us: int | None,
+    received_s: float | None,
+    tickets: bool,
+) -> LiveSnapshot:
+    """The day at ``now_s`` as the collector and the JSON views read it."""
+    now_us = round(now_s * 1e6)
+    queue = {svc: len(q) for svc, q in d.waiting.items()}
+    # the oldest waiting ticket: earliest issue, ties by ticket id
+    first = {svc: min(q.items(), key=by_issue) for svc, q in d.waiting.items() if q}
+    oldest = {
+        svc: max(0, now_us - first[svc][1]) / 1e6 if q else 0.0 for svc, q in d.waiting.items()
+    }
+    busy = {name: counter_busy(d, name, c) for name, c in d.counters.items()}
+    opened = {
+        name: c.is_open or (c.switch is None and busy[name]) for name, c in d.counters.items()
+    }
+    return LiveSnapshot(
+        now_s=now_s,
+        day=day,
+        open=is_open,
+        queue=queue,
+        queue_by_segment=dict(d.queue_seg),
+        oldest_wait_s=oldest,
+        counters_open=sum(opened.values()),
+        counters_busy=sum(busy.values()),
+        issued=dict(d.issued),
+        served=dict(d.served),
+        abandoned=dict(d.abandoned),
+        counter_busy=busy,
+        counter_open=opened,
+        counter_served={name: c.served for name, c in d.counters.items()},
+        wait={svc: h.snapshot() for svc, h in d.wait.items()},
+        service_time={svc: h.snapshot() for svc, h in d.service_time.items()},
+        last_event_s=None if last_event_us is None else last_event_us / 1e6,
+        came=dict(d.came),
+        no_show=dict(d.no_show),
+        oldest_ticket={svc: ticket for svc, (ticket, _) in first.items()},
+        at_counter={name: at_counter(d, c) for name, c in d.counters.items() if busy[name]},
+        received_s=received_s,
+        tickets=ticket_spans(d) if tickets else (),
+    )
+
+
+def day_picture(d: Day, configured: tuple[str, ...], now_s: float) -> QueuePicture:
+    """Waiting tickets, busy and open counters at ``now_s`` (configured counters
+    in the scenario's order, then others by name), for the nowcast."""
+    now_us = round(now_s * 1e6)
+    queued = sorted(
+        (since_us, ticket, key)
+        for ticket, t in d.tickets.items()
+        if (since_us := t.effect.waiting_since_us) is not None and (key := t.effect.key) is not None
+    )  # first come first: the order the tickets were issued in
+    waiting = tuple((s, g, max(0, now_us - us) / 1e6) for us, _, (s, g) in queued)
+    busy: list[tuple[str, str, str, float]] = []
+    busy_waited: list[float | None] = []
+    opened: list[str] = []
+    # configured counters in the scenario's order, then others by name
+    extra = sorted(set(d.counters) - set(configured))
+    for name in (*configured, *extra):
+        c = d.counters[name]
+        is_busy = counter_busy(d, name, c)
+        if is_busy and c.ticket is not None:
+            service, segment = d.tickets[c.ticket].effect.key or ("", "")
+            elapsed_s = max(0, now_us - c.call_us) / 1e6
+            busy.append((name, service, segment, elapsed_s))
+            issue = d.tickets[c.ticket].issue
+            busy_waited.append(None if issue is None else max(0, c.call_us - issue[0]) / 1e6)
+        if c.is_open or (c.switch is None and is_busy):
+            opened.append(name)
+    logged = any(c.switch is not None for c in d.counters.values())
+    issued: dict[str, int] = {}
+    for (service, _), n in d.issued.items():
+        issued[service] = issued.get(service, 0) + n
+    return QueuePicture(
+        now_s,
+        waiting,
+        tuple(busy),
+        tuple(opened) if logged else None,
+        tuple(busy_waited),
+        issued,
+    )
