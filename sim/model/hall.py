@@ -7,7 +7,7 @@ calls the best ticket it may serve. A customer whose patience runs out simply
 is not there when called: the model never schedules a give-up event, it checks
 ``arrival + patience <= now`` when the ticket reaches the front. That is the
 textbook ``request | timeout(patience)`` renege, decided lazily; the test
-``tests/sim/test_model.py::test_lazy_renege_matches_textbook_simpy`` checks the
+``tests/sim/model/test_hall.py::test_lazy_renege_matches_textbook_simpy`` checks the
 two agree customer by customer. With ``no_show_delay`` > 0 the counter spends
 that long calling a ticket whose customer has gone, as in a real hall; at 0 the
 call is recorded in its turn and takes no time.

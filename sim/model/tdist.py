@@ -4,7 +4,7 @@
 run just to look up one quantile. For whole degrees of freedom the t
 distribution has an exact finite-series CDF (Abramowitz & Stegun 26.7.3 and
 26.7.4), which bisection inverts to machine precision. Checked against
-``scipy.special.stdtrit`` in tests/sim/test_tdist.py.
+``scipy.special.stdtrit`` in tests/sim/model/test_tdist.py.
 """
 
 from __future__ import annotations
