@@ -197,3 +197,18 @@ def test_hallsim_help_loads_no_numpy() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     loaded = {m.split(".")[0] for m in out.stdout.split()}
     assert "numpy" not in loaded and "simpy" not in loaded
+
+
+def test_the_test_files_the_code_names_exist() -> None:
+    """Docstrings that send the reader to a test file (``tests/.../test_x.py``,
+    optionally ``::test_name``) point at a file and test that exist."""
+    import re
+
+    named = re.compile(r"(tests/[\w/]+\.py)(?:::(\w+))?")
+    missing = []
+    for path in [*Path("sim").rglob("*.py"), *Path("monitor").rglob("*.py")]:
+        for file, test in named.findall(path.read_text(encoding="utf-8")):
+            target = Path(file)
+            if not target.is_file() or (test and f"def {test}(" not in target.read_text()):
+                missing.append(f"{path} names {file}{'::' + test if test else ''}")
+    assert not missing, "\n".join(missing)
