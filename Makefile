@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SCENARIO ?= scenarios/flagship.yaml
 
-.PHONY: run demo test test-fast lint typecheck pytest bench bench-soak clean system-tools
+.PHONY: run demo test test-fast lint typecheck pytest docs docs-check bench bench-soak clean system-tools
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -66,12 +66,25 @@ typecheck: $(VENV)/.installed-dev
 pytest: $(VENV)/.installed-dev $(VENV)/.fonts system-tools
 	$(BIN)/pytest -n 2 --durations=15
 
-test: lint typecheck pytest
+test: lint typecheck docs-check pytest
 
 # The inner loop: lint, types and every test that is neither slow nor starts a
 # real server (under a minute on 2 cores).
-test-fast: lint typecheck
+test-fast: lint typecheck docs-check
 	$(BIN)/pytest -n 2 -q -m "not slow and not integration"
+
+# The manual (mkdocs.yml, docs/). `docs-check` builds it in strict mode, so a
+# broken link, an unknown anchor or a page missing from the nav fails; `docs`
+# builds it the same way, then serves it with live reload on 127.0.0.1. Both
+# work offline. NO_MKDOCS_2_WARNING quiets Material's banner about MkDocs 2.
+DOCS_PORT ?= 8000
+MKDOCS := NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs
+
+docs-check: $(VENV)/.installed-dev
+	$(MKDOCS) build --strict --quiet
+
+docs: docs-check
+	$(MKDOCS) serve --strict --dev-addr 127.0.0.1:$(DOCS_PORT)
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/bench_sim.py
@@ -84,4 +97,4 @@ bench-soak: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/bench_soak.py --minutes 10
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) out site .pytest_cache .mypy_cache .ruff_cache
