@@ -57,8 +57,8 @@ demo: $(VENV)/.installed $(VENV)/.fonts
 	$(BIN)/hallmon demo
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check sim monitor tests benchmarks
-	$(BIN)/ruff format --check sim monitor tests benchmarks
+	$(BIN)/ruff check sim monitor tests benchmarks docs/manualgen
+	$(BIN)/ruff format --check sim monitor tests benchmarks docs/manualgen
 
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy

@@ -46,15 +46,31 @@ class HallConfig(FrozenModel):
     """One hall as written in the config file."""
 
     id: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+    """The hall's id: the ``hall`` of its events and the label of its metrics."""
     name: str | None = None
+    """Display name on the pages and in alerts; default: the scenario's name, else the id."""
     district: str = ""
+    """District (区县) the hall belongs to: the region dashboards and the alert ladder's second
+    rung group by it."""
     city: str = ""
+    """City (城市) the hall belongs to, for the same."""
     scenario: Path
-    target: DurationS | None = None  # default: the scenario's target wait
+    """The hall's scenario, which its forecast and nowcast simulate (relative to the config
+    file)."""
+    target: DurationS | None = None
+    """The target wait; default: the scenario's ``target.wait``."""
     objective: Annotated[float, Field(gt=0.0, le=1.0)] | None = None
+    """Share of customers to be called within the target; default: the scenario's
+    ``target.service_level``."""
     token_env: str | None = None
+    """Name of the environment variable that holds the hall's ingest token (read when the
+    config is loaded)."""
     token_sha256: str | None = None
-    clock: Literal["wall", "events"] | None = None  # default: the file's clock
+    """Or the SHA-256 of the ingest token, from ``hallmon hash-token``. Give exactly one of the
+    two."""
+    clock: Literal["wall", "events"] | None = None
+    """The hall's clock: ``wall`` (real ticket systems) or ``events`` (its latest event:
+    replays at speed); default: the file's ``clock``."""
 
     @model_validator(mode="after")
     def _one_token(self) -> HallConfig:
@@ -71,59 +87,91 @@ class NowcastConfig(FrozenModel):
     """How often and how hard the nowcast simulates forward; ``every: 0`` turns it off."""
 
     every: DurationS = 60.0
+    """How often each open hall is simulated forward from its live state; 0 turns the nowcast
+    off."""
     replications: Annotated[int, Field(ge=2)] = 30
+    """Simulated futures per nowcast."""
     seed: int = 1
+    """Seed of the nowcast's random streams."""
 
 
 class ForecastConfig(FrozenModel):
     """The day forecast; ``replications: 0`` turns it off."""
 
     replications: Annotated[int, Field(ge=0)] = 20
+    """Simulated days the day forecast averages; 0 turns the forecast off."""
     seed: int = 1
+    """Seed of the forecast's random streams."""
 
 
 class LimitsConfig(FrozenModel):
     """What one client may hold of the server (see "Running it safely" in the
-    README): connections, how long it may take to send a request, how many read
-    requests run at once, how often ``/metrics`` is rendered."""
+    manual, docs/ops/hardening.md): connections, how long it may take to send a
+    request, how many read requests run at once, how often ``/metrics`` is rendered."""
 
-    connections: Annotated[int, Field(ge=1)] = 1000  # open connections; beyond: 503
-    header_timeout: Annotated[DurationS, Field(gt=0.0)] = 10.0  # request line and headers
-    body_timeout: Annotated[DurationS, Field(gt=0.0)] = 30.0  # the whole body, after headers
-    keep_alive: Annotated[DurationS, Field(gt=0.0)] = 5.0  # an idle connection between requests
-    max_header_bytes: Annotated[int, Field(ge=1024)] = 64 * 1024  # beyond: 431
-    readers: Annotated[int, Field(ge=1)] = 2  # read requests served at once; the rest wait
-    reader_wait: Annotated[DurationS, Field(gt=0.0)] = 10.0  # a waiting reader's limit: 503
-    metrics_every: Annotated[DurationS, Field(ge=0.0)] = 1.0  # renders of /metrics, at most
+    connections: Annotated[int, Field(ge=1)] = 1000
+    """Open connections at once; beyond, the server answers 503 (never more than the open-file
+    limit less 64)."""
+    header_timeout: Annotated[DurationS, Field(gt=0.0)] = 10.0
+    """Time to send the request line and headers; beyond, the connection is closed (408 if part
+    of a request came)."""
+    body_timeout: Annotated[DurationS, Field(gt=0.0)] = 30.0
+    """Time to send the whole body, after the headers; beyond, 408 and nothing of the batch is
+    stored."""
+    keep_alive: Annotated[DurationS, Field(gt=0.0)] = 5.0
+    """How long an idle kept-alive connection stays open between requests."""
+    max_header_bytes: Annotated[int, Field(ge=1024)] = 64 * 1024
+    """Size of the request line and headers; beyond, 431."""
+    readers: Annotated[int, Field(ge=1)] = 2
+    """Read requests (the ``/v1`` reads, pages, API docs) served at once; the others wait."""
+    reader_wait: Annotated[DurationS, Field(gt=0.0)] = 10.0
+    """How long a waiting reader waits for its turn; beyond, 503 with ``Retry-After: 1``."""
+    metrics_every: Annotated[DurationS, Field(ge=0.0)] = 1.0
+    """``/metrics`` is rendered at most this often; scrapers in between get the cached body."""
 
 
 class _Serving(FrozenModel):
     """What the file sets for the whole exporter, with the defaults of both the
     file and :class:`Settings` (defined once, here)."""
 
-    store: Path = Path("hallmon.db")  # relative to the working directory
+    store: Path = Path("hallmon.db")
+    """The event store (SQLite), relative to the working directory; ``hallmon serve --store``
+    overrides it."""
     synchronous: Literal["full", "normal"] = "full"
+    """``full``: every acknowledged batch is on disk (survives power loss); ``normal``: faster,
+    the last batches may be lost on power loss."""
     max_body_bytes: Annotated[int, Field(ge=1024)] = 4 * 1024 * 1024
-    workers: Annotated[int, Field(ge=1)] | None = None  # simulation processes; default: CPUs
+    """Largest ingest request body; beyond, 413."""
+    workers: Annotated[int, Field(ge=1)] | None = None
+    """Processes that simulate forecasts and nowcasts; default: the number of CPUs."""
     nowcast: NowcastConfig = NowcastConfig()
+    """The nowcast: the expected wait of a ticket taken now and in 15, 30 and 60 minutes."""
     forecast: ForecastConfig = ForecastConfig()
-    # the pages show open alerts by rung from this Alertmanager's v2 API (none: no alerts)
+    """The day forecast the live queue is compared with."""
     alertmanager_url: Annotated[str, Field(pattern=r"^https?://[^\s]+$")] | None = None
-    # unknown service, segment and counter names a hall may publish a day, per dimension
+    """An Alertmanager whose active alerts the pages show by rung (its v2 API); absent: no
+    alerts on the pages."""
     max_label_values: Annotated[int, Field(ge=0)] = 50
-    # events dated further ahead of the wall clock are stored but quarantined
+    """Names of services, segments and counters a hall's events may use that its scenario does
+    not know, per dimension and day; beyond, they are published as ``other``."""
     future_slack: Annotated[DurationS, Field(ge=0.0)] = 300.0
+    """Events dated further ahead of the wall clock are stored but quarantined: never applied."""
     limits: LimitsConfig = LimitsConfig()
+    """What one client may hold of the server."""
 
 
 class FileConfig(_Serving):
     """The config file as written."""
 
     clock: Literal["wall", "events"] = "wall"
+    """Every hall's clock unless the hall sets its own: ``wall`` or ``events``."""
     halls: Annotated[tuple[HallConfig, ...], Field(min_length=1)]
-    # the token of the read API, /metrics and the pages (none: anyone may read)
+    """The halls this exporter serves."""
     read_token_env: str | None = None
+    """Name of the environment variable holding the token for the read API, ``/metrics`` and
+    the pages; absent (and no ``read_token_sha256``): anyone may read."""
     read_token_sha256: str | None = None
+    """Or the SHA-256 of the read token, from ``hallmon hash-token``."""
 
     @model_validator(mode="after")
     def _read_token(self) -> FileConfig:
@@ -169,7 +217,7 @@ class Settings(_Serving):
     """Everything :func:`monitor.server.app.create_app` needs."""
 
     halls: tuple[Hall, ...]
-    read_token_sha256: str | None = None  # None: the read API is open
+    read_token_sha256: str | None = None
 
 
 def token_hash(token: str) -> str:

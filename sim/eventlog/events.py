@@ -111,13 +111,24 @@ class Event(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: Name
+    """Unique per hall: an event sent again with the same id is the same event (acknowledged,
+    not applied twice)."""
     hall: Name
+    """The hall's id, as in its scenario and the exporter's config."""
     ts: Annotated[AwareDatetime, BeforeValidator(_rfc3339)]
+    """When it happened: RFC 3339 with a UTC offset, e.g. ``2026-11-23T12:18:07.548404+08:00``."""
     kind: Kind
+    """What happened; the kinds below say which other fields each needs."""
     ticket: Name | None = None
+    """The ticket number, on every ticket event."""
     service: Name | None = None
+    """The service the ticket was taken for: on ``ticket_issued``, and allowed on the ticket's
+    later events."""
     segment: Name | None = None
+    """The customer's segment (brand): on ``ticket_issued``, and allowed on the ticket's later
+    events."""
     counter: Name | None = None
+    """The counter: on calls, ends of service, no-shows, and a counter's opening and closing."""
 
     @model_validator(mode="after")
     def _fields_fit_the_kind(self) -> Event:

@@ -46,9 +46,15 @@ class Distribution(FrozenModel):
     ``empirical`` (resampled from ``samples``)."""
 
     dist: Literal["exponential", "lognormal", "gamma", "fixed", "empirical"]
+    """The family: ``exponential`` (by ``mean``), ``lognormal`` or ``gamma`` (by ``mean`` and
+    ``cv``), ``fixed`` (always ``mean``), or ``empirical`` (resampled from ``samples``)."""
     mean: DurationS | None = None
+    """The mean duration (every family but ``empirical``)."""
     cv: Annotated[float, Field(gt=0.0)] | None = None
+    """Coefficient of variation, standard deviation over mean: ``lognormal`` and ``gamma`` need
+    it; ``exponential`` has 1."""
     samples: tuple[DurationS, ...] | None = None
+    """For ``empirical``: observed durations, drawn from with replacement."""
 
     @model_validator(mode="after")
     def _fields_fit_the_family(self) -> Distribution:
@@ -83,30 +89,44 @@ class Target(FrozenModel):
     """The wait customers accept and the share that must get it."""
 
     wait: DurationS
+    """The wait customers accept: a customer called to a counter within it was served in time."""
     service_level: Annotated[float, Field(gt=0.0, le=1.0)] = 0.8
+    """The share of arrivals that must be called within ``wait``; customers who balk or give up
+    count as misses."""
 
 
 class Horizon(FrozenModel):
     """A stationary run: no opening hours, statistics after ``warmup``."""
 
     warmup: DurationS = 0.0
+    """Simulated time before statistics start (the hall fills up)."""
     duration: Annotated[DurationS, Field(gt=0.0)]
+    """Simulated time after the warm-up over which statistics are kept."""
 
 
 class Service(FrozenModel):
     name: str | None = None
+    """Display name (咨询, 业务办理, ...); the key of the mapping is the service's id."""
     service_time: Distribution
+    """How long a counter at speed 1 takes to serve one customer of this service."""
 
 
 class Segment(FrozenModel):
     name: str | None = None
+    """Display name (全球通VIP, 动感地带, ...); the key of the mapping is the segment's id."""
     share: Probability
+    """Share of arrivals in this segment; the shares of all segments sum to 1."""
     priority: Annotated[int, Field(ge=0)] = 0
+    """Dispatch order: a lower number is called first (0 is the highest priority)."""
     patience: Distribution | None = None
+    """How long a customer waits before giving up; absent: never gives up."""
     balk_if_queue_over: Annotated[int, Field(ge=0)] | None = None
-    # `hallsim fit`: the longest wait (95th percentile) the log saw this segment's
-    # patience over; runs whose waits go well past it are told their patience is a guess
+    """A customer leaves at once, without waiting, when more tickets than this wait for their
+    service; absent: never."""
     patience_known_until: DurationS | None = None
+    """Written by ``hallsim fit``: the longest wait (95th percentile of waits to a call) the
+    log saw this segment's patience over. Runs whose waits go well past it warn that
+    patience there is a guess."""
 
 
 class Appointments(FrozenModel):
@@ -114,9 +134,15 @@ class Appointments(FrozenModel):
     around it (normal punctuality spread) and is called with ``priority``."""
 
     share: RateSteps
+    """Share of each interval's arrivals that hold a booked slot: one number, or a schedule
+    over the day."""
     slot: Annotated[DurationS, Field(gt=0.0)] = 900.0
+    """Length of a booking slot; a booked customer's slot is the one their arrival falls in."""
     punctuality: DurationS = 300.0
+    """Standard deviation of a booked customer's arrival around the slot's start (normal); 0:
+    exactly on time."""
     priority: Annotated[int, Field(ge=0)] = 0
+    """Priority booked customers are called with (lower first, as for segments)."""
 
     @field_validator("share")
     @classmethod
@@ -130,10 +156,17 @@ class Appointments(FrozenModel):
 
 class Arrivals(FrozenModel):
     mix: dict[str, Probability]
+    """Share of arrivals per service id; the shares sum to 1."""
     rate_per_hour: RateSteps
+    """Arrivals per hour (counter and kiosk customers together): one rate, or a schedule of
+    rates over the day (non-homogeneous Poisson)."""
     scale: Annotated[float, Field(ge=0.0)] = 1.0
+    """Multiplies every rate: a what-if on demand (1.2 is 20% more customers)."""
     day_noise_cv: Annotated[float, Field(ge=0.0)] = 0.0
+    """Day-to-day variation of demand: each simulated day's rates are multiplied by one gamma
+    draw with mean 1 and this coefficient of variation; 0: none."""
     appointments: Appointments | None = None
+    """Customers with a booked slot; absent: none."""
 
     @field_validator("mix")
     @classmethod
@@ -149,7 +182,9 @@ class Resize(FrozenModel):
     """Bounds for a counter group that staffing may resize per interval."""
 
     min: Annotated[int, Field(ge=0)] = 1
+    """The fewest counters of the group a plan may open in an interval."""
     max: Annotated[int, Field(ge=1)] = 50
+    """The most counters of the group a plan may open in an interval."""
 
     @model_validator(mode="after")
     def _ordered(self) -> Resize:
@@ -163,13 +198,24 @@ class CounterGroup(FrozenModel):
     marks a group whose count ``hallsim staff`` may set per interval."""
 
     id: Annotated[str, Field(min_length=1)]
+    """Group id; its counters are named by it and a number (``B1``, ``B2``, ...)."""
     count: CountSteps = ((0.0, 1.0),)
+    """Counters of the group open: one number, or a schedule of counts over the day. A counter
+    that closes finishes its customer first."""
     services: Annotated[tuple[str, ...], Field(min_length=1)]
+    """The services the counters serve (their skills), in order of preference: a free counter
+    calls the first service's tickets first, at equal priority."""
     segments: tuple[str, ...] | None = None
+    """Only these segments are served here (a VIP counter); absent: every segment."""
     speed: Annotated[float, Field(gt=0.0)] = 1.0
+    """Service-time divisor: 1.15 serves in 1/1.15 of the time (a five-star clerk)."""
     shift: SpanS | None = None
+    """When the group is staffed; absent: opening hours. A counter whose shift ends finishes
+    its customer first."""
     breaks: tuple[SpanS, ...] = ()
+    """Spans within the shift when the group's counters are closed."""
     resize: Resize | None = None
+    """Marks the group whose count ``hallsim staff`` sets per interval, within these bounds."""
 
     @field_validator("services")
     @classmethod
@@ -183,33 +229,61 @@ class KioskGroup(FrozenModel):
     """Self-service machines taking ``share`` of the customers of ``services``."""
 
     id: Annotated[str, Field(min_length=1)]
+    """Group id."""
     count: Annotated[int, Field(ge=1)]
+    """Machines in the group; their users queue first come, first served (no priority, no
+    giving up)."""
     services: Annotated[tuple[str, ...], Field(min_length=1)]
+    """The services the machines can do (each service at most one kiosk group)."""
     share: Annotated[float, Field(gt=0.0, le=1.0)]
+    """Share of those services' customers who use a machine instead of taking a counter ticket."""
     speed: Annotated[float, Field(gt=0.0)] = 1.0
+    """Service-time divisor at a machine."""
 
 
 class Scenario(FrozenModel):
     """A hall: who comes, what they need, who serves them, and when."""
 
     hall: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+    """The hall's id, in output, events and metrics."""
     name: str | None = None
+    """Display name (市中心旗舰营业厅)."""
     target: Target
+    """The wait target the service level is measured against."""
     horizon: Horizon | None = None
+    """A stationary run instead of an opening day: no opening hours, statistics after the
+    warm-up, no intervals."""
     open: ClockS = 9 * 3600.0
+    """Opening time: arrivals start."""
     close: ClockS = 18 * 3600.0
+    """Closing time: doors close; tickets taken before are handled as ``closing`` says."""
     interval: Annotated[DurationS, Field(gt=0.0)] = 900.0
+    """Statistics interval: KPIs per interval of the day, and the grid staffing plans on."""
     timezone: str = "Asia/Shanghai"
+    """IANA time zone of the hall's times of day and of its events."""
     services: dict[str, Service]
+    """Service types by id (consult, business, payment, ...)."""
     segments: dict[str, Segment]
+    """Customer segments by id (brands such as 全球通VIP), with their priority and patience."""
     arrivals: Arrivals
+    """Demand: rate over the day, service mix, appointments."""
     counters: Annotated[tuple[CounterGroup, ...], Field(min_length=1)]
+    """Counter groups: who serves what, when."""
     kiosks: tuple[KioskGroup, ...] = ()
+    """Self-service machines; absent: none."""
     closing: Literal["serve_all", "turn_away"] = "serve_all"
+    """At closing time, ``serve_all`` serves every ticket holder still waiting; ``turn_away``
+    sends them home (outcome ``unserved``)."""
     no_show_delay: DurationS = 0.0
-    week: Week | None = None  # how each weekday differs from the day above
-    holidays: dict[date, HolidayEntry] = Field(default_factory=dict)  # dated exceptions
+    """How long a counter calls a ticket whose customer has gone before calling the next; at 0s
+    the call is logged when the customer's turn comes and costs nothing."""
+    week: Week | None = None
+    """How each weekday differs from the typical day the keys above describe; absent: every
+    day is that day."""
+    holidays: dict[date, HolidayEntry] = Field(default_factory=dict)
+    """Dated exceptions (local dates): ``closed``, or keys over a weekday."""
     workforce: Workforce = Workforce()
+    """Counter-hours into people and money, for staffing, rosters and what-ifs."""
 
     @field_validator("timezone")
     @classmethod
