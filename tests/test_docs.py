@@ -311,3 +311,20 @@ def test_the_http_reference_has_every_operation_and_body(site: Path) -> None:
                 assert f"<td>{status}</td>" in page
     for name in document["components"]["schemas"]:
         assert f'id="body-{name.lower()}"' in page
+
+
+def test_the_metrics_reference_names_every_family_the_exporter_publishes(site: Path) -> None:
+    """The metrics table is written by hand (labels, notes); its family names are
+    checked against the collector's, both ways."""
+    from monitor.app import create_app
+    from monitor.config import Settings
+
+    registry = create_app(Settings(halls=()), background=False).state.registry
+    published = {
+        family.name + ("_total" if family.type == "counter" else "")
+        for family in registry.collect()
+    }
+    table = " ".join(row[0] for row in _rows(site / "reference/metrics/index.html") if row)
+    documented = set(re.findall(r"\b(hall(?:mon)?_[a-z0-9_]+)", table))
+    assert published - documented == set(), "published but not in the table"
+    assert documented - published == set(), "in the table but not published"
