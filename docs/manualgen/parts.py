@@ -25,13 +25,14 @@ def _steps(value: tuple[tuple[float, float], ...]) -> str:
 UNIT_LEGEND = """\
 Types in people's units: a **duration** is `90s`, `15m`, `1.5h` or a number of
 seconds; a **time of day** is `09:30` (`24:00` ends the day); a **span** is
-`09:00-18:00`; a **schedule** is one number for the whole day or a mapping
+`09:00-18:00`; a **date** is `2027-01-01` (the hall's local calendar); a
+**schedule** is one number for the whole day or a mapping
 `{"09:00": 40, "12:00": 60}` whose values hold from their time until the next.
 """
 
 
 def people_units() -> Renderer:
-    from sim.model import scenario as s
+    from sim.model import fields as s
     from sim.model.units import format_clock, format_duration
 
     def span(value: tuple[float, float]) -> str:

@@ -17,7 +17,7 @@ import textwrap
 import types
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import PurePath
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
@@ -88,7 +88,7 @@ def _models_in(annotation: object) -> Iterator[tuple[type[BaseModel], str]]:
             yield model, "[]" + suffix
     elif origin is dict:
         for model, suffix in _models_in(args[1]):
-            yield model, ".<name>" + suffix
+            yield model, f".<{_key_word(args[0])}>" + suffix
     else:
         for arg in args:
             yield from _models_in(arg)
@@ -151,7 +151,7 @@ class Renderer:
         if origin in (tuple, list, frozenset, set):
             return f"list of {self._bare(args[0])}" if args else "list"
         if origin is dict:
-            return f"mapping of name to {self._bare(args[1])}"
+            return f"mapping of {_key_word(args[0])} to {self._bare(args[1])}"
         if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
             return " or ".join(f"`{m.value}`" for m in annotation)
         names: dict[object, str] = {
@@ -172,7 +172,7 @@ class Renderer:
         if info.default is PydanticUndefined and info.default_factory is None:
             return "**required**"
         value = info.get_default(call_default_factory=True)
-        if value is None or (isinstance(value, tuple | list) and not value):
+        if value is None or (isinstance(value, tuple | list | dict) and not value):
             return "optional"
         unit = self.unit(info.metadata) or self._optional_unit(info.annotation)
         if unit is not None:
@@ -230,6 +230,11 @@ class Renderer:
                 out.append("| " + " | ".join(_cell(c) for c in cells) + " |")
             out.append("")
         return "\n".join(out)
+
+
+def _key_word(key_type: object) -> str:
+    """What the keys of a mapping are: names (ids), or dates written ``2027-01-01``."""
+    return "date" if key_type is date else "name"
 
 
 def _flat_metadata(items: tuple[Any, ...]) -> Iterator[Any]:

@@ -38,12 +38,19 @@ class DayPlan(FrozenModel):
     typical day's value. ``level`` multiplies the day's arrival rates."""
 
     closed: bool = False
+    """The hall does not open that day (``closed`` alone is short for ``{closed: true}``)."""
     open: ClockS | None = None
+    """Opening time that day; absent: the typical day's."""
     close: ClockS | None = None
+    """Closing time that day; absent: the typical day's."""
     level: Annotated[float, Field(ge=0.0)] = 1.0
+    """Multiplies the day's arrival rates (``1.2``: 20% busier)."""
     rate_per_hour: RateSteps | None = None
+    """The day's arrival profile, replacing the typical day's ``arrivals.rate_per_hour``."""
     mix: dict[str, Probability] | None = None
+    """The day's service mix, replacing ``arrivals.mix``; shares sum to 1."""
     counters: dict[str, CountSteps] = Field(default_factory=dict)
+    """Staffing schedules by counter group id, replacing those groups' ``count`` that day."""
 
     @model_validator(mode="after")
     def _consistent(self) -> DayPlan:
@@ -65,7 +72,9 @@ class Holiday(DayPlan):
     closed weekday it opens the hall only with ``closed: false``."""
 
     like: Weekday | None = None
+    """The weekday whose plan the holiday applies over; default: the date's own weekday."""
     name: str | None = None
+    """What the day is called, for people (春节, 元旦后首个工作日)."""
 
 
 DayEntry = Annotated[DayPlan, BeforeValidator(_closed_word)]
@@ -76,12 +85,19 @@ class Week(FrozenModel):
     """All seven weekdays, each ``closed`` or a :class:`DayPlan`."""
 
     mon: DayEntry
+    """Monday: ``closed`` or the keys that differ from the typical day."""
     tue: DayEntry
+    """Tuesday: ``closed`` or the keys that differ from the typical day."""
     wed: DayEntry
+    """Wednesday: ``closed`` or the keys that differ from the typical day."""
     thu: DayEntry
+    """Thursday: ``closed`` or the keys that differ from the typical day."""
     fri: DayEntry
+    """Friday: ``closed`` or the keys that differ from the typical day."""
     sat: DayEntry
+    """Saturday: ``closed`` or the keys that differ from the typical day."""
     sun: DayEntry
+    """Sunday: ``closed`` or the keys that differ from the typical day."""
 
     @model_validator(mode="before")
     @classmethod
@@ -108,9 +124,13 @@ class Workforce(FrozenModel):
     is what a paid hour costs, in ``currency`` (no cost figures when unset)."""
 
     shrinkage: Annotated[float, Field(ge=0.0, lt=0.9)] = 0.0
+    """Share of paid hours not spent at a counter (absence, leave, training, meetings)."""
     fte_hours_per_week: Annotated[float, Field(gt=0.0, le=80.0)] = 40.0
+    """Paid hours a week of one full-time equivalent (FTE)."""
     cost_per_hour: Annotated[float, Field(ge=0.0)] | None = None
+    """What a paid hour costs, in ``currency``; absent: no cost figures."""
     currency: Annotated[str, Field(min_length=1, max_length=8)] = "¥"
+    """The currency of ``cost_per_hour``."""
 
     def paid_hours(self, counter_hours: float) -> float:
         """Paid hours that staff ``counter_hours`` at the counters."""
