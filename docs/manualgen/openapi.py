@@ -13,8 +13,8 @@ Schema = dict[str, Any]
 def served_document() -> dict[str, Any]:
     """The OpenAPI document of an exporter built by the public app factory
     (no hall needed: the routes and bodies are the same for every config)."""
-    from monitor.app import create_app
-    from monitor.config import Settings
+    from monitor.core.config import Settings
+    from monitor.server.app import create_app
 
     app = create_app(Settings(halls=()), background=False)
     return app.openapi()

@@ -56,7 +56,7 @@ def scenario(_: str | None) -> str:
 
 
 def monitor_config(_: str | None) -> str:
-    from monitor.config import FileConfig
+    from monitor.core.config import FileConfig
 
     return UNIT_LEGEND + "\n" + people_units().render(FileConfig)
 
@@ -88,7 +88,7 @@ def cli(program: str | None) -> str:
     if program == "hallsim":
         from sim.cli import app
     elif program == "hallmon":
-        from monitor.cli import app
+        from monitor.cli.app import app
     else:
         raise ValueError(f"cli needs a program, hallsim or hallmon, not {program!r}")
     return reference(app, program)
