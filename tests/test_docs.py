@@ -309,3 +309,17 @@ def test_the_metrics_reference_names_every_family_the_exporter_publishes(
     documented = set(re.findall(r"\b(hall(?:mon)?_[a-z0-9_]+)", table))
     assert published - documented == set(), "published but not in the table"
     assert documented - published == set(), "in the table but not published"
+
+
+def test_files_the_pages_name_exist() -> None:
+    """A path of the repository written in a page (`sim/model/kpis.py`,
+    `dashboards/RUNBOOK.md`) names a file or folder that is there."""
+    tops = "|".join(("sim", "monitor", "tests", "benchmarks", "dashboards", "deploy", "scenarios"))
+    named = re.compile(rf"`((?:{tops})/[\w./-]*)`")
+    missing = [
+        f"{page.relative_to(ROOT)}: {path}"
+        for page in _published_files()
+        for path in named.findall(page.read_text(encoding="utf-8"))
+        if "*" not in path and not (ROOT / path).exists()
+    ]
+    assert not missing, "pages name files that are not there:\n" + "\n".join(missing)
