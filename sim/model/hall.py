@@ -74,25 +74,24 @@ class _Hall:
         self.env = simpy.Environment(resume.now_s if resume is not None else 0.0)
         table = tables(scn)
         self.instances = table.instances
-        # the run's queues, arranged as the scenario's tables say
-        self.queues: list[deque[int]] = [deque() for _ in range(table.n_queues)]
-        self.tiers = [[[self.queues[c] for c in tier] for tier in group] for group in table.tiers]
         self.eligible = table.eligible
         self.group_of = table.group_of
-        self.idle: list[deque[int]] = [deque() for _ in self.tiers]
 
         # per-customer inputs as Python lists: the hot loop indexes them
         d = demand
         n_svc = table.n_services
+        classes = table.classes(d)
         self.arr: list[float] = d.arrival_s.tolist()
-        self.cls: list[int] = table.classes(d).tolist()
+        self.cls: list[int] = classes.tolist()
         self.work: list[float] = d.work_s.tolist()
         self.deadline: list[float] = np.where(d.kiosk, np.inf, d.arrival_s + d.patience_s).tolist()
         self.slot: list[int] = np.where(d.kiosk, n_svc, d.service).tolist()
         self.balk_at: list[float] = np.where(
             d.kiosk, math.inf, table.balk_limit[d.segment]
         ).tolist()
-        self.waiting = [0] * (n_svc + 1)  # tickets not yet called, per service (+ kiosks)
+        # tickets not yet called, per service (+ kiosks): kept only for whoever may balk
+        self.waiting = [0] * (n_svc + 1)
+        self.balking = bool(np.isfinite(table.balk_limit).any())
 
         # probes follow the real customers: virtual counter tickets, no work, endless patience
         self.n_real = len(d)
@@ -105,6 +104,23 @@ class _Hall:
             self.balk_at.append(math.inf)
         self.probes_left = len(self.arr) - self.n_real
         self.stop = self.env.event()  # succeeds when the last probe is called
+
+        # the run's queues and their ghosts (see _call_in_turn), arranged as the
+        # scenario's tables say; a group's tiers keep only the classes someone in
+        # this run belongs to (the others' queues stay empty: skipping them
+        # changes no call, and spares the hot loop a look at each)
+        self.queues: list[deque[int]] = [deque() for _ in range(table.n_queues)]
+        self.ghosts: list[deque[int]] = [deque() for _ in self.queues]
+        used = np.bincount(classes, minlength=table.n_queues) > 0
+        used[[table.counter_class(svc, seg) for _, svc, seg in self._probes()]] = True
+        pairs = list(zip(self.queues, self.ghosts, strict=True))
+        self.tiers = [
+            [[pairs[c] for c in tier if used[c]] for tier in group if used[list(tier)].any()]
+            for group in table.tiers
+        ]
+        self.idle: list[deque[int]] = [deque() for _ in self.tiers]
+        self.skip_gone = scn.no_show_delay == 0
+        self._call = self._call_in_turn if self.skip_gone else self._call_late
 
         # outputs (a probe's call time is kept in ``called``)
         n = len(self.arr)
@@ -123,12 +139,13 @@ class _Hall:
         self.opened_at = [math.nan] * n_ctr
         self.spans: list[tuple[int, float, float]] = []
         self.next_customer = resume.present if resume is not None else 0
-        self.skip_gone = scn.no_show_delay == 0
-        self.ghosts: list[deque[int]] = [deque() for _ in self.queues]  # see _call_in_turn
-        pairs = list(zip(self.queues, self.ghosts, strict=True))
-        self.ghost_tiers = [[[pairs[c] for c in tier] for tier in group] for group in table.tiers]
+        self.arrived_s = -math.inf  # when the last customer so far arrived
+        self.end_s = math.nan  # when the run ended
         self.done_events = [Wakeup(self.env, self._on_done, k) for k in range(n_ctr)]
         self.arrival_event = Wakeup(self.env, self._on_arrival, -1)
+
+    def _probes(self) -> tuple[tuple[float, int, int], ...]:
+        return self.resume.probes if self.resume is not None else ()
 
     # -- scheduling helpers -------------------------------------------------
     def _at(self, t_s: float, callback: Callable[[simpy.Event], None], value: object) -> None:
@@ -137,93 +154,149 @@ class _Hall:
 
     # -- arrivals -------------------------------------------------------------
     def _on_arrival(self, event: Wakeup) -> None:
-        now = self.env.now
+        """Customers arrive. Those who arrive before anything else happens are
+        taken in this one callback, each at its own time: each would have been
+        the next event SimPy runs, as it is due before every event already
+        scheduled (which wins a tie) and no later than the service the customer
+        before may have started (which loses one). The chain's times stay those
+        of one event re-armed per customer: ``now + (arrival - now)``."""
+        arr, n_real = self.arr, self.n_real
+        now = event.at_s
         c = self.next_customer
-        self.next_customer = c + 1
-        if c + 1 < self.n_real:
-            self.arrival_event.arm(self.arr[c + 1] - now)
+        first_due = self.env.peek()
+        while True:
+            nxt = c + 1
+            if nxt == n_real:
+                self._take(c, now)
+                break
+            next_s = now + (arr[nxt] - now)
+            if next_s >= first_due:  # something already scheduled comes first
+                event.arm(arr[nxt] - now, now)
+                self._take(c, now)
+                break
+            done_s = self._take(c, now)
+            if next_s > done_s:  # c's service ends first
+                event.arm(arr[nxt] - now, now)
+                break
+            if done_s < first_due:
+                first_due = done_s
+            c, now = nxt, next_s
+        self.next_customer = nxt
+        self.arrived_s = now
+
+    def _take(self, c: int, now: float) -> float:
+        """Customer ``c`` takes a ticket; when a counter starts serving them at
+        once, the time that service ends, else infinity."""
         cls = self.cls[c]
         all_idle = self.idle
         for g in self.eligible[cls]:
             idle = all_idle[g]
             if idle:
-                self._start(idle.popleft(), c, now)
-                return
-        # nobody free for them: they see the ticket display and may not wait
-        slot = self.slot[c]
-        if self.waiting[slot] > self.balk_at[c]:
-            self.outcome[c] = BALKED
-            self.left[c] = now
-            return
+                return self._start(idle.popleft(), c, now)
+        if self.balking:  # nobody free for them: they see the ticket display and may not wait
+            slot = self.slot[c]
+            if self.waiting[slot] > self.balk_at[c]:
+                self.outcome[c] = BALKED
+                self.left[c] = now
+                return math.inf
+            self.waiting[slot] += 1
         self.queues[cls].append(c)
-        self.waiting[slot] += 1
+        return math.inf
 
     # -- counters -------------------------------------------------------------
-    def _start(self, k: int, c: int, now: float) -> None:
+    def _start(self, k: int, c: int, now: float) -> float:
+        """Counter ``k`` serves ``c`` from ``now``; returns when it ends."""
         self.current[k] = c
         self.called[c] = now
         self.counter_of[c] = k
         self.outcome[c] = SERVED
-        self.done_events[k].arm(self.work[c] / self.speed[k])
+        done = self.done_events[k]
+        done.arm(self.work[c] / self.speed[k], now)
+        return done.at_s
 
-    def _call_next(self, k: int, now: float) -> bool:
-        """Give free counter ``k`` its next ticket; False when there is none."""
-        if self.skip_gone:
-            return self._call_in_turn(k, now)
+    def _call_late(self, k: int, now: float) -> bool:
+        """Give free counter ``k`` its next ticket; False when there is none. A
+        ticket whose customer has gone keeps the counter ``no_show_delay``."""
         deadline = self.deadline
         arr = self.arr
         for tier in self.tiers[self.group_of[k]]:
             best, best_t, best_q = _NONE, math.inf, None
-            for q in tier:
+            for q, _ in tier:
                 if q and arr[q[0]] < best_t:
                     best, best_t, best_q = q[0], arr[q[0]], q
             if best_q is not None:
                 best_q.popleft()
                 if best >= self.n_real:  # a probe: its call takes no time, so call again
                     self._probe_called(best, now)
-                    return self._call_next(k, now)
-                self.waiting[self.slot[best]] -= 1
+                    return self._call_late(k, now)
+                if self.balking:
+                    self.waiting[self.slot[best]] -= 1
                 if deadline[best] <= now:  # called, nobody comes: a no-show
                     self.current[k] = best
                     self.called[best] = now
                     self.counter_of[best] = k
                     self.outcome[best] = ABANDONED
                     self.left[best] = deadline[best]
-                    self.done_events[k].arm(self.scn.no_show_delay)
+                    self.done_events[k].arm(self.scn.no_show_delay, now)
                 else:
                     self._start(k, best, now)
                 return True
         return False
 
     def _call_in_turn(self, k: int, now: float) -> bool:
-        """:meth:`_call_next` at zero ``no_show_delay``. A gone customer at a queue's
+        """:meth:`_call_late` at zero ``no_show_delay``. A gone customer at a queue's
         front leaves the display (:meth:`_gone`) and waits as a ghost; when its turn
         comes it is called and given up at once, at no cost, as a real ticket system
         logs it, and the counter calls on."""
-        deadline, arr = self.deadline, self.arr
-        for tier in self.ghost_tiers[self.group_of[k]]:
+        deadline, n_real = self.deadline, self.n_real
+        for tier in self.tiers[self.group_of[k]]:
+            if len(tier) == 1:  # the common case, in short: ghosts first, then the head
+                ((q, ghosts),) = tier
+                while True:
+                    if ghosts:
+                        self._ghost_called(ghosts.popleft(), k, now)
+                    elif not q:
+                        break
+                    elif deadline[q[0]] <= now:
+                        c = q.popleft()
+                        self._gone(c)
+                        self._ghost_called(c, k, now)
+                    elif q[0] >= n_real:  # a probe: its call takes no time
+                        self._probe_called(q.popleft(), now)
+                    else:
+                        c = q.popleft()
+                        if self.balking:
+                            self.waiting[self.slot[c]] -= 1
+                        self._start(k, c, now)
+                        return True
+                continue
+            arr = self.arr
             while True:
-                best, best_t, best_q, ghost = _NONE, math.inf, None, False
+                best_t, best_q, ghost = math.inf, None, False
                 for q, ghosts in tier:
                     while q and deadline[q[0]] <= now:
                         self._gone(q[0])
                         ghosts.append(q.popleft())
                     head = ghosts or q
                     if head and arr[head[0]] < best_t:
-                        best, best_t, best_q, ghost = head[0], arr[head[0]], head, head is ghosts
+                        best_t, best_q, ghost = arr[head[0]], head, head is ghosts
                 if best_q is None:
                     break
-                best_q.popleft()
+                best = best_q.popleft()
                 if ghost:
-                    self.called[best] = self.ended[best] = now
-                    self.counter_of[best] = k
-                elif best >= self.n_real:  # a probe: its call takes no time
+                    self._ghost_called(best, k, now)
+                elif best >= n_real:  # a probe: its call takes no time
                     self._probe_called(best, now)
                 else:
-                    self.waiting[self.slot[best]] -= 1
+                    if self.balking:
+                        self.waiting[self.slot[best]] -= 1
                     self._start(k, best, now)
                     return True
         return False
+
+    def _ghost_called(self, c: int, k: int, now: float) -> None:
+        self.called[c] = self.ended[c] = now
+        self.counter_of[c] = k
 
     def _on_probe(self, event: simpy.Event) -> None:
         """A probe takes a ticket of its class. Its call takes no time and it is
@@ -244,13 +317,13 @@ class _Hall:
     def _gone(self, c: int) -> None:
         self.outcome[c] = ABANDONED
         self.left[c] = self.deadline[c]
-        self.waiting[self.slot[c]] -= 1
+        if self.balking:
+            self.waiting[self.slot[c]] -= 1
 
     def _on_done(self, event: Wakeup) -> None:
         k = event.index  # the counter's
-        now = self.env.now
-        c = self.current[k]
-        self.ended[c] = now
+        now = event.at_s
+        self.ended[self.current[k]] = now
         self.current[k] = _NONE
         self._free(k, now)
 
@@ -258,7 +331,7 @@ class _Hall:
         if self.leaving[k]:
             self.leaving[k] = False
             self._shut(k, now)
-        elif not self._call_next(k, now):
+        elif not self._call(k, now):
             if self.draining[k]:
                 self._shut(k, now)
             else:
@@ -284,7 +357,7 @@ class _Hall:
             self.leaving[k] = not drain
             return
         self.idle[self.group_of[k]].remove(k)
-        if not (drain and self._call_next(k, now)):
+        if not (drain and self._call(k, now)):
             self._shut(k, now)
 
     def _on_turn_away(self, event: simpy.Event) -> None:
@@ -300,7 +373,8 @@ class _Hall:
                     self._gone(c)
                 else:
                     self.left[c] = now
-                    self.waiting[self.slot[c]] -= 1
+                    if self.balking:
+                        self.waiting[self.slot[c]] -= 1
 
     # -- the run --------------------------------------------------------------
     def run(self) -> Records:
@@ -319,12 +393,13 @@ class _Hall:
             self._at(scn.close, self._on_turn_away, None)
         first = self.next_customer
         if first < self.n_real:
-            self.arrival_event.arm(self.arr[first] - self.env.now)
+            self.arrival_event.arm(self.arr[first] - self.env.now, self.env.now)
         stop_at_probe = resume is not None and bool(resume.probes) and not resume.to_end
         if stop_at_probe:  # as run(until=stop), which would raise if a probe is never called
             self.stop.callbacks.append(StopSimulation.callback)
         self.env.run()
-        end = self.env.now
+        # the last event, which may have been an arrival taken in another's callback
+        end = self.end_s = max(self.env.now, self.arrived_s)
         if not (stop_at_probe and self.stop.processed):  # the day ran out
             for q in self.queues:  # never called: gave up, or still waiting at the end
                 for c in q:
@@ -353,11 +428,12 @@ class _Hall:
             self.outcome[c] = SERVED
             self.opened_at[k] = now
             self.leaving[k] = True  # unless a window open now says otherwise
-            self.done_events[k].arm(remaining_s)
+            self.done_events[k].arm(remaining_s, now)
         for c in range(resume.present):
             if c not in at_counter:
                 self.queues[self.cls[c]].append(c)
-                self.waiting[self.slot[c]] += 1
+                if self.balking:
+                    self.waiting[self.slot[c]] += 1
         for j in range(self.n_real, len(self.arr)):
             self._at(self.arr[j], self._on_probe, j)
 
@@ -405,4 +481,4 @@ def simulate_resumed(
     leaves what is under way as it is (no ``ended_s``, or ``UNSERVED`` with NaN times)."""
     hall = _Hall(scn, demand, resume)
     records = hall.run()
-    return records, np.array(hall.called[hall.n_real :]), hall.env.now
+    return records, np.array(hall.called[hall.n_real :]), hall.end_s

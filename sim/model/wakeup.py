@@ -5,26 +5,35 @@ A counter has at most one pending completion and the arrival chain one pending
 arrival, so each owns one :class:`Wakeup` that is scheduled again after it
 fires. This keeps SimPy's scheduler and callbacks but drops an allocation per
 customer from the hot loop. It is the only place that touches SimPy's
-internals, and it relies on three behaviours of SimPy 4.1 (pinned in
+internals, and it relies on these behaviours of SimPy 4.1 (pinned in
 ``pyproject.toml``; ``tests/sim/model/test_wakeup.py`` checks each):
 
 * an event whose ``_ok`` and ``_value`` are set is processed as a success when
   ``env.schedule`` puts it on the queue, without ``succeed()``;
-* processing sets ``callbacks`` to ``None``, so re-arming must give it a new list;
+* processing sets ``callbacks`` to ``None`` and calls each function of the
+  list it took, without changing that list, so re-arming may hand the same
+  one-element list back;
+* ``env.schedule(event, priority, delay)`` is one push of ``(env.now + delay,
+  priority, next(env._eid), event)`` onto the heap ``env._queue``, which the run
+  pops in that order: :meth:`Wakeup.arm` makes the push itself (a method call
+  less per customer), from a time it is given (see :meth:`Wakeup.arm`);
 * events due at the same time and priority are processed in scheduling order.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from heapq import heappush
 
 import simpy
+from simpy.events import NORMAL
 
 
 class Wakeup(simpy.Event):
     """Calls ``callback(self)`` each time it fires. ``index`` says whose it is
-    (a counter's index, say), read by the callback as a plain attribute: the
-    hot loop reads it once per customer."""
+    (a counter's index, say) and ``at_s`` when it fires (the current time while
+    its callback runs), both plain attributes: the hot loop reads them once per
+    customer, and ``at_s`` spares it the ``env.now`` property."""
 
     def __init__(
         self, env: simpy.Environment, callback: Callable[[Wakeup], None], index: int
@@ -33,9 +42,16 @@ class Wakeup(simpy.Event):
         self._ok = True
         self._value = index
         self.index = index
-        self._callback = callback
+        self.at_s = env.now
+        self._callbacks: list[Callable[[Wakeup], None]] = [callback]
 
-    def arm(self, delay_s: float) -> None:
-        """Fire ``delay_s`` seconds from now (the event must not be pending)."""
-        self.callbacks = [self._callback]
-        self.env.schedule(self, simpy.events.NORMAL, delay_s)
+    def arm(self, delay_s: float, now_s: float) -> None:
+        """Fire at ``now_s + delay_s`` (that sum, as ``env.schedule`` computes it
+        from ``env.now``); the event must not be pending. ``now_s`` is the
+        current time, or a later one that a callback has moved on to without
+        SimPy's clock: it handles, in one go, what SimPy would have run next
+        anyway (see ``sim.model.hall._Hall._on_arrival``)."""
+        self.at_s = at_s = now_s + delay_s
+        self.callbacks = self._callbacks
+        env = self.env
+        heappush(env._queue, (at_s, NORMAL, next(env._eid), self))  # env.schedule, from now_s
