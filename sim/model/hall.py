@@ -44,6 +44,8 @@ from sim.model.wakeup import Wakeup
 _NONE = -1
 
 Windows = tuple[tuple[float, float], ...]
+Queue = deque[int]
+Tier = tuple[Queue, Queue, list[tuple[Queue, Queue]] | None]
 
 
 @dataclass(frozen=True)
@@ -77,33 +79,34 @@ class _Hall:
         self.eligible = table.eligible
         self.group_of = table.group_of
 
-        # per-customer inputs as Python lists: the hot loop indexes them
+        # per-customer inputs as Python lists (the hot loop indexes them); probes
+        # follow the real customers: virtual counter tickets, no work, endless patience
         d = demand
         n_svc = table.n_services
-        classes = table.classes(d)
-        self.arr: list[float] = d.arrival_s.tolist()
-        self.cls: list[int] = classes.tolist()
-        self.work: list[float] = d.work_s.tolist()
-        self.deadline: list[float] = np.where(d.kiosk, np.inf, d.arrival_s + d.patience_s).tolist()
-        self.slot: list[int] = np.where(d.kiosk, n_svc, d.service).tolist()
-        self.balk_at: list[float] = np.where(
-            d.kiosk, math.inf, table.balk_limit[d.segment]
-        ).tolist()
-        # tickets not yet called, per service (+ kiosks): kept only for whoever may balk
-        self.waiting = [0] * (n_svc + 1)
-        self.balking = bool(np.isfinite(table.balk_limit).any())
-
-        # probes follow the real customers: virtual counter tickets, no work, endless patience
+        probes = resume.probes if resume is not None else ()
         self.n_real = len(d)
-        for at_s, svc, seg in resume.probes if resume is not None else ():
-            self.arr.append(at_s)
-            self.cls.append(table.counter_class(svc, seg))
-            self.work.append(0.0)
-            self.deadline.append(math.inf)
-            self.slot.append(svc)
-            self.balk_at.append(math.inf)
-        self.probes_left = len(self.arr) - self.n_real
+        self.probes_left = len(probes)
         self.stop = self.env.event()  # succeeds when the last probe is called
+        probe_at = np.array([at_s for at_s, _, _ in probes], dtype=float)
+        probe_svc = np.array([svc for _, svc, _ in probes], dtype=np.int64)
+        probe_cls = [table.counter_class(svc, seg) for _, svc, seg in probes]
+        classes = np.concatenate([table.classes(d), np.array(probe_cls, dtype=np.int64)])
+        never = np.full(len(probes), np.inf)
+        self.arr: list[float] = np.concatenate([d.arrival_s, probe_at]).tolist()
+        self.cls: list[int] = classes.tolist()
+        self.work: list[float] = np.concatenate([d.work_s, np.zeros(len(probes))]).tolist()
+        deadline = np.where(d.kiosk, np.inf, d.arrival_s + d.patience_s)
+        self.deadline: list[float] = np.concatenate([deadline, never]).tolist()
+        # tickets not yet called, per service (+ kiosks): kept only when someone may balk
+        self.balking = bool(np.isfinite(table.balk_limit).any())
+        self.waiting = [0] * (n_svc + 1)
+        self.slot: list[int] = []
+        self.balk_at: list[float] = []
+        if self.balking:
+            slot = np.where(d.kiosk, n_svc, d.service)
+            balk_at = np.where(d.kiosk, np.inf, table.balk_limit[d.segment])
+            self.slot = np.concatenate([slot, probe_svc]).tolist()
+            self.balk_at = np.concatenate([balk_at, never]).tolist()
 
         # the run's queues and their ghosts (see _call_in_turn), arranged as the
         # scenario's tables say; a group's tiers keep only the classes someone in
@@ -112,13 +115,18 @@ class _Hall:
         self.queues: list[deque[int]] = [deque() for _ in range(table.n_queues)]
         self.ghosts: list[deque[int]] = [deque() for _ in self.queues]
         used = np.bincount(classes, minlength=table.n_queues) > 0
-        used[[table.counter_class(svc, seg) for _, svc, seg in self._probes()]] = True
         pairs = list(zip(self.queues, self.ghosts, strict=True))
-        self.tiers = [
+        groups = [
             [[pairs[c] for c in tier if used[c]] for tier in group if used[list(tier)].any()]
             for group in table.tiers
         ]
-        self.idle: list[deque[int]] = [deque() for _ in self.tiers]
+        self.idle: list[deque[int]] = [deque() for _ in groups]
+        # per counter, its group's tiers as (queue, ghosts, None) for a tier of one
+        # queue (the common case, taken in short) or (_, _, [(queue, ghosts), ...])
+        tiers = [
+            [(*tier[0], None if len(tier) == 1 else tier) for tier in group] for group in groups
+        ]
+        self.tiers_of: list[list[Tier]] = [tiers[g] for g in table.group_of]
         self.skip_gone = scn.no_show_delay == 0
         self._call = self._call_in_turn if self.skip_gone else self._call_late
 
@@ -143,9 +151,6 @@ class _Hall:
         self.end_s = math.nan  # when the run ended
         self.done_events = [Wakeup(self.env, self._on_done, k) for k in range(n_ctr)]
         self.arrival_event = Wakeup(self.env, self._on_arrival, -1)
-
-    def _probes(self) -> tuple[tuple[float, int, int], ...]:
-        return self.resume.probes if self.resume is not None else ()
 
     # -- scheduling helpers -------------------------------------------------
     def _at(self, t_s: float, callback: Callable[[simpy.Event], None], value: object) -> None:
@@ -205,23 +210,21 @@ class _Hall:
 
     # -- counters -------------------------------------------------------------
     def _start(self, k: int, c: int, now: float) -> float:
-        """Counter ``k`` serves ``c`` from ``now``; returns when it ends."""
+        """Counter ``k`` serves ``c`` from ``now``; returns when it ends. (Their
+        outcome, served, is read off the records: called and not gone.)"""
         self.current[k] = c
         self.called[c] = now
         self.counter_of[c] = k
-        self.outcome[c] = SERVED
-        done = self.done_events[k]
-        done.arm(self.work[c] / self.speed[k], now)
-        return done.at_s
+        return self.done_events[k].arm(self.work[c] / self.speed[k], now)
 
     def _call_late(self, k: int, now: float) -> bool:
         """Give free counter ``k`` its next ticket; False when there is none. A
         ticket whose customer has gone keeps the counter ``no_show_delay``."""
         deadline = self.deadline
         arr = self.arr
-        for tier in self.tiers[self.group_of[k]]:
+        for first_q, _, several in self.tiers_of[k]:
             best, best_t, best_q = _NONE, math.inf, None
-            for q, _ in tier:
+            for q, _ in several or ((first_q, first_q),):
                 if q and arr[q[0]] < best_t:
                     best, best_t, best_q = q[0], arr[q[0]], q
             if best_q is not None:
@@ -249,22 +252,19 @@ class _Hall:
         comes it is called and given up at once, at no cost, as a real ticket system
         logs it, and the counter calls on."""
         deadline, n_real = self.deadline, self.n_real
-        for tier in self.tiers[self.group_of[k]]:
-            if len(tier) == 1:  # the common case, in short: ghosts first, then the head
-                ((q, ghosts),) = tier
-                while True:
+        for q, ghosts, several in self.tiers_of[k]:
+            if several is None:  # one queue, in short: its ghosts first, then its head
+                while ghosts or q:
                     if ghosts:
                         self._ghost_called(ghosts.popleft(), k, now)
-                    elif not q:
-                        break
-                    elif deadline[q[0]] <= now:
-                        c = q.popleft()
+                        continue
+                    c = q.popleft()
+                    if deadline[c] <= now:
                         self._gone(c)
                         self._ghost_called(c, k, now)
-                    elif q[0] >= n_real:  # a probe: its call takes no time
-                        self._probe_called(q.popleft(), now)
+                    elif c >= n_real:  # a probe: its call takes no time
+                        self._probe_called(c, now)
                     else:
-                        c = q.popleft()
                         if self.balking:
                             self.waiting[self.slot[c]] -= 1
                         self._start(k, c, now)
@@ -273,7 +273,7 @@ class _Hall:
             arr = self.arr
             while True:
                 best_t, best_q, ghost = math.inf, None, False
-                for q, ghosts in tier:
+                for q, ghosts in several:
                     while q and deadline[q[0]] <= now:
                         self._gone(q[0])
                         ghosts.append(q.popleft())
@@ -325,17 +325,21 @@ class _Hall:
         now = event.at_s
         self.ended[self.current[k]] = now
         self.current[k] = _NONE
-        self._free(k, now)
+        if self.leaving[k] or not self._call(k, now):  # :meth:`_free`, inlined
+            self._rest(k, now)
 
     def _free(self, k: int, now: float) -> None:
-        if self.leaving[k]:
+        """Counter ``k`` is free: it calls its next ticket unless it is leaving;
+        with none called it closes (leaving, or draining at closing) or waits idle."""
+        if self.leaving[k] or not self._call(k, now):
+            self._rest(k, now)
+
+    def _rest(self, k: int, now: float) -> None:
+        if self.leaving[k] or self.draining[k]:
             self.leaving[k] = False
             self._shut(k, now)
-        elif not self._call(k, now):
-            if self.draining[k]:
-                self._shut(k, now)
-            else:
-                self.idle[self.group_of[k]].append(k)
+        else:
+            self.idle[self.group_of[k]].append(k)
 
     def _shut(self, k: int, now: float) -> None:
         self.spans.append((k, self.opened_at[k], now))
@@ -425,7 +429,6 @@ class _Hall:
             self.current[k] = c
             self.called[c] = self.arr[c]
             self.counter_of[c] = k
-            self.outcome[c] = SERVED
             self.opened_at[k] = now
             self.leaving[k] = True  # unless a window open now says otherwise
             self.done_events[k].arm(remaining_s, now)
@@ -440,6 +443,13 @@ class _Hall:
     def _records(self) -> Records:
         n = self.n_real
         scn, d = self.scn, self.demand
+
+        def real(values: list[float] | list[int]) -> list[float] | list[int]:
+            return values if len(values) == n else values[:n]
+
+        counter = np.array(real(self.counter_of), dtype=np.int64)
+        outcome = np.array(real(self.outcome), dtype=np.int8)
+        outcome[(outcome == UNSERVED) & (counter != _NONE)] = SERVED  # called, not gone
         spans = sorted(self.spans, key=lambda s: (s[1], s[0]))
         return Records(
             services=tuple(scn.services),
@@ -452,11 +462,11 @@ class _Hall:
             segment=d.segment,
             kiosk=d.kiosk,
             appointment=d.appointment,
-            outcome=np.array(self.outcome[:n], dtype=np.int8),
-            called_s=np.array(self.called[:n]),
-            ended_s=np.array(self.ended[:n]),
-            left_s=np.array(self.left[:n]),
-            counter=np.array(self.counter_of[:n], dtype=np.int64),
+            outcome=outcome,
+            called_s=np.array(real(self.called)),
+            ended_s=np.array(real(self.ended)),
+            left_s=np.array(real(self.left)),
+            counter=counter,
             span_counter=np.array([s[0] for s in spans], dtype=np.int64),
             span_opened_s=np.array([s[1] for s in spans]),
             span_closed_s=np.array([s[2] for s in spans]),

@@ -45,9 +45,9 @@ class Wakeup(simpy.Event):
         self.at_s = env.now
         self._callbacks: list[Callable[[Wakeup], None]] = [callback]
 
-    def arm(self, delay_s: float, now_s: float) -> None:
+    def arm(self, delay_s: float, now_s: float) -> float:
         """Fire at ``now_s + delay_s`` (that sum, as ``env.schedule`` computes it
-        from ``env.now``); the event must not be pending. ``now_s`` is the
+        from ``env.now``) and return that time; the event must not be pending. ``now_s`` is the
         current time, or a later one that a callback has moved on to without
         SimPy's clock: it handles, in one go, what SimPy would have run next
         anyway (see ``sim.model.hall._Hall._on_arrival``)."""
@@ -55,3 +55,4 @@ class Wakeup(simpy.Event):
         self.callbacks = self._callbacks
         env = self.env
         heappush(env._queue, (at_s, NORMAL, next(env._eid), self))  # env.schedule, from now_s
+        return at_s
