@@ -50,8 +50,9 @@ from sim.live.conditional import (
     survival,
 )
 from sim.live.demandlevel import demand_scenario, draw_day_factor
-from sim.model.calendar import CounterInstance, counter_instances
+from sim.model.calendar import CounterInstance
 from sim.model.demand import Demand, draw_demand
+from sim.model.dispatch import tables
 from sim.model.hall import Resume, Windows, simulate_resumed
 from sim.model.records import ABANDONED, Records
 from sim.model.scenario import Scenario
@@ -206,7 +207,7 @@ def simulate_from(
     :class:`WarmRun`); no probe may be taken before ``start.now_s``."""
     now, waiting = start.now_s, start.waiting
     services, segments = list(scn.services), list(scn.segments)
-    instances = counter_instances(scn)
+    instances = tables(scn).instances  # built once per scenario and process
     index = {inst.name: k for k, inst in enumerate(instances)}
     busy = [b for b in start.busy if b.counter in index]
     _check(scn, start, busy, probes)

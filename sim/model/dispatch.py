@@ -1,7 +1,8 @@
 """A scenario's dispatch tables (叫号): which queues each counter group calls
 from and in what order, which groups may take an arriving customer, and how
-each customer maps to a queue. Built once per scenario by :func:`tables` and
-shared by every replication that scenario runs.
+each customer maps to a queue. Built once per scenario and process by
+:func:`tables` and shared by every replication of that scenario the process
+runs, however many copies of the scenario its jobs bring.
 
 Queue classes: counter customers by (service, segment, booked), then one class
 per service for kiosk users. A counter group's *tiers* list its classes by
@@ -16,6 +17,7 @@ import math
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -101,22 +103,70 @@ def build(scn: Scenario) -> Dispatch:
     )
 
 
-_cache: OrderedDict[int, tuple[Scenario, Dispatch]] = OrderedDict()
+class CacheInfo(NamedTuple):
+    """How :func:`tables` has done in this process: lookups answered from the
+    cache, tables built, and scenarios held."""
+
+    hits: int
+    misses: int
+    size: int
+
+
+def content_key(scn: Scenario) -> str:
+    """What ``scn`` says, field by field in order, as one exact string (``repr``
+    keeps every float, infinity and None apart): equal for a copy of the same
+    scenario, such as the one a worker process unpickles from a job."""
+    return repr(scn.model_dump())
+
+
+# the last few scenarios by content, and the objects last seen by identity (held,
+# so that an id cannot be reused while cached) with their content key
+_by_content: OrderedDict[str, Dispatch] = OrderedDict()
+_by_identity: OrderedDict[int, tuple[Scenario, str]] = OrderedDict()
+_counts = {"hits": 0, "misses": 0}
 _lock = threading.Lock()
 
 
+def _remember(cache: OrderedDict[Any, Any], key: Any, value: Any) -> None:
+    cache[key] = value
+    cache.move_to_end(key)
+    while len(cache) > _CACHE_SIZE:
+        cache.popitem(last=False)
+
+
 def tables(scn: Scenario) -> Dispatch:
-    """The dispatch tables of ``scn``, built on first use and kept for the last
-    few scenarios (keyed by identity: a scenario is immutable, and the cache
-    holds it, so its id cannot be reused while cached)."""
+    """The dispatch tables of ``scn``, built on first use in this process and
+    kept for the last few scenarios. Keyed by content (:func:`content_key`), so
+    that the copies of one scenario that every job brings to a worker process
+    share one set of tables; the same object is recognised without reading it."""
     with _lock:
-        found = _cache.get(id(scn))
-        if found is not None and found[0] is scn:
-            _cache.move_to_end(id(scn))
-            return found[1]
+        seen = _by_identity.get(id(scn))
+        key = seen[1] if seen is not None and seen[0] is scn else None
+    if key is None:
+        key = content_key(scn)
+    with _lock:
+        _remember(_by_identity, id(scn), (scn, key))
+        found = _by_content.get(key)
+        if found is not None:
+            _by_content.move_to_end(key)
+            _counts["hits"] += 1
+            return found
     built = build(scn)
     with _lock:
-        _cache[id(scn)] = (scn, built)
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
+        _counts["misses"] += 1
+        _remember(_by_content, key, built)
     return built
+
+
+def cache_info() -> CacheInfo:
+    """Hits, misses and size of this process's :func:`tables` cache."""
+    with _lock:
+        return CacheInfo(_counts["hits"], _counts["misses"], len(_by_content))
+
+
+def cache_clear() -> None:
+    """Forget every cached table and the counts (for tests and benchmarks)."""
+    with _lock:
+        _by_content.clear()
+        _by_identity.clear()
+        _counts.update(hits=0, misses=0)

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -47,6 +49,10 @@ class ProcessExecutor:
         self._pool: ProcessPoolExecutor | None = None
 
     def map(self, fn: Callable[[T], R], items: Sequence[T]) -> Iterator[tuple[int, R]]:
+        # imported here: multiprocessing and its company cost a one-replication
+        # run 15 ms of start-up for nothing
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
         if self._pool is None:
             self._pool = ProcessPoolExecutor(max_workers=self.workers)
         futures: dict[Future[R], int] = {
