@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+import msgspec
+
 from sim.eventlog.events import Event
 from sim.model.errors import InputError
 
@@ -27,8 +29,7 @@ class FitError(InputError):
     log's consistency: ``source:line: message``)."""
 
 
-@dataclass(slots=True)
-class _Ticket:
+class _Ticket(msgspec.Struct, gc=False):  # a Struct: a log has hundreds of thousands
     day: date
     midnight: float  # epoch seconds of the local midnight of the issue day
     issued_s: float

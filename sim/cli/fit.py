@@ -81,8 +81,9 @@ def fit(
     Demand, service times, counters, patience and segment priorities, printed
     with their 95% confidence intervals; --report DIR also writes them, with
     plots, to the page DIR/fit.html."""
-    from sim.calibration.fit import FitError, collect, fit_log, fitted_scenario, weekday_arrivals
-    from sim.eventlog.events import EventError, event_format, read_events
+    from sim.calibration.fit import FitError, fit_log, fitted_scenario, weekday_arrivals
+    from sim.calibration.logread import read_log
+    from sim.eventlog.events import EventError, ReadStats
     from sim.model.scenario import ScenarioError
     from sim.model.scenario_io import write_scenario
     from sim.reports.fit import arrival_summary, fit_summary, write_fit_report
@@ -94,15 +95,8 @@ def fit(
     if by not in (None, "weekday"):
         raise fail(f"--by: {by!r} is not 'weekday'")
     try:
-        header_lines = 1 if event_format(events) == "csv" else 0
-        stream = read_events(events, lenient=lenient)
-        with stream:
-            log = collect(
-                stream,
-                source=str(events),
-                lenient=lenient,
-                line_of=lambda: stream.stats.lines + header_lines,
-            )
+        stats = ReadStats()
+        log = read_log(events, lenient=lenient, stats=stats)
         mode: AbandonEvents | None = None
         if abandon_events is not None:
             mode = "exact" if abandon_events is AbandonMode.exact else "no_show"
@@ -133,7 +127,7 @@ def fit(
     except OSError as exc:
         raise fail(f"{exc.filename}: cannot write ({exc.strerror})") from None
     summary = fit_summary(result)
-    summary["skipped_lines"] = dict(stream.stats.skipped)
+    summary["skipped_lines"] = dict(stats.skipped)
     summary["out"] = str(out)
     summary["plots"] = [str(report / "fit.html")] if report is not None else []
     if by == "weekday":

@@ -102,6 +102,7 @@ def _rfc3339(value: object) -> object:
 
 
 Name = Annotated[str, Field(min_length=1)]
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_rfc3339)]
 
 
 class Event(BaseModel):
@@ -115,7 +116,7 @@ class Event(BaseModel):
     not applied twice)."""
     hall: Name
     """The hall's id, as in its scenario and the exporter's config."""
-    ts: Annotated[AwareDatetime, BeforeValidator(_rfc3339)]
+    ts: Timestamp
     """When it happened: RFC 3339 with a UTC offset, e.g. ``2026-11-23T12:18:07.548404+08:00``."""
     kind: Kind
     """What happened; the kinds below say which other fields each needs."""
