@@ -5,7 +5,9 @@ cannot be read or written, ends as ``hallsim: <what>: <why>`` and exit 2."""
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
+import gc
 import time
 from pathlib import Path
 from typing import Annotated
@@ -210,4 +212,9 @@ app.add_typer(scenario_app, name="scenario")
 
 def main() -> None:
     """Console-script entry point."""
+    # What is imported lives until the process ends: the cycle collector need
+    # not walk it, neither in its passes during a run nor in the last one, at
+    # exit, which alone costs a one-replication run about 80 ms.
+    gc.freeze()
+    atexit.register(gc.freeze)
     app()

@@ -128,7 +128,9 @@ class _Hall:
         ]
         self.tiers_of: list[list[Tier]] = [tiers[g] for g in table.group_of]
         self.skip_gone = scn.no_show_delay == 0
-        self._call = self._call_in_turn if self.skip_gone else self._call_late
+        # how a free counter calls: a function, not a bound method, which would tie
+        # the hall to itself in a cycle (see Wakeup.release)
+        self._call_fn = _Hall._call_in_turn if self.skip_gone else _Hall._call_late
 
         # outputs (a probe's call time is kept in ``called``)
         n = len(self.arr)
@@ -325,13 +327,13 @@ class _Hall:
         now = event.at_s
         self.ended[self.current[k]] = now
         self.current[k] = _NONE
-        if self.leaving[k] or not self._call(k, now):  # :meth:`_free`, inlined
+        if self.leaving[k] or not self._call_fn(self, k, now):  # :meth:`_free`, inlined
             self._rest(k, now)
 
     def _free(self, k: int, now: float) -> None:
         """Counter ``k`` is free: it calls its next ticket unless it is leaving;
         with none called it closes (leaving, or draining at closing) or waits idle."""
-        if self.leaving[k] or not self._call(k, now):
+        if self.leaving[k] or not self._call_fn(self, k, now):
             self._rest(k, now)
 
     def _rest(self, k: int, now: float) -> None:
@@ -361,7 +363,7 @@ class _Hall:
             self.leaving[k] = not drain
             return
         self.idle[self.group_of[k]].remove(k)
-        if not (drain and self._call(k, now)):
+        if not (drain and self._call_fn(self, k, now)):
             self._shut(k, now)
 
     def _on_turn_away(self, event: simpy.Event) -> None:
@@ -417,6 +419,8 @@ class _Hall:
         for k, opened in enumerate(self.opened_at):
             if not math.isnan(opened):
                 self.spans.append((k, opened, end))
+        for wakeup in (*self.done_events, self.arrival_event):
+            wakeup.release()  # see Wakeup.release: the hall is freed as soon as it is dropped
         return self._records()
 
     def _pick_up(self, resume: Resume) -> None:

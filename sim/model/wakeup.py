@@ -56,3 +56,10 @@ class Wakeup(simpy.Event):
         env = self.env
         heappush(env._queue, (at_s, NORMAL, next(env._eid), self))  # env.schedule, from now_s
         return at_s
+
+    def release(self) -> None:
+        """Let go of the callback for good. A callback is usually a method of
+        the object that owns this Wakeup, which makes a reference cycle: kept
+        until the cycle collector's next full pass, which walks everything the
+        owner holds (a hall's per-customer lists) before freeing it."""
+        self._callbacks = []

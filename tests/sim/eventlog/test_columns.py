@@ -226,11 +226,8 @@ def _same(a: object, b: object) -> bool:
     if isinstance(a, float) and isinstance(b, float):
         return a == b or (math.isnan(a) and math.isnan(b))
     if dataclasses.is_dataclass(a) or hasattr(a, "__struct_fields__"):
-        names = (
-            [f.name for f in dataclasses.fields(a)]
-            if dataclasses.is_dataclass(a)
-            else a.__struct_fields__
-        )  # type: ignore[arg-type, union-attr]
+        fields = getattr(a, "__struct_fields__", None)
+        names = fields or [f.name for f in dataclasses.fields(a)]  # type: ignore[arg-type]
         return type(a) is type(b) and all(_same(getattr(a, n), getattr(b, n)) for n in names)
     if isinstance(a, dict) and isinstance(b, dict):
         return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)

@@ -99,3 +99,35 @@ def test_an_unarmed_wakeup_does_not_keep_the_run_going() -> None:
     env.timeout(5.0)
     env.run()
     assert env.now == 5.0
+
+
+def test_a_finished_hall_is_freed_without_the_cycle_collector() -> None:
+    """The hall's callbacks are its own methods, held by its Wakeups: released
+    at the end of the run, the hall goes as soon as it is dropped."""
+    import gc
+    import weakref
+
+    from sim.model.demand import draw_demand
+    from sim.model.hall import _Hall
+    from sim.model.scenario import scenario_from_dict
+
+    scn = scenario_from_dict(
+        {
+            "hall": "small",
+            "target": {"wait": "10m"},
+            "horizon": {"duration": "2h"},
+            "services": {"s": {"service_time": {"dist": "exponential", "mean": "4m"}}},
+            "segments": {"all": {"share": 1.0}},
+            "arrivals": {"mix": {"s": 1.0}, "rate_per_hour": 40},
+            "counters": [{"id": "C", "count": 3, "services": ["s"]}],
+        }
+    )
+    hall = _Hall(scn, draw_demand(scn, 1, 0))
+    gone = weakref.ref(hall)
+    gc.disable()
+    try:
+        hall.run()
+        del hall
+        assert gone() is None
+    finally:
+        gc.enable()
