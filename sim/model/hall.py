@@ -325,8 +325,9 @@ class _Hall:
     def _on_done(self, event: Wakeup) -> None:
         k = event.index  # the counter's
         now = event.at_s
-        self.ended[self.current[k]] = now
-        self.current[k] = _NONE
+        current = self.current
+        self.ended[current[k]] = now
+        current[k] = _NONE
         if self.leaving[k] or not self._call_fn(self, k, now):  # :meth:`_free`, inlined
             self._rest(k, now)
 

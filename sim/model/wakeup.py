@@ -16,7 +16,8 @@ internals, and it relies on these behaviours of SimPy 4.1 (pinned in
 * ``env.schedule(event, priority, delay)`` is one push of ``(env.now + delay,
   priority, next(env._eid), event)`` onto the heap ``env._queue``, which the run
   pops in that order: :meth:`Wakeup.arm` makes the push itself (a method call
-  less per customer), from a time it is given (see :meth:`Wakeup.arm`);
+  less per customer), from a time it is given (see :meth:`Wakeup.arm`), onto
+  the heap and counter it took when made (SimPy never rebinds them);
 * events due at the same time and priority are processed in scheduling order.
 """
 
@@ -44,6 +45,7 @@ class Wakeup(simpy.Event):
         self.index = index
         self.at_s = env.now
         self._callbacks: list[Callable[[Wakeup], None]] = [callback]
+        self._queue, self._eids = env._queue, env._eid  # the environment's, never rebound
 
     def arm(self, delay_s: float, now_s: float) -> float:
         """Fire at ``now_s + delay_s`` (that sum, as ``env.schedule`` computes it
@@ -53,8 +55,7 @@ class Wakeup(simpy.Event):
         anyway (see ``sim.model.hall._Hall._on_arrival``)."""
         self.at_s = at_s = now_s + delay_s
         self.callbacks = self._callbacks
-        env = self.env
-        heappush(env._queue, (at_s, NORMAL, next(env._eid), self))  # env.schedule, from now_s
+        heappush(self._queue, (at_s, NORMAL, next(self._eids), self))  # env.schedule, from now_s
         return at_s
 
     def release(self) -> None:
