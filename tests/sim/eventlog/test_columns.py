@@ -19,11 +19,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.calibration.logdata import LogData, collect
+from sim.calibration.logdata import FitError, LogData, collect
 from sim.calibration.logread import read_log
 from sim.eventlog import columns
 from sim.eventlog.convert import day_events
-from sim.eventlog.events import Event, EventError, ReadStats, read_events
+from sim.eventlog.events import Event, EventError, ReadStats, read_csv, read_events, write_csv
 from sim.eventlog.stamps import parse_timestamps, stamp_of
 from sim.model.hall import simulate
 from sim.model.scenario import load_scenario
@@ -272,3 +272,19 @@ def test_a_simulated_log_reads_the_same_in_one_block_and_in_many(
     old, _ = _old(path, False)
     assert _same(read_log(path), whole) and _same(whole, old)
     assert isinstance(old, LogData) and len(old.tickets) > 500 and old.no_show_delays_s
+
+
+def test_a_csv_log_is_read_event_by_event(tmp_path: Path) -> None:
+    """CSV logs take the reader of :mod:`sim.eventlog.events`; a problem names
+    the file's line (the header is line 1)."""
+    events = [Event.model_validate_json(line) for line in BASE[:200]]
+    path = tmp_path / "log.csv"
+    write_csv(events, path)
+    with read_csv(path) as stream:
+        old = collect(stream, source=str(path), line_of=lambda: stream.stats.lines + 1)
+    assert _same(read_log(path), old) and old.tickets
+    called = next(e for e in events if e.kind == "ticket_called")
+    stray = called.model_copy(update={"id": "stray", "ticket": "never"})
+    write_csv([events[0], stray, *events[1:]], path)
+    with pytest.raises(FitError, match=r"log\.csv:3: event stray: ticket never was never issued"):
+        read_log(path)
