@@ -54,6 +54,17 @@ class Stat:
         lo, hi = self.ci95
         return None if lo is None or hi is None else (hi - lo) / 2
 
+    def bounded(self, lo: float | None, hi: float | None) -> Stat:
+        """This statistic with its interval cut to ``[lo, hi]``, what the
+        quantity can be (a share between 0 and 1, a count or a wait at least
+        0): the t interval is symmetric and can pass a bound the data cannot."""
+        ci_lo, ci_hi = self.ci95
+        if ci_lo is not None and lo is not None:
+            ci_lo = max(ci_lo, lo)
+        if ci_hi is not None and hi is not None:
+            ci_hi = min(ci_hi, hi)
+        return Stat(self.mean, (ci_lo, ci_hi), self.n)
+
     def excludes_zero(self) -> bool:
         """True when the 95% interval lies wholly above or below 0."""
         lo, hi = self.ci95
@@ -81,6 +92,23 @@ def summarise(values: Iterable[float]) -> Stat:
         return Stat(mean, (None, None), 1)
     half = t_quantile_975(n - 1) * float(arr.std(ddof=1)) / math.sqrt(n)
     return Stat(mean, (mean - half, mean + half), n)
+
+
+def wilson_interval(
+    successes: int, trials: int, z: float = 1.959963984540054
+) -> tuple[float, float]:
+    """The Wilson score 95% interval of a probability from ``successes`` in
+    ``trials``: inside [0, 1] always, and not degenerate at 0 or ``trials``
+    successes (unlike the normal approximation); ``(0, 1)`` without trials."""
+    if trials <= 0:
+        return (0.0, 1.0)
+    p = successes / trials
+    z2 = z * z
+    centre = (p + z2 / (2 * trials)) / (1 + z2 / trials)
+    half = z / (1 + z2 / trials) * math.sqrt(p * (1 - p) / trials + z2 / (4 * trials * trials))
+    lo = 0.0 if successes <= 0 else max(0.0, centre - half)
+    hi = 1.0 if successes >= trials else min(1.0, centre + half)
+    return (lo, hi)
 
 
 KpiStats = dict[str, Stat]  # KPI key (in KPI_KEYS order) -> its statistic

@@ -95,9 +95,41 @@ def run_sheets(
 
 
 def staffing_sheets(result: StaffingResult, command_line: str) -> list[Sheet]:
-    """``hallsim staff``: Plan (per interval, every group, totals, service
-    levels), Plans (totals per method), About."""
+    """``hallsim staff``: Week (one row per distinct day and plan), Plan (one
+    row per day and interval: demand, every group, the last plan's service
+    level and probability of meeting the target), About."""
+    from sim.reports.staffing import day_name, facts_lines, verdict
+
+    last = result.methods[-1]
+    week = Sheet(
+        "Week",
+        [
+            ("day", "text"),
+            ("opens", "text"),
+            ("closes", "text"),
+            ("plan", "text"),
+            (f"counter-hours ({', '.join(result.groups)})", "num"),
+            ("counter-hours (every counter)", "num"),
+            ("paid hours", "num"),
+            (f"cost ({result.workforce.currency})", "num"),
+            ("intervals", "int"),
+            ("intervals meeting the target", "int"),
+        ],  # fmt: skip
+        note=verdict(result),
+    )
+    for d in result.days:
+        if d.closed:
+            week.rows.append(
+                [day_name(d), "closed", None, None, None, None, None, None, None, None]
+            )
+            continue
+        for p in d.plans:
+            money = p.money
+            week.rows.append([day_name(d), d.open, d.close, p.method, money.counter_hours,
+                              money.hall_counter_hours, money.paid_hours, money.cost,
+                              p.intervals, p.meeting[result.rule.judge]])  # fmt: skip
     columns: list[tuple[str, Kind]] = [
+        ("day", "text"),
         ("start", "time"),
         ("arrivals per hour", "num"),
         ("offered load (Erlangs)", "num"),
@@ -105,48 +137,33 @@ def staffing_sheets(result: StaffingResult, command_line: str) -> list[Sheet]:
     ]
     for m in result.methods:
         columns += [(f"{g} ({m} plan)", "int") for g in result.groups]
-        columns += [
-            (f"total counters ({m} plan)", "int"),
-            (f"service level ({m} plan)", "pct"),
-            (f"service level 95% CI low ({m} plan)", "pct"),
-            (f"service level 95% CI high ({m} plan)", "pct"),
-        ]
-    plan = Sheet("Plan", columns)
-    for r in result.intervals:
-        row: list[Value] = [
-            clock_time(parse_clock_s(r.start)),
-            r.arrivals_per_hour,
-            r.offered_load,
-            *(r.fixed[g] for g in result.fixed_groups),
-        ]
-        for m in result.methods:
-            sl = r.service_level[m]
-            row += [r.counts[m][g] for g in result.groups]
-            row += [r.total[m], sl.mean, sl.ci95_lower, sl.ci95_upper]
-        plan.rows.append(row)
-    plans = Sheet(
-        "Plans",
-        [
-            ("plan", "text"),
-            (f"counter-hours ({', '.join(result.groups)})", "num"),
-            ("intervals below target", "int"),
-            ("plans simulated", "int"),
-            ("raising iterations", "int"),
-        ],
-        [
-            [p.method, p.staff_hours, p.intervals_missing, p.evaluations, p.iterations]
-            for p in result.plans
-        ],
-    )
-    facts = _about(result.scenario, result.name, command_line, result.seed)
-    facts += [
-        (
-            "Target",
-            f"{result.target.service_level:.0%} called within {result.target.wait_s / 60:g} min",
-        ),
-        ("Counts change every (min)", result.step_s / 60),
+    columns += [
+        ("total counters", "int"),
+        ("service level (mean)", "pct"),
+        ("P(day meets target)", "num"),
+        ("P 95% low", "num"),
+        ("P 95% high", "num"),
+        ("meets", "text"),
     ]
-    return [plan, plans, about_sheet(facts)]
+    plan = Sheet("Plan", columns)
+    for d in result.days:
+        for r in d.intervals:
+            res = r.result[last]
+            row: list[Value] = [
+                day_name(d),
+                clock_time(parse_clock_s(r.start)),
+                r.arrivals_per_hour,
+                r.offered_load,
+                *(r.fixed[g] for g in result.fixed_groups),
+            ]
+            for m in result.methods:
+                row += [r.counts[m][g] for g in result.groups]
+            row += [r.total[last], res.service_level.mean, res.probability.estimate,
+                    *res.probability.ci95, "yes" if res.meets else "no"]  # fmt: skip
+            plan.rows.append(row)
+    facts = _about(result.scenario, result.name, command_line, result.seed)
+    facts += [(f"Note {k}", line) for k, line in enumerate(facts_lines(result), 1)]
+    return [week, plan, about_sheet(facts)]
 
 
 def roster_sheets(
