@@ -118,9 +118,11 @@ def compare(
         emit_json(result.to_json())
     else:
         from sim.reports.compare import interval_table
-        from sim.reports.kpi_tables import compare_table
+        from sim.reports.kpi_tables import compare_table, print_verdict
+        from sim.reports.verdicts import compare_verdict
 
         out = stdout_console()
+        print_verdict(out, loaded[0].hall, compare_verdict(result))
         out.print(compare_table(result))
         for comparison in result.differences:
             if comparison.by_interval:
@@ -206,6 +208,9 @@ def sweep(
             }
         )
     else:
-        from sim.reports.kpi_tables import sweep_table
+        from sim.reports.kpi_tables import print_verdict, sweep_table
+        from sim.reports.verdicts import sweep_verdict
 
-        stdout_console().print(sweep_table(scn.hall, paths, points))
+        console = stdout_console()
+        print_verdict(console, scn.hall, sweep_verdict(points, replications))
+        console.print(sweep_table(scn.hall, paths, points))

@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import cast
 
-from sim.model.calendar import counter_instances, intervals
+from sim.model.calendar import intervals
 from sim.model.days import day_scenario, typical_day
 from sim.model.scenario import Scenario
 from sim.model.week import WEEKDAYS, Weekday
+from sim.planning.cost import staffed_hours
 from sim.planning.evaluate import Evaluator, PlanOdds
 from sim.planning.grid import apply_plan, count_steps
 from sim.planning.judge import MeetRule
@@ -112,15 +113,6 @@ class PlannedDay:
     def hall_hours(self, plan: Plan) -> float:
         """Counter-hours of every counter group, the resized ones as ``plan`` staffs them."""
         return staffed_hours(apply_plan(self.scenario, plan.groups, plan.counts))
-
-
-def staffed_hours(scn: Scenario) -> float:
-    """Counter-hours the scenario staffs (every counter's windows, kiosks apart)."""
-    close = scn.close
-    return sum(
-        min(b, close) - a for c in counter_instances(scn) if not c.kiosk for a, b in c.windows
-        if a < close
-    ) / 3600.0  # fmt: skip
 
 
 def _correction(ref: Scenario, ref_need: Sequence[Sequence[int]], scn: Scenario) -> list[list[int]]:

@@ -38,7 +38,8 @@ font-size:.85rem;padding-top:.3rem}
 .ci{color:#888;font-size:.78rem}.miss{color:#c9302c;font-weight:600}.sig{font-weight:700}
 .sig::after{content:" *"}.note{color:#555}.total{font-weight:600}
 .verdict{font-size:1.15rem;font-weight:600;margin:.8rem 0 .3rem;padding:.55rem .8rem;
-border-left:5px solid #3c8d40;background:#f2f8f2}.verdict.bad{border-color:#c9302c;background:#fbf0ef}
+border-left:5px solid #3c8d40;background:#f2f8f2}
+.verdict.bad{border-color:#c9302c;background:#fbf0ef}
 ul.behind{margin:.2rem 0 1rem;color:#444}ul.behind li{margin:.1rem 0}
 figure{margin:1rem 0}img{max-width:100%;border:1px solid #eee}figcaption{color:#555}
 """

@@ -114,7 +114,7 @@ def staffing_sheets(result: StaffingResult, command_line: str) -> list[Sheet]:
             (f"cost ({result.workforce.currency})", "num"),
             ("intervals", "int"),
             ("intervals meeting the target", "int"),
-        ],  # fmt: skip
+        ],
         note=verdict(result),
     )
     for d in result.days:

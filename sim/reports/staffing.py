@@ -81,7 +81,8 @@ def verdict(result: StaffingResult) -> str:
         money, per = result.week[method], "a week"
     else:
         money, per = days[0].plans[m].money, "a day"
-    head = f"{groups} {money.counter_hours:,.2f} counter-hours {per} ({money_text(result, money, per)})"
+    head = f"{groups} {money.counter_hours:,.2f} counter-hours {per}"
+    head += f" ({money_text(result, money, per)})"
     rule = f"{target_text(result)} with probability ≥ {result.rule.probability:g}"
     misses = _misses(result, method)
     if not misses:
@@ -297,7 +298,7 @@ def plan_rows(
                     f"{res.probability.estimate:.2f}",
                     f"{lo:.2f}–{hi:.2f}",
                     "" if res.meets else "miss",
-                )  # fmt: skip
+                )
             )
         rows.append(cells)
     del p
@@ -333,7 +334,7 @@ def write_staffing_report(result: StaffingResult, out_dir: Path, command_line: s
                 "every counter (h)",
                 "intervals meeting",
                 "lowest probability",
-            ],  # fmt: skip
+            ],
             _week_rows(result),
         )
     with plot_style() as font:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from sim.model.summary import Stat
 from sim.model.units import parse_clock_s
 from sim.planning.whatif import Scalar, SweepPoint, sweep_table
-from sim.reports.kpi_text import format_stat, half_width
+from sim.reports.kpi_text import mean_and_half
 from sim.reports.page import Cell, CellLike, Page
 from sim.reports.style import (
     clock_axis,
@@ -24,6 +24,7 @@ from sim.reports.style import (
     scenario_colours,
     target_line,
 )
+from sim.reports.verdicts import point_label, sweep_verdict
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -59,11 +60,6 @@ def _band(points: Sequence[SweepPoint], key: str, scale: float) -> list[list[flo
         [value(s.ci95[0]) for s in stats],
         [value(s.ci95[1]) for s in stats],
     ]
-
-
-def point_label(point: SweepPoint) -> str:
-    """``arrivals.scale=0.8, counters[0].count=3``: what a grid point sets."""
-    return ", ".join(f"{path}={value}" for path, value in point.values.items())
 
 
 def sweep_figure(points: Sequence[SweepPoint], hall: str, name: str | None, cjk: bool) -> Figure:
@@ -151,10 +147,16 @@ def sweep_rows(points: Sequence[SweepPoint]) -> list[list[CellLike]]:
         row: list[CellLike] = [str(v) for v in p.values.values()]
         for key, _ in SWEEP_COLUMNS:
             stat = p.overall[key]
-            mean = format_stat(stat, key, with_ci=False, precise=True)
             sl = stat.mean if key == "service_level" else None
             miss = sl is not None and sl < p.target.service_level
-            row.append(Cell(mean, half_width(stat, key, precise=True), "miss" if miss else ""))
+            row.append(Cell(*mean_and_half(stat, key, precise=True), "miss" if miss else ""))
+        if p.by_interval:
+            low = p.below_target()
+            text = f"{len(low)} of {len(p.by_interval)}" if low else "none"
+            row.append(Cell(text, ", ".join(r.start for r in low[:6]), "miss" if low else ""))
+        row.append(f"{p.cost.counter_hours_day:,.2f}")
+        cost = p.cost.cost_week
+        row.append(f"{p.cost.fte:.1f}" + ("" if cost is None else f" / {cost:,.0f}"))
         rows.append(row)
     return rows
 
@@ -183,6 +185,8 @@ def write_sweep_report(
             ("Replications", f"{replications} per point, common random numbers"),
         ],
     )
+    verdict = sweep_verdict(points, replications)
+    page.verdict(verdict.line, verdict.behind, good=verdict.good)
     page.note(
         "Each KPI is the mean over replications ± the half-width of its 95% CI (Student t). "
         "Waits in minutes; SL: the share of all arrivals called within the target wait, red "
@@ -190,6 +194,11 @@ def write_sweep_report(
     )
     page.section("Grid")
     header = [*paths, *(h for _, h in SWEEP_COLUMNS)]
+    if points[0].by_interval:
+        header.append("intervals below target")
+    cost = " / ".join(["FTE", f"{points[0].cost.currency} a week"][: 1 + any(
+        p.cost.cost_week is not None for p in points)])  # fmt: skip
+    header += ["counter-hours a day", cost]
     page.table("grid", header, sweep_rows(points), left=len(paths))
     with plot_style() as font:
         cjk = font is not None
