@@ -20,6 +20,7 @@ from sim.cli.options import (
     Seed,
     Workers,
     XlsxFile,
+    check_outputs,
     command_line,
     replications,
 )
@@ -57,6 +58,7 @@ def run(
     xlsx: XlsxFile = None,
 ) -> None:
     """Simulate SCENARIO and print each KPI's mean and 95% confidence interval."""
+    check_outputs([("--xlsx", xlsx)], [("--report", report)])
     scn = load_or_fail(scenario)
 
     from sim.runs.executor import local_executor

@@ -19,6 +19,7 @@ from sim.cli.options import (
     Seed,
     Workers,
     XlsxFile,
+    check_outputs,
     command_line,
 )
 from sim.model.scenario import ScenarioError
@@ -82,6 +83,7 @@ def compare(
 ) -> None:
     """Run scenarios on the same customers: each KPI's paired difference to the first, by day
     and by interval."""
+    check_outputs([("--xlsx", xlsx)], [("--report", report)])
     if len(scenarios) < 2:
         raise fail("compare needs at least two scenario files")
     loaded = [load_or_fail(path) for path in scenarios]
@@ -155,6 +157,7 @@ def sweep(
     xlsx: XlsxFile = None,
 ) -> None:
     """Run SCENARIO at every point of a grid of values; print, and optionally plot, the KPIs."""
+    check_outputs([("--xlsx", xlsx)], [("--report", report), ("--out", out)])
     from sim.planning import whatif
 
     scn = load_or_fail(scenario)
