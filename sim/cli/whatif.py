@@ -111,7 +111,7 @@ def compare(
         path = write_compare_report(result, names, report, command_line(ctx))
         err.print(f"report: {path}", highlight=False)
     if xlsx is not None:
-        from sim.reports.sheets import compare_sheets
+        from sim.reports.whatif_sheets import compare_sheets
         from sim.reports.xlsx import write_workbook
 
         sheets = compare_sheets(result, names, command_line(ctx))
@@ -195,10 +195,10 @@ def sweep(
         )
         err.print(f"report: {path}", highlight=False)
     if xlsx is not None:
-        from sim.reports.sheets import sweep_sheets
+        from sim.reports.whatif_sheets import sweep_sheets
         from sim.reports.xlsx import write_workbook
 
-        sheets = sweep_sheets(scn.hall, scn.name, points, command_line(ctx), seed)
+        sheets = sweep_sheets(scn.hall, scn.name, points, command_line(ctx), seed, replications)
         err.print(f"workbook: {write_workbook(xlsx, sheets)}", highlight=False)
     if as_json:
         emit_json(

@@ -16,7 +16,7 @@ interval that one integer programme covers, then checked on fresh replications.
    counter fewer; one that misses is not tried that low again. Back to 2 (and
    3) until the plan no longer changes.
 5. **Check** the plan on fresh replications (days the search never saw) and
-   raise it wherever an interval clearly misses there.
+   raise it wherever an interval misses there too, until it meets everywhere.
 
 An interval that met the target with some count, in a plan staffed no better
 around it, is *settled* at that count: a later miss with as many counters is
@@ -235,8 +235,8 @@ def sim_plan(
     repairs = 0
     while True:
         (odds,) = fresh.run([counts])
-        misses = odds.clear_misses()
-        say(f"check on fresh replications: {int(misses.sum())} intervals clearly miss the target")
+        misses = ~odds.meets()
+        say(f"check on fresh replications: {int(misses.sum())} intervals miss the target")
         if not misses.any():
             break
         repairs += 1

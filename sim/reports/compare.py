@@ -196,6 +196,8 @@ def welch_text(diff: Difference, key: str) -> str:
     lo, hi = diff.welch_ci95
     if lo is None or hi is None:
         return "–"
+    if hi == lo:
+        return "no spread"
     return "±" + format_value((hi - lo) / 2, key, precise=True).rstrip("%")
 
 

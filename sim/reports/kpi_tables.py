@@ -105,6 +105,8 @@ def difference_cell(diff: Difference, key: str) -> str:
     cell = "".join(mean_and_half(paired, key, signed=True))
     lo, hi = diff.welch_ci95
     welch = "–" if lo is None or hi is None else "±" + format_value((hi - lo) / 2, key)
+    if lo is not None and lo == hi:
+        welch = "no spread"
     cell += f" ({welch.rstrip('%')})"
     return f"[bold]{cell} *[/]" if paired.excludes_zero() else cell
 

@@ -24,7 +24,7 @@ from sim.reports.style import (
     scenario_colours,
     target_line,
 )
-from sim.reports.verdicts import point_label, sweep_verdict
+from sim.reports.verdicts import point_label, sweep_verdict, time_ranges
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -153,7 +153,9 @@ def sweep_rows(points: Sequence[SweepPoint]) -> list[list[CellLike]]:
         if p.by_interval:
             low = p.below_target()
             text = f"{len(low)} of {len(p.by_interval)}" if low else "none"
-            row.append(Cell(text, ", ".join(r.start for r in low[:6]), "miss" if low else ""))
+            starts = [r.start for r in p.by_interval]
+            where = time_ranges(starts, [r in low for r in p.by_interval])
+            row.append(Cell(text, where, "miss" if low else ""))
         row.append(f"{p.cost.counter_hours_day:,.2f}")
         cost = p.cost.cost_week
         row.append(f"{p.cost.fte:.1f}" + ("" if cost is None else f" / {cost:,.0f}"))
@@ -198,7 +200,7 @@ def write_sweep_report(
         header.append("intervals below target")
     cost = " / ".join(["FTE", f"{points[0].cost.currency} a week"][: 1 + any(
         p.cost.cost_week is not None for p in points)])  # fmt: skip
-    header += ["counter-hours a day", cost]
+    header += ["counter-h a day", cost]
     page.table("grid", header, sweep_rows(points), left=len(paths))
     with plot_style() as font:
         cjk = font is not None

@@ -101,8 +101,19 @@ def run_verdict(summary: RunSummary) -> Verdict:
             behind,
             True,
         )
-    shown = ", ".join(f"{span(r.start, step)} ({_sl(r.kpis)})" for r in low[:SHOWN])
-    more = ", …" if len(low) > SHOWN else ""
+    # neighbouring intervals as one span with each one's service level
+    groups: list[list[IntervalStats]] = []
+    for r in low:
+        if groups and abs(parse_clock_s(groups[-1][-1].start) + step - parse_clock_s(r.start)) < 1:
+            groups[-1].append(r)
+        else:
+            groups.append([r])
+    shown = ", ".join(
+        f"{g[0].start}–{format_clock(parse_clock_s(g[-1].start) + step)}"
+        f" ({', '.join(_sl(r.kpis) for r in g)})"
+        for g in groups[:SHOWN]
+    )
+    more = ", …" if len(groups) > SHOWN else ""
     return Verdict(
         f"{len(low)} of {len(rows)} intervals below the {target.service_level:.0%} target: "
         f"{shown}{more}; {whole}",
