@@ -153,7 +153,7 @@ def staff(
     ] = 20,
     max_replications: Annotated[
         int, typer.Option(min=2, metavar="N", help="At most N replications for a close decision.")
-    ] = 160,
+    ] = 120,
     seed: Seed = 1,
     workers: Workers = None,
     dask: DaskAddress = None,

@@ -378,8 +378,8 @@ def describe_error(error: Mapping[str, Any], known: set[str] | None = None) -> s
         hint = f", did you mean `{close[0]}`?" if close else ""
         return f"{_path(loc)}: unknown key `{key}`{hint}"
     value = error["input"]
-    if isinstance(value, Mapping | list | tuple):  # a whole table: the reason names the part
-        return f"{_path(loc)}: {reason}"
+    if isinstance(value, Mapping | list | tuple) and len(repr(value)) > 40:
+        return f"{_path(loc)}: {reason}"  # a whole table: the reason names the part
     return f"{_path(loc)}: {value!r} {reason}"
 
 

@@ -136,17 +136,25 @@ class Evaluator:
         self.plans = 0  # distinct plans simulated
         self.days = 0  # replications simulated, all plans
 
-    def odds(self, plan: Counts) -> PlanOdds:
-        """What is known of ``plan`` so far (it must have been run)."""
+    def odds(self, plan: Counts, cap: int | None = None) -> PlanOdds:
+        """What is known of ``plan`` so far (it must have been run); final once
+        it reached ``cap`` (default: the last stage)."""
         seen = dict(self._seen[plan])  # a snapshot: later stages replace the arrays
-        return PlanOdds(self.rule, seen, self._days(plan) >= self.stages[-1])
+        return PlanOdds(self.rule, seen, self._days(plan) >= (cap or self.stages[-1]))
 
     def run(
-        self, plans: Sequence[Counts], still_open: Sequence[StillOpen] | None = None
+        self,
+        plans: Sequence[Counts],
+        still_open: Sequence[StillOpen] | None = None,
+        cap: int | None = None,
     ) -> list[PlanOdds]:
         """Simulate each plan to at least the first stage, and on through the
-        stages while its ``still_open`` rule (default :func:`open_while_close`)
-        says so; returns what is known of each."""
+        stages (up to ``cap`` replications, default: the last stage) while its
+        ``still_open`` rule (default :func:`open_while_close`) says so; returns
+        what is known of each."""
+        stages = self.stages
+        if cap is not None:
+            stages = tuple(n for n in self.stages if n < cap) + (max(cap, self.stages[0]),)
         rules = list(still_open) if still_open is not None else [open_while_close] * len(plans)
         wanted = list(dict.fromkeys(plans))
         for plan in wanted:
@@ -157,11 +165,11 @@ class Evaluator:
             todo: list[tuple[Counts, int]] = []
             for plan in wanted:
                 have = self._days(plan)
-                goal = next((n for n in self.stages if n > have), None)
+                goal = next((n for n in stages if n > have), None)
                 if goal is None:
                     continue
                 rule = rules[plans.index(plan)]
-                if have >= self.stages[0] and not rule(self.odds(plan)):
+                if have >= stages[0] and not rule(self.odds(plan, stages[-1])):
                     continue
                 todo.append((plan, goal))
             if not todo:
@@ -182,7 +190,7 @@ class Evaluator:
                 assert levels is not None
                 self._append(plan, chunk.first - self.first, levels)
                 self.days += chunk.count
-        return [self.odds(plan) for plan in plans]
+        return [self.odds(plan, stages[-1]) for plan in plans]
 
     def _days(self, plan: Counts) -> int:
         return int(self._seen[plan][self.rule.judge].shape[0])

@@ -73,7 +73,7 @@ def test_a_folder_where_a_file_goes(tmp_path: Path) -> None:
             ["--day", "funday"],
             "--day funday: is neither a weekday (mon, tue, wed, thu, fri, "
             "sat, sun) nor a date (2027-01-04)",
-        ),  # fmt: skip
+        ),
         (["--week-of", "soon"], "--week-of soon: is not a date such as 2027-01-04"),
         (["--min-block", "0m"], "--min-block 0m: must be positive"),
         (["--min-block", "an hour"], "--min-block an hour: "),
@@ -86,11 +86,12 @@ def test_staff_options_are_checked(extra: list[str], message: str) -> None:
 
 
 def test_a_week_missing_weekdays_reads_well(tmp_path: Path) -> None:
-    text = Path(COUNTY).read_text(encoding="utf-8") + "week: {mon: {}, tue: {level: 1.1}}\n"
+    text = Path(COUNTY).read_text(encoding="utf-8")
+    text += "week: {mon: {level: 1.2}, tue: {}, wed: {}, thu: {}, fri: {level: 1.1}}\n"
     path = tmp_path / "week.yaml"
     path.write_text(text, encoding="utf-8")
     assert one_line_error(["staff", str(path)]) == (
-        f"hallsim: {path}: week: misses wed, thu, fri, sat, sun: give all seven weekdays "
+        f"hallsim: {path}: week: misses sat, sun: give all seven weekdays "
         "(mon … sun), `closed` for a day the hall does not open"
     )
 

@@ -122,8 +122,9 @@ def test_a_row_outside_the_opening_hours_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_missing_value_column_is_one_line_naming_the_column(tmp_path: Path) -> None:
-    book = xlsx_file(tmp_path, [["time", "note", "rate"], *([f"{h:02d}:00", None, 10 * h]
-                                                          for h in range(9, 14))])  # fmt: skip
+    rows: list[list[object]] = [["time", "note", "rate"]]
+    rows += [[f"{h:02d}:00", None, 10 * h] for h in range(9, 14)]
+    book = xlsx_file(tmp_path, rows)
     with pytest.raises(ScenarioError) as caught:
         read_profile(book)
     assert str(caught.value) == (
