@@ -154,7 +154,7 @@ class Evaluator:
         what is known of each."""
         stages = self.stages
         if cap is not None:
-            stages = tuple(n for n in self.stages if n < cap) + (max(cap, self.stages[0]),)
+            stages = (*tuple(n for n in self.stages if n < cap), max(cap, self.stages[0]))
         rules = list(still_open) if still_open is not None else [open_while_close] * len(plans)
         wanted = list(dict.fromkeys(plans))
         for plan in wanted:
