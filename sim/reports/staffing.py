@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sim.model.units import format_duration, parse_clock_s
-from sim.planning.judge import JUDGE_TEXT
+from sim.planning.judge import JUDGE_TEXT, JUDGES
 from sim.planning.staffing_result import DayResult, Money, StaffingResult
 from sim.reports.page import Cell, CellLike, Page
 from sim.reports.style import (
@@ -102,8 +102,15 @@ def facts_lines(result: StaffingResult) -> list[str]:
     """The numbers behind the verdict, one line each."""
     rules = result.rules
     step = format_duration(rules.step_s or result.interval_s)
+    other = next(j for j in JUDGES if j != result.rule.judge)
+    days = [d for d in result.days if not d.closed]
+    last = result.methods[-1]
+    met = sum(p.meeting[other] for d in days for p in d.plans if p.method == last)
+    total = sum(len(d.intervals) for d in days)
     lines = [
-        f"judged {JUDGE_TEXT[result.rule.judge]}; counters stay open, and closed, at least "
+        f"judged {JUDGE_TEXT[result.rule.judge]}; judged {JUDGE_TEXT[other]}, "
+        f"{met} of {total} intervals meet the target",
+        f"counters stay open, and closed, at least "
         f"{format_duration(rules.min_block_s)}"
         + (f", change by at most {rules.max_change} a step" if rules.max_change else "")
         + f"; counts change every {step}",

@@ -147,3 +147,18 @@ def test_share_axes_start_at_zero(figures: dict[str, tuple[str, Figure]]) -> Non
     assert waits.get_xlim()[0] == 0.0
     curves = [np.asarray(line.get_xdata()) for line in waits.get_lines()]
     assert all(x[0] == 0.0 for x in curves if len(x) > 2)
+
+
+def test_one_replication_draws_no_confidence_interval() -> None:
+    """``-n 1`` has no interval: no figure of run's report draws or names one."""
+    with plot_style() as font:
+        experiment = run_experiment(COUNTY, 1, 1)
+        figures = run_figures(experiment, experiment.summary().kpis, font is not None)
+    for name, fig in figures:
+        texts = [ax.get_title() for ax in fig.axes]
+        for ax in fig.axes:
+            if (legend := ax.get_legend()) is not None:
+                texts += [t.get_text() for t in legend.get_texts()]
+            assert not ax.collections or name != "queue", f"{name} draws a band"
+        assert not any("CI" in text for text in texts), (name, texts)
+        assert any("one replication" in text for text in texts), (name, texts)
