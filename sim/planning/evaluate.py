@@ -12,11 +12,15 @@ replications, every open plan's chunks of a stage in one batch.
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from sim.model.demand import Demand, draw_demand
 from sim.model.hall import simulate
 from sim.model.scenario import Scenario
 from sim.model.summary import Stat, summarise
@@ -44,13 +48,46 @@ class Chunk:
     seed: int
     first: int
     count: int
+    demand_key: str = ""  # names the scenario apart from its counters: "" draws afresh
+
+
+# The customers of (scenario apart from counters, seed, replication), kept where the
+# chunks run: every plan of a search meets the same customers (common random
+# numbers), and drawing them is a sixth of a replication's time. They do not
+# depend on the counters a plan sets.
+_DEMANDS: OrderedDict[tuple[str, int, int], Demand] = OrderedDict()
+_DEMANDS_KEPT = 600
+
+
+def _demand(chunk: Chunk, replication: int) -> Demand:
+    key = (chunk.demand_key, chunk.seed, replication)
+    found = _DEMANDS.get(key) if chunk.demand_key else None
+    if found is None:
+        found = draw_demand(chunk.scenario, chunk.seed, replication)
+        if chunk.demand_key:
+            _DEMANDS[key] = found
+            while len(_DEMANDS) > _DEMANDS_KEPT:
+                _DEMANDS.popitem(last=False)
+    else:
+        _DEMANDS.move_to_end(key)
+    return found
+
+
+def demand_key(scn: Scenario) -> str:
+    """A digest of everything but the counters: plans of ``scn`` share customers."""
+    from sim.model.scenario_io import scenario_to_dict
+
+    data = scenario_to_dict(scn)
+    data.pop("counters", None)
+    text = json.dumps(data, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def judged_chunk(chunk: Chunk) -> np.ndarray:
     """Service level per judge, replication and interval: shape ``(judges, count, intervals)``."""
     out = []
     for r in range(chunk.first, chunk.first + chunk.count):
-        records = simulate(chunk.scenario, chunk.seed, r)
+        records = simulate(chunk.scenario, chunk.seed, r, demand=_demand(chunk, r))
         out.append([judged_service_levels(records, chunk.scenario, j) for j in JUDGES])
     return np.asarray(out, dtype=float).transpose(1, 0, 2)
 
@@ -132,6 +169,7 @@ class Evaluator:
         self.stages = tuple(stages)
         self.executor = executor or SerialExecutor()
         self.first = first_replication
+        self.demand_key = demand_key(scn)
         self._seen: dict[Counts, dict[Judge, np.ndarray]] = {}
         self.plans = 0  # distinct plans simulated
         self.days = 0  # replications simulated, all plans
@@ -180,7 +218,7 @@ class Evaluator:
                 start = self.first + self._days(plan)
                 end = self.first + goal
                 chunks += [
-                    (plan, Chunk(scn, self.seed, r, min(CHUNK, end - r)))
+                    (plan, Chunk(scn, self.seed, r, min(CHUNK, end - r), self.demand_key))
                     for r in range(start, end, CHUNK)
                 ]
             results: list[np.ndarray | None] = [None] * len(chunks)
