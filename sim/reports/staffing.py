@@ -16,6 +16,7 @@ from rich.table import Table
 from sim.model.units import format_duration, parse_clock_s
 from sim.planning.judge import JUDGE_TEXT, JUDGES
 from sim.planning.staffing_result import DayResult, Money, StaffingResult
+from sim.reports.kpi_tables import print_verdict
 from sim.reports.page import Cell, CellLike, Page
 from sim.reports.style import (
     GREY,
@@ -27,6 +28,7 @@ from sim.reports.style import (
     plot_style,
     target_line,
 )
+from sim.reports.verdicts import Verdict
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -125,11 +127,19 @@ def facts_lines(result: StaffingResult) -> list[str]:
     return lines
 
 
+def week_header(result: StaffingResult) -> list[str]:
+    """The week table's columns (one row per distinct day)."""
+    methods = " / ".join(METHOD_NAMES.get(m, m) for m in result.methods)
+    return ["day", "hours", f"{', '.join(result.groups)} counter-hours ({methods})",
+            "every counter (h)", f"cost a day ({result.workforce.currency})",
+            "intervals meeting", "lowest probability"]  # fmt: skip
+
+
 def _week_rows(result: StaffingResult) -> list[list[str]]:
     rows = []
     for d in result.days:
         if d.closed:
-            rows.append([day_name(d), "closed", "", "", "", ""])
+            rows.append([day_name(d), "closed", "", "", "", "", ""])
             continue
         by = {p.method: p for p in d.plans}
         last = by[result.methods[-1]]
@@ -140,23 +150,20 @@ def _week_rows(result: StaffingResult) -> list[list[str]]:
             f"{d.open}–{d.close}",
             " / ".join(f"{by[m].money.counter_hours:.2f}" for m in result.methods),
             f"{last.money.hall_counter_hours:.1f}",
+            "–" if cost is None else f"{cost:,.0f}",
             f"{last.meeting[result.rule.judge]}/{last.intervals}",
-            f"{lowest.result[last.method].probability.estimate:.2f} at {lowest.start}"
-            + ("" if cost is None else f"; {result.workforce.currency}{cost:,.0f}"),
+            f"{lowest.result[last.method].probability.estimate:.2f} at {lowest.start}",
         ])  # fmt: skip
     return rows
 
 
 def print_staffing(out: Console, result: StaffingResult) -> None:
     """The verdict, the week and each day's plan."""
-    out.print(f"[bold]{result.scenario}: {verdict(result)}[/]", highlight=False, soft_wrap=True)
-    for line in facts_lines(result):
-        out.print(f"  {line}", highlight=False)
-    methods = " / ".join(METHOD_NAMES.get(m, m) for m in result.methods)
+    good = not _misses(result, result.methods[-1])
+    print_verdict(out, result.scenario, Verdict(verdict(result), facts_lines(result), good))
     if len(result.days) > 1:
         table = Table(title="The week", title_justify="left", header_style="bold")
-        for head in ("day", "hours", f"{', '.join(result.groups)} counter-hours ({methods})",
-                     "every counter (h)", "intervals meeting", "lowest probability"):  # fmt: skip
+        for head in week_header(result):
             table.add_column(head, justify="left" if head in ("day", "hours") else "right")
         for row in _week_rows(result):
             table.add_row(*row)
@@ -331,19 +338,7 @@ def write_staffing_report(result: StaffingResult, out_dir: Path, command_line: s
     page.verdict(verdict(result), facts_lines(result), good=good)
     if len(result.days) > 1:
         page.section("The week")
-        methods = " / ".join(METHOD_NAMES.get(m, m) for m in result.methods)
-        page.table(
-            "week",
-            [
-                "day",
-                "hours",
-                f"{', '.join(result.groups)} counter-hours ({methods})",
-                "every counter (h)",
-                "intervals meeting",
-                "lowest probability",
-            ],
-            _week_rows(result),
-        )
+        page.table("week", week_header(result), _week_rows(result))
     with plot_style() as font:
         for k, d in enumerate(result.days):
             if d.closed:
