@@ -409,25 +409,3 @@ def sweep(
             )
         )
     return points
-
-
-def sweep_table(points: Sequence[SweepPoint]) -> tuple[list[str], list[list[Any]]]:
-    """The CSV of a sweep: a header (the swept paths, then ``KPI_mean``,
-    ``KPI_ci_low``, ``KPI_ci_high`` for each overall KPI, in its own units, then
-    the intervals below target and the staffing's counter-hours, FTE and cost)
-    and one row per grid point (``None`` where a value is unknown)."""
-    paths = list(points[0].values) if points else []
-    header = paths + [f"{key}_{part}" for key in KPI_KEYS for part in ("mean", "ci_low", "ci_high")]
-    header += ["intervals_below_target", "counter_hours_day", "counter_hours_week", "fte",
-               "cost_week"]  # fmt: skip
-    rows = []
-    for point in points:
-        row: list[Any] = [point.values[path] for path in paths]
-        for key in KPI_KEYS:
-            stat = point.overall[key]
-            row += [stat.mean, *stat.ci95]
-        cost = point.cost
-        row += [len(point.below_target()), cost.counter_hours_day, cost.counter_hours_week,
-                cost.fte, cost.cost_week]  # fmt: skip
-        rows.append(row)
-    return header, rows

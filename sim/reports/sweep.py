@@ -7,11 +7,11 @@ import csv
 import math
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sim.model.summary import Stat
+from sim.model.summary import KPI_KEYS, Stat
 from sim.model.units import parse_clock_s
-from sim.planning.whatif import Scalar, SweepPoint, sweep_table
+from sim.planning.whatif import Scalar, SweepPoint
 from sim.reports.kpi_text import mean_and_half
 from sim.reports.page import Cell, CellLike, Page
 from sim.reports.style import (
@@ -37,10 +37,32 @@ SWEEP_COLUMNS = (
 )  # fmt: skip
 
 
+def sweep_csv_table(points: Sequence[SweepPoint]) -> tuple[list[str], list[list[Any]]]:
+    """The CSV of a sweep: a header (the swept paths, then ``KPI_mean``,
+    ``KPI_ci_low``, ``KPI_ci_high`` for each overall KPI, in its own units, then
+    the intervals below target and the staffing's counter-hours, FTE and cost)
+    and one row per grid point (``None`` where a value is unknown)."""
+    paths = list(points[0].values) if points else []
+    header = paths + [f"{key}_{part}" for key in KPI_KEYS for part in ("mean", "ci_low", "ci_high")]
+    header += ["intervals_below_target", "counter_hours_day", "counter_hours_week", "fte",
+               "cost_week"]  # fmt: skip
+    rows = []
+    for point in points:
+        row: list[Any] = [point.values[path] for path in paths]
+        for key in KPI_KEYS:
+            stat = point.overall[key]
+            row += [stat.mean, *stat.ci95]
+        cost = point.cost
+        row += [len(point.below_target()), cost.counter_hours_day, cost.counter_hours_week,
+                cost.fte, cost.cost_week]  # fmt: skip
+        rows.append(row)
+    return header, rows
+
+
 def write_sweep_csv(points: Sequence[SweepPoint], path: Path) -> None:
     """One row per grid point: the swept values, then each overall KPI's mean and
     95% CI (seconds for ``*_s``, shares for rates; empty where undefined)."""
-    header, rows = sweep_table(points)
+    header, rows = sweep_csv_table(points)
     with path.open("w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(header)

@@ -23,9 +23,8 @@ from sim.planning.whatif import (
     compare,
     parse_set,
     sweep,
-    sweep_table,
 )
-from sim.reports.sweep import write_sweep_csv
+from sim.reports.sweep import sweep_csv_table, write_sweep_csv
 from sim.runs.executor import ProcessExecutor, SerialExecutor
 from sim.runs.experiment import run_experiment
 
@@ -218,7 +217,7 @@ def test_sweep_csv_has_a_row_per_point_and_round_trips(tmp_path: Path) -> None:
         header, *rows = list(csv.reader(f))
     assert header[:2] == ["target.wait", "arrivals.scale"]
     assert header[2:5] == ["arrivals_mean", "arrivals_ci_low", "arrivals_ci_high"]
-    assert len(header) == 2 + 3 * len(KPI_KEYS) + 5 and header == sweep_table(points)[0]
+    assert len(header) == 2 + 3 * len(KPI_KEYS) + 5 and header == sweep_csv_table(points)[0]
     assert header[-5:] == ["intervals_below_target", "counter_hours_day", "counter_hours_week",
                            "fte", "cost_week"]  # fmt: skip
     assert len(rows) == 4
