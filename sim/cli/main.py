@@ -6,10 +6,7 @@ cannot be read or written, ends as ``hallsim: <what>: <why>`` and exit 2."""
 from __future__ import annotations
 
 import atexit
-import dataclasses
 import gc
-import time
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -23,15 +20,15 @@ from sim.cli.options import (
     Seed,
     Workers,
     XlsxFile,
+    check_outputs,
     command_line,
     replications,
 )
 from sim.cli.roster import roster
 from sim.cli.scenario import app as scenario_app
+from sim.cli.staff import staff
 from sim.cli.whatif import compare, sweep
-from sim.model.scenario import ScenarioError
-from sim.model.units import parse_duration_s
-from sim.reports.terminal import emit_json, err, fail, load_or_fail, progress_bar, stdout_console
+from sim.reports.terminal import emit_json, err, load_or_fail, progress_bar, stdout_console
 from sim.reports.terminal import user_errors as _user_errors
 
 app = typer.Typer(
@@ -61,6 +58,7 @@ def run(
     xlsx: XlsxFile = None,
 ) -> None:
     """Simulate SCENARIO and print each KPI's mean and 95% confidence interval."""
+    check_outputs([("--xlsx", xlsx)], [("--report", report)])
     scn = load_or_fail(scenario)
 
     from sim.runs.executor import local_executor
@@ -104,108 +102,7 @@ def run(
         print_run(stdout_console(), summary, labels)
 
 
-@app.command()
-@user_errors
-def staff(
-    ctx: typer.Context,
-    scenario: Annotated[
-        Path,
-        typer.Argument(
-            metavar="SCENARIO",
-            help="Scenario YAML; the counter groups with `resize` are sized.",
-            show_default=False,
-        ),
-    ],
-    method: Annotated[
-        str,
-        typer.Option(help="sim (simulation-based) or erlang (Erlang C/A per interval)."),
-    ] = "sim",
-    step: Annotated[
-        str | None,
-        typer.Option(
-            metavar="DURATION",
-            help="Counts change only every DURATION from midnight, e.g. 30m or 1h "
-            "\\[default: every statistics interval].",
-            show_default=False,
-        ),
-    ] = None,
-    out: Annotated[
-        Path | None,
-        typer.Option(metavar="FILE", help="Write a scenario whose counters follow the plan."),
-    ] = None,
-    replications: Annotated[int, replications(2, "Replications per evaluated plan")] = 20,
-    seed: Seed = 1,
-    workers: Workers = None,
-    as_json: AsJson = False,
-    report: ReportDir = None,
-    xlsx: XlsxFile = None,
-) -> None:
-    """Counters needed per interval to meet the wait target, by Erlang C/A and by simulation."""
-    if method not in ("sim", "erlang"):
-        raise fail(f"--method: {method!r} is not one of sim, erlang")
-    scn = load_or_fail(scenario)
-    from sim.planning.grid import grid_blocks
-    from sim.planning.staffing import erlang_plan, evaluate_plans, sim_plan
-    from sim.planning.staffing_result import staffing_result
-    from sim.runs.executor import local_executor
-
-    if scn.stationary:
-        raise ScenarioError(
-            f"{scenario}: horizon: staffing plans an opening day, not a stationary run"
-        )
-    step_s = None
-    if step is not None:
-        try:
-            step_s = parse_duration_s(step)
-            grid_blocks(scn, step_s)
-        except (ValueError, ScenarioError) as exc:
-            raise fail(f"--step {step}: {exc}") from None
-        if step_s <= 0:
-            raise fail(f"--step {step}: must be positive")
-    started = time.perf_counter()
-    executor = local_executor(workers, replications * 64)
-    try:
-        plans = [erlang_plan(scn, step_s)]
-        if method == "sim":
-            with err.status("planning by simulation…") as status:
-                plans.append(
-                    sim_plan(
-                        scn, replications, seed, executor, plans[0],
-                        on_progress=status.update, step_s=step_s,
-                    )
-                )  # fmt: skip
-        evaluations = evaluate_plans(scn, plans, replications, seed, executor)
-    finally:
-        executor.close()
-    result = staffing_result(scn, plans, evaluations, replications, seed, step_s)
-    result = dataclasses.replace(result, seconds=round(time.perf_counter() - started, 3))
-    chosen = plans[-1]
-    if out is not None:
-        from sim.model.scenario_io import write_scenario
-        from sim.planning.staffing import apply_plan
-
-        write_scenario(apply_plan(scn, chosen.groups, chosen.counts), out)
-        err.print(f"plan written to {out}", highlight=False)
-    if report is not None:
-        from sim.reports.staffing import write_staffing_report
-
-        path = write_staffing_report(result, report, command_line(ctx))
-        err.print(f"report: {path}", highlight=False)
-    if xlsx is not None:
-        from sim.reports.sheets import staffing_sheets
-        from sim.reports.xlsx import write_workbook
-
-        path = write_workbook(xlsx, staffing_sheets(result, command_line(ctx)))
-        err.print(f"workbook: {path}", highlight=False)
-    if as_json:
-        emit_json(result.to_json())
-    else:
-        from sim.reports.staffing import print_staffing
-
-        print_staffing(stdout_console(), result)
-
-
-for command in (roster, compare, sweep, events, fit):
+for command in (staff, roster, compare, sweep, events, fit):
     app.command()(user_errors(command))
 app.add_typer(scenario_app, name="scenario")
 

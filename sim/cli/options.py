@@ -5,7 +5,9 @@ markup, which would otherwise swallow ``[default: …]`` as a style tag."""
 
 from __future__ import annotations
 
+import os
 import shlex
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -90,3 +92,43 @@ def command_line(ctx: typer.Context) -> str:
             continue
         words += _words(param, value)
     return shlex.join(words)
+
+
+def _unwritable(path: Path, *, folder: bool) -> str | None:
+    """Why ``path`` (a file, or a ``folder`` to create files in) cannot be
+    written, or None: it is the wrong kind of thing, or its nearest existing
+    folder is a file or is not writable."""
+    if path.exists():
+        if folder and not path.is_dir():
+            return f"{path} is a file, not a folder"
+        if not folder and path.is_dir():
+            return f"{path} is a folder, not a file"
+        where = path if folder else path.parent
+        return None if os.access(where, os.W_OK | os.X_OK) else f"{where}: permission denied"
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        return f"{parent} is a file, not a folder"
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return f"{parent}: permission denied"
+    return None
+
+
+def check_outputs(
+    files: Sequence[tuple[str, Path | None]] = (), folders: Sequence[tuple[str, Path | None]] = ()
+) -> None:
+    """Exit 2 naming the option and the path when an output (``(option,
+    path)``; None: not asked for) cannot be written: checked before anything is
+    computed, so that a bad path costs nothing and nothing is written."""
+    from sim.reports.terminal import fail
+
+    for option, path, folder in [
+        *((o, p, False) for o, p in files),
+        *((o, p, True) for o, p in folders),
+    ]:
+        if path is None:
+            continue
+        why = _unwritable(path, folder=folder)
+        if why is not None:
+            raise fail(f"{option} {path}: {why}")

@@ -19,6 +19,7 @@ from sim.cli.options import (
     Seed,
     Workers,
     XlsxFile,
+    check_outputs,
     command_line,
 )
 from sim.model.scenario import ScenarioError
@@ -82,6 +83,7 @@ def compare(
 ) -> None:
     """Run scenarios on the same customers: each KPI's paired difference to the first, by day
     and by interval."""
+    check_outputs([("--xlsx", xlsx)], [("--report", report)])
     if len(scenarios) < 2:
         raise fail("compare needs at least two scenario files")
     loaded = [load_or_fail(path) for path in scenarios]
@@ -109,7 +111,7 @@ def compare(
         path = write_compare_report(result, names, report, command_line(ctx))
         err.print(f"report: {path}", highlight=False)
     if xlsx is not None:
-        from sim.reports.sheets import compare_sheets
+        from sim.reports.whatif_sheets import compare_sheets
         from sim.reports.xlsx import write_workbook
 
         sheets = compare_sheets(result, names, command_line(ctx))
@@ -118,9 +120,11 @@ def compare(
         emit_json(result.to_json())
     else:
         from sim.reports.compare import interval_table
-        from sim.reports.kpi_tables import compare_table
+        from sim.reports.kpi_tables import compare_table, print_verdict
+        from sim.reports.verdicts import compare_verdict
 
         out = stdout_console()
+        print_verdict(out, loaded[0].hall, compare_verdict(result))
         out.print(compare_table(result))
         for comparison in result.differences:
             if comparison.by_interval:
@@ -153,6 +157,7 @@ def sweep(
     xlsx: XlsxFile = None,
 ) -> None:
     """Run SCENARIO at every point of a grid of values; print, and optionally plot, the KPIs."""
+    check_outputs([("--xlsx", xlsx)], [("--report", report), ("--out", out)])
     from sim.planning import whatif
 
     scn = load_or_fail(scenario)
@@ -190,10 +195,10 @@ def sweep(
         )
         err.print(f"report: {path}", highlight=False)
     if xlsx is not None:
-        from sim.reports.sheets import sweep_sheets
+        from sim.reports.whatif_sheets import sweep_sheets
         from sim.reports.xlsx import write_workbook
 
-        sheets = sweep_sheets(scn.hall, scn.name, points, command_line(ctx), seed)
+        sheets = sweep_sheets(scn.hall, scn.name, points, command_line(ctx), seed, replications)
         err.print(f"workbook: {write_workbook(xlsx, sheets)}", highlight=False)
     if as_json:
         emit_json(
@@ -206,6 +211,9 @@ def sweep(
             }
         )
     else:
-        from sim.reports.kpi_tables import sweep_table
+        from sim.reports.kpi_tables import print_verdict, sweep_table
+        from sim.reports.verdicts import sweep_verdict
 
-        stdout_console().print(sweep_table(scn.hall, paths, points))
+        console = stdout_console()
+        print_verdict(console, scn.hall, sweep_verdict(points, replications))
+        console.print(sweep_table(scn.hall, paths, points))

@@ -377,7 +377,10 @@ def describe_error(error: Mapping[str, Any], known: set[str] | None = None) -> s
         close = difflib.get_close_matches(key, sorted(known or ()), n=1, cutoff=0.75)
         hint = f", did you mean `{close[0]}`?" if close else ""
         return f"{_path(loc)}: unknown key `{key}`{hint}"
-    return f"{_path(loc)}: {error['input']!r} {reason}"
+    value = error["input"]
+    if isinstance(value, Mapping | list | tuple) and len(repr(value)) > 40:
+        return f"{_path(loc)}: {reason}"  # a whole table: the reason names the part
+    return f"{_path(loc)}: {value!r} {reason}"
 
 
 def _check_references(scn: Scenario) -> None:

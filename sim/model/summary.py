@@ -38,6 +38,14 @@ KPI_KEYS = (
 
 Json = dict[str, Any]
 
+# What each KPI can be: shares lie in [0, 1], everything else is at least 0. A
+# Student-t interval is symmetric about the mean and can pass these bounds
+# (a service level of 102%, a wait of -0.02 min); intervals are cut there.
+SHARES = frozenset({"service_level", "abandon_rate", "utilisation"})
+KPI_BOUNDS: dict[str, tuple[float, float | None]] = {
+    key: (0.0, 1.0 if key in SHARES else None) for key in KPI_KEYS
+}
+
 
 @dataclass(frozen=True, slots=True)
 class Stat:
@@ -50,9 +58,23 @@ class Stat:
 
     @property
     def half_width(self) -> float | None:
-        """Half the width of the 95% interval, ``None`` without one."""
+        """Half the width of the 95% interval, ``None`` without one; of an
+        interval cut at a bound (:meth:`bounded`), the side that was not cut."""
         lo, hi = self.ci95
-        return None if lo is None or hi is None else (hi - lo) / 2
+        if lo is None or hi is None or self.mean is None:
+            return None
+        return max(self.mean - lo, hi - self.mean)
+
+    def bounded(self, lo: float | None, hi: float | None) -> Stat:
+        """This statistic with its interval cut to ``[lo, hi]``, what the
+        quantity can be (a share between 0 and 1, a count or a wait at least
+        0): the t interval is symmetric and can pass a bound the data cannot."""
+        ci_lo, ci_hi = self.ci95
+        if ci_lo is not None and lo is not None:
+            ci_lo = max(ci_lo, lo)
+        if ci_hi is not None and hi is not None:
+            ci_hi = min(ci_hi, hi)
+        return Stat(self.mean, (ci_lo, ci_hi), self.n)
 
     def excludes_zero(self) -> bool:
         """True when the 95% interval lies wholly above or below 0."""
@@ -76,19 +98,40 @@ def summarise(values: Iterable[float]) -> Stat:
     n = len(arr)
     if n == 0:
         return Stat(None, (None, None), 0)
-    mean = float(arr.mean())
+    if arr.min() == arr.max():  # exactly, not up to the noise of a sum
+        mean, half = float(arr[0]), 0.0
+    else:
+        mean = float(arr.mean())
+        half = t_quantile_975(n - 1) * float(arr.std(ddof=1)) / math.sqrt(n) if n > 1 else 0.0
     if n < 2:
         return Stat(mean, (None, None), 1)
-    half = t_quantile_975(n - 1) * float(arr.std(ddof=1)) / math.sqrt(n)
     return Stat(mean, (mean - half, mean + half), n)
+
+
+def wilson_interval(
+    successes: int, trials: int, z: float = 1.959963984540054
+) -> tuple[float, float]:
+    """The Wilson score 95% interval of a probability from ``successes`` in
+    ``trials``: inside [0, 1] always, and not degenerate at 0 or ``trials``
+    successes (unlike the normal approximation); ``(0, 1)`` without trials."""
+    if trials <= 0:
+        return (0.0, 1.0)
+    p = successes / trials
+    z2 = z * z
+    centre = (p + z2 / (2 * trials)) / (1 + z2 / trials)
+    half = z / (1 + z2 / trials) * math.sqrt(p * (1 - p) / trials + z2 / (4 * trials * trials))
+    lo = 0.0 if successes <= 0 else max(0.0, centre - half)
+    hi = 1.0 if successes >= trials else min(1.0, centre + half)
+    return (lo, hi)
 
 
 KpiStats = dict[str, Stat]  # KPI key (in KPI_KEYS order) -> its statistic
 
 
 def summarise_tables(tables: Sequence[Mapping[str, float]]) -> KpiStats:
-    """Every KPI of ``tables`` (one per replication) summarised."""
-    return {key: summarise([t[key] for t in tables]) for key in KPI_KEYS}
+    """Every KPI of ``tables`` (one per replication) summarised, each interval
+    cut to what the KPI can be (:data:`KPI_BOUNDS`)."""
+    return {key: summarise([t[key] for t in tables]).bounded(*KPI_BOUNDS[key]) for key in KPI_KEYS}
 
 
 def stats_json(stats: Mapping[str, Stat]) -> Json:
@@ -104,6 +147,15 @@ class IntervalStats:
 
     def to_json(self) -> Json:
         return {"start": self.start} | stats_json(self.kpis)
+
+
+def below_target(rows: Sequence[IntervalStats], target: Target) -> list[IntervalStats]:
+    """The intervals whose mean service level is below ``target``'s."""
+    return [
+        r
+        for r in rows
+        if (sl := r.kpis["service_level"].mean) is not None and sl < target.service_level
+    ]
 
 
 @dataclass(frozen=True, slots=True)

@@ -63,29 +63,30 @@ def parse_steps(value: object, kind: type[int] | type[float]) -> tuple[tuple[flo
         raise ValueError("must be a number or a mapping HH:MM -> number")
     if isinstance(value, int | float):
         steps: list[tuple[float, float]] = [(0.0, float(value))]
+        where = ["the value"]
     elif isinstance(value, Mapping):
         if not value:
             raise ValueError("must not be empty")
-        steps = []
+        steps, where = [], []
         for key, number in value.items():
             try:
                 start_s = parse_clock_s(key)
             except ValueError as exc:
                 raise ValueError(f"key {key!r} {exc}") from None
             if isinstance(number, bool) or not isinstance(number, int | float):
-                raise ValueError(f"value at {key!r} must be a number, not {number!r}")
+                raise ValueError(f"the value at {key} must be a number, not {number!r}")
             steps.append((start_s, float(number)))
-        steps.sort()
+            where.append(f"the value at {key}")
         if len({s for s, _ in steps}) != len(steps):
             raise ValueError("has the same time twice")
     else:
         raise ValueError("must be a number or a mapping HH:MM -> number")
-    for _, number in steps:
+    for (_, number), name in zip(steps, where, strict=True):
         if not math.isfinite(number) or number < 0:
-            raise ValueError(f"values must be finite and non-negative, not {number:g}")
+            raise ValueError(f"{name} must be finite and non-negative, not {number:g}")
         if kind is int and number != int(number):
-            raise ValueError(f"values must be whole numbers, not {number:g}")
-    return tuple(steps)
+            raise ValueError(f"{name} must be a whole number, not {number:g}")
+    return tuple(sorted(steps))
 
 
 def format_clock(seconds: float) -> str:

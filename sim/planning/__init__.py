@@ -12,16 +12,16 @@ if TYPE_CHECKING:
     from sim.planning.erlang import ErlangA as ErlangA
     from sim.planning.erlang import erlang_a as erlang_a
     from sim.planning.erlang import erlang_c as erlang_c
+    from sim.planning.grid import apply_plan as apply_plan
     from sim.planning.roster import Roster as Roster
     from sim.planning.roster import RosterError as RosterError
     from sim.planning.roster import solve_roster as solve_roster
     from sim.planning.roster_rules import RosterRules as RosterRules
     from sim.planning.roster_rules import load_rules as load_rules
+    from sim.planning.simplan import sim_plan as sim_plan
     from sim.planning.staffing import Plan as Plan
-    from sim.planning.staffing import apply_plan as apply_plan
     from sim.planning.staffing import erlang_plan as erlang_plan
-    from sim.planning.staffing import evaluate_plans as evaluate_plans
-    from sim.planning.staffing import sim_plan as sim_plan
+    from sim.planning.weekplan import plan_days as plan_days
     from sim.planning.whatif import CompareResult as CompareResult
     from sim.planning.whatif import SweepPoint as SweepPoint
     from sim.planning.whatif import apply_sets as apply_sets
@@ -36,9 +36,9 @@ __getattr__, __all__ = lazy(
         "ErlangA": "erlang",
         "Plan": "staffing",
         "erlang_plan": "staffing",
-        "sim_plan": "staffing",
-        "evaluate_plans": "staffing",
-        "apply_plan": "staffing",
+        "sim_plan": "simplan",
+        "plan_days": "weekplan",
+        "apply_plan": "grid",
         "solve_roster": "roster",
         "Roster": "roster",
         "RosterError": "roster",

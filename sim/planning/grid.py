@@ -1,6 +1,6 @@
 """The staffing grid: counts that change only every ``step`` (``30m``, ``1h``)
-rather than every statistics interval, so that a plan is one a hall can staff.
-Pure functions of the scenario's intervals."""
+rather than every statistics interval, and a plan's counts written into the
+scenario. Pure functions of the scenario."""
 
 from __future__ import annotations
 
@@ -12,6 +12,31 @@ from sim.model.scenario import Scenario, ScenarioError
 from sim.model.units import format_clock, format_duration
 
 Counts = tuple[tuple[int, ...], ...]  # per resized group, per interval
+
+
+def apply_plan(scn: Scenario, groups: Sequence[int], counts: Counts) -> Scenario:
+    """``scn`` with the count of each resized group (``groups``, indices into
+    ``scn.counters``) following the plan, one count per interval."""
+    new_groups = list(scn.counters)
+    for g, row in zip(groups, counts, strict=True):
+        new_groups[g] = new_groups[g].model_copy(update={"count": count_steps(scn, row)})
+    return scn.model_copy(update={"counters": tuple(new_groups)})
+
+
+def count_steps(scn: Scenario, row: Sequence[int]) -> tuple[tuple[float, float], ...]:
+    """One count per interval as a count schedule ``((start_s, count), …)``,
+    a step only where the count changes."""
+    steps: list[tuple[float, float]] = []
+    for (start, _), n in zip(intervals(scn), row, strict=True):
+        if not steps or steps[-1][1] != n:
+            steps.append((start, float(n)))
+    return tuple(steps)
+
+
+def block_starts(blocks: Sequence[Sequence[int]]) -> list[bool]:
+    """Per interval: does a block of the grid start there?"""
+    firsts = {block[0] for block in blocks}
+    return [i in firsts for i in range(sum(len(b) for b in blocks))]
 
 
 def grid_blocks(scn: Scenario, step_s: float | None = None) -> list[list[int]]:
@@ -39,17 +64,3 @@ def grid_blocks(scn: Scenario, step_s: float | None = None) -> list[list[int]]:
             )
         blocks.setdefault(first, []).append(i)
     return list(blocks.values())
-
-
-def on_grid(counts: Counts, blocks: Sequence[Sequence[int]]) -> Counts:
-    """``counts`` raised to the largest count of each block, so that they change
-    only where a block starts."""
-    out = []
-    for row in counts:
-        new = list(row)
-        for block in blocks:
-            top = max(row[i] for i in block)
-            for i in block:
-                new[i] = top
-        out.append(tuple(new))
-    return tuple(out)

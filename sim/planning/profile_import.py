@@ -28,10 +28,12 @@ _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 @dataclass(frozen=True)
 class Profile:
-    """``steps``: ``(seconds after midnight, value)`` sorted by time, from ``source``."""
+    """``steps``: ``(seconds after midnight, value)`` sorted by time, from
+    ``source``; ``rows``: the spreadsheet row of each step."""
 
     source: str
     steps: tuple[tuple[float, float], ...]
+    rows: tuple[int, ...] = ()
 
     def as_yaml(self) -> dict[str, int | float]:
         """The schedule as a scenario writes it: ``{"09:00": 40, ...}``."""
@@ -138,7 +140,8 @@ def read_profile(
         raise ScenarioError(f"{path}: is not UTF-8 text; save the CSV as UTF-8") from None
     problems: list[str] = []
     seen: dict[float, int] = {}
-    steps: list[tuple[float, float]] = []
+    steps: list[tuple[float, float, int]] = []
+    no_value: list[int] = []  # rows with a time and no value
     first_data = True
     for number, row in enumerate(rows, 1):
         t_cell = row[t_col] if t_col < len(row) else None
@@ -162,8 +165,10 @@ def read_profile(
             if whole and not value.is_integer():
                 raise ValueError("must be a whole number of counters")
         except ValueError as exc:
-            what = "no value" if _empty(v_cell) else f"value {_shown(v_cell)} {exc}"
-            problems.append(f"row {number}: {what}")
+            if _empty(v_cell):
+                no_value.append(number)
+            problems.append(f"row {number}: " + ("no value" if _empty(v_cell) else
+                                                  f"value {_shown(v_cell)} {exc}"))  # fmt: skip
             continue
         if t_s in seen:
             problems.append(
@@ -171,13 +176,48 @@ def read_profile(
             )
             continue
         seen[t_s] = number
-        steps.append((t_s, value))
+        steps.append((t_s, value, number))
     if not steps and not problems:
         problems.append("no rows with a time and a value")
+    if no_value and not steps:  # not one value: the column is the wrong one
+        letter = columns[1].upper()
+        hint = _value_column(rows, t_col, v_col)
+        problems = [
+            f"column {letter} has no values (rows {no_value[0]}–{no_value[-1]})"
+            + (
+                f"; the numbers are in column {hint}: use --columns {columns[0]},{hint}"
+                if hint
+                else "; give the value column with --columns TIME,VALUE"
+            )
+        ]
     if problems:
         more = f"\n… and {len(problems) - _SHOWN} more" if len(problems) > _SHOWN else ""
         raise ScenarioError("\n".join(f"{path}: {p}" for p in problems[:_SHOWN]) + more)
-    return Profile(str(path), tuple(sorted(steps)))
+    steps.sort()
+    return Profile(str(path), tuple((t, v) for t, v, _ in steps), tuple(r for _, _, r in steps))
+
+
+def _value_column(rows: Sequence[Sequence[Any]], t_col: int, v_col: int) -> str | None:
+    """The letter of the first column (not the time's) that holds numbers in
+    most rows, or None."""
+    width = max((len(r) for r in rows), default=0)
+    for col in range(width):
+        if col in (t_col, v_col):
+            continue
+        cells = [r[col] for r in rows if col < len(r) and not _empty(r[col])]
+        if cells and sum(_is_number(c) for c in cells) >= max(1, len(rows) - 2):
+            return _letter(col)
+    return None
+
+
+def _letter(index: int) -> str:
+    """The spreadsheet letter of a 0-based column index (0 -> A, 27 -> AB)."""
+    out = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        out = chr(ord("A") + rest) + out
+    return out
 
 
 def _is_number(cell: Any) -> bool:
@@ -203,6 +243,7 @@ def fill_schedule(
     :class:`ScenarioError`: an unknown group, or any scenario error, each line
     naming ``source`` and the imported file."""
     data = dict(data)
+    _within_hours(data, profile, source)
     if counter is None:
         arrivals = data.get("arrivals")
         if not isinstance(arrivals, dict):
@@ -230,3 +271,28 @@ def fill_schedule(
             for line in str(exc).splitlines()
         ]
         raise ScenarioError("\n".join(lines)) from None
+
+
+def _within_hours(data: dict[str, Any], profile: Profile, source: str) -> None:
+    """Refuse steps before the hall opens or from its closing time on: a row at
+    08:00 for a hall opening at 09:00 is a mistake, not a schedule."""
+    if "horizon" in data:
+        return
+    try:
+        opens = parse_clock_s(data.get("open", "09:00"))
+        closes = parse_clock_s(data.get("close", "18:00"))
+    except ValueError:
+        return  # the scenario's own check names it
+    if closes <= opens:
+        return  # and this
+    problems = []
+    for (t_s, _), row in zip(profile.steps, profile.rows or [None] * len(profile.steps),
+                             strict=True):  # fmt: skip
+        if t_s < opens or t_s >= closes:
+            where = f"row {row}: " if row is not None else ""
+            problems.append(
+                f"{profile.source}: {where}time {format_clock(t_s)} is outside the opening "
+                f"hours of {source} ({format_clock(opens)}–{format_clock(closes)})"
+            )
+    if problems:
+        raise ScenarioError("\n".join(problems))

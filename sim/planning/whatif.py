@@ -32,10 +32,12 @@ from sim.model.summary import (
     KpiSummary,
     Stat,
     Target,
+    below_target,
     stats_json,
     summarise,
 )
 from sim.model.units import format_clock
+from sim.planning.cost import StaffCost, staff_cost
 from sim.runs.executor import Executor
 from sim.runs.experiment import Job, run_job, target_of
 
@@ -106,16 +108,18 @@ class IntervalDifferences:
 
 @dataclass(frozen=True, slots=True)
 class ScenarioResult:
-    """One compared scenario: its label, hall, target and KPIs."""
+    """One compared scenario: its label, hall, target, KPIs and what its
+    counters cost."""
 
     label: str
     scenario: str
     target: Target
     kpis: KpiSummary
+    cost: StaffCost
 
     def to_json(self) -> Json:
         head = {"label": self.label, "scenario": self.scenario, "target": self.target.to_json()}
-        return head | self.kpis.to_json()
+        return head | {"staffing": self.cost.to_json()} | self.kpis.to_json()
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +183,11 @@ def paired_difference(first: Sequence[float], other: Sequence[float]) -> Differe
     a = np.asarray(first, dtype=float)
     b = np.asarray(other, dtype=float)
     both = ~(np.isnan(a) | np.isnan(b))
-    return Difference(summarise((b - a)[both].tolist()), welch_ci95(first, other))
+    diff = (b - a)[both]
+    # equal KPIs computed along different paths differ by float noise (-2.6e-13): 0
+    scale = np.maximum(1.0, np.maximum(np.abs(a[both]), np.abs(b[both])))
+    diff[np.abs(diff) <= 1e-9 * scale] = 0.0
+    return Difference(summarise(diff.tolist()), welch_ci95(first, other))
 
 
 def _differences(first: Sequence[Kpis], other: Sequence[Kpis]) -> Differences:
@@ -230,7 +238,7 @@ def compare(
         replications,
         seed,
         [
-            ScenarioResult(name, scn.hall, target_of(scn), aggregate(reps))
+            ScenarioResult(name, scn.hall, target_of(scn), aggregate(reps), staff_cost(scn))
             for name, scn, reps in zip(names, scenarios, runs, strict=True)
         ],
         differences,
@@ -340,18 +348,26 @@ def apply_sets(scn: Scenario, assignments: Sequence[tuple[str, Any]]) -> Scenari
 
 @dataclass(frozen=True, slots=True)
 class SweepPoint:
-    """One point of a sweep grid: the values set (path -> value) and the KPIs there."""
+    """One point of a sweep grid: the values set (path -> value), the KPIs
+    there and what its counters cost."""
 
     values: dict[str, Scalar]
     target: Target
     overall: KpiStats
     by_interval: list[IntervalStats]
+    cost: StaffCost
     by_segment: dict[str, KpiStats] = field(default_factory=dict)  # not in the JSON
+
+    def below_target(self) -> list[IntervalStats]:
+        """The intervals whose mean service level is below the target."""
+        return below_target(self.by_interval, self.target)
 
     def to_json(self) -> Json:
         return {
             "values": dict(self.values),
             "target": self.target.to_json(),
+            "intervals_below_target": [row.start for row in self.below_target()],
+            "staffing": self.cost.to_json(),
             "overall": stats_json(self.overall),
             "by_interval": [row.to_json() for row in self.by_interval],
         }
@@ -388,23 +404,8 @@ def sweep(
                 target_of(point_scn),
                 summary.overall,
                 summary.by_interval,
+                staff_cost(point_scn),
                 summary.by_segment,
             )
         )
     return points
-
-
-def sweep_table(points: Sequence[SweepPoint]) -> tuple[list[str], list[list[Any]]]:
-    """The CSV of a sweep: a header (the swept paths, then ``KPI_mean``,
-    ``KPI_ci_low``, ``KPI_ci_high`` for each overall KPI, in its own units) and
-    one row per grid point (``None`` where a KPI has no value)."""
-    paths = list(points[0].values) if points else []
-    header = paths + [f"{key}_{part}" for key in KPI_KEYS for part in ("mean", "ci_low", "ci_high")]
-    rows = []
-    for point in points:
-        row: list[Any] = [point.values[path] for path in paths]
-        for key in KPI_KEYS:
-            stat = point.overall[key]
-            row += [stat.mean, *stat.ci95]
-        rows.append(row)
-    return header, rows

@@ -15,7 +15,7 @@ from rich.table import Table
 from sim.model.summary import KPI_KEYS, Stat
 from sim.model.units import parse_clock_s
 from sim.planning.whatif import CompareResult, Comparison, Difference, ScenarioResult
-from sim.reports.kpi_text import format_stat, format_value, half_width, label
+from sim.reports.kpi_text import format_stat, format_value, label, mean_and_half
 from sim.reports.page import Cell, CellLike, Page
 from sim.reports.style import (
     GREY,
@@ -28,6 +28,7 @@ from sim.reports.style import (
     scenario_colours,
     target_line,
 )
+from sim.reports.verdicts import compare_verdict
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -43,12 +44,7 @@ def _other(result: CompareResult, comparison: Comparison) -> ScenarioResult:
 
 def paired_text(diff: Difference, key: str) -> tuple[str, str]:
     """``(+1.2, ±0.3)``: a paired difference in the KPI's unit and its CI half-width."""
-    paired = diff.paired
-    if paired.mean is None:
-        return "–", ""
-    return format_value(paired.mean, key, signed=True, precise=True), half_width(
-        paired, key, precise=True
-    )
+    return mean_and_half(diff.paired, key, signed=True, precise=True)
 
 
 def interval_table(result: CompareResult, comparison: Comparison) -> Table:
@@ -200,6 +196,8 @@ def welch_text(diff: Difference, key: str) -> str:
     lo, hi = diff.welch_ci95
     if lo is None or hi is None:
         return "–"
+    if hi == lo:
+        return "no spread"
     return "±" + format_value((hi - lo) / 2, key, precise=True).rstrip("%")
 
 
@@ -236,6 +234,8 @@ def write_compare_report(
             ),
         ],
     )
+    verdict = compare_verdict(result)
+    page.verdict(verdict.line, verdict.behind, good=verdict.good)
     page.note(
         "Replication r of every scenario sees the same customers (common random numbers), so "
         "each difference is taken replication by replication (paired) and its 95% CI is "
@@ -249,11 +249,7 @@ def write_compare_report(
     for key in KPI_KEYS:
         row: list[CellLike] = [label(key)]
         row += [
-            Cell(
-                format_stat(s.kpis.overall[key], key, with_ci=False, precise=True),
-                half_width(s.kpis.overall[key], key, precise=True),
-            )
-            for s in result.scenarios
+            Cell(*mean_and_half(s.kpis.overall[key], key, precise=True)) for s in result.scenarios
         ]
         for d in result.differences:
             diff = d.overall[key]

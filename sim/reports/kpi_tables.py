@@ -11,7 +11,8 @@ from rich.table import Table
 
 from sim.model.summary import KPI_KEYS, KpiStats, Target
 from sim.planning.whatif import CompareResult, Difference, SweepPoint
-from sim.reports.kpi_text import format_stat, format_value, half_width, label
+from sim.reports.kpi_text import format_stat, format_value, label, mean_and_half
+from sim.reports.verdicts import Verdict, run_verdict
 from sim.runs.experiment import RunSummary
 
 # (key, header, show the CI half-width) of the breakdown and sweep tables
@@ -67,11 +68,7 @@ def breakdown_table(
 def print_run(out: Console, summary: RunSummary, labels: Mapping[str, str]) -> None:
     """``hallsim run``'s tables: by interval, segment, service, and the whole day."""
     target, kpis = summary.target, summary.kpis
-    out.print(
-        f"[bold]{summary.scenario}[/]: {summary.replications} replications, seed "
-        f"{summary.seed}; target {target.service_level:.0%} called within "
-        f"{target.wait_s / 60:g} min"
-    )
+    print_verdict(out, summary.scenario, run_verdict(summary))
     if kpis.by_interval:
         rows = [(row.start, row.kpis) for row in kpis.by_interval]
         out.print(breakdown_table("By interval (arrival time)", "start", rows, target))
@@ -90,15 +87,26 @@ def print_run(out: Console, summary: RunSummary, labels: Mapping[str, str]) -> N
         )
 
 
+def print_verdict(out: Console, hall: str, verdict: Verdict) -> None:
+    """The report's answer first: ``hall: line`` in bold (green, or red when not
+    good news), then the numbers behind it, indented."""
+    colour = "green" if verdict.good else "red"
+    out.print(f"[bold {colour}]{hall}:[/] [bold]{verdict.line}[/]", highlight=False, soft_wrap=True)
+    for line in verdict.behind:
+        out.print(f"  {line}", highlight=False, soft_wrap=True)
+
+
 def difference_cell(diff: Difference, key: str) -> str:
     """``+1.2±0.3 (±0.9)``: the paired difference, its CI half-width and the
     unpaired one; bold with ``*`` when the paired CI excludes 0."""
     paired = diff.paired
     if paired.mean is None:
         return "–"
-    cell = format_value(paired.mean, key, signed=True) + half_width(paired, key)
+    cell = "".join(mean_and_half(paired, key, signed=True))
     lo, hi = diff.welch_ci95
     welch = "–" if lo is None or hi is None else "±" + format_value((hi - lo) / 2, key)
+    if lo is not None and lo == hi:
+        welch = "no spread"
     cell += f" ({welch.rstrip('%')})"
     return f"[bold]{cell} *[/]" if paired.excludes_zero() else cell
 
@@ -135,12 +143,21 @@ def sweep_table(hall: str, paths: Sequence[str], points: Sequence[SweepPoint]) -
         title_justify="left",
         header_style="bold",
         caption="wait, p90: minutes (mean ±95% CI half-width); SL: share called within the "
-        "target wait (red below target); queue: mean customers waiting; util: utilisation",
+        "target wait (red below target); queue: mean customers waiting; util: utilisation; "
+        "below: intervals whose mean service level misses the target; ctr-h/day: "
+        "counter-hours a day",
     )
     for path in paths:
         table.add_column(path, justify="right", no_wrap=True)
     for _, header, _ in columns:
         table.add_column(header, justify="right", no_wrap=True)
+    intervals = bool(points and points[0].by_interval)
+    if intervals:
+        table.add_column("below", justify="right", no_wrap=True)
+    table.add_column("ctr-h/day", justify="right", no_wrap=True)
+    costs = any(p.cost.cost_week is not None for p in points)
+    if costs:
+        table.add_column(f"{points[0].cost.currency}/week", justify="right", no_wrap=True)
     for point in points:
         cells = [str(point.values[path]) for path in paths]
         cells += [
@@ -149,5 +166,12 @@ def sweep_table(hall: str, paths: Sequence[str], points: Sequence[SweepPoint]) -
             )
             for key, _, ci in columns
         ]
+        if intervals:
+            low = len(point.below_target())
+            cells.append(f"[red]{low} of {len(point.by_interval)}[/]" if low else "none")
+        cells.append(f"{point.cost.counter_hours_day:,.1f}")
+        if costs:
+            cost = point.cost.cost_week
+            cells.append("–" if cost is None else f"{cost:,.0f}")
         table.add_row(*cells)
     return table

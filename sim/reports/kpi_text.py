@@ -33,39 +33,69 @@ def label(key: str) -> str:
     return f"{name} (min)" if unit(key) == "min" else name
 
 
-def format_value(value: float, key: str, *, signed: bool = False, precise: bool = False) -> str:
+def _decimals(key: str, precise: bool) -> int:
+    """Decimals a KPI is shown with: waits and counts one; shares whole percent,
+    one decimal when ``precise``."""
+    return (1 if precise else 0) if unit(key) == "%" else 1
+
+
+def format_value(
+    value: float, key: str, *, signed: bool = False, precise: bool = False, extra: int = 0
+) -> str:
     """One value of KPI ``key``: waits as minutes with one decimal, shares as
     whole percent (one decimal when ``precise``; ``+3pp`` for a signed
-    difference), counts with one decimal and thousands separators."""
+    difference), counts with one decimal and thousands separators; ``extra``
+    more decimals where a CI half-width needs them to show."""
     sign = "+" if signed else ""
+    places = _decimals(key, precise) + extra
     match unit(key):
         case "min":
-            text = f"{value / 60:{sign}.1f}"
+            text = f"{value / 60:{sign}.{places}f}"
         case "%":
-            text = f"{value * 100:{sign}.{1 if precise else 0}f}" + ("pp" if signed else "%")
+            text = f"{value * 100:{sign}.{places}f}" + ("pp" if signed else "%")
         case _:
-            text = f"{value:{sign},.1f}"
+            text = f"{value:{sign},.{places}f}"
     # a value a hair below zero (a t interval near 0, float noise) must not read as "-0.0"
     if text.startswith("-") and not any(c in "123456789" for c in text):
         text = sign + text[1:]
     return text
 
 
-def half_width(stat: Stat, key: str, *, precise: bool = False) -> str:
-    """``±1.2`` (the 95% CI half-width in the KPI's unit, no ``%`` sign), or ``''``."""
+def extra_decimals(stat: Stat, key: str, *, precise: bool = False) -> int:
+    """Decimals to add so that the CI half-width shows a digit: a positive
+    half-width never reads as ``±0`` (at most three more)."""
     half = stat.half_width
-    return "" if half is None else "±" + format_value(half, key, precise=precise).rstrip("%")
+    if not half:
+        return 0
+    scale = {"min": 1 / 60, "%": 100.0}.get(unit(key), 1.0)
+    places = _decimals(key, precise)
+    extra = 0
+    while extra < 3 and round(half * scale, places + extra) == 0:
+        extra += 1
+    return extra
+
+
+def half_width(stat: Stat, key: str, *, precise: bool = False, extra: int | None = None) -> str:
+    """``±1.2`` (the 95% CI half-width in the KPI's unit, no ``%`` sign), or
+    ``''`` without a CI or when every replication gave the same value (never
+    ``±0``)."""
+    half = stat.half_width
+    if not half:
+        return ""
+    more = extra_decimals(stat, key, precise=precise) if extra is None else extra
+    return "±" + format_value(half, key, precise=precise, extra=more).rstrip("%")
 
 
 def format_stat(
     stat: Stat, key: str, *, with_ci: bool = True, signed: bool = False, precise: bool = False
 ) -> str:
-    """``12.3±1.1``: the mean and, when asked and known, its CI half-width; ``–``
-    without a mean."""
+    """``12.3±1.1``: the mean and, when asked and known, its CI half-width (both
+    with the decimals the half-width needs to show); ``–`` without a mean."""
     if stat.mean is None:
         return "–"
-    mean = format_value(stat.mean, key, signed=signed, precise=precise)
-    return mean + (half_width(stat, key, precise=precise) if with_ci else "")
+    extra = extra_decimals(stat, key, precise=precise) if with_ci else 0
+    mean = format_value(stat.mean, key, signed=signed, precise=precise, extra=extra)
+    return mean + (half_width(stat, key, precise=precise, extra=extra) if with_ci else "")
 
 
 def format_interval(stat: Stat, key: str, *, precise: bool = False) -> str:
@@ -73,4 +103,21 @@ def format_interval(stat: Stat, key: str, *, precise: bool = False) -> str:
     lo, hi = stat.ci95
     if lo is None or hi is None:
         return "–"
-    return f"{format_value(lo, key, precise=precise)} – {format_value(hi, key, precise=precise)}"
+    extra = extra_decimals(stat, key, precise=precise)
+    return (
+        f"{format_value(lo, key, precise=precise, extra=extra)} – "
+        f"{format_value(hi, key, precise=precise, extra=extra)}"
+    )
+
+
+def mean_and_half(
+    stat: Stat, key: str, *, signed: bool = False, precise: bool = False
+) -> tuple[str, str]:
+    """``("+0.6pp", "±0.4")``: the mean and its CI half-width apart (for a table
+    cell that shows the half-width smaller), with the decimals the half-width
+    needs; ``("–", "")`` without a mean."""
+    if stat.mean is None:
+        return "–", ""
+    extra = extra_decimals(stat, key, precise=precise)
+    mean = format_value(stat.mean, key, signed=signed, precise=precise, extra=extra)
+    return mean, half_width(stat, key, precise=precise, extra=extra)

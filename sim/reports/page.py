@@ -37,6 +37,10 @@ td.left,th.left{text-align:left}caption{caption-side:bottom;text-align:left;colo
 font-size:.85rem;padding-top:.3rem}
 .ci{color:#888;font-size:.78rem}.miss{color:#c9302c;font-weight:600}.sig{font-weight:700}
 .sig::after{content:" *"}.note{color:#555}.total{font-weight:600}
+.verdict{font-size:1.15rem;font-weight:600;margin:.8rem 0 .3rem;padding:.55rem .8rem;
+border-left:5px solid #3c8d40;background:#f2f8f2}
+.verdict.bad{border-color:#c9302c;background:#fbf0ef}
+ul.behind{margin:.2rem 0 1rem;color:#444}ul.behind li{margin:.1rem 0}
 figure{margin:1rem 0}img{max-width:100%;border:1px solid #eee}figcaption{color:#555}
 """
 
@@ -84,6 +88,16 @@ class Page:
     seed: int | None  # None for a command without randomness (roster, fit)
     facts: Sequence[tuple[str, str]] = ()
     parts: list[str] = field(default_factory=list)
+    head: list[str] = field(default_factory=list)  # the verdict, shown under the title
+
+    def verdict(self, text: str, behind: Sequence[str] = (), *, good: bool = True) -> None:
+        """The page's answer in one line, first under the title (green, or red
+        when not ``good``), and the numbers behind it as a list."""
+        cls = "verdict" if good else "verdict bad"
+        self.head = [f'<p class="{cls}" id="verdict">{e(text)}</p>']
+        if behind:
+            items = "".join(f"<li>{e(line)}</li>" for line in behind)
+            self.head.append(f'<ul class="behind">{items}</ul>')
 
     def section(self, title: str, note: str = "") -> None:
         """Start a section: a heading and an optional explanatory note."""
@@ -159,6 +173,7 @@ class Page:
             f"<title>{e(self.hall)} — {e(self.what)} (hallsim {e(self.command)})</title>",
             f"<style>{CSS}</style></head><body>",
             f'<h1>{e(self.hall)}{name} <span class="what">— {e(self.what)}</span></h1>',
+            *self.head,
             f"<dl>{dl}</dl>",
         ]
         return "\n".join([*head, *self.parts, "</body></html>\n"])

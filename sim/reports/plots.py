@@ -83,7 +83,13 @@ def run_figures(experiment: Experiment, summary: KpiSummary, cjk: bool) -> list[
 def _title(experiment: Experiment, what: str, cjk: bool) -> str:
     scn = experiment.scenario
     n = len(experiment.replications)
-    return hall_title(scn.hall, scn.name, f"{what}, {n} replications", cjk)
+    runs = "one replication" if n == 1 else f"{n} replications"
+    return hall_title(scn.hall, scn.name, f"{what}, {runs}", cjk)
+
+
+def _with_ci(experiment: Experiment, what: str) -> str:
+    """``what (mean, 95% CI)``, or ``what`` alone for one replication (no interval)."""
+    return what + (" (mean, 95% CI)" if len(experiment.replications) > 1 else "")
 
 
 def _time_axis(ax: Axes, experiment: Experiment, lo_h: float, hi_h: float) -> None:
@@ -99,12 +105,16 @@ def _plot_queue(ax: Axes, experiment: Experiment, summary: KpiSummary, cjk: bool
     reps = experiment.replications
     t_h = reps[0].curve_t_s / 3600.0
     mean, lo, hi = mean_ci(np.stack([rep.queue_curve for rep in reps]))
-    ax.fill_between(t_h, lo, hi, step="post", color=BLUE, alpha=0.25, lw=0, label="95% CI")
-    ax.step(t_h, mean, where="post", color=BLUE, lw=1.5, label="mean over replications")
+    if len(reps) > 1:  # a queue is never below 0: the band is cut there
+        ax.fill_between(t_h, np.maximum(lo, 0.0), hi, step="post", color=BLUE, alpha=0.25, lw=0,
+                        label="95% CI of the mean")  # fmt: skip
+        ax.step(t_h, mean, where="post", color=BLUE, lw=1.5, label="mean over replications")
+    else:
+        ax.step(t_h, mean, where="post", color=BLUE, lw=1.5, label="the one replication")
     _time_axis(ax, experiment, float(t_h[0]), float(t_h[-1]))
     ax.set_ylim(bottom=0)
     ax.set_ylabel("customers waiting for a counter")
-    ax.set_title(_title(experiment, "queue length (mean, 95% CI)", cjk))
+    ax.set_title(_title(experiment, _with_ci(experiment, "queue length"), cjk))
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left")
 
@@ -178,16 +188,17 @@ def _share_bars(
     if not summary.by_interval and colours[-1] == BLUE:
         colours[-1] = GREY  # "all" apart from the segments
     bars = ax.bar(x, np.nan_to_num(mean), width=0.85 * width, color=colours, alpha=0.85)
-    ax.errorbar(
-        x,
-        mean,
-        yerr=np.nan_to_num(err),
-        fmt="none",
-        ecolor="#333",
-        lw=0.9,
-        capsize=2,
-        label="95% CI",
-    )
+    if len(experiment.replications) > 1:  # one replication has no interval to draw
+        ax.errorbar(
+            x,
+            mean,
+            yerr=np.nan_to_num(err),
+            fmt="none",
+            ecolor="#333",
+            lw=0.9,
+            capsize=2,
+            label="95% CI",
+        )
     # legend entries for both bar colours, whichever appear
     if floor is not None:
         bars.set_label("mean, meets target")
@@ -207,7 +218,7 @@ def _plot_service_level(ax: Axes, experiment: Experiment, summary: KpiSummary, c
         ax.set_xlabel(ax.get_xlabel() + ", by arrival interval")
     target_line(ax, target.service_level, f"target {target.service_level:.0%}")
     ax.set_ylabel(f"called within {target.wait / 60:g} min")
-    ax.set_title(_title(experiment, "service level (mean, 95% CI)", cjk))
+    ax.set_title(_title(experiment, _with_ci(experiment, "service level"), cjk))
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
 
 
@@ -218,5 +229,5 @@ def _plot_utilisation(ax: Axes, experiment: Experiment, summary: KpiSummary, cjk
     else:
         ax.set_ylabel("share of staffed counter time")
         what = "counter time spent on each segment"
-    ax.set_title(_title(experiment, what + " (mean, 95% CI)", cjk))
+    ax.set_title(_title(experiment, _with_ci(experiment, what), cjk))
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)

@@ -13,10 +13,11 @@ from pathlib import Path
 
 from sim.model.summary import KPI_KEYS, KpiStats
 from sim.model.units import format_clock
-from sim.reports.kpi_text import format_interval, format_stat, half_width, label
+from sim.reports.kpi_text import format_interval, label, mean_and_half
 from sim.reports.page import Cell, CellLike, Page
 from sim.reports.plots import run_figures
 from sim.reports.style import plot_style
+from sim.reports.verdicts import run_verdict
 from sim.runs.experiment import Experiment, RunSummary
 
 # (key, column header) of the by-segment, by-service and by-interval tables
@@ -48,10 +49,9 @@ _STATIONARY_CAPTIONS = CAPTIONS | {
 def kpi_cell(stats: KpiStats, key: str, sl_target: float) -> Cell:
     """A KPI's mean with its ±CI half-width; the service level red below target."""
     stat = stats[key]
-    mean = format_stat(stat, key, with_ci=False, precise=True)
     sl = stat.mean
     miss = key == "service_level" and sl is not None and sl < sl_target
-    return Cell(mean, half_width(stat, key, precise=True), "miss" if miss else "")
+    return Cell(*mean_and_half(stat, key, precise=True), "miss" if miss else "")
 
 
 def breakdown_rows(
@@ -96,12 +96,15 @@ def write_report(
             ("Period", period),
         ],
     )
+    verdict = run_verdict(summary)
+    page.verdict(verdict.line, verdict.behind, good=verdict.good)
     page.note(
         "Confidence intervals are 95% intervals for the mean over replications, Student t: "
         "mean ± t(0.975, n−1)·s/√n, s the standard deviation across the n replications (± "
-        "shows the half-width; – with fewer than two values). Waits in minutes; service "
-        "level (SL) is the share of all arrivals, abandoned and balked included, called "
-        f"within {wait_min:g} min; red: below {sl:.0%}."
+        "shows the half-width; none with fewer than two values or when every replication "
+        "gave the same value), cut where the KPI ends: shares at 0 and 100%, counts, waits "
+        "and queues at 0. Waits in minutes; service level (SL) is the share of all arrivals, "
+        f"abandoned and balked included, called within {wait_min:g} min; red: below {sl:.0%}."
     )
     page.section("Overall")
     overall: list[list[CellLike]] = [

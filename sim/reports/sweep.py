@@ -7,12 +7,12 @@ import csv
 import math
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sim.model.summary import Stat
+from sim.model.summary import KPI_KEYS, Stat
 from sim.model.units import parse_clock_s
-from sim.planning.whatif import Scalar, SweepPoint, sweep_table
-from sim.reports.kpi_text import format_stat, half_width
+from sim.planning.whatif import Scalar, SweepPoint
+from sim.reports.kpi_text import mean_and_half
 from sim.reports.page import Cell, CellLike, Page
 from sim.reports.style import (
     clock_axis,
@@ -24,6 +24,7 @@ from sim.reports.style import (
     scenario_colours,
     target_line,
 )
+from sim.reports.verdicts import point_label, sweep_verdict, time_ranges
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -36,10 +37,32 @@ SWEEP_COLUMNS = (
 )  # fmt: skip
 
 
+def sweep_csv_table(points: Sequence[SweepPoint]) -> tuple[list[str], list[list[Any]]]:
+    """The CSV of a sweep: a header (the swept paths, then ``KPI_mean``,
+    ``KPI_ci_low``, ``KPI_ci_high`` for each overall KPI, in its own units, then
+    the intervals below target and the staffing's counter-hours, FTE and cost)
+    and one row per grid point (``None`` where a value is unknown)."""
+    paths = list(points[0].values) if points else []
+    header = paths + [f"{key}_{part}" for key in KPI_KEYS for part in ("mean", "ci_low", "ci_high")]
+    header += ["intervals_below_target", "counter_hours_day", "counter_hours_week", "fte",
+               "cost_week"]  # fmt: skip
+    rows = []
+    for point in points:
+        row: list[Any] = [point.values[path] for path in paths]
+        for key in KPI_KEYS:
+            stat = point.overall[key]
+            row += [stat.mean, *stat.ci95]
+        cost = point.cost
+        row += [len(point.below_target()), cost.counter_hours_day, cost.counter_hours_week,
+                cost.fte, cost.cost_week]  # fmt: skip
+        rows.append(row)
+    return header, rows
+
+
 def write_sweep_csv(points: Sequence[SweepPoint], path: Path) -> None:
     """One row per grid point: the swept values, then each overall KPI's mean and
     95% CI (seconds for ``*_s``, shares for rates; empty where undefined)."""
-    header, rows = sweep_table(points)
+    header, rows = sweep_csv_table(points)
     with path.open("w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(header)
@@ -59,11 +82,6 @@ def _band(points: Sequence[SweepPoint], key: str, scale: float) -> list[list[flo
         [value(s.ci95[0]) for s in stats],
         [value(s.ci95[1]) for s in stats],
     ]
-
-
-def point_label(point: SweepPoint) -> str:
-    """``arrivals.scale=0.8, counters[0].count=3``: what a grid point sets."""
-    return ", ".join(f"{path}={value}" for path, value in point.values.items())
 
 
 def sweep_figure(points: Sequence[SweepPoint], hall: str, name: str | None, cjk: bool) -> Figure:
@@ -151,10 +169,18 @@ def sweep_rows(points: Sequence[SweepPoint]) -> list[list[CellLike]]:
         row: list[CellLike] = [str(v) for v in p.values.values()]
         for key, _ in SWEEP_COLUMNS:
             stat = p.overall[key]
-            mean = format_stat(stat, key, with_ci=False, precise=True)
             sl = stat.mean if key == "service_level" else None
             miss = sl is not None and sl < p.target.service_level
-            row.append(Cell(mean, half_width(stat, key, precise=True), "miss" if miss else ""))
+            row.append(Cell(*mean_and_half(stat, key, precise=True), "miss" if miss else ""))
+        if p.by_interval:
+            low = p.below_target()
+            text = f"{len(low)} of {len(p.by_interval)}" if low else "none"
+            starts = [r.start for r in p.by_interval]
+            where = time_ranges(starts, [r in low for r in p.by_interval])
+            row.append(Cell(text, where, "miss" if low else ""))
+        row.append(f"{p.cost.counter_hours_day:,.2f}")
+        cost = p.cost.cost_week
+        row.append(f"{p.cost.fte:.1f}" + ("" if cost is None else f" / {cost:,.0f}"))
         rows.append(row)
     return rows
 
@@ -183,6 +209,8 @@ def write_sweep_report(
             ("Replications", f"{replications} per point, common random numbers"),
         ],
     )
+    verdict = sweep_verdict(points, replications)
+    page.verdict(verdict.line, verdict.behind, good=verdict.good)
     page.note(
         "Each KPI is the mean over replications ± the half-width of its 95% CI (Student t). "
         "Waits in minutes; SL: the share of all arrivals called within the target wait, red "
@@ -190,6 +218,11 @@ def write_sweep_report(
     )
     page.section("Grid")
     header = [*paths, *(h for _, h in SWEEP_COLUMNS)]
+    if points[0].by_interval:
+        header.append("intervals below target")
+    cost = " / ".join(["FTE", f"{points[0].cost.currency} a week"][: 1 + any(
+        p.cost.cost_week is not None for p in points)])  # fmt: skip
+    header += ["counter-h a day", cost]
     page.table("grid", header, sweep_rows(points), left=len(paths))
     with plot_style() as font:
         cjk = font is not None

@@ -100,7 +100,7 @@ def test_without_a_week_every_day_is_the_typical_day() -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda d: d["week"].pop("wed"), "week: .* misses wed: give all seven weekdays"),
+        (lambda d: d["week"].pop("wed"), "week: misses wed: give all seven weekdays"),
         (lambda d: d["week"].update(sun={"closed": True, "level": 2}), "a closed day takes no"),
         (lambda d: d["week"]["sat"].update(close="09:00"), r"week\.sat: closes at 9h"),
         (lambda d: d["week"]["mon"].update(mix={"z": 1.0}), r"week\.mon\.mix\.z: 'z' is not a"),

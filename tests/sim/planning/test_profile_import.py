@@ -107,6 +107,32 @@ def test_fill_rates_and_counts_validated_like_any_scenario(tmp_path: Path) -> No
         fill_schedule(broken, counts, counter="C", source="county.yaml")
 
 
+def test_a_row_outside_the_opening_hours_is_refused(tmp_path: Path) -> None:
+    data = read_yaml_file("scenarios/flagship.yaml")
+    assert isinstance(data, dict)
+    early = read_profile(csv_file(tmp_path, "time,rate\n08:00,10\n09:00,12\n21:00,3\n"))
+    with pytest.raises(ScenarioError) as caught:
+        fill_schedule(data, early, counter=None, source="flagship.yaml")
+    assert str(caught.value).splitlines() == [
+        f"{early.source}: row 2: time 08:00 is outside the opening hours of flagship.yaml "
+        "(09:00–21:00)",
+        f"{early.source}: row 4: time 21:00 is outside the opening hours of flagship.yaml "
+        "(09:00–21:00)",
+    ]
+
+
+def test_a_missing_value_column_is_one_line_naming_the_column(tmp_path: Path) -> None:
+    rows: list[list[object]] = [["time", "note", "rate"]]
+    rows += [[f"{h:02d}:00", None, 10 * h] for h in range(9, 14)]
+    book = xlsx_file(tmp_path, rows)
+    with pytest.raises(ScenarioError) as caught:
+        read_profile(book)
+    assert str(caught.value) == (
+        f"{book}: column B has no values (rows 2–6); the numbers are in column C: use --columns A,C"
+    )
+    assert read_profile(book, columns=("A", "C")).steps[0] == (9 * H, 90.0)
+
+
 def test_cli_fills_the_scenario_in_place_and_it_runs(tmp_path: Path) -> None:
     scenario = tmp_path / "county.yaml"
     scenario.write_text(Path("scenarios/county.yaml").read_text(encoding="utf-8"), "utf-8")

@@ -23,9 +23,8 @@ from sim.planning.whatif import (
     compare,
     parse_set,
     sweep,
-    sweep_table,
 )
-from sim.reports.sweep import write_sweep_csv
+from sim.reports.sweep import sweep_csv_table, write_sweep_csv
 from sim.runs.executor import ProcessExecutor, SerialExecutor
 from sim.runs.experiment import run_experiment
 
@@ -191,7 +190,8 @@ def test_sweep_runs_the_whole_grid_as_one_batch() -> None:
         (0.6, 2), (0.6, 3), (0.6, 4), (1.4, 2), (1.4, 3), (1.4, 4)
     ]  # fmt: skip
     for point in points:
-        assert set(point.to_json()) == {"values", "target", "overall", "by_interval"}
+        assert set(point.to_json()) == {"values", "target", "intervals_below_target", "staffing",
+                                        "overall", "by_interval"}  # fmt: skip
         assert set(point.overall) == set(KPI_KEYS) and len(point.by_interval) == 18
     # a point is the same run as the scenario it stands for
     alone = run_experiment(
@@ -217,7 +217,9 @@ def test_sweep_csv_has_a_row_per_point_and_round_trips(tmp_path: Path) -> None:
         header, *rows = list(csv.reader(f))
     assert header[:2] == ["target.wait", "arrivals.scale"]
     assert header[2:5] == ["arrivals_mean", "arrivals_ci_low", "arrivals_ci_high"]
-    assert len(header) == 2 + 3 * len(KPI_KEYS) and header == sweep_table(points)[0]
+    assert len(header) == 2 + 3 * len(KPI_KEYS) + 5 and header == sweep_csv_table(points)[0]
+    assert header[-5:] == ["intervals_below_target", "counter_hours_day", "counter_hours_week",
+                           "fte", "cost_week"]  # fmt: skip
     assert len(rows) == 4
     for row, point in zip(rows, points, strict=True):
         assert [parse_yaml(cell, source="csv") for cell in row[:2]] == list(point.values.values())
@@ -229,6 +231,10 @@ def test_sweep_csv_has_a_row_per_point_and_round_trips(tmp_path: Path) -> None:
     assert [float(r[header.index("service_level_mean")]) for r in rows] == [
         p.overall["service_level"].mean for p in points
     ]
+    for row, point in zip(rows, points, strict=True):
+        assert int(row[-5]) == len(point.below_target())
+        assert float(row[-4]) == point.cost.counter_hours_day == 25.5  # the county hall's day
+        assert row[-1] == ""  # the county hall gives no cost per hour
 
 
 def test_service_level_falls_and_wait_rises_with_demand() -> None:

@@ -66,26 +66,32 @@ def county_more(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_staff_report(tmp_path: Path) -> None:
     page, data = report_and_json(
-        tmp_path, "staff", "scenarios/county.yaml", "-n", "4", "--seed", "2", "--workers", "1"
-    )
-    check_figures(page, {"staffing"})
+        tmp_path, "staff", "scenarios/county.yaml", "-n", "4", "--max-replications", "8",
+        "--seed", "2", "--workers", "1",
+    )  # fmt: skip
+    check_figures(page, {"staffing-0"})
     assert "county" in page.h1 and "县城营业厅" in page.h1
-    assert page.facts["Seed"] == "2" and page.facts["Counts change every"] == "30m"
+    assert page.facts["Seed"] == "2"
     assert page.facts["Resized groups"] == "C" and page.facts["Fixed groups"] == "P"
-    # the plans table
-    plans = page.tables["plans"]
-    assert [r[0].text for r in plans] == ["Erlang C/A", "simulation"]
-    for row, plan in zip(plans, data["plans"], strict=True):
-        assert float(row[1].text) == pytest.approx(plan["staff_hours"], abs=0.005)
-        assert int(row[2].text) == plan["intervals_missing"]
-    # the per-interval table: every group, each plan's total and service level
-    header = page.headers["intervals"][-1]
+    # the answer first: counter-hours and FTE of the week, and whether every interval meets
+    week = data["week"]["sim"]
+    assert page.verdict.startswith(f"C {week['counter_hours']:,.2f} counter-hours a week")
+    assert f"{week['fte']:.1f} FTE" in page.verdict
+    (day,) = data["days"]
+    meets = all(r["result"]["sim"]["meets"] for r in day["intervals"])
+    assert page.verdict_good == meets
+    assert (
+        "every interval meets 80% called within 15 min with probability ≥ 0.9" in page.verdict
+    ) == meets
+    assert any("counts change every 30m" in line for line in page.behind)
+    # the per-interval table: every group, each plan's total, service level and probability
+    header = page.headers["intervals-0"][-1]
     assert header == ["start", "arrivals/h", "load (Erlangs)", "P",
-                      "C", "total", "SL (CI low)", "SL (mean)",
-                      "C", "total", "SL (CI low)", "SL (mean)"]  # fmt: skip
-    rows = page.tables["intervals"]
-    assert len(rows) == len(data["intervals"]) == 18
-    for row, expected in zip(rows, data["intervals"], strict=True):
+                      "C", "total", "SL (mean)", "P(meets)",
+                      "C", "total", "SL (mean)", "P(meets)"]  # fmt: skip
+    rows = page.tables["intervals-0"]
+    assert len(rows) == len(day["intervals"]) == 18
+    for row, expected in zip(rows, day["intervals"], strict=True):
         cells = [c.text for c in row]
         assert cells[0] == expected["start"]
         assert_shows(cells[1], expected["arrivals_per_hour"], "arrivals")
@@ -93,16 +99,19 @@ def test_staff_report(tmp_path: Path) -> None:
         assert int(cells[3]) == expected["fixed"]["P"]
         for k, method in enumerate(("erlang", "sim")):
             first = 4 + 4 * k
-            sl = expected["service_level"][method]
+            result = expected["result"][method]
             assert int(cells[first]) == expected["counts"][method]["C"]
             assert int(cells[first + 1]) == expected["total"][method]
             assert (
                 expected["total"][method]
                 == expected["counts"][method]["C"] + (expected["fixed"]["P"])
             )
-            assert_shows(cells[first + 2], sl["ci95_lower"], "service_level")
-            assert_shows(cells[first + 3], sl["mean"], "service_level")
-            assert ("miss" in row[first + 2].classes) == (sl["ci95_lower"] < 0.8)
+            assert_shows(cells[first + 2], result["service_level"]["mean"], "service_level")
+            odds = result["probability"]
+            assert float(cells[first + 3]) == pytest.approx(odds["estimate"], abs=0.005)
+            lo, hi = (float(v) for v in row[first + 3].ci.split("–"))
+            assert (lo, hi) == pytest.approx(odds["ci95"], abs=0.005)
+            assert ("miss" in row[first + 3].classes) == (not result["meets"])
     reproduces(page, data, volatile=frozenset({"seconds"}))
 
 
@@ -134,12 +143,26 @@ def test_compare_report(tmp_path: Path, county_more: Path) -> None:
             assert_shows(d.text, paired["mean"], key)
             lo, hi = paired["ci95"]
             if lo is not None and hi is not None:
-                assert_shows(d.ci, (hi - lo) / 2, key)
+                assert_shows(d.ci, max(paired["mean"] - lo, hi - paired["mean"]), key)
             marked = "sig" in d.classes
             assert marked == _excludes_zero(paired["ci95"])
             significant += marked
     assert significant > 0  # one more counter shortens some interval's wait visibly
+    # the answer first: what the change buys, what it costs, where it shows
+    assert page.verdict.startswith("more meets the target in ")
+    assert "+9.00 counter-hours a day" in page.verdict  # one counter more, 08:30-17:30
+    sl_sig = [r["start"] for r in diff["by_interval"] if _excludes_zero(r["service_level"]["ci95"])]
+    assert ("significantly different in " in page.verdict) == bool(sl_sig)
+    for start in sl_sig:
+        assert start in page.verdict or any(a <= start < b for a, b in _ranges(page.verdict)), start
+    assert [line.split(":")[0] for line in page.behind[:2]] == ["county", "more"]
     reproduces(page, data)
+
+
+def _ranges(text: str) -> list[tuple[str, str]]:
+    import re
+
+    return re.findall(r"(\d\d:\d\d)–(\d\d:\d\d)", text)
 
 
 def _label(key: str) -> str:
@@ -155,7 +178,7 @@ def _excludes_zero(ci: list[float | None]) -> bool:
 
 def test_sweep_report(tmp_path: Path) -> None:
     page, data = report_and_json(
-        tmp_path, "sweep", "scenarios/county.yaml", "--set", "arrivals.scale=0.8,1.3",
+        tmp_path, "sweep", "scenarios/county.yaml", "--set", "arrivals.scale=0.8,1.8",
         "--set", "counters[0].count=2,3", "-n", "3", "--workers", "1",
     )  # fmt: skip
     check_figures(page, {"sweep", "sweep-intervals"})
@@ -163,9 +186,16 @@ def test_sweep_report(tmp_path: Path) -> None:
     assert len(rows) == len(data["points"]) == 4
     for row, point in zip(rows, data["points"], strict=True):
         assert [c.text for c in row[:2]] == [str(v) for v in point["values"].values()]
-        for cell, (key, _) in zip(row[2:], SWEEP_COLUMNS, strict=True):
+        for cell, (key, _) in zip(row[2 : 2 + len(SWEEP_COLUMNS)], SWEEP_COLUMNS, strict=True):
             assert_shows(cell.text, point["overall"][key]["mean"], key)
     assert page.facts["Swept"] == "arrivals.scale, counters[0].count"
+    low = [p for p in data["points"] if p["intervals_below_target"]]
+    assert low  # 1.8 times the demand on two counters misses somewhere
+    assert page.verdict.startswith(f"{len(low)} of 4 grid points have intervals below target")
+    assert not page.verdict_good
+    for row, point in zip(rows, data["points"], strict=True):
+        cell = row[2 + len(SWEEP_COLUMNS)]
+        assert ("miss" in cell.classes) == bool(point["intervals_below_target"])
     reproduces(page, data)
 
 

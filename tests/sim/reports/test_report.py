@@ -84,7 +84,11 @@ def check_tables(page: ParsedPage, data: dict[str, Any]) -> None:
         assert_shows(row[1].text, stat["mean"], key)
         lo, hi = stat["ci95"]
         if lo is not None and hi is not None:
-            assert_shows(row[1].ci, (hi - lo) / 2, key)
+            # ± the half-width: of an interval cut at 0 or 100%, its uncut side
+            assert_shows(row[1].ci, max(stat["mean"] - lo, hi - stat["mean"]), key)
+            assert lo >= 0 and (
+                hi <= 1 or key not in ("service_level", "abandon_rate", "utilisation")
+            )
     tables = [("by-segment", data["by_segment"]), ("by-service", data["by_service"])]
     if data["by_interval"]:
         tables.append(("by-interval", {r["start"]: r for r in data["by_interval"]}))
@@ -137,6 +141,14 @@ def test_cli_report_equals_json_and_its_command_line_reproduces_it(tmp_path: Pat
     check_self_contained(page)
     check_figures(page, FIGURES)
     check_tables(page, data)
+    # the answer first: the intervals below target, each with its service level
+    low = [r for r in data["by_interval"] if r["service_level"]["mean"] < 0.8]
+    if low:
+        assert page.verdict.startswith(f"{len(low)} of 18 intervals below the 80% target: ")
+    else:
+        assert page.verdict.startswith("every interval meets the 80% target (lowest ")
+    assert page.verdict_good == (not low)
+    assert page.verdict.endswith(f"the whole day {data['overall']['service_level']['mean']:.1%}")
     line = page.facts["Reproduce with"]
     assert line == "hallsim run scenarios/county.yaml --replications 3 --seed 4"
     again = runner.invoke(app, [*shlex.split(line)[1:], "--json"])

@@ -15,10 +15,13 @@ from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
 from sim.model.scenario import load_scenario
+from sim.planning.judge import MeetRule
 from sim.planning.roster import solve_roster
 from sim.planning.roster_rules import load_rules
-from sim.planning.staffing import erlang_plan, evaluate_plans
+from sim.planning.simplan import SearchSettings
+from sim.planning.smooth import PlanRules
 from sim.planning.staffing_result import staffing_result
+from sim.planning.weekplan import days_to_plan, plan_days
 from sim.planning.whatif import apply_sets, compare, sweep
 from sim.reports.compare import difference_figure, levels_figure
 from sim.reports.plots import run_figures
@@ -43,9 +46,11 @@ def figures() -> Iterator[dict[str, tuple[str, Figure]]]:
         experiment = run_experiment(FLAGSHIP, 2, 1)
         for name, fig in run_figures(experiment, experiment.summary().kpis, cjk):
             out[f"run-{name}"] = ("flagship", fig)
-        plan = erlang_plan(FLAGSHIP)
-        result = staffing_result(FLAGSHIP, [plan], evaluate_plans(FLAGSHIP, [plan], 2, 1), 2, 1)
-        out["staffing"] = ("flagship", staffing_figure(result, cjk))
+        days = days_to_plan(FLAGSHIP, "tue")
+        rule, rules, settings = MeetRule(0.8, 0.9), PlanRules(), SearchSettings(2, 2, 1)
+        planned = plan_days(days, "erlang", rule, rules, settings)
+        result = staffing_result(FLAGSHIP, days, planned, rule, rules, settings, week=False)
+        out["staffing"] = ("flagship", staffing_figure(result, result.days[0], cjk))
         plus = apply_sets(COUNTY, [("counters[0].count", 3)])
         compared = compare([COUNTY, plus], 3, 1, SerialExecutor(), labels=["a", "b"])
         out["differences"] = ("county", difference_figure(compared, "county", COUNTY.name, cjk))
@@ -142,3 +147,18 @@ def test_share_axes_start_at_zero(figures: dict[str, tuple[str, Figure]]) -> Non
     assert waits.get_xlim()[0] == 0.0
     curves = [np.asarray(line.get_xdata()) for line in waits.get_lines()]
     assert all(x[0] == 0.0 for x in curves if len(x) > 2)
+
+
+def test_one_replication_draws_no_confidence_interval() -> None:
+    """``-n 1`` has no interval: no figure of run's report draws or names one."""
+    with plot_style() as font:
+        experiment = run_experiment(COUNTY, 1, 1)
+        figures = run_figures(experiment, experiment.summary().kpis, font is not None)
+    for name, fig in figures:
+        texts = [ax.get_title() for ax in fig.axes]
+        for ax in fig.axes:
+            if (legend := ax.get_legend()) is not None:
+                texts += [t.get_text() for t in legend.get_texts()]
+            assert not ax.collections or name != "queue", f"{name} draws a band"
+        assert not any("CI" in text for text in texts), (name, texts)
+        assert any("one replication" in text for text in texts), (name, texts)
