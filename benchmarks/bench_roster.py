@@ -28,7 +28,7 @@ from typing import Any
 
 from sim.model.scenario import Scenario, load_scenario
 from sim.planning.roster import RosterError, requirement, solve_roster
-from sim.planning.roster_rules import RosterRules, rules_from_dict
+from sim.planning.roster.rules import RosterRules, rules_from_dict
 
 HERE = Path(__file__).resolve().parent
 OPEN_S, CLOSE_S, GRID_S = 8.5 * 3600, 21.5 * 3600, 1800.0

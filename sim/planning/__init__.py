@@ -14,9 +14,9 @@ if TYPE_CHECKING:
     from sim.planning.erlang import erlang_c as erlang_c
     from sim.planning.roster import Roster as Roster
     from sim.planning.roster import RosterError as RosterError
+    from sim.planning.roster import RosterRules as RosterRules
+    from sim.planning.roster import load_rules as load_rules
     from sim.planning.roster import solve_roster as solve_roster
-    from sim.planning.roster_rules import RosterRules as RosterRules
-    from sim.planning.roster_rules import load_rules as load_rules
     from sim.planning.staffing import Plan as Plan
     from sim.planning.staffing import apply_plan as apply_plan
     from sim.planning.staffing import erlang_plan as erlang_plan
@@ -42,8 +42,8 @@ __getattr__, __all__ = lazy(
         "solve_roster": "roster",
         "Roster": "roster",
         "RosterError": "roster",
-        "load_rules": "roster_rules",
-        "RosterRules": "roster_rules",
+        "load_rules": "roster",
+        "RosterRules": "roster",
         "compare": "whatif",
         "sweep": "whatif",
         "CompareResult": "whatif",

@@ -42,6 +42,7 @@ class Sheet:
     # one kind per row for the "num" columns of a sheet whose rows are KPIs in
     # different units (minutes, percent, counts); empty: the column's kind
     row_kinds: list[Kind] = field(default_factory=list)
+    autofilter: bool = False  # filter buttons on the header row (long lists)
 
 
 def clock_time(seconds: float) -> dt.time:
@@ -130,6 +131,9 @@ def write_workbook(path: Path, sheets: Sequence[Sheet]) -> Path:
                 elif value is not None and kind != "text":
                     shown = sheet.row_kinds[r] if sheet.row_kinds and kind == "num" else kind
                     cell.number_format = _FORMATS[shown]
+        if sheet.autofilter and not is_about:
+            last = get_column_letter(len(sheet.columns))
+            ws.auto_filter.ref = f"A{first - 1}:{last}{first - 1 + len(sheet.rows)}"
         for c, (header, kind) in enumerate(sheet.columns, 1):
             cells = [str(row[c - 1]) for row in sheet.rows if row[c - 1] is not None]
             longest = max([_width(v) for v in cells if kind == "text"] or [8])

@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 
 from sim.model.scenario import load_scenario
 from sim.planning.roster import solve_roster
-from sim.planning.roster_rules import load_rules
+from sim.planning.roster.rules import load_rules
 from sim.planning.staffing import erlang_plan, evaluate_plans
 from sim.planning.staffing_result import staffing_result
 from sim.planning.whatif import apply_sets, compare, sweep

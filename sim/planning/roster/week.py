@@ -1,0 +1,335 @@
+"""A week's roster with people: who works when, every day of a week.
+
+Two stages. The first (:mod:`sim.planning.roster.counts`) chooses the shifts
+of every day, group and contract, and how many people each contract hires,
+at the least weekly cost; the second (:mod:`sim.planning.roster.assign`)
+gives the shifts to people (named staff, or the people hired) under every
+personal rule. When the first stage cannot cover every slot (too few staff,
+too few people allowed), the roster it returns is the one short by the fewest
+people-slots, and :attr:`WeekRoster.short` says where.
+
+A week without a start date is a typical week that repeats: rest and
+consecutive days wrap from Sunday to Monday. A dated week (``start``) applies
+the holidays of its dates and does not wrap.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sim.model.scenario import Scenario
+from sim.model.units import format_duration
+from sim.model.week import Workforce
+from sim.planning.roster.assign import Supply, assign, supply_of
+from sim.planning.roster.counts import Counts, solve_counts
+from sim.planning.roster.demand import (
+    Requirement,
+    RosterDay,
+    requirement,
+    rostered_groups,
+    week_days,
+)
+from sim.planning.roster.patterns import Pattern
+from sim.planning.roster.people import Person, anonymous
+from sim.planning.roster.problems import RosterError
+from sim.planning.roster.programme import DayGrid, Terms
+from sim.planning.roster.rules import RosterRules
+
+
+@dataclass(frozen=True)
+class WorkedShift:
+    """One person's shift: ``group`` from ``start_s`` to ``end_s`` (seconds after
+    midnight) with ``meal_break`` or None, paid ``paid_h`` hours."""
+
+    group: str
+    start_s: float
+    end_s: float
+    meal_break: tuple[float, float] | None
+    paid_h: float
+
+    def works_at(self, t_s: float) -> bool:
+        """On shift and not on break at ``t_s``."""
+        brk = self.meal_break
+        return self.start_s <= t_s < self.end_s and not (brk and brk[0] <= t_s < brk[1])
+
+
+@dataclass(frozen=True)
+class PersonWeek:
+    """A person's week: ``shifts[d]`` on roster day ``d`` (None: a day off),
+    paid ``rate`` per hour."""
+
+    person: Person
+    shifts: tuple[WorkedShift | None, ...]
+    rate: float | None
+
+    @property
+    def paid_hours(self) -> float:
+        return math.fsum(s.paid_h for s in self.shifts if s is not None)
+
+    @property
+    def days_worked(self) -> int:
+        return sum(s is not None for s in self.shifts)
+
+    @property
+    def cost(self) -> float | None:
+        return None if self.rate is None else self.paid_hours * self.rate
+
+
+@dataclass(frozen=True)
+class Short:
+    """People short on ``day`` (index) for ``group`` (None: on_duty.min) in slot
+    ``slot``: ``need`` to roster, ``short`` of them missing."""
+
+    day: int
+    group: str | None
+    slot: int
+    need: int
+    short: int
+
+
+@dataclass(frozen=True)
+class ContractTotals:
+    """One contract's share of a week roster."""
+
+    people: int
+    paid_hours: float
+    fte: float
+    cost: float | None
+
+
+@dataclass(frozen=True)
+class WeekRoster:
+    """A week's roster of hall ``hall``: the days, each open day's requirement,
+    everyone's week, the shortfalls (empty: every slot covered), the contracts
+    (with their display ``labels``), the workforce figures, and how the solver
+    did."""
+
+    hall: str
+    hall_name: str | None
+    days: tuple[RosterDay, ...]
+    requirements: tuple[Requirement | None, ...]
+    people: tuple[PersonWeek, ...]
+    short: tuple[Short, ...]
+    contracts: tuple[str, ...]
+    labels: dict[str, str]
+    workforce: Workforce
+    named: bool
+    cyclic: bool
+    status: str
+    solve_s: float
+
+    @property
+    def groups(self) -> tuple[str, ...]:
+        return next(r for r in self.requirements if r is not None).groups
+
+    @property
+    def paid_hours(self) -> float:
+        return math.fsum(p.paid_hours for p in self.people)
+
+    @property
+    def fte(self) -> float:
+        """Paid hours in full-time equivalents (``workforce.fte_hours_per_week``)."""
+        return self.paid_hours / self.workforce.fte_hours_per_week
+
+    @property
+    def cost(self) -> float | None:
+        """Paid hours times each person's rate; None if no rate is known."""
+        costs = [p.cost for p in self.people]
+        return None if any(c is None for c in costs) else math.fsum(c or 0.0 for c in costs)
+
+    @property
+    def lower_bound_hours(self) -> float:
+        """People required per slot times slot length, summed over the week."""
+        return math.fsum(r.lower_bound_hours for r in self.requirements if r is not None)
+
+    def by_contract(self) -> dict[str, ContractTotals]:
+        """People, paid hours, FTE and cost of each contract, in the rules' order."""
+        out = {}
+        for name in self.contracts:
+            mine = [p for p in self.people if p.person.contract == name]
+            hours = math.fsum(p.paid_hours for p in mine)
+            costs = [p.cost for p in mine]
+            cost = None if any(c is None for c in costs) else math.fsum(c or 0.0 for c in costs)
+            out[name] = ContractTotals(
+                len(mine), hours, hours / self.workforce.fte_hours_per_week, cost
+            )
+        return out
+
+    @property
+    def short_slots(self) -> int:
+        """Slots (day, group, slot) short of people."""
+        return len({(s.day, s.group, s.slot) for s in self.short})
+
+    def at_work(self, day: int) -> tuple[tuple[int, ...], ...]:
+        """People at work per group and slot of ``day`` (empty when closed)."""
+        req = self.requirements[day]
+        if req is None:
+            return ()
+        return tuple(
+            tuple(
+                sum(
+                    1
+                    for p in self.people
+                    if (s := p.shifts[day]) is not None and s.group == group and s.works_at(start)
+                )
+                for start, _ in req.slots
+            )
+            for group in req.groups
+        )
+
+
+def contract_rates(rules: RosterRules, workforce: Workforce) -> dict[str, float | None]:
+    """Each contract's cost per paid hour: its own, else the workforce's."""
+    return {
+        name: c.cost_per_hour if c.cost_per_hour is not None else workforce.cost_per_hour
+        for name, c in rules.contracts.items()
+    }
+
+
+def solve_week(
+    scn: Scenario,
+    rules: RosterRules,
+    staff: Sequence[Person] | None = None,
+    start: date | None = None,
+) -> WeekRoster:
+    """The week roster of ``scn`` under ``rules`` (see the module docstring);
+    ``staff``: named staff whose windows follow :func:`week_days` (None: hire
+    anonymous people per contract). Raises RosterError when the rules have no
+    contracts or no roster is found within the time limit."""
+    if not rules.contracts:
+        raise RosterError(
+            "contracts: a week roster needs the contracts people work on (full_time, "
+            "part_time, …) in the rules; or roster one day with --day"
+        )
+    days = week_days(scn, start)
+    groups = rostered_groups(scn, rules)
+    grids = [
+        None
+        if d.scenario is None
+        else DayGrid(requirement(d.scenario, rules, groups), d.scenario.open, d.scenario.close)
+        for d in days
+    ]
+    if all(g is None for g in grids):
+        raise RosterError("week: the hall is closed every day of this week")
+    rates = contract_rates(rules, scn.workforce)
+    costed = any(r is not None for r in rates.values())
+    terms = [
+        Terms(name, rules.lengths(name), (rates[name] or 0.0) if costed else 1.0, contract)
+        for name, contract in rules.contracts.items()
+    ]
+    cyclic = start is None
+    counts = solve_counts(grids, terms, rules, persons=staff, cyclic=cyclic)
+    if counts.infeasible:
+        counts = solve_counts(grids, terms, rules, persons=staff, cyclic=cyclic, elastic=True)
+    if not counts.shifts:
+        raise RosterError(
+            f"time_limit: no roster found within {format_duration(rules.time_limit)} "
+            f"({counts.status}); allow more time"
+        )
+    ids = next(g for g in grids if g is not None).req.groups
+    people = list(staff) if staff is not None else _hired(counts, terms, ids)
+    weeks = _assign_all(counts, grids, terms, rules, people, cyclic, rates)
+    short = tuple(Short(d, g, k, need, gap) for (d, g, k, need), gap in counts.short)
+    return WeekRoster(
+        hall=scn.hall,
+        hall_name=scn.name,
+        days=days,
+        requirements=tuple(None if g is None else g.req for g in grids),
+        people=tuple(weeks),
+        short=short,
+        contracts=tuple(rules.contracts),
+        labels={name: c.name for name, c in rules.contracts.items() if c.name},
+        workforce=scn.workforce,
+        named=staff is not None,
+        cyclic=cyclic,
+        status=counts.status,
+        solve_s=counts.seconds,
+    )
+
+
+def _hired(counts: Counts, terms: Sequence[Terms], groups: Sequence[str]) -> list[Person]:
+    """The anonymous people the first stage hired, contract by contract."""
+    names = [t.name for t in terms]
+    out: list[Person] = []
+    for t, n in zip(terms, counts.hired, strict=True):
+        out += anonymous(t.name, n, names, groups, 7)
+    return out
+
+
+def _supplies(
+    counts: Counts, grids: Sequence[DayGrid | None], t: int, rules: RosterRules
+) -> list[Supply]:
+    """Terms ``t``'s shifts of the first stage, one supply per day, group and kind."""
+    out = []
+    for col, n in zip(counts.columns, counts.shifts, strict=True):
+        grid = grids[col.day]
+        if n > 0 and col.terms == t and grid is not None:
+            group = grid.req.groups[col.group]
+            out.append(supply_of(grid, col.day, group, col.kind, n, col.paid_h, rules))
+    return out
+
+
+def _worked(
+    pattern: Pattern, grid: DayGrid, rules: RosterRules, group: str, paid_h: float
+) -> WorkedShift:
+    meal = pattern.meal
+    return WorkedShift(
+        group,
+        grid.clock(pattern.start, rules),
+        grid.clock(pattern.start + pattern.length, rules),
+        None
+        if meal is None
+        else (grid.clock(meal[0], rules), grid.clock(meal[0] + meal[1], rules)),
+        paid_h,
+    )
+
+
+def _assign_all(
+    counts: Counts,
+    grids: Sequence[DayGrid | None],
+    terms: Sequence[Terms],
+    rules: RosterRules,
+    people: Sequence[Person],
+    cyclic: bool,
+    rates: dict[str, float | None],
+) -> list[PersonWeek]:
+    """Everyone's week: each contract's shifts given to its people, and each
+    kind's break places handed out in the order the people come."""
+    weeks: list[list[WorkedShift | None]] = [[None] * len(grids) for _ in people]
+    for t, item in enumerate(terms):
+        assert item.contract is not None
+        mine = [i for i, p in enumerate(people) if p.contract == item.name]
+        supplies = _supplies(counts, grids, t, rules)
+        done = assign(
+            supplies,
+            [people[i] for i in mine],
+            item.contract,
+            cyclic=cyclic,
+            time_limit_s=rules.time_limit,
+        )
+        if done is None:
+            raise RosterError(
+                f"contracts.{item.name}: the week's {sum(s.count for s in supplies)} "
+                f"{item.name} shifts cannot be given to {len(mine)} people under the contract's "
+                "rules; allow more time or loosen the contract"
+            )
+        for s, sup in enumerate(supplies):
+            grid = grids[sup.day]
+            assert grid is not None
+            who = sorted(mine[a.person] for a in done if a.supply == s)
+            g = grid.req.groups.index(sup.group)
+            places = [
+                pat
+                for pat, n in counts.patterns(sup.day, g, t)
+                if pat.kind == sup.kind
+                for _ in range(n)
+            ]
+            for person, pat in zip(who, places, strict=True):
+                weeks[person][sup.day] = _worked(pat, grid, rules, sup.group, sup.paid_h)
+    return [
+        PersonWeek(person, tuple(week), rates[person.contract])
+        for person, week in zip(people, weeks, strict=True)
+    ]
