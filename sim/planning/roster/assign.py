@@ -73,6 +73,60 @@ def _gap_s(before: Supply, after: Supply, n_days: int) -> float:
     return after.start_s + days * DAY_S - before.end_s
 
 
+def able(supplies: Sequence[Supply], people: Sequence[Person]) -> list[tuple[int, int]]:
+    """Every (person, supply) pair where the person may work the shift."""
+    return [
+        (p, s)
+        for p, person in enumerate(people)
+        for s, sup in enumerate(supplies)
+        if person.can_work(sup.day, sup.group, sup.start_s, sup.end_s)
+    ]
+
+
+def person_rows(
+    rows: Rows,
+    z: dict[tuple[int, int], int],
+    supplies: Sequence[Supply],
+    contract: Contract,
+    cyclic: bool,
+    used: dict[int, int] | None = None,
+) -> None:
+    """Each person's rules over the columns ``z[(person, supply)]``: one shift
+    a day, weekly hours, days off, consecutive days and rest. With ``used``
+    (person -> column of a 0/1 "is employed"), the rules hold for those
+    employed and nobody else works."""
+    n_days = 7
+    by_person_day: dict[tuple[int, int], dict[int, float]] = {}
+    by_person: dict[int, dict[int, float]] = {}
+    for (p, s), i in z.items():
+        by_person_day.setdefault((p, supplies[s].day), {})[i] = 1.0
+        by_person.setdefault(p, {})[i] = supplies[s].paid_h
+
+    def scaled(p: int, k: float) -> dict[int, float]:
+        return {} if used is None else {used[p]: -k}
+
+    def bound(k: float) -> float:
+        return k if used is None else 0.0
+
+    weekly = contract.hours_per_week
+    for (p, _), cols in by_person_day.items():
+        rows.add(cols | scaled(p, 1.0), -math.inf, bound(1.0))
+    people = set(by_person) | set(used or {})
+    for p in sorted(people):
+        hours = by_person.get(p, {})
+        rows.add(hours | scaled(p, weekly.min), bound(weekly.min), math.inf)
+        rows.add(hours | scaled(p, weekly.max), -math.inf, bound(weekly.max))
+        rows.add(dict.fromkeys(hours, 1.0) | scaled(p, contract.max_days), -math.inf,
+                 bound(contract.max_days))  # fmt: skip
+        limit = contract.max_consecutive_days
+        if limit < contract.max_days:
+            for run in windows(n_days, limit + 1, cyclic):
+                cols = {i: 1.0 for d in run for i in by_person_day.get((p, d), {})}
+                if len(cols) > limit:
+                    rows.add(cols, -math.inf, float(limit))
+    _rest_rows(rows, z, supplies, contract, n_days, cyclic)
+
+
 def assign(
     supplies: Sequence[Supply],
     people: Sequence[Person],
@@ -84,44 +138,25 @@ def assign(
     """Every shift of ``supplies`` given to one of ``people`` (all on
     ``contract``) under the rules of the module docstring; None if that cannot
     be done (or not within ``time_limit_s``)."""
-    n_days = 7
-    columns: list[tuple[int, int]] = []  # (person, supply)
-    for p, person in enumerate(people):
-        for s, sup in enumerate(supplies):
-            if person.can_work(sup.day, sup.group, sup.start_s, sup.end_s):
-                columns.append((p, s))
+    if not supplies:
+        return [] if not people or contract.hours_per_week.min == 0 else None
+    columns = able(supplies, people)
+    z = {pair: i for i, pair in enumerate(columns)}
     rows = Rows()
     by_supply: dict[int, dict[int, float]] = {}
-    by_person_day: dict[tuple[int, int], dict[int, float]] = {}
-    by_person: dict[int, dict[int, float]] = {}
-    for i, (p, s) in enumerate(columns):
+    for i, (_, s) in enumerate(columns):
         by_supply.setdefault(s, {})[i] = 1.0
-        by_person_day.setdefault((p, supplies[s].day), {})[i] = 1.0
-        by_person.setdefault(p, {})[i] = supplies[s].paid_h
     for s, sup in enumerate(supplies):
-        cols = by_supply.get(s)
-        if cols is None or len(cols) < sup.count:
+        cols = by_supply.get(s, {})
+        if len(cols) < sup.count:
             return None
         rows.add(cols, sup.count, sup.count)
-    for cols in by_person_day.values():
-        if len(cols) > 1:
-            rows.add(cols, -math.inf, 1.0)
-    weekly = contract.hours_per_week
-    for p in range(len(people)):
-        hours = by_person.get(p, {})
-        if sum(hours.values()) < weekly.min - 1e-9:
-            return None
-        rows.add(hours, weekly.min, weekly.max)
-        rows.add(dict.fromkeys(hours, 1.0), -math.inf, contract.max_days)
-        limit = contract.max_consecutive_days
-        if limit < contract.max_days:
-            for run in windows(n_days, limit + 1, cyclic):
-                cols = {i: 1.0 for d in run for i in by_person_day.get((p, d), {})}
-                if len(cols) > limit:
-                    rows.add(cols, -math.inf, float(limit))
-    _rest_rows(rows, columns, supplies, contract, n_days, cyclic)
-    anchor = _anchors(supplies, len(people))
-    cost = np.array([_drift(supplies[s], anchor[p]) for p, s in columns])
+    idle = any(p not in {q for q, _ in columns} for p in range(len(people)))
+    if idle and contract.hours_per_week.min > 0:
+        return None  # someone who can work none of the shifts
+    person_rows(rows, z, supplies, contract, cyclic)
+    anchor = anchors(supplies, len(people))
+    cost = np.array([drift(supplies[s], anchor[p]) for p, s in columns])
     prog = rows.programme(cost, np.ones(len(columns)), np.ones(len(columns), dtype=bool))
     solution = solve(prog, time_limit_s, gap=_GAP)
     if solution.x is None:
@@ -129,11 +164,11 @@ def assign(
     return [Assignment(p, s) for (p, s), v in zip(columns, solution.x, strict=True) if v > 0.5]
 
 
-def _anchors(supplies: Sequence[Supply], n_people: int) -> list[tuple[float, str]]:
+def anchors(supplies: Sequence[Supply], n_people: int) -> list[tuple[float, str]]:
     """A start time and group each person leans to: the shifts' (start, group)
     (each counted as often as it is worked) at evenly spaced quantiles, the
     earliest for the first person. Shifts away from a person's anchor cost a
-    little (:func:`_drift`), so each person keeps roughly one start and one
+    little (:func:`drift`), so each person keeps roughly one start and one
     group through the week."""
     units = sorted((s.start_s, s.group) for s in supplies for _ in range(s.count))
     if not units:
@@ -143,23 +178,22 @@ def _anchors(supplies: Sequence[Supply], n_people: int) -> list[tuple[float, str
     ]
 
 
-def _drift(supply: Supply, anchor: tuple[float, str]) -> float:
+def drift(supply: Supply, anchor: tuple[float, str]) -> float:
     """Hours the shift starts away from the anchor, plus one if in another group."""
     return abs(supply.start_s - anchor[0]) / 3600.0 + (supply.group != anchor[1])
 
 
 def _rest_rows(
     rows: Rows,
-    columns: Sequence[tuple[int, int]],
+    z: dict[tuple[int, int], int],
     supplies: Sequence[Supply],
     contract: Contract,
     n_days: int,
     cyclic: bool,
 ) -> None:
     """A shift and a next-day shift starting too soon after it: not both."""
-    index = {col: i for i, col in enumerate(columns)}
     by_person: dict[int, list[int]] = {}
-    for p, s in columns:
+    for p, s in z:
         by_person.setdefault(p, []).append(s)
     for p, mine in by_person.items():
         for s in mine:
@@ -173,5 +207,5 @@ def _rest_rows(
                 and _gap_s(before, supplies[t], n_days) < contract.min_rest - 1e-6
             ]
             if after:
-                cols = {index[p, s]: 1.0} | {index[p, t]: 1.0 for t in after}
+                cols = {z[p, s]: 1.0} | {z[p, t]: 1.0 for t in after}
                 rows.add(cols, -math.inf, 1.0)

@@ -94,14 +94,14 @@ class Counts:
         return sorted(out)
 
 
-def _counts(prog: ShiftProgramme, solution: Solution, elastic: bool, status: str) -> Counts:
+def counts_of(prog: ShiftProgramme, solution: Solution, elastic: bool, status: str) -> Counts:
     """The counts in ``solution`` (which holds a point)."""
     assert solution.x is not None
     x = [int(v) for v in np.rint(solution.x)]
     n_s, n_b, n_m = len(prog.columns), len(prog.breaks), prog.n_hired
     short: list[tuple[tuple[int, str | None, int, int], int]] = []
     if elastic:
-        gaps = x[n_s + n_b + n_m :]
+        gaps = x[prog.first_extra + len(prog.extra_upper) :]
         for (_, tag), gap in zip(prog.rows.soft, gaps, strict=True):
             if gap > 0:
                 short.append((tag, gap))  # type: ignore[arg-type]
@@ -145,7 +145,7 @@ def solve_counts(
     solution = solve(prog.programme(elastic), limit_s)
     if solution.x is None:
         return _nothing(prog, solution.message, solution.seconds, solution.status == INFEASIBLE)
-    return _counts(prog, solution, elastic, solution.describe())
+    return counts_of(prog, solution, elastic, solution.describe())
 
 
 @dataclass(order=True)
@@ -220,7 +220,7 @@ def _search_hiring(prog: ShiftProgramme, limit_s: float) -> Counts:
     status = "optimal" if gap <= _TOLERANCE else f"within {gap:.1%} of optimal"
     if left() <= 0 and heap and heap[0].bound < best[0] * (1 - _TOLERANCE):
         status = f"time limit, gap {gap:.1%}"
-    return _counts(prog, best[1], False, status)
+    return counts_of(prog, best[1], False, status)
 
 
 def _bounds(

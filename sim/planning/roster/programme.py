@@ -96,6 +96,7 @@ class ShiftProgramme:
         self.columns: list[Column] = []
         self.breaks: list[BreakColumn] = []
         self.s_upper: list[float] = []
+        self.extra_upper: list[float] = []  # further columns (people, in the joint model)
         self.rows = Rows()
         for d, grid in enumerate(grids):
             if grid is not None:
@@ -116,6 +117,15 @@ class ShiftProgramme:
     @property
     def first_hired(self) -> int:
         return len(self.columns) + len(self.breaks)
+
+    @property
+    def first_extra(self) -> int:
+        return self.first_hired + self.n_hired
+
+    def extra(self, upper: float) -> int:
+        """A further integer column of cost 0 and bounds [0, ``upper``]; its index."""
+        self.extra_upper.append(upper)
+        return self.first_extra + len(self.extra_upper) - 1
 
     def _day_columns(self, d: int, grid: DayGrid) -> None:
         placed: dict[Kind, set[Pattern]] = {}
@@ -274,8 +284,10 @@ class ShiftProgramme:
         """The programme (shortfalls allowed at :data:`SHORT_COST` if ``elastic``)."""
         rates = np.array([self.terms[c.terms].rate * c.paid_h for c in self.columns])
         hired = [PERSON_COST * self.terms[t].rate for t in range(self.n_hired)]
-        cost = np.concatenate([rates, np.zeros(len(self.breaks)), np.array(hired)])
+        free = np.zeros(len(self.breaks) + len(hired) + len(self.extra_upper))
+        free[len(self.breaks) : len(self.breaks) + len(hired)] = hired
+        cost = np.concatenate([rates, free])
         upper = self.s_upper + [math.inf] * len(self.breaks)
-        upper += [self.most_hired(t) for t in range(self.n_hired)]
+        upper += [self.most_hired(t) for t in range(self.n_hired)] + self.extra_upper
         penalty = SHORT_COST * max(1.0, float(rates.max(initial=1.0))) if elastic else None
         return self.rows.programme(cost, np.array(upper), np.ones(len(cost), dtype=bool), penalty)

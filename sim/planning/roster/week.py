@@ -23,7 +23,7 @@ from datetime import date
 from sim.model.scenario import Scenario
 from sim.model.units import format_duration
 from sim.model.week import Workforce
-from sim.planning.roster.assign import Supply, assign, supply_of
+from sim.planning.roster.assign import Assignment, Supply, assign, supply_of
 from sim.planning.roster.counts import Counts, solve_counts
 from sim.planning.roster.demand import (
     Requirement,
@@ -32,6 +32,7 @@ from sim.planning.roster.demand import (
     rostered_groups,
     week_days,
 )
+from sim.planning.roster.joint import Joint, solve_joint
 from sim.planning.roster.patterns import Pattern
 from sim.planning.roster.people import Person, anonymous
 from sim.planning.roster.problems import RosterError
@@ -229,9 +230,8 @@ def solve_week(
             f"time_limit: no roster found within {format_duration(rules.time_limit)} "
             f"({counts.status}); allow more time"
         )
-    ids = next(g for g in grids if g is not None).req.groups
-    people = list(staff) if staff is not None else _hired(counts, terms, ids)
-    weeks = _assign_all(counts, grids, terms, rules, people, cyclic, rates)
+    counts, given = _Staffing(grids, terms, rules, staff, cyclic).run(counts)
+    weeks = _weeks(counts, grids, rules, given, rates, staff is not None)
     short = tuple(Short(d, g, k, need, gap) for (d, g, k, need), gap in counts.short)
     return WeekRoster(
         hall=scn.hall,
@@ -248,15 +248,6 @@ def solve_week(
         status=counts.status,
         solve_s=counts.seconds,
     )
-
-
-def _hired(counts: Counts, terms: Sequence[Terms], groups: Sequence[str]) -> list[Person]:
-    """The anonymous people the first stage hired, contract by contract."""
-    names = [t.name for t in terms]
-    out: list[Person] = []
-    for t, n in zip(terms, counts.hired, strict=True):
-        out += anonymous(t.name, n, names, groups, 7)
-    return out
 
 
 def _supplies(
@@ -276,50 +267,104 @@ def _worked(
     pattern: Pattern, grid: DayGrid, rules: RosterRules, group: str, paid_h: float
 ) -> WorkedShift:
     meal = pattern.meal
+    clock = grid.clock
+    brk = None if meal is None else (clock(meal[0], rules), clock(meal[0] + meal[1], rules))
     return WorkedShift(
-        group,
-        grid.clock(pattern.start, rules),
-        grid.clock(pattern.start + pattern.length, rules),
-        None
-        if meal is None
-        else (grid.clock(meal[0], rules), grid.clock(meal[0] + meal[1], rules)),
+        group, clock(pattern.start, rules), clock(pattern.start + pattern.length, rules), brk,
         paid_h,
-    )
+    )  # fmt: skip
 
 
-def _assign_all(
+@dataclass(frozen=True)
+class _Given:
+    """One contract's people, its shifts (supplies) and who works which."""
+
+    people: list[Person]
+    supplies: list[Supply]
+    done: list[Assignment]
+
+
+class _Staffing:
+    """The second stage over every contract, falling back to the joint model
+    (:mod:`sim.planning.roster.joint`) for a contract whose shifts cannot be
+    given to its people as they are."""
+
+    def __init__(
+        self,
+        grids: Sequence[DayGrid | None],
+        terms: Sequence[Terms],
+        rules: RosterRules,
+        staff: Sequence[Person] | None,
+        cyclic: bool,
+    ) -> None:
+        self.grids, self.terms, self.rules, self.staff, self.cyclic = (
+            grids, terms, rules, staff, cyclic,
+        )  # fmt: skip
+        self.groups = next(g for g in grids if g is not None).req.groups
+
+    def people_of(self, t: int, hired: int) -> list[Person]:
+        """Terms ``t``'s staff, or ``hired`` anonymous people."""
+        name = self.terms[t].name
+        if self.staff is not None:
+            return [p for p in self.staff if p.contract == name]
+        return anonymous(name, hired, [x.name for x in self.terms], self.groups, len(self.grids))
+
+    def run(self, counts: Counts) -> tuple[Counts, list[_Given]]:
+        given = []
+        for t, item in enumerate(self.terms):
+            assert item.contract is not None
+            people = self.people_of(t, counts.hired[t] if counts.hired else 0)
+            supplies = _supplies(counts, self.grids, t, self.rules)
+            done = assign(
+                supplies, people, item.contract, cyclic=self.cyclic,
+                time_limit_s=self.rules.time_limit,
+            )  # fmt: skip
+            if done is None:
+                counts, joint, people = self._joint(counts, t)
+                supplies, done = list(joint.supplies), list(joint.assignments)
+            given.append(_Given(people, supplies, done))
+        return counts, given
+
+    def _joint(self, counts: Counts, t: int) -> tuple[Counts, Joint, list[Person]]:
+        item = self.terms[t]
+        assert item.contract is not None
+        people = self.people_of(t, 0)
+        if self.staff is None:
+            hired = counts.hired[t]
+            most = item.contract.max_people
+            more = hired + max(2, math.ceil(hired / 4))
+            people = self.people_of(t, more if most is None else min(more, most))
+        for elastic in (False, True):
+            joint = solve_joint(
+                self.grids, self.terms, self.rules, self.staff, counts, t, people,
+                cyclic=self.cyclic, elastic=elastic, time_limit_s=self.rules.time_limit,
+            )  # fmt: skip
+            if joint is not None:
+                return joint.counts, joint, people
+        raise RosterError(
+            f"contracts.{item.name}: no roster gives the {item.name} shifts to people under "
+            f"the contract's rules within {format_duration(self.rules.time_limit)}; allow more "
+            "time or loosen the contract"
+        )
+
+
+def _weeks(
     counts: Counts,
     grids: Sequence[DayGrid | None],
-    terms: Sequence[Terms],
     rules: RosterRules,
-    people: Sequence[Person],
-    cyclic: bool,
+    given: Sequence[_Given],
     rates: dict[str, float | None],
+    named: bool,
 ) -> list[PersonWeek]:
-    """Everyone's week: each contract's shifts given to its people, and each
-    kind's break places handed out in the order the people come."""
-    weeks: list[list[WorkedShift | None]] = [[None] * len(grids) for _ in people]
-    for t, item in enumerate(terms):
-        assert item.contract is not None
-        mine = [i for i, p in enumerate(people) if p.contract == item.name]
-        supplies = _supplies(counts, grids, t, rules)
-        done = assign(
-            supplies,
-            [people[i] for i in mine],
-            item.contract,
-            cyclic=cyclic,
-            time_limit_s=rules.time_limit,
-        )
-        if done is None:
-            raise RosterError(
-                f"contracts.{item.name}: the week's {sum(s.count for s in supplies)} "
-                f"{item.name} shifts cannot be given to {len(mine)} people under the contract's "
-                "rules; allow more time or loosen the contract"
-            )
-        for s, sup in enumerate(supplies):
+    """Everyone's week; each kind's break places (from ``counts``) handed out
+    in the order the people come. Anonymous people without a shift are left out."""
+    out = []
+    for t, item in enumerate(given):
+        weeks: list[list[WorkedShift | None]] = [[None] * len(grids) for _ in item.people]
+        for s, sup in enumerate(item.supplies):
             grid = grids[sup.day]
             assert grid is not None
-            who = sorted(mine[a.person] for a in done if a.supply == s)
+            who = sorted(a.person for a in item.done if a.supply == s)
             g = grid.req.groups.index(sup.group)
             places = [
                 pat
@@ -329,7 +374,9 @@ def _assign_all(
             ]
             for person, pat in zip(who, places, strict=True):
                 weeks[person][sup.day] = _worked(pat, grid, rules, sup.group, sup.paid_h)
-    return [
-        PersonWeek(person, tuple(week), rates[person.contract])
-        for person, week in zip(people, weeks, strict=True)
-    ]
+        out += [
+            PersonWeek(person, tuple(week), rates[person.contract])
+            for person, week in zip(item.people, weeks, strict=True)
+            if named or any(s is not None for s in week)
+        ]
+    return out
