@@ -205,15 +205,9 @@ def _one(job: HallJob, rules: Path) -> HallResult:
 
 def _solve(jobs: list[HallJob], workers: int | None, dask: str | None) -> list[HallResult]:
     from sim.planning.roster.batch import roster_halls
-    from sim.runs.executor import Executor, local_executor
+    from sim.runs.dask_executor import make_executor
 
-    executor: Executor
-    if dask is not None:
-        from sim.runs.dask_executor import DaskExecutor
-
-        executor = DaskExecutor(dask)
-    else:
-        executor = local_executor(workers, len(jobs))
+    executor = make_executor(workers, dask, len(jobs))
     progress = progress_bar()
     try:
         with progress:

@@ -141,9 +141,8 @@ def _span(text: str, where: str, column: str) -> tuple[float, float] | bool | No
     try:
         return parse_span_s(text)
     except ValueError as exc:
-        raise StaffError(
-            f"{where}, column {column}: {text!r} {exc} (a span like 09:00-18:00, or off)"
-        ) from None
+        why = str(exc) if "ends before" in str(exc) else "is not a span like 09:00-18:00 (or off)"
+        raise StaffError(f"{where}, column {column}: {text!r} {why}") from None
 
 
 def _off(text: str, where: str) -> frozenset[Weekday | date]:
@@ -262,7 +261,8 @@ def staff_persons(
             )
         for skill in member.skills:
             if skill not in groups:
-                close = difflib.get_close_matches(skill, groups, n=1)
+                same = [g for g in groups if g.lower() == skill.lower()]
+                close = same or difflib.get_close_matches(skill, groups, n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else ""
                 raise StaffError(
                     f"{where}, column skills: {skill!r} is not a counter group of the scenario "

@@ -52,11 +52,9 @@ def day_verdict(result: Roster, hall: str, facts: Mapping[str, Any]) -> str:
     people = sum(s.people for s in result.shifts)
     cost = day_cost(result, facts)
     money = "" if cost is None else f", {facts.get('currency', '')}{cost:,.0f}"
-    shrinkage = result.requirement.shrinkage
-    allowed = f", with {shrinkage:.0%} shrinkage allowed for" if shrinkage else ""
     return (
-        f"{hall} roster of {facts.get('day', 'the day')}: {people} people on shift, "
-        f"{result.staff_hours:g} paid staff-hours{money} — every slot covered{allowed}"
+        f"{hall} {facts.get('day', 'day')}: {people} people on shift, "
+        f"{result.staff_hours:g} paid h{money}; every slot covered"
     )
 
 
@@ -90,9 +88,14 @@ def roster_json(result: Roster, hall: str, facts: Mapping[str, Any]) -> dict[str
     }
 
 
+def _shrinkage(result: Roster) -> str:
+    share = result.requirement.shrinkage
+    return f", ⌈counters / (1 − {share:.0%} shrinkage)⌉" if share else ""
+
+
 def print_roster(out: Console, result: Roster, hall: str, facts: Mapping[str, Any]) -> None:
     """The verdict, the shifts as a table, then paid staff-hours against the lower bound."""
-    out.print(f"[bold]{day_verdict(result, hall, facts)}[/]", highlight=False)
+    out.print(f"[bold]{day_verdict(result, hall, facts)}[/]", highlight=False, soft_wrap=True)
     table = Table(
         title=f"Roster for {hall}",
         title_justify="left",
@@ -115,8 +118,8 @@ def print_roster(out: Console, result: Roster, hall: str, facts: Mapping[str, An
     ratio = f"ratio {result.staff_hours / bound:.3f}" if bound else "no requirement"
     out.print(
         f"staff-hours [bold]{result.staff_hours:g}[/] paid against a lower bound of {bound:g} "
-        f"(people required per slot, summed): {ratio}; solved in {result.solve_s:.2f} s "
-        f"({result.status})"
+        f"(people required per slot, summed{_shrinkage(result)}): {ratio}; solved in "
+        f"{result.solve_s:.2f} s ({result.status})"
     )
 
 

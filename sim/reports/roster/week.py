@@ -212,7 +212,7 @@ def cell(shift: WorkedShift | None, closed: bool) -> str:
 
 def print_week(out: Console, result: WeekRoster) -> None:
     """The verdict, the totals per contract, everyone's week and any shortfall."""
-    out.print(f"[bold]{verdict(result)}[/]", highlight=False)
+    out.print(f"[bold]{verdict(result)}[/]", highlight=False, soft_wrap=True)
     currency = result.workforce.currency
     totals = Table(title_justify="left", header_style="bold", show_edge=False)
     for header in ("contract", "people", "FTE", "paid h", "cost"):

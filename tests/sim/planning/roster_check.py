@@ -99,15 +99,21 @@ def check_week(
             if shift["group"] not in groups:
                 problems.append(f"{where}: group {shift['group']} is not rostered")
             if not (scn_d.open <= start < end <= scn_d.close):
-                problems.append(f"{where}: {shift['start']}–{shift['end']} is outside opening hours")
+                problems.append(
+                    f"{where}: {shift['start']}–{shift['end']} is outside opening hours"
+                )
             if abs((start - scn_d.open) / grid - round((start - scn_d.open) / grid)) > 1e-9:
                 problems.append(f"{where}: starts off the grid")
             if not any(abs(end - start - s) < 1e-6 for s in lengths):
                 problems.append(f"{where}: length {(end - start) / 3600:g} h is not allowed")
             unpaid = 0.0
-            needs_break = meal is not None and end - start > parse_duration_s(meal.get("over", "6h"))
+            needs_break = meal is not None and end - start > parse_duration_s(
+                meal.get("over", "6h")
+            )
             if needs_break != (shift["break"] is not None):
-                problems.append(f"{where}: meal break {'missing' if needs_break else 'not allowed'}")
+                problems.append(
+                    f"{where}: meal break {'missing' if needs_break else 'not allowed'}"
+                )
             if shift["break"] is not None and meal is not None:
                 b0, b1 = parse_span_s(shift["break"])
                 spans = meal["window"] if isinstance(meal["window"], list) else [meal["window"]]
@@ -157,7 +163,10 @@ def check_week(
                     )
             if len(at) < duty.get("min", 0) and (key, None, _clock(t)) not in short:
                 problems.append(f"{key} {_clock(t)}: {len(at)} at work, on_duty.min {duty['min']}")
-            if duty.get("max") is not None and len([s for s in on if _on_shift(s, t)]) > duty["max"]:
+            if (
+                duty.get("max") is not None
+                and len([s for s in on if _on_shift(s, t)]) > duty["max"]
+            ):
                 problems.append(f"{key} {_clock(t)}: more than on_duty.max on shift")
             t = end
         for group, limit in rules.get("available", {}).items():
@@ -223,7 +232,9 @@ def _weekly_rules(
         if nxt in spans and (repeating or d + 1 < n_days):
             gap = spans[nxt][0] + DAY_S - end
             if gap < rest - 1e-6:
-                problems.append(f"{who}: {gap / 3600:g} h rest after day {d}, at least {rest / 3600:g}")
+                problems.append(
+                    f"{who}: {gap / 3600:g} h rest after day {d}, at least {rest / 3600:g}"
+                )
     return problems
 
 

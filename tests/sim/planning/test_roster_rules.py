@@ -142,11 +142,13 @@ def test_bundled_rules_keep_two_hours_of_work_around_every_break() -> None:
     mb = bundled.meal_break
     assert mb is not None and mb.min_work == 2 * H
     noon = [
-        p for p in patterns(24, [8 * H], bundled, 9 * H, 21 * H) if p.start == 6  # 12:00
+        p
+        for p in patterns(24, [8 * H], bundled, 9 * H, 21 * H)
+        if p.start == 6  # 12:00
     ]
     assert noon, "a 12:00–20:00 shift is allowed"
     for p in noon:
         assert p.meal is not None
         start_h = 9 + p.meal[0] / 2
-        assert 14 <= start_h and start_h + p.meal[1] / 2 <= 18  # 2 h from either end
-        assert 17 <= start_h  # so at supper: no lunch window fits
+        assert start_h >= 14 and start_h + p.meal[1] / 2 <= 18  # 2 h from either end
+        assert start_h >= 17  # so at supper: no lunch window fits

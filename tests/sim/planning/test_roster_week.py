@@ -24,48 +24,11 @@ from sim.planning.roster.staff import StaffMember, read_staff
 from sim.planning.roster.week import WeekRoster, solve_week
 from sim.reports.roster.week import week_json
 from tests.sim.planning.roster_check import check_week
+from tests.sim.planning.roster_halls import SMALL, scenario, small_rules, write_staff
 
 H = 3600.0
 RULES_PATH = Path("scenarios/rules/flagship-roster.yaml")
 STAFF_PATH = Path("scenarios/staff/flagship-staff.csv")
-
-SMALL: dict[str, Any] = {
-    "hall": "small",
-    "open": "09:00",
-    "close": "17:00",
-    "target": {"wait": "15m"},
-    "services": {"a": {"service_time": {"dist": "exponential", "mean": "2m"}}},
-    "segments": {"s": {"share": 1.0}},
-    "arrivals": {"mix": {"a": 1.0}, "rate_per_hour": 10},
-    "counters": [
-        {"id": "C", "count": {"09:00": 2, "11:00": 3, "15:00": 2}, "services": ["a"]},
-        {"id": "D", "count": 1, "services": ["a"]},
-    ],
-    "week": {d: {} for d in WEEKDAYS} | {"sat": {"open": "10:00", "close": "16:00"}, "sun": "closed"},
-    "workforce": {"shrinkage": 0.1, "cost_per_hour": 40},
-}
-SMALL_RULES: dict[str, Any] = {
-    "grid": "30m",
-    "meal_break": {"over": "6h", "min": "30m", "max": "30m", "window": "11:00-14:00",
-                   "min_work": "2h"},
-    "groups": ["C", "D"],
-    "time_limit": "20s",
-    "contracts": {
-        "full_time": {"hours_per_week": {"min": 30, "max": 40}, "shift_lengths": ["6h", "8h"],
-                      "days_off": 2, "max_consecutive_days": 5, "min_rest": "11h"},
-        "part_time": {"hours_per_week": {"min": 8, "max": 16}, "shift_lengths": ["4h"],
-                      "days_off": 3, "max_consecutive_days": 3, "cost_per_hour": 30},
-    },
-}  # fmt: skip
-
-
-def scenario(**changes: Any) -> Scenario:
-    return scenario_from_dict(copy.deepcopy(SMALL) | changes)
-
-
-def small_rules(**changes: Any) -> tuple[RosterRules, dict[str, Any]]:
-    raw = copy.deepcopy(SMALL_RULES) | changes
-    return rules_from_dict(raw), raw
 
 
 def checked(
@@ -78,15 +41,6 @@ def checked(
     data = json.loads(json.dumps(week_json(result)))
     assert check_week(data, scn, raw, staff) == []
     return data
-
-
-def write_staff(path: Path, rows: list[dict[str, str]]) -> list[dict[str, str]]:
-    columns = ["id", "name", "contract", "skills", *WEEKDAYS, "off"]
-    with path.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, columns)
-        writer.writeheader()
-        writer.writerows(rows)
-    return rows
 
 
 def staff_job(scn: Scenario, rules: RosterRules, members: tuple[StaffMember, ...]) -> WeekRoster:
@@ -179,7 +133,7 @@ def test_consecutive_days_and_days_off_bind() -> None:
 
 
 def test_max_people_binds() -> None:
-    rules, raw = small_rules()
+    _, raw = small_rules()
     raw["contracts"]["part_time"]["max_people"] = 1
     result = solve_week(scenario(), rules_from_dict(raw))
     checked(result, scenario(), raw)
@@ -221,9 +175,9 @@ def small_staff(tmp_path: Path) -> tuple[list[dict[str, str]], tuple[StaffMember
     full[1]["mon"] = "09:00-15:00"
     full[2]["skills"] = "C"
     full[3]["off"] = "wed"
-    part = [{"id": f"P{i}", "name": "", "contract": "part_time", "skills": "C",
-             "mon": "13:00-17:00", "tue": "13:00-17:00", "wed": "13:00-17:00",
-             "thu": "13:00-17:00", "fri": "13:00-17:00", "sat": "off"} for i in range(1, 3)]  # fmt: skip
+    afternoons = dict.fromkeys(WEEKDAYS[:5], "13:00-17:00") | {"sat": "off"}
+    part = [{"id": f"P{i}", "name": "", "contract": "part_time", "skills": "C", **afternoons}
+            for i in range(1, 3)]  # fmt: skip
     rows = write_staff(tmp_path / "staff.csv", full + part)
     return rows, read_staff(tmp_path / "staff.csv")
 
