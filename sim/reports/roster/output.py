@@ -80,6 +80,7 @@ class Output:
         from sim.reports.style import plot_style
 
         if png is not None:
+            png.parent.mkdir(parents=True, exist_ok=True)
             with plot_style() as font:
                 week_chart(result, font is not None, groups).savefig(png)
             _said("roster chart", png)
@@ -109,6 +110,7 @@ class Output:
             out.write_text(header + scenario_yaml(rostered), encoding="utf-8")
             _said("rostered scenario", out)
         if png is not None:
+            png.parent.mkdir(parents=True, exist_ok=True)
             write_gantt(result.roster, png, scn.hall, scn.name, groups)
             _said("gantt chart", png)
         facts = _day_facts(job, result)
@@ -119,9 +121,9 @@ class Output:
             )  # fmt: skip
             _said("report", page)
         if xlsx is not None:
-            from sim.reports.sheets import roster_sheets
+            from sim.reports.roster.day_sheets import day_sheets
 
-            sheets = roster_sheets(result.roster, scn.hall, scn.name, self.command_line)
+            sheets = day_sheets(result.roster, scn.hall, scn.name, self.command_line)
             _said("workbook", write_workbook(xlsx, sheets))
 
     def batch(

@@ -201,13 +201,18 @@ def _hour(t_s: float) -> str:
     return text[:2] if text.endswith(":00") else text
 
 
+def hours(start_s: float, end_s: float) -> str:
+    """``09–17``, ``11:30–19:30``: whole hours without their minutes."""
+    return f"{_hour(start_s)}–{_hour(end_s)}"
+
+
 def cell(shift: WorkedShift | None, closed: bool) -> str:
     """``B 09–17``, ``Q 11:30–19:30``, ``off`` or ``closed``."""
     if closed:
         return "closed"
     if shift is None:
         return "off"
-    return f"{shift.group} {_hour(shift.start_s)}–{_hour(shift.end_s)}"
+    return f"{shift.group} {hours(shift.start_s, shift.end_s)}"
 
 
 def print_week(out: Console, result: WeekRoster) -> None:

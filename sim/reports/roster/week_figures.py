@@ -68,7 +68,7 @@ def coverage_chart(result: WeekRoster, cjk: bool, groups: Sequence[str] = ()) ->
     against people at work (line); a red band where the roster is short."""
     colour = group_colours(list(groups) or result.groups)
     n_days = len(result.days)
-    fig = new_figure(13.5, 3.2)
+    fig = new_figure(13.5, 4.0)
     axes = fig.subplots(1, n_days, sharey=True)
     fig.suptitle(
         hall_title(

@@ -11,12 +11,13 @@ from sim.model.units import format_clock
 from sim.planning.roster.week import WeekRoster
 from sim.reports.page import Cell, CellLike, Page
 from sim.reports.roster.week import (
+    cell,
     contract_label,
     day_label,
+    hours,
     money,
     numbers,
     short_lines,
-    span,
     verdict,
 )
 from sim.reports.roster.week_figures import coverage_chart, week_chart
@@ -49,7 +50,7 @@ def write_week_report(
         for name, t in result.by_contract().items()
     ]  # fmt: skip
     rows.append(
-        [Cell("total", cls="total"), Cell(str(len(result.people)), cls="total"),
+        [Cell("total", cls="total left"), Cell(str(len(result.people)), cls="total"),
          Cell(f"{result.fte:.2f}", cls="total"), Cell(f"{result.paid_hours:g}", cls="total"),
          Cell(money(result.cost, currency), cls="total")]
     )  # fmt: skip
@@ -57,14 +58,17 @@ def write_week_report(
     if result.short:
         page.section("Slots short of people")
         page.table("short", ["where"], [[Cell(line, cls="miss")] for line in short_lines(result)])
-    page.section("Everyone's week", "Group and shift each day; the meal break in grey.")
+    page.section(
+        "Everyone's week",
+        "Group and shift each day, the meal break in grey (09–17: from 09:00 to 17:00; "
+        "12:30–13: a break from 12:30 to 13:00).",
+    )
     page.table(
         "week",
-        ["person", "name", "contract", "skills"]
-        + [day_label(result, d) for d in range(len(result.days))]
-        + ["paid h", "days"],
+        ["person", *(day_label(result, d) for d in range(len(result.days))), "paid h"],
         [_person_row(result, i) for i in range(len(result.people))],
-        left=4,
+        caption="person: id and name, then in grey the contract and the counter groups "
+        "they can work",
     )
     with plot_style() as font:
         cjk = font is not None
@@ -92,16 +96,14 @@ def _dates(result: WeekRoster) -> str:
 def _person_row(result: WeekRoster, i: int) -> list[CellLike]:
     week = result.people[i]
     person = week.person
-    row: list[CellLike] = [person.id, person.name, person.contract, ";".join(sorted(person.skills))]
+    about = result.labels.get(person.contract, person.contract)
+    if result.named:  # hired people work every group
+        about += " " + ";".join(sorted(person.skills))
+    row: list[CellLike] = [Cell(f"{person.id} {person.name}".strip(), about, "left")]
     for d, shift in enumerate(week.shifts):
-        if result.days[d].scenario is None:
-            row.append(Cell("closed", cls="left"))
-        elif shift is None:
-            row.append(Cell("off", cls="left"))
-        else:
-            brk = "" if shift.meal_break is None else f"break {span(*shift.meal_break)}"
-            row.append(Cell(f"{shift.group} {span(shift.start_s, shift.end_s)}", brk, "left"))
-    return [*row, f"{week.paid_hours:g}", str(week.days_worked)]
+        brk = "" if shift is None or shift.meal_break is None else hours(*shift.meal_break)
+        row.append(Cell(cell(shift, result.days[d].scenario is None), brk))
+    return [*row, f"{week.paid_hours:g}"]
 
 
 def _coverage_tables(page: Page, result: WeekRoster) -> None:

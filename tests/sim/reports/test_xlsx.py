@@ -134,7 +134,7 @@ def test_staff_workbook(tmp_path: Path) -> None:
 def test_roster_workbook(tmp_path: Path) -> None:
     sheets, data = workbook_and_json(
         tmp_path, "roster", "scenarios/flagship.yaml", "--rules",
-        "scenarios/rules/flagship-roster.yaml",
+        "scenarios/rules/flagship-roster.yaml", "--day", "tue",
     )  # fmt: skip
     header, body = rows(sheets["Shifts"])
     assert header[:4] == ["shift", "group", "start", "end"]
@@ -150,9 +150,11 @@ def test_roster_workbook(tmp_path: Path) -> None:
         assert r[6:8] == pytest.approx([shift["people"], shift["paid_hours"]], rel=EXCEL)
     assert sum(r[8] for r in body) == pytest.approx(data["staff_hours"])
     header, body = rows(sheets["Coverage"])
-    assert header == ["slot start", "B required", "B at work", "Q required", "Q at work"]
+    assert header == ["slot start", "B counters", "B people", "B at work", "Q counters",
+                      "Q people", "Q at work"]  # fmt: skip
     assert [r[1] for r in body] == data["requirement"]["B"]
-    assert [r[4] for r in body] == data["coverage"]["Q"]
+    assert [r[2] for r in body] == data["people"]["B"]
+    assert [r[6] for r in body] == data["coverage"]["Q"]
     assert [r[0].strftime("%H:%M") for r in body] == data["slots"]
 
 
