@@ -42,10 +42,6 @@ from sim.planning.roster.programme import BreakColumn, Column, DayGrid, ShiftPro
 from sim.planning.roster.rules import RosterRules
 
 _TOLERANCE = 1e-4  # relative: HiGHS's own optimality gap
-# A week's shifts programme stops within this of the best possible: proving the
-# last few tenths of a percent costs seconds, and a roster of 36,000 ¥ a week
-# is not worth 180 ¥ of waiting (the gap reached is reported).
-WEEK_GAP = 0.005
 
 
 @dataclass(frozen=True)
@@ -140,8 +136,8 @@ def solve_counts(
     without shifts is infeasible (``infeasible``) or ran out of time."""
     limit_s = rules.time_limit if time_limit_s is None else time_limit_s
     prog = ShiftProgramme(grids, terms, rules, persons, cyclic)
-    if prog.hiring and not elastic:
-        return _search_hiring(prog, limit_s)
+    if prog.hiring:
+        return _search_hiring(prog, limit_s, elastic)
     solution = solve(prog.programme(elastic), limit_s)
     if solution.x is None:
         return _nothing(prog, solution.message, solution.seconds, solution.status == INFEASIBLE)
@@ -159,17 +155,21 @@ class _Node:
     hired: tuple[float, ...]  # the relaxation's hiring
 
 
-def _search_hiring(prog: ShiftProgramme, limit_s: float) -> Counts:
+def _search_hiring(prog: ShiftProgramme, limit_s: float, elastic: bool) -> Counts:
     """Branch and bound over the people hired: best box first by its linear
     relaxation; a box whose relaxation hires whole people has its shifts
-    programme solved with that hiring fixed, and the rest of the box split
-    around it; a box whose relaxation hires a fraction is split at it."""
-    base = prog.programme(elastic=False)
+    programme solved with that hiring fixed (for part of the time limit, so
+    that one hard hiring cannot starve the others), and the rest of
+    the box split around it; a box whose relaxation hires a fraction is split
+    at it. Without any roster found the result is ``infeasible``: the caller
+    then looks for the nearest one (``elastic``)."""
+    base = prog.programme(elastic)
     first, count = prog.first_hired, prog.n_hired
     started = time.perf_counter()
     order = itertools.count()
     best: tuple[float, Solution] | None = None
     seconds = 0.0
+    tried = 0
 
     def left() -> float:
         return limit_s - (time.perf_counter() - started)
@@ -201,7 +201,12 @@ def _search_hiring(prog: ShiftProgramme, limit_s: float) -> Counts:
         else:
             fixed = tuple(float(w) for w in whole)
             bounds = _bounds(base, first, fixed, fixed)
-            solution = solve(base, left(), bounds=bounds, gap=WEEK_GAP)
+            # the most promising hiring may take the time left, each later one a
+            # quarter of the limit, so that a hard hiring (often one with no
+            # roster at all, which HiGHS is slow to prove) cannot starve the others
+            share = 1 if not tried else 4
+            tried += 1
+            solution = solve(base, min(left(), limit_s / share), bounds=bounds)
             seconds += solution.seconds
             value = math.inf if solution.x is None else float(base.cost @ solution.x)
             if best is None or value < best[0]:
@@ -214,13 +219,13 @@ def _search_hiring(prog: ShiftProgramme, limit_s: float) -> Counts:
                     heapq.heappush(heap, child)
     if best is None:
         done = root is None or not heap
-        return _nothing(prog, "no roster" if done else "time limit", seconds, root is None)
+        return _nothing(prog, "no roster" if done else "time limit", seconds, True)
     bound = min([node.bound for node in heap] + [best[0] * (1 - best[1].gap)])
     gap = max(0.0, (best[0] - bound) / best[0]) if best[0] > 0 else 0.0
-    status = "optimal" if gap <= _TOLERANCE else f"within {gap:.1%} of optimal"
+    status = "optimal" if gap <= _TOLERANCE else f"within {gap:.2%} of optimal"
     if left() <= 0 and heap and heap[0].bound < best[0] * (1 - _TOLERANCE):
         status = f"time limit, gap {gap:.1%}"
-    return counts_of(prog, best[1], False, status)
+    return counts_of(prog, best[1], elastic, status)
 
 
 def _bounds(

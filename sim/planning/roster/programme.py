@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -76,6 +76,18 @@ def windows(n_days: int, size: int, cyclic: bool) -> list[list[int]]:
         return []
     starts = range(n_days) if cyclic and size < n_days else range(n_days - size + 1)
     return [[(s + i) % n_days for i in range(size)] for s in starts]
+
+
+def least_days(contract: Contract, paid_h: Iterable[float]) -> int:
+    """The fewest shifts a person on ``contract`` works in a week to reach its
+    minimum hours with shifts paid at most ``max(paid_h)``: the week's shifts
+    are at least this many per person. The hours alone would let 20 people
+    share 94 shifts of 7.5 h (705 ≥ 20 × 35), which nobody can work (four
+    shifts are 30 h); this also tightens the relaxation."""
+    longest = max(paid_h, default=0.0)
+    if longest <= 0.0:
+        return 0
+    return math.ceil(contract.hours_per_week.min / longest - 1e-9)
 
 
 class ShiftProgramme:
@@ -213,51 +225,52 @@ class ShiftProgramme:
                     shifts.setdefault(col.day, {})[i] = 1.0
                     hours[i] = col.paid_h
             if self.persons is None:
-                self._hired_rows(self.first_hired + t, contract, shifts, hours, cyclic)
+                self._pool_rows(contract, shifts, hours, cyclic, hired=self.first_hired + t)
             else:
                 mine = [p for p in self.persons if p.contract == terms.name]
-                self._staff_rows(mine, contract, shifts, hours, cyclic)
+                self._pool_rows(contract, shifts, hours, cyclic, staff=mine)
 
-    def _hired_rows(
+    def _pool_rows(
         self,
-        m: int,
         contract: Contract,
         shifts: dict[int, dict[int, float]],
         hours: dict[int, float],
         cyclic: bool,
+        *,
+        hired: int | None = None,
+        staff: Sequence[Person] = (),
     ) -> None:
-        add = self.rows.add
-        for cols in shifts.values():
-            add(cols | {m: -1.0}, -math.inf, 0.0)
-        add(hours | {m: -contract.hours_per_week.min}, 0.0, math.inf)
-        add(hours | {m: -contract.hours_per_week.max}, -math.inf, 0.0)
-        add(dict.fromkeys(hours, 1.0) | {m: -float(contract.max_days)}, -math.inf, 0.0)
-        limit = contract.max_consecutive_days
-        if limit < contract.max_days:
-            for run in windows(7, limit + 1, cyclic):
-                cols = {i: 1.0 for d in run for i in shifts.get(d, {})}
-                add(cols | {m: -float(limit)}, -math.inf, 0.0)
+        """What the contract's people can work, summed over them: at most one
+        shift each a day, weekly hours, days (at least enough for the minimum
+        hours, at most the days off allow) and consecutive days. The people are
+        the ``hired`` column (then each bound is that column times the
+        per-person figure) or the named ``staff`` (a number)."""
 
-    def _staff_rows(
-        self,
-        staff: Sequence[Person],
-        contract: Contract,
-        shifts: dict[int, dict[int, float]],
-        hours: dict[int, float],
-        cyclic: bool,
-    ) -> None:
-        add = self.rows.add
-        for d, cols in shifts.items():
-            add(cols, -math.inf, sum(p.windows[d] is not None for p in staff))
+        def most(per_person: float, total: float) -> tuple[dict[int, float], float]:
+            return ({hired: -per_person}, 0.0) if hired is not None else ({}, total)
+
+        n = len(staff)
         weekly = contract.hours_per_week
-        add(hours, weekly.min * len(staff), weekly.max * len(staff))
-        most_days = sum(min(contract.max_days, p.days_available()) for p in staff)
-        add(dict.fromkeys(hours, 1.0), -math.inf, most_days)
+        every = dict.fromkeys(hours, 1.0)
+        least = least_days(contract, hours.values())
+        for d, cols in shifts.items():
+            extra, bound = most(1.0, sum(p.windows[d] is not None for p in staff))
+            self.rows.add(cols | extra, -math.inf, bound)
+        for per_person, sign, cols in (
+            (weekly.min, 1, hours), (weekly.max, -1, hours), (float(least), 1, every),
+        ):  # fmt: skip
+            extra, bound = most(per_person, per_person * n)
+            low, high = (bound, math.inf) if sign > 0 else (-math.inf, bound)
+            self.rows.add(cols | extra, low, high)
+        days = sum(min(contract.max_days, p.days_available()) for p in staff)
+        extra, bound = most(float(contract.max_days), days)
+        self.rows.add(every | extra, -math.inf, bound)
         limit = contract.max_consecutive_days
         if limit < contract.max_days:
             for run in windows(7, limit + 1, cyclic):
                 cols = {i: 1.0 for d in run for i in shifts.get(d, {})}
-                add(cols, -math.inf, limit * len(staff))
+                extra, bound = most(float(limit), limit * n)
+                self.rows.add(cols | extra, -math.inf, bound)
 
     def _staff_per_day(self, persons: Sequence[Person]) -> None:
         """Per day and group at most the staff who can work the group that day,

@@ -16,6 +16,7 @@ the holidays of its dates and does not wrap.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -106,7 +107,7 @@ class WeekRoster:
     """A week's roster of hall ``hall``: the days, each open day's requirement,
     everyone's week, the shortfalls (empty: every slot covered), the contracts
     (with their display ``labels``), the workforce figures, and how the solver
-    did."""
+    did (``solve_s``: wall seconds of both stages)."""
 
     hall: str
     hall_name: str | None
@@ -215,8 +216,15 @@ def solve_week(
     ]
     if all(g is None for g in grids):
         raise RosterError("week: the hall is closed every day of this week")
+    started = time.perf_counter()
     rates = contract_rates(rules, scn.workforce)
     costed = any(r is not None for r in rates.values())
+    unpriced = [name for name, rate in rates.items() if rate is None]
+    if costed and unpriced:
+        raise RosterError(
+            f"contracts.{unpriced[0]}.cost_per_hour: needed, as other contracts have a cost "
+            "(or set the scenario's workforce.cost_per_hour for every contract)"
+        )
     terms = [
         Terms(name, rules.lengths(name), (rates[name] or 0.0) if costed else 1.0, contract)
         for name, contract in rules.contracts.items()
@@ -246,7 +254,7 @@ def solve_week(
         named=staff is not None,
         cyclic=cyclic,
         status=counts.status,
-        solve_s=counts.seconds,
+        solve_s=time.perf_counter() - started,
     )
 
 

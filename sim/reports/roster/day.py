@@ -25,20 +25,25 @@ def _span(start_s: float, end_s: float) -> str:
     return f"{format_clock(start_s)}–{format_clock(end_s)}"
 
 
-def _shift_json(shift: Shift, name: str) -> dict[str, Any]:
-    brk = shift.meal_break
+def times_json(
+    start_s: float, end_s: float, meal_break: tuple[float, float] | None
+) -> dict[str, Any]:
+    """A shift's times in ``--json``: ``09:00`` and seconds, the break as ``12:00-12:30``."""
+    brk = meal_break
     return {
-        "id": name,
-        "group": shift.group,
-        "start": format_clock(shift.start_s),
-        "end": format_clock(shift.end_s),
-        "start_s": shift.start_s,
-        "end_s": shift.end_s,
+        "start": format_clock(start_s),
+        "end": format_clock(end_s),
+        "start_s": start_s,
+        "end_s": end_s,
         "break": None if brk is None else f"{format_clock(brk[0])}-{format_clock(brk[1])}",
         "break_s": None if brk is None else list(brk),
-        "people": shift.people,
-        "paid_hours": shift.paid_hours,
     }
+
+
+def _shift_json(shift: Shift, name: str) -> dict[str, Any]:
+    times = times_json(shift.start_s, shift.end_s, shift.meal_break)
+    return {"id": name, "group": shift.group, **times, "people": shift.people,
+            "paid_hours": shift.paid_hours}  # fmt: skip
 
 
 def day_cost(result: Roster, facts: Mapping[str, Any]) -> float | None:

@@ -161,6 +161,8 @@ class Output:
                 }
             )
             return
+        console = stdout_console()
+        console.print(f"[bold]{_batch_verdict(rows)}[/]", highlight=False, soft_wrap=True)
         table = Table(title=f"Rosters of {len(jobs)} halls", title_justify="left",
                       header_style="bold")  # fmt: skip
         for header in _HEADERS:
@@ -168,11 +170,30 @@ class Output:
                 header, justify="left" if header in ("hall", "roster", "coverage") else "right"
             )
         for row in rows:
-            table.add_row(*(_shown(v) for v in row.values()))
-        stdout_console().print(table)
+            cells = {k: v for k, v in row.items() if k != "currency"}
+            cells["cost"] = money(row["cost"], row["currency"])
+            table.add_row(*(_shown(v) for v in cells.values()))
+        console.print(table)
 
 
 _HEADERS = ("hall", "roster", "people", "FTE", "paid h", "cost", "coverage", "solve s")
+
+
+def _batch_verdict(rows: Sequence[dict[str, Any]]) -> str:
+    """``20 halls: 640 people, 455.1 FTE, 18,204 paid h, ¥790,112 a week; 20 covered``."""
+    currencies = {row["currency"] for row in rows}
+    costs = [row["cost"] for row in rows]
+    money_text = ""
+    if len(currencies) == 1 and all(c is not None for c in costs):
+        money_text = f", {money(sum(costs), currencies.pop())}"
+    weeks = [row for row in rows if row["roster"] == "week"]
+    fte = sum(row["fte"] for row in weeks)
+    covered = sum(row["coverage"] == "covered" for row in rows)
+    return (
+        f"{len(rows)} halls: {sum(row['people'] for row in rows)} people, {fte:.1f} FTE, "
+        f"{sum(row['paid_hours'] for row in rows):,.0f} paid h{money_text}; "
+        f"{covered} of {len(rows)} covered"
+    )
 
 
 def _shown(value: object) -> str:
@@ -198,18 +219,16 @@ def _summary(job: HallJob, result: HallResult) -> dict[str, Any]:
         coverage = "covered" if not result.short else f"short in {result.short_slots} slots"
         return {
             "hall": hall, "roster": "week", "people": len(result.people), "fte": result.fte,
-            "paid_hours": result.paid_hours,
-            "cost": money(result.cost, result.workforce.currency), "coverage": coverage,
-            "solve_s": result.solve_s,
+            "paid_hours": result.paid_hours, "cost": result.cost, "coverage": coverage,
+            "solve_s": result.solve_s, "currency": result.workforce.currency,
         }  # fmt: skip
     roster = result.roster
     rate = job.scenario.workforce.cost_per_hour
     cost = None if rate is None else roster.staff_hours * rate
     return {
         "hall": hall, "roster": f"day {result.day}", "people": sum(s.people for s in roster.shifts),
-        "fte": None, "paid_hours": roster.staff_hours,
-        "cost": money(cost, job.scenario.workforce.currency), "coverage": "covered",
-        "solve_s": roster.solve_s,
+        "fte": None, "paid_hours": roster.staff_hours, "cost": cost, "coverage": "covered",
+        "solve_s": roster.solve_s, "currency": job.scenario.workforce.currency,
     }  # fmt: skip
 
 
@@ -217,9 +236,12 @@ def _batch_sheets(rows: Sequence[dict[str, Any]], command_line: str) -> list[She
     halls = Sheet(
         "Halls",
         [("hall", "text"), ("roster", "text"), ("people", "int"), ("FTE", "num"),
-         ("paid hours", "num"), ("cost", "text"), ("coverage", "text"), ("solve seconds", "num")],
+         ("paid hours", "num"), ("cost", "num"), ("coverage", "text"), ("solve seconds", "num"),
+         ("currency", "text")],
         autofilter=True,
     )  # fmt: skip
     halls.rows = [list(row.values()) for row in rows]
-    about = about_sheet([("Halls", len(rows)), ("Reproduce with", command_line)])
+    about = about_sheet(
+        [("Halls", len(rows)), ("Reproduce with", command_line), ("Verdict", _batch_verdict(rows))]
+    )
     return [halls, about]

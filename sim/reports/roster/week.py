@@ -12,6 +12,7 @@ from rich.table import Table
 from sim.model.units import format_clock
 from sim.planning.roster.problems import listed
 from sim.planning.roster.week import PersonWeek, WeekRoster, WorkedShift
+from sim.reports.roster.day import times_json
 
 DAY_LABELS = {"mon": "Mon", "tue": "Tue", "wed": "Wed", "thu": "Thu", "fri": "Fri",
               "sat": "Sat", "sun": "Sun"}  # fmt: skip
@@ -86,17 +87,8 @@ def numbers(result: WeekRoster) -> list[tuple[str, str]]:
 def shift_json(shift: WorkedShift | None) -> dict[str, Any] | None:
     if shift is None:
         return None
-    brk = shift.meal_break
-    return {
-        "group": shift.group,
-        "start": format_clock(shift.start_s),
-        "end": format_clock(shift.end_s),
-        "start_s": shift.start_s,
-        "end_s": shift.end_s,
-        "break": None if brk is None else f"{format_clock(brk[0])}-{format_clock(brk[1])}",
-        "break_s": None if brk is None else list(brk),
-        "paid_hours": shift.paid_h,
-    }
+    times = times_json(shift.start_s, shift.end_s, shift.meal_break)
+    return {"group": shift.group, **times, "paid_hours": shift.paid_h}
 
 
 def _person_json(result: WeekRoster, week: PersonWeek) -> dict[str, Any]:

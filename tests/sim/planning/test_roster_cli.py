@@ -293,7 +293,11 @@ def test_a_batch_table_has_a_row_per_hall(halls: Path, small: tuple[Path, Path])
     _, rules = small
     result = invoke("roster", str(halls), "--rules", str(rules), "--workers", "1")
     assert result.exit_code == 0, result.output
-    rows = [line for line in result.stdout.splitlines() if "│ hall-" in line]
+    lines = result.stdout.splitlines()
+    assert re.match(
+        r"3 halls: \d+ people, [\d.]+ FTE, [\d,]+ paid h, ¥[\d,]+; 3 of 3 covered$", lines[0]
+    ), lines[0]
+    rows = [line for line in lines if "│ hall-" in line]
     assert len(rows) == 3 and all("│ week" in row and "covered" in row for row in rows)
 
 
