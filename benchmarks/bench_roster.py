@@ -20,8 +20,9 @@ Instances:
 
 Timing: wall seconds, best of ``--repeat`` (default 3) for ``week``, ``named`` and ``day``
 (with the CPU seconds of this process: the solver runs on one thread, so on a busy machine
-they say what an idle one would take); one run of ``batch`` (wall seconds). Each line prints
-the wall ratio to its limit (below 1: within it).
+they say what an idle one would take); one run of ``batch`` (wall seconds, and the CPU seconds of its workers: over the
+number of workers, what an idle machine would take). Each line prints the wall ratio to its
+limit (below 1: within it).
 
 Exit status: 0 whatever the timing (a benchmark, not a test); 1 if an instance cannot be
 rostered.
@@ -35,6 +36,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import sys
 import time
 from collections.abc import Callable
@@ -152,6 +154,12 @@ def best_of(repeat: int, run: Callable[[], Any]) -> tuple[float, float, Any]:
     return min(walls), min(cpus), result
 
 
+def _children_cpu_s() -> float:
+    """CPU seconds of this process's finished child processes (the batch's workers)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def week_summary(result: WeekRoster) -> dict[str, Any]:
     return {
         "people": len(result.people),
@@ -194,15 +202,17 @@ def main(argv: list[str] | None = None) -> int:
             ]
             workers = args.workers or os.cpu_count() or 1
             executor = local_executor(workers, len(jobs))
-            started = time.perf_counter()
+            started, before = time.perf_counter(), _children_cpu_s()
             try:
                 results = roster_halls(jobs, executor)
             finally:
-                executor.close()
-            seconds = time.perf_counter() - started
+                executor.close()  # the workers end, so their CPU time is counted
+            seconds, cpu = time.perf_counter() - started, _children_cpu_s() - before
             weeks = [r for r in results if isinstance(r, WeekRoster)]
             out["batch"] = {
                 "seconds": seconds,
+                "cpu_seconds": cpu,
+                "statuses": sorted({r.status.split(",")[0] for r in weeks}),
                 "halls": len(weeks),
                 "workers": workers,
                 "covered": sum(not r.short for r in weeks),
