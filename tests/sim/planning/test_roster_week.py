@@ -39,7 +39,7 @@ def checked(
     staff: list[dict[str, str]] | None = None,
 ) -> dict[str, Any]:
     """The roster's JSON, after the independent checker found nothing wrong."""
-    data = json.loads(json.dumps(week_json(result)))
+    data: dict[str, Any] = json.loads(json.dumps(week_json(result)))
     assert check_week(data, scn, raw, staff) == []
     return data
 
@@ -118,6 +118,7 @@ def test_rest_between_shifts_binds() -> None:
     assert late_then_early == []
 
 
+@pytest.mark.slow
 def test_consecutive_days_and_days_off_bind() -> None:
     """Open every day with 3 days at most in a row: nobody works 4 running,
     round the end of the week included (the week repeats)."""
@@ -141,6 +142,7 @@ def test_max_people_binds() -> None:
     assert sum(p.person.contract == "part_time" for p in result.people) <= 1
 
 
+@pytest.mark.slow
 def test_every_contract_needs_a_cost_when_one_has_one() -> None:
     """A contract without a rate would cost nothing next to one with a rate."""
     raw = small_rules()[1]
