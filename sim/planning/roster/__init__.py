@@ -3,11 +3,13 @@
 A layer cake, bottom first: the rules file (:mod:`.rules`), what must be
 covered (:mod:`.demand`: the days and the people per slot after shrinkage),
 the shift patterns (:mod:`.patterns`), the one HiGHS call (:mod:`.milp`), the
-first stage that counts shifts per pattern, day and contract (:mod:`.counts`),
-which is the whole of a one-day roster (:mod:`.day`), and for a week the
-people (:mod:`.people`, named staff from :mod:`.staff`), the second stage that
-gives the shifts to people (:mod:`.assign`) and the week roster itself
-(:mod:`.week`); :mod:`.output` writes a roster back as a scenario.
+people (:mod:`.people`, named staff from :mod:`.staff`), the first stage that
+counts shifts per kind, day and contract and hires people (its programme in
+:mod:`.programme`, its search in :mod:`.counts`), which is the whole of a
+one-day roster (:mod:`.day`), and for a week the second stage that gives the
+shifts to people (:mod:`.assign`), the joint fallback (:mod:`.joint`) and the
+week roster itself (:mod:`.week`); :mod:`.batch` rosters many halls on an
+executor and :mod:`.output` writes a one-day roster back as a scenario.
 """
 
 from __future__ import annotations
