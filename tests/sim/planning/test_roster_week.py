@@ -142,6 +142,19 @@ def test_max_people_binds() -> None:
     assert sum(p.person.contract == "part_time" for p in result.people) <= 1
 
 
+def test_a_weekday_staffing_schedule_is_what_that_day_covers() -> None:
+    """A staffing plan for a week (what `hallsim staff --out` writes) gives each
+    weekday its own counter schedule: the roster covers Friday's, not the
+    typical day's."""
+    week = copy.deepcopy(SMALL["week"]) | {"fri": {"counters": {"C": {"09:00": 4, "13:00": 2}}}}
+    scn = scenario(week=week)
+    rules, raw = small_rules()
+    data = checked(solve_week(scn, rules), scn, raw)
+    friday = data["coverage"]["fri"]["counters"]["C"]
+    assert friday[:8] == [4] * 8 and friday[8:] == [2] * 8
+    assert data["coverage"]["thu"]["counters"]["C"][:4] == [2] * 4
+
+
 @pytest.mark.slow
 def test_every_contract_needs_a_cost_when_one_has_one() -> None:
     """A contract without a rate would cost nothing next to one with a rate."""
