@@ -90,6 +90,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/bench_sim.py
 	$(BIN)/python benchmarks/bench_staffing.py
 	$(BIN)/python benchmarks/bench_fit.py
+	$(BIN)/python benchmarks/bench_roster.py
 	$(BIN)/python benchmarks/bench_ingest.py
 
 # Ten minutes of steady ingest with scrapes: memory and latency must stay flat.

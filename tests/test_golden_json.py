@@ -46,6 +46,14 @@ CASES: dict[str, list[str]] = {
         "--rules",
         "scenarios/rules/flagship-roster.yaml",
     ],
+    "roster-flagship-day": [
+        "roster",
+        "scenarios/flagship.yaml",
+        "--rules",
+        "scenarios/rules/flagship-roster.yaml",
+        "--day",
+        "tue",
+    ],
     "compare-county": [
         "compare",
         "scenarios/county.yaml",

@@ -15,9 +15,12 @@ if TYPE_CHECKING:
     from sim.planning.grid import apply_plan as apply_plan
     from sim.planning.roster import Roster as Roster
     from sim.planning.roster import RosterError as RosterError
+    from sim.planning.roster import RosterRules as RosterRules
+    from sim.planning.roster import load_rules as load_rules
     from sim.planning.roster import solve_roster as solve_roster
-    from sim.planning.roster_rules import RosterRules as RosterRules
-    from sim.planning.roster_rules import load_rules as load_rules
+    from sim.planning.roster.batch import roster_halls as roster_halls
+    from sim.planning.roster.week import WeekRoster as WeekRoster
+    from sim.planning.roster.week import solve_week as solve_week
     from sim.planning.simplan import sim_plan as sim_plan
     from sim.planning.staffing import Plan as Plan
     from sim.planning.staffing import erlang_plan as erlang_plan
@@ -42,8 +45,11 @@ __getattr__, __all__ = lazy(
         "solve_roster": "roster",
         "Roster": "roster",
         "RosterError": "roster",
-        "load_rules": "roster_rules",
-        "RosterRules": "roster_rules",
+        "load_rules": "roster",
+        "RosterRules": "roster",
+        "solve_week": "roster.week",
+        "WeekRoster": "roster.week",
+        "roster_halls": "roster.batch",
         "compare": "whatif",
         "sweep": "whatif",
         "CompareResult": "whatif",

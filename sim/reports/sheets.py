@@ -7,7 +7,6 @@ from collections.abc import Mapping, Sequence
 
 from sim.model.summary import KPI_KEYS, KpiStats
 from sim.model.units import parse_clock_s
-from sim.planning.roster import Roster, shift_ids
 from sim.planning.staffing_result import StaffingResult
 from sim.reports.kpi_text import label
 from sim.reports.xlsx import (
@@ -260,54 +259,3 @@ def staffing_sheets(result: StaffingResult, command_line: str) -> list[Sheet]:
     return [week, plan_sheet, about_sheet(facts)]
 
 
-def roster_sheets(
-    result: Roster, hall: str, hall_name: str | None, command_line: str
-) -> list[Sheet]:
-    """``hallsim roster``: Shifts, Coverage (required and at work per slot), About."""
-    shifts = Sheet(
-        "Shifts",
-        [
-            ("shift", "text"),
-            ("group", "text"),
-            ("start", "time"),
-            ("end", "time"),
-            ("break start", "time"),
-            ("break end", "time"),
-            ("people", "int"),
-            ("paid hours per person", "num"),
-            ("paid hours", "num"),
-        ],
-    )
-    for name, s in zip(shift_ids(result.shifts), result.shifts, strict=True):
-        brk: list[Value] = [None, None]
-        if s.meal_break is not None:
-            brk = [clock_time(s.meal_break[0]), clock_time(s.meal_break[1])]
-        shifts.rows.append(
-            [
-                name,
-                s.group,
-                clock_time(s.start_s),
-                clock_time(s.end_s),
-                *brk,
-                s.people,
-                s.paid_hours,
-                s.people * s.paid_hours,
-            ]
-        )
-    req = result.requirement
-    coverage = Sheet("Coverage", [("slot start", "time")])
-    for g in req.groups:
-        coverage.columns += [(f"{g} required", "int"), (f"{g} at work", "int")]
-    have = result.coverage()
-    for k, (start, _) in enumerate(req.slots):
-        row: list[Value] = [clock_time(start)]
-        for need, at_work in zip(req.counts, have, strict=True):
-            row += [need[k], at_work[k]]
-        coverage.rows.append(row)
-    facts = about_facts(hall, hall_name, command_line, None)
-    facts += [
-        ("Paid staff-hours", result.staff_hours),
-        ("Lower bound (sum of the requirement), hours", result.lower_bound_hours),
-        ("Solver status", result.status),
-    ]
-    return [shifts, coverage, about_sheet(facts)]

@@ -201,11 +201,12 @@ def test_sweep_report(tmp_path: Path) -> None:
 
 def test_roster_report(tmp_path: Path) -> None:
     page, data = report_and_json(
-        tmp_path, "roster", "scenarios/flagship.yaml", "--rules", ROSTER_RULES
+        tmp_path, "roster", "scenarios/flagship.yaml", "--rules", ROSTER_RULES, "--day", "tue"
     )
     check_figures(page, {"gantt"})
     assert "市中心旗舰营业厅" in page.h1
     assert page.facts["Seed"].startswith("–")
+    assert page.facts["Verdict"] == data["verdict"]
     assert float(page.facts["Paid staff-hours"]) == pytest.approx(data["staff_hours"])
     shifts = page.tables["shifts"]
     assert [r[0].text for r in shifts] == [s["id"] for s in data["shifts"]]
@@ -217,6 +218,52 @@ def test_roster_report(tmp_path: Path) -> None:
     coverage = page.tables["coverage"]
     assert [r[0].text[:5] for r in coverage] == data["slots"]
     for g, group in enumerate(data["requirement"]):
-        assert [int(r[1 + 2 * g].text) for r in coverage] == data["requirement"][group]
-        assert [int(r[2 + 2 * g].text) for r in coverage] == data["coverage"][group]
+        assert [int(r[1 + 3 * g].text) for r in coverage] == data["requirement"][group]
+        assert [int(r[2 + 3 * g].text) for r in coverage] == data["people"][group]
+        assert [int(r[3 + 3 * g].text) for r in coverage] == data["coverage"][group]
+    reproduces(page, data, volatile=frozenset({"solve_seconds"}))
+
+
+@pytest.mark.slow
+def test_week_roster_report(tmp_path: Path) -> None:
+    """The week page answers first: the verdict and the numbers behind it are
+    the first facts, and every table shows the --json numbers."""
+    page, data = report_and_json(
+        tmp_path, "roster", "scenarios/flagship.yaml", "--rules", ROSTER_RULES
+    )
+    check_figures(page, {"week-chart", "coverage-chart"})
+    assert list(page.facts)[:6] == [
+        "Verdict", "People", "FTE", "Paid hours a week", "Cost a week", "Coverage",
+    ]  # fmt: skip
+    assert page.facts["Verdict"] == data["verdict"]
+    assert int(page.facts["People"]) == data["people"] == len(data["staff"])
+    assert page.facts["FTE"].startswith(f"{data['fte']:.2f} ")
+    assert float(page.facts["Paid hours a week"]) == pytest.approx(data["paid_hours"])
+    assert page.facts["Cost a week"] == f"¥{data['cost']:,.0f}"
+    contracts = page.tables["contracts"]
+    assert [int(r[1].text) for r in contracts[:-1]] == [
+        c["people"] for c in data["contracts"].values()
+    ]
+    assert float(contracts[-1][3].text) == pytest.approx(data["paid_hours"])
+    week = page.tables["week"]
+    assert [r[0].text for r in week] == [p["id"] for p in data["staff"]]
+    keys = [d["key"] for d in data["days"]]
+    for row, person in zip(week, data["staff"], strict=True):
+        label = {"full_time": "全职", "part_time": "兼职"}[person["contract"]]
+        assert row[0].text == f"{person['id']} {label}"
+        for cell, key in zip(row[1:8], keys, strict=True):
+            shift = person["shifts"][key]
+            if shift is None:
+                assert cell.text == "off"
+                continue
+            hours = [t.removesuffix(":00") for t in (shift["start"], shift["end"])]
+            assert cell.text.startswith(f"{shift['group']} {hours[0]}–{hours[1]}")
+            brk = shift["break"]
+            if brk is not None:
+                shown = "–".join(t.removesuffix(":00") for t in brk.split("-"))
+                assert cell.text.endswith(shown)
+        assert float(row[8].text) == pytest.approx(person["paid_hours"])
+    monday = page.tables["coverage-mon"]
+    assert [int(r[3].text) for r in monday] == data["coverage"]["mon"]["at_work"]["B"]
+    assert [int(r[2].text) for r in monday] == data["coverage"]["mon"]["people"]["B"]
     reproduces(page, data, volatile=frozenset({"solve_seconds"}))

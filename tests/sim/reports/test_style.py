@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from sim.model.scenario import load_scenario
 from sim.planning.judge import MeetRule
 from sim.planning.roster import solve_roster
-from sim.planning.roster_rules import load_rules
+from sim.planning.roster.rules import load_rules
 from sim.planning.simplan import SearchSettings
 from sim.planning.smooth import PlanRules
 from sim.planning.staffing_result import staffing_result

@@ -213,6 +213,34 @@ def test_staff_workbook(tmp_path: Path) -> None:
     assert "probability >= 0.9" in about(sheets["About"])["Criterion"]
 
 
+def test_roster_workbook(tmp_path: Path) -> None:
+    sheets, data = workbook_and_json(
+        tmp_path, "roster", "scenarios/flagship.yaml", "--rules",
+        "scenarios/rules/flagship-roster.yaml", "--day", "tue",
+    )  # fmt: skip
+    header, body = rows(sheets["Shifts"])
+    assert header[:4] == ["shift", "group", "start", "end"]
+    for r, shift in zip(body, data["shifts"], strict=True):
+        assert r[0] == shift["id"] and r[1] == shift["group"]
+        assert (r[2].hour * 3600 + r[2].minute * 60, r[3].hour * 3600 + r[3].minute * 60) == (
+            shift["start_s"],
+            shift["end_s"],
+        )
+        brk = None if r[4] is None else [r[4].hour * 3600 + r[4].minute * 60,
+                                          r[5].hour * 3600 + r[5].minute * 60]  # fmt: skip
+        assert brk == shift["break_s"]
+        assert r[6:8] == pytest.approx([shift["people"], shift["paid_hours"]], rel=EXCEL)
+    assert sum(r[8] for r in body) == pytest.approx(data["staff_hours"])
+    header, body = rows(sheets["Coverage"])
+    assert header == ["slot start", "B counters", "B people", "B at work", "Q counters",
+                      "Q people", "Q at work"]  # fmt: skip
+    assert [r[1] for r in body] == data["requirement"]["B"]
+    assert [r[2] for r in body] == data["people"]["B"]
+    assert [r[6] for r in body] == data["coverage"]["Q"]
+    assert [r[0].strftime("%H:%M") for r in body] == data["slots"]
+
+
+
 def test_compare_workbook(tmp_path: Path) -> None:
     more = tmp_path / "more.yaml"
     text = Path("scenarios/county.yaml").read_text(encoding="utf-8")

@@ -3,7 +3,7 @@ of people on shifts against the counters required."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,29 +25,55 @@ def _span(start_s: float, end_s: float) -> str:
     return f"{format_clock(start_s)}–{format_clock(end_s)}"
 
 
-def _shift_json(shift: Shift, name: str) -> dict[str, Any]:
-    brk = shift.meal_break
+def times_json(
+    start_s: float, end_s: float, meal_break: tuple[float, float] | None
+) -> dict[str, Any]:
+    """A shift's times in ``--json``: ``09:00`` and seconds, the break as ``12:00-12:30``."""
+    brk = meal_break
     return {
-        "id": name,
-        "group": shift.group,
-        "start": format_clock(shift.start_s),
-        "end": format_clock(shift.end_s),
-        "start_s": shift.start_s,
-        "end_s": shift.end_s,
+        "start": format_clock(start_s),
+        "end": format_clock(end_s),
+        "start_s": start_s,
+        "end_s": end_s,
         "break": None if brk is None else f"{format_clock(brk[0])}-{format_clock(brk[1])}",
         "break_s": None if brk is None else list(brk),
-        "people": shift.people,
-        "paid_hours": shift.paid_hours,
     }
 
 
-def roster_json(result: Roster, hall: str) -> dict[str, Any]:
-    """The ``--json`` object: shifts, staff-hours against the lower bound, solve time,
-    and the requirement and coverage per group and slot."""
+def _shift_json(shift: Shift, name: str) -> dict[str, Any]:
+    times = times_json(shift.start_s, shift.end_s, shift.meal_break)
+    return {"id": name, "group": shift.group, **times, "people": shift.people,
+            "paid_hours": shift.paid_hours}  # fmt: skip
+
+
+def day_cost(result: Roster, facts: Mapping[str, Any]) -> float | None:
+    """Paid staff-hours at the workforce's cost per hour (None: no cost set)."""
+    rate = facts.get("cost_per_hour")
+    return None if rate is None else result.staff_hours * rate
+
+
+def day_verdict(result: Roster, hall: str, facts: Mapping[str, Any]) -> str:
+    """The one line that answers for a day: people, paid hours, cost, coverage."""
+    people = sum(s.people for s in result.shifts)
+    cost = day_cost(result, facts)
+    money = "" if cost is None else f", {facts.get('currency', '')}{cost:,.0f}"
+    return (
+        f"{hall} {facts.get('day', 'day')}: {people} people on shift, "
+        f"{result.staff_hours:g} paid h{money}; every slot covered"
+    )
+
+
+def roster_json(result: Roster, hall: str, facts: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``--json`` object: the verdict, shifts, staff-hours against the lower
+    bound, solve time, and per group and slot the counters required, the people
+    to roster for them and the people at work."""
     req = result.requirement
     ratio = result.staff_hours / result.lower_bound_hours if result.lower_bound_hours else None
     return {
         "scenario": hall,
+        "roster": "day",
+        "day": facts.get("day"),
+        "verdict": day_verdict(result, hall, facts),
         "shifts": [
             _shift_json(s, name)
             for s, name in zip(result.shifts, shift_ids(result.shifts), strict=True)
@@ -59,12 +85,22 @@ def roster_json(result: Roster, hall: str) -> dict[str, Any]:
         "status": result.status,
         "slots": [format_clock(start) for start, _ in req.slots],
         "requirement": dict(zip(req.groups, map(list, req.counts), strict=True)),
+        "people": dict(zip(req.groups, map(list, req.people), strict=True)),
         "coverage": dict(zip(req.groups, map(list, result.coverage()), strict=True)),
+        "shrinkage": req.shrinkage,
+        "cost": day_cost(result, facts),
+        "currency": facts.get("currency"),
     }
 
 
-def print_roster(out: Console, result: Roster, hall: str) -> None:
-    """The shifts as a table, then paid staff-hours against the lower bound."""
+def _shrinkage(result: Roster) -> str:
+    share = result.requirement.shrinkage
+    return f", ⌈counters / (1 − {share:.0%} shrinkage)⌉" if share else ""
+
+
+def print_roster(out: Console, result: Roster, hall: str, facts: Mapping[str, Any]) -> None:
+    """The verdict, the shifts as a table, then paid staff-hours against the lower bound."""
+    out.print(f"[bold]{day_verdict(result, hall, facts)}[/]", highlight=False, soft_wrap=True)
     table = Table(
         title=f"Roster for {hall}",
         title_justify="left",
@@ -87,7 +123,8 @@ def print_roster(out: Console, result: Roster, hall: str) -> None:
     ratio = f"ratio {result.staff_hours / bound:.3f}" if bound else "no requirement"
     out.print(
         f"staff-hours [bold]{result.staff_hours:g}[/] paid against a lower bound of {bound:g} "
-        f"(sum of the requirement): {ratio}; solved in {result.solve_s:.2f} s ({result.status})"
+        f"(people required per slot, summed{_shrinkage(result)}): {ratio}; solved in "
+        f"{result.solve_s:.2f} s ({result.status})"
     )
 
 
@@ -130,9 +167,9 @@ def gantt_figure(
     handles = [Patch(color=colour[g], label=f"group {g}") for g in req.groups]
     top.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
     edges = [start / 3600 for start, _ in req.slots] + [req.slots[-1][1] / 3600]
-    for group, need, have in zip(req.groups, req.counts, result.coverage(), strict=True):
+    for group, need, have in zip(req.groups, req.people, result.coverage(), strict=True):
         bottom.stairs(
-            need, edges, fill=True, alpha=0.25, color=colour[group], label=f"{group} required"
+            need, edges, fill=True, alpha=0.25, color=colour[group], label=f"{group} to roster"
         )
         bottom.stairs(have, edges, color=colour[group], linewidth=1.5, label=f"{group} at work")
     bottom.set_ylabel("counters / people")
@@ -159,10 +196,12 @@ def write_roster_report(
     out_dir: Path,
     command_line: str,
     groups: Sequence[str] = (),
+    facts: Mapping[str, Any] | None = None,
 ) -> Path:
-    """Write ``out_dir/roster.html``: the shifts, the chart and the coverage per
-    slot; ``rules`` names the rules file. Returns its path."""
+    """Write ``out_dir/roster.html``: the verdict, the shifts, the chart and the
+    coverage per slot; ``rules`` names the rules file. Returns its path."""
     bound = result.lower_bound_hours
+    facts = facts or {}
     page = Page(
         "roster",
         "roster",
@@ -171,9 +210,10 @@ def write_roster_report(
         command_line,
         None,
         facts=[
+            ("Verdict", day_verdict(result, hall, facts)),
             ("Rules", rules),
             ("Paid staff-hours", f"{result.staff_hours:g}"),
-            ("Lower bound", f"{bound:g} (sum of the requirement)"),
+            ("Lower bound", f"{bound:g} (people required per slot, summed)"),
             ("Ratio", f"{result.staff_hours / bound:.3f}" if bound else "–"),
             ("Solver", f"{result.status}, {result.solve_s:.2f} s"),
         ],
@@ -204,13 +244,14 @@ def write_roster_report(
     req = result.requirement
     header = ["slot"]
     for g in req.groups:
-        header += [f"{g} required", f"{g} at work"]
+        header += [f"{g} counters", f"{g} people", f"{g} at work"]
     coverage = result.coverage()
     slots: list[list[CellLike]] = []
     for k, (start, end) in enumerate(req.slots):
         row: list[CellLike] = [_span(start, end)]
-        for need, have in zip(req.counts, coverage, strict=True):
-            row += [str(need[k]), Cell(str(have[k]), cls="miss" if have[k] < need[k] else "")]
+        for counters, need, have in zip(req.counts, req.people, coverage, strict=True):
+            miss = "miss" if have[k] < need[k] else ""
+            row += [str(counters[k]), str(need[k]), Cell(str(have[k]), cls=miss)]
         slots.append(row)
     page.section("Coverage per slot")
     page.table("coverage", header, slots)
