@@ -35,7 +35,6 @@ def week_sheets(result: WeekRoster, command_line: str) -> list[Sheet]:
         [("id", "text"), ("name", "text"), ("contract", "text"), ("day", "text"), ("date", "text"),
          ("group", "text"), ("start", "time"), ("end", "time"), ("break start", "time"),
          ("break end", "time"), ("paid hours", "num")],
-        
     )  # fmt: skip
     for person_week in result.people:
         person = person_week.person
