@@ -257,5 +257,3 @@ def staffing_sheets(result: StaffingResult, command_line: str) -> list[Sheet]:
     facts = about_facts(result.scenario, result.name, command_line, result.seed)
     facts += [("Criterion", result.criterion)]
     return [week, plan_sheet, about_sheet(facts)]
-
-

@@ -240,7 +240,6 @@ def test_roster_workbook(tmp_path: Path) -> None:
     assert [r[0].strftime("%H:%M") for r in body] == data["slots"]
 
 
-
 def test_compare_workbook(tmp_path: Path) -> None:
     more = tmp_path / "more.yaml"
     text = Path("scenarios/county.yaml").read_text(encoding="utf-8")
