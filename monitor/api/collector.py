@@ -22,6 +22,18 @@ for the library's own metrics.
 ``describe()`` returns nothing, so registering does not call ``collect()``. A
 registry built with ``support_collectors_without_names=True`` is needed for
 ``restricted_registry`` (``?name[]=`` queries) to reach this collector.
+
+Every sample of a hall comes from :meth:`HallCollector.add_hall`, whichever
+family it belongs to: ``collect()`` (the reference, read with client_python's
+``generate_latest``) and the exporter's cached ``/metrics``
+(:class:`monitor.api.exposition.HallBlocks`, one block per hall) both call it,
+so a family added there (and to :data:`FAMILIES`) is published by both.
+
+The metric set (``metrics:`` in the config): ``full`` publishes the wait and
+service-time histograms per service; ``compact``, for very large deployments,
+one of each per hall (the services' buckets added up), which keeps every
+recording rule and alert working at hall, district and city level and drops
+the per-service panels of the hall dashboard.
 """
 
 from __future__ import annotations
@@ -30,7 +42,7 @@ import gc
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Literal, Protocol
 
 from prometheus_client.metrics_core import (
     CounterMetricFamily,
@@ -51,8 +63,10 @@ from monitor.core.snapshot import (
     Histogram,
 )
 
-__all__ = ["FAMILIES", "INGEST_RESULTS", "HallCollector"]
+__all__ = ["FAMILIES", "INGEST_RESULTS", "METRIC_SETS", "HallCollector", "MetricSet"]
 
+MetricSet = Literal["full", "compact"]
+METRIC_SETS: tuple[MetricSet, ...] = ("full", "compact")
 Labels = dict[str, str]
 Pairs = tuple[tuple[Any, Labels], ...]  # (snapshot key, label dict) in configured order
 # label names of a snapshot key (a key the configuration does not name gets fresh labels)
@@ -73,7 +87,7 @@ _gc_was_enabled = False
 
 
 @contextmanager
-def _gc_paused() -> Iterator[None]:
+def gc_paused() -> Iterator[None]:
     """The cyclic GC off while a scrape builds its samples (nestable, thread-safe).
 
     A scrape creates hundreds of thousands of sample tuples that live until it
@@ -96,11 +110,20 @@ def _gc_paused() -> Iterator[None]:
                 gc.enable()
 
 
+class Family(Protocol):
+    """What :meth:`HallCollector.add_hall` appends to: a client_python
+    :class:`~prometheus_client.metrics_core.Metric`, or one hall's share of it."""
+
+    name: str
+    type: str
+    samples: list[Sample]
+
+
 def _sample(name: str, labels: Labels, value: float) -> Sample:
     return _tuple_new(Sample, (name, labels, value, None, None, None))
 
 
-def _single(family: Metric, labels: Labels, value: float) -> None:
+def _single(family: Family, labels: Labels, value: float) -> None:
     family.samples.append(_tuple_new(Sample, (family.name, labels, value, None, None, None)))
 
 
@@ -226,30 +249,35 @@ class _HallLabels:
             for s in info.services
             for h in HORIZONS
         )
-        self.buckets: dict[tuple[str, tuple[float, ...]], tuple[Labels, ...]] = {}
+        self.buckets: dict[tuple[str | None, tuple[float, ...]], tuple[Labels, ...]] = {}
 
     def bucket_labels(
-        self, service: str, bounds_s: tuple[float, ...], *, keep: bool = True
+        self, service: str | None, bounds_s: tuple[float, ...], *, keep: bool = True
     ) -> tuple[Labels, ...]:
-        """One label dict per bucket of ``service``'s histogram, ``+Inf`` last;
-        kept for the next scrape when ``keep`` (a configured service: the ticket
-        system may send any number of others)."""
+        """One label dict per bucket of ``service``'s histogram (None: the
+        hall's), ``+Inf`` last; kept for the next scrape when ``keep`` (a
+        configured service: the ticket system may send any number of others)."""
         key = (service, bounds_s)
         found = self.buckets.get(key)
         if found is None:
-            found = tuple(
-                {"hall": self.info.id, "service": service, "le": le} for le in _le_values(bounds_s)
-            )
+            base = self.hall if service is None else {"hall": self.info.id, "service": service}
+            found = tuple(base | {"le": le} for le in _le_values(bounds_s))
             if keep:
                 self.buckets[key] = found
         return found
 
 
 class HallCollector:
-    """A client_python collector over ``views()``, called once per scrape."""
+    """A client_python collector over ``views()``, called once per scrape;
+    ``metric_set`` is ``full`` or ``compact`` (see the module's docstring)."""
 
-    def __init__(self, views: Callable[[], Iterable[HallView]]) -> None:
-        self._views = views
+    def __init__(
+        self, views: Callable[[], Iterable[HallView]], *, metric_set: MetricSet = "full"
+    ) -> None:
+        if metric_set not in METRIC_SETS:
+            raise ValueError(f"metric set {metric_set!r} is not one of {', '.join(METRIC_SETS)}")
+        self.views = views
+        self.metric_set = metric_set
         self._labels: dict[str, _HallLabels] = {}
 
     def describe(self) -> list[Metric]:
@@ -263,19 +291,32 @@ class HallCollector:
             self._labels[info.id] = cached
         return cached
 
+    def forget_others(self, halls: Iterable[str]) -> None:
+        """Drop the labels of halls not in ``halls`` (halls that left)."""
+        keep = set(halls)
+        if len(self._labels) > len(keep) or not keep.issuperset(self._labels):
+            self._labels = {h: lab for h, lab in self._labels.items() if h in keep}
+
+    @staticmethod
+    def new_families() -> dict[str, Metric]:
+        """One empty family per entry of :data:`FAMILIES`, in exposition order."""
+        return {name: _CLASSES[kind](name, text) for name, (kind, text) in FAMILIES.items()}
+
     def collect(self) -> Iterator[Metric]:
         """Every family of :data:`FAMILIES`, with the samples of every hall."""
-        families = {name: _CLASSES[kind](name, text) for name, (kind, text) in FAMILIES.items()}
+        families = self.new_families()
         seen: list[str] = []
-        with _gc_paused():
-            for view in self._views():
+        with gc_paused():
+            for view in self.views():
                 seen.append(view.info.id)
-                self._add_hall(families, view)
-        if len(self._labels) > len(seen):  # halls that left: drop their labels
-            self._labels = {h: self._labels[h] for h in seen if h in self._labels}
+                self.add_hall(families, view)
+        self.forget_others(seen)
         return iter(families.values())
 
-    def _add_hall(self, f: dict[str, Metric], view: HallView) -> None:
+    def add_hall(self, f: Mapping[str, Family], view: HallView) -> None:
+        """Append the samples of ``view``'s hall to the families ``f`` (keyed
+        by the names of :data:`FAMILIES`): the one place a family's samples
+        are built."""
         info, live = view.info, view.live
         lab = self._hall_labels(info)
         hall, hall_id = lab.hall, info.id
@@ -290,8 +331,12 @@ class HallCollector:
         _keyed(f["hall_tickets_abandoned"], lab.segments, live.abandoned, _SEGMENT, hall_id)
         _keyed(f["hall_counter_busy"], lab.counters, live.counter_busy, _COUNTER, hall_id)
         _keyed(f["hall_counter_served"], lab.counters, live.counter_served, _COUNTER, hall_id)
-        _histograms(f["hall_wait_seconds"], lab, live.wait)
-        _histograms(f["hall_service_seconds"], lab, live.service_time)
+        if self.metric_set == "full":
+            _histograms(f["hall_wait_seconds"], lab, live.wait)
+            _histograms(f["hall_service_seconds"], lab, live.service_time)
+        else:
+            _hall_histogram(f["hall_wait_seconds"], lab, live.wait)
+            _hall_histogram(f["hall_service_seconds"], lab, live.service_time)
         _single(f["hall_slo_target_wait_seconds"], hall, info.target_wait_s)
         _single(f["hall_slo_objective_ratio"], hall, info.objective)
         forecast = view.forecast
@@ -326,12 +371,12 @@ class HallCollector:
         _keyed(f["hallmon_label_overflow"], lab.dimensions, view.overflow, _DIMENSION, hall_id)
 
 
-def _sample_name(family: Metric) -> str:
+def _sample_name(family: Family) -> str:
     return family.name + "_total" if family.type == "counter" else family.name
 
 
 def _keyed(
-    family: Metric, pairs: Pairs, values: Mapping[Any, Any], names: tuple[str, ...], hall: str
+    family: Family, pairs: Pairs, values: Mapping[Any, Any], names: tuple[str, ...], hall: str
 ) -> None:
     """One sample per configured key (0 when the snapshot lacks it), then any
     key the snapshot holds beyond the configuration (labelled ``names``), in
@@ -356,7 +401,7 @@ def _keyed(
             append(_sample(name, labels, values[key]))
 
 
-def _available(family: Metric, pairs: Pairs, values: Mapping[Any, float]) -> None:
+def _available(family: Family, pairs: Pairs, values: Mapping[Any, float]) -> None:
     """One sample per configured key whose value exists and is not NaN."""
     name = family.name
     append = family.samples.append
@@ -368,7 +413,7 @@ def _available(family: Metric, pairs: Pairs, values: Mapping[Any, float]) -> Non
             append(new(Sample, (name, labels, value, None, None, None)))
 
 
-def _histograms(family: Metric, lab: _HallLabels, histograms: Mapping[str, Histogram]) -> None:
+def _histograms(family: Family, lab: _HallLabels, histograms: Mapping[str, Histogram]) -> None:
     """``_bucket`` per bound and ``+Inf``, then ``_count`` and ``_sum``, per
     configured service, then per other service the snapshot holds (sorted):
     its tickets are in ``hall_tickets_served_total``, so their waits must be
@@ -387,7 +432,27 @@ def _histograms(family: Metric, lab: _HallLabels, histograms: Mapping[str, Histo
             _histogram(family, {"hall": lab.info.id, "service": service}, les, h)
 
 
-def _histogram(family: Metric, labels: Labels, les: tuple[Labels, ...], h: Histogram) -> None:
+def _hall_histogram(family: Family, lab: _HallLabels, histograms: Mapping[str, Histogram]) -> None:
+    """One histogram for the hall (no ``service`` label): every service's
+    observations added up, bucket by bucket (a hall's services share its wait
+    bounds, and every service the service-time bounds)."""
+    if not histograms:
+        return
+    bounds_s = next(iter(histograms.values())).bounds_s
+    buckets = [0] * len(bounds_s)
+    count, sum_s = 0, 0.0
+    for h in histograms.values():
+        if h.bounds_s != bounds_s:  # cannot happen with the state's histograms; never a wrong sum
+            raise ValueError(f"histograms of hall {lab.info.id!r} differ in their bounds")
+        for i, n in enumerate(h.buckets):
+            buckets[i] += n
+        count += h.count
+        sum_s += h.sum_s
+    merged = Histogram(bounds_s, tuple(buckets), count, sum_s)
+    _histogram(family, lab.hall, lab.bucket_labels(None, bounds_s), merged)
+
+
+def _histogram(family: Family, labels: Labels, les: tuple[Labels, ...], h: Histogram) -> None:
     base = family.name
     append = family.samples.append
     new = _tuple_new

@@ -158,6 +158,10 @@ class _Serving(FrozenModel):
     """Events dated further ahead of the wall clock are stored but quarantined: never applied."""
     limits: LimitsConfig = LimitsConfig()
     """What one client may hold of the server."""
+    metrics: Literal["full", "compact"] = "full"
+    """The metric set ``/metrics`` publishes: ``full``, or ``compact`` for very large
+    deployments: the wait and service-time histograms per hall instead of per service (see
+    "Metric sets" in the metrics reference)."""
 
 
 class FileConfig(_Serving):
