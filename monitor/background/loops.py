@@ -141,6 +141,7 @@ def published(result: Nowcast, computed_s: float, computed_at_s: float | None = 
         wait_median_s=by_label(result.wait_median_s),
         wait_p90_s=by_label(result.wait_p90_s),
         service_breach_probability=by_label(result.service_breach_probability),
+        replications=result.replications,
     )
 
 
