@@ -251,6 +251,14 @@ def _range(prom: str, query: str, start: float, end: float) -> list[float]:
     return [float(v) for series in reply["data"]["result"] for _, v in series["values"]]
 
 
+def _own_metric(prom: str, name: str) -> float | None:
+    """A sample of Prometheus's own ``/metrics`` (it does not scrape itself here)."""
+    for line in httpx.get(f"{prom}/metrics", timeout=30).text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    return None
+
+
 def _quantile(values: list[float], q: float) -> float | None:
     if not values:
         return None
@@ -287,7 +295,7 @@ def province(args: argparse.Namespace) -> dict[str, Any]:
         subprocess.run([sys.executable, "-m", "monitor", "prometheus-config", "--config",
                         str(config), "--out", str(bundle), "--host", "127.0.0.1",
                         "--base-port", str(port)], check=True, cwd=ROOT,
-                       stdout=subprocess.DEVNULL)  # fmt: skip
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
         log = (directory / "hallmon.log").open("wb")
         server = subprocess.Popen([sys.executable, "-m", "monitor", "serve", "--config",
                                    str(config), "--port", str(port), "--log-level", "warning"],
@@ -302,11 +310,10 @@ def province(args: argparse.Namespace) -> dict[str, Any]:
             _wait(url + "/readyz", server, "hallmon", 600)
             _wait(prom + "/-/ready", prom_process, "prometheus")
             morning_s = post_mornings(url, mornings)
-            stop_s = time.time() + args.warmup_limit + args.minutes * 60 + 5
             results = directory / "ingest.json"
-            replayer = multiprocessing.get_context("spawn").Process(
-                target=replay, args=(url, plan, stop_s, str(results))
-            )
+            spawn = multiprocessing.get_context("spawn")
+            stop = spawn.Event()
+            replayer = spawn.Process(target=replay, args=(url, plan, stop, str(results)))
             replayer.start()
             warm0 = time.monotonic()
             while time.monotonic() - warm0 < args.warmup_limit:
@@ -333,9 +340,10 @@ def province(args: argparse.Namespace) -> dict[str, Any]:
             nowcasts = _range(prom, "count(hall_nowcast_computed_timestamp_seconds)", m0, m1)
             samples = _range(prom, 'scrape_samples_scraped{job="hallmon"}', m0, m1)
             rules = httpx.get(f"{prom}/api/v1/rules", timeout=30).json()["data"]["groups"]
-            rule_s = _range(prom, "max(prometheus_rule_group_last_duration_seconds)", m0, m1)
+            head_series = _own_metric(prom, "prometheus_tsdb_head_series")
         finally:
             if replayer is not None:
+                stop.set()
                 replayer.join(timeout=120)
                 if replayer.is_alive():
                     replayer.terminate()
@@ -395,8 +403,9 @@ def province(args: argparse.Namespace) -> dict[str, Any]:
         "rules": {
             "groups": len(rules),
             "unhealthy": [r["name"] for g in rules for r in g["rules"] if r["health"] != "ok"],
-            "slowest_group_s": max(rule_s, default=None),
+            "slowest_group_s": max((g["evaluationTime"] for g in rules), default=None),
         },
+        "prometheus_series": head_series,
     }
 
 
@@ -415,14 +424,15 @@ def report(r: dict[str, Any]) -> None:
         f"{cpu['ticket_systems']:.2f}\n"
         f"  RSS, MiB: hallmon {rss['hallmon']:.0f}, nowcast workers {rss['nowcast_workers']:.0f}, "
         f"Prometheus {rss['prometheus']:.0f}\n"
-        f"  ingest: {ing['events_per_s']:.0f} events/s in {ing['requests']} requests "
+        f"  ingest: {ing['events_per_s']:.1f} events/s in {ing['requests']} requests "
         f"({ing['failed']} failed), p50 {ing['p50_ms']} ms, p99 {ing['p99_ms']} ms\n"
         f"  /metrics scraped by Prometheus: {scr['scrapes']} scrapes of {scr['samples']} "
         f"samples, p50 {scr['p50_s']} s, max {scr['max_s']} s\n"
         f"  oldest nowcast at a scrape: {nc['oldest_s']} s (p50 of the scrapes' oldest "
         f"{nc['oldest_p50_s']} s); halls with a nowcast, fewest: {nc['halls_with_one_min']}\n"
-        f"  rules: {r['rules']['groups']} groups, unhealthy {r['rules']['unhealthy'] or 'none'}, "
-        f"slowest group {r['rules']['slowest_group_s']} s"
+        f"  Prometheus: {r['prometheus_series']} series; rules: {r['rules']['groups']} groups, "
+        f"unhealthy {r['rules']['unhealthy'] or 'none'}, slowest group "
+        f"{r['rules']['slowest_group_s']} s to evaluate"
     )
 
 

@@ -10,6 +10,7 @@ import asyncio
 import json
 import time
 from pathlib import Path
+from typing import Protocol
 
 import httpx
 
@@ -19,14 +20,18 @@ CONNECTIONS = 16
 Plan = dict[str, tuple[str, list[tuple[float, str]]]]
 
 
-def replay(url: str, plan: Plan, stop_s: float, out: str) -> None:
-    """Post ``plan``'s events as they fall due until the wall time ``stop_s``;
-    write ``[{sent_s, latency_s, ok, events}]`` to ``out``."""
-    posts = asyncio.run(_replay(url, plan, stop_s))
+class Flag(Protocol):
+    def is_set(self) -> bool: ...
+
+
+def replay(url: str, plan: Plan, stop: Flag, out: str) -> None:
+    """Post ``plan``'s events as they fall due until ``stop`` is set; write
+    ``[{sent_s, latency_s, ok, events}]`` to ``out``."""
+    posts = asyncio.run(_replay(url, plan, stop))
     Path(out).write_text(json.dumps(posts), encoding="utf-8")
 
 
-async def _replay(url: str, plan: Plan, stop_s: float) -> list[dict[str, object]]:
+async def _replay(url: str, plan: Plan, stop: Flag) -> list[dict[str, object]]:
     posts: list[dict[str, object]] = []
     cursors = dict.fromkeys(plan, 0)
     gate = asyncio.Semaphore(CONNECTIONS)
@@ -53,7 +58,8 @@ async def _replay(url: str, plan: Plan, stop_s: float) -> list[dict[str, object]
                 latency = time.perf_counter() - start
             posts.append({"sent_s": sent, "latency_s": latency, "ok": ok, "events": events})
 
-        while (now := time.time()) < stop_s:
+        while not stop.is_set():
+            now = time.time()
             for hall, (token, events) in plan.items():
                 i = j = cursors[hall]
                 while j < len(events) and events[j][0] <= now:

@@ -43,7 +43,8 @@ from prometheus_client.metrics_core import Metric
 from prometheus_client.samples import Sample
 from prometheus_client.utils import floatToGoString
 
-from monitor.api.collector import HallCollector, gc_paused
+from monitor.api.collector import HallCollector
+from monitor.api.samples import gc_paused
 from monitor.core.snapshot import HallView
 
 __all__ = ["Exposition", "HallBlocks"]
