@@ -194,7 +194,9 @@ def busy_monitor(
     cut += timedelta(hours=18, minutes=30)
     for i, hall in enumerate(halls):
         events = day_events(simulate(scn, seed=3, replication=i), scn, FIRST_DAY, "no_show")
-        monitor.ingest(hall, [e for e in events if e.ts <= cut])
+        monitor.ingest(
+            hall, [e.model_copy(update={"hall": hall.id}) for e in events if e.ts <= cut]
+        )
     return monitor
 
 
