@@ -127,7 +127,10 @@ class HallBlocks:
         self._empty = families
         self._headers = {name: _header(f) for name, f in families.items()}
         self._blocks: dict[str, _Block] = {}
-        self.lines_rendered = 0  # since start: lines written anew, for tests and benchmarks
+        # since start, for tests and benchmarks: lines written by client_python, and
+        # lines whose value alone was written anew
+        self.lines_rendered = 0
+        self.values_rendered = 0
 
     def render(self) -> bytes:
         """The exposition of every hall ``collector.views()`` returns now."""
@@ -184,6 +187,7 @@ class HallBlocks:
                     if _same_series(sample, before):
                         line = old_lines[i]
                         lines[i] = line[: line.rindex(b" ") + 1] + _value_text(sample[2]).encode()
+                        self.values_rendered += 1
                         continue
                 todo.append((lines, i, sample))
             fresh.append((block, name, lines))
