@@ -6,8 +6,11 @@ batches of 500 to a real ``hallmon serve`` (WAL, ``synchronous=FULL``, reply
 after commit) against a raw SQLite ``executemany`` of the same rows into the
 same schema, one transaction per batch. Goal >= 20,000 events/s; aim 30% of raw.
 
-Nowcast: one refresh of ``--nowcast-halls`` busy halls (flagship at 18:30) with
-30 replications each on 2 worker processes. Limit 30 s.
+Nowcast: one refresh of ``--nowcast-halls`` busy halls (flagship at 18:30, each
+its own simulated day) on ``--workers`` processes, with sequential stopping
+(the default precision, at most 30 replications) and with all 30, alternated
+on the same halls and pool. Goal: 2,000 such halls in under 60 s (the round
+a province needs to keep every nowcast under a minute old).
 
 /metrics: N synthetic halls (4 services, 4 segments, 8 counters, busy-looking
 values, forecast and nowcast present) as :class:`HallView`s, rendered with
