@@ -51,7 +51,7 @@ log = logging.getLogger("hallmon")
 _LABEL = {seconds: label for label, seconds in HORIZON_S.items()}
 FORECAST_CHECK_S = 5.0  # cheap when nothing is due: a date and a lookup per hall
 NOWCAST_CHECK_S = 2.0  # cheap too: a clock, a date and two lookups per hall
-NOWCAST_BATCH = 4  # nowcasts per worker in one batch: few, so each starts from a fresh picture
+NOWCAST_BATCH = 8  # nowcasts per worker in one batch: few, so each starts from a fresh picture
 K = TypeVar("K")
 R = TypeVar("R")
 
