@@ -15,6 +15,7 @@ from __future__ import annotations
 import gc
 import random
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -114,22 +115,34 @@ def measure_cached(
         raise SystemExit("the cached exposition differs from generate_latest (first scrape)")
     lines = body.count(b"\n") - 2 * body.count(b"# TYPE")
     times: list[tuple[float, float]] = []
+    old_times: list[tuple[float, float]] = []  # the same scrape by the path before blocks
     written = 0
+
+    def before_blocks() -> bytes:
+        return generate_latest(reference)
+
+    paths: tuple[tuple[Callable[[], bytes], list[tuple[float, float]]], ...] = (
+        (before_blocks, old_times),
+        (blocks.render, times),
+    )
     for k in range(repeat):
         current[:] = [advance(v, rng, k, i) for i, v in enumerate(current)]
-        before = blocks.lines_rendered + blocks.values_rendered
-        gc.collect()
-        w0, c0 = time.perf_counter(), time.process_time()
-        body = blocks.render()
-        times.append((time.perf_counter() - w0, time.process_time() - c0))
+        for path, into in paths:
+            before = blocks.lines_rendered + blocks.values_rendered
+            gc.collect()
+            w0, c0 = time.perf_counter(), time.process_time()
+            body = path()
+            into.append((time.perf_counter() - w0, time.process_time() - c0))
         written += blocks.lines_rendered + blocks.values_rendered - before
     if body != generate_latest(reference):
         raise SystemExit("the cached exposition differs from generate_latest (last scrape)")
+    pairs = sorted(new[1] / old[1] for new, old in zip(times, old_times, strict=True))
     best_s = min(t for t, _ in times)
     best_cpu_s = min(c for _, c in times)
     return {
         "halls": len(views),
         "metric_set": metric_set,
+        "repeat": repeat,
         "series_per_hall": lines / len(views),
         "first_s": first_s,
         "scrape_s": best_s,
@@ -138,10 +151,14 @@ def measure_cached(
         "floor_s": floor_s,
         "ratio": best_s / floor_s,
         "ratio_cpu": best_cpu_s / floor_cpu_s,
+        "before_cpu_s": min(c for _, c in old_times),
+        "after_over_before_cpu": pairs[len(pairs) // 2],
+        "after_over_before_cpu_range": (pairs[0], pairs[-1]),
         "changed_lines_share": written / repeat / lines,
         "goal_s": SCRAPE_GOAL_S,
         "goal_ratio": SCRAPE_GOAL_RATIO,
-        "pass": best_s / floor_s <= SCRAPE_GOAL_RATIO,
+        # CPU time: on a shared machine the wall clock measures the neighbours
+        "pass": best_cpu_s / floor_cpu_s <= SCRAPE_GOAL_RATIO,
     }
 
 
@@ -154,5 +171,9 @@ def report_cached(r: dict[str, Any]) -> None:
         f"{r['scrape_s'] * 1e3:.0f} ms (median {r['scrape_median_s'] * 1e3:.0f} ms) vs "
         f"client_python's render {r['floor_s'] * 1e3:.0f} ms: {r['ratio']:.2f}x (CPU "
         f"{r['ratio_cpu']:.2f}x; goal <= {r['goal_ratio']}x, i.e. {r['goal_s']:.0f} s at the "
-        f"issue's 2.46 s) {verdict}"
+        f"issue's 2.46 s) {verdict}\n"
+        f"  after/before in {r['repeat']} pairs "
+        f"(the same scrape by generate_latest over HallCollector, CPU): "
+        f"{r['after_over_before_cpu']:.3f}x ({r['after_over_before_cpu_range'][0]:.3f}-"
+        f"{r['after_over_before_cpu_range'][1]:.3f})"
     )
