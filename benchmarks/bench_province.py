@@ -15,7 +15,8 @@ every hall each minute, for ``--minutes`` (default 30).
   16 requests at once at most; each request's latency is kept.
 * Prometheus: the configuration and rules of ``hallmon prometheus-config``
   (recording and alert rules, 15 s scrape and evaluation).
-* Measured once the start-up forecasts are in (``--warmup-limit``), for
+* Measured once every hall has its forecast and nowcast (or after
+  ``--warmup-limit``), for
   ``--minutes``: the CPU the exporter uses (its process and its nowcast
   workers, in cores of the machine's), its resident memory, the ingest
   latency (p50, p99), Prometheus's scrape duration of ``/metrics``, the oldest
@@ -318,7 +319,7 @@ def province(args: argparse.Namespace) -> dict[str, Any]:
             warm0 = time.monotonic()
             while time.monotonic() - warm0 < args.warmup_limit:
                 ready = httpx.get(url + "/readyz", timeout=30).json()
-                if ready["forecasts"] >= len(halls):
+                if min(ready["forecasts"], ready["nowcasts"]) >= len(halls):
                     break
                 time.sleep(5)
             warmup_s = time.monotonic() - warm0
@@ -328,9 +329,11 @@ def province(args: argparse.Namespace) -> dict[str, Any]:
             cpu0, prom0, replay0 = usage.cpu_s(), prom_usage.cpu_s(), replay_usage.cpu_s()
             m0 = time.time()
             measured_end = m0 + args.minutes * 60
+            loads: list[float] = []
             while time.time() < measured_end:
                 time.sleep(min(5.0, max(0.0, measured_end - time.time())))
                 usage.cpu_s(), prom_usage.cpu_s()
+                loads.append(os.getloadavg()[0])
             cpu1, prom1, replay1 = usage.cpu_s(), prom_usage.cpu_s(), replay_usage.cpu_s()
             m1 = time.time()
             readiness = httpx.get(url + "/readyz", timeout=30).json()
@@ -370,7 +373,8 @@ def province(args: argparse.Namespace) -> dict[str, Any]:
         "morning_post_s": round(morning_s, 1),
         "morning_events": sum(b.count(b'"id"') for bodies in mornings.values() for b in bodies),
         "warmup_s": round(warmup_s, 1),
-        "forecasts_at_start": readiness["forecasts"],
+        "forecasts_at_end": readiness["forecasts"],
+        "load_average": {"mean": round(sum(loads) / len(loads), 1), "max": max(loads)},
         "cpu_cores": {
             "hallmon": round((cpu1["main"] - cpu0["main"]) / seconds, 3),
             "nowcast_workers": round((cpu1["children"] - cpu0["children"]) / seconds, 3),
@@ -398,7 +402,7 @@ def province(args: argparse.Namespace) -> dict[str, Any]:
         "nowcast": {
             "oldest_s": max(ages, default=None),
             "oldest_p50_s": _quantile(ages, 0.5),
-            "halls_with_one_min": min(nowcasts, default=None),
+            "halls_with_one_fewest": min(nowcasts, default=None),
         },
         "rules": {
             "groups": len(rules),
@@ -417,8 +421,10 @@ def report(r: dict[str, Any]) -> None:
     cpu, rss, ing, scr, nc = r["cpu_cores"], r["rss_mib"], r["ingest"], r["scrape"], r["nowcast"]
     print(
         f"province: {r['halls']} halls ({r['flagship_halls']} flagship), {r['minutes']:g} min "
-        f"measured after a {r['warmup_s']:.0f} s warm-up ({r['forecasts_at_start']} forecasts "
-        f"in), metrics {r['metrics']}, {r['workers']} nowcast workers\n"
+        f"measured after a {r['warmup_s']:.0f} s warm-up (forecasts and nowcasts of every hall, or "
+        f"the limit), metrics {r['metrics']}, {r['workers']} nowcast workers; the machine's load "
+        f"average {r['load_average']['mean']} (max {r['load_average']['max']}) on "
+        f"{os.cpu_count()} cores\n"
         f"  CPU, cores: hallmon {cpu['hallmon']:.2f} + nowcast workers "
         f"{cpu['nowcast_workers']:.2f}; Prometheus {cpu['prometheus']:.2f}; ticket systems "
         f"{cpu['ticket_systems']:.2f}\n"
@@ -429,7 +435,7 @@ def report(r: dict[str, Any]) -> None:
         f"  /metrics scraped by Prometheus: {scr['scrapes']} scrapes of {scr['samples']} "
         f"samples, p50 {scr['p50_s']} s, max {scr['max_s']} s\n"
         f"  oldest nowcast at a scrape: {nc['oldest_s']} s (p50 of the scrapes' oldest "
-        f"{nc['oldest_p50_s']} s); halls with a nowcast, fewest: {nc['halls_with_one_min']}\n"
+        f"{nc['oldest_p50_s']} s); halls with a nowcast, fewest: {nc['halls_with_one_fewest']}\n"
         f"  Prometheus: {r['prometheus_series']} series; rules: {r['rules']['groups']} groups, "
         f"unhealthy {r['rules']['unhealthy'] or 'none'}, slowest group "
         f"{r['rules']['slowest_group_s']} s to evaluate"
