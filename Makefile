@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SCENARIO ?= scenarios/flagship.yaml
 
-.PHONY: run demo test test-fast lint typecheck pytest docs docs-check bench bench-soak clean system-tools
+.PHONY: run demo test test-fast lint typecheck pytest docs docs-check bench bench-soak bench-province clean system-tools
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -96,6 +96,12 @@ bench: $(VENV)/.installed-dev
 # Ten minutes of steady ingest with scrapes: memory and latency must stay flat.
 bench-soak: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/bench_soak.py --minutes 10
+
+# A province on one machine: 2,000 halls replayed at real-time rates, a real
+# Prometheus with the rules, the nowcast each minute, for 30 minutes after the
+# start-up forecasts (not in CI). Shorter: make bench-province ARGS="--minutes 5 --halls 500".
+bench-province: $(VENV)/.installed-dev system-tools
+	$(BIN)/python benchmarks/bench_province.py $(or $(ARGS),--minutes 30)
 
 clean:
 	rm -rf $(VENV) out site .pytest_cache .mypy_cache .ruff_cache

@@ -10,27 +10,34 @@ would make it wrong (``hall_queue_length > 2 * hall_forecast_queue_length``
 must not fire because no forecast is ready). ``hall_last_event_timestamp_seconds``
 is absent until a hall has sent an event.
 
-A scrape of thousands of halls renders hundreds of thousands of samples, and
-``generate_latest`` already spends several microseconds on each; building them
-must cost little next to that. So label dicts are built once per hall (keyed by
-hall id, rebuilt when its :class:`HallInfo` changes) and shared by the samples
-of every scrape, and samples are appended to ``Metric.samples`` directly as
-:class:`~prometheus_client.samples.Sample` tuples. The collector emits no
-``_created`` series; the app calls ``prometheus_client.disable_created_metrics()``
-for the library's own metrics.
+A scrape of thousands of halls builds hundreds of thousands of samples, so
+they must cost little: label dicts are built once per hall (keyed by hall id,
+rebuilt when its :class:`HallInfo` changes) and shared by the samples of every
+scrape, and samples are appended as tuples (:mod:`monitor.api.samples`). The
+collector emits no ``_created`` series; the app calls
+``prometheus_client.disable_created_metrics()`` for the library's own metrics.
 
 ``describe()`` returns nothing, so registering does not call ``collect()``. A
 registry built with ``support_collectors_without_names=True`` is needed for
 ``restricted_registry`` (``?name[]=`` queries) to reach this collector.
+
+Every sample of a hall comes from :meth:`HallCollector.add_hall`, whichever
+family it belongs to: ``collect()`` (the reference, read with client_python's
+``generate_latest``) and the exporter's cached ``/metrics``
+(:class:`monitor.api.exposition.HallBlocks`, one block per hall) both call it,
+so a family added there (and to :data:`FAMILIES`) is published by both.
+
+The metric set (``metrics:`` in the config): ``full`` publishes the wait and
+service-time histograms per service; ``compact``, for very large deployments,
+one of each per hall (the services' buckets added up), which keeps every
+recording rule and alert working at hall, district and city level and drops
+the per-service panels of the hall dashboard.
 """
 
 from __future__ import annotations
 
-import gc
-import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
-from typing import Any
+from typing import Literal
 
 from prometheus_client.metrics_core import (
     CounterMetricFamily,
@@ -38,71 +45,29 @@ from prometheus_client.metrics_core import (
     HistogramMetricFamily,
     Metric,
 )
-from prometheus_client.samples import Sample
-from prometheus_client.utils import floatToGoString
 
-from monitor.core.snapshot import (
-    BACKGROUND_JOBS,
-    HORIZONS,
-    INGEST_RESULTS,
-    LABEL_DIMENSIONS,
-    HallInfo,
-    HallView,
-    Histogram,
+from monitor.api.samples import (
+    COUNTER,
+    DIMENSION,
+    JOB,
+    RESULT,
+    SEGMENT,
+    SERVICE,
+    Family,
+    HallLabels,
+    available,
+    gc_paused,
+    hall_histogram,
+    histograms,
+    keyed,
+    single,
 )
+from monitor.core.snapshot import INGEST_RESULTS, HallInfo, HallView
 
-__all__ = ["FAMILIES", "INGEST_RESULTS", "HallCollector"]
+__all__ = ["FAMILIES", "INGEST_RESULTS", "METRIC_SETS", "HallCollector", "MetricSet"]
 
-Labels = dict[str, str]
-Pairs = tuple[tuple[Any, Labels], ...]  # (snapshot key, label dict) in configured order
-# label names of a snapshot key (a key the configuration does not name gets fresh labels)
-_SERVICE, _SEGMENT, _COUNTER, _RESULT, _JOB, _DIMENSION = (
-    ("service",),
-    ("service", "segment"),
-    ("counter",),
-    ("result",),
-    ("job",),
-    ("dimension",),
-)
-
-_tuple_new = tuple.__new__
-
-_gc_lock = threading.Lock()
-_gc_pauses = 0
-_gc_was_enabled = False
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """The cyclic GC off while a scrape builds its samples (nestable, thread-safe).
-
-    A scrape creates hundreds of thousands of sample tuples that live until it
-    is rendered; each allocation burst would otherwise trigger full
-    collections over the whole heap (most of the build time at 2,000 halls).
-    The first young-generation pass after it untracks them (their contents are
-    atomic), so they never reach the old generations."""
-    global _gc_pauses, _gc_was_enabled
-    with _gc_lock:
-        if _gc_pauses == 0:
-            _gc_was_enabled = gc.isenabled()
-            gc.disable()
-        _gc_pauses += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_pauses -= 1
-            if _gc_pauses == 0 and _gc_was_enabled:
-                gc.enable()
-
-
-def _sample(name: str, labels: Labels, value: float) -> Sample:
-    return _tuple_new(Sample, (name, labels, value, None, None, None))
-
-
-def _single(family: Metric, labels: Labels, value: float) -> None:
-    family.samples.append(_tuple_new(Sample, (family.name, labels, value, None, None, None)))
-
+MetricSet = Literal["full", "compact"]
+METRIC_SETS: tuple[MetricSet, ...] = ("full", "compact")
 
 # name -> (type, help), in the order of the exposition
 FAMILIES: dict[str, tuple[str, str]] = {
@@ -165,235 +130,106 @@ _CLASSES: dict[str, Callable[[str, str], Metric]] = {
     "histogram": HistogramMetricFamily,
 }
 
-# client_python's own float formatting (untyped there): ``le`` must read as it writes it
-_go_float: Callable[[float], str] = floatToGoString
-_LE_CACHE: dict[tuple[float, ...], tuple[str, ...]] = {}
-
-
-def _le_values(bounds_s: tuple[float, ...]) -> tuple[str, ...]:
-    """``le`` label values as client_python writes them (``900.0``, ``+Inf``)."""
-    les = _LE_CACHE.get(bounds_s)
-    if les is None:
-        les = (*(_go_float(b) for b in bounds_s), "+Inf")
-        if len(_LE_CACHE) < 64:
-            _LE_CACHE[bounds_s] = les
-    return les
-
-
-class _HallLabels:
-    """Every label dict one hall's samples use, built once per :class:`HallInfo`."""
-
-    __slots__ = (
-        "buckets",
-        "counters",
-        "dimensions",
-        "hall",
-        "horizons",
-        "info",
-        "info_labels",
-        "jobs",
-        "results",
-        "segments",
-        "service_horizons",
-        "services",
-    )
-
-    def __init__(self, info: HallInfo) -> None:
-        hall = info.id
-        self.info = info
-        self.hall: Labels = {"hall": hall}
-        self.info_labels: Labels = {
-            "hall": hall,
-            "name": info.name,
-            "district": info.district,
-            "city": info.city,
-        }
-        self.services: Pairs = tuple((s, {"hall": hall, "service": s}) for s in info.services)
-        self.segments: Pairs = tuple(
-            ((s, g), {"hall": hall, "service": s, "segment": g})
-            for s in info.services
-            for g in info.segments
-        )
-        self.counters: Pairs = tuple((c, {"hall": hall, "counter": c}) for c in info.counters)
-        self.results: Pairs = tuple((r, {"hall": hall, "result": r}) for r in INGEST_RESULTS)
-        self.jobs: Pairs = tuple((j, {"hall": hall, "job": j}) for j in BACKGROUND_JOBS)
-        self.dimensions: Pairs = tuple(
-            (d, {"hall": hall, "dimension": d}) for d in LABEL_DIMENSIONS
-        )
-        self.horizons: Pairs = tuple((h, {"hall": hall, "horizon": h}) for h in HORIZONS)
-        self.service_horizons: Pairs = tuple(
-            ((s, h), {"hall": hall, "service": s, "horizon": h})
-            for s in info.services
-            for h in HORIZONS
-        )
-        self.buckets: dict[tuple[str, tuple[float, ...]], tuple[Labels, ...]] = {}
-
-    def bucket_labels(
-        self, service: str, bounds_s: tuple[float, ...], *, keep: bool = True
-    ) -> tuple[Labels, ...]:
-        """One label dict per bucket of ``service``'s histogram, ``+Inf`` last;
-        kept for the next scrape when ``keep`` (a configured service: the ticket
-        system may send any number of others)."""
-        key = (service, bounds_s)
-        found = self.buckets.get(key)
-        if found is None:
-            found = tuple(
-                {"hall": self.info.id, "service": service, "le": le} for le in _le_values(bounds_s)
-            )
-            if keep:
-                self.buckets[key] = found
-        return found
-
 
 class HallCollector:
-    """A client_python collector over ``views()``, called once per scrape."""
+    """A client_python collector over ``views()``, called once per scrape;
+    ``metric_set`` is ``full`` or ``compact`` (see the module's docstring)."""
 
-    def __init__(self, views: Callable[[], Iterable[HallView]]) -> None:
-        self._views = views
-        self._labels: dict[str, _HallLabels] = {}
+    def __init__(
+        self, views: Callable[[], Iterable[HallView]], *, metric_set: MetricSet = "full"
+    ) -> None:
+        if metric_set not in METRIC_SETS:
+            raise ValueError(f"metric set {metric_set!r} is not one of {', '.join(METRIC_SETS)}")
+        self.views = views
+        self.metric_set = metric_set
+        self._labels: dict[str, HallLabels] = {}
 
     def describe(self) -> list[Metric]:
         """Nothing: the series depend on the halls, known only at scrape time."""
         return []
 
-    def _hall_labels(self, info: HallInfo) -> _HallLabels:
+    def _hall_labels(self, info: HallInfo) -> HallLabels:
         cached = self._labels.get(info.id)
         if cached is None or (cached.info is not info and cached.info != info):
-            cached = _HallLabels(info)
+            cached = HallLabels(info)
             self._labels[info.id] = cached
         return cached
 
+    def forget_others(self, halls: Iterable[str]) -> None:
+        """Drop the labels of halls not in ``halls`` (halls that left)."""
+        keep = set(halls)
+        if len(self._labels) > len(keep) or not keep.issuperset(self._labels):
+            self._labels = {h: lab for h, lab in self._labels.items() if h in keep}
+
+    @staticmethod
+    def new_families() -> dict[str, Metric]:
+        """One empty family per entry of :data:`FAMILIES`, in exposition order."""
+        return {name: _CLASSES[kind](name, text) for name, (kind, text) in FAMILIES.items()}
+
     def collect(self) -> Iterator[Metric]:
         """Every family of :data:`FAMILIES`, with the samples of every hall."""
-        families = {name: _CLASSES[kind](name, text) for name, (kind, text) in FAMILIES.items()}
+        families = self.new_families()
         seen: list[str] = []
-        with _gc_paused():
-            for view in self._views():
+        with gc_paused():
+            for view in self.views():
                 seen.append(view.info.id)
-                self._add_hall(families, view)
-        if len(self._labels) > len(seen):  # halls that left: drop their labels
-            self._labels = {h: self._labels[h] for h in seen if h in self._labels}
+                self.add_hall(families, view)
+        self.forget_others(seen)
         return iter(families.values())
 
-    def _add_hall(self, f: dict[str, Metric], view: HallView) -> None:
+    def add_hall(self, f: Mapping[str, Family], view: HallView) -> None:
+        """Append the samples of ``view``'s hall to the families ``f`` (keyed
+        by the names of :data:`FAMILIES`): the one place a family's samples
+        are built."""
         info, live = view.info, view.live
         lab = self._hall_labels(info)
         hall, hall_id = lab.hall, info.id
-        _single(f["hall_info"], lab.info_labels, 1.0)
-        _single(f["hall_open"], hall, live.open)
-        _keyed(f["hall_queue_length"], lab.services, live.queue, _SERVICE, hall_id)
-        _keyed(f["hall_oldest_wait_seconds"], lab.services, live.oldest_wait_s, _SERVICE, hall_id)
-        _single(f["hall_counters_open"], hall, live.counters_open)
-        _single(f["hall_counters_busy"], hall, live.counters_busy)
-        _keyed(f["hall_tickets_issued"], lab.segments, live.issued, _SEGMENT, hall_id)
-        _keyed(f["hall_tickets_served"], lab.segments, live.served, _SEGMENT, hall_id)
-        _keyed(f["hall_tickets_abandoned"], lab.segments, live.abandoned, _SEGMENT, hall_id)
-        _keyed(f["hall_counter_busy"], lab.counters, live.counter_busy, _COUNTER, hall_id)
-        _keyed(f["hall_counter_served"], lab.counters, live.counter_served, _COUNTER, hall_id)
-        _histograms(f["hall_wait_seconds"], lab, live.wait)
-        _histograms(f["hall_service_seconds"], lab, live.service_time)
-        _single(f["hall_slo_target_wait_seconds"], hall, info.target_wait_s)
-        _single(f["hall_slo_objective_ratio"], hall, info.objective)
+        single(f["hall_info"], lab.info_labels, 1.0)
+        single(f["hall_open"], hall, live.open)
+        keyed(f["hall_queue_length"], lab.services, live.queue, SERVICE, hall_id)
+        keyed(f["hall_oldest_wait_seconds"], lab.services, live.oldest_wait_s, SERVICE, hall_id)
+        single(f["hall_counters_open"], hall, live.counters_open)
+        single(f["hall_counters_busy"], hall, live.counters_busy)
+        keyed(f["hall_tickets_issued"], lab.segments, live.issued, SEGMENT, hall_id)
+        keyed(f["hall_tickets_served"], lab.segments, live.served, SEGMENT, hall_id)
+        keyed(f["hall_tickets_abandoned"], lab.segments, live.abandoned, SEGMENT, hall_id)
+        keyed(f["hall_counter_busy"], lab.counters, live.counter_busy, COUNTER, hall_id)
+        keyed(f["hall_counter_served"], lab.counters, live.counter_served, COUNTER, hall_id)
+        if self.metric_set == "full":
+            histograms(f["hall_wait_seconds"], lab, live.wait)
+            histograms(f["hall_service_seconds"], lab, live.service_time)
+        else:
+            hall_histogram(f["hall_wait_seconds"], lab, live.wait)
+            hall_histogram(f["hall_service_seconds"], lab, live.service_time)
+        single(f["hall_slo_target_wait_seconds"], hall, info.target_wait_s)
+        single(f["hall_slo_objective_ratio"], hall, info.objective)
         forecast = view.forecast
         if forecast is not None:
-            _available(f["hall_forecast_queue_length"], lab.services, forecast.queue_length)
-            _available(f["hall_forecast_wait_seconds"], lab.services, forecast.wait_s)
-            _available(
+            available(f["hall_forecast_queue_length"], lab.services, forecast.queue_length)
+            available(f["hall_forecast_wait_seconds"], lab.services, forecast.wait_s)
+            available(
                 f["hall_forecast_arrivals_per_hour"], lab.services, forecast.arrivals_per_hour
             )
         nowcast = view.nowcast
         if nowcast is not None:
             waits = lab.service_horizons
-            _available(f["hall_nowcast_wait_seconds"], waits, nowcast.wait_s)
-            _available(f["hall_nowcast_wait_median_seconds"], waits, nowcast.wait_median_s)
-            _available(f["hall_nowcast_wait_p90_seconds"], waits, nowcast.wait_p90_s)
-            _available(f["hall_nowcast_queue_length"], lab.services, nowcast.present_queue)
-            _available(
+            available(f["hall_nowcast_wait_seconds"], waits, nowcast.wait_s)
+            available(f["hall_nowcast_wait_median_seconds"], waits, nowcast.wait_median_s)
+            available(f["hall_nowcast_wait_p90_seconds"], waits, nowcast.wait_p90_s)
+            available(f["hall_nowcast_queue_length"], lab.services, nowcast.present_queue)
+            available(
                 f["hall_nowcast_breach_probability"], lab.horizons, nowcast.breach_probability
             )
-            _available(
+            available(
                 f["hall_nowcast_service_breach_probability"],
                 waits,
                 nowcast.service_breach_probability,
             )
-            _single(f["hall_nowcast_as_of_timestamp_seconds"], hall, nowcast.computed_s)
+            single(f["hall_nowcast_as_of_timestamp_seconds"], hall, nowcast.computed_s)
             if nowcast.computed_at_s is not None:
-                _single(f["hall_nowcast_computed_timestamp_seconds"], hall, nowcast.computed_at_s)
+                single(f["hall_nowcast_computed_timestamp_seconds"], hall, nowcast.computed_at_s)
         if live.last_event_s is not None:
-            _single(f["hall_last_event_timestamp_seconds"], hall, live.last_event_s)
-        _keyed(f["hallmon_ingest_events"], lab.results, view.ingested, _RESULT, hall_id)
-        _keyed(f["hallmon_background_failures"], lab.jobs, view.failures, _JOB, hall_id)
-        _keyed(f["hallmon_label_overflow"], lab.dimensions, view.overflow, _DIMENSION, hall_id)
-
-
-def _sample_name(family: Metric) -> str:
-    return family.name + "_total" if family.type == "counter" else family.name
-
-
-def _keyed(
-    family: Metric, pairs: Pairs, values: Mapping[Any, Any], names: tuple[str, ...], hall: str
-) -> None:
-    """One sample per configured key (0 when the snapshot lacks it), then any
-    key the snapshot holds beyond the configuration (labelled ``names``), in
-    sorted order."""
-    name = _sample_name(family)
-    append = family.samples.append
-    get = values.get
-    new = _tuple_new
-    present = 0
-    for key, labels in pairs:
-        v = get(key)
-        if v is None:
-            v = 0
-        else:
-            present += 1
-        append(new(Sample, (name, labels, v, None, None, None)))
-    if len(values) > present:  # keys beyond the configured ones
-        known = {key for key, _ in pairs}
-        for key in sorted(k for k in values if k not in known):
-            parts = key if isinstance(key, tuple) else (key,)
-            labels = {"hall": hall, **dict(zip(names, parts, strict=True))}
-            append(_sample(name, labels, values[key]))
-
-
-def _available(family: Metric, pairs: Pairs, values: Mapping[Any, float]) -> None:
-    """One sample per configured key whose value exists and is not NaN."""
-    name = family.name
-    append = family.samples.append
-    get = values.get
-    new = _tuple_new
-    for key, labels in pairs:
-        value = get(key)
-        if value is not None and value == value:  # NaN != NaN
-            append(new(Sample, (name, labels, value, None, None, None)))
-
-
-def _histograms(family: Metric, lab: _HallLabels, histograms: Mapping[str, Histogram]) -> None:
-    """``_bucket`` per bound and ``+Inf``, then ``_count`` and ``_sum``, per
-    configured service, then per other service the snapshot holds (sorted):
-    its tickets are in ``hall_tickets_served_total``, so their waits must be
-    here too."""
-    present = 0
-    for service, labels in lab.services:
-        h = histograms.get(service)
-        if h is not None:
-            present += 1
-            _histogram(family, labels, lab.bucket_labels(service, h.bounds_s), h)
-    if len(histograms) > present:
-        known = set(lab.info.services)
-        for service in sorted(s for s in histograms if s not in known):
-            h = histograms[service]
-            les = lab.bucket_labels(service, h.bounds_s, keep=False)
-            _histogram(family, {"hall": lab.info.id, "service": service}, les, h)
-
-
-def _histogram(family: Metric, labels: Labels, les: tuple[Labels, ...], h: Histogram) -> None:
-    base = family.name
-    append = family.samples.append
-    new = _tuple_new
-    bucket = base + "_bucket"
-    for le_labels, value in zip(les, h.buckets, strict=False):
-        append(new(Sample, (bucket, le_labels, value, None, None, None)))
-    append(new(Sample, (bucket, les[-1], h.count, None, None, None)))
-    append(new(Sample, (base + "_count", labels, h.count, None, None, None)))
-    append(new(Sample, (base + "_sum", labels, h.sum_s, None, None, None)))
+            single(f["hall_last_event_timestamp_seconds"], hall, live.last_event_s)
+        keyed(f["hallmon_ingest_events"], lab.results, view.ingested, RESULT, hall_id)
+        keyed(f["hallmon_background_failures"], lab.jobs, view.failures, JOB, hall_id)
+        keyed(f["hallmon_label_overflow"], lab.dimensions, view.overflow, DIMENSION, hall_id)

@@ -7,12 +7,19 @@ in a pool of worker processes while the app keeps answering.
   The scenario's day is simulated (:func:`sim.live.forecast.forecast_day`)
   once per calendar (:func:`sim.live.forecast.forecast_key`): days alike share
   one forecast, so the next day's usually costs nothing.
-* Nowcast: every ``nowcast.every`` seconds, for every open hall, the current
-  real state (waiting tickets with their waits, busy counters with their
-  elapsed service, open counters) is simulated forward
-  (:func:`sim.live.nowcast.nowcast`). One refresh of all halls runs as one batch of
-  jobs on the pool. A nowcast is published with its as-of time (the hall's
-  clock at the state it started from) and the wall time it was computed.
+* Nowcast: every open hall's current real state (waiting tickets with their
+  waits, busy counters with their elapsed service, open counters) is
+  simulated forward (:func:`sim.live.nowcast.nowcast`, stopping early once
+  ``nowcast.precision`` is met) before its nowcast is ``nowcast.every`` old.
+  The loop looks every :data:`NOWCAST_CHECK_S` (a quarter of the limit, if
+  less) for halls that are due (no
+  nowcast of today, or one that would age past the limit before the next
+  look and the time the due halls take), oldest first, and runs them in small
+  batches so that each starts from a fresh picture. A hall with ``clock:
+  events`` and no event applied since its last picture is never due: its
+  nowcast would come out the same. A nowcast is published with its as-of
+  time (the hall's clock at the state it started from) and the wall time it
+  was computed.
 
 Each hall's job stands alone: one that fails is logged with its traceback and
 counted (``hallmon_background_failures_total{hall,job}``), and the other halls'
@@ -23,23 +30,28 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import os
 import time
+from collections.abc import Iterable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from datetime import date, timedelta
 from typing import TypeVar
 
 from monitor.background.pool import new_pool, stop_pool
+from monitor.core.config import NowcastConfig
 from monitor.core.monitor import Monitor
 from monitor.core.snapshot import HORIZON_S, NowcastNow, QueuePicture
 from sim.live.forecast import DayForecast, forecast_day, forecast_key
-from sim.live.nowcast import Nowcast, nowcast
+from sim.live.nowcast import Nowcast, Precision, nowcast
 from sim.live.warmstart import BusyCounter, HallStart, WaitingTicket
 from sim.model.scenario import Scenario
 
 log = logging.getLogger("hallmon")
 _LABEL = {seconds: label for label, seconds in HORIZON_S.items()}
 FORECAST_CHECK_S = 5.0  # cheap when nothing is due: a date and a lookup per hall
+NOWCAST_CHECK_S = 2.0  # cheap too: a clock, a date and two lookups per hall
+NOWCAST_BATCH = 8  # nowcasts per worker in one batch: few, so each starts from a fresh picture
 K = TypeVar("K")
 R = TypeVar("R")
 
@@ -89,10 +101,25 @@ def _forecast_job(scn: Scenario, replications: int, seed: int) -> DayForecast:
     return forecast_day(scn, replications=replications, seed=seed)
 
 
-def _nowcast_job(scn: Scenario, start: HallStart, replications: int, seed: int) -> Nowcast:
+def _nowcast_job(
+    scn: Scenario, start: HallStart, replications: int, seed: int, precision: Precision | None
+) -> Nowcast:
     return nowcast(
-        scn, start, horizons_s=tuple(HORIZON_S.values()), replications=replications, seed=seed
+        scn,
+        start,
+        horizons_s=tuple(HORIZON_S.values()),
+        replications=replications,
+        seed=seed,
+        precision=precision,
     )
+
+
+def precision_of(conf: NowcastConfig) -> Precision | None:
+    """The configured precision as the nowcast takes it."""
+    p = conf.precision
+    if p is None:
+        return None
+    return Precision(p.wait, p.wait_ratio, p.probability, p.min_replications)
 
 
 def published(result: Nowcast, computed_s: float, computed_at_s: float | None = None) -> NowcastNow:
@@ -114,6 +141,7 @@ def published(result: Nowcast, computed_s: float, computed_at_s: float | None = 
         wait_median_s=by_label(result.wait_median_s),
         wait_p90_s=by_label(result.wait_p90_s),
         service_breach_probability=by_label(result.service_breach_probability),
+        replications=result.replications,
     )
 
 
@@ -125,6 +153,9 @@ class Background:
         self._pool = pool
         self._own_pool = pool is None
         self._tasks: list[asyncio.Task[None]] = []
+        # hall -> (wall clock of the picture its nowcast started from, its last change then, day)
+        self._pictured: dict[str, tuple[float, float | None, str]] = {}
+        self._nowcast_pass_s = 0.0  # how long the last look's due halls took
 
     def _executor(self) -> Executor:
         if self._pool is None:
@@ -213,32 +244,79 @@ class Background:
 
     # -- nowcast --------------------------------------------------------------
     async def _nowcast_loop(self) -> None:
-        every = self.monitor.settings.nowcast.every
+        settings = self.monitor.settings
+        workers = settings.workers or os.cpu_count() or 1
         while True:
+            started = time.monotonic()
             try:
-                await self.refresh_nowcasts()
+                due = self.due_nowcasts()
+                size = NOWCAST_BATCH * workers
+                for i in range(0, len(due), size):
+                    await self.refresh_nowcasts(due[i : i + size])
             except Exception:
                 log.exception("nowcast refresh failed")
-            await asyncio.sleep(every)
+            self._nowcast_pass_s = time.monotonic() - started
+            await asyncio.sleep(_check_s(settings.nowcast.every))
 
-    async def refresh_nowcasts(self) -> int:
-        """Nowcast every open hall from its live state; returns how many were
-        done. A hall whose nowcast fails is logged and counted; the others are
-        not held up."""
+    def due_nowcasts(self, wall_s: float | None = None) -> list[str]:
+        """The open halls whose nowcast is due at the wall time ``wall_s``
+        (default: now), oldest first: those without a nowcast of their current
+        day, and those whose nowcast would be ``nowcast.every`` old before the
+        next look has done its halls (the limit less the time between looks
+        and the time the last look took, at most half the limit), except a
+        hall with ``clock: events`` that has not changed since (its nowcast
+        would come out the same)."""
+        monitor = self.monitor
+        every = monitor.settings.nowcast.every
+        wall_s = time.time() if wall_s is None else wall_s
+        lead_s = min(_check_s(every) + self._nowcast_pass_s, every / 2)
+        due: list[tuple[float, str]] = []
+        for hall_id in monitor.hall_ids():
+            now_s = monitor.now_s(hall_id)
+            if not monitor.is_open(hall_id, now_s):
+                continue
+            pictured = self._pictured.get(hall_id)
+            if pictured is None or pictured[2] != monitor.local_day(hall_id, now_s):
+                due.append((-math.inf, hall_id))
+                continue
+            taken_s, changed_s, _ = pictured
+            if monitor.hall(hall_id).clock == "events" and monitor.changed_s(hall_id) == changed_s:
+                continue
+            if wall_s - taken_s + lead_s >= every:
+                due.append((taken_s, hall_id))
+        return [hall_id for _, hall_id in sorted(due)]
+
+    async def refresh_nowcasts(self, hall_ids: Iterable[str] | None = None) -> int:
+        """Nowcast every open hall of ``hall_ids`` (default: every hall) from
+        its live state; returns how many were done. A hall whose nowcast
+        fails is logged and counted; the others are not held up."""
         monitor = self.monitor
         conf = monitor.settings.nowcast
+        precision = precision_of(conf)
         loop = asyncio.get_running_loop()
         jobs: dict[str, tuple[float, asyncio.Future[Nowcast]]] = {}
-        for hall_id in monitor.hall_ids():
+        for hall_id in monitor.hall_ids() if hall_ids is None else hall_ids:
             try:
                 now_s = monitor.now_s(hall_id)
                 if not monitor.is_open(hall_id, now_s):
                     continue
                 scn = monitor.hall(hall_id).scenario
                 local_now_s = monitor.local_seconds(hall_id, now_s)
+                changed_s = monitor.changed_s(hall_id)
                 start = hall_start(monitor.picture(hall_id, now_s), scn, local_now_s)
+                self._pictured[hall_id] = (
+                    time.time(),
+                    changed_s,
+                    monitor.local_day(hall_id, now_s),
+                )
                 job = loop.run_in_executor(
-                    self._executor(), _nowcast_job, scn, start, conf.replications, conf.seed
+                    self._executor(),
+                    _nowcast_job,
+                    scn,
+                    start,
+                    conf.replications,
+                    conf.seed,
+                    precision,
                 )
             except Exception as exc:
                 self._failed(hall_id, "nowcast", exc)
@@ -256,6 +334,11 @@ class Background:
     def _failed(self, hall_id: str, job: str, exc: Exception) -> None:
         log.error("%s of hall %s failed: %s", job, hall_id, exc, exc_info=exc)
         self.monitor.count_failure(hall_id, job)
+
+
+def _check_s(every_s: float) -> float:
+    """Seconds between two looks for due nowcasts."""
+    return min(NOWCAST_CHECK_S, every_s / 4)
 
 
 async def _settled(

@@ -83,14 +83,33 @@ class HallConfig(FrozenModel):
         return self
 
 
+class NowcastPrecision(FrozenModel):
+    """When a nowcast has simulated enough futures: it stops before ``replications`` once
+    every expected wait and breach probability is this precise (95% intervals)."""
+
+    wait: DurationS = 120.0
+    """Half-width of every expected wait's interval, at most (or ``wait_ratio`` of the wait,
+    whichever is larger)."""
+    wait_ratio: Annotated[float, Field(ge=0.0)] = 0.2
+    """The same as a share of the wait."""
+    probability: Annotated[float, Field(gt=0.0, le=0.5)] = 0.1
+    """Half-width of every breach probability's interval, at most."""
+    min_replications: Annotated[int, Field(ge=2)] = 12
+    """Simulated futures before the first check (then every 4 more)."""
+
+
 class NowcastConfig(FrozenModel):
     """How often and how hard the nowcast simulates forward; ``every: 0`` turns it off."""
 
     every: DurationS = 60.0
-    """How often each open hall is simulated forward from its live state; 0 turns the nowcast
-    off."""
+    """How old an open hall's nowcast may get: each is simulated forward again from the hall's
+    live state before it is this old (a hall with ``clock: events`` and no event since keeps
+    it: it would come out the same); 0 turns the nowcast off."""
     replications: Annotated[int, Field(ge=2)] = 30
-    """Simulated futures per nowcast."""
+    """Simulated futures per nowcast (the most, with a ``precision``)."""
+    precision: NowcastPrecision | None = NowcastPrecision()
+    """Stop a nowcast early once it is this precise (sequential stopping); null: always run
+    ``replications``."""
     seed: int = 1
     """Seed of the nowcast's random streams."""
 
@@ -158,6 +177,10 @@ class _Serving(FrozenModel):
     """Events dated further ahead of the wall clock are stored but quarantined: never applied."""
     limits: LimitsConfig = LimitsConfig()
     """What one client may hold of the server."""
+    metrics: Literal["full", "compact"] = "full"
+    """The metric set ``/metrics`` publishes: ``full``, or ``compact`` for very large
+    deployments: the wait and service-time histograms per hall instead of per service (see
+    "Metric sets" in the metrics reference)."""
 
 
 class FileConfig(_Serving):

@@ -170,6 +170,11 @@ class Monitor:
         events`` its latest event."""
         return self._states[hall_id].now_s()
 
+    def changed_s(self, hall_id: str) -> float | None:
+        """Wall clock (Unix s) when an event was last applied to the hall's
+        state (None: never): what tells the nowcast the hall has moved."""
+        return self._states[hall_id].received_s
+
     def local_day(self, hall_id: str, unix_s: float) -> str:
         """The hall's local date (ISO) at ``unix_s``."""
         return self._states[hall_id].local_day(unix_s)

@@ -43,6 +43,21 @@ def ticket_spans(d: Day) -> tuple[TicketSpan, ...]:
     return tuple(span for _, _, span in spans)
 
 
+Oldest = dict[str, tuple[str, int] | None]  # service -> (ticket, issued us) of its oldest waiting
+
+
+def oldest_tickets(d: Day) -> Oldest:
+    """Per service, its oldest waiting ticket and when it was issued (Unix us;
+    earliest issue, ties by ticket id), None when none waits."""
+    return {svc: min(q.items(), key=by_issue) if q else None for svc, q in d.waiting.items()}
+
+
+def oldest_waits(oldest: Oldest, now_s: float) -> dict[str, float]:
+    """Per service, the wait so far at ``now_s`` of its oldest waiting ticket (0 if none)."""
+    now_us = round(now_s * 1e6)
+    return {svc: 0.0 if t is None else max(0, now_us - t[1]) / 1e6 for svc, t in oldest.items()}
+
+
 def day_snapshot(
     d: Day,
     now_s: float,
@@ -52,15 +67,12 @@ def day_snapshot(
     last_event_us: int | None,
     received_s: float | None,
     tickets: bool,
+    first: Oldest | None = None,
 ) -> LiveSnapshot:
-    """The day at ``now_s`` as the collector and the JSON views read it."""
-    now_us = round(now_s * 1e6)
+    """The day at ``now_s`` as the collector and the JSON views read it
+    (``first``: :func:`oldest_tickets` of ``d``, if known)."""
     queue = {svc: len(q) for svc, q in d.waiting.items()}
-    # the oldest waiting ticket: earliest issue, ties by ticket id
-    first = {svc: min(q.items(), key=by_issue) for svc, q in d.waiting.items() if q}
-    oldest = {
-        svc: max(0, now_us - first[svc][1]) / 1e6 if q else 0.0 for svc, q in d.waiting.items()
-    }
+    first = oldest_tickets(d) if first is None else first
     busy = {name: counter_busy(d, name, c) for name, c in d.counters.items()}
     opened = {
         name: c.is_open or (c.switch is None and busy[name]) for name, c in d.counters.items()
@@ -71,7 +83,7 @@ def day_snapshot(
         open=is_open,
         queue=queue,
         queue_by_segment=dict(d.queue_seg),
-        oldest_wait_s=oldest,
+        oldest_wait_s=oldest_waits(first, now_s),
         counters_open=sum(opened.values()),
         counters_busy=sum(busy.values()),
         issued=dict(d.issued),
@@ -85,7 +97,7 @@ def day_snapshot(
         last_event_s=None if last_event_us is None else last_event_us / 1e6,
         came=dict(d.came),
         no_show=dict(d.no_show),
-        oldest_ticket={svc: ticket for svc, (ticket, _) in first.items()},
+        oldest_ticket={svc: t[0] for svc, t in first.items() if t is not None},
         at_counter={name: at_counter(d, c) for name, c in d.counters.items() if busy[name]},
         received_s=received_s,
         tickets=ticket_spans(d) if tickets else (),

@@ -133,6 +133,7 @@ class NowcastNow:
     wait_p90_s: dict[tuple[str, str], float] = field(default_factory=dict)
     # (service, horizon) -> probability that a ticket of the service waits past the target
     service_breach_probability: dict[tuple[str, str], float] = field(default_factory=dict)
+    replications: int | None = None  # simulated futures it rests on (fewer once precise enough)
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -34,7 +35,13 @@ from monitor.core.config import Hall
 from monitor.core.hallinfo import SERVICE_BOUNDS_S, hall_info, wait_bounds
 from monitor.core.labels import DIMENSIONS, OTHER, LabelCap
 from monitor.core.localdays import LocalDays
-from monitor.core.reading import day_picture, day_snapshot
+from monitor.core.reading import (
+    Oldest,
+    day_picture,
+    day_snapshot,
+    oldest_tickets,
+    oldest_waits,
+)
 from monitor.core.snapshot import LiveSnapshot, QueuePicture
 from monitor.core.store import Row
 from monitor.core.tickets import (
@@ -85,6 +92,10 @@ class HallState:
         self.last_event_us: int | None = None
         self.received_s: float | None = None  # wall clock of the latest apply of an event
         self._lock = threading.Lock()
+        # events applied and days begun since start, and the snapshot taken at that
+        # count: until it moves, a snapshot differs from it only in what the clock moves
+        self._changes = 0
+        self._last: tuple[int, LiveSnapshot, Oldest] | None = None
         self._d = self._new_day(None)
 
     # -- days -----------------------------------------------------------------
@@ -137,6 +148,7 @@ class HallState:
         applied = 0
         limit_us = self.future_limit_us()
         with self._lock:
+            last_before = self.last_event_us
             for row in rows:
                 if row.ts_us > limit_us:
                     continue
@@ -151,6 +163,8 @@ class HallState:
                 applied += 1
             if applied:
                 self.received_s = time.time()
+            if applied or self.last_event_us != last_before:
+                self._changes += 1
         return applied
 
     def _capped(self, d: Day, row: Row) -> Row:
@@ -298,6 +312,7 @@ class HallState:
             today = self.local_day(now_s)
             if self._d.day is None or today > self._d.day:
                 self._d = self._new_day(today)
+                self._changes += 1
         return self._d
 
     def is_open(self, now_s: float) -> bool:
@@ -314,7 +329,18 @@ class HallState:
         with self._lock:
             now_s = self.now_s() if now_s is None else now_s
             d = self._roll(now_s)
-            return day_snapshot(
+            last = self._last
+            if last is not None and last[0] == self._changes and not tickets:
+                # nothing applied since: only the clock moved (scrapes of quiet halls)
+                _, snap, first = last
+                return replace(
+                    snap,
+                    now_s=now_s,
+                    open=self.is_open(now_s),
+                    oldest_wait_s=oldest_waits(first, now_s),
+                )
+            first = oldest_tickets(d)
+            snap = day_snapshot(
                 d,
                 now_s,
                 day=d.day or self.local_day(now_s),
@@ -322,7 +348,11 @@ class HallState:
                 last_event_us=self.last_event_us,
                 received_s=self.received_s,
                 tickets=tickets,
+                first=first,
             )
+            if d.day is not None:  # a day not begun yet is named by the clock: no reuse
+                self._last = (self._changes, replace(snap, tickets=()), first)
+            return snap
 
     def picture(self, now_s: float | None = None) -> QueuePicture:
         """Waiting tickets, busy and open counters at ``now_s``, for the nowcast."""

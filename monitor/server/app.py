@@ -5,8 +5,8 @@ store is opened and the live state rebuilt in the lifespan, and the forecast and
 nowcast run in the background while the app answers.
 
 Hardening (issue 14): readers wait at a gate that ingest passes
-(:mod:`monitor.api.gate`), ``/metrics`` is a cached exposition
-(:mod:`monitor.api.exposition`), the read routes need the read token when one is
+(:mod:`monitor.api.gate`), ``/metrics`` is a cached exposition of per-hall
+blocks (:mod:`monitor.api.exposition`), the read routes need the read token when one is
 configured, no path is redirected (a trailing slash is a 404, not a redirect
 built from the Host header), and a store error is a 503 with Retry-After."""
 
@@ -18,12 +18,11 @@ from contextlib import asynccontextmanager
 import prometheus_client
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
-from prometheus_client import CollectorRegistry, generate_latest
 
 from monitor.api import errors, halls, ingest, ops, quarantine
 from monitor.api.collector import HallCollector
 from monitor.api.deps import READ_ACCESS, READ_ERRORS
-from monitor.api.exposition import Exposition
+from monitor.api.exposition import Exposition, HallBlocks
 from monitor.api.gate import ReadGate
 from monitor.core.config import Settings
 from monitor.core.monitor import Monitor
@@ -34,10 +33,9 @@ def create_app(settings: Settings, *, background: bool = True) -> FastAPI:
     """The exporter for ``settings``; ``background=False`` leaves out the forecast
     and nowcast workers (for tests of the ingest path alone)."""
     monitor = Monitor(settings)
-    registry = CollectorRegistry(auto_describe=False)
-    registry.register(HallCollector(monitor.views))
+    blocks = HallBlocks(HallCollector(monitor.views, metric_set=settings.metrics))
     exposition = Exposition(
-        lambda: generate_latest(registry),
+        blocks.render,
         min_interval_s=settings.limits.metrics_every,
         version=monitor.published_version,
     )

@@ -17,6 +17,15 @@ A horizon at or after closing time (of a day scenario) is skipped: nobody
 takes a ticket then. Each replication draws the whole day's customers, so a
 stationary scenario with a long horizon is costly to nowcast.
 
+Sequential stopping (``precision``): replications run in batches, and once
+every published estimate is as precise as asked (:class:`Precision`) the
+nowcast stops early; ``replications`` is then the most it runs. A quiet hall,
+where every run agrees that nobody waits long, is settled after 16 runs
+instead of 30; a busy hall, whose runs disagree, runs them all. Without
+``precision`` (the default) the nowcast runs exactly ``replications``, as
+before, and a stopped nowcast is the same as one asked for the replications it
+ran (replication ``r`` always draws the same customers).
+
 Cost: the flagship hall at 11:00 (4 services × 4 segments × 4 horizons, 64
 probes, runs of about an hour) takes 4-7 ms of CPU per replication, so the
 default 30 replications (0.12-0.2 s) fit the monitor's budget of about 0.3 s
@@ -26,8 +35,9 @@ per hall and minute; the first call of a process also imports scipy (~0.25 s).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -42,6 +52,71 @@ from sim.live.warmstart import (
 from sim.model.records import ABANDONED, BALKED, SERVED, UNSERVED, Records
 from sim.model.scenario import Scenario
 from sim.model.summary import t_quantile_975
+
+
+@dataclass(frozen=True)
+class Precision:
+    """When a nowcast has run enough replications: after at least
+    ``min_replications``, checked every ``batch`` more, once the 95% interval
+    of every expected wait (Student t over replications) has a half-width of at
+    most ``wait_s`` or ``wait_ratio`` of the wait, whichever is larger, and
+    the 95% interval of every breach probability (Wilson's, with the largest
+    variance a share in [0, 1] can have, so it is never too narrow) a
+    half-width of at most ``probability``. A wait that no replication can
+    estimate (its probes never called) is never settled.
+
+    The defaults: a wait to within two minutes (a tenth of a 15-minute target
+    and more is what the pages and alerts tell apart) or a fifth of itself,
+    a probability to within 0.1; a breach probability of 0 is then settled at
+    16 replications, when its interval [0, 0.19] excludes the usual alert
+    budget of 0.2 (with fewer, no count of zeros could)."""
+
+    wait_s: float = 120.0
+    wait_ratio: float = 0.2
+    probability: float = 0.1
+    min_replications: int = 12
+    batch: int = 4
+
+    def __post_init__(self) -> None:
+        if self.min_replications < 2 or self.batch < 1:
+            raise ValueError("a precision needs min_replications >= 2 and batch >= 1")
+        if self.wait_s < 0 or self.wait_ratio < 0 or not 0 < self.probability <= 0.5:
+            raise ValueError("a precision needs wait_s, wait_ratio >= 0 and 0 < probability <= 0.5")
+
+    def checkpoints(self, replications: int) -> list[int]:
+        """The replication counts after which the nowcast checks, the last one
+        ``replications``."""
+        first = min(self.min_replications, replications)
+        return [*range(first, replications, self.batch), replications]
+
+    def met(self, nc: Nowcast) -> bool:
+        """Whether the nowcast ``nc`` is as precise as this asks."""
+        probabilities = (*nc.breach_probability.values(), *nc.service_breach_probability.values())
+        return self.settled(nc.wait_s, nc.wait_ci_s, probabilities, nc.replications)
+
+    def settled(
+        self,
+        wait_s: Mapping[Any, float],
+        wait_ci_s: Mapping[Any, float],
+        probabilities: Iterable[float],
+        n: int,
+    ) -> bool:
+        """Whether expected waits with these 95% half-widths and these
+        probabilities, estimated from ``n`` replications, are precise enough."""
+        for key, half in wait_ci_s.items():
+            if not half <= max(self.wait_s, self.wait_ratio * abs(wait_s[key])):
+                return False  # NaN (too few calls) is never settled
+        return all(wilson_half_width(p, n) <= self.probability for p in probabilities)
+
+
+def wilson_half_width(p: float, n: int, z: float = 1.959964) -> float:
+    """Half-width of Wilson's 95% score interval for a share ``p`` estimated
+    from ``n`` observations (of a variable in [0, 1]: its variance is at most
+    ``p (1 - p)``, so the interval is conservative)."""
+    if n < 1 or math.isnan(p):
+        return math.inf
+    z2n = z * z / n
+    return z / (1 + z2n) * math.sqrt(p * (1 - p) / n + z2n / (4 * n))
 
 
 @dataclass(frozen=True)
@@ -60,7 +135,9 @@ class Nowcast:
     counter customer taking a ticket then waits longer than the target, and
     ``service_breach_probability[(service, h)]`` the same for a ticket of that
     service. ``queue[service]`` counts the tickets waiting now and
-    ``present_queue`` the expected number of their customers still in the hall."""
+    ``present_queue`` the expected number of their customers still in the hall.
+    ``replications`` is how many were run (fewer than asked when a
+    :class:`Precision` was met)."""
 
     now_s: float
     horizons_s: tuple[float, ...]
@@ -110,6 +187,18 @@ def _mean_ci(values: np.ndarray) -> tuple[float, float]:
     return float(x.mean()), t_quantile_975(x.size - 1) * float(x.std(ddof=1)) / math.sqrt(x.size)
 
 
+@dataclass(frozen=True)
+class Tables:
+    """The per-horizon estimates of a nowcast (keys as in :class:`Nowcast`)."""
+
+    wait_s: dict[tuple[str, float], float]
+    wait_ci_s: dict[tuple[str, float], float]
+    median_s: dict[tuple[str, float], float]
+    p90_s: dict[tuple[str, float], float]
+    breach: dict[float, float]
+    service_breach: dict[tuple[str, float], float]
+
+
 def nowcast(
     scn: Scenario,
     start: HallStart,
@@ -117,9 +206,11 @@ def nowcast(
     horizons_s: Sequence[float] = (0.0, 900.0, 1800.0, 3600.0),
     replications: int = 30,
     seed: int = 1,
+    precision: Precision | None = None,
 ) -> Nowcast:
     """The nowcast of ``scn`` from ``start`` (see :class:`Nowcast`), from
-    ``replications`` runs with probes at ``start.now_s + h``."""
+    ``replications`` runs with probes at ``start.now_s + h``, or fewer once
+    ``precision`` is met."""
     if replications < 1:
         raise ValueError(f"replications must be at least 1, not {replications}")
     now = start.now_s
@@ -129,34 +220,30 @@ def nowcast(
     keys = [(svc, seg, h) for h in horizons for svc in services for seg in segments]
     probes = [Probe(now + h, svc, seg) for svc, seg, h in keys]
     waits = np.full((replications, len(keys)), math.nan)
-    for r in range(replications if probes else 0):
-        waits[r] = simulate_from(scn, start, seed, r, probes).probe_wait_s
-
     seg_w = np.array([segments[seg] for _, seg, _ in keys])
     mix_w = np.array([services[svc] for svc, _, _ in keys]) * seg_w
-    breach = np.isnan(waits) | (waits > scn.target.wait)  # never called counts as a breach
-    wait_s: dict[tuple[str, float], float] = {}
-    wait_ci_s: dict[tuple[str, float], float] = {}
-    median: dict[tuple[str, float], float] = {}
-    p90: dict[tuple[str, float], float] = {}
-    breach_probability: dict[float, float] = {}
-    service_breach: dict[tuple[str, float], float] = {}
-    for h in horizons:
-        at_h = np.array([k[2] == h for k in keys])
-        breach_probability[h] = float((breach[:, at_h] @ mix_w[at_h]).mean() / mix_w[at_h].sum())
-        for svc in services:
-            mine = at_h & np.array([k[0] == svc for k in keys])
-            x, called = waits[:, mine], ~np.isnan(waits[:, mine])
-            with np.errstate(invalid="ignore"):  # NaN for a replication with no call
-                per_rep = np.where(called, x, 0.0) @ seg_w[mine] / (called @ seg_w[mine])
-            wait_s[(svc, h)], wait_ci_s[(svc, h)] = _mean_ci(per_rep)
-            pooled = np.where(called, x, math.inf).ravel()
-            pooled_w = np.broadcast_to(seg_w[mine], x.shape).ravel()
-            median[(svc, h)] = weighted_quantile(pooled, pooled_w, 0.5)
-            p90[(svc, h)] = weighted_quantile(pooled, pooled_w, 0.9)
-            service_breach[(svc, h)] = float(
-                (breach[:, mine] @ seg_w[mine]).mean() / seg_w[mine].sum()
+
+    def tables_of(n: int) -> Tables:
+        return _tables(waits[:n], keys, horizons, services, seg_w, mix_w, scn.target.wait)
+
+    checkpoints = [replications] if precision is None else precision.checkpoints(replications)
+    done = 0
+    for n in checkpoints if probes else [replications]:
+        for r in range(done, n if probes else 0):
+            waits[r] = simulate_from(scn, start, seed, r, probes).probe_wait_s
+        done = n
+        tables = tables_of(n)
+        if (
+            precision is not None
+            and n < replications
+            and precision.settled(
+                tables.wait_s,
+                tables.wait_ci_s,
+                (*tables.breach.values(), *tables.service_breach.values()),
+                n,
             )
+        ):
+            break
 
     queue = dict.fromkeys(services, 0)
     present_queue = dict.fromkeys(services, 0.0)
@@ -170,17 +257,48 @@ def nowcast(
     return Nowcast(
         now_s=now,
         horizons_s=horizons,
-        replications=replications,
-        wait_s=wait_s,
-        wait_ci_s=wait_ci_s,
-        wait_by_segment_s={k: _mean_ci(waits[:, i])[0] for i, k in enumerate(keys)},
-        breach_probability=breach_probability,
+        replications=done,
+        wait_s=tables.wait_s,
+        wait_ci_s=tables.wait_ci_s,
+        wait_by_segment_s={k: _mean_ci(waits[:done, i])[0] for i, k in enumerate(keys)},
+        breach_probability=tables.breach,
         queue=queue,
         present_queue=present_queue,
-        wait_median_s=median,
-        wait_p90_s=p90,
-        service_breach_probability=service_breach,
+        wait_median_s=tables.median_s,
+        wait_p90_s=tables.p90_s,
+        service_breach_probability=tables.service_breach,
     )
+
+
+def _tables(
+    waits: np.ndarray,
+    keys: list[tuple[str, str, float]],
+    horizons: tuple[float, ...],
+    services: dict[str, float],
+    seg_w: np.ndarray,
+    mix_w: np.ndarray,
+    target_s: float,
+) -> Tables:
+    """The estimates from the probes' ``waits`` (replications × keys)."""
+    breach = np.isnan(waits) | (waits > target_s)  # never called counts as a breach
+    tables = Tables({}, {}, {}, {}, {}, {})
+    for h in horizons:
+        at_h = np.array([k[2] == h for k in keys])
+        tables.breach[h] = float((breach[:, at_h] @ mix_w[at_h]).mean() / mix_w[at_h].sum())
+        for svc in services:
+            mine = at_h & np.array([k[0] == svc for k in keys])
+            x, called = waits[:, mine], ~np.isnan(waits[:, mine])
+            with np.errstate(invalid="ignore"):  # NaN for a replication with no call
+                per_rep = np.where(called, x, 0.0) @ seg_w[mine] / (called @ seg_w[mine])
+            tables.wait_s[(svc, h)], tables.wait_ci_s[(svc, h)] = _mean_ci(per_rep)
+            pooled = np.where(called, x, math.inf).ravel()
+            pooled_w = np.broadcast_to(seg_w[mine], x.shape).ravel()
+            tables.median_s[(svc, h)] = weighted_quantile(pooled, pooled_w, 0.5)
+            tables.p90_s[(svc, h)] = weighted_quantile(pooled, pooled_w, 0.9)
+            tables.service_breach[(svc, h)] = float(
+                (breach[:, mine] @ seg_w[mine]).mean() / seg_w[mine].sum()
+            )
+    return tables
 
 
 def state_at(records: Records, now_s: float) -> HallStart:

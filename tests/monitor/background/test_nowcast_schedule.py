@@ -1,0 +1,143 @@
+"""Which halls the nowcast loop runs: a hall without a nowcast at once, the
+others oldest first before their nowcast ages past ``nowcast.every``, a closed
+hall never, and a hall with ``clock: events`` whose state has not changed
+never (its nowcast would come out the same). Checked on a real monitor with
+the real simulation in a thread pool; the wall clock is given, not waited for."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+import monitor.background.loops as loops
+from monitor.background.loops import Background, precision_of
+from monitor.core.config import NowcastConfig, Settings
+from monitor.core.monitor import Monitor
+from sim.eventlog.events import Event
+from sim.live.nowcast import Precision
+
+EVERY_S = 60.0
+
+
+@pytest.fixture
+def monitor(
+    settings: Settings, county_day: list[Event], flagship_day: list[Event]
+) -> Iterator[Monitor]:
+    """County and flagship (``clock: events``), both open: their mornings applied."""
+    tuned = settings.model_copy(
+        update={"nowcast": NowcastConfig(every=EVERY_S, replications=2, precision=None)}
+    )
+    m = Monitor(tuned)
+    m.open()
+    county, flagship = m.halls()
+    m.ingest(county, [e for e in county_day if e.ts.hour < 11])
+    m.ingest(flagship, [e for e in flagship_day if e.ts.hour < 11])
+    yield m
+    m.close()
+
+
+def refresh(background: Background, halls: Iterable[str] | None = None) -> int:
+    async def run() -> int:
+        return await background.refresh_nowcasts(halls)
+
+    return asyncio.run(run())
+
+
+def test_halls_are_due_until_nowcast_then_again_before_the_limit(monitor: Monitor) -> None:
+    with ThreadPoolExecutor(2) as pool:
+        background = Background(monitor, pool)
+        assert background.due_nowcasts() == ["county", "flagship"]  # none has a nowcast
+        assert refresh(background, ["flagship"]) == 1
+        assert background.due_nowcasts() == ["county"]
+        assert refresh(background) == 2
+        taken = background._pictured
+        now = max(t for t, _, _ in taken.values())
+        assert background.due_nowcasts(now) == []
+
+        # changed since: due once the nowcast would be `every` old before the next
+        # look is done (a look every 2 s; the last look took no time here)
+        flagship = monitor.hall("flagship")
+        monitor.ingest(flagship, news(monitor, "flagship", 1))
+        monitor.ingest(monitor.hall("county"), news(monitor, "county", 2))
+        lead = loops.NOWCAST_CHECK_S
+        assert background.due_nowcasts(now + EVERY_S - lead - 1) == []
+        due = background.due_nowcasts(now + EVERY_S - lead)
+        assert set(due) == {"county", "flagship"}
+        oldest = min(taken, key=lambda h: taken[h][0])
+        assert due[0] == oldest  # oldest first
+
+        # a slow last look brings the next due time forward, by at most half the limit
+        background._nowcast_pass_s = 10.0
+        assert set(background.due_nowcasts(now + EVERY_S - lead - 10)) == {"county", "flagship"}
+        background._nowcast_pass_s = 1000.0
+        assert background.due_nowcasts(now + EVERY_S / 2 - 1) == []
+        assert len(background.due_nowcasts(now + EVERY_S / 2)) == 2
+
+
+def test_an_events_clock_hall_without_news_keeps_its_nowcast(monitor: Monitor) -> None:
+    with ThreadPoolExecutor(2) as pool:
+        background = Background(monitor, pool)
+        refresh(background)
+        later = max(t for t, _, _ in background._pictured.values()) + 10 * EVERY_S
+        assert background.due_nowcasts(later) == []  # nothing happened: same nowcast
+        monitor.ingest(monitor.hall("county"), news(monitor, "county", 3))
+        assert background.due_nowcasts(later) == ["county"]
+
+
+def test_a_closed_hall_is_never_due(monitor: Monitor, county_day: list[Event]) -> None:
+    monitor.ingest(monitor.hall("county"), county_day)  # the whole day: closed at its end
+    with ThreadPoolExecutor(2) as pool:
+        background = Background(monitor, pool)
+        assert background.due_nowcasts() == ["flagship"]
+
+
+def test_the_configured_precision_reaches_the_nowcast() -> None:
+    assert precision_of(NowcastConfig(precision=None)) is None
+    assert precision_of(NowcastConfig()) == Precision()
+
+
+def news(monitor: Monitor, hall: str, k: int) -> list[Event]:
+    """A new ticket issued at the hall's latest event: a change of its state."""
+    scn = monitor.hall(hall).scenario
+    return [
+        Event(
+            id=f"{hall}-news-{k}",
+            hall=hall,
+            kind="ticket_issued",
+            ts=datetime.fromtimestamp(monitor.now_s(hall), ZoneInfo(scn.timezone)),
+            ticket=f"NEWS{k}",
+            service=next(iter(scn.arrivals.mix)),
+            segment=next(iter(scn.segments)),
+        )
+    ]
+
+
+def test_a_wall_clock_hall_is_due_at_the_limit_even_without_news(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its clock moves on, waits grow: the same state later is another start."""
+    county = settings.halls[0].model_copy(update={"clock": "wall"})
+    m = Monitor(
+        settings.model_copy(
+            update={
+                "halls": (county,),
+                "nowcast": NowcastConfig(every=EVERY_S, replications=2, precision=None),
+            }
+        )
+    )
+    m.open()
+    monkeypatch.setattr(m, "is_open", lambda hall_id, now_s: True)  # whatever the hour here
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            background = Background(m, pool)
+            refresh(background)
+            ((taken, _, _),) = background._pictured.values()
+            assert background.due_nowcasts(taken + 1) == []
+            assert background.due_nowcasts(taken + EVERY_S) == ["county"]
+    finally:
+        m.close()
