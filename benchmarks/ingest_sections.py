@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from monitor.background.loops import Background
-from monitor.core.batches import parse_batch, to_rows
+from monitor.core.batches import to_rows
 from monitor.core.config import Hall, NowcastConfig, Settings, token_hash
 from monitor.core.monitor import Monitor
 from monitor.core.store import INSERT, SCHEMA
@@ -60,7 +60,10 @@ def ingest_data(n_events: int) -> tuple[str, list[bytes], list[list[tuple[Any, .
         for i in range(0, len(events), BATCH)
     ]
     zone = ZoneInfo(scn.timezone)
-    rows = [[(scn.hall, *r) for r in to_rows(parse_batch(b), zone)] for b in bodies]
+    rows = [
+        [(scn.hall, *r) for r in to_rows(events[i : i + BATCH], zone)]
+        for i in range(0, len(events), BATCH)
+    ]
     return scn.hall, bodies, rows
 
 

@@ -23,20 +23,25 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 from zoneinfo import ZoneInfo
 
-from monitor.core.batches import BatchInvalid, other_halls, parse_batch, to_rows
+from monitor.core.batches import BatchInvalid, OtherHalls, read_batch, to_rows
 from monitor.core.config import Hall, Settings, token_hash
 from monitor.core.errors import (
     Forbidden,
     HallNotServed,
     InvalidEvents,
     NotAuthenticated,
+    Problem,
+    RateLimited,
     StorageUnavailable,
 )
+from monitor.core.intake import HallIntake
+from monitor.core.rows import stored_bytes
 from monitor.core.snapshot import (
     BACKGROUND_JOBS,
+    HALL_LIMITS,
     INGEST_RESULTS,
     ForecastNow,
     HallView,
@@ -44,7 +49,7 @@ from monitor.core.snapshot import (
     QueuePicture,
 )
 from monitor.core.state import HallState
-from monitor.core.store import EventStore, Row
+from monitor.core.store import Decision, EventStore, Row
 from sim.eventlog.events import Event
 
 if TYPE_CHECKING:
@@ -57,7 +62,8 @@ DayForecastOf = tuple[str, "DayForecast"]  # (the local day, its forecast)
 class Ingested:
     accepted: int  # stored and applied
     duplicates: int  # stored before
-    quarantined: int = 0  # stored, dated too far ahead: not applied
+    quarantined: int = 0  # stored, never applied: dated too far ahead, or running backwards
+    conflicts: int = 0  # ids stored before with other content: not stored, not applied
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +78,7 @@ class Readiness:
 
 
 STORE_RETRY_S = 5  # Retry-After of a batch the store could not take
+HEADROOM_BATCHES = 2  # at start, the store's file system must have room for this many
 _PROBE_EVERY_S = 1.0  # while writes fail, /readyz tries one at most this often
 
 
@@ -95,6 +102,12 @@ class Monitor:
         self._by_token = {h.token_sha256: h.id for h in settings.halls}
         self._store: EventStore | None = None
         self._ingested = {h.id: dict.fromkeys(INGEST_RESULTS, 0) for h in settings.halls}
+        self._limited = {h.id: dict.fromkeys(HALL_LIMITS, 0) for h in settings.halls}
+        self._intake = {h.id: HallIntake(h.id, h.limits) for h in settings.halls}
+        # one batch of a hall at a time is stored and applied: what is decided
+        # about a batch (labels, events running backwards) reads the state the
+        # batches before it left
+        self._hall_locks = {h.id: threading.Lock() for h in settings.halls}
         self._failures = {h.id: dict.fromkeys(BACKGROUND_JOBS, 0) for h in settings.halls}
         self._forecasts: dict[str, DayForecastOf] = {}  # hall -> its local day's
         self._forecast_ahead: dict[str, DayForecastOf] = {}  # hall -> the next day's
@@ -108,19 +121,41 @@ class Monitor:
     def open(self) -> None:
         """Open the store and rebuild every hall's current day from it. Stored
         events dated too far ahead (by a ticket system's wrong clock, or stored
-        by a version without quarantine) are quarantined first."""
+        by a version without quarantine) are quarantined first. The store must
+        have room for :data:`HEADROOM_BATCHES` full batches, or the monitor is
+        not ready until a write succeeds (:meth:`check_room` says why)."""
         self._store = store = EventStore(self.settings.store, self.settings.synchronous)
         for hall_id, state in self._states.items():
             limit_us = state.future_limit_us()
             store.quarantine_after(hall_id, limit_us, state.local_day(limit_us / 1e6))
             self._rebuild(hall_id, state)
+            today = state.local_day(time.time())
+            self._intake[hall_id].stored(today, store.intake(hall_id, today)[0])
         self._ready = True
+        problem = self.room_problem()
+        if problem is not None:
+            self._write_error = problem
+            self._failed_s = time.monotonic()
+
+    def room_problem(self) -> str | None:
+        """Why the store's file system cannot take :data:`HEADROOM_BATCHES`
+        full batches, or None when it can (or is in memory)."""
+        free = self._opened().free_bytes()
+        needed = HEADROOM_BATCHES * self.settings.max_body_bytes
+        if free is None or free >= needed:
+            return None
+        return (
+            f"the store's file system has {free} bytes free; hallmon needs room for "
+            f"{HEADROOM_BATCHES} batches of max_body_bytes ({needed} bytes)"
+        )
 
     def _rebuild(self, hall_id: str, state: HallState) -> None:
         """Apply the stored events of the hall's current day to ``state``: the
         latest day with applicable (not quarantined) events (event clock), or
         today and, within the future slack of midnight, tomorrow (wall clock).
-        The hall's last event is the latest applicable one."""
+        The names the hall published are read back first (a store of an older
+        exporter has them decided now, in event time). The hall's last event is
+        the latest applicable one."""
         assert self._store is not None
         found = self._store.latest_applied(hall_id)
         if found is None:
@@ -132,7 +167,15 @@ class Monitor:
             now_s = state.now_s()
             days = sorted({state.local_day(now_s), state.local_day(now_s + state.future_slack_s)})
         for day in days:
-            state.apply(self._store.day_rows(hall_id, day))
+            rows = self._store.day_rows(hall_id, day)
+            state.admit(
+                (day, dimension, name) for dimension, name in self._store.labels(hall_id, day)
+            )
+            decided = state.admissions(rows)
+            if decided:
+                self._store.remember_labels(hall_id, decided)
+                state.admit(decided)
+            state.apply(rows)
         if state.last_event_us is None:  # a new day: nothing to count yet, but its time is known
             state.last_event_us = last_us
 
@@ -218,50 +261,121 @@ class Monitor:
         with self._count_lock:
             self._failures[hall_id][job] += 1
 
-    def receive(self, hall: Hall, body: bytes, content_type: str) -> Ingested:
-        """Parse, validate, store and apply one request body:
-        :class:`InvalidEvents` listing every bad event, :class:`Forbidden` for
-        events of another hall; nothing is stored unless all is well."""
+    def receive(self, hall: Hall, body: bytes, media: str) -> Ingested:
+        """Parse, validate, store and apply one request body of media type
+        ``media``: :class:`InvalidEvents` listing every bad event,
+        :class:`Forbidden` for events of another hall, :class:`RateLimited`
+        past the hall's limits; nothing is stored unless all is well."""
+        state = self._states[hall.id]
         try:
-            events = parse_batch(body, content_type)
+            rows = read_batch(body, media, hall.id, state.days)
         except BatchInvalid as exc:
             self.count(hall.id, "rejected", exc.size)
             raise InvalidEvents(exc.errors) from None
-        return self.ingest(hall, events)
+        except OtherHalls as exc:
+            self.count(hall.id, "rejected", exc.size)
+            raise Forbidden(exc.errors) from None
+        return self._store_rows(hall, rows, len(body))
 
     def ingest(self, hall: Hall, events: Sequence[Event]) -> Ingested:
-        """Store a validated batch, then apply the new events; :class:`Forbidden`
-        if an event names another hall, :class:`StorageUnavailable` if the store
-        cannot take it (nothing stored either way)."""
-        wrong = other_halls(events, hall.id)
+        """Store validated events (of the simulator, or a file), then apply the
+        new ones; :class:`Forbidden` if an event names another hall,
+        :class:`StorageUnavailable` if the store cannot take them (nothing
+        stored either way)."""
+        wrong: list[Problem] = [
+            {"index": i, "field": "hall", "reason": f"names hall {e.hall!r}, not {hall.id!r}"}
+            for i, e in enumerate(events)
+            if e.hall != hall.id
+        ]
         if wrong:
             self.count(hall.id, "rejected", len(events))
-            raise Forbidden(wrong)
-        store = self._opened()
+            raise Forbidden(wrong[:100])
+        rows = to_rows(events, self._states[hall.id].days)
+        return self._store_rows(hall, rows, sum(stored_bytes(hall.id, r) for r in rows))
+
+    def refuse_early(self, hall: Hall) -> None:
+        """:class:`RateLimited` for a hall whose next batch would be refused by
+        its limits whatever it holds (before its body is read)."""
         state = self._states[hall.id]
-        rows = to_rows(events, state.days)
-        future_us = state.future_limit_us()
+        refusal = self._intake[hall.id].refuse_early(*self._wall_day(state))
+        if refusal is not None:
+            self._count_limited(hall.id, refusal)
+            raise refusal
+
+    def _wall_day(self, state: HallState) -> tuple[str, float]:
+        """The hall's local date on the wall clock, and the seconds to its end."""
+        now_s = time.time()
+        return state.local_day(now_s), 86400.0 - state.local_seconds(now_s)
+
+    def _count_limited(self, hall_id: str, refusal: RateLimited) -> None:
+        with self._count_lock:
+            self._limited[hall_id][refusal.limit] += 1
+
+    def _store_rows(self, hall: Hall, rows: list[Row], size_bytes: int) -> Ingested:
+        """Store a batch of ``size_bytes`` (its request body) and apply its new
+        rows (see :meth:`receive`). The hall's day budget is charged the share of
+        ``size_bytes`` of the rows that add to the store (new rows, conflicts)."""
+        state = self._states[hall.id]
+        intake = self._intake[hall.id]
         try:
-            fresh = store.append(hall.id, rows, future_us)
-        except sqlite3.Error as exc:
-            self.count(hall.id, "error", len(rows))
-            self._write_error = str(exc)
-            self._failed_s = time.monotonic()
-            raise StorageUnavailable(
-                f"the event store cannot take the batch ({exc}); nothing was stored, "
-                "send it again later",
-                retry_after_s=STORE_RETRY_S,
-            ) from exc
-        self._write_error = None
-        applied = [r for r in fresh if r.ts_us <= future_us]
-        state.apply(applied)
-        duplicates = len(rows) - len(fresh)
-        quarantined = len(fresh) - len(applied)
-        self.count(hall.id, "accepted", len(applied))
-        self.count(hall.id, "duplicate", duplicates)
-        if quarantined:
-            self.count(hall.id, "future", quarantined)
-        return Ingested(len(applied), duplicates, quarantined)
+            intake.take(len(rows))
+        except RateLimited as refusal:
+            self._count_limited(hall.id, refusal)
+            raise
+        with self._hall_locks[hall.id]:
+            future_us = state.future_limit_us()
+            today, to_midnight_s = self._wall_day(state)
+            applied: list[Row] = []
+            labels: list[tuple[str, str, str]] = []
+            added_bytes = future = backwards = 0
+
+            def decide(fresh: list[Row], conflicts: list[Row]) -> Decision:
+                nonlocal applied, labels, added_bytes, future, backwards
+                added = len(fresh) + len(conflicts)
+                added_bytes = size_bytes if added == len(rows) else size_bytes * added // len(rows)
+                intake.check_room(today, added_bytes, to_midnight_s)
+                held = [(r.id, "future") for r in fresh if r.ts_us > future_us]
+                applicable = [r for r in fresh if r.ts_us <= future_us] if held else fresh
+                held_back = state.backwards(applicable)
+                future, backwards = len(held), len(held_back)
+                if held_back:
+                    ids = {id_ for id_, _ in held_back}
+                    applicable = [r for r in applicable if r.id not in ids]
+                    held += held_back
+                applied = applicable
+                labels = state.admissions(applicable)
+                return Decision(held, labels, (today, added_bytes, len(fresh)))
+
+            try:
+                done = self._opened().commit(hall.id, rows, decide)
+            except RateLimited as refusal:
+                self._count_limited(hall.id, refusal)
+                raise
+            except sqlite3.Error as exc:
+                self._failed(hall.id, len(rows), exc)
+            self._write_error = None
+            intake.stored(today, added_bytes)
+            if labels:
+                state.admit(labels)
+            state.apply(applied)
+        with self._count_lock:
+            counts = self._ingested[hall.id]
+            counts["accepted"] += len(applied)
+            counts["duplicate"] += done.duplicates
+            counts["conflict"] += len(done.conflicts)
+            counts["future"] += future
+            counts["backwards"] += backwards
+        return Ingested(len(applied), done.duplicates, future + backwards, len(done.conflicts))
+
+    def _failed(self, hall_id: str, events: int, exc: sqlite3.Error) -> NoReturn:
+        self.count(hall_id, "error", events)
+        self._write_error = str(exc)
+        self._failed_s = time.monotonic()
+        raise StorageUnavailable(
+            f"the event store cannot take the batch ({exc}); nothing was stored, "
+            "send it again later",
+            retry_after_s=STORE_RETRY_S,
+        ) from exc
 
     def writable(self) -> bool:
         """Whether the store takes writes: not after a failed write until a
@@ -280,8 +394,8 @@ class Monitor:
         except sqlite3.Error as exc:
             self._write_error = str(exc)
             return False
-        self._write_error = None
-        return True
+        self._write_error = self.room_problem()  # a small write may pass on a full disk
+        return self._write_error is None
 
     @property
     def ready(self) -> bool:
@@ -308,10 +422,17 @@ class Monitor:
         """Events in the store (of ``hall_id``, or of every hall), quarantined too."""
         return self._opened().count(hall_id)
 
-    def quarantined(self, hall_id: str, limit: int) -> tuple[int, list[tuple[Row, int]]]:
+    def quarantined(self, hall_id: str, limit: int) -> tuple[int, list[tuple[Row, int, str]]]:
         """The hall's quarantined events: how many, and the latest ``limit`` with
-        the Unix microseconds each was quarantined."""
+        the Unix microseconds each was quarantined and why."""
         return self._opened().quarantined(hall_id, limit)
+
+    def conflicts(
+        self, hall_id: str, limit: int
+    ) -> tuple[int, list[tuple[Row, dict[str, str], int]]]:
+        """The hall's conflicting versions: how many, and the latest ``limit``
+        with the stored event and the Unix microseconds each came."""
+        return self._opened().conflicts(hall_id, limit)
 
     # -- publishing -----------------------------------------------------------
     def held_forecasts(self, hall_id: str) -> list[DayForecastOf]:
@@ -371,6 +492,7 @@ class Monitor:
         with self._count_lock:
             ingested = dict(self._ingested[hall_id])
             failures = dict(self._failures[hall_id])
+            limited = dict(self._limited[hall_id])
         return HallView(
             info=state.info,
             live=live,
@@ -379,6 +501,7 @@ class Monitor:
             ingested=ingested,
             failures=failures,
             overflow=state.overflow_counts(),
+            limited=limited,
         )
 
     def views(self) -> list[HallView]:

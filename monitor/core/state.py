@@ -19,20 +19,24 @@ hall's "now" is its latest event. In both modes an event dated more than
 ``future_slack_s`` ahead of the wall clock is never applied (the monitor
 quarantines it), so no event can move the hall's clock or day into the future.
 Unknown service, segment and counter names are bounded per day
-(:mod:`monitor.core.labels`).
+(:mod:`monitor.core.labels`); which of them get their own label value is
+decided before a batch is stored (:meth:`HallState.admissions`), as is which
+events run time backwards within their ticket (:meth:`HallState.backwards`,
+:mod:`monitor.core.timeline`): the monitor stores both decisions with the
+batch, so a restart rebuilds the same state.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from monitor.core.config import Hall
 from monitor.core.hallinfo import SERVICE_BOUNDS_S, hall_info, wait_bounds
-from monitor.core.labels import DIMENSIONS, OTHER, LabelCap
+from monitor.core.labels import DIMENSIONS, OTHER, LabelCap, admissions
 from monitor.core.localdays import LocalDays
 from monitor.core.reading import day_picture, day_snapshot
 from monitor.core.snapshot import LiveSnapshot, QueuePicture
@@ -53,6 +57,7 @@ from monitor.core.tickets import (
     add_count,
     observe,
 )
+from monitor.core.timeline import Facts, backwards
 from sim.eventlog.events import KIND_ORDER
 
 FUTURE_SLACK_S = 300.0  # default: events further ahead of the wall clock are never applied
@@ -85,6 +90,7 @@ class HallState:
         self.last_event_us: int | None = None
         self.received_s: float | None = None  # wall clock of the latest apply of an event
         self._lock = threading.Lock()
+        self._labels_ahead: dict[str, list[tuple[str, str]]] = {}  # day -> (dimension, name)
         self._d = self._new_day(None)
 
     # -- days -----------------------------------------------------------------
@@ -106,6 +112,12 @@ class HallState:
             LabelCap(info.segments, limit),
             LabelCap(info.counters, limit),
         )
+        if day is not None:
+            ahead = self._labels_ahead
+            for dimension, name in ahead.pop(day, ()):
+                d.caps[DIMENSIONS.index(dimension)].admitted.add(name)
+            for stale in [k for k in ahead if k < day]:
+                del ahead[stale]
         return d
 
     def local_day(self, unix_s: float) -> str:
@@ -126,6 +138,52 @@ class HallState:
     def future_limit_us(self) -> int:
         """Unix microseconds past which an event is too far ahead of the wall clock."""
         return int((self._wall() + self.future_slack_s) * 1e6)
+
+    # -- deciding about new events --------------------------------------------
+    def backwards(self, rows: Iterable[Row]) -> list[tuple[str, str]]:
+        """(id, reason) of the ``rows`` that run time backwards within their
+        ticket, given the tickets of the current day (:mod:`monitor.core.timeline`)."""
+        with self._lock:
+            d = self._d
+
+            def known(day: str, ticket: str) -> Facts | None:
+                t = d.tickets.get(ticket) if day == d.day else None
+                if t is None:
+                    return None
+                ends = [x for x in (t.end[0] if t.end else None, t.left_us) if x is not None]
+                return Facts(
+                    t.issue[0] if t.issue else None,
+                    t.calls[0][0] if t.calls else None,
+                    min(ends) if ends else None,
+                )
+
+            return backwards(rows, known)
+
+    def admissions(self, rows: Sequence[Row]) -> list[tuple[str, str, str]]:
+        """(day, dimension, name) of the unknown names that applying ``rows``
+        would publish under their own name: those of the latest day among them,
+        first seen in event time first, while the day's cap has room. Nothing
+        changes until :meth:`admit`."""
+        with self._lock:
+            d = self._d
+            return admissions(
+                rows,
+                current=(d.day, d.caps),
+                ahead=self._labels_ahead,
+                known=(self.info.services, self.info.segments, self.info.counters),
+                limit=self.max_label_values,
+            )
+
+    def admit(self, labels: Iterable[tuple[str, str, str]]) -> None:
+        """Publish (day, dimension, name) under its own name (decided by
+        :meth:`admissions`, or read back from the store)."""
+        with self._lock:
+            d = self._d
+            for day, dimension, name in labels:
+                if day == d.day and d.caps is not None:
+                    d.caps[DIMENSIONS.index(dimension)].admitted.add(name)
+                elif d.day is None or day > d.day:
+                    self._labels_ahead.setdefault(day, []).append((dimension, name))
 
     # -- applying events ------------------------------------------------------
     def apply(self, rows: Iterable[Row]) -> int:

@@ -121,10 +121,12 @@ def test_head_metrics_is_200_without_a_body(client: TestClient) -> None:
 def test_openapi_lists_every_refusal_of_ingest_and_the_read_token(client: TestClient) -> None:
     doc = client.get("/openapi.json").json()
     ingest = doc["paths"]["/v1/halls/{hall}/events"]["post"]
-    assert {"401", "403", "404", "413", "415", "422", "503"} <= set(ingest["responses"])
+    assert {"401", "403", "404", "413", "415", "422", "429", "503"} <= set(ingest["responses"])
     assert "Retry-After" in ingest["responses"]["503"]["headers"]
+    assert "Retry-After" in ingest["responses"]["429"]["headers"]
     body = ingest["requestBody"]["content"]["application/json"]["schema"]
-    assert body["type"] == "array" and "properties" in body["items"]  # the event schema
+    kinds = body["items"]["oneOf"]  # the event schema of each kind
+    assert body["type"] == "array" and all("properties" in kind for kind in kinds)
     for path in ("/v1/halls", "/v1/halls/{hall}/state", "/v1/halls/{hall}/quarantine"):
         responses = doc["paths"][path]["get"]["responses"]
         assert "401" in responses, path
