@@ -179,6 +179,11 @@ class Monitor:
         if state.last_event_us is None:  # a new day: nothing to count yet, but its time is known
             state.last_event_us = last_us
 
+    @property
+    def opened(self) -> bool:
+        """Whether :meth:`open` has opened the store (and :meth:`close` not yet)."""
+        return self._store is not None
+
     def close(self) -> None:
         self._ready = False
         if self._store is not None:
@@ -249,6 +254,11 @@ class Monitor:
         if owner != hall_id:
             raise Forbidden(f"this token may not post events for hall {hall_id!r}")
         return hall
+
+    def knows_token(self, token: str) -> bool:
+        """Whether ``token`` is a hall's ingest token or the read token."""
+        digest = token_hash(token)
+        return digest in self._by_token or digest == self.settings.read_token_sha256
 
     # -- ingest ---------------------------------------------------------------
     def count(self, hall_id: str, result: str, n: int) -> None:

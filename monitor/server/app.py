@@ -50,7 +50,8 @@ def create_app(settings: Settings, *, background: bool = True) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         prometheus_client.disable_created_metrics()  # type: ignore[no-untyped-call]
-        await run_in_threadpool(monitor.open)
+        if not monitor.opened:  # hallmon serve opens it before it listens
+            await run_in_threadpool(monitor.open)
         if workers is not None:
             workers.start()
         try:
