@@ -55,22 +55,22 @@ def serve(
     lock = _locked_store(settings)
     try:
         from monitor.server.app import create_app
-        from monitor.server.serving import ServeError
+        from monitor.server.serving import ServeError, listen
         from monitor.server.serving import serve as run
 
         app = create_app(settings)
         monitor = _opened(app.state.monitor, settings)
+        try:
+            sock = listen(host, port)
+        except ServeError as exc:
+            monitor.close()
+            raise fail(f"{host}:{port}", str(exc)) from None
         typer.echo(
             f"hallmon: {len(settings.halls)} hall(s), store {settings.store}, "
             f"http://{host}:{port}/metrics",
             err=True,
         )
-        try:
-            run(app, settings.limits, host=host, port=port, log_level=log_level,
-                is_token=monitor.knows_token)  # fmt: skip
-        except ServeError as exc:
-            monitor.close()
-            raise fail(f"{host}:{port}", str(exc)) from None
+        run(app, settings.limits, sock=sock, log_level=log_level, is_token=monitor.knows_token)
     finally:
         lock.release()
 

@@ -23,7 +23,6 @@ takes its lock (:mod:`monitor.core.storelock`) and checks it
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import threading
 import time
@@ -33,8 +32,8 @@ from pathlib import Path
 from typing import Literal, NamedTuple
 
 from monitor.core.rows import EPOCH, Row
-from monitor.core.storefile import INSERT, PROBE, SCHEMA, open_store, roll_back
-from monitor.core.storelock import MEMORY, StoreLock
+from monitor.core.storefile import INSERT, PROBE, SCHEMA, free_bytes, open_store, roll_back
+from monitor.core.storelock import StoreLock
 
 __all__ = ["EPOCH", "INSERT", "SCHEMA", "Committed", "Decision", "EventStore", "Row"]
 
@@ -202,10 +201,7 @@ class EventStore:
     def free_bytes(self) -> int | None:
         """Bytes this process may still write on the store's file system (None
         for ``:memory:``)."""
-        if self.path == MEMORY:
-            return None
-        stats = os.statvfs(os.path.dirname(os.path.realpath(self.path)) or ".")
-        return stats.f_bavail * stats.f_frsize
+        return free_bytes(self.path)
 
     def latest_applied(self, hall: str) -> tuple[str, int] | None:
         """The latest local date of ``hall`` with events that may be applied, and

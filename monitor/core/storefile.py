@@ -4,6 +4,7 @@ a store written by an older exporter is brought up to date (for
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 
@@ -71,6 +72,19 @@ UPGRADES = {
 }
 INSERT = "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 PROBE = "INSERT OR REPLACE INTO probe VALUES (1, ?)"
+_FULL_BYTES = 1 << 20  # a file system with less free is full for a database
+
+
+def free_bytes(path: str) -> int | None:
+    """Bytes this process may still write on the file system of the store at
+    ``path`` (None for ``:memory:`` or when it cannot be told)."""
+    if path == ":memory:":
+        return None
+    try:
+        stats = os.statvfs(os.path.dirname(os.path.realpath(path)) or ".")
+    except OSError:
+        return None
+    return stats.f_bavail * stats.f_frsize
 
 
 def roll_back(db: sqlite3.Connection, failure: BaseException) -> None:
@@ -109,14 +123,14 @@ def open_store(path: str, synchronous: str, *, check: bool) -> sqlite3.Connectio
         db.execute("COMMIT")
     except (sqlite3.DatabaseError, OSError) as exc:
         db.close()
-        raise StoreError(why(exc)) from None
+        raise StoreError(why(exc, path)) from None
     except StoreError:
         db.close()
         raise
     return db
 
 
-def why(exc: sqlite3.DatabaseError | OSError) -> str:
+def why(exc: sqlite3.DatabaseError | OSError, path: str) -> str:
     """What a store error means for whoever runs hallmon."""
     text = str(exc)
     if isinstance(exc, OSError):
@@ -124,7 +138,10 @@ def why(exc: sqlite3.DatabaseError | OSError) -> str:
     if isinstance(exc, sqlite3.OperationalError) and "readonly" in text:
         return f"the store is read-only ({text}); hallmon must write to it"
     if "disk is full" in text or "disk I/O" in text:
-        return f"the store cannot be written ({text}): free space on its file system"
+        free = free_bytes(path)
+        if free is not None and free < _FULL_BYTES:
+            return f"the store's file system is full ({free} bytes free; SQLite: {text})"
+        return f"the store cannot be written ({text}): is its disk failing?"
     if "not a database" in text or "malformed" in text:
         return f"the store is damaged or not a SQLite database ({text})"
     return f"cannot use the store: {text}"

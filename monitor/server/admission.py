@@ -103,11 +103,12 @@ class Admission:
         mine = self._by_client.get(key)
         if mine is not None and len(mine) >= self.per_client and not self._evict_from(mine):
             return "client"
+        if len(self._untrusted) >= self.untrusted_cap or len(self._all) >= self.connections:
+            self._evict_from(self._untrusted)
+        if len(self._all) >= self.connections:
+            return "full"
         verdict: Verdict = "admitted"
-        crowded = len(self._untrusted) >= self.untrusted_cap or len(self._all) >= self.connections
-        if crowded and not self._evict_from(self._untrusted):
-            if len(self._all) >= self.connections:
-                return "full"
+        if len(self._untrusted) >= self.untrusted_cap:
             verdict = "probation"
         self._all.add(conn)
         self._untrusted[conn] = None

@@ -32,6 +32,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import resource
 import socket
 from collections.abc import Callable
@@ -293,7 +294,8 @@ def listen(host: str, port: int) -> socket.socket:
     try:
         return socket.create_server((host, port), family=family, backlog=2048)
     except OSError as exc:
-        raise ServeError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        why = os.strerror(exc.errno) if exc.errno else str(exc)
+        raise ServeError(f"cannot listen on {host}:{port}: {why}") from None
 
 
 def admission_for(limits: LimitsConfig, connections: int) -> Admission:
@@ -309,16 +311,15 @@ def serve(
     app: FastAPI,
     limits: LimitsConfig,
     *,
-    host: str,
-    port: int,
+    sock: socket.socket,
     log_level: str,
     is_token: Callable[[str], bool],
 ) -> None:
-    """Run ``app`` on ``host:port`` until SIGINT or SIGTERM, with ``limits``;
-    :class:`ServeError` when it cannot listen there."""
+    """Run ``app`` on the listening socket ``sock`` (:func:`listen`) until
+    SIGINT or SIGTERM, with ``limits``."""
     import uvicorn
 
-    sock = listen(host, port)
+    host, port = sock.getsockname()[:2]
     open_files = raise_open_files()
     admission = admission_for(limits, connection_limit(limits, open_files))
     config = uvicorn.Config(
