@@ -43,6 +43,7 @@ from prometheus_client.utils import floatToGoString
 
 from monitor.core.snapshot import (
     BACKGROUND_JOBS,
+    HALL_LIMITS,
     HORIZONS,
     INGEST_RESULTS,
     LABEL_DIMENSIONS,
@@ -56,13 +57,14 @@ __all__ = ["FAMILIES", "INGEST_RESULTS", "HallCollector"]
 Labels = dict[str, str]
 Pairs = tuple[tuple[Any, Labels], ...]  # (snapshot key, label dict) in configured order
 # label names of a snapshot key (a key the configuration does not name gets fresh labels)
-_SERVICE, _SEGMENT, _COUNTER, _RESULT, _JOB, _DIMENSION = (
+_SERVICE, _SEGMENT, _COUNTER, _RESULT, _JOB, _DIMENSION, _LIMIT = (
     ("service",),
     ("service", "segment"),
     ("counter",),
     ("result",),
     ("job",),
     ("dimension",),
+    ("limit",),
 )
 
 _tuple_new = tuple.__new__
@@ -158,6 +160,11 @@ FAMILIES: dict[str, tuple[str, str]] = {
         'Events whose unknown service, segment or counter was published as "other" '
         "(over max_label_values that day), since start.",
     ),
+    "hallmon_limited_requests": (
+        "counter",
+        "Batches of the hall refused with 429 since start, by the limit they passed "
+        "(events_per_s, stored_bytes_per_day).",
+    ),
 }
 _CLASSES: dict[str, Callable[[str, str], Metric]] = {
     "gauge": GaugeMetricFamily,
@@ -192,6 +199,7 @@ class _HallLabels:
         "info",
         "info_labels",
         "jobs",
+        "limits",
         "results",
         "segments",
         "service_horizons",
@@ -220,6 +228,7 @@ class _HallLabels:
         self.dimensions: Pairs = tuple(
             (d, {"hall": hall, "dimension": d}) for d in LABEL_DIMENSIONS
         )
+        self.limits: Pairs = tuple((k, {"hall": hall, "limit": k}) for k in HALL_LIMITS)
         self.horizons: Pairs = tuple((h, {"hall": hall, "horizon": h}) for h in HORIZONS)
         self.service_horizons: Pairs = tuple(
             ((s, h), {"hall": hall, "service": s, "horizon": h})
@@ -324,6 +333,7 @@ class HallCollector:
         _keyed(f["hallmon_ingest_events"], lab.results, view.ingested, _RESULT, hall_id)
         _keyed(f["hallmon_background_failures"], lab.jobs, view.failures, _JOB, hall_id)
         _keyed(f["hallmon_label_overflow"], lab.dimensions, view.overflow, _DIMENSION, hall_id)
+        _keyed(f["hallmon_limited_requests"], lab.limits, view.limited, _LIMIT, hall_id)
 
 
 def _sample_name(family: Metric) -> str:

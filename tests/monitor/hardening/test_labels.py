@@ -197,3 +197,23 @@ def test_repeated_scrapes_within_a_second_render_once(tmp_path: Path) -> None:
         for _ in range(20):
             assert client.get("/metrics").content == first.content
         assert exposition.renders - before <= 2  # the second may have turned once
+
+
+def test_capped_names_are_chosen_in_event_time_and_kept_across_restarts(tmp_path: Path) -> None:
+    """Issue 25, item 4: more unknown names at once than the cap allows. The
+    batch lists them against event time, and a later batch holds earlier
+    events; a restart (which rebuilds the day in event time) used to publish
+    other names than the live exporter did."""
+    settings = settings_for(tmp_path, extra="max_label_values: 5")
+    first = [issued(i, service=f"svc-{i}") for i in range(20, 10, -1)]  # latest first
+    later = [issued(i, service=f"svc-{i}") for i in range(0, 10)]  # earlier, sent later
+    with client_for(settings) as client:
+        assert post(client, first).status_code == 200
+        assert post(client, later).status_code == 200
+        live = _label_values(client.get("/metrics").text, "hall_tickets_issued_total", "service")
+    # the first batch in event time: svc-11..svc-15 (not the first five sent)
+    assert live - CONFIGURED == {f"svc-{i}" for i in range(11, 16)} | {"other"}
+    for _ in range(2):
+        with client_for(settings) as client:
+            again = client.get("/metrics").text
+        assert _label_values(again, "hall_tickets_issued_total", "service") == live
