@@ -132,3 +132,26 @@ def test_openapi_lists_every_refusal_of_ingest_and_the_read_token(client: TestCl
         assert "401" in responses, path
         assert "WWW-Authenticate" in responses["401"]["headers"], path
     assert "401" in doc["paths"]["/metrics"]["get"]["responses"]
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "field"),
+    [
+        ("/v1/halls/county/quarantine?limit=0", 422, "limit"),
+        ("/v1/halls/county/conflicts?limit=abc", 422, "limit"),
+        ("/v1/halls/county/nothing-here", 404, None),
+    ],
+)
+def test_every_4xx_has_the_documented_shape(
+    client: TestClient, path: str, status: int, field: str | None
+) -> None:
+    """Issue 25, item 6: FastAPI's own refusals used to answer in its shape."""
+    response = client.get(path)
+    assert response.status_code == status, response.text
+    detail = response.json()["detail"]
+    if field is None:
+        assert isinstance(detail, str)
+    else:
+        assert [(p["index"], p["field"]) for p in detail] == [(None, field)]
+        assert detail[0]["reason"]
+    assert client.put("/v1/halls/county/events").json() == {"detail": "Method Not Allowed"}
