@@ -70,8 +70,12 @@ def create_app(settings: Settings, *, background: bool = True) -> FastAPI:
     app.state.monitor = monitor
     app.state.exposition = exposition
     errors.install(app)
+    limits = settings.limits
     app.add_middleware(
-        ReadGate, readers=settings.limits.readers, wait_s=settings.limits.reader_wait
+        ReadGate,
+        readers=limits.readers,
+        wait_s=limits.reader_wait,
+        ingest_share=limits.ingest_share,
     )
     for router in (ingest.router, ops.router):
         app.include_router(router)
