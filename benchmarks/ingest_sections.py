@@ -102,7 +102,9 @@ def measure_http_ingest(hall: str, bodies: list[bytes], directory: Path, clients
     config = directory / "bench.yaml"
     config.write_text(
         f"store: {directory / 'hallmon.db'}\nclock: events\nnowcast: {{every: 0}}\n"
-        f"forecast: {{replications: 0}}\nhalls:\n"
+        f"forecast: {{replications: 0}}\n"
+        # the benchmark is one hall sending days of events as fast as it can
+        f"limits: {{hall: {{events_per_s: 1000000000, events_burst: 10000000}}}}\nhalls:\n"
         f"  - {{id: {hall}, scenario: {FLAGSHIP}, token_env: BENCH_TOKEN}}\n",
         encoding="utf-8",
     )

@@ -16,6 +16,7 @@ is read again, item by item, to name every bad event.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -121,18 +122,37 @@ def read_batch(body: bytes, media: str, hall: str, days: LocalDays) -> list[Row]
     return rows
 
 
-def _checked_row(wire: _Wire, index: int, day: Any, problems: list[Problem]) -> Row | None:
-    """The row of one decoded event, or None with its problems added to ``problems``."""
+def _shapes(needed: tuple[str, ...], absent: tuple[str, ...]) -> frozenset[tuple[bool, ...]]:
+    """Which of ticket, service, segment, counter may be present, as the tuples
+    of presence a kind allows."""
+    names = ("ticket", "service", "segment", "counter")
+    options = [
+        (True,) if name in needed else (False,) if name in absent else (False, True)
+        for name in names
+    ]
+    return frozenset(itertools.product(*options))
+
+
+# kind -> every presence of (ticket, service, segment, counter) it allows: one lookup an event
+_SHAPES = {kind: _shapes(needed, absent) for kind, (needed, _, absent) in RULES.items()}
+
+
+def _shape_problem(wire: _Wire, index: int) -> Problem:
     needed, _, absent = RULES[wire.kind]
-    ticket, service, segment, counter = wire.ticket, wire.service, wire.segment, wire.counter
     for field in needed:
         if getattr(wire, field) is None:
-            problems.append(_problem(index, field, f"is required for {wire.kind}"))
-            return None
-    for field in absent:
-        if getattr(wire, field) is not None:
-            problems.append(_problem(index, field, f"does not apply to {wire.kind}"))
-            return None
+            return _problem(index, field, f"is required for {wire.kind}")
+    field = next(f for f in absent if getattr(wire, f) is not None)
+    return _problem(index, field, f"does not apply to {wire.kind}")
+
+
+def _checked_row(wire: _Wire, index: int, day: Any, problems: list[Problem]) -> Row | None:
+    """The row of one decoded event, or None with its problems added to ``problems``."""
+    ticket, service, segment, counter = wire.ticket, wire.service, wire.segment, wire.counter
+    shape = (ticket is not None, service is not None, segment is not None, counter is not None)
+    if shape not in _SHAPES[wire.kind]:
+        problems.append(_shape_problem(wire, index))
+        return None
     text = wire.ts
     if TS_RE.match(text) is None:
         problems.append(_problem(index, "ts", f"{text[:64]!r} {TS_RULE}"))

@@ -23,9 +23,21 @@ class LocalDays:
         self.zone = zone
         self._offsets: dict[int, int] = {}
         self._days: dict[int, str] = {}
+        self._hours: dict[int, str] = {}  # UTC hour -> its local date, when it has only one
 
     def day(self, ts_us: int) -> str:
         hour = ts_us // self._HOUR_US
+        text = self._hours.get(hour)
+        if text is not None:
+            return text
+        text = self._day(ts_us, hour)
+        if len(self._hours) < 100_000:  # a few years of hours; beyond, compute anew
+            first = self._day(hour * self._HOUR_US, hour)
+            if first == self._day((hour + 1) * self._HOUR_US - 1, hour) == text:
+                self._hours[hour] = text
+        return text
+
+    def _day(self, ts_us: int, hour: int) -> str:
         offset = self._offsets.get(hour)
         if offset is None:
             try:

@@ -195,18 +195,26 @@ class HallState:
         applied = 0
         limit_us = self.future_limit_us()
         with self._lock:
+            d = self._d
+            # tickets whose facts changed: their effect is settled once, after
+            # all of their events in the batch are merged
+            touched: dict[str, Ticket] = {}
             for row in rows:
                 if row.ts_us > limit_us:
                     continue
                 if self.last_event_us is None or row.ts_us > self.last_event_us:
                     self.last_event_us = row.ts_us
-                d = self._d
                 if d.day is None or row.day > d.day:
+                    self._settle(d, touched)
+                    touched = {}
                     d = self._d = self._new_day(row.day)
                 elif row.day < d.day:
                     continue
-                self._apply(d, self._capped(d, row))
+                t = self._merge(d, self._capped(d, row))
+                if t is not None:
+                    touched[row.ticket] = t  # type: ignore[index]  # a ticket's event
                 applied += 1
+            self._settle(d, touched)
             if applied:
                 self.received_s = time.time()
         return applied
@@ -235,7 +243,18 @@ class HallState:
         with self._lock:
             return dict(self.overflow)
 
-    def _apply(self, d: Day, row: Row) -> None:
+    def _settle(self, d: Day, touched: dict[str, Ticket]) -> None:
+        """Replace the effect of each touched ticket on the day's counts by the
+        effect of what is known of it now."""
+        for ticket, t in touched.items():
+            effect = t.effect_now()
+            if effect != t.effect:
+                self._recount(d, t.effect, effect, ticket)
+                t.effect = effect
+
+    def _merge(self, d: Day, row: Row) -> Ticket | None:
+        """Merge one event into the day's facts; the ticket when its facts
+        changed (its effect is settled by :meth:`_settle`), else None."""
         kind = row.kind
         if kind == "counter_opened" or kind == "counter_closed":
             assert row.counter is not None
@@ -243,7 +262,7 @@ class HallState:
             switch = (row.ts_us, KIND_ORDER[kind])
             if c.switch is None or switch >= c.switch:
                 c.switch, c.is_open = switch, kind == "counter_opened"
-            return
+            return None
         ticket = row.ticket
         assert ticket is not None
         t = d.tickets.get(ticket)
@@ -254,7 +273,7 @@ class HallState:
             assert row.service is not None and row.segment is not None
             issue = (ts_us, row.service, row.segment)
             if t.issue is not None and t.issue <= issue:
-                return  # issued twice: the earliest stands
+                return None  # issued twice: the earliest stands
             t.issue = issue
         elif kind == "ticket_called":
             assert row.counter is not None
@@ -262,7 +281,7 @@ class HallState:
             if not t.calls:
                 t.calls = (call,)
             elif call in t.calls:
-                return
+                return None
             else:
                 t.calls = tuple(sorted((*t.calls, call)))
             c = self._counter(d, row.counter)
@@ -270,17 +289,14 @@ class HallState:
                 c.call_us, c.ticket = ts_us, ticket
         elif kind == "ticket_abandoned":
             if t.left_us is not None and t.left_us <= ts_us:
-                return
+                return None
             t.left_us = ts_us
         else:  # service_ended, ticket_no_show: the latest is the last word
             end = (ts_us, KIND_ORDER[kind])
             if t.end is not None and t.end >= end:
-                return
+                return None
             t.end = end
-        effect = t.effect_now()
-        if effect != t.effect:
-            self._recount(d, t.effect, effect, ticket)
-            t.effect = effect
+        return t
 
     def _counter(self, d: Day, name: str) -> Counter:
         c = d.counters.get(name)

@@ -58,8 +58,12 @@ def backwards(rows: Iterable[Row], known: Known) -> list[tuple[str, str]]:
     held: list[tuple[str, str]] = []
     for (day, ticket), events in tickets.items():
         found = known(day, ticket)
-        facts = Facts() if found is None else Facts(found.issued_us, found.first_call_us,
-                                                    found.ended_us)  # fmt: skip
+        if found is None:
+            if len(events) == 1:
+                continue  # one event of a ticket nothing is known of: nothing to contradict
+            facts = Facts()
+        else:
+            facts = Facts(found.issued_us, found.first_call_us, found.ended_us)
         events.sort(key=lambda r: (_RANK.get(r.kind, 2), r.ts_us, r.id))
         for row in events:
             reason = _reason(row, facts)
