@@ -29,7 +29,7 @@ from monitor.core.errors import (
     StorageUnavailable,
     UnsupportedBody,
 )
-from monitor.core.monitor import STORE_RETRY_S
+from monitor.core.health import STORE_RETRY_S
 
 STATUS: dict[type[MonitorError], int] = {
     NotAuthenticated: 401,

@@ -37,6 +37,7 @@ from monitor.core.errors import (
     RateLimited,
     StorageUnavailable,
 )
+from monitor.core.health import STORE_RETRY_S, StoreHealth
 from monitor.core.intake import HallIntake
 from monitor.core.rows import stored_bytes
 from monitor.core.snapshot import (
@@ -49,7 +50,8 @@ from monitor.core.snapshot import (
     QueuePicture,
 )
 from monitor.core.state import HallState
-from monitor.core.store import Decision, EventStore, Row
+from monitor.core.store import EventStore, Row
+from monitor.core.storing import rebuild, store_batch
 from sim.eventlog.events import Event
 
 if TYPE_CHECKING:
@@ -75,11 +77,6 @@ class Readiness:
     forecasts: int  # halls with today's forecast
     nowcasts: int  # halls with a nowcast
     store_error: str | None  # why the last write failed, until one succeeds
-
-
-STORE_RETRY_S = 5  # Retry-After of a batch the store could not take
-HEADROOM_BATCHES = 2  # at start, the store's file system must have room for this many
-_PROBE_EVERY_S = 1.0  # while writes fail, /readyz tries one at most this often
 
 
 class Monitor:
@@ -113,71 +110,32 @@ class Monitor:
         self._forecast_ahead: dict[str, DayForecastOf] = {}  # hall -> the next day's
         self._nowcasts: dict[str, NowcastNow] = {}
         self._ready = False
-        self._write_error: str | None = None  # why the last write failed, until one succeeds
-        self._failed_s = self._probed_s = float("-inf")  # time.monotonic() of each
+        self._health = StoreHealth(settings.max_body_bytes)
         self._count_lock = threading.Lock()
 
     # -- life cycle -----------------------------------------------------------
     def open(self) -> None:
         """Open the store and rebuild every hall's current day from it. Stored
         events dated too far ahead (by a ticket system's wrong clock, or stored
-        by a version without quarantine) are quarantined first. The store must
-        have room for :data:`HEADROOM_BATCHES` full batches, or the monitor is
-        not ready until a write succeeds (:meth:`check_room` says why)."""
+        by a version without quarantine) are quarantined first. The store's file
+        system must have room for a few full batches, or the monitor is not
+        ready until a write succeeds (:meth:`room_problem` says why)."""
         self._store = store = EventStore(self.settings.store, self.settings.synchronous)
         for hall_id, state in self._states.items():
             limit_us = state.future_limit_us()
             store.quarantine_after(hall_id, limit_us, state.local_day(limit_us / 1e6))
-            self._rebuild(hall_id, state)
+            rebuild(store, state, hall_id)
             today = state.local_day(time.time())
             self._intake[hall_id].stored(today, store.intake(hall_id, today)[0])
         self._ready = True
         problem = self.room_problem()
         if problem is not None:
-            self._write_error = problem
-            self._failed_s = time.monotonic()
+            self._health.failed(problem)
 
     def room_problem(self) -> str | None:
-        """Why the store's file system cannot take :data:`HEADROOM_BATCHES`
-        full batches, or None when it can (or is in memory)."""
-        free = self._opened().free_bytes()
-        needed = HEADROOM_BATCHES * self.settings.max_body_bytes
-        if free is None or free >= needed:
-            return None
-        return (
-            f"the store's file system has {free} bytes free; hallmon needs room for "
-            f"{HEADROOM_BATCHES} batches of max_body_bytes ({needed} bytes)"
-        )
-
-    def _rebuild(self, hall_id: str, state: HallState) -> None:
-        """Apply the stored events of the hall's current day to ``state``: the
-        latest day with applicable (not quarantined) events (event clock), or
-        today and, within the future slack of midnight, tomorrow (wall clock).
-        The names the hall published are read back first (a store of an older
-        exporter has them decided now, in event time). The hall's last event is
-        the latest applicable one."""
-        assert self._store is not None
-        found = self._store.latest_applied(hall_id)
-        if found is None:
-            return
-        latest, last_us = found
-        if state.events_clock:
-            days = [latest]
-        else:
-            now_s = state.now_s()
-            days = sorted({state.local_day(now_s), state.local_day(now_s + state.future_slack_s)})
-        for day in days:
-            rows = self._store.day_rows(hall_id, day)
-            state.admit(
-                (day, dimension, name) for dimension, name in self._store.labels(hall_id, day)
-            )
-            decided = state.admissions(rows)
-            if decided:
-                self._store.remember_labels(hall_id, decided)
-                state.admit(decided)
-            state.apply(rows)
-        if state.last_event_us is None:  # a new day: nothing to count yet, but its time is known
-            state.last_event_us = last_us
+        """Why the store's file system cannot take a few full batches, or None
+        (:mod:`monitor.core.health`)."""
+        return self._health.room_problem(self._opened())
 
     @property
     def opened(self) -> bool:
@@ -323,8 +281,7 @@ class Monitor:
 
     def _store_rows(self, hall: Hall, rows: list[Row], size_bytes: int) -> Ingested:
         """Store a batch of ``size_bytes`` (its request body) and apply its new
-        rows (see :meth:`receive`). The hall's day budget is charged the share of
-        ``size_bytes`` of the rows that add to the store (new rows, conflicts)."""
+        rows (see :meth:`receive` and :mod:`monitor.core.storing`)."""
         state = self._states[hall.id]
         intake = self._intake[hall.id]
         try:
@@ -333,54 +290,31 @@ class Monitor:
             self._count_limited(hall.id, refusal)
             raise
         with self._hall_locks[hall.id]:
-            future_us = state.future_limit_us()
             today, to_midnight_s = self._wall_day(state)
-            applied: list[Row] = []
-            labels: list[tuple[str, str, str]] = []
-            added_bytes = future = backwards = 0
-
-            def decide(fresh: list[Row], conflicts: list[Row]) -> Decision:
-                nonlocal applied, labels, added_bytes, future, backwards
-                added = len(fresh) + len(conflicts)
-                added_bytes = size_bytes if added == len(rows) else size_bytes * added // len(rows)
-                intake.check_room(today, added_bytes, to_midnight_s)
-                held = [(r.id, "future") for r in fresh if r.ts_us > future_us]
-                applicable = [r for r in fresh if r.ts_us <= future_us] if held else fresh
-                held_back = state.backwards(applicable)
-                future, backwards = len(held), len(held_back)
-                if held_back:
-                    ids = {id_ for id_, _ in held_back}
-                    applicable = [r for r in applicable if r.id not in ids]
-                    held += held_back
-                applied = applicable
-                labels = state.admissions(applicable)
-                return Decision(held, labels, (today, added_bytes, len(fresh)))
-
             try:
-                done = self._opened().commit(hall.id, rows, decide)
+                done = store_batch(
+                    self._opened(), state, intake, hall.id, rows, size_bytes,
+                    today=today, to_midnight_s=to_midnight_s,
+                )  # fmt: skip
             except RateLimited as refusal:
                 self._count_limited(hall.id, refusal)
                 raise
             except sqlite3.Error as exc:
                 self._failed(hall.id, len(rows), exc)
-            self._write_error = None
-            intake.stored(today, added_bytes)
-            if labels:
-                state.admit(labels)
-            state.apply(applied)
+            self._health.succeeded()
         with self._count_lock:
             counts = self._ingested[hall.id]
-            counts["accepted"] += len(applied)
+            counts["accepted"] += done.applied
             counts["duplicate"] += done.duplicates
-            counts["conflict"] += len(done.conflicts)
-            counts["future"] += future
-            counts["backwards"] += backwards
-        return Ingested(len(applied), done.duplicates, future + backwards, len(done.conflicts))
+            counts["conflict"] += done.conflicts
+            counts["future"] += done.future
+            counts["backwards"] += done.backwards
+        quarantined = done.future + done.backwards
+        return Ingested(done.applied, done.duplicates, quarantined, done.conflicts)
 
     def _failed(self, hall_id: str, events: int, exc: sqlite3.Error) -> NoReturn:
         self.count(hall_id, "error", events)
-        self._write_error = str(exc)
-        self._failed_s = time.monotonic()
+        self._health.failed(str(exc))
         raise StorageUnavailable(
             f"the event store cannot take the batch ({exc}); nothing was stored, "
             "send it again later",
@@ -388,24 +322,8 @@ class Monitor:
         ) from exc
 
     def writable(self) -> bool:
-        """Whether the store takes writes: not after a failed write until a
-        write succeeds again, an ingested batch or, once no batch has failed for
-        :data:`STORE_RETRY_S`, a probe write (at most one a second)."""
-        if self._write_error is None:
-            return True
-        now = time.monotonic()
-        if self._store is None or now - self._failed_s < STORE_RETRY_S:
-            return False  # batches are failing now: a small probe would say little
-        if now - self._probed_s < _PROBE_EVERY_S:
-            return False
-        self._probed_s = now
-        try:
-            self._store.probe()
-        except sqlite3.Error as exc:
-            self._write_error = str(exc)
-            return False
-        self._write_error = self.room_problem()  # a small write may pass on a full disk
-        return self._write_error is None
+        """Whether the store takes writes (:mod:`monitor.core.health`)."""
+        return self._health.writable(self._store)
 
     @property
     def ready(self) -> bool:
@@ -415,7 +333,7 @@ class Monitor:
     @property
     def write_error(self) -> str | None:
         """Why the last write failed, until one succeeds (None: writes succeed)."""
-        return self._write_error
+        return self._health.error
 
     def readiness(self) -> Readiness:
         """Ready once open, while the store takes writes; with what is published."""
@@ -425,7 +343,7 @@ class Monitor:
             halls=len(self._halls),
             forecasts=sum(1 for h in self._halls if h in self._forecasts),
             nowcasts=len(self._nowcasts),
-            store_error=self._write_error,
+            store_error=self._health.error,
         )
 
     def stored(self, hall_id: str | None = None) -> int:
