@@ -20,7 +20,7 @@ import itertools
 import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -30,7 +30,7 @@ from monitor.core.localdays import LocalDays
 from monitor.core.names import MAX_NAME_CHARS, name_problem, normalized
 from monitor.core.rows import EPOCH, Row
 from monitor.core.wire import RULES, TS_RE, TS_RULE
-from sim.eventlog.events import Event
+from sim.eventlog.events import Event, Kind
 
 NDJSON_TYPES = ("application/x-ndjson", "application/jsonl", "application/json-lines")
 BODY_TYPES = ("application/json", *NDJSON_TYPES)  # anything else: 415
@@ -41,10 +41,6 @@ MAX_DEPTH = 32  # JSON nesting, for the item-by-item reading; an event is 2 deep
 _NESTING = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
 
 _Name = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_NAME_CHARS)]
-_Kind = Literal[
-    "ticket_issued", "ticket_called", "service_ended", "ticket_abandoned", "ticket_no_show",
-    "counter_opened", "counter_closed",
-]  # fmt: skip
 
 
 class _Wire(msgspec.Struct, forbid_unknown_fields=True):
@@ -53,7 +49,7 @@ class _Wire(msgspec.Struct, forbid_unknown_fields=True):
     id: _Name
     hall: _Name
     ts: str
-    kind: _Kind
+    kind: Kind
     ticket: _Name | None = None
     service: _Name | None = None
     segment: _Name | None = None

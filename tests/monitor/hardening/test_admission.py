@@ -23,7 +23,7 @@ import pytest
 
 from monitor.server.admission import Admission, client_key
 from tests.monitor.conftest import ENV, auth, write_config
-from tests.monitor.hardening.conftest import issued
+from tests.monitor.hardening.conftest import issued, shared_server
 from tests.monitor.server import Server, running_server
 
 
@@ -214,9 +214,7 @@ def _probes(server: Server, n: int) -> list[int]:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    directory = tmp_path_factory.mktemp("admission")
-    config = write_config(directory, extra=LIMITS)
-    with running_server(config, ENV, log=directory / "hallmon.log") as running:
+    with shared_server(tmp_path_factory, "admission", LIMITS) as running:
         yield running
 
 

@@ -17,9 +17,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.monitor.conftest import ENV, TOKENS, write_config
-from tests.monitor.hardening.conftest import issued
-from tests.monitor.server import Server, running_server
+from tests.monitor.conftest import TOKENS
+from tests.monitor.hardening.conftest import issued, shared_server
+from tests.monitor.server import Server
 
 LIMIT = 8192
 _LIMITS = f"limits: {{max_header_bytes: {LIMIT}, header_timeout: 5s}}"
@@ -27,9 +27,7 @@ _LIMITS = f"limits: {{max_header_bytes: {LIMIT}, header_timeout: 5s}}"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    directory = tmp_path_factory.mktemp("headers")
-    config = write_config(directory, extra=_LIMITS)
-    with running_server(config, ENV, log=directory / "hallmon.log") as running:
+    with shared_server(tmp_path_factory, "headers", _LIMITS) as running:
         yield running
 
 

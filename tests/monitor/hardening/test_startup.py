@@ -57,6 +57,13 @@ def _in_namespace(
     )
 
 
+def _run(command: list[str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        command, cwd=ROOT, env={**os.environ, **ENV}, capture_output=True, text=True,
+        timeout=SERVE_S,
+    )  # fmt: skip
+
+
 def _serve_command(config: Path, *extra: str) -> list[str]:
     return [sys.executable, "-m", "monitor", "serve", "--config", str(config),
             "--port", str(free_port()), *extra]  # fmt: skip
@@ -111,18 +118,14 @@ def test_a_lock_that_cannot_be_written_is_one_line_and_exit_2(tmp_path: Path, ki
     lock = tmp_path / "hallmon.db.lock"
     if kind == "directory":
         lock.mkdir()
-        done = subprocess.run(
-            _serve_command(config), cwd=ROOT, env={**os.environ, **ENV},
-            capture_output=True, text=True, timeout=SERVE_S,
-        )  # fmt: skip
+        done = _run(_serve_command(config))
         _one_line_exit_2(done, str(tmp_path / "hallmon.db"), "Is a directory")
         return
     lock.write_text("1\n")
     script = f'mount --bind "{lock}" "{lock}" && mount -o remount,ro,bind "{lock}" && exec "$@"'
-    done = subprocess.run(
+    done = _run(
         [_unshare(), "--mount", "--propagation", "private", "sh", "-c", script, "sh",
-         *_serve_command(config)],
-        cwd=ROOT, env={**os.environ, **ENV}, capture_output=True, text=True, timeout=SERVE_S,
+         *_serve_command(config)]
     )  # fmt: skip
     line = _one_line_exit_2(done, str(tmp_path / "hallmon.db"), "Read-only file system")
     assert "cannot open the lock file" in line
@@ -133,10 +136,9 @@ def test_a_port_in_use_is_one_line_and_exit_2(tmp_path: Path) -> None:
     config = write_config(tmp_path)
     with socket.create_server(("127.0.0.1", 0)) as taken:
         port = taken.getsockname()[1]
-        done = subprocess.run(
+        done = _run(
             [sys.executable, "-m", "monitor", "serve", "--config", str(config),
-             "--port", str(port)],
-            cwd=ROOT, env={**os.environ, **ENV}, capture_output=True, text=True, timeout=SERVE_S,
+             "--port", str(port)]
         )  # fmt: skip
     line = _one_line_exit_2(done, f"127.0.0.1:{port}", "Address already in use")
     assert "cannot listen on" in line
