@@ -51,7 +51,7 @@ from monitor.core.snapshot import (
 )
 from monitor.core.state import HallState
 from monitor.core.store import EventStore, Row
-from monitor.core.storing import rebuild, store_batch
+from monitor.core.storing import Pending, rebuild, store_batch
 from sim.eventlog.events import Event
 
 if TYPE_CHECKING:
@@ -101,10 +101,10 @@ class Monitor:
         self._ingested = {h.id: dict.fromkeys(INGEST_RESULTS, 0) for h in settings.halls}
         self._limited = {h.id: dict.fromkeys(HALL_LIMITS, 0) for h in settings.halls}
         self._intake = {h.id: HallIntake(h.id, h.limits) for h in settings.halls}
-        # one batch of a hall at a time is stored and applied: what is decided
-        # about a batch (labels, events running backwards) reads the state the
-        # batches before it left
+        # one batch of a hall at a time is decided and stored: what is decided
+        # (labels, events running backwards) reads what the batches before it left
         self._hall_locks = {h.id: threading.Lock() for h in settings.halls}
+        self._pending = {h.id: Pending() for h in settings.halls}
         self._failures = {h.id: dict.fromkeys(BACKGROUND_JOBS, 0) for h in settings.halls}
         self._forecasts: dict[str, DayForecastOf] = {}  # hall -> its local day's
         self._forecast_ahead: dict[str, DayForecastOf] = {}  # hall -> the next day's
@@ -289,12 +289,13 @@ class Monitor:
         except RateLimited as refusal:
             self._count_limited(hall.id, refusal)
             raise
-        with self._hall_locks[hall.id]:
+        lock, pending = self._hall_locks[hall.id], self._pending[hall.id]
+        with lock:
             today, to_midnight_s = self._wall_day(state)
             try:
                 done = store_batch(
                     self._opened(), state, intake, hall.id, rows, size_bytes,
-                    today=today, to_midnight_s=to_midnight_s,
+                    pending=pending, today=today, to_midnight_s=to_midnight_s,
                 )  # fmt: skip
             except RateLimited as refusal:
                 self._count_limited(hall.id, refusal)
@@ -302,6 +303,11 @@ class Monitor:
             except sqlite3.Error as exc:
                 self._failed(hall.id, len(rows), exc)
             self._health.succeeded()
+        try:  # outside the hall's lock: its next batch is decided and committed meanwhile
+            state.apply(done.to_apply)
+        finally:
+            with lock:
+                pending.remove(done.to_apply)
         with self._count_lock:
             counts = self._ingested[hall.id]
             counts["accepted"] += done.applied

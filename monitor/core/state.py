@@ -57,7 +57,7 @@ from monitor.core.tickets import (
     add_count,
     observe,
 )
-from monitor.core.timeline import Facts, backwards
+from monitor.core.timeline import Facts, backwards, facts_of, merged
 from sim.eventlog.events import KIND_ORDER
 
 FUTURE_SLACK_S = 300.0  # default: events further ahead of the wall clock are never applied
@@ -140,22 +140,25 @@ class HallState:
         return int((self._wall() + self.future_slack_s) * 1e6)
 
     # -- deciding about new events --------------------------------------------
-    def backwards(self, rows: Iterable[Row]) -> list[tuple[str, str]]:
+    def backwards(self, rows: Iterable[Row], pending: Iterable[Row] = ()) -> list[tuple[str, str]]:
         """(id, reason) of the ``rows`` that run time backwards within their
-        ticket, given the tickets of the current day (:mod:`monitor.core.timeline`)."""
+        ticket, given the tickets of the current day and the ``pending`` rows
+        (stored, about to be applied; :mod:`monitor.core.timeline`)."""
+        ahead = facts_of(pending)
         with self._lock:
             d = self._d
 
             def known(day: str, ticket: str) -> Facts | None:
                 t = d.tickets.get(ticket) if day == d.day else None
                 if t is None:
-                    return None
+                    return ahead.get((day, ticket))
                 ends = [x for x in (t.end[0] if t.end else None, t.left_us) if x is not None]
-                return Facts(
+                facts = Facts(
                     t.issue[0] if t.issue else None,
                     t.calls[0][0] if t.calls else None,
                     min(ends) if ends else None,
                 )
+                return merged(facts, ahead.get((day, ticket)))
 
             return backwards(rows, known)
 

@@ -4,9 +4,11 @@ from the store at start (:func:`rebuild`).
 What the monitor decides about a batch's new rows before it commits them
 (which to hold back, which names to publish, what the hall's day budget is
 charged) is written in the batch's transaction, so the store holds exactly
-what was decided, and a restart rebuilds the same state. The caller holds
-the hall's lock, so each decision reads the state the batches before it
-left.
+what was decided, and a restart rebuilds the same state. A hall's batches
+are decided and committed one at a time (the caller holds the hall's lock),
+each on the state the batches before it left: the applied ones, and those
+committed but still being applied (:class:`Pending`), so that one batch's
+apply runs while the next is committed.
 """
 
 from __future__ import annotations
@@ -19,6 +21,22 @@ from monitor.core.state import HallState
 from monitor.core.store import Decision, EventStore
 
 
+class Pending:
+    """A hall's batches committed and not yet applied (guarded by the hall's lock)."""
+
+    def __init__(self) -> None:
+        self._batches: list[list[Row]] = []
+
+    def rows(self) -> list[Row]:
+        return [row for batch in self._batches for row in batch]
+
+    def add(self, rows: list[Row]) -> None:
+        self._batches.append(rows)
+
+    def remove(self, rows: list[Row]) -> None:
+        self._batches = [batch for batch in self._batches if batch is not rows]
+
+
 @dataclass(frozen=True, slots=True)
 class Stored:
     """A committed batch: events applied, stored before (same content), sent
@@ -29,6 +47,7 @@ class Stored:
     conflicts: int
     future: int  # dated too far ahead
     backwards: int  # running time backwards within their ticket
+    to_apply: list[Row]  # the new rows to apply (registered as pending)
 
 
 def store_batch(
@@ -39,11 +58,13 @@ def store_batch(
     rows: list[Row],
     size_bytes: int,
     *,
+    pending: Pending,
     today: str,
     to_midnight_s: float,
 ) -> Stored:
-    """Store ``rows`` of ``hall_id`` (a request body of ``size_bytes``) and
-    apply the new ones that may be. The hall's budget for its local ``today``
+    """Store ``rows`` of ``hall_id`` (a request body of ``size_bytes``); the
+    new ones that may be applied are added to ``pending`` and returned, for the
+    caller to apply, then remove. The hall's budget for its local ``today``
     is charged the share of ``size_bytes`` of the rows that add to the store
     (new rows, conflicts); :class:`~monitor.core.errors.RateLimited` when that
     would pass it, ``sqlite3.Error`` when the store fails (nothing stored)."""
@@ -59,7 +80,7 @@ def store_batch(
         intake.check_room(today, added_bytes, to_midnight_s)
         held = [(r.id, "future") for r in fresh if r.ts_us > future_us]
         applicable = [r for r in fresh if r.ts_us <= future_us] if held else fresh
-        held_back = state.backwards(applicable)
+        held_back = state.backwards(applicable, pending.rows())
         future, backwards = len(held), len(held_back)
         if held_back:
             ids = {id_ for id_, _ in held_back}
@@ -73,8 +94,8 @@ def store_batch(
     intake.stored(today, added_bytes)
     if labels:
         state.admit(labels)
-    state.apply(applied)
-    return Stored(len(applied), done.duplicates, len(done.conflicts), future, backwards)
+    pending.add(applied)
+    return Stored(len(applied), done.duplicates, len(done.conflicts), future, backwards, applied)
 
 
 def rebuild(store: EventStore, state: HallState, hall_id: str) -> None:

@@ -47,6 +47,33 @@ class Facts:
 Known = Callable[[str, str], "Facts | None"]  # (local day, ticket) -> facts, None: nothing
 
 
+def facts_of(rows: Iterable[Row]) -> dict[tuple[str, str], Facts]:
+    """What ``rows`` (to be applied) say of their tickets, by (local day, ticket)."""
+    found: dict[tuple[str, str], Facts] = {}
+    for row in rows:
+        if row.ticket is not None:
+            facts = found.get((row.day, row.ticket))
+            if facts is None:
+                facts = found[(row.day, row.ticket)] = Facts()
+            _learn(row, facts)
+    return found
+
+
+def merged(a: Facts | None, b: Facts | None) -> Facts | None:
+    """What ``a`` and ``b`` say of one ticket together (None: neither says anything)."""
+    if a is None or b is None:
+        return a or b
+    return Facts(
+        _earliest(a.issued_us, b.issued_us),
+        _earliest(a.first_call_us, b.first_call_us),
+        _earliest(a.ended_us, b.ended_us),
+    )
+
+
+def _earliest(a: int | None, b: int | None) -> int | None:
+    return b if a is None else a if b is None else min(a, b)
+
+
 def backwards(rows: Iterable[Row], known: Known) -> list[tuple[str, str]]:
     """(id, reason) of the ``rows`` that run time backwards within their ticket
     (a ticket number is one ticket within a local day), given what is ``known``
@@ -95,8 +122,8 @@ def _reason(row: Row, facts: Facts) -> str | None:
 def _learn(row: Row, facts: Facts) -> None:
     ts, kind = row.ts_us, row.kind
     if kind == "ticket_issued":
-        facts.issued_us = ts if facts.issued_us is None else min(facts.issued_us, ts)
+        facts.issued_us = _earliest(facts.issued_us, ts)
     elif kind == "ticket_called":
-        facts.first_call_us = ts if facts.first_call_us is None else min(facts.first_call_us, ts)
+        facts.first_call_us = _earliest(facts.first_call_us, ts)
     else:
-        facts.ended_us = ts if facts.ended_us is None else min(facts.ended_us, ts)
+        facts.ended_us = _earliest(facts.ended_us, ts)

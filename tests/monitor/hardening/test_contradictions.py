@@ -11,6 +11,7 @@ restart."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -121,3 +122,33 @@ def test_equal_times_are_in_order(tmp_path: Path) -> None:
         same = [issued(1), _called(1, 1), _ended(1, 1)]  # all at one instant: a 0 s wait
         assert post(client, same).json() == {"accepted": 3, "duplicates": 0}
         assert _served(client) == 1
+
+
+def test_a_batch_committed_but_not_yet_applied_counts_for_the_next(tmp_path: Path) -> None:
+    """Two clients of one hall: one batch is applied while the next is
+    decided and committed; the next still sees it (``storing.Pending``)."""
+    from monitor.core.batches import read_batch
+    from monitor.core.intake import HallIntake
+    from monitor.core.state import HallState
+    from monitor.core.store import EventStore
+    from monitor.core.storing import Pending, store_batch
+
+    settings = settings_for(tmp_path)
+    hall = settings.halls[0]
+    state, store, pending = HallState(hall), EventStore(tmp_path / "s.db"), Pending()
+    intake = HallIntake(hall.id, hall.limits)
+
+    def stored(events: list[dict[str, Any]]) -> Any:
+        body = json.dumps(events).encode()
+        rows = read_batch(body, "application/json", "county", state.days)
+        return store_batch(store, state, intake, "county", rows, len(body), pending=pending,
+                           today="2026-03-02", to_midnight_s=3600.0)  # fmt: skip
+
+    first = stored([issued(1, ts=at(600))])
+    assert first.applied == 1 and state.snapshot().issued.get(("consult", "gotone")) == 0
+    second = stored([_called(1, 300)])  # before the issue that is not applied yet
+    assert (second.applied, second.backwards) == (0, 1)
+    state.apply(first.to_apply)
+    pending.remove(first.to_apply)
+    assert pending.rows() == [] and state.snapshot().issued[("consult", "gotone")] == 1
+    store.close()
