@@ -9,6 +9,7 @@ import json
 import os
 import socket
 import sqlite3
+import statistics
 import subprocess
 import sys
 import threading
@@ -21,9 +22,12 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from monitor.background.loops import Background
-from monitor.core.batches import parse_batch, to_rows
+from monitor.core.batches import _BATCH as _BATCH_DECODER
+from monitor.core.batches import read_batch, to_rows
 from monitor.core.config import Hall, NowcastConfig, NowcastPrecision, Settings, token_hash
+from monitor.core.localdays import LocalDays
 from monitor.core.monitor import Monitor
+from monitor.core.state import HallState
 from monitor.core.store import INSERT, SCHEMA
 from sim.eventlog.convert import day_events
 from sim.eventlog.events import Event
@@ -33,8 +37,7 @@ from sim.model.scenario import Scenario, load_scenario
 ROOT = Path(__file__).resolve().parents[1]
 FLAGSHIP = ROOT / "scenarios/flagship.yaml"
 BATCH = 500
-INGEST_GOAL_PER_S = 20_000
-INGEST_AIM_RATIO = 0.30
+INGEST_GOAL_RATIO = 0.5  # of raw SQLite executemany of the same rows (issue 22)
 NOWCAST_LIMIT_S = 30.0
 PROVINCE_HALLS = 2000
 PROVINCE_ROUND_GOAL_S = 60.0  # every hall's nowcast within a minute
@@ -62,13 +65,17 @@ def ingest_data(n_events: int) -> tuple[str, list[bytes], list[list[tuple[Any, .
         for i in range(0, len(events), BATCH)
     ]
     zone = ZoneInfo(scn.timezone)
-    rows = [[(scn.hall, *r) for r in to_rows(parse_batch(b), zone)] for b in bodies]
+    rows = [
+        [(scn.hall, *r) for r in to_rows(events[i : i + BATCH], zone)]
+        for i in range(0, len(events), BATCH)
+    ]
     return scn.hall, bodies, rows
 
 
 def measure_raw_sqlite(rows: list[list[tuple[Any, ...]]], directory: Path) -> float:
     """The floor, rows/s: ``executemany`` into the store's own schema, WAL,
     ``synchronous=FULL``, one transaction per batch."""
+    directory.mkdir(parents=True, exist_ok=True)
     path = directory / "raw.db"
     db = sqlite3.connect(path, isolation_level=None)
     db.execute("PRAGMA journal_mode=WAL")
@@ -101,7 +108,9 @@ def measure_http_ingest(hall: str, bodies: list[bytes], directory: Path, clients
     config = directory / "bench.yaml"
     config.write_text(
         f"store: {directory / 'hallmon.db'}\nclock: events\nnowcast: {{every: 0}}\n"
-        f"forecast: {{replications: 0}}\nhalls:\n"
+        f"forecast: {{replications: 0}}\n"
+        # the benchmark is one hall sending days of events as fast as it can
+        f"limits: {{hall: {{events_per_s: 1000000000, events_burst: 10000000}}}}\nhalls:\n"
         f"  - {{id: {hall}, scenario: {FLAGSHIP}, token_env: BENCH_TOKEN}}\n",
         encoding="utf-8",
     )
@@ -150,25 +159,83 @@ def measure_http_ingest(hall: str, bodies: list[bytes], directory: Path, clients
     return accepted / elapsed
 
 
-def measure_ingest(n_events: int, directory: Path, clients: int) -> dict[str, Any]:
-    """The ingest figures on the same events, each on a fresh database: raw, one
-    client, and ``clients`` clients at once."""
+def measure_ingest(n_events: int, directory: Path, clients: int, rounds: int = 3) -> dict[str, Any]:
+    """The ingest figures on the same events, each on a fresh database, in
+    ``rounds`` rounds of raw, one client and ``clients`` clients (a noisy
+    neighbour hurts a whole round alike); the ratio is each round's HTTP rate
+    over its raw rate, and the figures are the rounds' medians."""
     hall, bodies, rows = ingest_data(n_events)
-    raw = measure_raw_sqlite(rows, directory)
-    one = measure_http_ingest(hall, bodies, directory / "one")
-    http = measure_http_ingest(hall, bodies, directory / "many", clients) if clients > 1 else one
+    raws, ones, manys = [], [], []
+    for k in range(rounds):
+        raws.append(measure_raw_sqlite(rows, directory / f"raw{k}"))
+        ones.append(measure_http_ingest(hall, bodies, directory / f"one{k}"))
+        many = measure_http_ingest(hall, bodies, directory / f"many{k}", clients)
+        manys.append(many if clients > 1 else ones[-1])
+    ratios = [http / raw for http, raw in zip(manys, raws, strict=True)]
+    ratio = statistics.median(ratios)
     return {
         "events": n_events,
         "batch": BATCH,
-        "raw_rows_per_s": raw,
-        "http_one_client_per_s": one,
+        "rounds": rounds,
+        "raw_rows_per_s": statistics.median(raws),
+        "http_one_client_per_s": statistics.median(ones),
         "clients": clients,
-        "http_events_per_s": http,
-        "ratio": http / raw,
-        "goal_per_s": INGEST_GOAL_PER_S,
-        "aim_ratio": INGEST_AIM_RATIO,
-        "pass": http >= INGEST_GOAL_PER_S,
+        "http_events_per_s": statistics.median(manys),
+        "ratios": ratios,
+        "ratio": ratio,
+        "goal_ratio": INGEST_GOAL_RATIO,
+        "pass": ratio >= INGEST_GOAL_RATIO,
+        "stages": measure_stages(hall, bodies, directory / "stages"),
     }
+
+
+def measure_stages(hall_id: str, bodies: list[bytes], directory: Path) -> dict[str, float]:
+    """CPU microseconds an event of each stage of ``Monitor.receive`` costs, in
+    process (best of 5 runs, the stages interleaved so that a noisy neighbour
+    hurts them alike): ``decode`` is msgspec's typed decoding alone (the floor
+    of reading a body), ``read`` the whole contract (decode, per-kind fields,
+    ts, names), ``decide`` what is decided before the commit (events running
+    backwards, label admissions), ``apply`` the live state. ``checks`` =
+    read - decode + decide: what the hardening checks cost beyond decoding."""
+    scn = load_scenario(FLAGSHIP)
+    hall = Hall(id=hall_id, name=hall_id, district="", city="", scenario=scn,
+                target_wait_s=scn.target.wait, objective=scn.target.service_level,
+                token_sha256=token_hash("bench"), clock="events")  # fmt: skip
+    directory.mkdir(parents=True, exist_ok=True)
+    events = sum(len(_BATCH_DECODER.decode(b)) for b in bodies)
+    days = LocalDays(ZoneInfo(scn.timezone))
+    batches = [read_batch(b, "application/json", hall_id, days) for b in bodies]
+    best = dict.fromkeys(("decode", "read", "decide", "apply"), float("inf"))
+
+    def decode() -> None:
+        for body in bodies:
+            _BATCH_DECODER.decode(body)
+
+    def read() -> None:
+        for body in bodies:
+            read_batch(body, "application/json", hall_id, days)
+
+    def decide() -> None:
+        state = HallState(hall)  # as the monitor decides: on the state before each batch
+        for rows in batches:
+            state.backwards(rows)
+            state.admissions(rows)
+            state.apply(rows)
+
+    def apply() -> None:
+        state = HallState(hall)
+        for rows in batches:
+            state.apply(rows)
+
+    for _ in range(5):
+        for name, run in (("decode", decode), ("read", read), ("decide", decide), ("apply", apply)):
+            start = time.process_time()
+            run()
+            best[name] = min(best[name], time.process_time() - start)
+    best["decide"] -= best["apply"]  # the decisions alone
+    per_event = {name: seconds / events * 1e6 for name, seconds in best.items()}
+    per_event["checks"] = per_event["read"] - per_event["decode"] + per_event["decide"]
+    return per_event
 
 
 def busy_monitor(

@@ -50,6 +50,7 @@ from monitor.api.samples import (
     COUNTER,
     DIMENSION,
     JOB,
+    LIMIT,
     RESULT,
     SEGMENT,
     SERVICE,
@@ -122,6 +123,11 @@ FAMILIES: dict[str, tuple[str, str]] = {
         "counter",
         'Events whose unknown service, segment or counter was published as "other" '
         "(over max_label_values that day), since start.",
+    ),
+    "hallmon_limited_requests": (
+        "counter",
+        "Batches of the hall refused with 429 since start, by the limit they passed "
+        "(events_per_s, stored_bytes_per_day).",
     ),
 }
 _CLASSES: dict[str, Callable[[str, str], Metric]] = {
@@ -233,3 +239,4 @@ class HallCollector:
         keyed(f["hallmon_ingest_events"], lab.results, view.ingested, RESULT, hall_id)
         keyed(f["hallmon_background_failures"], lab.jobs, view.failures, JOB, hall_id)
         keyed(f["hallmon_label_overflow"], lab.dimensions, view.overflow, DIMENSION, hall_id)
+        keyed(f["hallmon_limited_requests"], lab.limits, view.limited, LIMIT, hall_id)

@@ -95,13 +95,17 @@ _ERRORS = {
     404: "A hall this exporter (or shard) does not serve.",
     413: "The body is over `max_body_bytes`.",
     415: "A Content-Type other than JSON (application/json) or JSON Lines (application/x-ndjson).",
-    422: "Bad events: `detail` lists each (up to 100) as {index, field, reason}; "
-    "nothing is stored.",
+    422: "Bad events, or a bad query or path parameter: `detail` lists each (up to 100) "
+    "as {index, field, reason} (index: the event's, null for a parameter); nothing is stored.",
+    429: "The hall is over one of its limits (`limits.hall`: events a second, bytes stored "
+    "a day): nothing was stored; send it again after Retry-After seconds.",
     503: "Not ready yet.",
 }
+_RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "string"}}}
 _HEADERS = {
     401: {"WWW-Authenticate": {"description": "Bearer", "schema": {"type": "string"}}},
-    503: {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "string"}}},
+    429: _RETRY_AFTER,
+    503: _RETRY_AFTER,
 }
 READ_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {

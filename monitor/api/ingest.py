@@ -3,26 +3,30 @@ applied to the hall's live state; all or nothing."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 
 from monitor.api.deps import IngestHall, MonitorDep, errors
 from monitor.api.models import IngestResult
 from monitor.core.batches import BODY_TYPES, NDJSON_TYPES
 from monitor.core.errors import BodyTooLarge, UnsupportedBody
-from sim.eventlog.events import Event
+from monitor.core.wire import batch_schema
 
 router = APIRouter(prefix="/v1/halls", tags=["ingest"])
 
 
 def _request_body() -> dict[str, Any]:
-    """The OpenAPI request body: the handler reads the raw bytes itself (so as
-    to stop at the size limit), so FastAPI cannot infer it."""
-    event = Event.model_json_schema()
-    content: dict[str, Any] = {"application/json": {"schema": {"type": "array", "items": event}}}
-    content |= {media: {"schema": {"type": "string"}} for media in NDJSON_TYPES}
+    """The OpenAPI request body (the handler reads the raw bytes itself, so as
+    to stop at the size limit, so FastAPI cannot infer it): the schema of
+    :mod:`monitor.core.wire`, the contract the ingest keeps to the letter. JSON
+    Lines carry the same events, one per line."""
+    batch = batch_schema()
+    lines = batch | {"description": "the same events, one JSON object per line"}
+    content = {"application/json": {"schema": batch}} | {
+        media: {"schema": lines} for media in NDJSON_TYPES
+    }
     return {
         "requestBody": {
             "required": True,
@@ -71,6 +75,7 @@ def _media_type(content_type: str) -> str:
         413,
         415,
         422,
+        429,
         503,
         s503="The event store cannot take the batch (a full disk, an I/O error): nothing "
         "was stored; send it again after Retry-After seconds.",
@@ -78,19 +83,20 @@ def _media_type(content_type: str) -> str:
     openapi_extra=_request_body(),
     response_model_exclude_defaults=True,
 )
-async def ingest(
-    target: IngestHall,
-    monitor: MonitorDep,
-    request: Request,
-    content_type: Annotated[str, Header()] = "application/json",
-) -> IngestResult:
+async def ingest(target: IngestHall, monitor: MonitorDep, request: Request) -> IngestResult:
     """Store a batch of events durably, then apply it; all or nothing. Ids the
-    store already holds (or repeated in the batch) count as duplicates and are
-    not applied twice; events dated more than ``future_slack`` ahead of the wall
-    clock are stored but quarantined (not applied)."""
-    media = _media_type(content_type)
+    store already holds (or repeated in the batch) count as duplicates, or as
+    conflicts when their content differs, and are not applied twice; events
+    dated more than ``future_slack`` ahead of the wall clock, or running time
+    backwards within their ticket, are stored but quarantined (not applied).
+    A hall past its limits (events a second, bytes stored a day) gets 429."""
+    media = _media_type(request.headers.get("content-type", "application/json"))
+    monitor.refuse_early(target)
     body = await _read_body(request, monitor.settings.max_body_bytes)
     done = await run_in_threadpool(monitor.receive, target, body, media)
     return IngestResult(
-        accepted=done.accepted, duplicates=done.duplicates, quarantined=done.quarantined
+        accepted=done.accepted,
+        duplicates=done.duplicates,
+        quarantined=done.quarantined,
+        conflicts=done.conflicts,
     )

@@ -30,12 +30,18 @@ class ErrorBody(_Body):
 
 class IngestResult(_Body):
     """A stored batch: events new to the store (applied), events it already
-    held, and new events dated too far ahead (stored, quarantined, not applied;
-    present only when there are some)."""
+    held, new events stored but quarantined (dated too far ahead, or running
+    time backwards in their ticket; not applied) and events whose id the store
+    holds with other content (not stored); the last two only when there are some."""
 
     accepted: int
     duplicates: int
     quarantined: int = Field(default=0, description="see GET /v1/halls/{hall}/quarantine")
+    conflicts: int = Field(
+        default=0,
+        description="ids stored before with other content: not stored, not applied; "
+        "see GET /v1/halls/{hall}/conflicts",
+    )
 
 
 Clock = Literal["wall", "events"]
@@ -321,11 +327,18 @@ class Readiness(_Body):
 
 
 class QuarantinedEvent(_Body):
-    """A stored event that was never applied: dated too far ahead of the wall clock."""
+    """A stored event that was never applied, and why."""
 
     event: dict[str, str] = Field(description="the event as received (RFC 3339 ts)")
+    reason: str = Field(
+        description="future (dated more than future_slack ahead of the wall clock), or how it "
+        "runs time backwards in its ticket: called_before_issued, ended_before_issued, "
+        "ended_before_called, abandoned_before_issued, issued_after_called, issued_after_ended"
+    )
     quarantined_at: str = Field(description="when it arrived, RFC 3339 in the hall's zone")
-    ahead_s: float = Field(description="how far its ts was ahead of the wall clock then")
+    ahead_s: float = Field(
+        description="how far its ts was ahead of the wall clock then (negative: behind)"
+    )
 
 
 class QuarantineBody(_Body):
@@ -335,3 +348,19 @@ class QuarantineBody(_Body):
     total: int = Field(description="quarantined events of the hall in the store")
     future_slack_s: float = Field(description="events further ahead than this are quarantined")
     events: list[QuarantinedEvent]
+
+
+class ConflictingEvent(_Body):
+    """Another version of a stored event: same hall and id, other content."""
+
+    stored: dict[str, str] = Field(description="the event the store holds (and applied)")
+    received: dict[str, str] = Field(description="the version sent later (never applied)")
+    received_at: str = Field(description="when it first came, RFC 3339 in the hall's zone")
+
+
+class ConflictsBody(_Body):
+    """``GET /v1/halls/{hall}/conflicts``: the latest conflicting versions first."""
+
+    hall: str
+    total: int = Field(description="distinct conflicting versions recorded for the hall")
+    events: list[ConflictingEvent]

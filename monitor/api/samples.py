@@ -24,6 +24,7 @@ from prometheus_client.utils import floatToGoString
 
 from monitor.core.snapshot import (
     BACKGROUND_JOBS,
+    HALL_LIMITS,
     HORIZONS,
     INGEST_RESULTS,
     LABEL_DIMENSIONS,
@@ -34,13 +35,14 @@ from monitor.core.snapshot import (
 Labels = dict[str, str]
 Pairs = tuple[tuple[Any, Labels], ...]  # (snapshot key, label dict) in configured order
 # label names of a snapshot key (a key the configuration does not name gets fresh labels)
-SERVICE, SEGMENT, COUNTER, RESULT, JOB, DIMENSION = (
+SERVICE, SEGMENT, COUNTER, RESULT, JOB, DIMENSION, LIMIT = (
     ("service",),
     ("service", "segment"),
     ("counter",),
     ("result",),
     ("job",),
     ("dimension",),
+    ("limit",),
 )
 
 _tuple_new = tuple.__new__
@@ -118,6 +120,7 @@ class HallLabels:
         "info",
         "info_labels",
         "jobs",
+        "limits",
         "results",
         "segments",
         "service_horizons",
@@ -146,6 +149,7 @@ class HallLabels:
         self.dimensions: Pairs = tuple(
             (d, {"hall": hall, "dimension": d}) for d in LABEL_DIMENSIONS
         )
+        self.limits: Pairs = tuple((k, {"hall": hall, "limit": k}) for k in HALL_LIMITS)
         self.horizons: Pairs = tuple((h, {"hall": hall, "horizon": h}) for h in HORIZONS)
         self.service_horizons: Pairs = tuple(
             ((s, h), {"hall": hall, "service": s, "horizon": h})

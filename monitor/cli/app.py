@@ -19,6 +19,7 @@ from monitor.cli.replay import register as register_replay
 from monitor.core.config import DEFAULT_PORT, Settings, load_settings, parse_shard, token_hash
 
 if TYPE_CHECKING:
+    from monitor.core.monitor import Monitor
     from monitor.core.storelock import StoreLock
 
 app = typer.Typer(
@@ -54,16 +55,44 @@ def serve(
     lock = _locked_store(settings)
     try:
         from monitor.server.app import create_app
+        from monitor.server.serving import ServeError, listen
         from monitor.server.serving import serve as run
 
+        app = create_app(settings)
+        monitor = _opened(app.state.monitor, settings)
+        try:
+            sock = listen(host, port)
+        except ServeError as exc:
+            monitor.close()
+            raise fail(f"{host}:{port}", str(exc)) from None
         typer.echo(
             f"hallmon: {len(settings.halls)} hall(s), store {settings.store}, "
             f"http://{host}:{port}/metrics",
             err=True,
         )
-        run(create_app(settings), settings.limits, host=host, port=port, log_level=log_level)
+        run(app, settings.limits, sock=sock, log_level=log_level, is_token=monitor.knows_token)
     finally:
         lock.release()
+
+
+def _opened(monitor: Monitor, settings: Settings) -> Monitor:
+    """``monitor`` with its store open and every hall rebuilt, before the server
+    listens: a store that fails now, or a file system without room for a batch,
+    is a one-line error (exit 2), not a failed app start-up."""
+    import sqlite3
+
+    from monitor.core.storelock import StoreError
+
+    try:
+        monitor.open()
+    except (StoreError, OSError, sqlite3.Error) as exc:
+        monitor.close()
+        raise fail(str(settings.store), str(exc)) from None
+    problem = monitor.room_problem()
+    if problem is not None:
+        monitor.close()
+        raise fail(str(settings.store), problem)
+    return monitor
 
 
 def _locked_store(settings: Settings) -> StoreLock:

@@ -1,36 +1,64 @@
-"""Reading an ingest request's body: a JSON array of events, or JSON Lines.
+"""Reading an ingest request's body: a JSON array of events, or JSON Lines,
+into store rows, by the contract of :mod:`monitor.core.wire`.
 
-A batch is all or nothing: :func:`parse_batch` returns every event, or raises
-:class:`BatchInvalid` listing each bad event as ``{index, field, reason}``
-(index 0-based in the array, or among the non-blank lines of JSON Lines).
+A batch is all or nothing: :func:`read_batch` returns a row for every event,
+or raises :class:`BatchInvalid` listing each bad event as ``{index, field,
+reason}`` (index 0-based in the array, or among the non-blank lines of JSON
+Lines), or :class:`OtherHalls` for events that name another hall than the
+one posted to.
+
+The body is decoded in one call into typed structs (msgspec, in C: field
+names, types, lengths and kinds), then each event is checked in one Python
+pass that is cheap for the common case (ASCII names, see
+:mod:`monitor.core.names`) and turned into its row. Only a body that fails
+is read again, item by item, to name every bad event.
 """
 
 from __future__ import annotations
 
-import json
+import itertools
 import re
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from pydantic import TypeAdapter, ValidationError
+import msgspec
 
 from monitor.core.errors import Problem
 from monitor.core.localdays import LocalDays
-from monitor.core.store import EPOCH, Row
-from sim.eventlog.events import Event, event_error
+from monitor.core.names import MAX_NAME_CHARS, name_problem, normalized
+from monitor.core.rows import EPOCH, Row
+from monitor.core.wire import RULES, TS_RE, TS_RULE
+from sim.eventlog.events import Event, Kind
 
 NDJSON_TYPES = ("application/x-ndjson", "application/jsonl", "application/json-lines")
 BODY_TYPES = ("application/json", *NDJSON_TYPES)  # anything else: 415
-_BATCH = TypeAdapter(list[Event])
 _US = timedelta(microseconds=1)
 MAX_ERRORS = 100  # a batch of garbage is reported by its first problems, not all
-MAX_NAME_BYTES = 128  # ids and names, UTF-8: they become label values and index keys
-MAX_DEPTH = 32  # JSON nesting; an event is 2 deep (array, object)
-_NAMES = ("id", "hall", "ticket", "service", "segment", "counter")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # C0, DEL and C1
+MAX_DEPTH = 32  # JSON nesting, for the item-by-item reading; an event is 2 deep
 # what can open or close a level outside strings (a string is skipped whole)
 _NESTING = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
+
+_Name = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_NAME_CHARS)]
+
+
+class _Wire(msgspec.Struct, forbid_unknown_fields=True):
+    """An event as sent; :func:`_checked_row` applies the rest of the contract."""
+
+    id: _Name
+    hall: _Name
+    ts: str
+    kind: Kind
+    ticket: _Name | None = None
+    service: _Name | None = None
+    segment: _Name | None = None
+    counter: _Name | None = None
+
+
+_BATCH = msgspec.json.Decoder(list[_Wire])
+_ONE = msgspec.json.Decoder(_Wire)
+_ANY = msgspec.json.Decoder()
 
 
 class BatchInvalid(ValueError):
@@ -42,53 +70,188 @@ class BatchInvalid(ValueError):
         self.size = max(1, size)  # events in the batch (1 for a body that is no list)
 
 
-# a day inside these bounds, in any time zone, is a valid date: beyond them the
-# local date of an event cannot be computed
-EARLIEST = datetime(1970, 1, 2, tzinfo=UTC)
-LATEST = datetime(9999, 12, 30, tzinfo=UTC)
+class OtherHalls(ValueError):
+    """Events that name another hall than the one posted to; ``errors`` lists them."""
+
+    def __init__(self, errors: list[Problem], size: int) -> None:
+        super().__init__(f"{len(errors)} event(s) of another hall")
+        self.errors = errors
+        self.size = size
 
 
-def _checked(events: list[Event]) -> list[Event]:
-    """``events``, or :class:`BatchInvalid` for those dated outside the range and
-    those whose ids or names are too long or hold control characters."""
-    errors: list[Problem] = []
-    for i, e in enumerate(events):
-        if not EARLIEST <= e.ts <= LATEST:
-            reason = f"{e.ts.isoformat()} is outside {EARLIEST:%Y-%m-%d}..{LATEST:%Y-%m-%d}"
-            errors.append(_problem(i, "ts", reason))
-        ticket, service, segment, counter = (
-            e.ticket or "",
-            e.service or "",
-            e.segment or "",
-            e.counter or "",
-        )
-        # one look at all names: a text of at most 32 characters is at most 128 bytes
-        longest = max(len(e.id), len(e.hall), len(ticket), len(service), len(segment), len(counter))
-        if longest > MAX_NAME_BYTES // 4 or _CONTROL.search(
-            f"{e.id}{e.hall}{ticket}{service}{segment}{counter}"
-        ):
-            errors.extend(_name_problems(i, e))
-        if len(errors) >= MAX_ERRORS:
-            break
-    if errors:
-        raise BatchInvalid(errors[:MAX_ERRORS], len(events))
-    return events
+def _problem(index: int | None, field: str | None, reason: str) -> Problem:
+    return {"index": index, "field": field, "reason": reason}
 
 
-def _name_problems(index: int, event: Event) -> list[Problem]:
+def read_batch(body: bytes, media: str, hall: str, days: LocalDays) -> list[Row]:
+    """The rows of a request body of media type ``media`` (see the module
+    docstring), each event's names in NFKC and its local date in ``days``."""
+    if media in NDJSON_TYPES:
+        lines = [line for line in body.splitlines() if line.strip()]
+        try:
+            wires = [_ONE.decode(line) for line in lines]
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            raise BatchInvalid(_line_problems(lines, days), len(lines)) from None
+    else:
+        try:
+            wires = _BATCH.decode(body)
+        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+            raise _array_problems(body, exc, days) from None
+    rows: list[Row] = []
     problems: list[Problem] = []
-    for name in _NAMES:
-        value: str | None = getattr(event, name)
-        if value is None:
-            continue
-        size = len(value.encode("utf-8"))
-        if size > MAX_NAME_BYTES:
-            reason = f"is {size} bytes long; at most {MAX_NAME_BYTES} bytes (UTF-8) are allowed"
-            problems.append(_problem(index, name, reason))
-        elif found := _CONTROL.search(value):
-            reason = f"contains a control character (U+{ord(found.group()):04X})"
-            problems.append(_problem(index, name, reason))
+    day = days.day
+    for index, wire in enumerate(wires):
+        row = _checked_row(wire, index, day, problems)
+        if row is not None:
+            rows.append(row)
+        elif len(problems) >= MAX_ERRORS:
+            break
+    if problems:
+        raise BatchInvalid(problems[:MAX_ERRORS], len(wires))
+    wrong = [
+        _problem(i, "hall", f"names hall {w.hall!r}, not {hall!r}")
+        for i, w in enumerate(wires)
+        if w.hall != hall and normalized(w.hall) != hall
+    ]
+    if wrong:
+        raise OtherHalls(wrong[:MAX_ERRORS], len(wires))
+    return rows
+
+
+def _shapes(needed: tuple[str, ...], absent: tuple[str, ...]) -> frozenset[tuple[bool, ...]]:
+    """Which of ticket, service, segment, counter may be present, as the tuples
+    of presence a kind allows."""
+    names = ("ticket", "service", "segment", "counter")
+    options = [
+        (True,) if name in needed else (False,) if name in absent else (False, True)
+        for name in names
+    ]
+    return frozenset(itertools.product(*options))
+
+
+# kind -> every presence of (ticket, service, segment, counter) it allows: one lookup an event
+_SHAPES = {kind: _shapes(needed, absent) for kind, (needed, _, absent) in RULES.items()}
+
+
+def _shape_problem(wire: _Wire, index: int) -> Problem:
+    needed, _, absent = RULES[wire.kind]
+    for field in needed:
+        if getattr(wire, field) is None:
+            return _problem(index, field, f"is required for {wire.kind}")
+    field = next(f for f in absent if getattr(wire, f) is not None)
+    return _problem(index, field, f"does not apply to {wire.kind}")
+
+
+def _checked_row(wire: _Wire, index: int, day: Any, problems: list[Problem]) -> Row | None:
+    """The row of one decoded event, or None with its problems added to ``problems``."""
+    ticket, service, segment, counter = wire.ticket, wire.service, wire.segment, wire.counter
+    shape = (ticket is not None, service is not None, segment is not None, counter is not None)
+    if shape not in _SHAPES[wire.kind]:
+        problems.append(_shape_problem(wire, index))
+        return None
+    text = wire.ts
+    if TS_RE.match(text) is None:
+        problems.append(_problem(index, "ts", f"{text[:64]!r} {TS_RULE}"))
+        return None
+    joined = f"{wire.id}{wire.hall}{ticket or ''}{service or ''}{segment or ''}{counter or ''}"
+    # the common case, decided at once: ASCII, no control character, no space
+    plain = joined.isascii() and joined.isprintable() and " " not in joined
+    if not plain:
+        found = False
+        for field in ("id", "hall", "ticket", "service", "segment", "counter"):
+            value = getattr(wire, field)
+            if value is not None and (reason := name_problem(value)) is not None:
+                problems.append(_problem(index, field, reason))
+                found = True
+        if found:
+            return None
+    ts = datetime.fromisoformat(text if text[10] != "t" and text[-1] != "z" else text.upper())
+    ts_us = (ts - EPOCH) // _US
+    offset = ts.utcoffset()
+    row = Row(
+        wire.id, ts_us, day(ts_us), wire.kind, ticket, service, segment, counter,
+        0 if offset is None else offset.days * 86400 + offset.seconds,
+    )  # fmt: skip
+    if plain or joined.isascii():
+        return row
+    return row._replace(
+        id=normalized(row.id),
+        ticket=ticket and normalized(ticket),
+        service=service and normalized(service),
+        segment=segment and normalized(segment),
+        counter=counter and normalized(counter),
+    )
+
+
+def _array_problems(body: bytes, exc: Exception, days: LocalDays) -> BatchInvalid:
+    """Every bad event of a JSON array body that failed to decode whole."""
+    if too_deep(body):
+        return BatchInvalid([_too_deep_problem(None)])
+    try:
+        items = _ANY.decode(body)
+    except (msgspec.DecodeError, RecursionError) as bad:
+        return BatchInvalid([_problem(None, None, f"the body is not valid JSON ({bad})")])
+    if not isinstance(items, list):
+        return BatchInvalid(
+            [_problem(None, None, "the body must be a JSON array of events (or JSON Lines)")]
+        )
+    problems: list[Problem] = []
+    for index, item in enumerate(items):
+        try:
+            wire = msgspec.convert(item, _Wire)
+        except msgspec.ValidationError as bad:
+            problems.append(_decode_problem(index, bad))
+        else:
+            _checked_row(wire, index, days.day, problems)
+        if len(problems) >= MAX_ERRORS:
+            break
+    if not problems:  # cannot happen: the typed decoder failed on something
+        problems.append(_problem(None, None, str(exc)))
+    return BatchInvalid(problems, len(items))
+
+
+def _line_problems(lines: list[bytes], days: LocalDays) -> list[Problem]:
+    problems: list[Problem] = []
+    for index, line in enumerate(lines):
+        try:
+            wire = _ONE.decode(line)
+        except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+            if too_deep(line):
+                problems.append(_too_deep_problem(index))
+            elif isinstance(exc, msgspec.ValidationError):
+                problems.append(_decode_problem(index, exc))
+            else:
+                problems.append(_problem(index, None, f"is not valid JSON ({exc})"))
+        else:
+            _checked_row(wire, index, days.day, problems)
+        if len(problems) >= MAX_ERRORS:
+            break
     return problems
+
+
+_AT = re.compile(r"^(?P<what>.*?)(?: - at `\$(?:\[\d+\])?(?:\.(?P<field>\w+))?`)?$", re.DOTALL)
+_FIELD = re.compile(r"field `(?P<field>[^`]*)`")
+
+
+def _decode_problem(index: int, exc: msgspec.ValidationError) -> Problem:
+    """One event's decoding error in the words of the API."""
+    match = _AT.match(str(exc))
+    what = match["what"] if match else str(exc)
+    field = match["field"] if match else None
+    named = _FIELD.search(what)
+    if what.startswith("Object missing required field") and named:
+        return _problem(index, named["field"], "is required")
+    if what.startswith("Object contains unknown field") and named:
+        return _problem(index, named["field"], "is not an event field")
+    if what.startswith("Expected `object`"):
+        return _problem(index, None, "is not a JSON object")
+    if field == "kind" and what.startswith("Invalid enum value"):
+        return _problem(index, "kind", f"{what.removeprefix('Invalid enum value ')} is not a kind")
+    if what.startswith("Expected `str` of length <="):
+        return _problem(index, field, f"is longer than {MAX_NAME_CHARS} characters")
+    if what.startswith("Expected `str` of length >="):
+        return _problem(index, field, "is empty")
+    return _problem(index, field, what.replace("Expected", "expected"))
 
 
 def too_deep(body: bytes, limit: int = MAX_DEPTH) -> bool:
@@ -110,81 +273,10 @@ def _too_deep_problem(index: int | None) -> Problem:
     return _problem(index, None, f"is nested deeper than {MAX_DEPTH} levels")
 
 
-def _problem(index: int | None, field: str | None, reason: str) -> Problem:
-    return {"index": index, "field": field, "reason": reason}
-
-
-def _event_problem(index: int, exc: ValidationError) -> Problem:
-    error = event_error(exc, "body", None)
-    message = error.message.replace("the line is not", "is not")  # an item, not a file line
-    return _problem(index, error.field, message)
-
-
-def parse_batch(body: bytes, content_type: str = "application/json") -> list[Event]:
-    """The events of a request body (see the module docstring)."""
-    media = content_type.split(";", 1)[0].strip().lower()
-    if media in NDJSON_TYPES:
-        return _checked(_parse_lines(body))
-    try:
-        return _checked(_BATCH.validate_json(body))
-    except ValidationError:
-        pass  # the slow path below says which events are bad, one by one
-    if too_deep(body):  # json.loads would recurse once per level
-        raise BatchInvalid([_too_deep_problem(None)])
-    try:
-        items = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BatchInvalid([_problem(None, None, f"the body is not valid JSON ({exc})")]) from None
-    if not isinstance(items, list):
-        raise BatchInvalid(
-            [_problem(None, None, "the body must be a JSON array of events (or JSON Lines)")]
-        )
-    errors: list[Problem] = []
-    for i, item in enumerate(items):
-        try:
-            Event.model_validate(item)
-        except ValidationError as exc:
-            if len(errors) < MAX_ERRORS:
-                errors.append(_event_problem(i, exc))
-    if not errors:  # the JSON parser and the object validator disagree: report pydantic's
-        try:
-            _BATCH.validate_json(body)
-        except ValidationError as exc:
-            first = exc.errors(include_url=False)[0]
-            loc = first["loc"]
-            index = loc[0] if loc and isinstance(loc[0], int) else None
-            errors.append(_problem(index, None, str(first["msg"])))
-    raise BatchInvalid(errors, len(items))
-
-
-def _parse_lines(body: bytes) -> list[Event]:
-    events: list[Event] = []
-    errors: list[Problem] = []
-    lines = [line for line in body.splitlines() if line.strip()]
-    for index, line in enumerate(lines):
-        try:
-            events.append(Event.model_validate_json(line))
-        except ValidationError as exc:
-            if len(errors) < MAX_ERRORS:
-                deep = too_deep(line)
-                errors.append(_too_deep_problem(index) if deep else _event_problem(index, exc))
-    if errors:
-        raise BatchInvalid(errors, len(lines))
-    return events
-
-
-def other_halls(events: Sequence[Event], hall: str) -> list[Problem]:
-    """Problems for events that name a hall other than ``hall``."""
-    return [
-        _problem(i, "hall", f"names hall {e.hall!r}, not {hall!r}")
-        for i, e in enumerate(events)
-        if e.hall != hall
-    ][:MAX_ERRORS]
-
-
 def to_rows(events: Sequence[Event], days: LocalDays | ZoneInfo) -> list[Row]:
-    """Events as store rows: Unix microseconds, the hall's local date and the
-    UTC offset the event was written with."""
+    """Validated events (of the simulator, or read from a file) as store rows:
+    Unix microseconds, the hall's local date and the UTC offset the event was
+    written with."""
     day = (days if isinstance(days, LocalDays) else LocalDays(days)).day
     rows: list[Row] = []
     append = rows.append

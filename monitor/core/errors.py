@@ -67,3 +67,13 @@ class ForecastOff(MonitorError):
 
 class ForecastPending(MonitorError):
     """The forecast asked for is being computed."""
+
+
+class RateLimited(MonitorError):
+    """A hall over one of its limits (``limit``: ``events_per_s`` or
+    ``stored_bytes_per_day``); nothing was stored, send again after
+    ``retry_after_s``."""
+
+    def __init__(self, detail: str, *, limit: str, retry_after_s: int) -> None:
+        super().__init__(detail, retry_after_s=retry_after_s)
+        self.limit = limit

@@ -23,20 +23,26 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 from zoneinfo import ZoneInfo
 
-from monitor.core.batches import BatchInvalid, other_halls, parse_batch, to_rows
+from monitor.core.batches import BatchInvalid, OtherHalls, read_batch, to_rows
 from monitor.core.config import Hall, Settings, token_hash
 from monitor.core.errors import (
     Forbidden,
     HallNotServed,
     InvalidEvents,
     NotAuthenticated,
+    Problem,
+    RateLimited,
     StorageUnavailable,
 )
+from monitor.core.health import STORE_RETRY_S, StoreHealth
+from monitor.core.intake import HallIntake
+from monitor.core.rows import stored_bytes
 from monitor.core.snapshot import (
     BACKGROUND_JOBS,
+    HALL_LIMITS,
     INGEST_RESULTS,
     ForecastNow,
     HallView,
@@ -45,6 +51,7 @@ from monitor.core.snapshot import (
 )
 from monitor.core.state import HallState
 from monitor.core.store import EventStore, Row
+from monitor.core.storing import Pending, rebuild, store_batch
 from sim.eventlog.events import Event
 
 if TYPE_CHECKING:
@@ -57,7 +64,8 @@ DayForecastOf = tuple[str, "DayForecast"]  # (the local day, its forecast)
 class Ingested:
     accepted: int  # stored and applied
     duplicates: int  # stored before
-    quarantined: int = 0  # stored, dated too far ahead: not applied
+    quarantined: int = 0  # stored, never applied: dated too far ahead, or running backwards
+    conflicts: int = 0  # ids stored before with other content: not stored, not applied
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,10 +77,6 @@ class Readiness:
     forecasts: int  # halls with today's forecast
     nowcasts: int  # halls with a nowcast
     store_error: str | None  # why the last write failed, until one succeeds
-
-
-STORE_RETRY_S = 5  # Retry-After of a batch the store could not take
-_PROBE_EVERY_S = 1.0  # while writes fail, /readyz tries one at most this often
 
 
 class Monitor:
@@ -95,46 +99,48 @@ class Monitor:
         self._by_token = {h.token_sha256: h.id for h in settings.halls}
         self._store: EventStore | None = None
         self._ingested = {h.id: dict.fromkeys(INGEST_RESULTS, 0) for h in settings.halls}
+        self._limited = {h.id: dict.fromkeys(HALL_LIMITS, 0) for h in settings.halls}
+        self._intake = {h.id: HallIntake(h.id, h.limits) for h in settings.halls}
+        # one batch of a hall at a time is decided and stored: what is decided
+        # (labels, events running backwards) reads what the batches before it left
+        self._hall_locks = {h.id: threading.Lock() for h in settings.halls}
+        self._pending = {h.id: Pending() for h in settings.halls}
         self._failures = {h.id: dict.fromkeys(BACKGROUND_JOBS, 0) for h in settings.halls}
         self._forecasts: dict[str, DayForecastOf] = {}  # hall -> its local day's
         self._forecast_ahead: dict[str, DayForecastOf] = {}  # hall -> the next day's
         self._nowcasts: dict[str, NowcastNow] = {}
         self._ready = False
-        self._write_error: str | None = None  # why the last write failed, until one succeeds
-        self._failed_s = self._probed_s = float("-inf")  # time.monotonic() of each
+        self._health = StoreHealth(settings.max_body_bytes)
         self._count_lock = threading.Lock()
 
     # -- life cycle -----------------------------------------------------------
     def open(self) -> None:
         """Open the store and rebuild every hall's current day from it. Stored
         events dated too far ahead (by a ticket system's wrong clock, or stored
-        by a version without quarantine) are quarantined first."""
+        by a version without quarantine) are quarantined first. The store's file
+        system must have room for a few full batches, or the monitor is not
+        ready until a write succeeds (:meth:`room_problem` says why)."""
         self._store = store = EventStore(self.settings.store, self.settings.synchronous)
         for hall_id, state in self._states.items():
             limit_us = state.future_limit_us()
             store.quarantine_after(hall_id, limit_us, state.local_day(limit_us / 1e6))
-            self._rebuild(hall_id, state)
+            rebuild(store, state, hall_id)
+            today = state.local_day(time.time())
+            self._intake[hall_id].stored(today, store.intake(hall_id, today)[0])
         self._ready = True
+        problem = self.room_problem()
+        if problem is not None:
+            self._health.failed(problem)
 
-    def _rebuild(self, hall_id: str, state: HallState) -> None:
-        """Apply the stored events of the hall's current day to ``state``: the
-        latest day with applicable (not quarantined) events (event clock), or
-        today and, within the future slack of midnight, tomorrow (wall clock).
-        The hall's last event is the latest applicable one."""
-        assert self._store is not None
-        found = self._store.latest_applied(hall_id)
-        if found is None:
-            return
-        latest, last_us = found
-        if state.events_clock:
-            days = [latest]
-        else:
-            now_s = state.now_s()
-            days = sorted({state.local_day(now_s), state.local_day(now_s + state.future_slack_s)})
-        for day in days:
-            state.apply(self._store.day_rows(hall_id, day))
-        if state.last_event_us is None:  # a new day: nothing to count yet, but its time is known
-            state.last_event_us = last_us
+    def room_problem(self) -> str | None:
+        """Why the store's file system cannot take a few full batches, or None
+        (:mod:`monitor.core.health`)."""
+        return self._health.room_problem(self._opened())
+
+    @property
+    def opened(self) -> bool:
+        """Whether :meth:`open` has opened the store (and :meth:`close` not yet)."""
+        return self._store is not None
 
     def close(self) -> None:
         self._ready = False
@@ -212,6 +218,11 @@ class Monitor:
             raise Forbidden(f"this token may not post events for hall {hall_id!r}")
         return hall
 
+    def knows_token(self, token: str) -> bool:
+        """Whether ``token`` is a hall's ingest token or the read token."""
+        digest = token_hash(token)
+        return digest in self._by_token or digest == self.settings.read_token_sha256
+
     # -- ingest ---------------------------------------------------------------
     def count(self, hall_id: str, result: str, n: int) -> None:
         """Count ``n`` ingested events of ``result`` (one of INGEST_RESULTS)."""
@@ -223,70 +234,107 @@ class Monitor:
         with self._count_lock:
             self._failures[hall_id][job] += 1
 
-    def receive(self, hall: Hall, body: bytes, content_type: str) -> Ingested:
-        """Parse, validate, store and apply one request body:
-        :class:`InvalidEvents` listing every bad event, :class:`Forbidden` for
-        events of another hall; nothing is stored unless all is well."""
+    def receive(self, hall: Hall, body: bytes, media: str) -> Ingested:
+        """Parse, validate, store and apply one request body of media type
+        ``media``: :class:`InvalidEvents` listing every bad event,
+        :class:`Forbidden` for events of another hall, :class:`RateLimited`
+        past the hall's limits; nothing is stored unless all is well."""
+        state = self._states[hall.id]
         try:
-            events = parse_batch(body, content_type)
+            rows = read_batch(body, media, hall.id, state.days)
         except BatchInvalid as exc:
             self.count(hall.id, "rejected", exc.size)
             raise InvalidEvents(exc.errors) from None
-        return self.ingest(hall, events)
+        except OtherHalls as exc:
+            self.count(hall.id, "rejected", exc.size)
+            raise Forbidden(exc.errors) from None
+        return self._store_rows(hall, rows, len(body))
 
     def ingest(self, hall: Hall, events: Sequence[Event]) -> Ingested:
-        """Store a validated batch, then apply the new events; :class:`Forbidden`
-        if an event names another hall, :class:`StorageUnavailable` if the store
-        cannot take it (nothing stored either way)."""
-        wrong = other_halls(events, hall.id)
+        """Store validated events (of the simulator, or a file), then apply the
+        new ones; :class:`Forbidden` if an event names another hall,
+        :class:`StorageUnavailable` if the store cannot take them (nothing
+        stored either way)."""
+        wrong: list[Problem] = [
+            {"index": i, "field": "hall", "reason": f"names hall {e.hall!r}, not {hall.id!r}"}
+            for i, e in enumerate(events)
+            if e.hall != hall.id
+        ]
         if wrong:
             self.count(hall.id, "rejected", len(events))
-            raise Forbidden(wrong)
-        store = self._opened()
+            raise Forbidden(wrong[:100])
+        rows = to_rows(events, self._states[hall.id].days)
+        return self._store_rows(hall, rows, sum(stored_bytes(hall.id, r) for r in rows))
+
+    def refuse_early(self, hall: Hall) -> None:
+        """:class:`RateLimited` for a hall whose next batch would be refused by
+        its limits whatever it holds (before its body is read)."""
         state = self._states[hall.id]
-        rows = to_rows(events, state.days)
-        future_us = state.future_limit_us()
+        refusal = self._intake[hall.id].refuse_early(*self._wall_day(state))
+        if refusal is not None:
+            self._count_limited(hall.id, refusal)
+            raise refusal
+
+    def _wall_day(self, state: HallState) -> tuple[str, float]:
+        """The hall's local date on the wall clock, and the seconds to its end."""
+        now_s = time.time()
+        return state.local_day(now_s), 86400.0 - state.local_seconds(now_s)
+
+    def _count_limited(self, hall_id: str, refusal: RateLimited) -> None:
+        with self._count_lock:
+            self._limited[hall_id][refusal.limit] += 1
+
+    def _store_rows(self, hall: Hall, rows: list[Row], size_bytes: int) -> Ingested:
+        """Store a batch of ``size_bytes`` (its request body) and apply its new
+        rows (see :meth:`receive` and :mod:`monitor.core.storing`)."""
+        state = self._states[hall.id]
+        intake = self._intake[hall.id]
         try:
-            fresh = store.append(hall.id, rows, future_us)
-        except sqlite3.Error as exc:
-            self.count(hall.id, "error", len(rows))
-            self._write_error = str(exc)
-            self._failed_s = time.monotonic()
-            raise StorageUnavailable(
-                f"the event store cannot take the batch ({exc}); nothing was stored, "
-                "send it again later",
-                retry_after_s=STORE_RETRY_S,
-            ) from exc
-        self._write_error = None
-        applied = [r for r in fresh if r.ts_us <= future_us]
-        state.apply(applied)
-        duplicates = len(rows) - len(fresh)
-        quarantined = len(fresh) - len(applied)
-        self.count(hall.id, "accepted", len(applied))
-        self.count(hall.id, "duplicate", duplicates)
-        if quarantined:
-            self.count(hall.id, "future", quarantined)
-        return Ingested(len(applied), duplicates, quarantined)
+            intake.take(len(rows))
+        except RateLimited as refusal:
+            self._count_limited(hall.id, refusal)
+            raise
+        lock, pending = self._hall_locks[hall.id], self._pending[hall.id]
+        with lock:
+            today, to_midnight_s = self._wall_day(state)
+            try:
+                done = store_batch(
+                    self._opened(), state, intake, hall.id, rows, size_bytes,
+                    pending=pending, today=today, to_midnight_s=to_midnight_s,
+                )  # fmt: skip
+            except RateLimited as refusal:
+                self._count_limited(hall.id, refusal)
+                raise
+            except sqlite3.Error as exc:
+                self._failed(hall.id, len(rows), exc)
+            self._health.succeeded()
+        try:  # outside the hall's lock: its next batch is decided and committed meanwhile
+            state.apply(done.to_apply)
+        finally:
+            with lock:
+                pending.remove(done.to_apply)
+        with self._count_lock:
+            counts = self._ingested[hall.id]
+            counts["accepted"] += done.applied
+            counts["duplicate"] += done.duplicates
+            counts["conflict"] += done.conflicts
+            counts["future"] += done.future
+            counts["backwards"] += done.backwards
+        quarantined = done.future + done.backwards
+        return Ingested(done.applied, done.duplicates, quarantined, done.conflicts)
+
+    def _failed(self, hall_id: str, events: int, exc: sqlite3.Error) -> NoReturn:
+        self.count(hall_id, "error", events)
+        self._health.failed(str(exc))
+        raise StorageUnavailable(
+            f"the event store cannot take the batch ({exc}); nothing was stored, "
+            "send it again later",
+            retry_after_s=STORE_RETRY_S,
+        ) from exc
 
     def writable(self) -> bool:
-        """Whether the store takes writes: not after a failed write until a
-        write succeeds again, an ingested batch or, once no batch has failed for
-        :data:`STORE_RETRY_S`, a probe write (at most one a second)."""
-        if self._write_error is None:
-            return True
-        now = time.monotonic()
-        if self._store is None or now - self._failed_s < STORE_RETRY_S:
-            return False  # batches are failing now: a small probe would say little
-        if now - self._probed_s < _PROBE_EVERY_S:
-            return False
-        self._probed_s = now
-        try:
-            self._store.probe()
-        except sqlite3.Error as exc:
-            self._write_error = str(exc)
-            return False
-        self._write_error = None
-        return True
+        """Whether the store takes writes (:mod:`monitor.core.health`)."""
+        return self._health.writable(self._store)
 
     @property
     def ready(self) -> bool:
@@ -296,7 +344,7 @@ class Monitor:
     @property
     def write_error(self) -> str | None:
         """Why the last write failed, until one succeeds (None: writes succeed)."""
-        return self._write_error
+        return self._health.error
 
     def readiness(self) -> Readiness:
         """Ready once open, while the store takes writes; with what is published."""
@@ -306,17 +354,24 @@ class Monitor:
             halls=len(self._halls),
             forecasts=sum(1 for h in self._halls if h in self._forecasts),
             nowcasts=len(self._nowcasts),
-            store_error=self._write_error,
+            store_error=self._health.error,
         )
 
     def stored(self, hall_id: str | None = None) -> int:
         """Events in the store (of ``hall_id``, or of every hall), quarantined too."""
         return self._opened().count(hall_id)
 
-    def quarantined(self, hall_id: str, limit: int) -> tuple[int, list[tuple[Row, int]]]:
+    def quarantined(self, hall_id: str, limit: int) -> tuple[int, list[tuple[Row, int, str]]]:
         """The hall's quarantined events: how many, and the latest ``limit`` with
-        the Unix microseconds each was quarantined."""
+        the Unix microseconds each was quarantined and why."""
         return self._opened().quarantined(hall_id, limit)
+
+    def conflicts(
+        self, hall_id: str, limit: int
+    ) -> tuple[int, list[tuple[Row, dict[str, str], int]]]:
+        """The hall's conflicting versions: how many, and the latest ``limit``
+        with the stored event and the Unix microseconds each came."""
+        return self._opened().conflicts(hall_id, limit)
 
     # -- publishing -----------------------------------------------------------
     def held_forecasts(self, hall_id: str) -> list[DayForecastOf]:
@@ -376,6 +431,7 @@ class Monitor:
         with self._count_lock:
             ingested = dict(self._ingested[hall_id])
             failures = dict(self._failures[hall_id])
+            limited = dict(self._limited[hall_id])
         return HallView(
             info=state.info,
             live=live,
@@ -384,6 +440,7 @@ class Monitor:
             ingested=ingested,
             failures=failures,
             overflow=state.overflow_counts(),
+            limited=limited,
         )
 
     def views(self) -> list[HallView]:

@@ -11,8 +11,13 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 # of an ingested event: applied, already stored, refused (4xx), stored but dated too far
-# ahead (quarantined), not stored because the store failed (503)
-INGEST_RESULTS: tuple[str, ...] = ("accepted", "duplicate", "rejected", "future", "error")
+# ahead (quarantined), not stored because the store failed (503), an id stored with other
+# content (not applied), stored but running time backwards in its ticket (quarantined)
+INGEST_RESULTS: tuple[str, ...] = (
+    "accepted", "duplicate", "rejected", "future", "error", "conflict", "backwards",
+)  # fmt: skip
+# the per-hall limits a batch can be refused by (429; monitor.core.intake)
+HALL_LIMITS: tuple[str, ...] = ("events_per_s", "stored_bytes_per_day")
 LABEL_DIMENSIONS: tuple[str, ...] = ("service", "segment", "counter")  # capped label names
 BACKGROUND_JOBS: tuple[str, ...] = ("forecast", "nowcast")
 HORIZONS: tuple[str, ...] = ("0m", "15m", "30m", "60m")
@@ -147,6 +152,7 @@ class HallView:
     ingested: dict[str, int]  # result (INGEST_RESULTS) -> events since start
     failures: dict[str, int] = field(default_factory=dict)  # job (BACKGROUND_JOBS) -> since start
     overflow: dict[str, int] = field(default_factory=dict)  # LABEL_DIMENSIONS -> events as "other"
+    limited: dict[str, int] = field(default_factory=dict)  # HALL_LIMITS -> refused batches
 
 
 @dataclass(frozen=True, slots=True)

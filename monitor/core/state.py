@@ -19,21 +19,25 @@ hall's "now" is its latest event. In both modes an event dated more than
 ``future_slack_s`` ahead of the wall clock is never applied (the monitor
 quarantines it), so no event can move the hall's clock or day into the future.
 Unknown service, segment and counter names are bounded per day
-(:mod:`monitor.core.labels`).
+(:mod:`monitor.core.labels`); which of them get their own label value is
+decided before a batch is stored (:meth:`HallState.admissions`), as is which
+events run time backwards within their ticket (:meth:`HallState.backwards`,
+:mod:`monitor.core.timeline`): the monitor stores both decisions with the
+batch, so a restart rebuilds the same state.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from monitor.core.config import Hall
 from monitor.core.hallinfo import SERVICE_BOUNDS_S, hall_info, wait_bounds
-from monitor.core.labels import DIMENSIONS, OTHER, LabelCap
+from monitor.core.labels import DIMENSIONS, OTHER, LabelCap, admissions
 from monitor.core.localdays import LocalDays
 from monitor.core.reading import (
     Oldest,
@@ -60,6 +64,7 @@ from monitor.core.tickets import (
     add_count,
     observe,
 )
+from monitor.core.timeline import Facts, backwards, facts_of, merged
 from sim.eventlog.events import KIND_ORDER
 
 FUTURE_SLACK_S = 300.0  # default: events further ahead of the wall clock are never applied
@@ -96,6 +101,7 @@ class HallState:
         # count: until it moves, a snapshot differs from it only in what the clock moves
         self._changes = 0
         self._last: tuple[int, LiveSnapshot, Oldest] | None = None
+        self._labels_ahead: dict[str, list[tuple[str, str]]] = {}  # day -> (dimension, name)
         self._d = self._new_day(None)
 
     # -- days -----------------------------------------------------------------
@@ -117,6 +123,12 @@ class HallState:
             LabelCap(info.segments, limit),
             LabelCap(info.counters, limit),
         )
+        if day is not None:
+            ahead = self._labels_ahead
+            for dimension, name in ahead.pop(day, ()):
+                d.caps[DIMENSIONS.index(dimension)].admitted.add(name)
+            for stale in [k for k in ahead if k < day]:
+                del ahead[stale]
         return d
 
     def local_day(self, unix_s: float) -> str:
@@ -138,6 +150,55 @@ class HallState:
         """Unix microseconds past which an event is too far ahead of the wall clock."""
         return int((self._wall() + self.future_slack_s) * 1e6)
 
+    # -- deciding about new events --------------------------------------------
+    def backwards(self, rows: Iterable[Row], pending: Iterable[Row] = ()) -> list[tuple[str, str]]:
+        """(id, reason) of the ``rows`` that run time backwards within their
+        ticket, given the tickets of the current day and the ``pending`` rows
+        (stored, about to be applied; :mod:`monitor.core.timeline`)."""
+        ahead = facts_of(pending)
+        with self._lock:
+            d = self._d
+
+            def known(day: str, ticket: str) -> Facts | None:
+                t = d.tickets.get(ticket) if day == d.day else None
+                if t is None:
+                    return ahead.get((day, ticket))
+                ends = [x for x in (t.end[0] if t.end else None, t.left_us) if x is not None]
+                facts = Facts(
+                    t.issue[0] if t.issue else None,
+                    t.calls[0][0] if t.calls else None,
+                    min(ends) if ends else None,
+                )
+                return merged(facts, ahead.get((day, ticket)))
+
+            return backwards(rows, known)
+
+    def admissions(self, rows: Sequence[Row]) -> list[tuple[str, str, str]]:
+        """(day, dimension, name) of the unknown names that applying ``rows``
+        would publish under their own name: those of the latest day among them,
+        first seen in event time first, while the day's cap has room. Nothing
+        changes until :meth:`admit`."""
+        with self._lock:
+            d = self._d
+            return admissions(
+                rows,
+                current=(d.day, d.caps),
+                ahead=self._labels_ahead,
+                known=(self.info.services, self.info.segments, self.info.counters),
+                limit=self.max_label_values,
+            )
+
+    def admit(self, labels: Iterable[tuple[str, str, str]]) -> None:
+        """Publish (day, dimension, name) under its own name (decided by
+        :meth:`admissions`, or read back from the store)."""
+        with self._lock:
+            d = self._d
+            for day, dimension, name in labels:
+                if day == d.day and d.caps is not None:
+                    d.caps[DIMENSIONS.index(dimension)].admitted.add(name)
+                elif d.day is None or day > d.day:
+                    self._labels_ahead.setdefault(day, []).append((dimension, name))
+
     # -- applying events ------------------------------------------------------
     def apply(self, rows: Iterable[Row]) -> int:
         """Apply stored events (any order); returns how many were applied. Not
@@ -149,18 +210,26 @@ class HallState:
         limit_us = self.future_limit_us()
         with self._lock:
             last_before = self.last_event_us
+            d = self._d
+            # tickets whose facts changed: their effect is settled once, after
+            # all of their events in the batch are merged
+            touched: dict[str, Ticket] = {}
             for row in rows:
                 if row.ts_us > limit_us:
                     continue
                 if self.last_event_us is None or row.ts_us > self.last_event_us:
                     self.last_event_us = row.ts_us
-                d = self._d
                 if d.day is None or row.day > d.day:
+                    self._settle(d, touched)
+                    touched = {}
                     d = self._d = self._new_day(row.day)
                 elif row.day < d.day:
                     continue
-                self._apply(d, self._capped(d, row))
+                t = self._merge(d, self._capped(d, row))
+                if t is not None:
+                    touched[row.ticket] = t  # type: ignore[index]  # a ticket's event
                 applied += 1
+            self._settle(d, touched)
             if applied:
                 self.received_s = time.time()
             if applied or self.last_event_us != last_before:
@@ -191,7 +260,18 @@ class HallState:
         with self._lock:
             return dict(self.overflow)
 
-    def _apply(self, d: Day, row: Row) -> None:
+    def _settle(self, d: Day, touched: dict[str, Ticket]) -> None:
+        """Replace the effect of each touched ticket on the day's counts by the
+        effect of what is known of it now."""
+        for ticket, t in touched.items():
+            effect = t.effect_now()
+            if effect != t.effect:
+                self._recount(d, t.effect, effect, ticket)
+                t.effect = effect
+
+    def _merge(self, d: Day, row: Row) -> Ticket | None:
+        """Merge one event into the day's facts; the ticket when its facts
+        changed (its effect is settled by :meth:`_settle`), else None."""
         kind = row.kind
         if kind == "counter_opened" or kind == "counter_closed":
             assert row.counter is not None
@@ -199,7 +279,7 @@ class HallState:
             switch = (row.ts_us, KIND_ORDER[kind])
             if c.switch is None or switch >= c.switch:
                 c.switch, c.is_open = switch, kind == "counter_opened"
-            return
+            return None
         ticket = row.ticket
         assert ticket is not None
         t = d.tickets.get(ticket)
@@ -210,7 +290,7 @@ class HallState:
             assert row.service is not None and row.segment is not None
             issue = (ts_us, row.service, row.segment)
             if t.issue is not None and t.issue <= issue:
-                return  # issued twice: the earliest stands
+                return None  # issued twice: the earliest stands
             t.issue = issue
         elif kind == "ticket_called":
             assert row.counter is not None
@@ -218,7 +298,7 @@ class HallState:
             if not t.calls:
                 t.calls = (call,)
             elif call in t.calls:
-                return
+                return None
             else:
                 t.calls = tuple(sorted((*t.calls, call)))
             c = self._counter(d, row.counter)
@@ -226,17 +306,14 @@ class HallState:
                 c.call_us, c.ticket = ts_us, ticket
         elif kind == "ticket_abandoned":
             if t.left_us is not None and t.left_us <= ts_us:
-                return
+                return None
             t.left_us = ts_us
         else:  # service_ended, ticket_no_show: the latest is the last word
             end = (ts_us, KIND_ORDER[kind])
             if t.end is not None and t.end >= end:
-                return
+                return None
             t.end = end
-        effect = t.effect_now()
-        if effect != t.effect:
-            self._recount(d, t.effect, effect, ticket)
-            t.effect = effect
+        return t
 
     def _counter(self, d: Day, name: str) -> Counter:
         c = d.counters.get(name)

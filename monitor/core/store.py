@@ -2,95 +2,81 @@
 
 One SQLite database in WAL mode, ``synchronous=FULL`` by default, so a commit
 survives a crash of the process or the machine. A batch is one transaction;
-``(hall, id)`` is the primary key, so a duplicate id is found, acknowledged and
-not stored (or applied) twice. One connection and one lock: ingest is a single
-writer, which is what SQLite does best.
+``(hall, id)`` is the primary key, so an id sent again is found: with the same
+content it is a duplicate (acknowledged, not stored or applied twice), with
+other content a *conflict* (acknowledged, never applied, its version listed
+in ``conflicts``). The common batch, all new, is inserted at once; only a
+batch with a known id is sorted out id by id. One connection and one lock:
+ingest is a single writer, which is what SQLite does best.
 
-Events dated too far ahead are stored and listed in ``quarantine``: they are
-never applied, after a restart neither (:meth:`EventStore.day_rows` and
-:meth:`EventStore.latest_applied` leave them out). Opening a store takes its
-lock (:mod:`monitor.core.storelock`) and checks it: a store that is damaged
-(``PRAGMA quick_check``), not an event store, or not writable is refused with
-a :class:`StoreError` saying why, before anything is written to it.
+Events that are stored but must never be applied (dated too far ahead, or
+running time backwards within their ticket) are listed in ``quarantine``
+with the reason; :meth:`EventStore.day_rows` and
+:meth:`EventStore.latest_applied` leave them out, after a restart too. Which
+unknown names a hall publishes under their own name (``labels``) and what
+each hall stored each day (``intake``) are written in the batch's
+transaction, so a restart sees exactly what was decided. Opening a store
+takes its lock (:mod:`monitor.core.storelock`) and checks it
+(:mod:`monitor.core.storefile`).
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 import time
-from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta, timezone
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, NamedTuple
 
-from monitor.core.storelock import StoreError, StoreLock
+from monitor.core.rows import EPOCH, Row
+from monitor.core.storefile import INSERT, PROBE, SCHEMA, free_bytes, open_store, roll_back
+from monitor.core.storelock import StoreLock
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS events (
-    hall TEXT NOT NULL,
-    id TEXT NOT NULL,
-    ts_us INTEGER NOT NULL,  -- Unix microseconds, for ordering
-    day TEXT NOT NULL,       -- the hall's local date, ISO
-    kind TEXT NOT NULL,
-    ticket TEXT,
-    service TEXT,
-    segment TEXT,
-    counter TEXT,
-    utc_offset_s INTEGER NOT NULL,  -- the offset ts was written with
-    PRIMARY KEY (hall, id)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS events_by_day ON events (hall, day, ts_us);
-CREATE TABLE IF NOT EXISTS quarantine (  -- stored events never applied: dated too far ahead
-    hall TEXT NOT NULL,
-    id TEXT NOT NULL,
-    received_us INTEGER NOT NULL,  -- Unix microseconds when it was quarantined
-    PRIMARY KEY (hall, id)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS probe (one INTEGER PRIMARY KEY, at_us INTEGER NOT NULL);
-"""
-COLUMNS = {
-    "events": ("hall", "id", "ts_us", "day", "kind", "ticket", "service", "segment", "counter",
-               "utc_offset_s"),
-    "quarantine": ("hall", "id", "received_us"),
-    "probe": ("one", "at_us"),  # a write that tells whether the store takes writes again
-}  # fmt: skip
-INSERT = "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-QUARANTINE = "INSERT OR IGNORE INTO quarantine VALUES (?, ?, ?)"
+__all__ = ["EPOCH", "INSERT", "SCHEMA", "Committed", "Decision", "EventStore", "Row"]
+
 _APPLIED = "NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.hall = events.hall AND q.id = events.id)"
 _FIELDS = "id, ts_us, day, kind, ticket, service, segment, counter, utc_offset_s"
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # Unix time 0: ts_us counts from it
 _CHUNK = 900  # ids per IN (...) query, under SQLite's smallest variable limit
+_ADD_INTAKE = (
+    "INSERT INTO intake VALUES (?, ?, ?, ?) ON CONFLICT (hall, day) DO UPDATE SET "
+    "bytes = bytes + excluded.bytes, events = events + excluded.events"
+)
 
 
-class Row(NamedTuple):
-    """One stored event of a hall, as the live state applies it."""
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What the monitor decides about a batch's new rows, written in its transaction."""
 
-    id: str
-    ts_us: int
-    day: str
-    kind: str
-    ticket: str | None
-    service: str | None
-    segment: str | None
-    counter: str | None
-    utc_offset_s: int  # with ts_us, gives back the event's RFC 3339 time exactly
+    held: Sequence[tuple[str, str]] = ()  # (id, reason): stored but never applied
+    labels: Sequence[tuple[str, str, str]] = ()  # (day, dimension, name) newly published
+    intake: tuple[str, int, int] | None = None  # (local day, bytes, events) to add
 
-    def time(self) -> datetime:
-        """The event's ``ts``: the instant, with the UTC offset it was written with."""
-        zone = timezone(timedelta(seconds=self.utc_offset_s))
-        return (EPOCH + timedelta(microseconds=self.ts_us)).astimezone(zone)
+
+class Committed(NamedTuple):
+    """A stored batch: its new rows in order, how many were duplicates, and the
+    rows that conflict with a stored event of the same id (not stored)."""
+
+    fresh: list[Row]
+    duplicates: int
+    conflicts: list[Row]
+
+
+Decide = Callable[[list[Row], list[Row]], Decision]  # (fresh, conflicts) -> decision
 
 
 class EventStore:
     """The events of all halls in one SQLite file (``:memory:`` for a scratch
-    store). Raises :class:`StoreError` for a store that cannot be served."""
+    store). Raises :class:`~monitor.core.storelock.StoreError` for a store that
+    cannot be served."""
 
     def __init__(self, path: str | Path, synchronous: Literal["full", "normal"] = "full") -> None:
         self.path = str(path)
         self._hold = StoreLock(path)
         try:
-            self._db = _open(self.path, synchronous, check=not self._hold.checked)
+            self._db = open_store(self.path, synchronous, check=not self._hold.checked)
         except BaseException:
             self._hold.release()
             raise
@@ -103,42 +89,91 @@ class EventStore:
             self._hold.release()
 
     def append(self, hall: str, rows: Sequence[Row], future_us: int | None = None) -> list[Row]:
-        """Store ``rows`` of ``hall`` in one transaction and return those that were
-        new (in order): ids already stored, or repeated within ``rows``, are left
-        out. New rows dated after ``future_us`` are stored as quarantined.
-        When this returns, the new rows are durable; when it raises, nothing of
-        the batch is stored and the error raised is the one that failed it."""
+        """Store ``rows`` of ``hall`` and return the new ones (see :meth:`commit`);
+        new rows dated after ``future_us`` are quarantined as ``future``."""
+
+        def decide(fresh: list[Row], conflicts: list[Row]) -> Decision:
+            if future_us is None:
+                return Decision()
+            return Decision(held=[(r.id, "future") for r in fresh if r.ts_us > future_us])
+
+        return self.commit(hall, rows, decide).fresh
+
+    def commit(self, hall: str, rows: Sequence[Row], decide: Decide) -> Committed:
+        """Store the new ``rows`` of ``hall`` in one transaction, with what
+        ``decide`` says of them. Ids already stored, or repeated within ``rows``,
+        are duplicates (same content) or conflicts (other content; each distinct
+        version is recorded once). When this returns, it is durable; when it
+        raises (``decide`` may refuse the batch too), nothing of it is stored."""
         with self._lock:
             db = self._db
             db.execute("BEGIN IMMEDIATE")
             try:
-                seen = self._known(hall, [r.id for r in rows])
-                fresh: list[Row] = []
-                for row in rows:
-                    if row.id not in seen:
-                        seen.add(row.id)
-                        fresh.append(row)
-                db.executemany(INSERT, [(hall, *row) for row in fresh])
-                if future_us is not None:
-                    now_us = time.time_ns() // 1000
-                    held = [(hall, r.id, now_us) for r in fresh if r.ts_us > future_us]
-                    db.executemany(QUARANTINE, held)
+                done = self._insert(hall, rows)
+                decision = decide(done.fresh, done.conflicts)
+                now_us = time.time_ns() // 1000
+                if done.conflicts:
+                    db.executemany(
+                        "INSERT OR IGNORE INTO conflicts VALUES (?, ?, ?, ?)",
+                        [(hall, r.id, _event_text(hall, r), now_us) for r in done.conflicts],
+                    )
+                if decision.held:
+                    db.executemany(
+                        "INSERT OR IGNORE INTO quarantine VALUES (?, ?, ?, ?)",
+                        [(hall, id_, now_us, why) for id_, why in decision.held],
+                    )
+                if decision.labels:
+                    db.executemany(
+                        "INSERT OR IGNORE INTO labels VALUES (?, ?, ?, ?)",
+                        [(hall, *label) for label in decision.labels],
+                    )
+                if decision.intake is not None:
+                    db.execute(_ADD_INTAKE, (hall, *decision.intake))
                 db.execute("COMMIT")
             except BaseException as exc:
-                _roll_back(db, exc)
+                roll_back(db, exc)
                 raise
-        return fresh
+        return done
 
-    def _known(self, hall: str, ids: list[str]) -> set[str]:
-        known: set[str] = set()
+    def _insert(self, hall: str, rows: Sequence[Row]) -> Committed:
+        db = self._db
+        db.execute("SAVEPOINT batch")
+        try:  # the common case: every id is new
+            db.executemany(INSERT, [(hall, *row) for row in rows])
+        except sqlite3.IntegrityError:
+            if not db.in_transaction:  # not a known id: SQLite ended the transaction (RAISE)
+                raise
+            db.execute("ROLLBACK TO batch")
+        else:
+            db.execute("RELEASE batch")
+            return Committed(list(rows), 0, [])
+        db.execute("RELEASE batch")
+        seen = self._stored(hall, [r.id for r in rows])
+        fresh: list[Row] = []
+        conflicts: list[Row] = []
+        duplicates = 0
+        for row in rows:
+            known = seen.get(row.id)
+            if known is None:
+                seen[row.id] = row
+                fresh.append(row)
+            elif known.same_content(row):
+                duplicates += 1
+            else:
+                conflicts.append(row)
+        db.executemany(INSERT, [(hall, *row) for row in fresh])
+        return Committed(fresh, duplicates, conflicts)
+
+    def _stored(self, hall: str, ids: list[str]) -> dict[str, Row]:
+        found: dict[str, Row] = {}
         for start in range(0, len(ids), _CHUNK):
             chunk = ids[start : start + _CHUNK]
             marks = ",".join("?" * len(chunk))
             cursor = self._db.execute(
-                f"SELECT id FROM events WHERE hall = ? AND id IN ({marks})", (hall, *chunk)
+                f"SELECT {_FIELDS} FROM events WHERE hall = ? AND id IN ({marks})", (hall, *chunk)
             )
-            known.update(r[0] for r in cursor)
-        return known
+            found.update((r[0], Row(*r)) for r in cursor)
+        return found
 
     def day_rows(self, hall: str, day: str) -> list[Row]:
         """The stored events of ``hall`` on local date ``day`` that may be applied
@@ -146,7 +181,7 @@ class EventStore:
         with self._lock:
             cursor = self._db.execute(
                 f"SELECT {_FIELDS} FROM events WHERE hall = ? AND day = ? AND {_APPLIED} "
-                "ORDER BY ts_us",
+                "ORDER BY ts_us, id",
                 (hall, day),
             )
             return [Row(*r) for r in cursor]
@@ -157,11 +192,16 @@ class EventStore:
             db = self._db
             db.execute("BEGIN IMMEDIATE")
             try:
-                db.execute("INSERT OR REPLACE INTO probe VALUES (1, ?)", (time.time_ns() // 1000,))
+                db.execute(PROBE, (time.time_ns() // 1000,))
                 db.execute("COMMIT")
             except BaseException as exc:
-                _roll_back(db, exc)
+                roll_back(db, exc)
                 raise
+
+    def free_bytes(self) -> int | None:
+        """Bytes this process may still write on the store's file system (None
+        for ``:memory:``)."""
+        return free_bytes(self.path)
 
     def latest_applied(self, hall: str) -> tuple[str, int] | None:
         """The latest local date of ``hall`` with events that may be applied, and
@@ -189,31 +229,83 @@ class EventStore:
             db.execute("BEGIN IMMEDIATE")
             try:
                 cursor = db.execute(
-                    "INSERT OR IGNORE INTO quarantine SELECT hall, id, ? FROM events "
+                    "INSERT OR IGNORE INTO quarantine SELECT hall, id, ?, 'future' FROM events "
                     "WHERE hall = ? AND day >= ? AND ts_us > ?",
                     (time.time_ns() // 1000, hall, earliest_day, limit_us),
                 )
                 db.execute("COMMIT")
             except BaseException as exc:
-                _roll_back(db, exc)
+                roll_back(db, exc)
                 raise
         return cursor.rowcount
 
-    def quarantined(self, hall: str, limit: int) -> tuple[int, list[tuple[Row, int]]]:
+    def quarantined(self, hall: str, limit: int) -> tuple[int, list[tuple[Row, int, str]]]:
         """How many events of ``hall`` are quarantined, and the latest ``limit``
-        of them by event time, each with the Unix microseconds it was quarantined."""
+        of them by event time, each with the Unix microseconds it was
+        quarantined and why."""
         with self._lock:
             (total,) = self._db.execute(
                 "SELECT count(*) FROM quarantine WHERE hall = ?", (hall,)
             ).fetchone()
             cursor = self._db.execute(
                 "SELECT e.id, e.ts_us, e.day, e.kind, e.ticket, e.service, e.segment, "
-                "e.counter, e.utc_offset_s, q.received_us FROM quarantine q "
+                "e.counter, e.utc_offset_s, q.received_us, q.reason FROM quarantine q "
                 "JOIN events e ON e.hall = q.hall AND e.id = q.id WHERE q.hall = ? "
                 "ORDER BY e.ts_us DESC, e.id LIMIT ?",
                 (hall, limit),
             )
-            return int(total), [(Row(*r[:9]), int(r[9])) for r in cursor]
+            return int(total), [(Row(*r[:9]), int(r[9]), str(r[10])) for r in cursor]
+
+    def conflicts(self, hall: str, limit: int) -> tuple[int, list[tuple[Row, dict[str, str], int]]]:
+        """How many conflicting versions of ``hall`` are recorded, and the latest
+        ``limit`` of them: the stored event, the version received (event
+        format) and the Unix microseconds it first came."""
+        with self._lock:
+            (total,) = self._db.execute(
+                "SELECT count(*) FROM conflicts WHERE hall = ?", (hall,)
+            ).fetchone()
+            cursor = self._db.execute(
+                "SELECT e.id, e.ts_us, e.day, e.kind, e.ticket, e.service, e.segment, "
+                "e.counter, e.utc_offset_s, c.event, c.received_us FROM conflicts c "
+                "JOIN events e ON e.hall = c.hall AND e.id = c.id WHERE c.hall = ? "
+                "ORDER BY c.received_us DESC, c.id, c.event LIMIT ?",
+                (hall, limit),
+            )
+            return int(total), [(Row(*r[:9]), json.loads(r[9]), int(r[10])) for r in cursor]
+
+    def labels(self, hall: str, day: str) -> list[tuple[str, str]]:
+        """The unknown names ``hall`` publishes under their own name on ``day``,
+        as (dimension, name)."""
+        with self._lock:
+            cursor = self._db.execute(
+                "SELECT dimension, name FROM labels WHERE hall = ? AND day = ? "
+                "ORDER BY dimension, name",
+                (hall, day),
+            )
+            return [(str(d), str(n)) for d, n in cursor]
+
+    def remember_labels(self, hall: str, labels: Sequence[tuple[str, str, str]]) -> None:
+        """Record (day, dimension, name) as published by ``hall``."""
+        with self._lock:
+            db = self._db
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.executemany(
+                    "INSERT OR IGNORE INTO labels VALUES (?, ?, ?, ?)",
+                    [(hall, *label) for label in labels],
+                )
+                db.execute("COMMIT")
+            except BaseException as exc:
+                roll_back(db, exc)
+                raise
+
+    def intake(self, hall: str, day: str) -> tuple[int, int]:
+        """Bytes and events ``hall`` stored on its local (wall-clock) ``day``."""
+        with self._lock:
+            found = self._db.execute(
+                "SELECT bytes, events FROM intake WHERE hall = ? AND day = ?", (hall, day)
+            ).fetchone()
+        return (0, 0) if found is None else (int(found[0]), int(found[1]))
 
     def latest_day(self, hall: str) -> str | None:
         """The latest local date for which ``hall`` has events."""
@@ -248,71 +340,5 @@ class EventStore:
         return int(found[0])
 
 
-def _roll_back(db: sqlite3.Connection, failure: BaseException) -> None:
-    """End the failed transaction. SQLite may have rolled it back already (a
-    full disk, an I/O error): then there is nothing to do, and a ROLLBACK that
-    fails must not replace the error that failed the batch (it is noted on it)."""
-    if not db.in_transaction:
-        return
-    try:
-        db.execute("ROLLBACK")
-    except sqlite3.Error as exc:
-        failure.add_note(f"and the rollback failed too: {exc}")
-
-
-def _open(path: str, synchronous: str, *, check: bool) -> sqlite3.Connection:
-    """A connection to the store at ``path``, checked (``check``) and with the
-    schema in place; :class:`StoreError` for a store that cannot be served."""
-    try:
-        db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-    except sqlite3.Error as exc:
-        raise StoreError(f"cannot open the store: {exc}") from None
-    try:
-        if check:
-            _check(db)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute(f"PRAGMA synchronous={synchronous.upper()}")
-        db.executescript(SCHEMA)
-        # a store that can be read but not written fails here, not at the first batch
-        db.execute("BEGIN IMMEDIATE")
-        db.execute("INSERT OR REPLACE INTO probe VALUES (1, ?)", (time.time_ns() // 1000,))
-        db.execute("COMMIT")
-    except sqlite3.DatabaseError as exc:
-        db.close()
-        raise StoreError(_why(exc)) from None
-    except StoreError:
-        db.close()
-        raise
-    return db
-
-
-def _why(exc: sqlite3.DatabaseError) -> str:
-    text = str(exc)
-    if isinstance(exc, sqlite3.OperationalError) and "readonly" in text:
-        return f"the store is read-only ({text}); hallmon must write to it"
-    if "not a database" in text or "malformed" in text:
-        return f"the store is damaged or not a SQLite database ({text})"
-    return f"cannot use the store: {text}"
-
-
-def _check(db: sqlite3.Connection) -> None:
-    """Refuse a damaged store (``PRAGMA quick_check``) and one whose tables are
-    not an event store's (another program's database, or another schema)."""
-    problems = [r[0] for r in db.execute("PRAGMA quick_check(5)")]
-    if problems != ["ok"]:
-        raise StoreError("the store is damaged (quick_check: " + "; ".join(problems) + ")")
-    tables = {
-        name: tuple(col[1] for col in db.execute(f"PRAGMA table_info('{name}')"))
-        for (name,) in db.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-        ).fetchall()
-    }
-    if tables and "events" not in tables:
-        names = ", ".join(sorted(tables))
-        raise StoreError(f"not a hallmon event store: it has no table events (it has {names})")
-    for name, columns in COLUMNS.items():
-        if name in tables and tables[name] != columns:
-            raise StoreError(
-                f"not a hallmon event store: table {name} has columns "
-                f"({', '.join(tables[name])}), not ({', '.join(columns)})"
-            )
+def _event_text(hall: str, row: Row) -> str:
+    return json.dumps(row.event(hall), ensure_ascii=False, sort_keys=True)

@@ -88,11 +88,12 @@ class StoreLock:
 
 
 def _acquire(path: str) -> _Held:
+    existed = os.path.lexists(path)
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
         raise StoreError(
-            f"cannot create the lock file {path}: {exc.strerror} "
+            f"cannot {'open' if existed else 'create'} the lock file {path}: {exc.strerror} "
             "(hallmon writes its lock, and SQLite its journal, next to the store)"
         ) from None
     try:
@@ -107,6 +108,10 @@ def _acquire(path: str) -> _Held:
     except OSError as exc:
         os.close(fd)
         raise StoreError(f"cannot lock {path}: {exc.strerror}") from None
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+    try:  # the holder's pid, for the message another exporter gives
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+    except OSError as exc:  # a full file system, a failing disk
+        os.close(fd)
+        raise StoreError(f"cannot write the lock file {path}: {exc.strerror}") from None
     return _Held(fd, path)

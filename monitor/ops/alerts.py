@@ -347,6 +347,28 @@ def exporter_alerts(runbook: str) -> list[Rule]:
     ]
 
 
+def limited_alert(runbook: str) -> Rule:
+    """A hall's batches are being refused by its limits (429: events a second,
+    bytes stored a day) for 5 minutes: a ticket system replaying in a loop,
+    one catching up faster than its limit allows, or a stolen token. Its events
+    arrive late or not at all until it slows down (or the day ends)."""
+    return _alert(
+        "HallIngestLimited",
+        "city",
+        "(\n"
+        "  sum by (hall, limit) (increase(hallmon_limited_requests_total[5m])) > 0\n"
+        ")\n"
+        f"{HALL_LABELS}",
+        "5m",
+        f"{WHO}（全部业务）：叫号系统发送的事件超过该厅上限（{{{{ $labels.limit }}}}），"
+        "已被拒收（429），数据延迟。请检查该厅叫号系统是否重复发送，或调整 limits.hall。",
+        f"{WHO_EN}, all services: its ticket system is over the hall's limit "
+        "({{ $labels.limit }}) and its batches are refused (429); its events are late. "
+        "Check the ticket system for a resend loop or a leaked token, or raise limits.hall.",
+        runbook,
+    )
+
+
 def alert_groups(runbook: str = RUNBOOK_URL) -> list[dict[str, Any]]:
     """The alert rule groups; ``runbook`` is the URL of RUNBOOK.md."""
     rules: list[Rule] = [breach_predicted_alert(runbook)]
@@ -355,4 +377,5 @@ def alert_groups(runbook: str = RUNBOOK_URL) -> list[dict[str, Any]]:
     rules.append(queue_alert(runbook))
     rules += no_events_alerts(runbook)
     rules += exporter_alerts(runbook)
+    rules.append(limited_alert(runbook))
     return [{"name": "hallq-alerts", "rules": rules}]

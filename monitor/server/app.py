@@ -48,7 +48,8 @@ def create_app(settings: Settings, *, background: bool = True) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         prometheus_client.disable_created_metrics()  # type: ignore[no-untyped-call]
-        await run_in_threadpool(monitor.open)
+        if not monitor.opened:  # hallmon serve opens it before it listens
+            await run_in_threadpool(monitor.open)
         if workers is not None:
             workers.start()
         try:
@@ -67,8 +68,12 @@ def create_app(settings: Settings, *, background: bool = True) -> FastAPI:
     app.state.monitor = monitor
     app.state.exposition = exposition
     errors.install(app)
+    limits = settings.limits
     app.add_middleware(
-        ReadGate, readers=settings.limits.readers, wait_s=settings.limits.reader_wait
+        ReadGate,
+        readers=limits.readers,
+        wait_s=limits.reader_wait,
+        ingest_share=limits.ingest_share,
     )
     for router in (ingest.router, ops.router):
         app.include_router(router)

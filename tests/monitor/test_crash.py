@@ -221,7 +221,8 @@ def test_kill_9_loses_nothing_acknowledged_and_restarts_from_the_store(tmp_path:
     with running_server(config, ENV, log=log) as server:
         restarted = _server_state(server)
         assert restarted["ingested"] == {
-            "accepted": 0, "duplicate": 0, "rejected": 0, "future": 0, "error": 0
+            "accepted": 0, "duplicate": 0, "rejected": 0, "future": 0, "error": 0,
+            "conflict": 0, "backwards": 0,
         }  # fmt: skip
         expected = _replayed_state(config, stored_events)
         assert expected["day"] == max(e.ts.date() for e in stored_events).isoformat()
@@ -247,6 +248,8 @@ def test_kill_9_loses_nothing_acknowledged_and_restarts_from_the_store(tmp_path:
         "rejected": 0,
         "future": 0,
         "error": 0,
+        "conflict": 0,
+        "backwards": 0,
     }
     whole = _replayed_state(config, events)
     assert whole["day"] == events[-1].ts.date().isoformat()

@@ -280,6 +280,25 @@ def _hall() -> list[cogbuilder.Builder[model.Panel]]:
                 (q.abandoned_share(H, "hall_service"), "{{service}} today"),
             ],
         ).min(0),
+        graph(
+            "Ticket system: events in, batches refused",
+            "Events the hall's ticket system sent in the last 5 minutes by what became of them "
+            "(accepted; duplicate; conflict: an id sent again with other content; future and "
+            "backwards: stored but quarantined; rejected: bad events; error: the store failed), "
+            "and batches refused with 429 because the hall passed one of its limits (events a "
+            "second, bytes stored a day; the HallIngestLimited alert).",
+            "short",
+            [
+                (
+                    f"sum by (result) (increase(hallmon_ingest_events_total{{{H}}}[5m]))",
+                    "{{result}} events",
+                ),
+                (
+                    f"sum by (limit) (increase(hallmon_limited_requests_total{{{H}}}[5m]))",
+                    "refused batches: {{limit}}",
+                ),
+            ],
+        ).min(0),
     ]
 
 

@@ -32,14 +32,15 @@ from tests.monitor.conftest import as_json, auth
 
 # route -> the error statuses it must document
 ERRORS = {
-    ("post", "/v1/halls/{hall}/events"): {401, 403, 404, 413, 415, 422, 503},
+    ("post", "/v1/halls/{hall}/events"): {401, 403, 404, 413, 415, 422, 429, 503},
     ("get", "/v1/halls"): set(),
     ("get", "/v1/halls/{hall}/state"): {404},
     ("get", "/v1/halls/{hall}/history"): {404},
     ("get", "/v1/alerts"): set(),
     ("get", "/v1/halls/{hall}/forecast"): {404, 503},
     ("get", "/v1/halls/{hall}/nowcast"): {404},
-    ("get", "/v1/halls/{hall}/quarantine"): {401, 404},
+    ("get", "/v1/halls/{hall}/quarantine"): {401, 404, 422},
+    ("get", "/v1/halls/{hall}/conflicts"): {401, 404, 422},
     ("get", "/metrics"): set(),
     ("get", "/healthz"): set(),
     ("get", "/readyz"): {503},

@@ -8,11 +8,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from monitor.core.config import Settings, load_settings
 from monitor.server.app import create_app
 from tests.monitor.conftest import ENV, auth, write_config
+from tests.monitor.server import Server, running_server
 
 URL = "/v1/halls/{}/events"
 DAY_TS = "2026-03-02T{:02d}:{:02d}:{:02d}+08:00"  # the county hall's zone is +08:00
@@ -53,3 +55,13 @@ def issued(i: int, service: str = "consult", segment: str = "gotone", **kw: Any)
 def post(client: TestClient, events: list[dict[str, Any]], hall: str = "county", **kw: Any) -> Any:
     headers = kw.pop("headers", auth(hall))
     return client.post(URL.format(hall), json=events, headers=headers, **kw)
+
+
+@contextmanager
+def shared_server(factory: pytest.TempPathFactory, name: str, extra: str) -> Iterator[Server]:
+    """A real ``hallmon serve`` with ``extra`` file-wide YAML, in a directory of
+    its own: for a module's tests that share one server."""
+    directory = factory.mktemp(name)
+    config = write_config(directory, extra=extra)
+    with running_server(config, ENV, log=directory / "hallmon.log") as server:
+        yield server

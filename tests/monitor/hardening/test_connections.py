@@ -3,8 +3,8 @@
 Against a real ``hallmon serve`` on 127.0.0.1 with raw sockets: a connection
 that sends nothing, half a request or a declared body it never sends is closed
 after the configured deadline; oversized headers get 431; idle connections
-beyond ``limits.connections`` cannot keep ingest out for longer than the
-header deadline; the open-file soft limit is raised to the hard limit. The read
+beyond ``limits.connections`` cannot keep ingest out; the open-file soft limit
+is raised to the hard limit. The read
 token guards the read API and ``/metrics`` (Bearer or HTTP Basic), and a real
 Prometheus scrapes with ``authorization`` in its scrape config."""
 
@@ -115,25 +115,18 @@ def test_oversized_headers_are_431(tmp_path: Path) -> None:
 
 
 @pytest.mark.integration
-def test_idle_connections_keep_ingest_out_for_the_header_deadline_at_most(
-    tmp_path: Path,
-) -> None:
+def test_idle_connections_never_keep_ingest_out(tmp_path: Path) -> None:
+    """Issue 14 measured 503s for the header deadline; since issue 25 a new
+    connection takes the place of the oldest idle one without a token."""
     with _server(tmp_path) as server, ExitStack() as stack:
         idle = [stack.enter_context(_connect(server)) for _ in range(60)]  # > 40 allowed
-        refused = httpx.post(
-            server.url + "/v1/halls/county/events", json=[issued(1)], headers=auth("county")
-        )
-        assert refused.status_code == 503  # uvicorn's concurrency limit, not a hang
-        start = time.monotonic()
-        while True:  # the idle ones are closed at the header deadline
+        for _ in range(5):
             reply = httpx.post(
                 server.url + "/v1/halls/county/events", json=[issued(1)], headers=auth("county")
             )
-            if reply.status_code == 200:
-                break
-            assert time.monotonic() - start < 1.0 + MARGIN_S, reply.status_code
-            time.sleep(0.05)
-        assert all(_closed_after(sock)[0] == b"" for sock in idle[:5])
+            assert reply.status_code == 200, reply.text
+        closed = [_closed_after(sock) for sock in idle[:20]]  # the oldest made room
+        assert all(received == b"" and took_s < 1.0 + MARGIN_S for received, took_s in closed)
 
 
 @pytest.mark.integration

@@ -5,7 +5,8 @@ service, segment and counter names the scenario does not know, and names or
 ids of any length. Unknown values get their own label value up to
 ``max_label_values`` per hall and dimension a day; the rest are counted under
 ``other`` and in ``hallmon_label_overflow_total``. Ids and names are at most
-128 bytes of UTF-8 without control characters (else 422). ``/metrics`` is
+128 characters without control characters (else 422; the length is counted
+in characters, as the OpenAPI document's ``maxLength`` counts it). ``/metrics`` is
 rendered at most once a second and concurrent scrapers share the body."""
 
 from __future__ import annotations
@@ -99,22 +100,22 @@ def test_the_default_cap_keeps_metrics_small_whatever_is_sent(tmp_path: Path) ->
     [
         ("id", "x" * 129),
         ("ticket", "T" * 129),
-        ("service", "营" * 43),  # 43 characters, 129 bytes of UTF-8
+        ("service", "营" * 129),
         ("segment", "g" * 1_300_000),
         ("hall", "h" * 200),
     ],
 )
-def test_ids_and_names_over_128_bytes_are_422(tmp_path: Path, field: str, value: str) -> None:
+def test_ids_and_names_over_128_characters_are_422(tmp_path: Path, field: str, value: str) -> None:
     with client_for(settings_for(tmp_path)) as client:
         event = issued(1) | {field: value}
         response = post(client, [issued(0), event])
         assert response.status_code == 422, response.text
         problems = response.json()["detail"]
         assert [(p["index"], p["field"]) for p in problems] == [(1, field)]
-        assert "128 bytes" in problems[0]["reason"]
+        assert "128 characters" in problems[0]["reason"]
         assert len(response.content) < 1000  # the reason does not echo the value
         assert client.app.state.monitor.stored() == 0  # type: ignore[attr-defined]
-        fits = post(client, [issued(2, service="营" * 42 + "ab")])  # 128 bytes
+        fits = post(client, [issued(2, service="营" * 126 + "ab")])  # 128 characters
         assert fits.status_code == 200
 
 
@@ -196,3 +197,23 @@ def test_repeated_scrapes_within_a_second_render_once(tmp_path: Path) -> None:
         for _ in range(20):
             assert client.get("/metrics").content == first.content
         assert exposition.renders - before <= 2  # the second may have turned once
+
+
+def test_capped_names_are_chosen_in_event_time_and_kept_across_restarts(tmp_path: Path) -> None:
+    """Issue 25, item 4: more unknown names at once than the cap allows. The
+    batch lists them against event time, and a later batch holds earlier
+    events; a restart (which rebuilds the day in event time) used to publish
+    other names than the live exporter did."""
+    settings = settings_for(tmp_path, extra="max_label_values: 5")
+    first = [issued(i, service=f"svc-{i}") for i in range(20, 10, -1)]  # latest first
+    later = [issued(i, service=f"svc-{i}") for i in range(0, 10)]  # earlier, sent later
+    with client_for(settings) as client:
+        assert post(client, first).status_code == 200
+        assert post(client, later).status_code == 200
+        live = _label_values(client.get("/metrics").text, "hall_tickets_issued_total", "service")
+    # the first batch in event time: svc-11..svc-15 (not the first five sent)
+    assert live - CONFIGURED == {f"svc-{i}" for i in range(11, 16)} | {"other"}
+    for _ in range(2):
+        with client_for(settings) as client:
+            again = client.get("/metrics").text
+        assert _label_values(again, "hall_tickets_issued_total", "service") == live

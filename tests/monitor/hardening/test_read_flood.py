@@ -1,125 +1,70 @@
-"""Issue 14, item 4: ingest stays responsive under a flood of readers.
+"""Issues 14 and 25: ingest keeps its share of the server under a flood of readers.
 
-A real ``hallmon serve``; one writer posts the flagship hall's simulated days
-(about 1,900 events a day, a new date each day, so the live state stays one
-day's size, as in a real hall) in batches of 200 as fast as it can, first alone
+A real ``hallmon serve`` (``benchmarks/bench_read_flood.py``, whose
+measurement this test runs); one writer posts the flagship hall's simulated
+days (about 1,900 events a day, a new date each day, so the live state stays
+one day's size, as in a real hall) in batches of 500 as fast as it can, first alone
 (the no-readers figure), then while ``READERS`` readers in another process
-fetch ``/v1/halls/flagship/state`` as fast as they can, then alone again. The
-readers wait at the read gate (``limits.readers``, 2 by default), so ingest
-keeps at least ``MIN_RATIO`` of its no-readers rate, the mean of the two
-figures measured alone in the same test.
+fetch ``/metrics`` and ``/v1/halls/flagship/state`` (half each, as the issue's
+probe did) as fast as they can, then alone again. The readers wait at the read
+gate: at most ``limits.readers`` at once, after the ingest in flight, and while
+ingest is busy they get at most ``1 - limits.ingest_share`` of the time
+(:class:`monitor.api.gate.ReadBudget`), so ingest keeps at least ``MIN_RATIO``
+of its no-readers rate, the mean of the two figures measured alone in the same
+test.
 
-How ``MIN_RATIO`` was chosen, from runs of this test on the 2-core development
-machine (shared with other work, so one figure moves by up to ±40% between
-runs): with the gate the ratio was 0.44-0.87 (nine runs, three gate designs:
-2 slots, 1 slot, 2 slots yielding to ingest, the last one kept: 0.46-0.50);
-with the gate opened wide (``readers: 1000``, as before the fix) 0.26-0.45
-(six runs). A flood of the cheapest route, ``/healthz``, which passes no gate,
-gave 0.39-0.42 (32 readers): that is what accepting and answering requests
-costs on two cores, a floor no gate can lift. So the bound, 0.3, is under every
-run with the gate with room for a loaded CI machine, and fails a collapse like
-the one the issue measured (8 readers: 0.11); it does not reliably tell the gate
-from no gate on this machine, whose noise is larger than the difference.
+How ``MIN_RATIO`` was chosen, from runs on the 2-core development machine
+(shared with other work, so one figure moves by up to ±40% between runs):
+issue 14's gate kept 0.44-0.87 of ingest under 8 readers of the state alone;
+issue 25 measured 0.22 with 4 of the 8 on ``/metrics``, which then passed the
+gate; with ``/metrics`` gated and the reader budget, the benchmark's ratios
+were 0.83-1.21 on a machine loaded by other jobs (the flood then costs less
+than the noise). A flood of the cheapest route, ``/healthz``, which passes no
+gate, gave 0.39-0.42 (32 readers): what accepting and answering requests costs
+on two cores, a floor no gate can lift. So the bound, 0.3, has room for a
+loaded CI machine and fails a collapse like the one the issue measured.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-import subprocess
-import sys
+import importlib.util
 import time
-from collections.abc import Iterator
-from datetime import date, timedelta
-from pathlib import Path
+from types import ModuleType
 
 import httpx
 import pytest
 from starlette.types import Receive, Scope, Send
 
-from monitor.api.gate import ReadGate
-from sim.eventlog.convert import day_events
-from sim.model.hall import simulate
-from sim.model.scenario import load_scenario
-from tests.monitor.conftest import ENV, ROOT, TOKENS, write_config
-from tests.monitor.server import running_server
+from monitor.api.gate import _BURST_S, MIN_READ_COST_S, ReadBudget, ReadGate
+from tests.monitor.conftest import ROOT
 
 READERS = 8
 PHASE_S = 6.0
 MIN_RATIO = 0.3
-BATCH = 200
-_READER = """
-import collections, json, sys, threading, time, httpx
-url, path, n, seconds = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
-counts = collections.Counter()
-def read():
-    with httpx.Client(base_url=url, timeout=30) as client:
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            counts[client.get(path).status_code] += 1
-threads = [threading.Thread(target=read) for _ in range(n)]
-[t.start() for t in threads]
-[t.join() for t in threads]
-print(json.dumps(counts))
-"""
 
 
-def _bodies() -> Iterator[bytes]:
-    """Batches of the flagship's simulated day, dated one day later each time
-    (days in 2024 and 2025: in the past, so never quarantined)."""
-    scn = load_scenario(ROOT / "scenarios/flagship.yaml")
-    day = day_events(simulate(scn, seed=7, replication=0), scn, date(2024, 1, 1), "no_show")
-    k = 0
-    while True:
-        shift = timedelta(days=k)
-        rows = [e.model_copy(update={"ts": e.ts + shift, "id": f"{k}-{e.id}"}) for e in day]
-        for i in range(0, len(rows), BATCH):
-            yield json.dumps([e.as_row() for e in rows[i : i + BATCH]]).encode()
-        k += 1
-
-
-def _ingest_rate(client: httpx.Client, bodies: Iterator[bytes], seconds: float) -> float:
-    """Events per second one writer gets acknowledged in ``seconds``."""
-    events = 0
-    start = time.monotonic()
-    while time.monotonic() - start < seconds:
-        body = next(bodies)
-        reply = client.post("/v1/halls/flagship/events", content=body)
-        assert reply.status_code == 200, reply.text[:300]
-        events += reply.json()["accepted"]
-    return events / (time.monotonic() - start)
+def _benchmark() -> ModuleType:
+    """``benchmarks/bench_read_flood.py``: the test runs the benchmark's own
+    measurement, one pair of phases."""
+    path = ROOT / "benchmarks" / "bench_read_flood.py"
+    spec = importlib.util.spec_from_file_location("bench_read_flood", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.mark.slow
 @pytest.mark.integration
-def test_ingest_keeps_its_pace_under_a_read_flood(tmp_path: Path) -> None:
-    config = write_config(tmp_path, clock="events")
-    bodies = _bodies()
-    headers = {"Authorization": f"Bearer {TOKENS['flagship']}"}
-    with (
-        running_server(config, ENV, log=tmp_path / "hallmon.log") as server,
-        httpx.Client(base_url=server.url, headers=headers, timeout=30) as writer,
-    ):
-        _ingest_rate(writer, bodies, 1.0)  # warm up
-        alone_before = _ingest_rate(writer, bodies, PHASE_S)
-        readers = subprocess.Popen(
-            [sys.executable, "-c", _READER, server.url, "/v1/halls/flagship/state",
-             str(READERS), str(PHASE_S + 1.0)],
-            stdout=subprocess.PIPE, text=True,
-        )  # fmt: skip
-        try:
-            time.sleep(0.5)  # let the flood start
-            flooded = _ingest_rate(writer, bodies, PHASE_S)
-            out, _ = readers.communicate(timeout=120)
-        finally:
-            readers.kill()
-        alone_after = _ingest_rate(writer, bodies, PHASE_S)
-    reads = json.loads(out)
-    alone = (alone_before + alone_after) / 2
-    ratio = flooded / alone
-    print(f"ingest alone {alone:.0f}/s, {READERS} readers: {flooded:.0f}/s ({ratio:.2f}) {reads}")
-    assert ratio >= MIN_RATIO, (alone_before, flooded, alone_after, reads)
-    assert reads.get("200", 0) > 0  # the readers were served too, in turn
+def test_ingest_keeps_its_pace_under_a_read_flood() -> None:
+    result = _benchmark().measure(READERS, PHASE_S, pairs=1, share=None)
+    (run,) = result["runs"]
+    print(f"ingest alone {run['alone_per_s']:.0f}/s, {READERS} readers: "
+          f"{run['flooded_per_s']:.0f}/s ({run['ratio']:.2f}) {run['reads']}")  # fmt: skip
+    assert run["ratio"] >= MIN_RATIO, run
+    served = {path: n for path, n in run["reads"].items() if path.endswith(" 200")}
+    assert len(served) == 2, run["reads"]  # both kinds of readers were served too, in turn
 
 
 class _Recorder:
@@ -192,3 +137,70 @@ def test_a_reader_that_waits_too_long_gets_503() -> None:
     gate = ReadGate(_Recorder(hold_s=0.5), readers=1, wait_s=0.2)
     statuses = asyncio.run(_requests(gate, reads=3, ingest=False))
     assert sorted(statuses) == [200, 503, 503]
+
+
+def test_while_ingest_is_busy_readers_get_their_share_of_the_time() -> None:
+    now = [0.0]
+    budget = ReadBudget(ingest_share=0.75, clock=lambda: now[0])
+    assert budget.wait_s() == 0.0  # a burst may start at once
+    budget.charge(_BURST_S + 0.1)  # a read of 0.1 s beyond the burst
+    assert budget.wait_s() == pytest.approx(0.1 / 0.25)  # paid back at 1 - 0.75 a second
+    now[0] += 0.2
+    assert budget.wait_s() == pytest.approx(0.05 / 0.25)
+    now[0] += 10.0
+    assert budget.wait_s() == 0.0
+    budget.charge(0.0)  # a read is charged what it ran, and the gate charges at least this
+    assert MIN_READ_COST_S > 0
+
+
+def _reads_beside_a_writer(gate: ReadGate, recorder: _Recorder, seconds: float) -> int:
+    """Reads that started while one writer posted back to back for ``seconds``
+    and eight readers read as fast as they could (each request of either kind
+    runs the recorder's hold)."""
+
+    async def run() -> int:
+        transport = httpx.ASGITransport(app=gate)
+        async with httpx.AsyncClient(transport=transport, base_url="http://h") as client:
+            end = time.monotonic() + seconds
+
+            async def write() -> None:
+                while time.monotonic() < end:
+                    await client.post("/v1/halls/county/events", content=b"[]")
+
+            async def read() -> None:
+                while time.monotonic() < end:
+                    await client.get("/v1/halls")
+
+            await asyncio.gather(write(), *(read() for _ in range(8)))
+        return sum(1 for t in recorder.read_starts if t <= end)
+
+    return asyncio.run(run())
+
+
+def test_the_gate_holds_readers_to_their_share_while_ingest_runs() -> None:
+    """With ``ingest_share`` 0.75 readers get at most a quarter of two busy
+    seconds (and the budget's burst); without a share they take the gaps
+    between batches, two at a time, several times as much."""
+    hold_s, seconds = 0.05, 2.0
+    budgeted = _Recorder(hold_s=hold_s)
+    reads = _reads_beside_a_writer(
+        ReadGate(budgeted, readers=2, wait_s=10.0, ingest_share=0.75), budgeted, seconds
+    )
+    bound = (0.25 * seconds + _BURST_S) / hold_s + 2
+    assert reads <= bound, reads
+    unmetered = _Recorder(hold_s=hold_s)
+    control = _reads_beside_a_writer(
+        ReadGate(unmetered, readers=2, wait_s=10.0), unmetered, seconds
+    )
+    assert control > 2 * bound, control  # the test can tell a budget from none
+
+
+class _Split:
+    """Ingest to one app, reads to another."""
+
+    def __init__(self, ingest: _Recorder, reads: _Recorder) -> None:
+        self.ingest, self.reads = ingest, reads
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        app = self.ingest if scope["method"] == "POST" else self.reads
+        await app(scope, receive, send)

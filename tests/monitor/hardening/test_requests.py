@@ -121,12 +121,37 @@ def test_head_metrics_is_200_without_a_body(client: TestClient) -> None:
 def test_openapi_lists_every_refusal_of_ingest_and_the_read_token(client: TestClient) -> None:
     doc = client.get("/openapi.json").json()
     ingest = doc["paths"]["/v1/halls/{hall}/events"]["post"]
-    assert {"401", "403", "404", "413", "415", "422", "503"} <= set(ingest["responses"])
+    assert {"401", "403", "404", "413", "415", "422", "429", "503"} <= set(ingest["responses"])
     assert "Retry-After" in ingest["responses"]["503"]["headers"]
+    assert "Retry-After" in ingest["responses"]["429"]["headers"]
     body = ingest["requestBody"]["content"]["application/json"]["schema"]
-    assert body["type"] == "array" and "properties" in body["items"]  # the event schema
+    kinds = body["items"]["oneOf"]  # the event schema of each kind
+    assert body["type"] == "array" and all("properties" in kind for kind in kinds)
     for path in ("/v1/halls", "/v1/halls/{hall}/state", "/v1/halls/{hall}/quarantine"):
         responses = doc["paths"][path]["get"]["responses"]
         assert "401" in responses, path
         assert "WWW-Authenticate" in responses["401"]["headers"], path
     assert "401" in doc["paths"]["/metrics"]["get"]["responses"]
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "field"),
+    [
+        ("/v1/halls/county/quarantine?limit=0", 422, "limit"),
+        ("/v1/halls/county/conflicts?limit=abc", 422, "limit"),
+        ("/v1/halls/county/nothing-here", 404, None),
+    ],
+)
+def test_every_4xx_has_the_documented_shape(
+    client: TestClient, path: str, status: int, field: str | None
+) -> None:
+    """Issue 25, item 6: FastAPI's own refusals used to answer in its shape."""
+    response = client.get(path)
+    assert response.status_code == status, response.text
+    detail = response.json()["detail"]
+    if field is None:
+        assert isinstance(detail, str)
+    else:
+        assert [(p["index"], p["field"]) for p in detail] == [(None, field)]
+        assert detail[0]["reason"]
+    assert client.put("/v1/halls/county/events").json() == {"detail": "Method Not Allowed"}

@@ -1,12 +1,15 @@
-"""Issue 14, item 8: a fuzzer against ``/openapi.json``.
+"""Issues 14 and 25: a fuzzer against ``/openapi.json``.
 
 Schemathesis generates requests for every operation of the OpenAPI document
-(the ingest body's schema is the event schema, so generated batches reach the
-event validators, not only the JSON parser), with the county hall's token and
-the county hall in the path, and checks each answer: never a server error,
-a status, content type, headers and body the document describes. The number
-of examples per operation is bounded (``EXAMPLES``), so the whole run stays
-well under two minutes."""
+(the ingest body's schema is the event schema of each kind, so generated
+batches reach the event validators, not only the JSON parser), with the
+county hall's token and the county hall in the path, in both of its phases:
+*positive* (requests the document allows: none may be refused with a 4xx
+other than 401, 403, 404, 409 or 429) and *negative* (requests it forbids:
+each must be refused). Every answer must also be no server error and have a
+status, content type, headers and body the document describes. The number of
+examples per operation is bounded (``EXAMPLES``), so the whole run stays well
+under two minutes."""
 
 from __future__ import annotations
 
@@ -37,6 +40,8 @@ CHECKS = [
     checks.content_type_conformance,
     checks.response_headers_conformance,
     checks.response_schema_conformance,
+    checks.positive_data_acceptance,  # a request the document allows is not refused (4xx)
+    checks.negative_data_rejection,  # one it forbids is
 ]
 
 
@@ -48,8 +53,11 @@ CHECKS = [
 # over one store, which lives in a directory of its own until the process ends.
 @schemathesis.serializer(*NDJSON_TYPES)
 def _json_lines(ctx: object, value: object) -> bytes:
-    """A JSON Lines body as sent: the generated text itself (any other value as JSON)."""
-    return value.encode("utf-8") if isinstance(value, str) else json.dumps(value).encode("utf-8")
+    """A JSON Lines body: the document describes it as the array of events it
+    carries, one per line; a value that is no array (the negative phase) is
+    one line."""
+    items = value if isinstance(value, list) else [value]
+    return b"".join(json.dumps(item).encode("utf-8") + b"\n" for item in items)
 
 
 _STORE_DIR = tempfile.mkdtemp(prefix="hallmon-schemathesis-")

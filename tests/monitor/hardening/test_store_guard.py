@@ -201,7 +201,7 @@ def test_a_full_store_is_503_with_a_reason_and_not_ready_until_it_writes(
         assert monitor.stored() == 10
         db.execute(f"PRAGMA max_page_count = {pages * 1000}")  # space again
         assert client.get("/readyz").status_code == 503  # no probe while batches fail
-        monitor._failed_s = float("-inf")  # as if the last failure were long ago
+        monitor._health.failed_s = float("-inf")  # as if the last failure were long ago
         assert client.get("/readyz").status_code == 200  # a probe write succeeds
         assert post(client, big).json() == {"accepted": 2000, "duplicates": 0}
 

@@ -1,0 +1,129 @@
+"""Events that run time backwards within their ticket.
+
+A ticket is issued, then called (perhaps again after a no-show), then served
+or given up. An event dated against that order (a call before the ticket's
+issue, a service end or no-show before its first call, an issue after its
+call) would count a wait or service time that never happened (a call before
+the issue used to count as a 0 s wait, within target), so it is stored but
+*quarantined* with its reason: never applied, listed at
+``GET /v1/halls/{hall}/quarantine``.
+
+Which event of a contradicting pair is held depends on what the hall already
+knows: an event is checked against the ticket's facts applied so far, and the
+events of one batch are checked issue first, then calls, then ends (each in
+event time), so a ticket sent whole in one batch keeps its issue and loses
+the event that contradicts it. The choice is stored with the events, so a
+restart holds the same ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from monitor.core.rows import Row
+
+REASONS: dict[str, str] = {
+    "future": "dated more than future_slack ahead of the wall clock when it arrived",
+    "called_before_issued": "a call dated before its ticket was issued",
+    "ended_before_issued": "a service end or no-show dated before its ticket was issued",
+    "ended_before_called": "a service end or no-show dated before its ticket's first call",
+    "abandoned_before_issued": "a give-up dated before its ticket was issued",
+    "issued_after_called": "an issue dated after its ticket's first call",
+    "issued_after_ended": "an issue dated after its ticket was served, a no-show or given up",
+}
+_RANK = {"ticket_issued": 0, "ticket_called": 1}  # then ends and give-ups
+
+
+@dataclass(slots=True)
+class Facts:
+    """What a ticket's applied events say of its order (Unix microseconds)."""
+
+    issued_us: int | None = None  # the earliest issue
+    first_call_us: int | None = None
+    ended_us: int | None = None  # a service end, no-show or give-up (the earliest known)
+
+
+Known = Callable[[str, str], "Facts | None"]  # (local day, ticket) -> facts, None: nothing
+
+
+def facts_of(rows: Iterable[Row]) -> dict[tuple[str, str], Facts]:
+    """What ``rows`` (to be applied) say of their tickets, by (local day, ticket)."""
+    found: dict[tuple[str, str], Facts] = {}
+    for row in rows:
+        if row.ticket is not None:
+            facts = found.get((row.day, row.ticket))
+            if facts is None:
+                facts = found[(row.day, row.ticket)] = Facts()
+            _learn(row, facts)
+    return found
+
+
+def merged(a: Facts | None, b: Facts | None) -> Facts | None:
+    """What ``a`` and ``b`` say of one ticket together (None: neither says anything)."""
+    if a is None or b is None:
+        return a or b
+    return Facts(
+        _earliest(a.issued_us, b.issued_us),
+        _earliest(a.first_call_us, b.first_call_us),
+        _earliest(a.ended_us, b.ended_us),
+    )
+
+
+def _earliest(a: int | None, b: int | None) -> int | None:
+    return b if a is None else a if b is None else min(a, b)
+
+
+def backwards(rows: Iterable[Row], known: Known) -> list[tuple[str, str]]:
+    """(id, reason) of the ``rows`` that run time backwards within their ticket
+    (a ticket number is one ticket within a local day), given what is ``known``
+    of each ticket."""
+    tickets: dict[tuple[str, str], list[Row]] = {}
+    for row in rows:
+        if row.ticket is not None:
+            tickets.setdefault((row.day, row.ticket), []).append(row)
+    held: list[tuple[str, str]] = []
+    for (day, ticket), events in tickets.items():
+        found = known(day, ticket)
+        if found is None:
+            if len(events) == 1:
+                continue  # one event of a ticket nothing is known of: nothing to contradict
+            facts = Facts()
+        else:
+            facts = Facts(found.issued_us, found.first_call_us, found.ended_us)
+        events.sort(key=lambda r: (_RANK.get(r.kind, 2), r.ts_us, r.id))
+        for row in events:
+            reason = _reason(row, facts)
+            if reason is None:
+                _learn(row, facts)
+            else:
+                held.append((row.id, reason))
+    return held
+
+
+def _reason(row: Row, facts: Facts) -> str | None:
+    ts, kind, issued = row.ts_us, row.kind, facts.issued_us
+    if kind == "ticket_issued":
+        if facts.first_call_us is not None and ts > facts.first_call_us:
+            return "issued_after_called"
+        if facts.ended_us is not None and ts > facts.ended_us:
+            return "issued_after_ended"
+        return None
+    if issued is not None and ts < issued:
+        if kind == "ticket_called":
+            return "called_before_issued"
+        return "abandoned_before_issued" if kind == "ticket_abandoned" else "ended_before_issued"
+    first_call = facts.first_call_us
+    if kind in ("service_ended", "ticket_no_show") and first_call is not None and ts < first_call:
+        return "ended_before_called"
+    return None
+
+
+def _learn(row: Row, facts: Facts) -> None:
+    ts, kind = row.ts_us, row.kind
+    if kind == "ticket_issued":
+        facts.issued_us = _earliest(facts.issued_us, ts)
+    elif kind == "ticket_called":
+        facts.first_call_us = _earliest(facts.first_call_us, ts)
+    else:
+        facts.ended_us = _earliest(facts.ended_us, ts)
