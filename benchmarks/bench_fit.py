@@ -25,7 +25,8 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
-from sim.calibration.fit import collect, fit_log, fitted_scenario
+from sim.calibration.fit import collect, fit_log
+from sim.calibration.fitted import fitted_scenario
 from sim.eventlog.convert import day_events, simulate_days
 from sim.eventlog.events import Event, read_events, write_jsonl
 from sim.model.scenario import load_scenario

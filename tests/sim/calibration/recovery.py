@@ -18,7 +18,8 @@ from functools import cache
 import numpy as np
 from scipy import integrate
 
-from sim.calibration.fit import FitResult, collect, fit_log, fitted_scenario
+from sim.calibration.fit import FitResult, collect, fit_log
+from sim.calibration.fitted import fitted_scenario
 from sim.calibration.service import frozen
 from sim.eventlog.convert import day_events, simulate_days
 from sim.eventlog.events import AbandonEvents

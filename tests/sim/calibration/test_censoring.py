@@ -49,7 +49,9 @@ def _hall(delay: str) -> Scenario:
     return truth("zero_delay", no_show_delay=delay)
 
 
-def _log(scn: Scenario, mode: AbandonEvents) -> tuple[list[Event], dict[str, dict[str, list[float]]]]:
+def _log(
+    scn: Scenario, mode: AbandonEvents
+) -> tuple[list[Event], dict[str, dict[str, list[float]]]]:
     """``DAYS`` simulated days as events, and per segment the truth: the waits
     of the served, the waits of those who had gone by their call, and the
     drawn patience of each (seconds)."""

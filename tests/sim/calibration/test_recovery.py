@@ -13,7 +13,7 @@ import math
 
 import pytest
 
-from sim.calibration.fit import fitted_scenario
+from sim.calibration.fitted import fitted_scenario
 from sim.eventlog.events import AbandonEvents
 from tests.sim.calibration.recovery import (
     TOLERANCE,

@@ -198,7 +198,9 @@ def test_mmc_wait_behind_a_known_queue(busy: int, vip_ahead: int, regular: int) 
 def _weibull(mean_s: float, cv: float) -> Any:
     """scipy's Weibull with this mean and cv, its shape solved by scipy (not by
     :func:`sim.model.families.weibull_shape_scale`, which it checks)."""
-    k = optimize.brentq(lambda k: stats.weibull_min(k).std() / stats.weibull_min(k).mean() - cv, 0.2, 50)
+    k = optimize.brentq(
+        lambda k: stats.weibull_min(k).std() / stats.weibull_min(k).mean() - cv, 0.2, 50
+    )
     return stats.weibull_min(k, scale=mean_s / stats.weibull_min(k).mean())
 
 
