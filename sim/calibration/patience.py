@@ -16,9 +16,10 @@ holds all four), and reports the mean as the range of every mean not ruled
 out in any family: a 95% confidence set that does not assume the family. A
 segment is *identified* when it has at least :data:`MIN_GIVE_UPS` give-ups and
 ``S(τ)`` at most :data:`MAX_S_TAU`. The scenario takes, among the families not
-ruled out, the lowest AIC when identified, else the one with the middle mean
-(never the most extreme); with no give-up at all only a lower bound is given
-and the scenario has no patience. The simulator draws all four families.
+ruled out, the lowest BIC when identified, else the lowest BIC of those whose
+mean the middle one's CI holds (:func:`_choose`); with no give-up at all only a
+lower bound is given and the scenario has no patience. The simulator draws all
+four families.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.calibration.censored import CensoredFit, fit_families
+from sim.calibration.censored import PARAMETERS, CensoredFit, fit_families
 from sim.calibration.survival import Survival, current_status, kaplan_meier
 from sim.model.scenario import Distribution
 
@@ -101,16 +102,27 @@ class PatienceFit:
         return Distribution(dist=best.family, mean=round(best.mean_s, 1), cv=cv)
 
 
-def _choose(fits: tuple[CensoredFit, ...], identified: bool) -> str:
-    """The scenario's family among those not ruled out: the lowest AIC when
-    the mean is identified; else the middle mean (of two middle ones, the
-    lower AIC)."""
+def _bic(fit: CensoredFit, gave_up: int) -> float:
+    """BIC with the give-ups as the sample size, as for censored data."""
+    return -2 * fit.loglik + PARAMETERS[fit.family] * math.log(max(gave_up, 1))
+
+
+def _choose(fits: tuple[CensoredFit, ...], identified: bool, gave_up: int) -> str:
+    """The scenario's family among those not ruled out: when the mean is
+    identified, the lowest BIC (AIC takes a two-parameter family over a true
+    exponential whenever it gains one log-likelihood unit: in one log of six
+    for the gamma alone); else the lowest BIC of the families whose mean lies
+    in the 95% CI of the middle family's (of two middle ones, either's): never
+    a mean the middle family rules out, such as the exponential's many times
+    too long when give-ups are few."""
     plausible = [f for f in fits if f.plausible]
-    if identified:
-        return min(plausible, key=lambda f: f.aic).family
-    ordered = sorted(plausible, key=lambda f: f.mean_s)
-    middle = ordered[(len(ordered) - 1) // 2 : len(ordered) // 2 + 1]
-    return min(middle, key=lambda f: f.aic).family
+    if not identified:
+        ordered = sorted(plausible, key=lambda f: f.mean_s)
+        middle = ordered[(len(ordered) - 1) // 2 : len(ordered) // 2 + 1]
+        lo = min(f.mean_ci95_s[0] for f in middle)
+        hi = max(f.mean_ci95_s[1] for f in middle)
+        plausible = [f for f in plausible if lo <= f.mean_s <= hi]
+    return min(plausible, key=lambda f: _bic(f, gave_up)).family
 
 
 def fit_patience(segment: str, obs: Observations, exact_log: bool) -> PatienceFit:
@@ -135,7 +147,7 @@ def fit_patience(segment: str, obs: Observations, exact_log: bool) -> PatienceFi
     if gave_up:
         fits = fit_families(x, r, b, surv.known_until_s)
         best_aic = min(fits, key=lambda f: f.aic).family
-        chosen = _choose(fits, identified)
+        chosen = _choose(fits, identified, gave_up)
     counts = (len(x), len(r), len(b))
     return PatienceFit(segment, obs, *counts, surv, fits, best_aic, chosen, identified)
 
