@@ -150,12 +150,12 @@ def test_tables_show_the_json_numbers(
             _near(mean.text.removeprefix("≥ "), p["mean_lower_bound_s"], 1, 60.0)
         elif p["identified"]:  # the chosen family's mean, every mean not ruled out beside it
             _near(mean.text, p["mean_s"], 1, 60.0)
-            lo, hi = mean.ci.replace(",", "").split("–")
-            _near(lo, p["mean_range_s"][0], 1, 60.0)
+            low, high = mean.ci.replace(",", "").split("–")
+            _near(low, p["mean_range_s"][0], 1, 60.0)
             if p["mean_range_s"][1] is None:
-                assert hi == "∞"
+                assert high == "∞"
             else:
-                _near(hi, p["mean_range_s"][1], 1, 60.0)
+                _near(high, p["mean_range_s"][1], 1, 60.0)
         elif p["mean_range_s"][1] is None:  # no plausible family bounds the mean above
             assert mean.ci == "lower bound"
             _near(mean.text.removeprefix("≥ "), p["mean_range_s"][0], 1, 60.0)
