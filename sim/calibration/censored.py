@@ -99,16 +99,20 @@ class CensoredData:
 
 
 _AT_ONCE_S = 1e-3
-# times grouped on a relative grid of 0.1%: to the second at 1,000 s, to a
-# millisecond at 1 s (give-ups within a second of the ticket are common where the
-# hazard is highest at the start: rounded to the whole second they changed one
-# family's likelihood and not another's)
-_GRID = 1e-3
+# times grouped on a relative grid of 0.5%: cells of a second at 200 s, of 5 ms at 1 s
+# (give-ups within a second of the ticket are common where the hazard is highest
+# at the start: rounded to the whole second they changed one family's likelihood
+# and not another's); a few thousand points whatever the log's length
+_GRID = 5e-3
 
 
 def _grouped(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    keys, counts = np.unique(np.round(np.log(t) / _GRID), return_counts=True)
-    return np.exp(keys * _GRID), counts.astype(float)
+    """Each cell of the grid as the mean of its times (which cancels the first-order
+    error of grouping) with their count."""
+    _, cell, counts = np.unique(
+        np.round(np.log(t) / _GRID), return_inverse=True, return_counts=True
+    )
+    return np.bincount(cell, weights=t) / counts, counts.astype(float)
 
 
 def _loglik(family: str, theta: np.ndarray, d: CensoredData) -> float:

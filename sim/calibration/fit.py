@@ -108,8 +108,13 @@ def fit_log(
     # to the microsecond the log holds: times computed from epoch seconds are off
     # by up to a quarter of one, and a customer called at once must wait 0, not 1e-7 s
     issued, called, ended, abandoned = (
-        np.round(np.array([getattr(t, name) for t in tickets]), 6)
-        for name in ("issued_s", "called_s", "ended_s", "abandoned_s")
+        np.round(np.array(times), 6)
+        for times in (
+            [t.issued_s for t in tickets],
+            [t.called_s for t in tickets],
+            [t.ended_s for t in tickets],
+            [t.abandoned_s for t in tickets],
+        )
     )
     no_show = np.array([t.no_show for t in tickets])
     ctr = np.array([counters.index(t.counter) if t.counter else -1 for t in tickets])
