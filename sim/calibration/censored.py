@@ -11,10 +11,12 @@ freedom as constraints: the family's own (2 for the exponential, 1 for the
 others) plus the mean (1). If patience follows one of the four families, its
 true (family, mean) pair survives with probability 95%: so the means not ruled
 out, over all families, are a 95% confidence set for the mean that does not
-assume the family; a family none of whose means survives is ruled out.
+assume the family; a family none of whose means survives is ruled out. A
+family not ruled out also keeps its own 95% interval (valid if it is the
+family): its range is the union of both.
 
-Data are grouped to the second first (a few thousand distinct values whatever
-the log's length).
+Times are grouped on a relative grid first (a few thousand distinct values
+whatever the log's length).
 """
 
 from __future__ import annotations
@@ -33,10 +35,17 @@ FAMILIES = ("exponential", "gamma", "weibull", "lognormal")
 PARAMETERS = {"exponential": 1, "gamma": 2, "weibull": 2, "lognormal": 2}
 LEVEL = 0.95
 CHI2_95 = float(stats.chi2.ppf(LEVEL, 1))  # a family's own profile-likelihood interval
+AT_ONCE_S = 1e-3  # a wait this short is a customer called at once: no observation
 _MAX_LOG = 700.0
 # a CI end more than 100 times off the estimate is the log saying nothing: unbounded
 _UNBOUNDED = math.log(100.0)
 _TINY = 1e-300
+_HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
+# times grouped on a relative grid of 0.5%: cells of a second at 200 s, of 5 ms at 1 s
+# (give-ups within a second of the ticket are common where the hazard is highest
+# at the start: rounded to the whole second they changed one family's likelihood
+# and not another's); a few thousand points whatever the log's length
+_GRID = 5e-3
 
 
 @dataclass(frozen=True)
@@ -65,13 +74,10 @@ class CensoredFit:
         return self.mean_range_s is not None
 
 
-_HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
-
-
 @dataclass(frozen=True)
 class CensoredData:
-    """Exact, right-censored and left-censored ``(0, b]`` times, each grouped to
-    the second with counts (the likelihood of a few thousand points)."""
+    """Exact, right-censored and left-censored ``(0, b]`` times, each grouped on
+    a relative grid with counts (the likelihood of a few thousand points)."""
 
     x: np.ndarray
     wx: np.ndarray
@@ -82,13 +88,13 @@ class CensoredData:
 
     @classmethod
     def of(cls, exact_s: np.ndarray, right_s: np.ndarray, upper_s: np.ndarray) -> CensoredData:
-        """Group the (positive) times. A wait under a millisecond is a customer called at
-        once, no observation (every family has ``S(0) = 1``): read as half a
-        second, as it once was, it cost only a constant hazard, and biased the
-        choice of family against the exponential."""
+        """Group the (positive) times. A wait under :data:`AT_ONCE_S` is a
+        customer called at once, no observation (every family has ``S(0) = 1``):
+        read as half a second, as it once was, it cost only a constant hazard,
+        and biased the choice of family against the exponential."""
         return cls(
             *_grouped(exact_s[exact_s > 0]),
-            *_grouped(right_s[right_s >= _AT_ONCE_S]),
+            *_grouped(right_s[right_s >= AT_ONCE_S]),
             *_grouped(upper_s[upper_s > 0]),
         )
 
@@ -96,14 +102,6 @@ class CensoredData:
     def events(self) -> float:
         """Give-ups: exact or known to have happened by ``b``."""
         return float(self.wx.sum() + self.wb.sum())
-
-
-_AT_ONCE_S = 1e-3
-# times grouped on a relative grid of 0.5%: cells of a second at 200 s, of 5 ms at 1 s
-# (give-ups within a second of the ticket are common where the hazard is highest
-# at the start: rounded to the whole second they changed one family's likelihood
-# and not another's); a few thousand points whatever the log's length
-_GRID = 5e-3
 
 
 def _grouped(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

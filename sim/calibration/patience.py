@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.calibration.censored import PARAMETERS, CensoredFit, fit_families
+from sim.calibration.censored import AT_ONCE_S, PARAMETERS, CensoredFit, fit_families
 from sim.calibration.survival import Survival, current_status, kaplan_meier
 from sim.model.scenario import Distribution
 
@@ -130,7 +130,7 @@ def fit_patience(segment: str, obs: Observations, exact_log: bool) -> PatienceFi
     curve is Kaplan–Meier for an ``exact_log``, else the current-status NPMLE
     from the calls (served: still there; no-show: gone)."""
     x = obs.exact_s[obs.exact_s > 0]
-    r = obs.right_s[obs.right_s > 0]
+    r = obs.right_s[obs.right_s >= AT_ONCE_S]
     b = np.maximum(obs.upper_s, 1e-3)
     if exact_log:
         times = np.concatenate([x, r])
