@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from sim.calibration.fitted import fitted_scenario as fitted_scenario
     from sim.calibration.logdata import FitError as FitError
     from sim.calibration.logdata import collect as collect
+    from sim.calibration.summary import FitSummary as FitSummary
 
 __getattr__, __all__ = lazy(
     __name__,
@@ -27,5 +28,6 @@ __getattr__, __all__ = lazy(
         "Fitted": "fitted",
         "FitResult": "fit",
         "FitError": "logdata",
+        "FitSummary": "summary",
     },
 )

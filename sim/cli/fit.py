@@ -1,6 +1,7 @@
 """``hallsim fit``: a scenario estimated from a hall's event log. Thin: read with
-:mod:`sim.eventlog.events`, estimate with :mod:`sim.calibration.fit`, format with
-:mod:`sim.reports.fit`."""
+:mod:`sim.eventlog.events`, estimate with :func:`sim.calibration.fitted.fit_hall`,
+present with :mod:`sim.reports.fit_tables` and :mod:`sim.reports.fit` (the
+``--json`` body is :class:`sim.calibration.summary.FitSummary`'s)."""
 
 from __future__ import annotations
 
