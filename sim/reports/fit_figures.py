@@ -18,6 +18,7 @@ from sim.calibration.fit import FitResult
 from sim.calibration.patience import PatienceFit
 from sim.calibration.service import ServiceFit, frozen
 from sim.model.families import weibull_shape_scale
+from sim.reports.kpi_text import minutes
 from sim.reports.style import (
     BLUE,
     GREY,
@@ -137,7 +138,7 @@ def _patience_panel(ax: Axes, name: str, p: PatienceFit, colour: str) -> None:
             color=colour_f,
             ls=dashes,
             lw=1.6 if mark else 1.1,
-            label=f"{f.family}{mark}, mean {f.mean_s / 60:.1f} min",
+            label=f"{f.family}{mark}, mean {minutes(f.mean_s)} min",
         )
     lo, hi = s.survival_ci95
     ax.errorbar(
