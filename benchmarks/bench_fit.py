@@ -33,7 +33,8 @@ from datetime import date
 from pathlib import Path
 from typing import TypeVar
 
-from sim.calibration.fit import LogData, collect, fit_log, fitted_scenario
+from sim.calibration.fit import LogData, collect, fit_log
+from sim.calibration.fitted import fitted_scenario
 from sim.calibration.logread import read_log
 from sim.eventlog.convert import day_events, simulate_days
 from sim.eventlog.events import Event, read_events, write_jsonl

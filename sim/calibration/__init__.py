@@ -11,17 +11,23 @@ from sim._exports import lazy
 if TYPE_CHECKING:
     from sim.calibration.fit import FitResult as FitResult
     from sim.calibration.fit import fit_log as fit_log
-    from sim.calibration.fit import fitted_scenario as fitted_scenario
+    from sim.calibration.fitted import Fitted as Fitted
+    from sim.calibration.fitted import fit_hall as fit_hall
+    from sim.calibration.fitted import fitted_scenario as fitted_scenario
     from sim.calibration.logdata import FitError as FitError
     from sim.calibration.logdata import collect as collect
+    from sim.calibration.summary import FitSummary as FitSummary
 
 __getattr__, __all__ = lazy(
     __name__,
     {
         "collect": "logdata",
         "fit_log": "fit",
-        "fitted_scenario": "fit",
+        "fitted_scenario": "fitted",
+        "fit_hall": "fitted",
+        "Fitted": "fitted",
         "FitResult": "fit",
         "FitError": "logdata",
+        "FitSummary": "summary",
     },
 )

@@ -25,7 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from sim.calibration.fit import collect, fit_log, fitted_scenario
+from sim.calibration.fit import collect, fit_log
+from sim.calibration.fitted import fitted_scenario
 from sim.eventlog.convert import replay
 from sim.eventlog.events import Event, read_events
 from sim.model.kpis import replication_kpis

@@ -1,8 +1,23 @@
 """Censored maximum likelihood for patience: exponential, gamma, Weibull and
 lognormal fitted to exact times, right-censored times and times known only to
 lie in ``(0, b]``, each with its mean, a 95% CI of the mean, cv, AIC and
-survival at a given time. Data are grouped to the second first (a few thousand
-distinct values whatever the log's length)."""
+survival at a given time; and which families, and which of their means, the
+log rules out.
+
+A (family, mean) pair is ruled out when the likelihood ratio of the family
+held at that mean against the generalised gamma (:mod:`sim.calibration.gengamma`,
+which holds all four) exceeds the chi-square 95% point with as many degrees of
+freedom as constraints: the family's own (2 for the exponential, 1 for the
+others) plus the mean (1). If patience follows one of the four families, its
+true (family, mean) pair survives with probability 95%: so the means not ruled
+out, over all families, are a 95% confidence set for the mean that does not
+assume the family; a family none of whose means survives is ruled out. A
+family not ruled out also keeps its own 95% interval (valid if it is the
+family): its range is the union of both.
+
+Times are grouped on a relative grid first (a few thousand distinct values
+whatever the log's length).
+"""
 
 from __future__ import annotations
 
@@ -12,22 +27,36 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, special
+from scipy import optimize, special, stats
+
+from sim.calibration import gengamma
 
 FAMILIES = ("exponential", "gamma", "weibull", "lognormal")
-CHI2_95 = 3.841458820694124  # chi-square(1) at 95%: the profile-likelihood interval
+PARAMETERS = {"exponential": 1, "gamma": 2, "weibull": 2, "lognormal": 2}
+LEVEL = 0.95
+CHI2_95 = float(stats.chi2.ppf(LEVEL, 1))  # a family's own profile-likelihood interval
+AT_ONCE_S = 1e-3  # a wait this short is a customer called at once: no observation
 _MAX_LOG = 700.0
 # a CI end more than 100 times off the estimate is the log saying nothing: unbounded
 _UNBOUNDED = math.log(100.0)
 _TINY = 1e-300
+_HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
+# times grouped on a relative grid of 0.5%: cells of a second at 200 s, of 5 ms at 1 s
+# (give-ups within a second of the ticket are common where the hazard is highest
+# at the start: rounded to the whole second they changed one family's likelihood
+# and not another's); a few thousand points whatever the log's length
+_GRID = 5e-3
 
 
 @dataclass(frozen=True)
 class CensoredFit:
-    """One family's maximum-likelihood fit: mean (seconds) with a 95% CI (the
-    profile likelihood's for the plausible families, which stays honest when
-    the tail is barely seen; else the delta method's on the log mean), cv, AIC,
-    and its survival at ``τ``."""
+    """One family's maximum-likelihood fit: mean (seconds) with a 95% CI that
+    holds if the family is right (the profile likelihood's for the families
+    not ruled out, which stays honest when the tail is barely seen; else the
+    delta method's on the log mean), cv, AIC, its survival at ``τ``, the
+    likelihood ratio against the generalised gamma (``lr_general``) and the
+    means the log does not rule out (``mean_range_s``, module docstring; None:
+    the family is ruled out)."""
 
     family: str
     mean_s: float
@@ -36,15 +65,19 @@ class CensoredFit:
     loglik: float
     aic: float
     survival_at_tau: float = math.nan
+    lr_general: float = math.nan
+    mean_range_s: tuple[float, float] | None = None
 
-
-_HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
+    @property
+    def plausible(self) -> bool:
+        """Some mean of this family is not ruled out by the log."""
+        return self.mean_range_s is not None
 
 
 @dataclass(frozen=True)
-class _Data:
-    """Exact, right-censored and left-censored ``(0, b]`` times, each grouped to
-    the second with counts (the likelihood of a few thousand points)."""
+class CensoredData:
+    """Exact, right-censored and left-censored ``(0, b]`` times, each grouped on
+    a relative grid with counts (the likelihood of a few thousand points)."""
 
     x: np.ndarray
     wx: np.ndarray
@@ -53,13 +86,34 @@ class _Data:
     b: np.ndarray
     wb: np.ndarray
 
+    @classmethod
+    def of(cls, exact_s: np.ndarray, right_s: np.ndarray, upper_s: np.ndarray) -> CensoredData:
+        """Group the (positive) times. A wait under :data:`AT_ONCE_S` is a
+        customer called at once, no observation (every family has ``S(0) = 1``):
+        read as half a second, as it once was, it cost only a constant hazard,
+        and biased the choice of family against the exponential."""
+        return cls(
+            *_grouped(exact_s[exact_s > 0]),
+            *_grouped(right_s[right_s >= AT_ONCE_S]),
+            *_grouped(upper_s[upper_s > 0]),
+        )
+
+    @property
+    def events(self) -> float:
+        """Give-ups: exact or known to have happened by ``b``."""
+        return float(self.wx.sum() + self.wb.sum())
+
 
 def _grouped(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    v, counts = np.unique(np.maximum(np.round(t, 0), 0.5), return_counts=True)
-    return v, counts.astype(float)
+    """Each cell of the grid as the mean of its times (which cancels the first-order
+    error of grouping) with their count."""
+    _, cell, counts = np.unique(
+        np.round(np.log(t) / _GRID), return_inverse=True, return_counts=True
+    )
+    return np.bincount(cell, weights=t) / counts, counts.astype(float)
 
 
-def _loglik(family: str, theta: np.ndarray, d: _Data) -> float:
+def _loglik(family: str, theta: np.ndarray, d: CensoredData) -> float:
     """Censored log-likelihood: pdf at ``x``, survival at ``r``, cdf at ``b``."""
     if family == "exponential":
         scale = math.exp(theta[0])
@@ -139,11 +193,17 @@ def _theta_at(family: str, log_mean: float, shape: float) -> np.ndarray:
 
 
 def _profile_ci(
-    family: str, nll: Callable[[np.ndarray], float], theta: np.ndarray, log_mean: float, se: float
+    family: str,
+    nll: Callable[[np.ndarray], float],
+    theta: np.ndarray,
+    log_mean: float,
+    se: float,
+    allowance: float,
 ) -> tuple[float, float]:
-    """95% profile-likelihood interval of the mean: the log means whose best
-    fit over the shape is within ``χ²₁(95%)/2`` of the maximum (an end ``0``
-    or ``inf`` when the likelihood stays that flat past 100 times the estimate)."""
+    """The means whose best fit over the shape has a likelihood-ratio statistic
+    ``2·(nll − min nll)`` within ``allowance`` (``χ²₁(95%)``: the family's own
+    95% profile-likelihood interval); an end ``0`` or ``inf`` when the
+    likelihood stays that flat past 100 times the estimate."""
     floor = nll(theta)
     shape = float(theta[1] if family == "lognormal" else theta[0])
 
@@ -155,9 +215,9 @@ def _profile_ci(
                 lambda sh: nll(_theta_at(family, m, sh)),
                 bounds=(shape - 4.0, shape + 4.0),
                 method="bounded",
-                options={"xatol": 1e-6},
+                options={"xatol": 1e-5},
             ).fun
-        return 2 * (best - floor) - CHI2_95
+        return 2 * (best - floor) - allowance
 
     ends = []
     step = min(max(se, 0.02), 1.0) if math.isfinite(se) else 0.5
@@ -171,7 +231,7 @@ def _profile_ci(
             ends.append(sign * _MAX_LOG)
             continue
         lo, hi = sorted((log_mean, log_mean + sign * width))
-        ends.append(optimize.brentq(deficit, lo, hi, xtol=1e-6))
+        ends.append(optimize.brentq(deficit, lo, hi, xtol=1e-5))
     return _bounded(log_mean, ends[0], ends[1])
 
 
@@ -183,10 +243,23 @@ def _bounded(log_mean: float, lo: float, hi: float) -> tuple[float, float]:
     )
 
 
-def _fit(
-    family: str, d: _Data, exp_log_mean: float, tau: float
-) -> tuple[CensoredFit, Callable[[], tuple[float, float]]]:
-    """The fit, and how to get its profile-likelihood CI of the mean."""
+@dataclass(frozen=True)
+class _Fitted:
+    """A family's fit with what its intervals need: the negative log-likelihood,
+    the maximising parameters and the delta method's standard error of the log mean."""
+
+    fit: CensoredFit
+    nll: Callable[[np.ndarray], float]
+    theta: np.ndarray
+    log_mean: float
+    se: float
+
+    def interval(self, allowance: float) -> tuple[float, float]:
+        return _profile_ci(self.fit.family, self.nll, self.theta, self.log_mean, self.se, allowance)
+
+
+def _fit(family: str, d: CensoredData, exp_log_mean: float, tau: float) -> _Fitted:
+    """The maximum-likelihood fit of ``family`` (its CI the delta method's)."""
 
     def nll(t: np.ndarray) -> float:
         value = -_loglik(family, t, d)
@@ -222,23 +295,46 @@ def _fit(
     mean = math.exp(min(log_mean, _MAX_LOG))
     aic = 2 * len(theta) - 2 * ll
     fit = CensoredFit(family, mean, ci, cv, ll, aic, _survival(family, theta, tau))
-    return fit, lambda: _profile_ci(family, nll, theta, log_mean, se)
+    return _Fitted(fit, nll, theta, log_mean, se)
+
+
+def _allowance(family: str, lr_general: float) -> float:
+    """How far below its own maximum a mean of ``family`` may take the
+    likelihood-ratio statistic and not be ruled out (module docstring); negative:
+    the family is ruled out whatever its mean."""
+    constraints = 1 + len(gengamma.PARAMETERS) - PARAMETERS[family]
+    return float(stats.chi2.ppf(LEVEL, constraints)) - lr_general
 
 
 def fit_families(
-    exact_s: np.ndarray, right_s: np.ndarray, upper_s: np.ndarray, tau_s: float, plausible: float
+    exact_s: np.ndarray, right_s: np.ndarray, upper_s: np.ndarray, tau_s: float
 ) -> tuple[CensoredFit, ...]:
     """Every family of :data:`FAMILIES` fitted to exact, right-censored and
-    ``(0, upper]`` times (at least one not right-censored); the families within
-    ``plausible`` of the lowest AIC get the profile-likelihood CI of their mean,
-    the others the delta method's. ``survival_at_tau`` is at ``tau_s``."""
-    d = _Data(*_grouped(exact_s), *_grouped(right_s), *_grouped(upper_s))
-    events = float(d.wx.sum() + d.wb.sum())
+    ``(0, upper]`` times (at least one give-up), with which of their means the
+    log rules out (module docstring). A family not ruled out gets the
+    profile-likelihood CI of its mean, the others the delta method's. Should
+    every family be ruled out (patience follows none of them), the one with
+    the lowest AIC is kept, with its own 95% interval as its range.
+    ``survival_at_tau`` is at ``tau_s``."""
+    d = CensoredData.of(exact_s, right_s, upper_s)
     exposure = float(d.wx @ d.x + d.wr @ d.r + d.wb @ d.b / 2)
-    start = math.log(max(exposure / max(events, 1.0), 1.0))  # the exponential's MLE, roughly
+    start = math.log(max(exposure / max(d.events, 1.0), 1.0))  # the exponential's MLE, roughly
     fitted = [_fit(f, d, start, tau_s) for f in FAMILIES]
-    low = min(f.aic for f, _ in fitted)
-    return tuple(
-        dataclasses.replace(f, mean_ci95_s=profile()) if f.aic <= low + plausible else f
-        for f, profile in fitted
-    )
+    # from the two likeliest families: the generalised gamma's maximum lies near them
+    likeliest = sorted(fitted, key=lambda f: -f.fit.loglik)[:2]
+    starts = [gengamma.theta_from(f.fit.family, f.theta) for f in likeliest]
+    general = gengamma.max_loglik(d, starts, at_least=likeliest[0].fit.loglik)
+    lr = {f.fit.family: 2 * (general - f.fit.loglik) for f in fitted}
+    allowance = {name: _allowance(name, value) for name, value in lr.items()}
+    if max(allowance.values()) < 0:  # patience follows none: keep the closest
+        allowance[min(fitted, key=lambda f: f.fit.aic).fit.family] = 0.0
+    out = []
+    for f in fitted:
+        fit = dataclasses.replace(f.fit, lr_general=lr[f.fit.family])
+        extra = allowance[fit.family]
+        if extra >= 0:
+            own = f.interval(CHI2_95)
+            joint = f.interval(extra) if extra > CHI2_95 else own
+            fit = dataclasses.replace(fit, mean_ci95_s=own, mean_range_s=joint)
+        out.append(fit)
+    return tuple(out)

@@ -5,8 +5,8 @@ and per-counter-span records. :func:`fit_log` estimates demand
 (:mod:`sim.calibration.arrivals`), service times (:mod:`sim.calibration.service`),
 counters (:mod:`sim.calibration.counters`), patience (:mod:`sim.calibration.patience`;
 how give-ups were logged: :mod:`sim.calibration.logmode`) and segment priorities
-(dispatch order); :func:`fitted_scenario` turns them into a scenario ``hallsim
-run`` accepts.
+(dispatch order); :func:`sim.calibration.fitted.fitted_scenario` turns them
+into a scenario ``hallsim run`` accepts.
 
 Times of day are the wall clock of each event's own UTC offset; a ticket's
 later events are measured from the midnight of the day it was issued.
@@ -18,7 +18,6 @@ import dataclasses
 import math
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 
 import numpy as np
 
@@ -29,12 +28,11 @@ from sim.calibration.arrivals import (
     arrival_rates,
     arrivals_by_weekday,
     opening_hours,
-    rounded_shares,
     shares,
 )
 from sim.calibration.counters import fit_counters
 from sim.calibration.logdata import FitError, LogData, _Ticket, collect
-from sim.calibration.patience import PatienceFit, segment_patience
+from sim.calibration.patience import PatienceFit, segment_observations, segment_patience
 from sim.calibration.service import (
     GroupFit,
     ServiceFit,
@@ -43,8 +41,6 @@ from sim.calibration.service import (
     priority_layers,
 )
 from sim.eventlog.events import AbandonEvents, EventError
-from sim.model.scenario import Scenario, scenario_from_dict
-from sim.model.scenario_io import clock_text
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 _DEFAULT_OFFSET = timedelta(hours=8)
@@ -109,10 +105,17 @@ def fit_log(
     svc = np.array([services.index(t.service) for t in tickets])
     seg = np.array([segments.index(t.segment) for t in tickets])
     day = np.array([day_idx[t.day] for t in tickets])
-    issued = np.array([t.issued_s for t in tickets])
-    called = np.array([t.called_s for t in tickets])
-    ended = np.array([t.ended_s for t in tickets])
-    abandoned = np.array([t.abandoned_s for t in tickets])
+    # to the microsecond the log holds: times computed from epoch seconds are off
+    # by up to a quarter of one, and a customer called at once must wait 0, not 1e-7 s
+    issued, called, ended, abandoned = (
+        np.round(np.array(times), 6)
+        for times in (
+            [t.issued_s for t in tickets],
+            [t.called_s for t in tickets],
+            [t.ended_s for t in tickets],
+            [t.abandoned_s for t in tickets],
+        )
+    )
     no_show = np.array([t.no_show for t in tickets])
     ctr = np.array([counters.index(t.counter) if t.counter else -1 for t in tickets])
 
@@ -160,9 +163,10 @@ def fit_log(
     closed = logmode.closed_out(day, issued, called, abandoned, day_last)
     mode = abandon_events or logmode.detect(issued, called, abandoned, closed)
     exact_abandons = mode == "exact"
-    patience = segment_patience(
+    observed = segment_observations(
         segments, seg, issued, called, abandoned, no_show, served, closed, exact_abandons
     )
+    patience = segment_patience(observed, exact_abandons)
     r = day >= day.max() - (PRIORITY_DAYS - 1) if len(day) else day >= 0  # latest days
     passed = overtakes(
         day[r], issued[r], called[r], abandoned[r], svc[r], seg[r], ctr[r], len(segments)
@@ -225,56 +229,6 @@ def weekday_arrivals(log: LogData, fit: FitResult) -> dict[str, ArrivalFit]:
     return arrivals_by_weekday(days, issued, fit.arrivals)
 
 
-def fitted_scenario(
-    fit: FitResult, *, hall: str, target_wait_s: float = 900.0, service_level: float = 0.8
-) -> Scenario:
-    """A scenario of the fitted hall (validated by :func:`scenario_from_dict`)."""
-    a = fit.arrivals
-    rates = {clock_text(s): round(r, 2) for s, r in zip(a.starts_s, a.rate_per_h, strict=True)}
-    mix = rounded_shares({k: v.share for k, v in fit.mix.items() if k in fit.services})
-    seg = rounded_shares({k: v.share for k, v in fit.segments.items()})
-    data: dict[str, Any] = {
-        "hall": hall,
-        "target": {"wait": target_wait_s, "service_level": service_level},
-        "open": clock_text(a.open_s),
-        "close": clock_text(a.close_s),
-        "interval": a.interval_s,
-        "timezone": fit.timezone,
-        "no_show_delay": round(fit.no_show_delay_s, 3),
-        "services": {
-            name: {"service_time": s.distribution().model_dump(exclude_none=True)}
-            for name, s in fit.services.items()
-        },
-        "segments": {name: _segment(fit, name, share) for name, share in seg.items()},
-        "arrivals": {"mix": mix, "rate_per_hour": rates, "day_noise_cv": round(a.day_noise_cv, 4)},
-        "counters": [
-            {
-                "id": g.id,
-                "count": {clock_text(s): c for s, c in g.count},
-                "services": [s for s in g.services if s in fit.services],
-                "speed": g.speed,
-            }
-            | ({"segments": list(g.segments)} if g.segments else {})
-            for g in fit.groups
-        ],
-    }
-    return scenario_from_dict(data, source="fitted scenario")
-
-
-def _segment(fit: FitResult, name: str, share: float) -> dict[str, Any]:
-    """A fitted segment: share, priority, patience (absent when nobody gave up)
-    and how long a wait its patience was seen over (``patience_known_until``)."""
-    out: dict[str, Any] = {"share": share, "priority": fit.priorities.get(name, 0)}
-    p = fit.patience.get(name)
-    if p is None:
-        return out
-    dist = p.distribution()
-    if dist is not None:
-        out["patience"] = dist.model_dump(exclude_none=True)
-    out["patience_known_until"] = round(p.survival.known_until_s, 1)
-    return out
-
-
 __all__ = [
     "EventError",
     "FitError",
@@ -282,6 +236,5 @@ __all__ = [
     "LogData",
     "collect",
     "fit_log",
-    "fitted_scenario",
     "weekday_arrivals",
 ]

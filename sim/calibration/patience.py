@@ -3,47 +3,64 @@
 A served customer's patience exceeded the wait (right-censored); an exact log's
 ``ticket_abandoned`` gives the patience itself; a ``no_show`` log only says the
 customer was gone by the call, so the patience lies in ``(0, called − issued]``
-(interval-censored). Exponential, gamma, Weibull and lognormal are fitted by
-maximising the censored log-likelihood (:mod:`sim.calibration.censored`) and
-compared by AIC.
+(interval-censored: the no-show delay after the call is the counter's, not the
+customer's). A customer called the moment they took a ticket says nothing. The
+exponential, gamma, Weibull and lognormal are fitted by maximising the censored
+log-likelihood (:mod:`sim.calibration.censored`).
 
 What the log identifies is the survival curve up to about the 95th-percentile
 wait ``τ`` (:mod:`sim.calibration.survival`); beyond it a family's tail is an
-extrapolation. So a segment is *identified* when it has at least
-:data:`MIN_GIVE_UPS` give-ups and ``S(τ)`` at most :data:`MAX_S_TAU`; otherwise
-its mean is reported as the range over the plausible families (AIC within
-:data:`PLAUSIBLE_AIC` of the best), the scenario takes the plausible family
-with the middle mean (never the most extreme), and with no give-up at all only
-a lower bound is given. The simulator draws exponential, gamma and lognormal
-patience; a Weibull that fits best is reported, and the scenario takes the best
-of the others.
+extrapolation. So the fit says which families, and which of their means, the
+log rules out (a likelihood-ratio test against the generalised gamma, which
+holds all four), and reports the mean as the range of every mean not ruled
+out in any family: a 95% confidence set that does not assume the family. A
+segment is *identified* when it has at least :data:`MIN_GIVE_UPS` give-ups and
+``S(τ)`` at most :data:`MAX_S_TAU`. The scenario takes, among the families not
+ruled out, the lowest BIC when identified, else the lowest BIC of those whose
+mean the middle one's CI holds (:func:`_choose`); with no give-up at all only a
+lower bound is given and the scenario has no patience. The simulator draws all
+four families.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.calibration.censored import CensoredFit, fit_families
+from sim.calibration.censored import AT_ONCE_S, PARAMETERS, CensoredFit, fit_families
 from sim.calibration.survival import Survival, current_status, kaplan_meier
 from sim.model.scenario import Distribution
 
-SIMULATED = ("exponential", "gamma", "lognormal")
 MIN_GIVE_UPS = 30
 MAX_S_TAU = 0.5
-PLAUSIBLE_AIC = 4.0
+
+
+@dataclass(frozen=True)
+class Observations:
+    """What one segment's log says about patience, in seconds after the ticket
+    was taken: give-ups seen when they happened (``exact_s``), waits the
+    customer outlasted (``right_s``, served; 0 for a customer called at once),
+    waits by which the customer had gone (``upper_s``: patience at most that),
+    and every wait to a call (``waits_s``, for ``τ``)."""
+
+    exact_s: np.ndarray
+    right_s: np.ndarray
+    upper_s: np.ndarray
+    waits_s: np.ndarray
 
 
 @dataclass(frozen=True)
 class PatienceFit:
-    """Patience of one segment: observations of each kind, the nonparametric
-    curve (``survival``), the parametric fits (none without give-ups), the
-    best by AIC, the family the scenario takes (``chosen``, None without
-    give-ups) and whether the mean is identified (module docstring)."""
+    """Patience of one segment: the observations and how many of each kind
+    count (``right``: served after a wait), the nonparametric curve
+    (``survival``), the parametric fits (none without give-ups), the best by
+    AIC, the family the scenario takes (``chosen``, None without give-ups) and
+    whether the mean is identified (module docstring)."""
 
     segment: str
+    observations: Observations = field(repr=False)
     exact: int
     right: int
     interval: int
@@ -63,22 +80,18 @@ class PatienceFit:
 
     @property
     def plausible(self) -> tuple[CensoredFit, ...]:
-        """Fits within :data:`PLAUSIBLE_AIC` of the lowest AIC."""
-        if not self.fits:
-            return ()
-        low = min(f.aic for f in self.fits)
-        return tuple(f for f in self.fits if f.aic <= low + PLAUSIBLE_AIC)
+        """The fits of the families the log does not rule out."""
+        return tuple(f for f in self.fits if f.plausible)
 
     @property
     def mean_range_s(self) -> tuple[float, float]:
-        """From the lowest 95% bound of a plausible family's mean (at least the
-        nonparametric lower bound) to the highest; without give-ups, from the
-        lower bound to infinity."""
-        lower = self.survival.mean_lower_bound_s
+        """Every mean the log does not rule out, over all families (its 95%
+        confidence set, as an interval); without give-ups, from the
+        nonparametric lower bound to infinity."""
         if not self.fits:
-            return lower, math.inf
-        fits = self.plausible
-        return max(lower, min(f.mean_ci95_s[0] for f in fits)), max(f.mean_ci95_s[1] for f in fits)
+            return self.survival.mean_lower_bound_s, math.inf
+        ranges = [f.mean_range_s for f in self.plausible if f.mean_range_s is not None]
+        return min(lo for lo, _ in ranges), max(hi for _, hi in ranges)
 
     def distribution(self) -> Distribution | None:
         """The chosen fit as a scenario distribution (None: nobody gave up)."""
@@ -89,58 +102,57 @@ class PatienceFit:
         return Distribution(dist=best.family, mean=round(best.mean_s, 1), cv=cv)
 
 
-def _choose(fits: tuple[CensoredFit, ...], identified: bool) -> str:
-    """The scenario's family: the lowest AIC the simulator can draw when the
-    mean is identified; else, of the plausible ones it can draw, the middle
-    mean (of two middle ones, the lower AIC)."""
-    drawable = [f for f in fits if f.family in SIMULATED]
-    if identified:
-        return min(drawable, key=lambda f: f.aic).family
-    low = min(f.aic for f in fits)
-    plausible = [f for f in drawable if f.aic <= low + PLAUSIBLE_AIC] or [
-        min(drawable, key=lambda f: f.aic)
-    ]
-    ordered = sorted(plausible, key=lambda f: f.mean_s)
-    middle = ordered[(len(ordered) - 1) // 2 : len(ordered) // 2 + 1]
-    return min(middle, key=lambda f: f.aic).family
+def _bic(fit: CensoredFit, gave_up: int) -> float:
+    """BIC with the give-ups as the sample size, as for censored data."""
+    return -2 * fit.loglik + PARAMETERS[fit.family] * math.log(max(gave_up, 1))
 
 
-def fit_patience(
-    segment: str,
-    exact_s: np.ndarray,
-    right_s: np.ndarray,
-    upper_s: np.ndarray,
-    waits_s: np.ndarray,
-    exact_log: bool,
-) -> PatienceFit:
-    """Fit the families of the module docstring to exact give-up times,
-    right-censored times (served waits, tickets closed out) and give-ups in
-    ``(0, upper_s]``; ``waits_s`` are the segment's waits to a call (``τ``).
-    The nonparametric curve is Kaplan–Meier for an ``exact_log``, else the
-    current-status NPMLE from the calls (served: still there; no-show: gone)."""
-    x = exact_s[exact_s > 0]
-    r = right_s[right_s > 0]
-    b = np.maximum(upper_s, 1e-3)
+def _choose(fits: tuple[CensoredFit, ...], identified: bool, gave_up: int) -> str:
+    """The scenario's family among those not ruled out: when the mean is
+    identified, the lowest BIC (AIC takes a two-parameter family over a true
+    exponential whenever it gains one log-likelihood unit: in one log of six
+    for the gamma alone); else the lowest BIC of the families whose mean lies
+    in the 95% CI of the middle family's (of two middle ones, either's): never
+    a mean the middle family rules out, such as the exponential's many times
+    too long when give-ups are few."""
+    plausible = [f for f in fits if f.plausible]
+    if not identified:
+        ordered = sorted(plausible, key=lambda f: f.mean_s)
+        middle = ordered[(len(ordered) - 1) // 2 : len(ordered) // 2 + 1]
+        lo = min(f.mean_ci95_s[0] for f in middle)
+        hi = max(f.mean_ci95_s[1] for f in middle)
+        plausible = [f for f in plausible if lo <= f.mean_s <= hi]
+    return min(plausible, key=lambda f: _bic(f, gave_up)).family
+
+
+def fit_patience(segment: str, obs: Observations, exact_log: bool) -> PatienceFit:
+    """Fit the families of the module docstring to ``obs``. The nonparametric
+    curve is Kaplan–Meier for an ``exact_log``, else the current-status NPMLE
+    from the calls (served: still there; no-show: gone)."""
+    x = obs.exact_s[obs.exact_s > 0]
+    r = obs.right_s[obs.right_s >= AT_ONCE_S]
+    b = np.maximum(obs.upper_s, 1e-3)
     if exact_log:
         times = np.concatenate([x, r])
         events = np.concatenate([np.ones(len(x)), np.zeros(len(r))]).astype(bool)
-        surv = kaplan_meier(times, events, waits_s)
-    else:
-        inspected = np.concatenate([r, b])
-        gone = np.concatenate([np.zeros(len(r)), np.ones(len(b))]).astype(bool)
+        surv = kaplan_meier(times, events, obs.waits_s)
+    else:  # every call is an inspection, those at once too (τ counts every wait)
+        inspected = np.concatenate([obs.right_s, b])
+        gone = np.concatenate([np.zeros(len(obs.right_s)), np.ones(len(b))]).astype(bool)
         surv = current_status(inspected, gone, seed=len(inspected))
     gave_up = len(x) + len(b)
     fits: tuple[CensoredFit, ...] = ()
     best_aic = chosen = None
     identified = gave_up >= MIN_GIVE_UPS and surv.survival_at_tau <= MAX_S_TAU
     if gave_up:
-        fits = fit_families(x, r, b, surv.known_until_s, PLAUSIBLE_AIC)
+        fits = fit_families(x, r, b, surv.known_until_s)
         best_aic = min(fits, key=lambda f: f.aic).family
-        chosen = _choose(fits, identified)
-    return PatienceFit(segment, len(x), len(r), len(b), surv, fits, best_aic, chosen, identified)
+        chosen = _choose(fits, identified, gave_up)
+    counts = (len(x), len(r), len(b))
+    return PatienceFit(segment, obs, *counts, surv, fits, best_aic, chosen, identified)
 
 
-def segment_patience(
+def segment_observations(
     segments: list[str],
     seg: np.ndarray,
     issued: np.ndarray,
@@ -150,9 +162,9 @@ def segment_patience(
     served: np.ndarray,
     closed_out: np.ndarray,
     exact_log: bool,
-) -> dict[str, PatienceFit]:
-    """Patience per segment from columns of all tickets. Served waits are
-    right-censored. In an ``exact_log`` a give-up is exact at its
+) -> dict[str, Observations]:
+    """Patience observations per segment from columns of all tickets. Served
+    waits are right-censored. In an ``exact_log`` a give-up is exact at its
     ``ticket_abandoned`` (a no-show without one: gone by the call) and a ticket
     ``closed_out`` (cancelled at the day's end) is right-censored there; in a
     ``no_show`` log a no-show was gone by the call and a closed-out ticket says
@@ -160,7 +172,7 @@ def segment_patience(
     (cancelled when issued) are not patience. Every segment with a call appears."""
     has_call = np.isfinite(called)
     left = np.isfinite(abandoned) & (abandoned > issued)
-    out: dict[str, PatienceFit] = {}
+    out: dict[str, Observations] = {}
     for i, name in enumerate(segments):
         mine = seg == i
         waits = (called - issued)[mine & has_call]
@@ -175,5 +187,12 @@ def segment_patience(
         else:
             exact = np.array([])
             upper = (called - issued)[mine & no_show]
-        out[name] = fit_patience(name, exact, np.concatenate(right), upper, waits, exact_log)
+        out[name] = Observations(exact, np.concatenate(right), upper, waits)
     return out
+
+
+def segment_patience(
+    observations: dict[str, Observations], exact_log: bool
+) -> dict[str, PatienceFit]:
+    """:func:`fit_patience` of every segment's observations."""
+    return {name: fit_patience(name, obs, exact_log) for name, obs in observations.items()}

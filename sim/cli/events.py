@@ -11,10 +11,9 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from sim.cli.options import ScenarioArg
 from sim.eventlog.modes import AbandonMode
@@ -56,6 +55,8 @@ def events(
     Events come in time order, with timestamps in the hall's time zone."""
     from sim.eventlog.convert import day_events, simulate_days
     from sim.eventlog.events import KINDS, event_format, write_csv, write_jsonl
+    from sim.eventlog.summary import EventsSummary
+    from sim.reports.events import print_events
 
     scn = load_or_fail(scenario)
     if scn.stationary:
@@ -101,25 +102,25 @@ def events(
     except _OutOfOrder as exc:
         raise fail(str(exc)) from None
 
-    summary: dict[str, Any] = {
-        "scenario": scn.hall,
-        "start": start.date().isoformat(),
-        "days": days,
-        "seed": seed,
-        "abandon_events": abandon_events.value,
-        "timezone": scn.timezone,
-        "out": str(out) if out is not None else None,
-        "events": n,
-        "by_kind": {kind: counts[kind] for kind in KINDS if kind in counts},
-        "first_ts": bounds["first"].isoformat() if bounds else None,
-        "last_ts": bounds["last"].isoformat() if bounds else None,
-    }
+    summary = EventsSummary(
+        scenario=scn.hall,
+        start=start.date(),
+        days=days,
+        seed=seed,
+        abandon_events=abandon_events.value,
+        timezone=scn.timezone,
+        out=str(out) if out is not None else None,
+        events=n,
+        by_kind={kind: counts[kind] for kind in KINDS if kind in counts},
+        first_ts=bounds.get("first"),
+        last_ts=bounds.get("last"),
+    )
     if as_json:
-        emit_json(summary)
+        emit_json(summary.to_json())
     elif out is None:
         err.print(f"{n} events of {days} days of {scn.hall}", highlight=False)
     else:
-        _print_summary(summary)
+        print_events(stdout_console(), summary)
 
 
 def _silence_stdout() -> None:
@@ -127,20 +128,3 @@ def _silence_stdout() -> None:
     pipe does not fail."""
     with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-
-
-def _print_summary(summary: dict[str, Any]) -> None:
-    out = stdout_console()
-    out.print(
-        f"[bold]{summary['scenario']}[/]: {summary['days']} days from {summary['start']}, "
-        f"seed {summary['seed']}, give-ups logged {summary['abandon_events']}, "
-        f"{summary['first_ts']} … {summary['last_ts']} → {summary['out']}",
-        highlight=False,
-    )
-    table = Table(header_style="bold")
-    table.add_column("kind")
-    table.add_column("events", justify="right")
-    for kind, n in summary["by_kind"].items():
-        table.add_row(kind, str(n))
-    table.add_row("[bold]all[/]", f"[bold]{summary['events']}[/]")
-    out.print(table)

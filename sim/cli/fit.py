@@ -1,15 +1,15 @@
 """``hallsim fit``: a scenario estimated from a hall's event log. Thin: read with
-:mod:`sim.eventlog.events`, estimate with :mod:`sim.calibration.fit`, format with
-:mod:`sim.reports.fit`."""
+:mod:`sim.eventlog.events`, estimate with :func:`sim.calibration.fitted.fit_hall`,
+present with :mod:`sim.reports.fit_tables` and :mod:`sim.reports.fit` (the
+``--json`` body is :class:`sim.calibration.summary.FitSummary`'s)."""
 
 from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from sim.cli.options import command_line
 from sim.eventlog.modes import AbandonEvents, AbandonMode
@@ -81,12 +81,15 @@ def fit(
     Demand, service times, counters, patience and segment priorities, printed
     with their 95% confidence intervals; --report DIR also writes them, with
     plots, to the page DIR/fit.html."""
-    from sim.calibration.fit import FitError, fit_log, fitted_scenario, weekday_arrivals
+    from sim.calibration.fit import FitError, weekday_arrivals
+    from sim.calibration.fitted import fit_hall, fitted_scenario
     from sim.calibration.logread import read_log
+    from sim.calibration.summary import FitSummary, WeekdayFit
     from sim.eventlog.events import EventError, ReadStats
     from sim.model.scenario import ScenarioError
     from sim.model.scenario_io import write_scenario
-    from sim.reports.fit import arrival_summary, fit_summary, write_fit_report
+    from sim.reports.fit import write_fit_report
+    from sim.reports.fit_tables import print_fit
 
     interval_s = _duration("--interval", interval)
     if interval_s <= 0:
@@ -100,16 +103,20 @@ def fit(
         mode: AbandonEvents | None = None
         if abandon_events is not None:
             mode = "exact" if abandon_events is AbandonMode.exact else "no_show"
-        result = fit_log(log, interval_s=interval_s, timezone=timezone, abandon_events=mode)
-        hall = sorted(log.halls)[0]
-        scn = fitted_scenario(
-            result, hall=hall, target_wait_s=target_s, service_level=service_level
+        fitted = fit_hall(
+            log,
+            interval_s=interval_s,
+            timezone=timezone,
+            abandon_events=mode,
+            target_wait_s=target_s,
+            service_level=service_level,
         )
+        result, scn = fitted.result, fitted.scenario
         by_day = weekday_arrivals(log, result) if by == "weekday" else {}
         daily = {
             wd: fitted_scenario(
                 dataclasses.replace(result, arrivals=a),
-                hall=hall,
+                hall=scn.hall,
                 target_wait_s=target_s,
                 service_level=service_level,
             )
@@ -126,115 +133,35 @@ def fit(
             write_scenario(day_scn, _weekday_path(out, wd), comment=note)
     except OSError as exc:
         raise fail(f"{exc.filename}: cannot write ({exc.strerror})") from None
-    summary = fit_summary(result)
-    summary["skipped_lines"] = dict(stats.skipped)
-    summary["out"] = str(out)
-    summary["plots"] = [str(report / "fit.html")] if report is not None else []
-    if by == "weekday":
-        summary["by_weekday"] = {
-            wd: {"out": str(_weekday_path(out, wd))} | arrival_summary(a)
-            for wd, a in by_day.items()
-        }
+    summary = FitSummary(
+        result,
+        out=str(out),
+        skipped_lines=dict(stats.skipped),
+        plots=(str(report / "fit.html"),) if report is not None else (),
+        by_weekday=(
+            {wd: WeekdayFit(str(_weekday_path(out, wd)), a) for wd, a in by_day.items()}
+            if by == "weekday"
+            else None
+        ),
+    )
     if report is not None:
         try:
-            path = write_fit_report(result, summary, report, command_line(ctx), hall=hall)
+            path = write_fit_report(summary, report, command_line(ctx), hall=scn.hall)
         except OSError as exc:
             raise fail(f"{exc.filename}: cannot write ({exc.strerror})") from None
         err.print(f"report: {path}", highlight=False)
     if as_json:
-        emit_json(summary)
+        emit_json(summary.to_json())
         return
-    _print(summary)
+    print_fit(stdout_console(), summary)
+    skipped, problems = summary.skipped_lines, result.problems
+    if skipped or problems:
+        err.print(
+            f"skipped lines: {dict(skipped) or {}}; log problems: {problems or {}}",
+            highlight=False,
+        )
 
 
 def _weekday_path(out: Path, weekday: str) -> Path:
     """``fitted.yaml`` → ``fitted-mon.yaml``, next to it."""
     return out.with_name(f"{out.stem}-{weekday}{out.suffix}")
-
-
-def _print(summary: dict[str, object]) -> None:
-    out = stdout_console()
-    s = summary
-    out.print(
-        f"{s['tickets']} tickets over {s['days']} days, open {s['open']}–{s['close']} "
-        f"({s['timezone']}), give-ups logged {s['abandon_events']} "
-        f"({'read from the log' if s['abandon_events_from'] == 'log' else 'as told'}) "
-        f"→ {s['out']}",
-        highlight=False,
-    )
-    table = Table(title="Service times (speed 1)", title_justify="left", header_style="bold")
-    for col in ("service", "n", "mean min", "95% CI", "family"):
-        table.add_column(col, justify="left" if col in ("service", "family") else "right")
-    services = s["services"]
-    assert isinstance(services, dict)
-    for name, fit in services.items():
-        lo, hi = fit["ci95_s"]
-        table.add_row(
-            name, str(fit["n"]), f"{fit['mean_s'] / 60:.2f}", f"{lo / 60:.2f}–{hi / 60:.2f}",
-            fit["chosen"],
-        )  # fmt: skip
-    out.print(table)
-    patience = s["patience"]
-    assert isinstance(patience, dict)
-    out.print(_patience_table(patience))
-    for name, p in patience.items():
-        known = p["known_until_s"] / 60
-        out.print(
-            f"{name}: patience is known up to about {known:.0f} minutes of waiting; "
-            f"beyond that {'the fitted family is a guess' if p['chosen'] else 'nobody was seen'}"
-            f"{'' if p['identified'] else ' (mean not identified: see the range)'}",
-            highlight=False,
-        )
-    priorities = s["priorities"]
-    assert isinstance(priorities, dict)
-    shown = ", ".join(f"{k} {v}" for k, v in sorted(priorities.items(), key=lambda kv: kv[1]))
-    out.print(f"Segment priorities (0 first, from dispatch order): {shown}", highlight=False)
-    by_weekday = s.get("by_weekday")
-    if isinstance(by_weekday, dict):
-        for wd, w in by_weekday.items():
-            out.print(
-                f"{wd}: {w['days']} days, {w['daily_tickets_mean']:.0f} tickets/day → {w['out']}",
-                highlight=False,
-            )
-    skipped, problems = s.get("skipped_lines"), s.get("problems")
-    if skipped or problems:
-        err.print(
-            f"skipped lines: {skipped or {}}; log problems: {problems or {}}", highlight=False
-        )
-
-
-def _minutes(seconds: float | None) -> str:
-    return "–" if seconds is None else f"{seconds / 60:.1f}"
-
-
-def _patience_table(patience: dict[str, Any]) -> Table:
-    """Per segment: give-ups, what the log identifies (S and the restricted mean
-    up to the known wait) and the mean: the chosen family's, a range over the
-    plausible families, or a lower bound."""
-    table = Table(title="Patience", title_justify="left", header_style="bold")
-    columns = ("segment", "gave up", "served", "known to min", "S(known)", "mean to known",
-               "family", "mean min")  # fmt: skip
-    for col in columns:
-        table.add_column(col, justify="left" if col in ("segment", "family") else "right")
-    for name, p in patience.items():
-        s_tau, rmst = p["survival_at_known_until"], p["restricted_mean_s"]
-        lo, hi = p["mean_range_s"]
-        if p["chosen"] is None:
-            mean = f"≥ {_minutes(p['mean_lower_bound_s'])}"
-        elif p["identified"]:
-            mean = (
-                f"{_minutes(p['mean_s'])} ({_minutes(p['ci95_s'][0])}–{_minutes(p['ci95_s'][1])})"
-            )
-        else:
-            mean = f"{_minutes(lo)}–{_minutes(hi)} (range)" if hi else f"≥ {_minutes(lo)}"
-        table.add_row(
-            name,
-            str(p["gave_up_exact"] + p["gave_up_interval_censored"]),
-            str(p["served_right_censored"]),
-            _minutes(p["known_until_s"]),
-            f"{s_tau['value']:.2f} ({s_tau['ci95'][0]:.2f}–{s_tau['ci95'][1]:.2f})",
-            f"{_minutes(rmst['value'])} ({_minutes(rmst['ci95'][0])}–{_minutes(rmst['ci95'][1])})",
-            p["chosen"] or "none gave up",
-            mean,
-        )
-    return table

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from sim.model.families import gamma_shape_scale, lognormal_mu_sigma
+from sim.model.families import gamma_shape_scale, lognormal_mu_sigma, weibull_shape_scale
 from sim.model.scenario import Distribution, Scenario
 
 
@@ -27,11 +27,19 @@ def _lognormal_mu_sigma(dist: Distribution) -> tuple[float, float]:
     return lognormal_mu_sigma(dist.mean_s, dist.cv)
 
 
+def _weibull_shape_scale(dist: Distribution) -> tuple[float, float]:
+    assert dist.cv is not None
+    return weibull_shape_scale(dist.mean_s, dist.cv)
+
+
 def survival(dist: Distribution, x_s: ArrayLike) -> np.ndarray:
     """``P(D > x)`` for the duration ``D`` of ``dist``, at every ``x_s`` (seconds)."""
     x = np.maximum(np.asarray(x_s, dtype=float), 0.0)
     if dist.dist == "exponential":
         return np.asarray(np.exp(-x / dist.mean_s), dtype=float)
+    if dist.dist == "weibull":
+        shape, scale = _weibull_shape_scale(dist)
+        return np.asarray(np.exp(-((x / scale) ** shape)), dtype=float)
     if dist.dist == "fixed":
         return np.asarray(dist.mean_s > x, dtype=float)
     if dist.dist == "empirical":
@@ -95,9 +103,9 @@ def remaining_service_s(
     counters of ``speed``: the work is drawn from ``dist`` conditional on
     exceeding the work done so far (``elapsed_s * speed``). Exponential is
     memoryless; fixed leaves ``max(mean - done, 0)``; empirical resamples the
-    samples above the work done (none left: 0); lognormal and gamma invert the
-    conditional distribution, and a service so long that its tail probability
-    underflows ends now."""
+    samples above the work done (none left: 0); lognormal, gamma and Weibull
+    invert the conditional distribution, and a service so long that its tail
+    probability underflows ends now."""
     done = np.asarray(elapsed_s, dtype=float) * np.asarray(speed, dtype=float)
     n = done.size
     if dist.dist == "exponential":
@@ -120,6 +128,9 @@ def remaining_service_s(
             if dist.dist == "gamma":
                 shape, scale = _gamma_shape_scale(dist)
                 work = scale * special.gammainccinv(shape, q)
+            elif dist.dist == "weibull":
+                shape, scale = _weibull_shape_scale(dist)
+                work = scale * (-np.log(q)) ** (1.0 / shape)
             else:
                 mu, sigma = _lognormal_mu_sigma(dist)
                 work = np.exp(mu - sigma * special.ndtri(q))

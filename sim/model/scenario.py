@@ -41,18 +41,19 @@ from sim.model.week import HolidayEntry, Week, Workforce, week_problems
 
 
 class Distribution(FrozenModel):
-    """A non-negative random duration: exponential, lognormal or gamma given by
-    ``mean`` (and ``cv`` for the last two), ``fixed`` at ``mean``, or
+    """A non-negative random duration: exponential, lognormal, gamma or Weibull
+    given by ``mean`` (and ``cv`` for the last three), ``fixed`` at ``mean``, or
     ``empirical`` (resampled from ``samples``)."""
 
-    dist: Literal["exponential", "lognormal", "gamma", "fixed", "empirical"]
-    """The family: ``exponential`` (by ``mean``), ``lognormal`` or ``gamma`` (by ``mean`` and
-    ``cv``), ``fixed`` (always ``mean``), or ``empirical`` (resampled from ``samples``)."""
+    dist: Literal["exponential", "lognormal", "gamma", "weibull", "fixed", "empirical"]
+    """The family: ``exponential`` (by ``mean``), ``lognormal``, ``gamma`` or ``weibull`` (by
+    ``mean`` and ``cv``), ``fixed`` (always ``mean``), or ``empirical`` (resampled from
+    ``samples``)."""
     mean: DurationS | None = None
     """The mean duration (every family but ``empirical``)."""
     cv: Annotated[float, Field(gt=0.0)] | None = None
-    """Coefficient of variation, standard deviation over mean: ``lognormal`` and ``gamma`` need
-    it; ``exponential`` has 1."""
+    """Coefficient of variation, standard deviation over mean: ``lognormal``, ``gamma`` and
+    ``weibull`` need it; ``exponential`` has 1."""
     samples: tuple[DurationS, ...] | None = None
     """For ``empirical``: observed durations, drawn from with replacement."""
 
@@ -68,10 +69,10 @@ class Distribution(FrozenModel):
             raise ValueError(f"{self.dist} takes mean (and cv), not samples")
         if self.mean is None or self.mean <= 0:
             raise ValueError(f"{self.dist} needs a positive mean")
-        if self.dist in ("lognormal", "gamma") and self.cv is None:
+        if self.dist in ("lognormal", "gamma", "weibull") and self.cv is None:
             raise ValueError(f"{self.dist} needs cv (coefficient of variation)")
         if self.dist == "exponential" and self.cv not in (None, 1.0):
-            raise ValueError("exponential has cv 1; use gamma or lognormal for another cv")
+            raise ValueError("exponential has cv 1; use gamma, lognormal or weibull for another cv")
         if self.dist == "fixed" and self.cv is not None:
             raise ValueError("fixed takes no cv")
         return self

@@ -13,7 +13,7 @@ import zlib
 
 import numpy as np
 
-from sim.model.families import gamma_shape_scale, lognormal_mu_sigma
+from sim.model.families import gamma_shape_scale, lognormal_mu_sigma, weibull_shape_scale
 from sim.model.scenario import Distribution
 
 
@@ -36,4 +36,7 @@ def draw(dist: Distribution, rng: np.random.Generator, size: int) -> np.ndarray:
     assert dist.cv is not None
     if dist.dist == "gamma":
         return rng.gamma(*gamma_shape_scale(mean_s, dist.cv), size)
+    if dist.dist == "weibull":
+        shape, scale = weibull_shape_scale(mean_s, dist.cv)
+        return scale * rng.weibull(shape, size)
     return rng.lognormal(*lognormal_mu_sigma(mean_s, dist.cv), size)

@@ -13,11 +13,12 @@ import math
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import optimize, special
 
 from sim.calibration.fit import FitResult
 from sim.calibration.patience import PatienceFit
 from sim.calibration.service import ServiceFit, frozen
+from sim.model.families import weibull_shape_scale
+from sim.reports.kpi_text import minutes
 from sim.reports.style import (
     BLUE,
     GREY,
@@ -42,22 +43,10 @@ FAMILY_STYLES = {
 }
 
 
-def _weibull_shape(cv: float) -> float:
-    """The Weibull shape ``k`` whose coefficient of variation is ``cv``."""
-
-    def excess(log_k: float) -> float:
-        k = math.exp(log_k)
-        g1, g2 = special.gammaln(1 + 1 / k), special.gammaln(1 + 2 / k)
-        return math.sqrt(max(math.expm1(g2 - 2 * g1), 0.0)) - cv
-
-    return math.exp(optimize.brentq(excess, math.log(0.05), math.log(200.0)))
-
-
 def family_survival(family: str, mean_s: float, cv: float, t_s: np.ndarray) -> np.ndarray:
     """``P(T > t)`` of the ``family`` distribution with this mean and cv."""
     if family == "weibull":
-        k = _weibull_shape(cv)
-        scale = mean_s / math.exp(special.gammaln(1 + 1 / k))
+        k, scale = weibull_shape_scale(mean_s, cv)
         return np.asarray(np.exp(-((np.maximum(t_s, 0.0) / scale) ** k)))
     return np.asarray(frozen(family, mean_s, cv).sf(t_s))
 
@@ -149,7 +138,7 @@ def _patience_panel(ax: Axes, name: str, p: PatienceFit, colour: str) -> None:
             color=colour_f,
             ls=dashes,
             lw=1.6 if mark else 1.1,
-            label=f"{f.family}{mark}, mean {f.mean_s / 60:.1f} min",
+            label=f"{f.family}{mark}, mean {minutes(f.mean_s)} min",
         )
     lo, hi = s.survival_ci95
     ax.errorbar(

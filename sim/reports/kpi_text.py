@@ -4,6 +4,7 @@ counts as numbers. The one table of units and labels lives here."""
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 from sim.model.summary import Stat
@@ -121,3 +122,18 @@ def mean_and_half(
     extra = extra_decimals(stat, key, precise=precise)
     mean = format_value(stat.mean, key, signed=signed, precise=precise, extra=extra)
     return mean, half_width(stat, key, precise=precise, extra=extra)
+
+
+def minutes(seconds: float | None, decimals: int = 1) -> str:
+    """A duration in minutes with thousands separators (``1,234.5``): ``–``
+    when unknown, ``∞`` when unbounded."""
+    if seconds is None or math.isnan(seconds):
+        return "–"
+    if math.isinf(seconds):
+        return "∞" if seconds > 0 else "-∞"
+    return f"{seconds / 60:,.{decimals}f}"
+
+
+def minutes_range(lo: float | None, hi: float | None, decimals: int = 1) -> str:
+    """``2.1–3.4``: an interval of durations in minutes (:func:`minutes` ends)."""
+    return f"{minutes(lo, decimals)}–{minutes(hi, decimals)}"

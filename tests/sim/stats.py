@@ -23,3 +23,10 @@ def assert_mean_matches(samples: Sequence[float], expected: float, what: str) ->
     assert abs(mean - expected) <= half, (
         f"{what}: simulated {mean:.5g} ± {half:.3g} (99% CI) vs theory {expected:.5g}"
     )
+
+
+def binomial_floor(n: int, rate: float, alpha: float = 0.001) -> int:
+    """The fewest successes out of ``n`` that a method succeeding at ``rate``
+    falls short of with probability at most ``alpha``: a coverage test's bar."""
+    k = int(stats.binom.ppf(alpha, n, rate))
+    return k if stats.binom.cdf(k - 1, n, rate) <= alpha else k - 1

@@ -18,7 +18,9 @@ from functools import cache
 import numpy as np
 from scipy import integrate
 
-from sim.calibration.fit import FitResult, collect, fit_log, fitted_scenario
+from sim.calibration.fit import FitResult, collect, fit_log
+from sim.calibration.fitted import fitted_scenario
+from sim.calibration.patience import PatienceFit
 from sim.calibration.service import frozen
 from sim.eventlog.convert import day_events, simulate_days
 from sim.eventlog.events import AbandonEvents
@@ -190,3 +192,13 @@ def predictions(scn: Scenario, fit: FitResult, replications: int = 20) -> list[R
         lo, hi = g.ci95
         rows.append(Row(kind, key, g.mean, w.mean, None if lo is None or hi is None else (lo, hi)))
     return rows
+
+
+def assert_near_the_middle(fit: PatienceFit) -> None:
+    """The chosen mean lies in the CI of the middle family's mean (of the
+    families not ruled out, by mean; of two middle ones, either's)."""
+    ordered = sorted(fit.plausible, key=lambda f: f.mean_s)
+    middle = ordered[(len(ordered) - 1) // 2 : len(ordered) // 2 + 1]
+    lo = min(f.mean_ci95_s[0] for f in middle)
+    hi = max(f.mean_ci95_s[1] for f in middle)
+    assert lo <= fit.best.mean_s <= hi

@@ -14,12 +14,13 @@ import pytest
 from scipy import integrate, stats
 
 from sim.calibration import logmode
-from sim.calibration.patience import fit_patience
+from sim.calibration.patience import Observations, fit_patience
 from sim.calibration.service import fit_service_time
 from sim.calibration.speeds import fit_speeds, relative_to
 from sim.calibration.staffing import group_staffing, scheduled_close
 from sim.calibration.survival import current_status, kaplan_meier
 from sim.model.families import gamma_shape_scale, lognormal_mu_sigma
+from tests.sim.calibration.recovery import assert_near_the_middle
 
 # -- speeds -------------------------------------------------------------------------
 
@@ -203,7 +204,7 @@ def test_nobody_gave_up_gives_a_lower_bound_not_never() -> None:
         assert lo == pytest.approx(s.known_until_s * s.survival_ci95[0])
         assert hi == s.known_until_s
         assert s.mean_lower_bound_s == s.restricted_mean_ci95_s[0]
-    fit = fit_patience("vip", np.array([]), wait, np.array([]), wait, False)
+    fit = fit_patience("vip", Observations(np.array([]), wait, np.array([]), wait), False)
     assert fit.chosen is None and fit.distribution() is None and not fit.fits
     assert fit.mean_range_s == (fit.survival.mean_lower_bound_s, math.inf)
 
@@ -219,9 +220,13 @@ def test_gamma_patience_is_fitted_as_gamma() -> None:
     gone = patience <= wait
     for exact in (True, False):
         if exact:
-            fit = fit_patience("s", patience[gone], wait[~gone], np.array([]), wait, True)
+            fit = fit_patience(
+                "s", Observations(patience[gone], wait[~gone], np.array([]), wait), True
+            )
         else:
-            fit = fit_patience("s", np.array([]), wait[~gone], wait[gone], wait, False)
+            fit = fit_patience(
+                "s", Observations(np.array([]), wait[~gone], wait[gone], wait), False
+            )
         assert fit.identified and fit.chosen == "gamma" and fit.best_aic in ("gamma", "weibull")
         lo, hi = fit.best.mean_ci95_s
         assert lo <= 1200.0 <= hi
@@ -238,15 +243,13 @@ def test_few_give_ups_do_not_fall_back_to_the_most_extreme_family(seed: int) -> 
     patience, wait = rng.lognormal(mu, sigma, 3000), rng.exponential(300.0, 3000)
     gone = patience <= wait
     assert 3 <= gone.sum() <= 40
-    fit = fit_patience("s", np.array([]), wait[~gone], wait[gone], wait, False)
+    fit = fit_patience("s", Observations(np.array([]), wait[~gone], wait[gone], wait), False)
     assert not fit.identified
     exponential = next(f for f in fit.fits if f.family == "exponential")
     assert exponential.mean_s > 5 * 2400.0  # the old fallback: many times too patient
     assert fit.chosen != "exponential"
-    drawable = sorted((f for f in fit.plausible if f.family != "weibull"), key=lambda f: f.mean_s)
-    assert fit.chosen in {f.family for f in drawable}
-    if len(drawable) >= 3:  # the middle one, never an end
-        assert fit.chosen not in (drawable[0].family, drawable[-1].family)
+    assert fit.chosen in {f.family for f in fit.plausible}
+    assert_near_the_middle(fit)
     lo, hi = fit.mean_range_s
     assert lo <= 2400.0 <= hi
     assert fit.survival.mean_lower_bound_s <= 2400.0

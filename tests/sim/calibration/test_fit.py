@@ -13,8 +13,9 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from sim.calibration.fit import FitError, FitResult, collect, fit_log, fitted_scenario
-from sim.calibration.patience import fit_patience
+from sim.calibration.fit import FitError, FitResult, collect, fit_log
+from sim.calibration.fitted import fitted_scenario
+from sim.calibration.patience import Observations, fit_patience
 from sim.calibration.service import overtakes, priority_layers
 from sim.calibration.survival import kaplan_meier
 from sim.cli import app as hallsim
@@ -355,8 +356,12 @@ def test_censored_exponential_recovers_the_mean() -> None:
     patience = rng.exponential(1200.0, 4000)
     wait = rng.exponential(600.0, 4000)
     gave_up = patience < wait
-    exact = fit_patience("s", patience[gave_up], wait[~gave_up], np.array([]), wait, True)
-    interval = fit_patience("s", np.array([]), wait[~gave_up], wait[gave_up], wait, False)
+    exact = fit_patience(
+        "s", Observations(patience[gave_up], wait[~gave_up], np.array([]), wait), True
+    )
+    interval = fit_patience(
+        "s", Observations(np.array([]), wait[~gave_up], wait[gave_up], wait), False
+    )
     for result in (exact, interval):
         exp = next(f for f in result.fits if f.family == "exponential")
         assert exp.mean_s == pytest.approx(1200.0, rel=0.08)

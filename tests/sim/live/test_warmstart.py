@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from scipy import integrate, stats
+from scipy import integrate, optimize, stats
 
 from sim.live.nowcast import state_at
 from sim.live.warmstart import (
@@ -195,15 +195,25 @@ def test_mmc_wait_behind_a_known_queue(busy: int, vip_ahead: int, regular: int) 
 # -- ghost tickets and patience ------------------------------------------------------
 
 
+def _weibull(mean_s: float, cv: float) -> Any:
+    """scipy's Weibull with this mean and cv, its shape solved by scipy (not by
+    :func:`sim.model.families.weibull_shape_scale`, which it checks)."""
+    k = optimize.brentq(
+        lambda k: stats.weibull_min(k).std() / stats.weibull_min(k).mean() - cv, 0.2, 50
+    )
+    return stats.weibull_min(k, scale=mean_s / stats.weibull_min(k).mean())
+
+
 def test_presence_probability_is_the_patience_survival() -> None:
     scn = small_hall(
         segments={
             "e": {"share": 0.2, "patience": {"dist": "exponential", "mean": "20m"}},
             "l": {"share": 0.2, "patience": {"dist": "lognormal", "mean": "20m", "cv": 0.8}},
             "g": {"share": 0.2, "patience": {"dist": "gamma", "mean": "20m", "cv": 0.6}},
+            "w": {"share": 0.1, "patience": {"dist": "weibull", "mean": "20m", "cv": 0.5}},
             "f": {"share": 0.1, "patience": {"dist": "fixed", "mean": "20m"}},
             "x": {"share": 0.1, "patience": {"dist": "empirical", "samples": ["5m", "10m"]}},
-            "n": {"share": 0.2},
+            "n": {"share": 0.1},
         }
     )
     waited = np.array([0.0, 60.0, 400.0, 600.0, 1199.0, 1200.0, 3600.0])
@@ -212,6 +222,7 @@ def test_presence_probability_is_the_patience_survival() -> None:
         "e": stats.expon(scale=1200).sf(waited),
         "l": stats.lognorm(sigma, scale=1200 * math.exp(-(sigma**2) / 2)).sf(waited),
         "g": stats.gamma(1 / 0.36, scale=1200 * 0.36).sf(waited),
+        "w": _weibull(1200.0, 0.5).sf(waited),
         "f": (waited < 1200).astype(float),
         "x": np.array([1.0, 1.0, 0.5, 0.0, 0.0, 0.0, 0.0]),
         "n": np.ones_like(waited),
@@ -394,8 +405,10 @@ def mean_residual(dist: Any, x: float) -> float:
         ),
         (Distribution(dist="gamma", mean=300.0, cv=0.6), stats.gamma(1 / 0.36, scale=300 * 0.36)),
         (Distribution(dist="gamma", mean=300.0, cv=1.5), stats.gamma(1 / 2.25, scale=300 * 2.25)),
+        (Distribution(dist="weibull", mean=300.0, cv=0.6), _weibull(300.0, 0.6)),
+        (Distribution(dist="weibull", mean=300.0, cv=1.8), _weibull(300.0, 1.8)),
     ],
-    ids=["lognormal", "gamma-0.6", "gamma-1.5"],
+    ids=["lognormal", "gamma-0.6", "gamma-1.5", "weibull-0.6", "weibull-1.8"],
 )
 @pytest.mark.parametrize("elapsed", [0.0, 200.0, 900.0])
 def test_residual_service_is_conditional_on_the_time_so_far(

@@ -47,6 +47,7 @@ def distributions(lo_min: float, hi_min: float) -> st.SearchStrategy[dict[str, A
         st.builds(lambda m: {"dist": "exponential", "mean": m}, mean),
         st.builds(lambda m, c: {"dist": "lognormal", "mean": m, "cv": c}, mean, cv),
         st.builds(lambda m, c: {"dist": "gamma", "mean": m, "cv": c}, mean, cv),
+        st.builds(lambda m, c: {"dist": "weibull", "mean": m, "cv": c}, mean, cv),
         st.builds(lambda m: {"dist": "fixed", "mean": m}, mean),
         st.lists(st.integers(int(lo_min * 60), int(hi_min * 60)), min_size=1, max_size=5).map(
             lambda xs: {"dist": "empirical", "samples": [f"{x}s" for x in xs]}

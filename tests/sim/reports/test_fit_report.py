@@ -148,8 +148,14 @@ def test_tables_show_the_json_numbers(
         if p["chosen"] is None:
             assert mean.ci == "lower bound"
             _near(mean.text.removeprefix("≥ "), p["mean_lower_bound_s"], 1, 60.0)
-        elif p["identified"]:
+        elif p["identified"]:  # the chosen family's mean, every mean not ruled out beside it
             _near(mean.text, p["mean_s"], 1, 60.0)
+            low, high = mean.ci.replace(",", "").split("–")
+            _near(low, p["mean_range_s"][0], 1, 60.0)
+            if p["mean_range_s"][1] is None:
+                assert high == "∞"
+            else:
+                _near(high, p["mean_range_s"][1], 1, 60.0)
         elif p["mean_range_s"][1] is None:  # no plausible family bounds the mean above
             assert mean.ci == "lower bound"
             _near(mean.text.removeprefix("≥ "), p["mean_range_s"][0], 1, 60.0)
@@ -164,7 +170,14 @@ def test_tables_show_the_json_numbers(
     for row, (k, f) in zip(fits, expected, strict=True):
         assert row[0].text == k and row[1].text.split()[0] == f["family"]
         _near(row[2].text, f["mean_s"], 1, 60.0)
-        assert row[5].text == ("yes" if f["plausible"] else "no")
+        _near(row[5].text, f["lr_general"], 1)
+        assert row[6].text == ("no" if f["plausible"] else "yes")  # ruled out
+        if f["plausible"]:
+            lo, hi = f["mean_range_s"]
+            assert row[7].text.split("–")[0].replace(",", "") == f"{lo / 60:.1f}"
+            assert row[7].text.endswith("∞" if hi is None else f"{hi / 60:,.1f}")
+        else:
+            assert row[7].text == "–"
     shown = {r[0].text: int(r[1].text) for r in page.tables["priorities"]}
     assert shown == data["priorities"]
 
