@@ -13,6 +13,7 @@ import typer
 
 from monitor.cli.demo import demo
 from monitor.cli.errors import fail, reported
+from monitor.cli.export import register as register_export
 from monitor.cli.grafana import register as register_grafana
 from monitor.cli.ops import register as register_ops
 from monitor.cli.replay import register as register_replay
@@ -119,6 +120,7 @@ register_replay(app)
 app.command("demo")(demo)
 register_grafana(app)
 register_ops(app)
+register_export(app)
 
 
 def main() -> None:
