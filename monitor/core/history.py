@@ -19,11 +19,11 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from types import TracebackType
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from monitor.core.store import Row
 from monitor.core.storelock import StoreError
-from sim.eventlog.events import KIND_ORDER, Event
+from sim.eventlog.events import KIND_ORDER, Event, Kind
 
 _APPLIED = "NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.hall = events.hall AND q.id = events.id)"
 _KIND_RANK = "CASE kind " + " ".join(f"WHEN '{k}' THEN {n}" for k, n in KIND_ORDER.items()) + " END"
@@ -46,7 +46,7 @@ def row_event(hall: str, row: Row) -> Event:
         id=row.id,
         hall=hall,
         ts=row.time(),
-        kind=row.kind,
+        kind=cast(Kind, row.kind),
         ticket=row.ticket,
         service=row.service,
         segment=row.segment,
