@@ -23,12 +23,13 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sim.model.errors import InputError
-from sim.model.fields import DurationS, FrozenModel
+from sim.model.fields import ClockS, DurationS, FrozenModel
 from sim.model.scenario import (
     Scenario,
     ScenarioError,
     load_scenario,
     read_yaml_file,
+    scenario_from_dict,
     validate_tree,
 )
 
@@ -40,6 +41,53 @@ DEFAULT_PORT = 9180  # hallmon serve --port
 class ConfigError(InputError):
     """A config that cannot be served; the message names the file, the YAML
     path and the bad value, one problem per line."""
+
+
+class LearnConfig(FrozenModel):
+    """The nightly learning of a hall's model: at the hall's local night, a
+    candidate is fitted from its last ``days`` days in the store (at least
+    ``min_days`` of them), the most recent ``holdout`` days (at most a quarter
+    of those there are) held back to back-test it against the model in use,
+    with ``replications`` forecast runs each; ``cold_start``: a scenario the
+    model of a new hall (a sketch without ``arrivals``) is completed from
+    (default: the stated default of :mod:`sim.model.coldstart`)."""
+
+    enabled: bool = True
+    """``false`` turns learning off (for one hall, when the file's ``learn`` is on)."""
+    days: Annotated[int, Field(ge=7)] = 28
+    """The store's last days (up to the night) a fit may use."""
+    min_days: Annotated[int, Field(ge=3)] = 7
+    """Days with events a hall needs before its first fit; until then it is *learning*."""
+    holdout: Annotated[int, Field(ge=1)] = 7
+    """The most recent days held back from the fit to back-test it (at most a quarter of the
+    days there are)."""
+    at: ClockS = 3 * 3600.0 + 600.0
+    """The hall's local time after which its last day's night is due (with ``clock: events``:
+    the first event after it)."""
+    replications: Annotated[int, Field(ge=2)] = 10
+    """Simulated days per forecast in the back-test."""
+    seed: int = 1
+    """Seed of the back-test's forecasts (the same for both models: common random numbers)."""
+    cold_start: Path | None = None
+    """A scenario (relative to the config file) that a new hall's sketch is completed from;
+    absent: the stated default."""
+
+    @model_validator(mode="after")
+    def _fits_in_days(self) -> LearnConfig:
+        if self.min_days > self.days:
+            raise ValueError(f"min_days {self.min_days} is more than days {self.days}")
+        return self
+
+
+class DriftConfig(FrozenModel):
+    """The drift test of the live stream against the model in use, run every
+    ``every`` (0: off), raising a drift on at most ``false_alarm`` of the days
+    that match the model."""
+
+    every: DurationS = 60.0
+    """How often each open hall's day so far is tested; 0 turns the drift test off."""
+    false_alarm: Annotated[float, Field(gt=0.0, lt=0.5)] = 0.01
+    """Share of the days that match the model on which any drift is raised (at most)."""
 
 
 class HallConfig(FrozenModel):
@@ -71,6 +119,9 @@ class HallConfig(FrozenModel):
     clock: Literal["wall", "events"] | None = None
     """The hall's clock: ``wall`` (real ticket systems) or ``events`` (its latest event:
     replays at speed); default: the file's ``clock``."""
+    learn: LearnConfig | None = None
+    """The hall's nightly learning; default: the file's ``learn`` (``{enabled: false}`` turns
+    it off for this hall)."""
 
     @model_validator(mode="after")
     def _one_token(self) -> HallConfig:
@@ -158,6 +209,8 @@ class _Serving(FrozenModel):
     """Events dated further ahead of the wall clock are stored but quarantined: never applied."""
     limits: LimitsConfig = LimitsConfig()
     """What one client may hold of the server."""
+    drift: DriftConfig = DriftConfig()
+    """The drift test of every hall's live stream against its model."""
 
 
 class FileConfig(_Serving):
@@ -165,6 +218,8 @@ class FileConfig(_Serving):
 
     clock: Literal["wall", "events"] = "wall"
     """Every hall's clock unless the hall sets its own: ``wall`` or ``events``."""
+    learn: LearnConfig | None = None
+    """Every hall's nightly learning unless the hall sets its own; absent: no hall learns."""
     halls: Annotated[tuple[HallConfig, ...], Field(min_length=1)]
     """The halls this exporter serves."""
     read_token_env: str | None = None
@@ -211,6 +266,9 @@ class Hall(BaseModel):
     objective: float
     token_sha256: str
     clock: Literal["wall", "events"]
+    learn: LearnConfig | None = None  # None: no nightly learning
+    # configured: the config's scenario; cold_start: a new hall's sketch completed
+    source: Literal["configured", "cold_start"] = "configured"
 
 
 class Settings(_Serving):
@@ -251,6 +309,25 @@ def _named(path: Path, exc: ScenarioError) -> list[str]:
     ]
 
 
+def _hall_scenario(
+    path: Path, learn: LearnConfig | None, base: Path
+) -> tuple[Scenario, Literal["configured", "cold_start"]]:
+    """The hall's configured model: its scenario file, or for a new hall's
+    sketch (a file without ``arrivals``) the sketch completed by the cold start
+    (:mod:`sim.model.coldstart`, from ``learn.cold_start`` or the stated default)."""
+    from sim.model.coldstart import cold_start, is_sketch
+
+    tree = read_yaml_file(path)
+    if not is_sketch(tree):
+        return scenario_from_dict(tree, source=str(path)), "configured"
+    assert isinstance(tree, dict)
+    template = None
+    if learn is not None and learn.cold_start is not None:
+        where = learn.cold_start if learn.cold_start.is_absolute() else base / learn.cold_start
+        template = load_scenario(where)
+    return cold_start(tree, template), "cold_start"
+
+
 def load_settings(
     path: str | Path,
     *,
@@ -275,8 +352,11 @@ def load_settings(
             continue
         where = f"{path}: halls[{i}]"
         scenario_path = hc.scenario if hc.scenario.is_absolute() else base / hc.scenario
+        learn = hc.learn if hc.learn is not None else conf.learn
+        if learn is not None and not learn.enabled:
+            learn = None
         try:
-            scn = load_scenario(scenario_path)
+            scn, source = _hall_scenario(scenario_path, learn, base)
         except ScenarioError as exc:
             problems.extend(f"{where}.scenario: {line}" for line in _named(scenario_path, exc))
             continue
@@ -302,6 +382,8 @@ def load_settings(
                 objective=hc.objective if hc.objective is not None else scn.target.service_level,
                 token_sha256=digest,
                 clock=hc.clock or conf.clock,
+                learn=learn,
+                source=source,
             )
         )
     digests = [h.token_sha256 for h in halls]

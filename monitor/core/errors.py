@@ -67,3 +67,8 @@ class ForecastOff(MonitorError):
 
 class ForecastPending(MonitorError):
     """The forecast asked for is being computed."""
+
+
+class ModelRefused(MonitorError):
+    """A hall's model version that does not exist, or a change of models the
+    registry refuses."""

@@ -3,7 +3,7 @@ zone's offset looked up once per UTC hour and each date's text built once."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from monitor.core.store import EPOCH
@@ -43,3 +43,8 @@ class LocalDays:
         if text is None:
             text = self._days[day_number] = (EPOCH + timedelta(days=day_number)).date().isoformat()
         return text
+
+
+def next_day(day: str) -> str:
+    """The local date (ISO) after ``day``."""
+    return (date.fromisoformat(day) + timedelta(days=1)).isoformat()

@@ -35,6 +35,8 @@ from monitor.core.errors import (
     NotAuthenticated,
     StorageUnavailable,
 )
+from monitor.core.modelbook import ModelBook
+from monitor.core.observed import Observed
 from monitor.core.snapshot import (
     BACKGROUND_JOBS,
     INGEST_RESULTS,
@@ -75,11 +77,12 @@ STORE_RETRY_S = 5  # Retry-After of a batch the store could not take
 _PROBE_EVERY_S = 1.0  # while writes fail, /readyz tries one at most this often
 
 
-class Monitor:
+class Monitor(ModelBook):
     """Every configured hall's state, store and published numbers. Its state
     changes only through its methods: ingest (:meth:`receive`, :meth:`ingest`),
     the background's publications (:meth:`publish_forecasts`,
-    :meth:`publish_nowcast`, :meth:`count_failure`) and the life cycle."""
+    :meth:`publish_nowcast`, :meth:`count_failure`, and those of
+    :class:`ModelBook`: models, drift, learning) and the life cycle."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -103,6 +106,7 @@ class Monitor:
         self._write_error: str | None = None  # why the last write failed, until one succeeds
         self._failed_s = self._probed_s = float("-inf")  # time.monotonic() of each
         self._count_lock = threading.Lock()
+        ModelBook.__init__(self)
 
     # -- life cycle -----------------------------------------------------------
     def open(self) -> None:
@@ -114,6 +118,7 @@ class Monitor:
             limit_us = state.future_limit_us()
             store.quarantine_after(hall_id, limit_us, state.local_day(limit_us / 1e6))
             self._rebuild(hall_id, state)
+        self._open_models(self.settings.store, self._halls.values())
         self._ready = True
 
     def _rebuild(self, hall_id: str, state: HallState) -> None:
@@ -138,6 +143,7 @@ class Monitor:
 
     def close(self) -> None:
         self._ready = False
+        self._close_models()
         if self._store is not None:
             self._store.close()
             self._store = None
@@ -185,6 +191,10 @@ class Monitor:
     def is_open(self, hall_id: str, now_s: float) -> bool:
         """Whether the hall is open at ``now_s`` by its scenario's hours."""
         return self._states[hall_id].is_open(now_s)
+
+    def observations(self, hall_id: str, now_s: float) -> tuple[str, Observed]:
+        """The hall's current day (ISO) and its tickets, for the drift test."""
+        return self._states[hall_id].observations(now_s)
 
     def picture(self, hall_id: str, now_s: float) -> QueuePicture:
         """The hall's queue at ``now_s``, as the nowcast starts from it."""
@@ -335,7 +345,13 @@ class Monitor:
     def published_version(self) -> tuple[int, ...]:
         """Changes when a forecast or nowcast is published (a new scrape must show
         it; live counts may be a second old)."""
-        return (*map(id, self._forecasts.values()), -1, *map(id, self._nowcasts.values()))
+        return (
+            *map(id, self._forecasts.values()),
+            -1,
+            *map(id, self._nowcasts.values()),
+            -1,
+            *self._models_version(),
+        )
 
     def current_forecast(self, hall_id: str, day: str) -> DayForecast | None:
         """The hall's forecast of the local ``day``; None while there is none

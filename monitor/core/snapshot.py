@@ -14,7 +14,7 @@ from typing import NamedTuple
 # ahead (quarantined), not stored because the store failed (503)
 INGEST_RESULTS: tuple[str, ...] = ("accepted", "duplicate", "rejected", "future", "error")
 LABEL_DIMENSIONS: tuple[str, ...] = ("service", "segment", "counter")  # capped label names
-BACKGROUND_JOBS: tuple[str, ...] = ("forecast", "nowcast")
+BACKGROUND_JOBS: tuple[str, ...] = ("forecast", "nowcast", "learn", "drift")
 HORIZONS: tuple[str, ...] = ("0m", "15m", "30m", "60m")
 HORIZON_S: dict[str, float] = {"0m": 0.0, "15m": 900.0, "30m": 1800.0, "60m": 3600.0}
 

@@ -20,7 +20,7 @@ from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from prometheus_client import CollectorRegistry, generate_latest
 
-from monitor.api import errors, halls, ingest, ops, quarantine
+from monitor.api import errors, halls, ingest, learning, ops, quarantine
 from monitor.api.collector import HallCollector
 from monitor.api.deps import READ_ACCESS, READ_ERRORS
 from monitor.api.exposition import Exposition
@@ -74,6 +74,6 @@ def create_app(settings: Settings, *, background: bool = True) -> FastAPI:
     )
     for router in (ingest.router, ops.router):
         app.include_router(router)
-    for router in (halls.router, quarantine.router, pages.router):  # readers' routes
+    for router in (halls.router, learning.router, quarantine.router, pages.router):  # readers
         app.include_router(router, dependencies=[READ_ACCESS], responses=READ_ERRORS)
     return app

@@ -145,9 +145,7 @@ def homogeneity(quantity: str, table: np.ndarray, alpha: float = ALPHA) -> Weekd
     return WeekdayTest(quantity, float(result.statistic), (int(result.dof),), p, p < alpha)
 
 
-def level_test(
-    totals: np.ndarray, weekday: np.ndarray, alpha: float = ALPHA_LEVEL
-) -> WeekdayTest:
+def level_test(totals: np.ndarray, weekday: np.ndarray, alpha: float = ALPHA_LEVEL) -> WeekdayTest:
     """Quasi-Poisson F test of one mean daily total per weekday against one
     mean for all days (``totals[i]`` tickets on a day of weekday
     ``weekday[i]``); weekdays with fewer than MIN_DAYS days are left out."""

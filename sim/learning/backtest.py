@@ -129,7 +129,7 @@ def _wmape(pairs: list[tuple[float, float]]) -> float:
     return 100.0 * math.fsum(abs(f - a) for f, a in pairs) / actual
 
 
-def backtest(
+def backtest_models(
     models: Mapping[str, Scenario],
     days: Sequence[tuple[date, Sequence[Event]]],
     *,
@@ -167,7 +167,9 @@ def backtest(
     waits_ok = [
         c
         for c in cells
-        if all(math.isfinite(forecasts[n][c][2]) and math.isfinite(actuals[n][c][2]) for n in models)
+        if all(
+            math.isfinite(forecasts[n][c][2]) and math.isfinite(actuals[n][c][2]) for n in models
+        )
         and all(actuals[n][c][2] >= 0 for n in models)
     ]
     scored_days = tuple(sorted({c[0] for c in cells}))

@@ -1,6 +1,6 @@
 """A hall's model re-fitted from its own events: what the exporter's nightly
 learning proposes (a *candidate*) before the back-test
-(:mod:`sim.live.backtest`) decides whether it replaces the model in use.
+(:mod:`sim.learning.backtest`) decides whether it replaces the model in use.
 
 A log tells how customers come and are served, not how the hall is meant to
 run, so a candidate is the configured scenario with the fitted demand and
