@@ -134,7 +134,7 @@ class Learning:
     def __init__(self, monitor: Monitor, pool: Callable[[], Executor]) -> None:
         self.monitor = monitor
         self._pool = pool
-        self._done: dict[str, date] = {}  # the latest night handled, per hall
+        self._done: dict[str, date] = {}  # the night looked at last, per hall
         self._jobs: dict[str, asyncio.Task[None]] = {}
         self._stored: StoredEvents | None = None
 
@@ -174,8 +174,11 @@ class Learning:
                 continue
             local_now = datetime.fromtimestamp(monitor.now_s(hall_id), monitor.zone(hall_id))
             night = due_night(local_now, learn.at)
-            last = self._done.get(hall_id) or self._last_fitted(hall_id)
-            if last is not None and night <= last:
+            if night == self._done.get(hall_id):
+                continue  # looked at already (a hall's clock may also go back: a replay)
+            fitted = self._last_fitted(hall_id)
+            if fitted is not None and night <= fitted:
+                self._done[hall_id] = night
                 continue
             days = await asyncio.to_thread(self._days, hall_id, night, learn)
             self._done[hall_id] = night

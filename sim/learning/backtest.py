@@ -3,19 +3,20 @@ model's day forecast was from what the hall's log says happened. The nightly
 learning scores the model in use and a candidate on the same held-out days and
 switches only to a better one.
 
-Per held-out day, model and counter service, the forecast
-(:func:`sim.live.forecast.forecast_date`: the day's own scenario, its weekday's
-profile and hours) is compared cell by cell (statistics interval × service)
-with the day's events replayed (:func:`sim.eventlog.convert.replay`) and
-reduced by the very function that reduces each forecast replication
-(:func:`sim.live.forecast.reduce_replication`): tickets issued per hour, the
-time-average queue and the mean wait of the tickets issued in the interval
-that were called. Models are scored on the same cells (those every model
-forecasts). The score of each quantity is the weighted mean absolute
-percentage error, ``wMAPE = Σ|forecast − actual| / Σ actual`` in percent:
-unlike the plain MAPE it does not reward forecasting too little where the
-actual value is near zero. Waits are scored over the cells with a called
-ticket in the actual day and a forecast wait in every model.
+Per held-out day and model, the forecast (:func:`sim.live.forecast.forecast_date`:
+the day's own scenario, its weekday's profile and hours) is compared interval
+by interval with the day's events replayed (:func:`sim.eventlog.convert.replay`)
+and reduced by the very function that reduces each forecast replication
+(:func:`sim.live.forecast.reduce_replication`), for the hall as a whole (the
+counter services summed; a service's tickets in a quarter hour are too few to
+tell models apart): tickets issued per hour, the time-average queue, and the
+mean wait of the tickets issued in the interval that were called (services
+weighted by their tickets). Models are scored on the same cells (the day's
+intervals every model forecasts). The score of each quantity is the weighted
+mean absolute percentage error, ``wMAPE = Σ|forecast − actual| / Σ actual``
+in percent: unlike the plain MAPE it does not reward forecasting too little
+where the actual value is near zero. Waits are scored over the intervals
+with a called ticket in the actual day and a forecast wait in every model.
 
 A model's overall score (:attr:`Score.total`) is the mean of its three
 wMAPEs; :func:`better` says whether a candidate beats the model in use.
@@ -40,7 +41,7 @@ from sim.model.days import day_scenario
 from sim.model.scenario import Scenario
 
 QUANTITIES = ("arrivals", "queue", "wait")
-Cell = tuple[date, float, str]  # (day, interval start, service)
+Cell = tuple[date, float]  # (day, interval start)
 
 
 @dataclass(frozen=True)
@@ -103,15 +104,17 @@ Values = dict[Cell, tuple[float, float, float]]  # arrivals per hour, queue, wai
 
 
 def _cells(day: date, forecast: DayForecast, grid: Sequence[np.ndarray]) -> Values:
-    arrivals, queue, wait = grid
+    """Per interval of the day: tickets per hour and queue summed over the
+    services, the mean wait with services weighted by their tickets."""
+    arrivals, queue, wait = (np.asarray(g, dtype=float) for g in grid)
     out: Values = {}
     for i, (start_s, _) in enumerate(forecast.intervals):
-        for j, service in enumerate(forecast.services):
-            out[(day, start_s, service)] = (
-                float(arrivals[i][j]),
-                float(queue[i][j]),
-                float(wait[i][j]),
-            )
+        called = np.isfinite(wait[i])
+        weight = float(arrivals[i][called].sum())
+        mean_wait = (
+            float(wait[i][called] @ arrivals[i][called]) / weight if weight > 0 else math.nan
+        )
+        out[(day, start_s)] = (float(arrivals[i].sum()), float(queue[i].sum()), mean_wait)
     return out
 
 
