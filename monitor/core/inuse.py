@@ -61,6 +61,11 @@ class HallModels:
             return Model(in_use, configured)
         return Model(in_use, version_scenario(in_use.model))
 
+    def versions(self) -> tuple[int, ...]:
+        """The halls' models in use, as object ids: changes when one changes."""
+        with self._lock:
+            return tuple(id(m) for m in self._models.values())
+
     def get(self, hall_id: str) -> Model:
         with self._lock:
             return self._models[hall_id]

@@ -54,8 +54,9 @@ class ModelBook:
             self._models = None
 
     def _models_version(self) -> tuple[int, ...]:
-        """Changes when a drift or a model in use is published."""
-        return (*map(id, self._drifts.values()),)
+        """Changes when a drift, a model in use or a learning status is published."""
+        in_use = self._models.versions() if self._models is not None else ()
+        return (*map(id, self._drifts.values()), *in_use, *map(id, self._learning.values()))
 
     def _hall_models(self) -> HallModels:
         assert self._models is not None, "the monitor is not open"

@@ -25,6 +25,7 @@ from monitor.api.collector import HallCollector
 from monitor.api.deps import READ_ACCESS, READ_ERRORS
 from monitor.api.exposition import Exposition
 from monitor.api.gate import ReadGate
+from monitor.api.model_metrics import ModelCollector
 from monitor.core.config import Settings
 from monitor.core.monitor import Monitor
 from monitor.web import pages
@@ -36,6 +37,7 @@ def create_app(settings: Settings, *, background: bool = True) -> FastAPI:
     monitor = Monitor(settings)
     registry = CollectorRegistry(auto_describe=False)
     registry.register(HallCollector(monitor.views))
+    registry.register(ModelCollector(monitor))
     exposition = Exposition(
         lambda: generate_latest(registry),
         min_interval_s=settings.limits.metrics_every,
