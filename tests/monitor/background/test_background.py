@@ -5,6 +5,7 @@ picture → simulation start mapping and the publishing of a nowcast."""
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import re
 import time
@@ -412,7 +413,7 @@ def test_a_new_day_starts_with_its_forecast(
         assert ahead.status_code == 200 and ahead.json()["day"] == next_day
 
         def arrivals(body: dict[str, Any]) -> float:
-            return sum(
+            return math.fsum(
                 cell["arrivals_per_hour"]["mean"]
                 for row in body["intervals"]
                 for cell in row["services"].values()
