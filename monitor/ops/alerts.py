@@ -5,8 +5,9 @@ with one section per alert name (the ``runbook_url`` anchors).
 
 Every alert carries ``severity`` (the rung: ``hall_manager``, ``district``,
 ``city``; ``info`` for the model's drift, which is no rung), the hall's
-``name``, ``district`` and ``city`` (joined from ``hall_info``) and a ``summary`` in Chinese and English naming the hall, the
-service, the figure, the target and what to do. Hall alerts are silent while a
+``name``, ``district`` and ``city`` (joined from ``hall_info``) and a
+``summary`` in Chinese and English naming the hall, the service, the figure,
+the target and what to do. Hall alerts are silent while a
 hall is closed and no counter is open.
 
 Burn-rate rungs. The error budget is ``1 - objective``; a burn rate ``b``
