@@ -49,17 +49,16 @@ from typing import Any
 
 import numpy as np
 
+from sim.live.changes import RATIOS, arrivals_statistic, odds_llrs, scale_llr, sequential
 from sim.live.conditional import survival
 from sim.live.demandlevel import DemandLevel, demand_level, expected_between
 from sim.model.calendar import counter_instances
 from sim.model.records import ABANDONED, BALKED, SERVED, Records
-from sim.model.scenario import Distribution, Scenario
+from sim.model.scenario import Scenario
 
 QUANTITIES = ("arrivals", "service", "no_show")
 BIN_S = 300.0  # the grid the tests look at
 CHANGE_S = 900.0  # change times tried, from opening
-RATIOS = (1.25, 0.8)  # demand and service-time changes looked for
-ODDS = (2.0, 0.5)  # no-show odds changes looked for
 CALIBRATION_DAYS = 4000
 LEVEL_PRIOR_CV = 0.25  # the demand factor after a change: a weak prior around the model
 _P_FLOOR = 1e-3  # a no-show probability is never taken as 0 or 1
@@ -151,56 +150,9 @@ class HallDrift:
         return any(q.drifting for q in self.quantities.values())
 
 
-def _cumulative(values: np.ndarray) -> np.ndarray:
-    return np.concatenate([np.zeros((*values.shape[:-1], 1)), np.cumsum(values, axis=-1)], axis=-1)
-
-
-def _arrival_llr(
-    n_total: np.ndarray, a_total: np.ndarray, n_after: np.ndarray, a_after: np.ndarray, k: float
-) -> np.ndarray:
-    """The largest log-likelihood ratio over :data:`RATIOS` (see the module
-    docstring); arrays broadcast, ``k`` = inf without day noise."""
-    best = np.full(np.broadcast(n_total, n_after).shape, -np.inf)
-    for rho in RATIOS:
-        if math.isinf(k):
-            llr = n_after * math.log(rho) - (rho - 1.0) * a_after
-        else:
-            llr = n_after * math.log(rho) - (k + n_total) * (
-                np.log(a_total + (rho - 1.0) * a_after + k) - np.log(a_total + k)
-            )
-        best = np.maximum(best, llr)
-    return best
-
-
 def _shape(scn: Scenario) -> float:
     cv = scn.arrivals.day_noise_cv
     return math.inf if cv <= 0 else 1.0 / cv**2
-
-
-def arrivals_statistic(
-    counts: np.ndarray,
-    expected: np.ndarray,
-    k: float,
-    change_every: int,
-    *,
-    last_only: bool = False,
-) -> tuple[np.ndarray, np.ndarray]:
-    """For ``counts`` and ``expected`` per bin (last axis; leading axes are
-    days), the statistic after each bin (``last_only``: after the last) and
-    the change bin that gives it."""
-    bins = counts.shape[-1]
-    c, m = _cumulative(counts), _cumulative(expected)
-    ends = range(bins, bins + 1) if last_only else range(1, bins + 1)
-    stat = np.zeros((*counts.shape[:-1], len(ends)))
-    where = np.zeros((*counts.shape[:-1], len(ends)), dtype=np.int64)
-    taus = np.arange(0, bins, change_every)
-    for i, b in enumerate(ends):
-        tau = taus[taus < b]
-        n_total, a_total = c[..., b : b + 1], m[..., b : b + 1]
-        llr = _arrival_llr(n_total, a_total, n_total - c[..., tau], a_total - m[..., tau], k)
-        stat[..., i] = llr.max(axis=-1)
-        where[..., i] = tau[llr.argmax(axis=-1)]
-    return stat, where
 
 
 def drift_reference(scn: Scenario, alpha: float, *, seed: int = 1) -> DriftReference:
@@ -234,46 +186,6 @@ def drift_reference(scn: Scenario, alpha: float, *, seed: int = 1) -> DriftRefer
     )
 
 
-def _scale_llr(dist: Distribution, x_s: np.ndarray, rho: float) -> np.ndarray:
-    """log f_ρ(x) − log f(x) for ``dist`` scaled by ``rho`` (exact for the
-    exponential, gamma and lognormal families; a gamma of the same mean and cv
-    stands in for an empirical one)."""
-    x = np.maximum(x_s, 1e-9)
-    mean = dist.mean_s
-    if dist.dist == "lognormal":
-        assert dist.cv is not None
-        sigma2 = math.log1p(dist.cv**2)
-        mu = math.log(mean) - sigma2 / 2
-        z0, z1 = np.log(x) - mu, np.log(x) - mu - math.log(rho)
-        return np.asarray((z0**2 - z1**2) / (2 * sigma2))
-    if dist.dist == "exponential":
-        cv = 1.0
-    elif dist.dist == "gamma" and dist.cv is not None:
-        cv = dist.cv
-    else:  # empirical: its own mean and cv
-        samples = np.asarray(dist.samples or (mean,), dtype=float)
-        cv = float(samples.std() / samples.mean()) if samples.mean() > 0 else 1.0
-    k = 1.0 / max(cv, 0.05) ** 2
-    return np.asarray(-k * math.log(rho) + k * (x / mean) * (1.0 - 1.0 / rho))
-
-
-def _sequential(
-    known_s: np.ndarray, llrs: list[np.ndarray], changes_s: np.ndarray, now_s: float
-) -> tuple[float, float]:
-    """The largest sum of ``llrs`` (one array per alternative) over the
-    observations known at or after a change time and by ``now_s``, and that
-    change time (the first one when nothing is positive)."""
-    seen = known_s <= now_s
-    best, at = 0.0, float(changes_s[0]) if len(changes_s) else 0.0
-    for tau in changes_s[changes_s <= now_s]:
-        window = seen & (known_s >= tau)
-        for llr in llrs:
-            total = float(llr[window].sum())
-            if total > best:
-                best, at = total, float(tau)
-    return best, at
-
-
 def _quantity(
     name: str,
     stat: float,
@@ -295,7 +207,12 @@ def _quantity(
     return QuantityDrift(name, stat / threshold, drifting, ratio, since, observed, wanted)
 
 
-def _service(ref: DriftReference, obs: DayObservations, now_s: float) -> QuantityDrift:
+Observed = tuple[np.ndarray, list[np.ndarray], np.ndarray, np.ndarray]
+
+
+def _service_llrs(ref: DriftReference, obs: DayObservations) -> Observed:
+    """Services by when they ended: their log-likelihood ratios, durations at
+    speed 1 and the model's means (services with a fixed time are left out)."""
     services = ref.scenario.services
     usable = [
         i
@@ -312,15 +229,14 @@ def _service(ref: DriftReference, obs: DayObservations, now_s: float) -> Quantit
         llr = np.zeros(len(names))
         for name in set(names):
             mine = np.array([s == name for s in names], dtype=bool)
-            llr[mine] = _scale_llr(services[name].service_time, base[mine], rho)
+            llr[mine] = scale_llr(services[name].service_time, base[mine], rho)
         llrs.append(llr)
-    stat, tau = _sequential(known, llrs, ref.change_times_s, now_s)
-    return _quantity(
-        "service", stat, ref.bound_threshold, tau, ref.edges_s[0], (known, base, mean), now_s
-    )
+    return known, llrs, base, mean
 
 
-def _no_show(ref: DriftReference, obs: DayObservations, now_s: float) -> QuantityDrift:
+def _no_show_llrs(ref: DriftReference, obs: DayObservations) -> Observed:
+    """Calls by when their outcome was known: log-likelihood ratios, whether
+    each was a no-show, and the model's probability of one after that wait."""
     segments = ref.scenario.segments
     usable = [i for i, g in enumerate(obs.call_segment) if g in segments]
     known = np.asarray(obs.call_known_s, dtype=float)[usable]
@@ -333,15 +249,36 @@ def _no_show(ref: DriftReference, obs: DayObservations, now_s: float) -> Quantit
         if patience is not None:
             p0[mine] = 1.0 - survival(patience, waited[mine])
     p0 = np.clip(p0, _P_FLOOR, 1.0 - _P_FLOOR)
-    llrs = []
-    for odds in ODDS:
-        p1 = odds * p0 / (1.0 - p0 + odds * p0)
-        llrs.append(np.where(gone, np.log(p1 / p0), np.log((1.0 - p1) / (1.0 - p0))))
-    stat, tau = _sequential(known, llrs, ref.change_times_s, now_s)
+    return known, odds_llrs(p0, gone), gone.astype(float), p0
+
+
+def _tested(name: str, ref: DriftReference, seen: Observed, now_s: float) -> QuantityDrift:
+    known, llrs, values, expected = seen
+    stat, tau = sequential(known, llrs, ref.change_times_s, np.array([now_s]))
     return _quantity(
-        "no_show", stat, ref.bound_threshold, tau, ref.edges_s[0],
-        (known, gone.astype(float), p0), now_s,
+        name, float(stat[0]), ref.bound_threshold, float(tau[0]), ref.edges_s[0],
+        (known, values, expected), now_s,
     )  # fmt: skip
+
+
+def score_paths(ref: DriftReference, obs: DayObservations) -> dict[str, np.ndarray]:
+    """Each test's score (statistic over threshold) at every 5-minute mark of
+    the day (the bins' ends), as :func:`day_drift` would find it there, given
+    everything the day showed: a day raises a drift of a quantity when its
+    path reaches 1."""
+    edges = np.array(ref.edges_s)
+    counts = np.histogram(np.asarray(obs.issued_s, dtype=float), bins=edges)[0].astype(float)
+    arrivals, _ = arrivals_statistic(
+        counts, np.array(ref.expected), _shape(ref.scenario), int(CHANGE_S // BIN_S)
+    )
+    out = {"arrivals": arrivals / ref.arrivals_threshold}
+    for name, seen in (
+        ("service", _service_llrs(ref, obs)),
+        ("no_show", _no_show_llrs(ref, obs)),
+    ):
+        stat, _ = sequential(seen[0], seen[1], ref.change_times_s, edges[1:])
+        out[name] = stat / ref.bound_threshold
+    return out
 
 
 def _arrivals(
@@ -388,8 +325,8 @@ def day_drift(
         local_now_s=local_now_s,
         quantities={
             "arrivals": arrivals,
-            "service": _service(ref, obs, local_now_s),
-            "no_show": _no_show(ref, obs, local_now_s),
+            "service": _tested("service", ref, _service_llrs(ref, obs), local_now_s),
+            "no_show": _tested("no_show", ref, _no_show_llrs(ref, obs), local_now_s),
         },
         level=level,
         alpha=ref.alpha,
