@@ -173,11 +173,11 @@ def drift_after_each_step(
         if t > CLOSE_S:
             continue
         last = part[-1].ts.isoformat(timespec="seconds")
-        wait_for(
-            lambda: hall.model().get("drift"),
-            lambda d, last=last: d is not None and d["as_of"] >= last,
-            f"a drift test as of {last}",
-        )
+
+        def tested(drift: dict[str, Any] | None, last: str = last) -> bool:
+            return drift is not None and drift["as_of"] >= last
+
+        wait_for(lambda: hall.model().get("drift"), tested, f"a drift test as of {last}")
         out.append((t, hall.drift_score()))
     return out
 
@@ -201,18 +201,19 @@ def test_a_hall_learns_its_model_back_and_tells_drift(tmp_path: Path) -> None:
             hall.post(events)
             # a night lasts hours: let its fit end before the next day, as in a real hall
             night = (day - timedelta(days=1)).isoformat()
-            wait_for(
-                hall.model,
-                lambda m, night=night: (
-                    m["learning"]["night"] is not None
-                    and m["learning"]["night"] >= night
-                    and not m["learning"]["running"]
-                ),
-                f"the fit of the night before {day}",
-            )
-        next_events = day_events(
-            simulate(day_scenario(truth, NEXT), 31, 0), day_scenario(truth, NEXT), NEXT, "no_show"
-        )  # type: ignore[arg-type]
+
+            def slept(m: dict[str, Any], night: str = night) -> bool:
+                learning = m["learning"]
+                return bool(
+                    learning["night"] is not None
+                    and learning["night"] >= night
+                    and not learning["running"]
+                )
+
+            wait_for(hall.model, slept, f"the fit of the night before {day}")
+        next_day = day_scenario(truth, NEXT)
+        assert next_day is not None
+        next_events = day_events(simulate(next_day, 31, 0), next_day, NEXT, "no_show")
         hall.post(next_events[:1])  # the first event of the next day: the last night is due
         last_night = (NEXT - timedelta(days=1)).isoformat()
         model = wait_for(
