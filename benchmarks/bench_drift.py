@@ -106,7 +106,8 @@ def main() -> None:
         print(
             f"{r['tickets_per_day']:>5} tickets/day: false alarms "
             f"{r['false_alarm_days']}/{r['days']} days; +30% from noon: median "
-            f"{r['delay_median_min']} min, 90% within {r['delay_p90_min']} min, {r['within_hour']:.0%} within an hour, "
+            f"{r['delay_median_min']} min, 90% within {r['delay_p90_min']} min, "
+            f"{r['within_hour']:.0%} within an hour, "
             f"missed {r['surge_missed']}, before noon {r['surge_before_noon']}"
         )
 
