@@ -29,10 +29,10 @@ function pct(value) {
 }
 
 function learningText(learning) {
-  if (!learning.enabled) return "不学习 not learning (no learn: in the config)";
-  if (learning.running) return "正在学习 a fit is running";
+  if (!learning.enabled) return "不自动学习 not learning (no learn: in the config)";
+  if (learning.running) return "正在拟合 a fit is running";
   if (learning.days !== null && learning.days < learning.needed) {
-    return `学习中 learning: ${learning.days} of ${learning.needed} days`;
+    return `学习中 ${learning.days}/${learning.needed} 天 · learning: ${learning.days} of ${learning.needed} days`;
   }
   return "";
 }
@@ -41,10 +41,12 @@ export function modelText(model, today) {
   const parts = [];
   if (model.source === "fitted") {
     const days = model.fitted_days.length;
-    let text = `模型 model fitted ${when(model.created_at, today)} from ${days} days`;
+    const at = when(model.created_at, today);
+    let text = `模型 ${at} 用 ${days} 天数据拟合 · model fitted ${at} from ${days} days`;
     const b = model.backtest;
     if (b) {
-      text += ` (better than the previous one: wMAPE ${pct(b.replaced.arrivals_wmape)} → ${pct(b.candidate.arrivals_wmape)})`;
+      const scores = `wMAPE ${pct(b.replaced.arrivals_wmape)} → ${pct(b.candidate.arrivals_wmape)}`;
+      text += ` (优于上一版 better than the previous one: ${scores})`;
     }
     parts.push(text);
   } else {
