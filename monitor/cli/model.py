@@ -10,7 +10,7 @@ Register with :func:`register` in :mod:`monitor.cli.app`."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -219,14 +219,7 @@ def rollback(
 ) -> None:
     """Put an earlier version back in use, pinned (the nightly fits go on and
     are kept, but none is adopted until `hallmon model unpin`)."""
-    from monitor.core.models import ModelError
-
-    with _registry(config, store, hall) as (registry, _):
-        try:
-            model = registry.rollback(hall, to)
-        except ModelError as exc:
-            raise fail("rollback", str(exc)) from None
-    typer.echo(f"hallmon: {hall} uses model version {model.version} ({model.source}), pinned")
+    _steer(config, store, hall, "rollback", lambda registry: registry.rollback(hall, to))
 
 
 @model_app.command("pin")
@@ -239,27 +232,32 @@ def pin(
     store: StoreOption = None,
 ) -> None:
     """Keep a version in use: nightly fits are still made and scored, not adopted."""
-    from monitor.core.models import ModelError
-
-    with _registry(config, store, hall) as (registry, _):
-        try:
-            model = registry.pin(hall, version)
-        except ModelError as exc:
-            raise fail("pin", str(exc)) from None
-    typer.echo(f"hallmon: {hall} uses model version {model.version} ({model.source}), pinned")
+    _steer(config, store, hall, "pin", lambda registry: registry.pin(hall, version))
 
 
 @model_app.command("unpin")
 def unpin(config: ConfigOption, hall: HallOption, store: StoreOption = None) -> None:
     """Let the nightly learning change the hall's model again."""
+    _steer(config, store, hall, "unpin", lambda registry: registry.unpin(hall))
+
+
+def _steer(
+    config: Path, store: Path | None, hall: str, what: str, change: Callable[[Any], Any]
+) -> None:
+    """Apply ``change`` to the registry and say which version the hall uses
+    now; a refusal is ``hallmon: <what>: <why>`` and exit 2."""
     from monitor.core.models import ModelError
 
     with _registry(config, store, hall) as (registry, _):
         try:
-            model = registry.unpin(hall)
+            change(registry)
         except ModelError as exc:
-            raise fail("unpin", str(exc)) from None
-    typer.echo(f"hallmon: {hall} uses model version {model.version}; learning may change it")
+            raise fail(what, str(exc)) from None
+        in_use = registry.in_use(hall)
+    assert in_use is not None
+    m = in_use.model
+    state = "pinned" if in_use.pinned else "learning may change it"
+    typer.echo(f"hallmon: {hall} uses model version {m.version} ({m.source}), {state}")
 
 
 def register(app: typer.Typer) -> None:

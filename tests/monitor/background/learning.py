@@ -5,9 +5,11 @@ them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 from sim.eventlog.convert import calendar_days, day_events
 from sim.eventlog.events import Event
@@ -19,6 +21,19 @@ WRONG = HALLS / "wrong.yaml"
 TOKEN = "learner-secret-token"
 ENV = {"T_LEARNER": TOKEN}
 MONDAY = date(2026, 3, 2)
+T = TypeVar("T")
+
+
+def wait_for(fetch: Callable[[], T], ready: Callable[[T], bool], what: str, within_s: float) -> T:
+    """``fetch()`` again until ``ready`` holds, for at most ``within_s`` seconds."""
+    deadline = time.monotonic() + within_s
+    while True:
+        value = fetch()
+        if ready(value):
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not after {within_s:g} s; last: {value!r}")
+        time.sleep(0.2)
 
 
 def learning_config(

@@ -5,7 +5,6 @@ documented cold-start model and says so."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -17,6 +16,7 @@ from prometheus_client.parser import text_string_to_metric_families
 import monitor.background.learn
 from monitor.core.config import load_settings
 from monitor.server.app import create_app
+from tests.monitor.background import learning
 from tests.monitor.background.learning import ENV, TOKEN, hall_days, learning_config, truth
 
 DEADLINE_S = 120.0  # a fit of a week in a worker process, on a loaded machine
@@ -24,14 +24,7 @@ T = TypeVar("T")
 
 
 def wait_for(fetch: Callable[[], T], ready: Callable[[T], bool], what: str) -> T:
-    deadline = time.monotonic() + DEADLINE_S
-    while True:
-        value = fetch()
-        if ready(value):
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not after {DEADLINE_S:g} s; last: {value!r}")
-        time.sleep(0.1)
+    return learning.wait_for(fetch, ready, what, DEADLINE_S)
 
 
 def families(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:

@@ -23,7 +23,6 @@ the exporter has tested up to them."""
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -43,6 +42,7 @@ from sim.model.days import day_scenario
 from sim.model.hall import simulate
 from sim.model.scenario import Scenario, load_scenario, scenario_from_dict
 from sim.model.scenario_io import clock_text, scenario_to_dict
+from tests.monitor.background import learning
 from tests.monitor.background.learning import HALLS, hall_days
 from tests.monitor.server import Server, running_server
 
@@ -61,14 +61,7 @@ T = TypeVar("T")
 
 
 def wait_for(fetch: Callable[[], T], ready: Callable[[T], bool], what: str) -> T:
-    deadline = time.monotonic() + WAIT_S
-    while True:
-        value = fetch()
-        if ready(value):
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not after {WAIT_S:g} s; last: {value!r}")
-        time.sleep(0.2)
+    return learning.wait_for(fetch, ready, what, WAIT_S)
 
 
 def config(directory: Path) -> Path:
