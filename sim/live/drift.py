@@ -341,7 +341,7 @@ def observations_at(records: Records, now_s: float) -> DayObservations:
     r = records
     ticket = ~r.kiosk & (r.outcome != BALKED)
     issued = r.arrival_s[ticket & (r.arrival_s < now_s)]
-    ended = r.ended_s <= now_s  # NaN compares False
+    ended = (r.ended_s <= now_s) & ~r.kiosk  # NaN compares False; kiosks log nothing
     served = (r.outcome == SERVED) & ended
     called = ((r.outcome == SERVED) | (r.outcome == ABANDONED)) & (r.called_s <= now_s) & ended
     return DayObservations(
