@@ -30,7 +30,9 @@ def test_the_live_reading_of_a_day_is_the_records_reading(settings: Settings, un
     m.open()
     try:
         midnight = events[0].ts.replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
-        m.ingest(m.hall("flagship"), [e for e in events if e.ts.timestamp() - midnight <= now_local])
+        m.ingest(
+            m.hall("flagship"), [e for e in events if e.ts.timestamp() - midnight <= now_local]
+        )
         day, seen = m.observations("flagship", midnight + now_local)
     finally:
         m.close()

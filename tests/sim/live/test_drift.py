@@ -171,3 +171,22 @@ def test_the_statistic_now_is_the_path_s_value_there_and_the_level_follows_the_c
     quiet = day_drift(ref, observations_at(simulate(scn, 3, 0), now_s), now_s, day="d", as_of_s=0.0)
     assert not quiet.drifting and quiet.level is not None and quiet.level.since_s == scn.open
     assert math.isfinite(quiet.quantities["no_show"].ratio)
+
+
+def test_the_warm_start_draws_the_rest_of_the_day_at_the_drift_s_level() -> None:
+    """A start given the drift's demand level brings that many more customers
+    after now than the model's own demand (the same seed: common random numbers)."""
+    from sim.live.demandlevel import DemandLevel
+    from sim.live.warmstart import HallStart, simulate_from
+
+    scn = hall()
+    now_s = 12 * 3600.0
+    later = []
+    for level in (None, DemandLevel(shape=1e6, scale=1.5e-6, since_s=10 * 3600.0)):
+        start = HallStart(now_s=now_s, level=level)
+        counts = [
+            int(np.sum(simulate_from(scn, start, 7, r, run_to_end=True).records.arrival_s >= now_s))
+            for r in range(8)
+        ]
+        later.append(float(np.mean(counts)))
+    assert later[1] / later[0] == pytest.approx(1.5, rel=0.08)
