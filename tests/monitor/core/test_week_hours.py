@@ -17,8 +17,8 @@ def test_opening_hours_follow_the_week_and_the_holidays(settings: Settings) -> N
     flagship = next(h for h in settings.halls if h.id == "flagship")
     state = HallState(flagship)
 
-    def is_open(*when: int) -> bool:
-        return state.is_open(datetime(*when, tzinfo=ZONE).timestamp())
+    def is_open(year: int, month: int, day: int, hour: int, minute: int) -> bool:
+        return state.is_open(datetime(year, month, day, hour, minute, tzinfo=ZONE).timestamp())
 
     assert is_open(2026, 3, 6, 9, 30) and is_open(2026, 3, 6, 20, 30)  # a Friday: 09:00-21:00
     assert not is_open(2026, 3, 7, 9, 30) and is_open(2026, 3, 7, 10, 30)  # Saturday from 10:00
