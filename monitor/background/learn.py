@@ -39,9 +39,9 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from monitor.core.config import LearnConfig
 from monitor.core.history import StoredDay, StoredEvents
 from monitor.core.modelbook import LearnStatus
+from monitor.core.modelconfig import LearnConfig
 from monitor.core.models import ModelVersion
 from monitor.core.monitor import Monitor
 from sim.learning.backtest import Score, backtest_models, better

@@ -345,13 +345,8 @@ class Monitor(ModelBook):
     def published_version(self) -> tuple[int, ...]:
         """Changes when a forecast or nowcast is published (a new scrape must show
         it; live counts may be a second old)."""
-        return (
-            *map(id, self._forecasts.values()),
-            -1,
-            *map(id, self._nowcasts.values()),
-            -1,
-            *self._models_version(),
-        )
+        forecasts, nowcasts = map(id, self._forecasts.values()), map(id, self._nowcasts.values())
+        return (*forecasts, -1, *nowcasts, -1, *self._models_version())
 
     def current_forecast(self, hall_id: str, day: str) -> DayForecast | None:
         """The hall's forecast of the local ``day``; None while there is none

@@ -36,7 +36,7 @@ from sim.calibration.fit import FitResult, collect, fit_log, fitted_scenario
 from sim.calibration.weekdays import WeekFit, fit_week
 from sim.eventlog.events import Event
 from sim.model.scenario import Scenario, scenario_from_dict
-from sim.model.scenario_io import scenario_to_dict
+from sim.model.scenario_io import clock_text, scenario_to_dict
 from sim.model.week import WEEKDAYS
 
 DEMAND_KEYS = ("level", "rate_per_hour", "mix")  # what a fitted weekday plan may change
@@ -123,19 +123,17 @@ def learned_scenario(configured: Scenario, fitted: Scenario, week: WeekFit | Non
     seen_mix = {s: fitted.arrivals.mix.get(s, 0.0) for s in configured.services}
     mix, factor = _demand_mix(seen_mix, kiosk)
     if factor > 0:  # else nothing the configuration knows was seen: keep its demand
-        rates = _rates(got["arrivals"]["rate_per_hour"], factor)
+        steps = fitted.arrivals.rate_per_hour
+        cv = fitted.arrivals.day_noise_cv
         if week is not None and week.week() is not None:
-            typical = week.typical
-            rates = {
-                t: round(r * factor, 2)
-                for t, r in zip(_clock_texts(typical.starts_s), typical.rate_per_h, strict=True)
-            }
+            # the typical day of the weekdays with the usual hours, and the noise
+            # left once each weekday has its own level
+            steps = tuple(zip(week.typical.starts_s, week.typical.rate_per_h, strict=True))
+            cv = week.day_noise_cv
         data["arrivals"] |= {
             "mix": mix,
-            "rate_per_hour": rates,
-            "day_noise_cv": round(week.day_noise_cv if week is not None else 0.0, 4)
-            if week is not None
-            else got["arrivals"].get("day_noise_cv", 0.0),
+            "rate_per_hour": {clock_text(t): round(r * factor, 2) for t, r in steps},
+            "day_noise_cv": round(cv, 4),
         }
         data["arrivals"].pop("scale", None)
     for name, service in data["services"].items():
@@ -150,12 +148,6 @@ def learned_scenario(configured: Scenario, fitted: Scenario, week: WeekFit | Non
     if week is not None and factor > 0:
         _week(data, configured, week, kiosk, factor)
     return scenario_from_dict(data, source=f"the model fitted for {configured.hall}")
-
-
-def _clock_texts(starts_s: Iterable[float]) -> list[str]:
-    from sim.model.scenario_io import clock_text
-
-    return [clock_text(s) for s in starts_s]
 
 
 def _segments(data: dict[str, Any], got: dict[str, Any]) -> None:
