@@ -251,9 +251,11 @@ class Learning:
         except Exception as exc:
             log.error("learning of hall %s failed: %s", hall_id, exc, exc_info=exc)
             monitor.count_failure(hall_id, "learn")
-            await asyncio.to_thread(
-                monitor.record_failed_fit, hall_id, f"the fit of {night} failed: {exc}", hall_time_s
-            )
+            try:
+                detail = f"the fit of {night} failed: {exc}"
+                await asyncio.to_thread(monitor.record_failed_fit, hall_id, detail, hall_time_s)
+            except Exception:  # the store too: the log and the counter have it
+                log.exception("recording the failed fit of hall %s failed", hall_id)
         finally:
             self._jobs.pop(hall_id, None)
             status = monitor.learning(hall_id)
