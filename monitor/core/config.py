@@ -29,6 +29,8 @@ from sim.model.scenario import (
     Scenario,
     ScenarioError,
     load_scenario,
+    parse_yaml,
+    read_text_file,
     read_yaml_file,
     scenario_from_dict,
     validate_tree,
@@ -223,6 +225,9 @@ class Hall(BaseModel):
     learn: LearnConfig | None = None  # None: no nightly learning
     # configured: the config's scenario; cold_start: a new hall's sketch completed
     source: Literal["configured", "cold_start"] = "configured"
+    # the configured model as YAML: the scenario file's text, or the completed sketch
+    # (the model registry keeps it, and tells a changed file by it)
+    scenario_text: str = ""
 
 
 class Settings(_Serving):
@@ -265,21 +270,26 @@ def _named(path: Path, exc: ScenarioError) -> list[str]:
 
 def _hall_scenario(
     path: Path, learn: LearnConfig | None, base: Path
-) -> tuple[Scenario, Literal["configured", "cold_start"]]:
-    """The hall's configured model: its scenario file, or for a new hall's
-    sketch (a file without ``arrivals``) the sketch completed by the cold start
-    (:mod:`sim.model.coldstart`, from ``learn.cold_start`` or the stated default)."""
+) -> tuple[Scenario, Literal["configured", "cold_start"], str]:
+    """The hall's configured model and its YAML text: its scenario file (the
+    text as written), or for a new hall's sketch (a file without ``arrivals``)
+    the sketch completed by the cold start (:mod:`sim.model.coldstart`, from
+    ``learn.cold_start`` or the stated default)."""
     from sim.model.coldstart import cold_start, is_sketch
+    from sim.model.scenario_io import scenario_yaml
 
-    tree = read_yaml_file(path)
+    text = read_text_file(path)
+    tree = parse_yaml(text, source=str(path))
     if not is_sketch(tree):
-        return scenario_from_dict(tree, source=str(path)), "configured"
+        return scenario_from_dict(tree, source=str(path)), "configured", text
     assert isinstance(tree, dict)
     template = None
     if learn is not None and learn.cold_start is not None:
         where = learn.cold_start if learn.cold_start.is_absolute() else base / learn.cold_start
         template = load_scenario(where)
-    return cold_start(tree, template), "cold_start"
+    completed = cold_start(tree, template)
+    note = f"the cold start of {path.name}"
+    return completed, "cold_start", scenario_yaml(completed, comment=note)
 
 
 def load_settings(
@@ -310,7 +320,7 @@ def load_settings(
         if learn is not None and not learn.enabled:
             learn = None
         try:
-            scn, source = _hall_scenario(scenario_path, learn, base)
+            scn, source, text = _hall_scenario(scenario_path, learn, base)
         except ScenarioError as exc:
             problems.extend(f"{where}.scenario: {line}" for line in _named(scenario_path, exc))
             continue
@@ -338,6 +348,7 @@ def load_settings(
                 clock=hc.clock or conf.clock,
                 learn=learn,
                 source=source,
+                scenario_text=text,
             )
         )
     digests = [h.token_sha256 for h in halls]

@@ -45,18 +45,24 @@ class HallModels:
         self.registry = registry
         self._lock = threading.Lock()
         self._models: dict[str, Model] = {}
-        for hall in halls:
-            in_use = registry.configure(hall.id, scenario_yaml(hall.scenario), hall.source)
-            self._models[hall.id] = self._parsed(in_use, hall.scenario)
+        served = list(halls)
+        # the configured text as the config read it (a file's own text): dumping
+        # thousands of scenarios to YAML at every start would take minutes
+        texts = {h.id: h.scenario_text or scenario_yaml(h.scenario) for h in served}
+        in_use = registry.configure_all((h.id, texts[h.id], h.source) for h in served)
+        for hall in served:
+            self._models[hall.id] = self._parsed(in_use[hall.id], hall.scenario, texts[hall.id])
 
-    def _parsed(self, in_use: InUse, configured: Scenario | None = None) -> Model:
+    def _parsed(
+        self, in_use: InUse, configured: Scenario | None = None, text: str | None = None
+    ) -> Model:
         held = self._models.get(in_use.model.hall)
         if held is not None and held.in_use.model == in_use.model:
             return Model(in_use, held.scenario)  # the same version: no need to parse it again
         if (
             configured is not None
             and in_use.model.source != "fitted"
-            and in_use.model.scenario_yaml == scenario_yaml(configured)
+            and in_use.model.scenario_yaml == (text or scenario_yaml(configured))
         ):
             return Model(in_use, configured)
         return Model(in_use, version_scenario(in_use.model))

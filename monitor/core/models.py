@@ -23,7 +23,7 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -288,13 +288,21 @@ class ModelRegistry:
         """Make sure the configured model (``scenario_yaml``, from the config's
         scenario or its cold start) is recorded; a new one (none yet, or the
         file changed) becomes the model in use, unless ops pinned another."""
+        return self.configure_all([(hall, scenario_yaml, source)])[hall]
+
+    def configure_all(self, halls: Iterable[tuple[str, str, Source]]) -> dict[str, InUse]:
+        """:meth:`configure` for every ``(hall, scenario_yaml, source)``, in one
+        transaction (an exporter of thousands of halls starts with one commit)."""
+        wanted = list(halls)
         with self._write() as db:
-            found = db.execute(
-                "SELECT scenario FROM model_versions WHERE hall = ? AND source != 'fitted' "
-                "ORDER BY version DESC LIMIT 1",
-                (hall,),
-            ).fetchone()
-            if found is None or found[0] != scenario_yaml:
+            for hall, scenario_yaml, source in wanted:
+                found = db.execute(
+                    "SELECT scenario FROM model_versions WHERE hall = ? AND source != 'fitted' "
+                    "ORDER BY version DESC LIMIT 1",
+                    (hall,),
+                ).fetchone()
+                if found is not None and found[0] == scenario_yaml:
+                    continue
                 model = self._insert(db, ModelVersion(hall, 0, source, 0.0, scenario_yaml))
                 held = db.execute(
                     "SELECT pinned FROM model_in_use WHERE hall = ?", (hall,)
@@ -303,9 +311,12 @@ class ModelRegistry:
                     self._use(db, hall, model.version, False)
                     what = "the configured scenario" if source == "configured" else "cold start"
                     self._log(db, hall, model.version, "configured", f"{what} in use", None)
-        in_use = self.in_use(hall)
-        assert in_use is not None
-        return in_use
+        out: dict[str, InUse] = {}
+        for hall, _, _ in wanted:
+            in_use = self.in_use(hall)
+            assert in_use is not None
+            out[hall] = in_use
+        return out
 
     def record(
         self,
