@@ -3,7 +3,10 @@ state, today so far per interval, today's forecast and the nowcast."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 
 from monitor.api.deps import MonitorDep, ServedHall, errors
 from monitor.api.models import (
@@ -15,9 +18,11 @@ from monitor.api.models import (
 )
 from monitor.api.views import hall_forecast, hall_history, hall_nowcast, hall_state, hall_summary
 from monitor.core.errors import ForecastOff, ForecastPending
+from monitor.core.localdays import next_day
 from sim.model.calendar import intervals
 
 router = APIRouter(prefix="/v1/halls", tags=["halls"])
+
 FORECAST_RETRY_S = 10
 
 
@@ -47,21 +52,34 @@ def history(hall: ServedHall, monitor: MonitorDep) -> HistoryBody:
     responses=errors(
         404,
         503,
-        s404="A hall not served here, or the forecast is turned off (forecast.replications: 0).",
+        s404="A hall not served here, the forecast is turned off (forecast.replications: 0), "
+        "or a day other than today and the next day.",
         s503="Today's forecast is being computed; come back after Retry-After seconds.",
     ),
 )
-def forecast(hall: ServedHall, monitor: MonitorDep) -> ForecastBody:
-    """Today's forecast per interval and service, with 95% confidence intervals."""
+def forecast(
+    hall: ServedHall,
+    monitor: MonitorDep,
+    day: Annotated[
+        date | None,
+        Query(description="the hall's local date: today (default) or the next day"),
+    ] = None,
+) -> ForecastBody:
+    """Today's forecast (or the next day's) per interval and service, with 95%
+    confidence intervals, from the hall's model in use."""
     if monitor.settings.forecast.replications == 0:
         raise ForecastOff("the forecast is turned off (forecast.replications: 0)")
     today = monitor.day(hall.id)
-    found = monitor.current_forecast(hall.id, today)
+    wanted = today if day is None else day.isoformat()
+    held = [d for d, _ in monitor.held_forecasts(hall.id)]
+    if wanted not in {today, *held} and wanted != next_day(today):
+        raise ForecastOff(f"a forecast is held for today ({today}) and the next day only")
+    found = monitor.current_forecast(hall.id, wanted)
     if found is None:
         raise ForecastPending(
-            f"the forecast for {today} is being computed", retry_after_s=FORECAST_RETRY_S
+            f"the forecast for {wanted} is being computed", retry_after_s=FORECAST_RETRY_S
         )
-    return hall_forecast(hall.id, today, found)
+    return hall_forecast(hall.id, wanted, found)
 
 
 @router.get("/{hall}/nowcast", responses=errors(404), response_model_exclude_unset=True)

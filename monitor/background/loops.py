@@ -4,22 +4,28 @@ in a pool of worker processes while the app keeps answering.
 * Forecast: every hall has the forecast of its local day (the hall's own
   date: with ``clock: events`` the date of its latest event) and of the next
   day, computed ahead so that a new day starts with its forecast in place.
-  The scenario's day is simulated (:func:`sim.live.forecast.forecast_day`)
-  once per calendar (:func:`sim.live.forecast.forecast_key`): days alike share
-  one forecast, so the next day's usually costs nothing.
+  The day of the hall's model in use (:meth:`Monitor.model`) is simulated
+  (:func:`sim.live.forecast.forecast_date`: the date's weekday plan or
+  holiday) once per model version and plan
+  (:func:`sim.live.forecast.forecast_key`): days alike share one forecast, and
+  a new model (a nightly fit adopted, a rollback) gets new forecasts.
 * Nowcast: every open hall's current real state (waiting tickets with their
   waits, busy counters with their elapsed service, open counters) is
   simulated forward (:func:`sim.live.nowcast.nowcast`, stopping early once
-  ``nowcast.precision`` is met) before its nowcast is ``nowcast.every`` old.
-  The loop looks every :data:`NOWCAST_CHECK_S` (a quarter of the limit, if
-  less) for halls that are due (no
-  nowcast of today, or one that would age past the limit before the next
-  look and the time the due halls take), oldest first, and runs them in small
-  batches so that each starts from a fresh picture. A hall with ``clock:
-  events`` and no event applied since its last picture is never due: its
-  nowcast would come out the same. A nowcast is published with its as-of
-  time (the hall's clock at the state it started from) and the wall time it
-  was computed.
+  ``nowcast.precision`` is met) with the model of the hall's date, at the
+  day's demand level the drift test reads from the tickets issued so far
+  (:attr:`sim.live.drift.HallDrift.level`), before its nowcast is
+  ``nowcast.every`` old. The loop looks every :data:`NOWCAST_CHECK_S` (a
+  quarter of the limit, if less) for halls that are due (no nowcast of
+  today, or one that would age past the limit before the next look and the
+  time the due halls take), oldest first, and runs them in small batches so
+  that each starts from a fresh picture. A hall with ``clock: events`` and no
+  event applied since its last picture is never due: its nowcast would come
+  out the same. A nowcast is published with its as-of time (the hall's clock
+  at the state it started from) and the wall time it was computed.
+* Learning and drift: :mod:`monitor.background.learn` (the nightly re-fit)
+  and :mod:`monitor.background.drift` (the live stream against the model),
+  on the same pool.
 
 Each hall's job stands alone: one that fails is logged with its traceback and
 counted (``hallmon_background_failures_total{hall,job}``), and the other halls'
@@ -35,16 +41,21 @@ import os
 import time
 from collections.abc import Iterable
 from concurrent.futures import Executor, ProcessPoolExecutor
-from datetime import date, timedelta
+from datetime import date
 from typing import TypeVar
 
+from monitor.background.drift import DriftWatch
+from monitor.background.learn import Learning
 from monitor.background.pool import new_pool, stop_pool
 from monitor.core.config import NowcastConfig
+from monitor.core.localdays import next_day
 from monitor.core.monitor import Monitor
 from monitor.core.snapshot import HORIZON_S, NowcastNow, QueuePicture
-from sim.live.forecast import DayForecast, forecast_day, forecast_key
+from sim.live.demandlevel import DemandLevel
+from sim.live.forecast import DayForecast, forecast_date, forecast_key
 from sim.live.nowcast import Nowcast, Precision, nowcast
 from sim.live.warmstart import BusyCounter, HallStart, WaitingTicket
+from sim.model.days import day_scenario
 from sim.model.scenario import Scenario
 
 log = logging.getLogger("hallmon")
@@ -52,15 +63,19 @@ _LABEL = {seconds: label for label, seconds in HORIZON_S.items()}
 FORECAST_CHECK_S = 5.0  # cheap when nothing is due: a date and a lookup per hall
 NOWCAST_CHECK_S = 2.0  # cheap too: a clock, a date and two lookups per hall
 NOWCAST_BATCH = 8  # nowcasts per worker in one batch: few, so each starts from a fresh picture
+FORECASTS_KEPT = 16  # per hall: days' plans × model versions
 K = TypeVar("K")
 R = TypeVar("R")
 
 
-def hall_start(picture: QueuePicture, scn: Scenario, local_now_s: float) -> HallStart:
+def hall_start(
+    picture: QueuePicture, scn: Scenario, local_now_s: float, level: DemandLevel | None = None
+) -> HallStart:
     """The simulation's starting point for a live queue picture taken at
-    ``local_now_s`` (seconds after the hall's local midnight). Tickets and
-    customers of services or segments the scenario does not know are left out:
-    the model cannot say how long they take."""
+    ``local_now_s`` (seconds after the hall's local midnight), with the day's
+    demand ``level`` when known. Tickets and customers of services or segments
+    the scenario does not know are left out: the model cannot say how long
+    they take."""
     return HallStart(
         now_s=local_now_s,
         waiting=tuple(
@@ -81,6 +96,7 @@ def hall_start(picture: QueuePicture, scn: Scenario, local_now_s: float) -> Hall
         issued=None
         if picture.issued is None
         else sum(n for s, n in picture.issued.items() if s in scn.services),
+        level=level,
     )
 
 
@@ -92,13 +108,8 @@ def _waited(picture: QueuePicture) -> tuple[float | None, ...]:
     return waited
 
 
-def next_day(day: str) -> str:
-    """The local date (ISO) after ``day``."""
-    return (date.fromisoformat(day) + timedelta(days=1)).isoformat()
-
-
-def _forecast_job(scn: Scenario, replications: int, seed: int) -> DayForecast:
-    return forecast_day(scn, replications=replications, seed=seed)
+def _forecast_job(scn: Scenario, day: str, replications: int, seed: int) -> DayForecast:
+    return forecast_date(scn, day, replications=replications, seed=seed)
 
 
 def _nowcast_job(
@@ -156,6 +167,10 @@ class Background:
         # hall -> (wall clock of the picture its nowcast started from, its last change then, day)
         self._pictured: dict[str, tuple[float, float | None, str]] = {}
         self._nowcast_pass_s = 0.0  # how long the last look's due halls took
+        # per hall, the forecasts computed, by (model version, the day's plan)
+        self._computed: dict[str, dict[tuple[int, str], DayForecast]] = {}
+        self.learning = Learning(monitor, self._executor)
+        self.drift = DriftWatch(monitor, self._executor)
 
     def _executor(self) -> Executor:
         if self._pool is None:
@@ -168,8 +183,12 @@ class Background:
             self._tasks.append(asyncio.create_task(self._forecast_loop()))
         if settings.nowcast.every > 0:
             self._tasks.append(asyncio.create_task(self._nowcast_loop()))
+        self._tasks.append(asyncio.create_task(self.learning.loop()))
+        if settings.drift.every > 0:
+            self._tasks.append(asyncio.create_task(self.drift.loop()))
 
     async def stop(self) -> None:
+        self.learning.cancel()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -188,52 +207,78 @@ class Background:
             await asyncio.sleep(FORECAST_CHECK_S)
 
     async def refresh_forecasts(self) -> int:
-        """Give every hall the forecast of its local day and of the next day;
-        returns how many forecasts were simulated. A day whose calendar matches
-        that of a day the hall already has a forecast of gets that forecast at
-        once; otherwise the first such day is simulated (today's before the
-        next day's). A hall whose forecast fails is logged and counted, and is
-        due again at the next check; the others are not held up."""
+        """Give every hall the forecast of its local day and of the next day
+        with its model in use; returns how many forecasts were simulated. A day
+        whose plan matches that of a day already forecast with the same model
+        gets that forecast at once; otherwise the first such day is simulated
+        (today's before the next day's). A hall whose forecast fails is logged
+        and counted, and is due again at the next check; the others are not
+        held up."""
+        done = 0
+        failed: set[str] = set()  # not tried again before the next check
+        for _ in ("today", "the next day"):  # a round each, at most: the first may fill both
+            simulated = await self._forecast_round(failed)
+            done += simulated
+            if not simulated:
+                break
+        return done
+
+    async def _forecast_round(self, failed: set[str]) -> int:
+        """One forecast job for every hall missing one (and not in ``failed``,
+        to which the halls that fail are added); returns how many succeeded."""
         monitor = self.monitor
         conf = monitor.settings.forecast
         loop = asyncio.get_running_loop()
-        jobs: dict[str, tuple[str, asyncio.Future[DayForecast]]] = {}
+        jobs: dict[str, tuple[tuple[int, str], asyncio.Future[DayForecast]]] = {}
         for hall_id in monitor.hall_ids():
+            if hall_id in failed:
+                continue
             try:
                 missing = self._install(hall_id)
                 if missing is None:
                     continue
-                scn = monitor.hall(hall_id).scenario
+                model = monitor.model(hall_id)
+                key = (model.version, forecast_key(model.scenario, missing))
                 job = loop.run_in_executor(
-                    self._executor(), _forecast_job, scn, conf.replications, conf.seed
+                    self._executor(),
+                    _forecast_job,
+                    model.scenario,
+                    missing,
+                    conf.replications,
+                    conf.seed,
                 )
             except Exception as exc:
                 self._failed(hall_id, "forecast", exc)
+                failed.add(hall_id)
                 continue
-            jobs[hall_id] = (missing, job)
+            jobs[hall_id] = (key, job)
         done = 0
-        for hall_id, (day, result) in await _settled(jobs):
+        for hall_id, (key, result) in await _settled(jobs):
             if isinstance(result, Exception):
                 self._failed(hall_id, "forecast", result)
+                failed.add(hall_id)
             else:
-                self._install(hall_id, (day, result))
+                computed = self._computed.setdefault(hall_id, {})
+                if len(computed) >= FORECASTS_KEPT:  # the oldest first: dicts keep order
+                    del computed[next(iter(computed))]
+                computed[key] = result
+                self._install(hall_id)
                 done += 1
         return done
 
-    def _install(self, hall_id: str, new: tuple[str, DayForecast] | None = None) -> str | None:
+    def _install(self, hall_id: str) -> str | None:
         """Publish the forecasts of the hall's local day and the next day from
-        those it holds (and ``new``, the forecast of a day): each day takes a
-        forecast of a day with the same calendar. Returns the first of the two
-        days left without one (None: both have one)."""
+        those computed with its model in use (a day takes the forecast of a day
+        with the same plan). Returns the first of the two days left without one
+        (None: both have one)."""
         monitor = self.monitor
-        scn = monitor.hall(hall_id).scenario
-        held = [*monitor.held_forecasts(hall_id), new]
-        by_key = {forecast_key(scn, day): fc for day, fc in filter(None, held)}
+        model = monitor.model(hall_id)
+        computed = self._computed.get(hall_id, {})
         today = monitor.local_day(hall_id, monitor.now_s(hall_id))
         ahead = next_day(today)
         fc_today, fc_ahead = (
-            by_key.get(forecast_key(scn, today)),
-            by_key.get(forecast_key(scn, ahead)),
+            computed.get((model.version, forecast_key(model.scenario, day)))
+            for day in (today, ahead)
         )
         monitor.publish_forecasts(
             hall_id,
@@ -300,10 +345,15 @@ class Background:
                 now_s = monitor.now_s(hall_id)
                 if not monitor.is_open(hall_id, now_s):
                     continue
-                scn = monitor.hall(hall_id).scenario
+                today = date.fromisoformat(monitor.local_day(hall_id, now_s))
+                scn = day_scenario(monitor.model(hall_id).scenario, today)
+                if scn is None:
+                    continue  # closed today by the model's week
                 local_now_s = monitor.local_seconds(hall_id, now_s)
                 changed_s = monitor.changed_s(hall_id)
-                start = hall_start(monitor.picture(hall_id, now_s), scn, local_now_s)
+                drift = monitor.drift(hall_id)
+                level = None if drift is None else drift.level
+                start = hall_start(monitor.picture(hall_id, now_s), scn, local_now_s, level)
                 self._pictured[hall_id] = (
                     time.time(),
                     changed_s,

@@ -13,7 +13,9 @@ import typer
 
 from monitor.cli.demo import demo
 from monitor.cli.errors import fail, reported
+from monitor.cli.export import register as register_export
 from monitor.cli.grafana import register as register_grafana
+from monitor.cli.model import register as register_model
 from monitor.cli.ops import register as register_ops
 from monitor.cli.replay import register as register_replay
 from monitor.core.config import DEFAULT_PORT, Settings, load_settings, parse_shard, token_hash
@@ -148,6 +150,8 @@ register_replay(app)
 app.command("demo")(demo)
 register_grafana(app)
 register_ops(app)
+register_export(app)
+register_model(app)
 
 
 def main() -> None:

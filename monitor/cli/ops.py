@@ -29,6 +29,9 @@ class _NoTokens(Mapping[str, str]):
         return 0
 
 
+NO_TOKENS = _NoTokens()  # for the commands that read a config but serve no hall
+
+
 def prometheus_config(
     config: Annotated[Path, typer.Option("--config", "-c", help="The exporter's config YAML.")],
     out: Annotated[
@@ -62,7 +65,7 @@ def prometheus_config(
     if base_port < 1 or base_port + shards - 1 > 65535:
         raise fail("--base-port", f"{base_port} + {shards} shards leaves the ports 1-65535")
     with reported(str(config)):
-        settings = load_settings(config, environ=_NoTokens())
+        settings = load_settings(config, environ=NO_TOKENS)
     deployment = Deployment(
         shards=shards,
         host=host,

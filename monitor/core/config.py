@@ -22,13 +22,17 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from monitor.core.modelconfig import DriftConfig, LearnConfig
 from sim.model.errors import InputError
 from sim.model.fields import DurationS, FrozenModel
 from sim.model.scenario import (
     Scenario,
     ScenarioError,
     load_scenario,
+    parse_yaml,
+    read_text_file,
     read_yaml_file,
+    scenario_from_dict,
     validate_tree,
 )
 
@@ -103,6 +107,9 @@ class HallConfig(FrozenModel):
     replays at speed); default: the file's ``clock``."""
     limits: HallLimitsOverride = HallLimitsOverride()
     """The hall's own limits (any key of the file's ``limits.hall``); default: the file's."""
+    learn: LearnConfig | None = None
+    """The hall's nightly learning; default: the file's ``learn`` (``{enabled: false}`` turns
+    it off for this hall)."""
 
     @model_validator(mode="after")
     def _one_token(self) -> HallConfig:
@@ -247,6 +254,8 @@ class _Serving(FrozenModel):
     """The metric set ``/metrics`` publishes: ``full``, or ``compact`` for very large
     deployments: the wait and service-time histograms per hall instead of per service (see
     "Metric sets" in the metrics reference)."""
+    drift: DriftConfig = DriftConfig()
+    """The drift test of every hall's live stream against its model."""
 
 
 class FileConfig(_Serving):
@@ -254,6 +263,8 @@ class FileConfig(_Serving):
 
     clock: Literal["wall", "events"] = "wall"
     """Every hall's clock unless the hall sets its own: ``wall`` or ``events``."""
+    learn: LearnConfig | None = None
+    """Every hall's nightly learning unless the hall sets its own; absent: no hall learns."""
     halls: Annotated[tuple[HallConfig, ...], Field(min_length=1)]
     """The halls this exporter serves."""
     read_token_env: str | None = None
@@ -301,6 +312,12 @@ class Hall(BaseModel):
     token_sha256: str
     clock: Literal["wall", "events"]
     limits: HallLimitsConfig = HallLimitsConfig()
+    learn: LearnConfig | None = None  # None: no nightly learning
+    # configured: the config's scenario; cold_start: a new hall's sketch completed
+    source: Literal["configured", "cold_start"] = "configured"
+    # the configured model as YAML: the scenario file's text, or the completed sketch
+    # (the model registry keeps it, and tells a changed file by it)
+    scenario_text: str = ""
 
 
 class Settings(_Serving):
@@ -341,6 +358,30 @@ def _named(path: Path, exc: ScenarioError) -> list[str]:
     ]
 
 
+def _hall_scenario(
+    path: Path, learn: LearnConfig | None, base: Path
+) -> tuple[Scenario, Literal["configured", "cold_start"], str]:
+    """The hall's configured model and its YAML text: its scenario file (the
+    text as written), or for a new hall's sketch (a file without ``arrivals``)
+    the sketch completed by the cold start (:mod:`sim.model.coldstart`, from
+    ``learn.cold_start`` or the stated default)."""
+    from sim.model.coldstart import cold_start, is_sketch
+    from sim.model.scenario_io import scenario_yaml
+
+    text = read_text_file(path)
+    tree = parse_yaml(text, source=str(path))
+    if not is_sketch(tree):
+        return scenario_from_dict(tree, source=str(path)), "configured", text
+    assert isinstance(tree, dict)
+    template = None
+    if learn is not None and learn.cold_start is not None:
+        where = learn.cold_start if learn.cold_start.is_absolute() else base / learn.cold_start
+        template = load_scenario(where)
+    completed = cold_start(tree, template)
+    note = f"the cold start of {path.name}"
+    return completed, "cold_start", scenario_yaml(completed, comment=note)
+
+
 def load_settings(
     path: str | Path,
     *,
@@ -365,8 +406,11 @@ def load_settings(
             continue
         where = f"{path}: halls[{i}]"
         scenario_path = hc.scenario if hc.scenario.is_absolute() else base / hc.scenario
+        learn = hc.learn if hc.learn is not None else conf.learn
+        if learn is not None and not learn.enabled:
+            learn = None
         try:
-            scn = load_scenario(scenario_path)
+            scn, source, text = _hall_scenario(scenario_path, learn, base)
         except ScenarioError as exc:
             problems.extend(f"{where}.scenario: {line}" for line in _named(scenario_path, exc))
             continue
@@ -393,6 +437,9 @@ def load_settings(
                 token_sha256=digest,
                 clock=hc.clock or conf.clock,
                 limits=hc.limits.over(conf.limits.hall),
+                learn=learn,
+                source=source,
+                scenario_text=text,
             )
         )
     digests = [h.token_sha256 for h in halls]

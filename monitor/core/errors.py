@@ -77,3 +77,8 @@ class RateLimited(MonitorError):
     def __init__(self, detail: str, *, limit: str, retry_after_s: int) -> None:
         super().__init__(detail, retry_after_s=retry_after_s)
         self.limit = limit
+
+
+class ModelRefused(MonitorError):
+    """A hall's model version that does not exist, or a change of models the
+    registry refuses."""

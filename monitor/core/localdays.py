@@ -61,3 +61,8 @@ class LocalDays:
             last = min(day_number, self._LAST_DAY)
             text = self._days[day_number] = (EPOCH + timedelta(days=last)).date().isoformat()
         return text
+
+
+def next_day(day: str) -> str:
+    """The local date (ISO) after ``day``."""
+    return (date.fromisoformat(day) + timedelta(days=1)).isoformat()

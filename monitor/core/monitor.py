@@ -40,6 +40,8 @@ from monitor.core.errors import (
 from monitor.core.health import STORE_RETRY_S, StoreHealth
 from monitor.core.intake import HallIntake
 from monitor.core.rows import stored_bytes
+from monitor.core.modelbook import ModelBook
+from monitor.core.observed import Observed
 from monitor.core.snapshot import (
     BACKGROUND_JOBS,
     HALL_LIMITS,
@@ -79,11 +81,12 @@ class Readiness:
     store_error: str | None  # why the last write failed, until one succeeds
 
 
-class Monitor:
+class Monitor(ModelBook):
     """Every configured hall's state, store and published numbers. Its state
     changes only through its methods: ingest (:meth:`receive`, :meth:`ingest`),
     the background's publications (:meth:`publish_forecasts`,
-    :meth:`publish_nowcast`, :meth:`count_failure`) and the life cycle."""
+    :meth:`publish_nowcast`, :meth:`count_failure`, and those of
+    :class:`ModelBook`: models, drift, learning) and the life cycle."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -112,6 +115,7 @@ class Monitor:
         self._ready = False
         self._health = StoreHealth(settings.max_body_bytes)
         self._count_lock = threading.Lock()
+        ModelBook.__init__(self)
 
     # -- life cycle -----------------------------------------------------------
     def open(self) -> None:
@@ -127,6 +131,7 @@ class Monitor:
             rebuild(store, state, hall_id)
             today = state.local_day(time.time())
             self._intake[hall_id].stored(today, store.intake(hall_id, today)[0])
+        self._open_models(self.settings.store, self._halls.values())
         self._ready = True
         problem = self.room_problem()
         if problem is not None:
@@ -144,6 +149,7 @@ class Monitor:
 
     def close(self) -> None:
         self._ready = False
+        self._close_models()
         if self._store is not None:
             self._store.close()
             self._store = None
@@ -196,6 +202,10 @@ class Monitor:
     def is_open(self, hall_id: str, now_s: float) -> bool:
         """Whether the hall is open at ``now_s`` by its scenario's hours."""
         return self._states[hall_id].is_open(now_s)
+
+    def observations(self, hall_id: str, now_s: float) -> tuple[str, Observed]:
+        """The hall's current day (ISO) and its tickets, for the drift test."""
+        return self._states[hall_id].observations(now_s)
 
     def picture(self, hall_id: str, now_s: float) -> QueuePicture:
         """The hall's queue at ``now_s``, as the nowcast starts from it."""
@@ -395,7 +405,8 @@ class Monitor:
     def published_version(self) -> tuple[int, ...]:
         """Changes when a forecast or nowcast is published (a new scrape must show
         it; live counts may be a second old)."""
-        return (*map(id, self._forecasts.values()), -1, *map(id, self._nowcasts.values()))
+        forecasts, nowcasts = map(id, self._forecasts.values()), map(id, self._nowcasts.values())
+        return (*forecasts, -1, *nowcasts, -1, *self._models_version())
 
     def current_forecast(self, hall_id: str, day: str) -> DayForecast | None:
         """The hall's forecast of the local ``day``; None while there is none

@@ -19,7 +19,7 @@ INGEST_RESULTS: tuple[str, ...] = (
 # the per-hall limits a batch can be refused by (429; monitor.core.intake)
 HALL_LIMITS: tuple[str, ...] = ("events_per_s", "stored_bytes_per_day")
 LABEL_DIMENSIONS: tuple[str, ...] = ("service", "segment", "counter")  # capped label names
-BACKGROUND_JOBS: tuple[str, ...] = ("forecast", "nowcast")
+BACKGROUND_JOBS: tuple[str, ...] = ("forecast", "nowcast", "learn", "drift")
 HORIZONS: tuple[str, ...] = ("0m", "15m", "30m", "60m")
 HORIZON_S: dict[str, float] = {"0m": 0.0, "15m": 900.0, "30m": 1800.0, "60m": 3600.0}
 

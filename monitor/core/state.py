@@ -32,13 +32,14 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from monitor.core.config import Hall
 from monitor.core.hallinfo import SERVICE_BOUNDS_S, hall_info, wait_bounds
 from monitor.core.labels import DIMENSIONS, OTHER, LabelCap, admissions
 from monitor.core.localdays import LocalDays
+from monitor.core.observed import Observed, observed
 from monitor.core.reading import (
     Oldest,
     day_picture,
@@ -66,6 +67,7 @@ from monitor.core.tickets import (
 )
 from monitor.core.timeline import Facts, backwards, facts_of, merged
 from sim.eventlog.events import KIND_ORDER
+from sim.model.days import day_scenario
 
 FUTURE_SLACK_S = 300.0  # default: events further ahead of the wall clock are never applied
 MAX_LABEL_VALUES = 50  # default: unknown names per dimension and day with their own label
@@ -102,6 +104,7 @@ class HallState:
         self._changes = 0
         self._last: tuple[int, LiveSnapshot, Oldest] | None = None
         self._labels_ahead: dict[str, list[tuple[str, str]]] = {}  # day -> (dimension, name)
+        self._hours: dict[date, tuple[float, float]] = {}  # opening hours by local date
         self._d = self._new_day(None)
 
     # -- days -----------------------------------------------------------------
@@ -393,11 +396,20 @@ class HallState:
         return self._d
 
     def is_open(self, now_s: float) -> bool:
-        """Within the scenario's opening hours at ``now_s`` (always, if stationary)."""
-        scn = self.hall.scenario
-        if scn.stationary:
+        """Within the opening hours of the local date at ``now_s`` by the
+        scenario's week and holidays (always, if stationary)."""
+        if self.hall.scenario.stationary:
             return True
-        return scn.open <= self.local_seconds(now_s) < scn.close
+        local = datetime.fromtimestamp(now_s, self.zone)
+        hours = self._hours.get(local.date())
+        if hours is None:
+            day = day_scenario(self.hall.scenario, local.date())
+            hours = (0.0, 0.0) if day is None else (day.open, day.close)
+            if len(self._hours) > 8:  # a few dates are asked about: today, tomorrow
+                self._hours.clear()
+            self._hours[local.date()] = hours
+        seconds = local.hour * 3600 + local.minute * 60 + local.second + local.microsecond / 1e6
+        return hours[0] <= seconds < hours[1]
 
     def snapshot(self, now_s: float | None = None, *, tickets: bool = False) -> LiveSnapshot:
         """The state at ``now_s`` (default: the hall's clock); with ``tickets``
@@ -430,6 +442,13 @@ class HallState:
             if d.day is not None:  # a day not begun yet is named by the clock: no reuse
                 self._last = (self._changes, replace(snap, tickets=()), first)
             return snap
+
+    def observations(self, now_s: float | None = None) -> tuple[str, Observed]:
+        """The current day (ISO) and its tickets as the drift test reads them."""
+        with self._lock:
+            now_s = self.now_s() if now_s is None else now_s
+            d = self._roll(now_s)
+            return d.day or self.local_day(now_s), observed(d)
 
     def picture(self, now_s: float | None = None) -> QueuePicture:
         """Waiting tickets, busy and open counters at ``now_s``, for the nowcast."""

@@ -4,9 +4,10 @@ data: :func:`alert_groups` returns what ``hallmon prometheus-config`` writes to
 with one section per alert name (the ``runbook_url`` anchors).
 
 Every alert carries ``severity`` (the rung: ``hall_manager``, ``district``,
-``city``), the hall's ``name``, ``district`` and ``city`` (joined from
-``hall_info``) and a ``summary`` in Chinese and English naming the hall, the
-service, the figure, the target and what to do. Hall alerts are silent while a
+``city``; ``info`` for the model's drift, which is no rung), the hall's
+``name``, ``district`` and ``city`` (joined from ``hall_info``) and a
+``summary`` in Chinese and English naming the hall, the service, the figure,
+the target and what to do. Hall alerts are silent while a
 hall is closed and no counter is open.
 
 Burn-rate rungs. The error budget is ``1 - objective``; a burn rate ``b``
@@ -365,6 +366,42 @@ def limited_alert(runbook: str) -> Rule:
         f"{WHO_EN}, all services: its ticket system is over the hall's limit "
         "({{ $labels.limit }}) and its batches are refused (429); its events are late. "
         "Check the ticket system for a resend loop or a leaked token, or raise limits.hall.",
+
+
+def drift_alert(runbook: str) -> Rule:
+    """For information: today's live stream has left the hall's model (the
+    drift test of arrivals, service times or no-shows, with its documented
+    false-alarm rate), while the hall is open. Not a rung of the ladder: the
+    model's owners look, the nightly fit learns what lasts."""
+    expr = (
+        "(\n"
+        "  max by (hall, quantity) (hall_model_drift_score) >= 1\n"
+        "  and on (hall)\n"
+        "  hall_open == 1\n"
+        ")\n"
+        f"{HALL_LABELS}"
+    )
+    ratio = (
+        '{{ with printf "hall_model_drift_ratio{hall=%q,quantity=%q}" $labels.hall '
+        "$labels.quantity | query }}{{ . | first | value | humanizePercentage }}{{ end }}"
+    )
+    lasted = (
+        '{{ with printf "time() - hall_model_drift_since_timestamp_seconds'
+        '{hall=%q,quantity=%q}" $labels.hall $labels.quantity | query }}'
+        "{{ . | first | value | humanizeDuration }}{{ end }}"
+    )
+    return _alert(
+        "HallModelDrift",
+        "info",
+        expr,
+        "0m",
+        f"{WHO}：{{{{ $labels.quantity }}}} 近 {lasted} 为模型预期的 {ratio}，"
+        "已偏离模型（预测、预警随之偏差）。今晚的模型重估会学习持续的变化；"
+        "若营业厅有长期变动（新业务、人员调整），请核查模型（hallmon model show）。",
+        f"{WHO_EN}: {{{{ $labels.quantity }}}} at {ratio} of what the model expects for the "
+        f"last {lasted}: the live stream has left the model (forecasts and alerts are off by "
+        "as much). Tonight's re-fit learns what lasts; if the hall changed for good (a new "
+        "service, other staff), check its model (hallmon model show).",
         runbook,
     )
 
@@ -378,4 +415,5 @@ def alert_groups(runbook: str = RUNBOOK_URL) -> list[dict[str, Any]]:
     rules += no_events_alerts(runbook)
     rules += exporter_alerts(runbook)
     rules.append(limited_alert(runbook))
+    rules.append(drift_alert(runbook))
     return [{"name": "hallq-alerts", "rules": rules}]

@@ -18,12 +18,14 @@ from contextlib import asynccontextmanager
 import prometheus_client
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
+from prometheus_client import CollectorRegistry, generate_latest
 
-from monitor.api import errors, halls, ingest, ops, quarantine
+from monitor.api import errors, halls, ingest, learning, ops, quarantine
 from monitor.api.collector import HallCollector
 from monitor.api.deps import READ_ACCESS, READ_ERRORS
 from monitor.api.exposition import Exposition, HallBlocks
 from monitor.api.gate import ReadGate
+from monitor.api.model_metrics import ModelCollector
 from monitor.core.config import Settings
 from monitor.core.monitor import Monitor
 from monitor.web import pages
@@ -34,8 +36,16 @@ def create_app(settings: Settings, *, background: bool = True) -> FastAPI:
     and nowcast workers (for tests of the ingest path alone)."""
     monitor = Monitor(settings)
     blocks = HallBlocks(HallCollector(monitor.views, metric_set=settings.metrics))
+    # the model families (a few samples a hall) rendered whole at each scrape, after the
+    # cached hall blocks
+    models = CollectorRegistry(auto_describe=False)
+    models.register(ModelCollector(monitor))
+
+    def render() -> bytes:
+        return blocks.render() + generate_latest(models)
+
     exposition = Exposition(
-        blocks.render,
+        render,
         min_interval_s=settings.limits.metrics_every,
         version=monitor.published_version,
     )
@@ -77,6 +87,6 @@ def create_app(settings: Settings, *, background: bool = True) -> FastAPI:
     )
     for router in (ingest.router, ops.router):
         app.include_router(router)
-    for router in (halls.router, quarantine.router, pages.router):  # readers' routes
+    for router in (halls.router, learning.router, quarantine.router, pages.router):  # readers
         app.include_router(router, dependencies=[READ_ACCESS], responses=READ_ERRORS)
     return app

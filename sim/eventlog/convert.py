@@ -55,6 +55,7 @@ import numpy as np
 
 from sim.eventlog.events import KIND_ORDER, AbandonEvents, Event, Kind
 from sim.model.calendar import counter_instances
+from sim.model.days import day_scenario
 from sim.model.hall import simulate
 from sim.model.records import ABANDONED, BALKED, SERVED, UNSERVED, Records
 from sim.model.scenario import Scenario
@@ -69,6 +70,20 @@ def simulate_days(
     replication ``i`` of ``seed`` (so each day draws its own day-noise factor)."""
     for i in range(days):
         yield start + timedelta(days=i), simulate(scn, seed, replication=i)
+
+
+def calendar_days(
+    scn: Scenario, days: int, start: date, seed: int
+) -> Iterator[tuple[date, Scenario, Records]]:
+    """The days from ``start`` to ``start + days - 1`` on the hall's calendar:
+    each open day's one-day scenario (:func:`sim.model.days.day_scenario`: its
+    weekday's plan or holiday) and its simulation, replication ``i`` of
+    ``seed`` for the ``i``-th date; closed days are skipped."""
+    for i in range(days):
+        day = start + timedelta(days=i)
+        one_day = day_scenario(scn, day)
+        if one_day is not None:
+            yield day, one_day, simulate(one_day, seed, replication=i)
 
 
 def _micros(seconds: np.ndarray) -> list[int]:

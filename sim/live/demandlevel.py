@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -39,16 +40,49 @@ def counter_ticket_share(scn: Scenario) -> float:
     )
 
 
+def expected_between(scn: Scenario, lo_s: float, hi_s: float) -> float:
+    """Expected counter tickets issued from ``lo_s`` to ``hi_s`` (seconds after
+    local midnight, within the run) on a day of demand factor 1."""
+    lo_s, hi_s = max(lo_s, scn.start_s), min(hi_s, scn.end_s)
+    if hi_s <= lo_s:
+        return 0.0
+    steps = scn.arrivals.rate_per_hour
+    knots = [lo_s, *(t for t, _ in steps if lo_s < t < hi_s), hi_s]
+    customers = math.fsum(
+        step_value(steps, a) * (b - a) / 3600.0 for a, b in itertools.pairwise(knots)
+    )
+    return max(customers, 0.0) * scn.arrivals.scale * counter_ticket_share(scn)
+
+
 def expected_tickets(scn: Scenario, until_s: float) -> float:
     """Expected counter tickets issued from the start of the run until
     ``until_s`` on a day of demand factor 1."""
-    start_s, end_s = scn.start_s, min(until_s, scn.end_s)
-    steps = scn.arrivals.rate_per_hour
-    knots = [start_s, *(t for t, _ in steps if start_s < t < end_s), end_s]
-    customers = math.fsum(
-        step_value(steps, lo) * (hi - lo) / 3600.0 for lo, hi in itertools.pairwise(knots)
-    )
-    return max(customers, 0.0) * scn.arrivals.scale * counter_ticket_share(scn)
+    return expected_between(scn, scn.start_s, until_s)
+
+
+@dataclass(frozen=True)
+class DemandLevel:
+    """The gamma distribution of the demand factor of the rest of the day, as
+    the tickets issued since ``since_s`` (seconds after local midnight) tell it."""
+
+    shape: float
+    scale: float
+    since_s: float
+
+    @property
+    def mean(self) -> float:
+        return self.shape * self.scale
+
+    def draw(self, rng: np.random.Generator) -> float:
+        return float(rng.gamma(self.shape, self.scale))
+
+
+def demand_level(prior_cv: float, since_s: float, expected: float, issued: int) -> DemandLevel:
+    """The posterior of the demand factor given ``issued`` tickets where
+    ``expected`` were expected at factor 1, under a gamma prior of mean 1 and
+    cv ``prior_cv`` (see the module docstring)."""
+    shape, scale = gamma_shape_scale(1.0, prior_cv)
+    return DemandLevel(shape + issued, scale / (1.0 + scale * expected), since_s)
 
 
 def day_factor_posterior(scn: Scenario, until_s: float, issued: int) -> tuple[float, float]:
@@ -58,8 +92,8 @@ def day_factor_posterior(scn: Scenario, until_s: float, issued: int) -> tuple[fl
     cv = scn.arrivals.day_noise_cv
     if cv <= 0:
         raise ValueError("a scenario without day noise has no demand factor to learn")
-    shape, scale = gamma_shape_scale(1.0, cv)
-    return shape + issued, scale / (1.0 + scale * expected_tickets(scn, until_s))
+    level = demand_level(cv, scn.start_s, expected_tickets(scn, until_s), issued)
+    return level.shape, level.scale
 
 
 def draw_day_factor(scn: Scenario, until_s: float, issued: int, rng: np.random.Generator) -> float:

@@ -26,11 +26,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from sim.model.calendar import intervals
+from sim.model.days import day_key, day_scenario
 from sim.model.hall import simulate
 from sim.model.records import BALKED, Records
 from sim.model.scenario import Scenario
@@ -235,14 +237,37 @@ def _grid(values: np.ndarray) -> Grid:
     return tuple(tuple(float(v) for v in row) for row in values)
 
 
-def forecast_key(scn: Scenario, day: str) -> tuple[str, ...]:
+def forecast_key(scn: Scenario, day: str) -> str:
     """What the forecast of the local ``day`` (ISO date) depends on besides the
-    scenario, the replications and the seed: its calendar. A scenario has the
-    same hours, staff and demand every day (no weekdays or holidays), so every
-    day has the same key and one forecast serves them all; a calendar would put
-    the day's type here."""
-    del scn, day  # every day alike
-    return ()
+    scenario, the replications and the seed: the plan the day follows
+    (:func:`sim.model.days.day_key`: its weekday under a ``week``, the date of
+    a holiday, ``""`` when every day is alike). Days with one key share one
+    forecast."""
+    return day_key(scn, date.fromisoformat(day))
+
+
+def closed_forecast(scn: Scenario, seed: int, replications: int) -> DayForecast:
+    """The forecast of a day the hall does not open: no interval, so it has
+    nothing to say at any time of the day."""
+    services = counter_services(scn)
+    return DayForecast(scn.hall, seed, replications, (), services, (), (), (), (), (), (), ())
+
+
+def forecast_date(
+    scn: Scenario,
+    day: str,
+    replications: int = 20,
+    seed: int = 1,
+    executor: Executor | None = None,
+) -> DayForecast:
+    """The forecast of the local ``day`` (ISO date): its one-day scenario
+    (:func:`sim.model.days.day_scenario`, the weekday's profile, hours and
+    staffing, or a holiday's) simulated by :func:`forecast_day`; a closed day
+    has an empty forecast."""
+    one_day = day_scenario(scn, date.fromisoformat(day))
+    if one_day is None:
+        return closed_forecast(scn, seed, replications)
+    return forecast_day(one_day, replications, seed, executor)
 
 
 def forecast_day(

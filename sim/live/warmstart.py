@@ -49,7 +49,7 @@ from sim.live.conditional import (
     remaining_service_s,
     survival,
 )
-from sim.live.demandlevel import demand_scenario, draw_day_factor
+from sim.live.demandlevel import DemandLevel, demand_scenario, draw_day_factor
 from sim.model.calendar import CounterInstance
 from sim.model.demand import Demand, draw_demand
 from sim.model.dispatch import tables
@@ -105,13 +105,17 @@ class HallStart:
     names the scenario does not know are ignored, here and in ``busy``.
     ``issued``: counter tickets issued today so far; with it (and day noise in
     the scenario) the rest of the day's demand level follows from it
-    (:mod:`sim.live.demandlevel`); ``None``: drawn as for a new day."""
+    (:mod:`sim.live.demandlevel`); ``None``: drawn as for a new day.
+    ``level``: the rest of the day's demand factor as the drift test read it
+    from the day's tickets (:attr:`sim.live.drift.HallDrift.level`); when
+    given, it is drawn from, instead of what ``issued`` says."""
 
     now_s: float
     waiting: tuple[WaitingTicket, ...] = ()
     busy: tuple[BusyCounter, ...] = ()
     open_counters: tuple[str, ...] | None = None
     issued: int | None = None
+    level: DemandLevel | None = None
 
 
 @dataclass(frozen=True)
@@ -246,9 +250,13 @@ def simulate_from(
     work[n_wait:][no_show] = 0.0
 
     order = np.argsort(now - ago, kind="stable")
-    if start.issued is not None and scn.arrivals.day_noise_cv > 0:
+    if start.level is not None or (start.issued is not None and scn.arrivals.day_noise_cv > 0):
         rng = stream(seed, replication, "warm:day_noise")
-        factor = draw_day_factor(scn, now, start.issued, rng)
+        if start.level is not None:
+            factor = start.level.draw(rng)
+        else:
+            assert start.issued is not None
+            factor = draw_day_factor(scn, now, start.issued, rng)
         future = dataclasses.replace(
             draw_demand(demand_scenario(scn, factor), seed, replication), day_factor=factor
         )

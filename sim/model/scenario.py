@@ -505,15 +505,20 @@ def parse_yaml(text: str, *, source: str) -> object:
         raise ScenarioError(f"{source}:{where}: {problem}") from None
 
 
+def read_text_file(path: str | Path) -> str:
+    """A file's text (UTF-8); an unreadable file becomes a :class:`ScenarioError`
+    naming it."""
+    path = Path(path)
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot read ({exc.strerror})") from None
+
+
 def read_yaml_file(path: str | Path) -> object:
     """The parsed YAML tree of a file; an unreadable file or a syntax error
     becomes a :class:`ScenarioError` naming the file (and line)."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError(f"{path}: cannot read ({exc.strerror})") from None
-    return parse_yaml(text, source=str(path))
+    return parse_yaml(read_text_file(path), source=str(path))
 
 
 def load_scenario(path: str | Path) -> Scenario:

@@ -46,6 +46,7 @@ def test_amtool_checks_the_config() -> None:
         ("alertname=HallOldestWaitPastTarget severity=city hall=flagship", "city"),
         ("alertname=HallErrorBudgetBurn severity=city hall=flagship", "city"),
         ("alertname=HallmonExporterDown severity=city hall=flagship instance=e:9180", "city"),
+        ("alertname=HallModelDrift severity=info hall=flagship quantity=arrivals", "model"),
         ("alertname=SomethingElse", "city"),
     ],
 )

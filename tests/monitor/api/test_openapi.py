@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
+from monitor.api.learning import ModelBody
 from monitor.api.models import (
     ErrorBody,
     ForecastBody,
@@ -39,6 +40,7 @@ ERRORS = {
     ("get", "/v1/alerts"): set(),
     ("get", "/v1/halls/{hall}/forecast"): {404, 503},
     ("get", "/v1/halls/{hall}/nowcast"): {404},
+    ("get", "/v1/halls/{hall}/model"): {404},
     ("get", "/v1/halls/{hall}/quarantine"): {401, 404, 422},
     ("get", "/v1/halls/{hall}/conflicts"): {401, 404, 422},
     ("get", "/metrics"): set(),
@@ -115,6 +117,7 @@ def test_the_models_describe_the_bodies_served(client: TestClient, county_day: l
     _described(NowcastBody, client.get("/v1/halls/county/nowcast").json())
     _described(Health, client.get("/healthz").json())
     _described(Readiness, client.get("/readyz").json())
+    _described(ModelBody, client.get("/v1/halls/county/model").json())
     off = client.get("/v1/halls/county/forecast")
     assert off.status_code == 404
     _described(ErrorBody, off.json())

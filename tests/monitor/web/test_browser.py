@@ -257,6 +257,13 @@ def check_hall(page: Any, hall: Hall) -> None:
         ("waiting_total", "waiting"),
     ):
         assert text(page, f'.today [data-field="{name}"]') == str(totals[key]), name
+    model = hall.get("/v1/halls/flagship/model")  # configured, no learning in this config
+    page.locator('[data-field="model"][data-value]').wait_for(timeout=WAIT_MS)
+    assert value(page, '[data-field="model"]') == str(model["version"])
+    assert text(page, '[data-field="model"]') == (
+        "模型 model: 配置的场景 the configured scenario · "
+        "不自动学习 not learning (no learn: in the config)"
+    )
     assert text(page, '[data-field="called_within_target"]') == fmt_pct(
         state["called_within_target"]
     )
