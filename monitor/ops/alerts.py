@@ -366,6 +366,8 @@ def limited_alert(runbook: str) -> Rule:
         f"{WHO_EN}, all services: its ticket system is over the hall's limit "
         "({{ $labels.limit }}) and its batches are refused (429); its events are late. "
         "Check the ticket system for a resend loop or a leaked token, or raise limits.hall.",
+        runbook,
+    )
 
 
 def drift_alert(runbook: str) -> Rule:
