@@ -29,11 +29,13 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from datetime import date, timedelta
 from typing import TypeVar
 
+from monitor.background.callin import nowcast_job, with_call_in
 from monitor.background.pool import new_pool, stop_pool
 from monitor.core.monitor import Monitor
 from monitor.core.snapshot import HORIZON_S, NowcastNow, QueuePicture
+from sim.live.callin import CallIn
 from sim.live.forecast import DayForecast, forecast_day, forecast_key
-from sim.live.nowcast import Nowcast, nowcast
+from sim.live.nowcast import Nowcast
 from sim.live.warmstart import BusyCounter, HallStart, WaitingTicket
 from sim.model.scenario import Scenario
 
@@ -87,12 +89,6 @@ def next_day(day: str) -> str:
 
 def _forecast_job(scn: Scenario, replications: int, seed: int) -> DayForecast:
     return forecast_day(scn, replications=replications, seed=seed)
-
-
-def _nowcast_job(scn: Scenario, start: HallStart, replications: int, seed: int) -> Nowcast:
-    return nowcast(
-        scn, start, horizons_s=tuple(HORIZON_S.values()), replications=replications, seed=seed
-    )
 
 
 def published(result: Nowcast, computed_s: float, computed_at_s: float | None = None) -> NowcastNow:
@@ -228,7 +224,7 @@ class Background:
         monitor = self.monitor
         conf = monitor.settings.nowcast
         loop = asyncio.get_running_loop()
-        jobs: dict[str, tuple[float, asyncio.Future[Nowcast]]] = {}
+        jobs: dict[str, tuple[float, asyncio.Future[tuple[Nowcast, CallIn | None]]]] = {}
         for hall_id in monitor.hall_ids():
             try:
                 now_s = monitor.now_s(hall_id)
@@ -237,8 +233,15 @@ class Background:
                 scn = monitor.hall(hall_id).scenario
                 local_now_s = monitor.local_seconds(hall_id, now_s)
                 start = hall_start(monitor.picture(hall_id, now_s), scn, local_now_s)
+                objective = monitor.hall(hall_id).objective
                 job = loop.run_in_executor(
-                    self._executor(), _nowcast_job, scn, start, conf.replications, conf.seed
+                    self._executor(),
+                    nowcast_job,
+                    scn,
+                    start,
+                    conf.replications,
+                    conf.seed,
+                    objective,
                 )
             except Exception as exc:
                 self._failed(hall_id, "nowcast", exc)
@@ -249,7 +252,9 @@ class Background:
             if isinstance(result, Exception):
                 self._failed(hall_id, "nowcast", result)
             else:
-                monitor.publish_nowcast(hall_id, published(result, now_s, time.time()))
+                found, advice = result
+                shown = published(found, now_s, time.time())
+                monitor.publish_nowcast(hall_id, with_call_in(shown, found, advice))
                 done += 1
         return done
 

@@ -22,6 +22,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from monitor.core.plan import PlannedShift, RosterError, read_roster
 from sim.model.errors import InputError
 from sim.model.fields import DurationS, FrozenModel
 from sim.model.scenario import (
@@ -71,6 +72,9 @@ class HallConfig(FrozenModel):
     clock: Literal["wall", "events"] | None = None
     """The hall's clock: ``wall`` (real ticket systems) or ``events`` (its latest event:
     replays at speed); default: the file's ``clock``."""
+    roster: Path | None = None
+    """The plan the hall is measured against: a roster file, the shifts of ``hallsim roster
+    --json`` (relative to the config file); default: the scenario's schedule for the day."""
 
     @model_validator(mode="after")
     def _one_token(self) -> HallConfig:
@@ -211,6 +215,7 @@ class Hall(BaseModel):
     objective: float
     token_sha256: str
     clock: Literal["wall", "events"]
+    roster: tuple[PlannedShift, ...] | None = None  # None: the scenario's schedule is the plan
 
 
 class Settings(_Serving):
@@ -280,6 +285,15 @@ def load_settings(
         except ScenarioError as exc:
             problems.extend(f"{where}.scenario: {line}" for line in _named(scenario_path, exc))
             continue
+        roster = None
+        if hc.roster is not None:
+            try:
+                roster = read_roster(
+                    hc.roster if hc.roster.is_absolute() else base / hc.roster, scn
+                )
+            except RosterError as exc:
+                problems.append(f"{where}.roster: {exc}")
+                continue
         if hc.token_env is not None:
             token = environ.get(hc.token_env)
             if not token:
@@ -302,6 +316,7 @@ def load_settings(
                 objective=hc.objective if hc.objective is not None else scn.target.service_level,
                 token_sha256=digest,
                 clock=hc.clock or conf.clock,
+                roster=roster,
             )
         )
     digests = [h.token_sha256 for h in halls]
