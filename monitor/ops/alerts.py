@@ -1,13 +1,19 @@
 """Alert rules of the escalation ladder (hall manager → district → city), as
 data: :func:`alert_groups` returns what ``hallmon prometheus-config`` writes to
-``rules/hallq-alerts.yml``. ``dashboards/RUNBOOK.md`` explains every alert,
-with one section per alert name (the ``runbook_url`` anchors).
+``rules/hallq-alerts.yml``. The runbook (``monitor/ops/RUNBOOK.md``, served by
+the exporter at ``/runbook``) explains every alert, with one section per alert
+name (the ``runbook_url`` anchors).
 
 Every alert carries ``severity`` (the rung: ``hall_manager``, ``district``,
 ``city``), the hall's ``name``, ``district`` and ``city`` (joined from
-``hall_info``) and a ``summary`` in Chinese and English naming the hall, the
-service, the figure, the target and what to do. Hall alerts are silent while a
-hall is closed and no counter is open.
+``hall_info``) and the annotations of :mod:`monitor.ops.annotations`. Hall
+alerts are silent while a hall is closed and no counter is open.
+
+Durations are hall time: with a :class:`~monitor.ops.timescale.TimeScale`
+(the demo, a replay at speed) every ``for:``, window and seconds threshold of
+the hall alerts is divided by its factor; at 1× the rules are exactly those
+of production. The exporter alerts are about processes, which live in wall
+time, and are never scaled.
 
 Burn-rate rungs. The error budget is ``1 - objective``; a burn rate ``b``
 over a window spends ``b × window / day`` of the day's budget, and can reach
@@ -24,11 +30,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from monitor.ops.annotations import BUDGET, OBJECTIVE, TARGET, WHO, WHO_EN, Rule, alert, query
+from monitor.ops.links import Links, exporter_runbook
 from monitor.ops.recording import CEILING
+from monitor.ops.timescale import REAL_TIME, TimeScale
 
-RUNBOOK_URL = "https://git.example.com/hallq/hallq/-/blob/main/dashboards/RUNBOOK.md"
-
-Rule = dict[str, Any]
+# the runbook on the exporter of the default deployment (`hallmon prometheus-config`)
+RUNBOOK_URL = exporter_runbook("localhost", 9180)
 
 DAY_H = 12.0  # the opening day a budget is spent over (the flagship hall's 09:00–21:00)
 BURN_CAP = 0.75  # a rung never asks more than 3/4 of the customers to be late
@@ -36,6 +44,10 @@ ESCALATION_MIN_ISSUED_1H = 5  # oldest-wait rungs above the hall manager need th
 QUEUE_EXCESS = 10  # queue above forecast: at least this many more customers ...
 QUEUE_FACTOR = 2  # ... and at least this many times the forecast
 NO_EVENTS_S = 600
+PLAN_FOR = "10m"  # fewer counters open than planned this long, while people wait
+
+HALL_LIVE = ("hall-live.json", "hallq-hall-live")
+REGION = ("region.json", "hallq-region")
 
 STAFFED = "(hall_open == 1 or hall_counters_open > 0)"
 HALL_LABELS = "* on (hall) group_left (name, district, city) hall_info"
@@ -70,42 +82,17 @@ BURN_RUNGS: tuple[BurnRung, ...] = (
 OLDEST_RUNGS: tuple[tuple[str, int], ...] = (("hall_manager", 1), ("district", 2), ("city", 4))
 
 
-def _query(promql: str, render: str) -> str:
-    """A template fragment: the first value of ``promql`` (``%q`` is the hall)
-    piped through ``render``."""
-    return (
-        f'{{{{ with printf "{promql}" $labels.hall | query }}}}'
-        f"{{{{ . | first | value | {render} }}}}{{{{ end }}}}"
-    )
+def _panel(title: str) -> tuple[str, str, str, str]:
+    """A panel of the hall's live dashboard, for the alert's hall."""
+    return (*HALL_LIVE, title, "var-hall={{ $labels.hall }}")
 
 
-TARGET = _query("hall_slo_target_wait_seconds{hall=%q}", "humanizeDuration")
-OBJECTIVE = _query("hall_slo_objective_ratio{hall=%q}", "humanizePercentage")
-BUDGET = _query("1 - hall_slo_objective_ratio{hall=%q}", "humanizePercentage")
-WHO = "{{ $labels.name }}"
-WHO_EN = "{{ $labels.name }} ({{ $labels.hall }})"
+@dataclass(frozen=True)
+class Context:
+    """What every rule is generated with: its links and the time scale."""
 
-
-def _alert(
-    alertname: str,
-    severity: str,
-    expr: str,
-    for_: str,
-    zh: str,
-    en: str,
-    runbook: str,
-    **labels: str,
-) -> Rule:
-    rule: Rule = {"alert": alertname, "expr": expr}
-    if for_ != "0m":
-        rule["for"] = for_
-    return rule | {
-        "labels": {"severity": severity, **labels},
-        "annotations": {
-            "summary": f"{zh}\n{en}",
-            "runbook_url": f"{runbook}#{alertname.lower()}",
-        },
-    }
+    links: Links
+    scale: TimeScale = REAL_TIME
 
 
 _BURN_TEXT = {
@@ -128,7 +115,7 @@ _BURN_TEXT = {
 _ZH_WINDOW = {"30m": "30分钟", "2h": "2小时", "6h": "6小时"}
 
 
-def burn_alert(rung: BurnRung, runbook: str) -> Rule:
+def burn_alert(rung: BurnRung, ctx: Context) -> Rule:
     """Both windows of ``rung`` burn faster than its factor, with enough customers."""
     threshold = f"clamp_max({BURN_CAP} * {CEILING}, {rung.factor})"
     expr = (
@@ -143,21 +130,27 @@ def burn_alert(rung: BurnRung, runbook: str) -> Rule:
         ")\n"
         f"{HALL_LABELS}"
     )
-    sli = _query(
+    sli = query(
         f"hall:hall_called_within_target:ratio_rate{rung.long}{{hall=%q}}", "humanizePercentage"
     )
     burn = '{{ printf "%.1f" $value }}'
     zh, en = _BURN_TEXT[rung.severity]
-    return _alert(
+    return alert(
         "HallErrorBudgetBurn",
         rung.severity,
         expr,
         "2m",
-        f"{WHO}（全部业务）：近{_ZH_WINDOW[rung.long]}仅 {sli} 的顾客在 {TARGET} 内被叫号"
-        f"（目标 {OBJECTIVE}），错误预算消耗速度 {burn} 倍。{zh}",
-        f"{WHO_EN}, all services: only {sli} of customers called within {TARGET} "
-        f"over the last {rung.long} (objective {OBJECTIVE}); error budget burning {burn}x. {en}",
-        runbook,
+        (
+            f"{WHO}（全部业务）：近{_ZH_WINDOW[rung.long]}仅 {sli} 的顾客在 {TARGET} 内被叫号"
+            f"（目标 {OBJECTIVE}），错误预算消耗速度 {burn} 倍。{zh}",
+            f"{WHO_EN}, all services: only {sli} of customers called within {TARGET} "
+            f"over the last {rung.long} (objective {OBJECTIVE}); error budget burning {burn}x. "
+            f"{en}",
+        ),
+        links=ctx.links,
+        scale=ctx.scale,
+        panel=_panel("Error-budget burn rate"),
+        advice=rung.severity == "hall_manager",
         window=f"{rung.long}/{rung.short}",
     )
 
@@ -175,7 +168,7 @@ _OLDEST_TEXT = {
 }
 
 
-def oldest_wait_alert(severity: str, multiple: int, runbook: str) -> Rule:
+def oldest_wait_alert(severity: str, multiple: int, ctx: Context) -> Rule:
     """The oldest waiting customer of a service has waited past ``multiple``
     times the hall's target; above the hall manager only with enough tickets."""
     guard = ""
@@ -196,21 +189,26 @@ def oldest_wait_alert(severity: str, multiple: int, runbook: str) -> Rule:
     wait = "{{ $value | humanizeDuration }}"
     times = "" if multiple == 1 else f"的 {multiple} 倍"
     times_en = "" if multiple == 1 else f" {multiple}×"
-    return _alert(
+    return alert(
         "HallOldestWaitPastTarget",
         severity,
         expr,
         "1m",
-        f"{WHO} {{{{ $labels.service }}}}：最久等待的顾客已等 {wait}，"
-        f"超过目标 {TARGET}{times}。{zh}",
-        f"{WHO_EN} {{{{ $labels.service }}}}: the oldest waiting customer has waited {wait}, "
-        f"past{times_en} the {TARGET} target. {en}",
-        runbook,
+        (
+            f"{WHO} {{{{ $labels.service }}}}：最久等待的顾客已等 {wait}，"
+            f"超过目标 {TARGET}{times}。{zh}",
+            f"{WHO_EN} {{{{ $labels.service }}}}: the oldest waiting customer has waited "
+            f"{wait}, past{times_en} the {TARGET} target. {en}",
+        ),
+        links=ctx.links,
+        scale=ctx.scale,
+        panel=_panel("Oldest waiting ticket per service"),
+        advice=multiple == 1,
         multiple=str(multiple),
     )
 
 
-def queue_alert(runbook: str) -> Rule:
+def queue_alert(ctx: Context) -> Rule:
     """The queue far above the day forecast for 15 minutes: call in staff."""
     expr = (
         "(\n"
@@ -222,24 +220,29 @@ def queue_alert(runbook: str) -> Rule:
         ")\n"
         f"{HALL_LABELS}"
     )
-    queue = _query("hall:hall_queue_length:sum{hall=%q}", "humanize")
-    forecast = _query("hall:hall_forecast_queue_length:sum{hall=%q}", "humanize")
-    return _alert(
+    queue = query("hall:hall_queue_length:sum{hall=%q}", "humanize")
+    forecast = query("hall:hall_forecast_queue_length:sum{hall=%q}", "humanize")
+    return alert(
         "HallQueueAboveForecast",
         "hall_manager",
         expr,
         "15m",
-        f"{WHO}（全部业务）：排队 {queue} 人，"
-        f"比预测的 {forecast} 人多出 {{{{ $value | humanize }}}} 人，"
-        f"已持续15分钟（目标：{TARGET} 内叫号）。请召回休息人员、加开柜台。",
-        f"{WHO_EN}, all services: {queue} waiting against {forecast} forecast "
-        f"({{{{ $value | humanize }}}} more) for 15 minutes (target: called within {TARGET}). "
-        "Call in staff from breaks and open counters.",
-        runbook,
+        (
+            f"{WHO}（全部业务）：排队 {queue} 人，"
+            f"比预测的 {forecast} 人多出 {{{{ $value | humanize }}}} 人，"
+            f"已持续15分钟（目标：{TARGET} 内叫号）。请召回休息人员、加开柜台。",
+            f"{WHO_EN}, all services: {queue} waiting against {forecast} forecast "
+            f"({{{{ $value | humanize }}}} more) for 15 minutes (target: called within {TARGET}). "
+            "Call in staff from breaks and open counters.",
+        ),
+        links=ctx.links,
+        scale=ctx.scale,
+        panel=_panel("Queue against forecast"),
+        advice=True,
     )
 
 
-def breach_predicted_alert(runbook: str) -> Rule:
+def breach_predicted_alert(ctx: Context) -> Rule:
     """The nowcast says a ticket taken 30 minutes from now is more likely to
     wait past the target than the objective allows, while nobody waits past it yet."""
     expr = (
@@ -255,47 +258,92 @@ def breach_predicted_alert(runbook: str) -> Rule:
         f"{HALL_LABELS}"
     )
     p = "{{ $value | humanizePercentage }}"
-    return _alert(
+    return alert(
         "HallBreachPredicted",
         "hall_manager",
         expr,
         "2m",
-        f"{WHO}（全部业务）：预测30分钟后取号的顾客有 {p} 的可能等待超过 {TARGET}"
-        f"（目标只允许 {BUDGET}），目前尚在目标内。请现在加开柜台或推迟休息，避免超时。",
-        f"{WHO_EN}, all services: a customer taking a ticket 30 minutes from now has a {p} "
-        f"chance of waiting past {TARGET} (the objective allows {BUDGET}); the hall is still "
-        "within target. Open a counter or postpone breaks now.",
-        runbook,
+        (
+            f"{WHO}（全部业务）：预测30分钟后取号的顾客有 {p} 的可能等待超过 {TARGET}"
+            f"（目标只允许 {BUDGET}），目前尚在目标内。请现在加开柜台或推迟休息，避免超时。",
+            f"{WHO_EN}, all services: a customer taking a ticket 30 minutes from now has a {p} "
+            f"chance of waiting past {TARGET} (the objective allows {BUDGET}); the hall is "
+            "still within target. Open a counter or postpone breaks now.",
+        ),
+        links=ctx.links,
+        scale=ctx.scale,
+        panel=_panel("Breach risk, next 30 min"),
+        advice=True,
         horizon="30m",
     )
 
 
-def no_events_alerts(runbook: str) -> list[Rule]:
+def below_plan_alert(ctx: Context) -> Rule:
+    """Fewer counters open than the plan (the scenario's schedule for the day,
+    or the hall's roster) while people wait, for :data:`PLAN_FOR`."""
+    expr = (
+        "(\n"
+        "  max by (hall) (hall_counters_open)\n"
+        "    < on (hall) max by (hall) (hall_counters_planned)\n"
+        "  and on (hall)\n"
+        "  hall:hall_queue_length:sum > 0\n"
+        "  and on (hall)\n"
+        "  hall_open == 1\n"
+        ")\n"
+        f"{HALL_LABELS}"
+    )
+    planned = query("max(hall_counters_planned{hall=%q})", "humanize")
+    queue = query("hall:hall_queue_length:sum{hall=%q}", "humanize")
+    opened = "{{ $value | humanize }}"
+    return alert(
+        "HallCountersBelowPlan",
+        "hall_manager",
+        expr,
+        PLAN_FOR,
+        (
+            f"{WHO}（全部业务）：计划开 {planned} 个柜台，实际只开 {opened} 个，"
+            f"{queue} 人在等候，已持续10分钟。请按排班开齐柜台。",
+            f"{WHO_EN}, all services: {opened} counters open against {planned} planned, "
+            f"with {queue} waiting, for 10 minutes. Open the counters the plan staffs.",
+        ),
+        links=ctx.links,
+        scale=ctx.scale,
+        panel=_panel("Counters: planned, open, busy"),
+        advice=True,
+    )
+
+
+def no_events_alerts(ctx: Context) -> list[Rule]:
     """An open hall whose ticket system has sent nothing for 10 minutes (or
-    never, while the exporter has run for 10 minutes)."""
+    never, while the exporter has run for 10 minutes). Silence is wall time
+    (``hall_last_heard_timestamp_seconds``: with ``clock: events`` the hall's
+    clock stops when its events do), counted in hall time at a time scale."""
     zh = "营业中，但已超过10分钟未收到取号/叫号系统的事件。请检查取号机、叫号系统和网络。"
     en = (
         "open, but no event from the ticket system for over 10 minutes. "
         "Check the ticket printer, the calling system and the network."
     )
     since = "{{ $value | humanizeDuration }}"
+    silent = "time() - hall_last_heard_timestamp_seconds"
+    if not ctx.scale.real_time:
+        silent = f"({silent}) * {ctx.scale.factor:g}"
+    panel = _panel("Ticket system: time since it was last heard")
     return [
-        _alert(
+        alert(
             "HallNoEvents",
             "hall_manager",
-            "(\n"
-            f"  time() - hall_last_event_timestamp_seconds > {NO_EVENTS_S}\n"
-            "  and on (hall)\n"
-            "  hall_open == 1\n"
-            ")\n"
-            f"{HALL_LABELS}",
+            f"(\n  {silent} > {NO_EVENTS_S}\n  and on (hall)\n  hall_open == 1\n)\n{HALL_LABELS}",
             "0m",
-            f"{WHO}（全部业务）：最近事件在 {since} 前；{zh}",
-            f"{WHO_EN}, all services: last event {since} ago; {en}",
-            runbook,
+            (
+                f"{WHO}（全部业务）：最近事件在 {since} 前；{zh}",
+                f"{WHO_EN}, all services: last event {since} ago; {en}",
+            ),
+            links=ctx.links,
+            scale=ctx.scale,
+            panel=panel,
             events="stale",
         ),
-        _alert(
+        alert(
             "HallNoEvents",
             "hall_manager",
             "(\n"
@@ -305,41 +353,57 @@ def no_events_alerts(runbook: str) -> list[Rule]:
             ")\n"
             f"{HALL_LABELS}",
             f"{NO_EVENTS_S // 60}m",
-            f"{WHO}（全部业务）：从未收到事件；{zh}",
-            f"{WHO_EN}, all services: no event ever received; {en}",
-            runbook,
+            (
+                f"{WHO}（全部业务）：从未收到事件；{zh}",
+                f"{WHO_EN}, all services: no event ever received; {en}",
+            ),
+            links=ctx.links,
+            scale=ctx.scale,
+            panel=panel,
             events="never",
         ),
     ]
 
 
-def exporter_alerts(runbook: str) -> list[Rule]:
+def exporter_alerts(ctx: Context) -> list[Rule]:
     """The exporter of a hall cannot be scraped (one alert per hall it
-    served in the last 6 hours), or Prometheus has no hallmon target at all."""
+    served in the last 6 hours), or Prometheus has no hallmon target at all.
+    Wall time at any time scale: they are about processes, not halls' days."""
+    wall = Context(ctx.links)
+    panel = (*REGION, "Exporters", "")
     return [
-        _alert(
+        alert(
             "HallmonExporterDown",
             "city",
             "group by (hall, name, district, city, instance) (last_over_time(hall_info[6h]))\n"
             "* on (instance) group_left ()\n"
             '(up{job="hallmon"} == 0)',
             "2m",
-            f"{WHO}（全部业务）：hallmon 采集器 {{{{ $labels.instance }}}} 无法抓取，"
-            "该厅的监控与告警已中断。请检查 hallmon 服务、主机和网络。",
-            f"{WHO_EN}, all services: the hallmon exporter {{{{ $labels.instance }}}} cannot be "
-            "scraped; this hall is not monitored. Check the hallmon service, its host and "
-            "the network.",
-            runbook,
+            (
+                f"{WHO}（全部业务）：hallmon 采集器 {{{{ $labels.instance }}}} 无法抓取，"
+                "该厅的监控与告警已中断。请检查 hallmon 服务、主机和网络。",
+                f"{WHO_EN}, all services: the hallmon exporter {{{{ $labels.instance }}}} cannot "
+                "be scraped; this hall is not monitored. Check the hallmon service, its host and "
+                "the network.",
+            ),
+            links=wall.links,
+            scale=wall.scale,
+            panel=panel,
         ),
-        _alert(
+        alert(
             "HallmonNotScraped",
             "city",
             'absent(up{job="hallmon"})',
             "5m",
-            "Prometheus 没有任何 hallmon 抓取目标，所有营业厅均未被监控。请检查 prometheus.yml。",
-            "Prometheus has no hallmon target: no hall is monitored. Check prometheus.yml "
-            "(hallmon prometheus-config).",
-            runbook,
+            (
+                "Prometheus 没有任何 hallmon 抓取目标，所有营业厅均未被监控。"
+                "请检查 prometheus.yml。",
+                "Prometheus has no hallmon target: no hall is monitored. Check prometheus.yml "
+                "(hallmon prometheus-config).",
+            ),
+            links=wall.links,
+            scale=wall.scale,
+            panel=panel,
             name="hallmon",
             district="全部 all",
             city="全部 all",
@@ -347,12 +411,15 @@ def exporter_alerts(runbook: str) -> list[Rule]:
     ]
 
 
-def alert_groups(runbook: str = RUNBOOK_URL) -> list[dict[str, Any]]:
-    """The alert rule groups; ``runbook`` is the URL of RUNBOOK.md."""
-    rules: list[Rule] = [breach_predicted_alert(runbook)]
-    rules += [oldest_wait_alert(sev, m, runbook) for sev, m in OLDEST_RUNGS]
-    rules += [burn_alert(rung, runbook) for rung in BURN_RUNGS]
-    rules.append(queue_alert(runbook))
-    rules += no_events_alerts(runbook)
-    rules += exporter_alerts(runbook)
+def alert_groups(links: Links | None = None, scale: TimeScale = REAL_TIME) -> list[dict[str, Any]]:
+    """The alert rule groups with ``links`` (default: the runbook on the
+    default exporter, the compose file's Grafana), durations in hall time at ``scale``."""
+    ctx = Context(links or Links(RUNBOOK_URL), scale)
+    rules: list[Rule] = [breach_predicted_alert(ctx)]
+    rules += [oldest_wait_alert(sev, m, ctx) for sev, m in OLDEST_RUNGS]
+    rules += [burn_alert(rung, ctx) for rung in BURN_RUNGS]
+    rules.append(queue_alert(ctx))
+    rules.append(below_plan_alert(ctx))
+    rules += no_events_alerts(ctx)
+    rules += exporter_alerts(ctx)
     return [{"name": "hallq-alerts", "rules": rules}]

@@ -53,16 +53,18 @@ def _per_hour(title: str, description: str, unit: str, expr: str) -> timeseries.
 
 def _errors_per_hall() -> list[bargauge.Panel]:
     """Rankings of the halls by their error over the dashboard's time range."""
+    # the forecast's arrivals per minute of wall time, at the hall clock's speed
+    expected = f"({q.forecast_arrivals_per_hour(H)} * on (hall) {q.hall_speed(H, STEP)})"
     relative = (
         f"sum by (hall) (increase(hall_tickets_issued_total{{{H}}}[$__range]))"
-        f" / (sum by (hall) (sum_over_time({q.forecast_arrivals_per_hour(H)}[$__range:{STEP}]))"
-        f" / 60 > 0) - 1"
+        f" / (sum by (hall) (sum_over_time({expected}[$__range:{STEP}])) / 60 > 0) - 1"
     )
     return [
         ranking(
             "Arrivals: actual / forecast − 1 per hall",
             "Tickets issued over the time range against the forecast's arrivals over the same "
-            "minutes (forecast per hour, summed per minute). +10%: 10% more customers came.",
+            "minutes of the hall's clock (forecast per hour, summed per minute). +10%: 10% more "
+            "customers came.",
             "percentunit",
             f"sort_desc({relative})",
             "{{hall}}",
