@@ -153,8 +153,12 @@ class _Serving(FrozenModel):
     forecast: ForecastConfig = ForecastConfig()
     """The day forecast the live queue is compared with."""
     alertmanager_url: Annotated[str, Field(pattern=r"^https?://[^\s]+$")] | None = None
-    """An Alertmanager whose active alerts the pages show by rung (its v2 API); absent: no
-    alerts on the pages."""
+    """An Alertmanager whose alerts the pages show by rung (its v2 API: firing, silenced,
+    inhibited); absent: no alerts on the pages, unless ``prometheus_url`` is set."""
+    prometheus_url: Annotated[str, Field(pattern=r"^https?://[^\s]+$")] | None = None
+    """A Prometheus whose alerts the pages show by rung, firing and pending (its
+    ``/api/v1/alerts``); with ``alertmanager_url`` too, Alertmanager says which are silenced
+    or inhibited."""
     max_label_values: Annotated[int, Field(ge=0)] = 50
     """Names of services, segments and counters a hall's events may use that its scenario does
     not know, per dimension and day; beyond, they are published as ``other``."""
