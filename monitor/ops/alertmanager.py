@@ -94,8 +94,11 @@ def _receiver(contacts: Contacts, severity: str) -> dict[str, Any]:
     return receiver
 
 
-def alertmanager_config(contacts: Contacts, scale: TimeScale = REAL_TIME) -> dict[str, Any]:
-    """The ``alertmanager.yml`` tree for ``contacts`` (see the module docstring)."""
+def alertmanager_config(
+    contacts: Contacts, scale: TimeScale = REAL_TIME, templates: str = "templates/*.tmpl"
+) -> dict[str, Any]:
+    """The ``alertmanager.yml`` tree for ``contacts`` (see the module docstring);
+    ``templates``: where the message templates are (beside the file by default)."""
     d = scale.duration
     global_: dict[str, Any] = {"resolve_timeout": contacts.resolve_timeout}
     if contacts.wechat is not None:
@@ -139,7 +142,7 @@ def alertmanager_config(contacts: Contacts, scale: TimeScale = REAL_TIME) -> dic
     )
     return {
         "global": global_,
-        "templates": ["templates/*.tmpl"],
+        "templates": [templates],
         "route": {
             "receiver": RECEIVER["city"],  # anything without a rung lands with the ops centre
             "group_by": ["hall"],
@@ -164,10 +167,15 @@ HEADER = """\
 
 
 def render_alertmanager_config(
-    contacts: Contacts, scale: TimeScale = REAL_TIME, *, source: str = "contacts.yaml"
+    contacts: Contacts,
+    scale: TimeScale = REAL_TIME,
+    *,
+    source: str = "contacts.yaml",
+    templates: str = "templates/*.tmpl",
 ) -> str:
     """The text of ``alertmanager.yml``."""
     from monitor.ops.prometheus_config import dump_yaml
 
     note = "" if scale.real_time else f"# Time scale {scale.factor:g}: waits divided by it.\n"
-    return HEADER.format(source=source) + note + dump_yaml(alertmanager_config(contacts, scale))
+    tree = alertmanager_config(contacts, scale, templates)
+    return HEADER.format(source=source) + note + dump_yaml(tree)

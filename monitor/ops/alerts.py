@@ -220,8 +220,9 @@ def queue_alert(ctx: Context) -> Rule:
         ")\n"
         f"{HALL_LABELS}"
     )
-    queue = query("hall:hall_queue_length:sum{hall=%q}", "humanize")
-    forecast = query("hall:hall_forecast_queue_length:sum{hall=%q}", "humanize")
+    queue = query("hall:hall_queue_length:sum{hall=%q}", 'printf "%.0f"')
+    forecast = query("hall:hall_forecast_queue_length:sum{hall=%q}", 'printf "%.1f"')
+    more = '{{ printf "%.1f" $value }}'  # a forecast is fractional: "0.5", never "493.3m"
     return alert(
         "HallQueueAboveForecast",
         "hall_manager",
@@ -229,10 +230,10 @@ def queue_alert(ctx: Context) -> Rule:
         "15m",
         (
             f"{WHO}（全部业务）：排队 {queue} 人，"
-            f"比预测的 {forecast} 人多出 {{{{ $value | humanize }}}} 人，"
+            f"比预测的 {forecast} 人多出 {more} 人，"
             f"已持续15分钟（目标：{TARGET} 内叫号）。请召回休息人员、加开柜台。",
             f"{WHO_EN}, all services: {queue} waiting against {forecast} forecast "
-            f"({{{{ $value | humanize }}}} more) for 15 minutes (target: called within {TARGET}). "
+            f"({more} more) for 15 minutes (target: called within {TARGET}). "
             "Call in staff from breaks and open counters.",
         ),
         links=ctx.links,

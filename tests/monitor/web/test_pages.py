@@ -171,6 +171,18 @@ def test_the_package_data_covers_every_page_file() -> None:
         assert any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns), name
 
 
+def test_the_runbook_page_has_a_section_for_every_alert(client: TestClient) -> None:
+    """Each alert's anchor as the rules link it (lower case) and as Grafana's
+    alert table does (the name as written)."""
+    page = client.get("/runbook")
+    assert page.status_code == 200 and page.headers["content-security-policy"]
+    rules = yaml.safe_load((ROOT / "dashboards/prometheus/rules/hallq-alerts.yml").read_text())
+    names = {r["alert"] for r in rules["groups"][0]["rules"]}
+    for name in names:
+        assert f'id="{name.lower()}"' in page.text and f'id="{name}"' in page.text, name
+    assert "<script" not in page.text  # a page to read: no script at all
+
+
 def test_alerts_without_an_alertmanager(client: TestClient) -> None:
     body = client.get("/v1/alerts").json()
     assert body["configured"] is False and body["reachable"] is None
@@ -310,7 +322,7 @@ def test_a_read_token_guards_the_pages(settings: Settings) -> None:
     guarded = settings.model_copy(update={"read_token_sha256": token_hash("reader-token")})
     basic = "Basic " + base64.b64encode(b"manager:reader-token").decode()
     with TestClient(create_app(guarded, background=False)) as c:
-        for path in (*PAGES, "/static/js/lib.js", "/v1/alerts"):
+        for path in (*PAGES, "/runbook", "/static/js/lib.js", "/v1/alerts"):
             refused = c.get(path)
             assert refused.status_code == 401, path
             assert refused.headers["www-authenticate"].startswith("Basic"), path
