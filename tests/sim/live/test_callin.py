@@ -88,7 +88,7 @@ def test_the_advice_meets_the_target_and_one_less_does_not(at_h: float) -> None:
     advice = call_in(scn, start, budget=BUDGET, late=late)
     assert advice.counters is not None and advice.group is not None, advice
     k = advice.counters
-    own = {(t.group, t.k): t.half_width for t in advice.trials}
+    own: dict[tuple[str | None, int], float] = {(t.group, t.k): t.half_width for t in advice.trials}
     p, half = measured(scn, start, advice.group, k)
     assert p - math.hypot(half, own[(advice.group, k)]) <= BUDGET, (advice, p, half)
     groups = {t.group for t in advice.trials}
