@@ -18,6 +18,8 @@ from monitor.ops.dashboards.common import (
     district_variable,
     graph,
     hall_variable,
+    hallmon_variable,
+    link,
     number_panels,
     ranking,
     thresholds,
@@ -113,12 +115,17 @@ def build() -> model.Dashboard:
         .with_variable(city_variable())
         .with_variable(district_variable())
         .with_variable(hall_variable(multi=True))
+        .with_variable(hallmon_variable())
+        .link(link("Region 区域", "/d/hallq-region/", "Every hall of the city or district."))
+        .link(link("Hall live 营业厅实时", "/d/hallq-hall-live/", "One hall now."))
+        .link(link("Runbook 处置手册", "${hallmon}/runbook", "What to do for each alert."))
         .with_row(dash.Row("Forecast against actual 预测与实际"))
         .with_panel(
             graph(
                 "Arrivals per hour: actual against forecast",
-                f"Tickets issued per hour over the last {WINDOW}, and the forecast's arrival "
-                "rate for the time of day.",
+                f"Tickets issued per hour of the hall's clock over the last {WINDOW}, and the "
+                "forecast's arrival rate for the time of day (a replay at speed shows the rates "
+                "of real time).",
                 "suffix:/h",
                 [
                     (q.arrivals_per_hour(H, WINDOW), "{{hall}} actual"),
