@@ -196,3 +196,31 @@ def test_the_hall_page_lists_the_alerts_by_rung(floor: Floor, browser: Any) -> N
     link = rows.first.locator(".alert-links a").first.get_attribute("href")
     assert link and link.endswith("#halloldestwaitpasttarget")
     page.context.close()
+
+
+def test_a_service_the_nowcast_does_not_know_reads_unknown(floor: Floor, browser: Any) -> None:
+    """A ticket of a service the scenario lacks: its tile says so, for good,
+    instead of "computing" (the nowcast can never estimate it)."""
+    ticket = {
+        "id": "flagship-unknown-1", "hall": "flagship", "ts": _flagship_now(floor),
+        "kind": "ticket_issued", "ticket": "X-1", "service": "彩票 lottery", "segment": "gotone",
+    }  # fmt: skip
+    posted = httpx.post(
+        f"{floor.server.url}/v1/halls/flagship/events",
+        json=[ticket],
+        headers={"Authorization": f"Bearer {TOKENS['flagship']}"},
+        timeout=10,
+    )
+    assert posted.status_code == 200, posted.text
+    page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
+    page.goto(floor.server.url + "/halls/flagship")
+    tile = page.locator(".wait-tile").filter(has_text="lottery")
+    tile.wait_for(timeout=WAIT_MS)
+    assert tile.locator('[data-field="expected_wait_s"]').inner_text() == "未知业务"
+    assert "no estimate" in tile.locator('[data-field="wait_range"]').inner_text()
+    page.context.close()
+
+
+def _flagship_now(floor: Floor) -> str:
+    now: str = floor.server.get("/v1/halls/flagship/state").json()["now"]
+    return now
