@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -79,7 +80,7 @@ def demo(
     say = typer.echo
     try:
         with _interrupts():
-            _run(run, config, port, speed, overload, seed, prometheus, say)
+            _run(run, Options(config, port, speed, overload, seed), prometheus, say)
     except KeyboardInterrupt:
         say("\nhallmon demo: stopping…", err=True)
     except RuntimeError as exc:
@@ -93,46 +94,38 @@ def demo(
     say("hallmon demo: stopped everything it started.", err=True)
 
 
-def _run(
-    run: Demo,
-    config: Path,
-    port: int,
-    speed: float,
-    overload: str | None,
-    seed: int,
-    with_prometheus: bool,
-    say: Any,
-) -> None:
+@dataclass(frozen=True)
+class Options:
+    """What the command line asked of the demo."""
+
+    config: Path
+    port: int
+    speed: float
+    overload: str | None
+    seed: int
+
+
+def _run(run: Demo, options: Options, with_prometheus: bool, say: Any) -> None:
     prom, am = shutil.which("prometheus"), shutil.which("prometheus-alertmanager")
-    extras = with_prometheus and prom is not None and am is not None
-    if not extras:
-        _serve(run, config, port, speed, overload, seed, None, say)
+    if not (with_prometheus and prom is not None and am is not None):
+        _serve(run, options, None, say)
         return
-    assert prom is not None and am is not None
     with running_receiver(lambda text: say(text)) as (receiver_url, _):
-        am_url = start_alertmanager(run, am, receiver_url, speed)
-        _serve(run, config, port, speed, overload, seed, (prom, am_url, receiver_url), say)
+        am_url = start_alertmanager(run, am, receiver_url, options.speed)
+        _serve(run, options, (prom, am_url, receiver_url), say)
 
 
-def _serve(
-    run: Demo,
-    config: Path,
-    port: int,
-    speed: float,
-    overload: str | None,
-    seed: int,
-    extras: tuple[str, str, str] | None,
-    say: Any,
-) -> None:
+def _serve(run: Demo, options: Options, extras: tuple[str, str, str] | None, say: Any) -> None:
     """The exporter, Prometheus (when ``extras``: its binary, Alertmanager's and
     the receiver's URLs), the replays, the addresses; then wait."""
+    config, speed, seed = options.config, options.speed, options.seed
     am_url = None if extras is None else extras[1]
     path, env, halls = demo_config(config, run.directory, am_url)
     ids = [hall for hall, _ in halls]
-    overloaded = overload or ids[0]
+    overloaded = options.overload or ids[0]
     if overloaded not in ids:
         raise RuntimeError(f"--overload {overloaded}: no such hall in {config} ({', '.join(ids)})")
-    port = port_or_free(port)
+    port = port_or_free(options.port)
     url = f"http://127.0.0.1:{port}"
     prom_url = None
     if extras is not None:  # the pages read firing and pending alerts from Prometheus

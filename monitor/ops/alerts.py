@@ -30,7 +30,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from monitor.ops.annotations import BUDGET, OBJECTIVE, TARGET, WHO, WHO_EN, Rule, alert, query
+from monitor.ops.annotations import (
+    BUDGET,
+    HALL_LABELS,
+    OBJECTIVE,
+    TARGET,
+    WHO,
+    WHO_EN,
+    Context,
+    Rule,
+    alert,
+    hall_panel,
+    query,
+)
+from monitor.ops.feed_alerts import exporter_alerts, no_events_alerts
 from monitor.ops.links import Links, exporter_runbook
 from monitor.ops.recording import CEILING
 from monitor.ops.timescale import REAL_TIME, TimeScale
@@ -43,14 +56,10 @@ BURN_CAP = 0.75  # a rung never asks more than 3/4 of the customers to be late
 ESCALATION_MIN_ISSUED_1H = 5  # oldest-wait rungs above the hall manager need this many tickets
 QUEUE_EXCESS = 10  # queue above forecast: at least this many more customers ...
 QUEUE_FACTOR = 2  # ... and at least this many times the forecast
-NO_EVENTS_S = 600
 PLAN_FOR = "10m"  # fewer counters open than planned this long, while people wait
 
-HALL_LIVE = ("hall-live.json", "hallq-hall-live")
-REGION = ("region.json", "hallq-region")
 
 STAFFED = "(hall_open == 1 or hall_counters_open > 0)"
-HALL_LABELS = "* on (hall) group_left (name, district, city) hall_info"
 
 
 @dataclass(frozen=True)
@@ -80,19 +89,6 @@ BURN_RUNGS: tuple[BurnRung, ...] = (
     BurnRung("city", "6h", "30m", 0.60, 40),
 )
 OLDEST_RUNGS: tuple[tuple[str, int], ...] = (("hall_manager", 1), ("district", 2), ("city", 4))
-
-
-def _panel(title: str) -> tuple[str, str, str, str]:
-    """A panel of the hall's live dashboard, for the alert's hall."""
-    return (*HALL_LIVE, title, "var-hall={{ $labels.hall }}")
-
-
-@dataclass(frozen=True)
-class Context:
-    """What every rule is generated with: its links and the time scale."""
-
-    links: Links
-    scale: TimeScale = REAL_TIME
 
 
 _BURN_TEXT = {
@@ -147,9 +143,8 @@ def burn_alert(rung: BurnRung, ctx: Context) -> Rule:
             f"over the last {rung.long} (objective {OBJECTIVE}); error budget burning {burn}x. "
             f"{en}",
         ),
-        links=ctx.links,
-        scale=ctx.scale,
-        panel=_panel("Error-budget burn rate"),
+        ctx=ctx,
+        panel=hall_panel("Error-budget burn rate"),
         advice=rung.severity == "hall_manager",
         window=f"{rung.long}/{rung.short}",
     )
@@ -200,9 +195,8 @@ def oldest_wait_alert(severity: str, multiple: int, ctx: Context) -> Rule:
             f"{WHO_EN} {{{{ $labels.service }}}}: the oldest waiting customer has waited "
             f"{wait}, past{times_en} the {TARGET} target. {en}",
         ),
-        links=ctx.links,
-        scale=ctx.scale,
-        panel=_panel("Oldest waiting ticket per service"),
+        ctx=ctx,
+        panel=hall_panel("Oldest waiting ticket per service"),
         advice=multiple == 1,
         multiple=str(multiple),
     )
@@ -236,9 +230,8 @@ def queue_alert(ctx: Context) -> Rule:
             f"({more} more) for 15 minutes (target: called within {TARGET}). "
             "Call in staff from breaks and open counters.",
         ),
-        links=ctx.links,
-        scale=ctx.scale,
-        panel=_panel("Queue against forecast"),
+        ctx=ctx,
+        panel=hall_panel("Queue against forecast"),
         advice=True,
     )
 
@@ -271,9 +264,8 @@ def breach_predicted_alert(ctx: Context) -> Rule:
             f"chance of waiting past {TARGET} (the objective allows {BUDGET}); the hall is "
             "still within target. Open a counter or postpone breaks now.",
         ),
-        links=ctx.links,
-        scale=ctx.scale,
-        panel=_panel("Breach risk, next 30 min"),
+        ctx=ctx,
+        panel=hall_panel("Breach risk, next 30 min"),
         advice=True,
         horizon="30m",
     )
@@ -307,109 +299,10 @@ def below_plan_alert(ctx: Context) -> Rule:
             f"{WHO_EN}, all services: {opened} counters open against {planned} planned, "
             f"with {queue} waiting, for 10 minutes. Open the counters the plan staffs.",
         ),
-        links=ctx.links,
-        scale=ctx.scale,
-        panel=_panel("Counters: planned, open, busy"),
+        ctx=ctx,
+        panel=hall_panel("Counters: planned, open, busy"),
         advice=True,
     )
-
-
-def no_events_alerts(ctx: Context) -> list[Rule]:
-    """An open hall whose ticket system has sent nothing for 10 minutes (or
-    never, while the exporter has run for 10 minutes). Silence is wall time
-    (``hall_last_heard_timestamp_seconds``: with ``clock: events`` the hall's
-    clock stops when its events do), counted in hall time at a time scale."""
-    zh = "营业中，但已超过10分钟未收到取号/叫号系统的事件。请检查取号机、叫号系统和网络。"
-    en = (
-        "open, but no event from the ticket system for over 10 minutes. "
-        "Check the ticket printer, the calling system and the network."
-    )
-    since = "{{ $value | humanizeDuration }}"
-    silent = "time() - hall_last_heard_timestamp_seconds"
-    if not ctx.scale.real_time:
-        silent = f"({silent}) * {ctx.scale.factor:g}"
-    panel = _panel("Ticket system: time since it was last heard")
-    return [
-        alert(
-            "HallNoEvents",
-            "hall_manager",
-            f"(\n  {silent} > {NO_EVENTS_S}\n  and on (hall)\n  hall_open == 1\n)\n{HALL_LABELS}",
-            "0m",
-            (
-                f"{WHO}（全部业务）：最近事件在 {since} 前；{zh}",
-                f"{WHO_EN}, all services: last event {since} ago; {en}",
-            ),
-            links=ctx.links,
-            scale=ctx.scale,
-            panel=panel,
-            events="stale",
-        ),
-        alert(
-            "HallNoEvents",
-            "hall_manager",
-            "(\n"
-            "  hall_open == 1\n"
-            "  unless on (hall)\n"
-            "  hall_last_event_timestamp_seconds\n"
-            ")\n"
-            f"{HALL_LABELS}",
-            f"{NO_EVENTS_S // 60}m",
-            (
-                f"{WHO}（全部业务）：从未收到事件；{zh}",
-                f"{WHO_EN}, all services: no event ever received; {en}",
-            ),
-            links=ctx.links,
-            scale=ctx.scale,
-            panel=panel,
-            events="never",
-        ),
-    ]
-
-
-def exporter_alerts(ctx: Context) -> list[Rule]:
-    """The exporter of a hall cannot be scraped (one alert per hall it
-    served in the last 6 hours), or Prometheus has no hallmon target at all.
-    Wall time at any time scale: they are about processes, not halls' days."""
-    wall = Context(ctx.links)
-    panel = (*REGION, "Exporters", "")
-    return [
-        alert(
-            "HallmonExporterDown",
-            "city",
-            "group by (hall, name, district, city, instance) (last_over_time(hall_info[6h]))\n"
-            "* on (instance) group_left ()\n"
-            '(up{job="hallmon"} == 0)',
-            "2m",
-            (
-                f"{WHO}（全部业务）：hallmon 采集器 {{{{ $labels.instance }}}} 无法抓取，"
-                "该厅的监控与告警已中断。请检查 hallmon 服务、主机和网络。",
-                f"{WHO_EN}, all services: the hallmon exporter {{{{ $labels.instance }}}} cannot "
-                "be scraped; this hall is not monitored. Check the hallmon service, its host and "
-                "the network.",
-            ),
-            links=wall.links,
-            scale=wall.scale,
-            panel=panel,
-        ),
-        alert(
-            "HallmonNotScraped",
-            "city",
-            'absent(up{job="hallmon"})',
-            "5m",
-            (
-                "Prometheus 没有任何 hallmon 抓取目标，所有营业厅均未被监控。"
-                "请检查 prometheus.yml。",
-                "Prometheus has no hallmon target: no hall is monitored. Check prometheus.yml "
-                "(hallmon prometheus-config).",
-            ),
-            links=wall.links,
-            scale=wall.scale,
-            panel=panel,
-            name="hallmon",
-            district="全部 all",
-            city="全部 all",
-        ),
-    ]
 
 
 def alert_groups(links: Links | None = None, scale: TimeScale = REAL_TIME) -> list[dict[str, Any]]:

@@ -13,10 +13,11 @@ the hall's page shows; nothing when the nowcast has none.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from monitor.ops.links import Links
-from monitor.ops.timescale import TimeScale
+from monitor.ops.timescale import REAL_TIME, TimeScale
 
 Rule = dict[str, Any]
 
@@ -36,6 +37,14 @@ BUDGET = query("1 - hall_slo_objective_ratio{hall=%q}", "humanizePercentage")
 WHO = "{{ $labels.name }}"
 WHO_EN = "{{ $labels.name }} ({{ $labels.hall }})"
 MORE_THAN = 3  # the nowcast tries up to this many more counters of a group
+HALL_LABELS = "* on (hall) group_left (name, district, city) hall_info"
+HALL_LIVE = ("hall-live.json", "hallq-hall-live")  # the dashboards' files and uids
+REGION = ("region.json", "hallq-region")
+
+
+def hall_panel(title: str) -> tuple[str, str, str, str]:
+    """A panel of the Hall live dashboard, for the alert's hall."""
+    return (*HALL_LIVE, title, "var-hall={{ $labels.hall }}")
 
 
 def _advice(enough: str, too_few: str) -> str:
@@ -62,6 +71,14 @@ ADVICE_EN = _advice(
 )
 
 
+@dataclass(frozen=True)
+class Context:
+    """What every rule is generated with: its links and the time scale."""
+
+    links: Links
+    scale: TimeScale = REAL_TIME
+
+
 def alert(
     alertname: str,
     severity: str,
@@ -69,13 +86,12 @@ def alert(
     for_: str,
     text: tuple[str, str],
     *,
-    links: Links,
-    scale: TimeScale,
+    ctx: Context,
     panel: tuple[str, str, str, str],
     advice: bool = False,
     **labels: str,
 ) -> Rule:
-    """One alert rule: ``for_`` in hall time (scaled by ``scale``), the two
+    """One alert rule: ``for_`` in hall time (scaled by ``ctx.scale``), the two
     lines of its summary ``(zh, en)``, its runbook section and its dashboard
     ``panel`` (``(file, uid, panel title, variables)``), the nowcast's advice at
     the end of each line when ``advice``."""
@@ -83,7 +99,7 @@ def alert(
     if advice:
         zh, en = zh + ADVICE_ZH, en + ADVICE_EN
     rule: Rule = {"alert": alertname, "expr": expr}
-    wall_for = scale.duration(for_)
+    links, wall_for = ctx.links, ctx.scale.duration(for_)
     if for_ != "0m":
         rule["for"] = wall_for
     annotations = {

@@ -15,7 +15,7 @@ from grafana_foundation_sdk.builders import dashboard as dash
 from grafana_foundation_sdk.cog import builder as cogbuilder
 from grafana_foundation_sdk.models import dashboard as model
 
-from monitor.ops.alerts import BURN_CAP, BURN_RUNGS, NO_EVENTS_S, QUEUE_EXCESS, QUEUE_FACTOR
+from monitor.ops.alerts import BURN_CAP, BURN_RUNGS, QUEUE_EXCESS, QUEUE_FACTOR
 from monitor.ops.annotations import MORE_THAN
 from monitor.ops.dashboards import promql as q
 from monitor.ops.dashboards.common import (
@@ -37,6 +37,7 @@ from monitor.ops.dashboards.common import (
     threshold_from,
     thresholds,
 )
+from monitor.ops.feed_alerts import NO_EVENTS_S
 from monitor.ops.recording import CEILING
 
 UID = "hallq-hall-live"

@@ -15,35 +15,23 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import sync_playwright
 
 from monitor.replay.client import post_events
 from sim.eventlog.events import Event
 from tests.monitor.conftest import ENV, ROOT, TOKENS, write_config
 from tests.monitor.server import Server, running_server
+from tests.monitor.web.conftest import WAIT_MS
 from tests.monitor.web.test_counts import busiest
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SIZES = {"wide": (1920, 1080), "phone": (390, 844)}
 SHOTS = ROOT / "out" / "screenshots"
 HOSTILE = '<script>alert("svc")</script><img src=x onerror=alert(2)>'
-WAIT_MS = 30_000  # a page polls every 5 s; a loaded machine may be slow
 
 
 def fmt_wait(seconds: float | None) -> str:
@@ -148,16 +136,6 @@ class Watched:
 
     page: Any
     problems: list[str] = field(default_factory=list)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail("chromium is not installed (apt-get install chromium)")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 def open_page(browser: Any, url: str, size: str) -> Watched:

@@ -24,7 +24,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from tests.monitor.conftest import ROOT
-from tests.monitor.web.test_browser import ARGS, CHROMIUM, WAIT_MS
+from tests.monitor.web.conftest import ARGS, CHROMIUM, WAIT_MS
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 START_S = 180.0

@@ -25,7 +25,6 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import sync_playwright
 
 from monitor.demo.stack import staff_cut
 from monitor.replay.client import post_events
@@ -36,7 +35,7 @@ from tests.dashboards.promserver import running_alertmanager
 from tests.dashboards.stack import alertmanager_test_config
 from tests.monitor.conftest import DAY, ENV, ROOT, TOKENS, write_config
 from tests.monitor.server import Server, running_server
-from tests.monitor.web.test_browser import ARGS, CHROMIUM, WAIT_MS
+from tests.monitor.web.conftest import WAIT_MS
 from tests.monitor.web.test_counts import busiest
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -120,16 +119,6 @@ def floor(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Floor]:
                 assert time.monotonic() < deadline, "no call-in advice in time"
                 time.sleep(0.2)
             yield Floor(server, am)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail("chromium is not installed (apt-get install chromium)")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 def _measured(browser: Any, url: str, size: tuple[int, int], shot: str, *, fits: bool) -> list[str]:
