@@ -12,7 +12,9 @@ in a pool of worker processes while the app keeps answering.
   elapsed service, open counters) is simulated forward
   (:func:`sim.live.nowcast.nowcast`). One refresh of all halls runs as one batch of
   jobs on the pool. A nowcast is published with its as-of time (the hall's
-  clock at the state it started from) and the wall time it was computed.
+  clock at the state it started from) and the wall time it was computed; for
+  a hall it predicts to breach, the call-in advice follows as a second batch
+  and an update of that nowcast (:mod:`monitor.background.callin`).
 
 Each hall's job stands alone: one that fails is logged with its traceback and
 counted (``hallmon_background_failures_total{hall,job}``), and the other halls'
@@ -29,10 +31,17 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from datetime import date, timedelta
 from typing import TypeVar
 
-from monitor.background.callin import nowcast_job, with_call_in
+from monitor.background.callin import (
+    NONE_NEEDED,
+    advice_needed,
+    advice_now,
+    call_in_job,
+    nowcast_job,
+    with_call_in,
+)
 from monitor.background.pool import new_pool, stop_pool
 from monitor.core.monitor import Monitor
-from monitor.core.snapshot import HORIZON_S, NowcastNow, QueuePicture
+from monitor.core.snapshot import HORIZON_S, CallInNow, NowcastNow, QueuePicture
 from sim.live.callin import CallIn
 from sim.live.forecast import DayForecast, forecast_day, forecast_key
 from sim.live.nowcast import Nowcast
@@ -121,6 +130,7 @@ class Background:
         self._pool = pool
         self._own_pool = pool is None
         self._tasks: list[asyncio.Task[None]] = []
+        self._advice: dict[str, CallInNow] = {}  # hall -> its latest call-in advice
 
     def _executor(self) -> Executor:
         if self._pool is None:
@@ -224,7 +234,7 @@ class Background:
         monitor = self.monitor
         conf = monitor.settings.nowcast
         loop = asyncio.get_running_loop()
-        jobs: dict[str, tuple[float, asyncio.Future[tuple[Nowcast, CallIn | None]]]] = {}
+        jobs: dict[str, tuple[tuple[float, HallStart], asyncio.Future[Nowcast]]] = {}
         for hall_id in monitor.hall_ids():
             try:
                 now_s = monitor.now_s(hall_id)
@@ -233,29 +243,46 @@ class Background:
                 scn = monitor.hall(hall_id).scenario
                 local_now_s = monitor.local_seconds(hall_id, now_s)
                 start = hall_start(monitor.picture(hall_id, now_s), scn, local_now_s)
-                objective = monitor.hall(hall_id).objective
                 job = loop.run_in_executor(
-                    self._executor(),
-                    nowcast_job,
-                    scn,
-                    start,
-                    conf.replications,
-                    conf.seed,
-                    objective,
+                    self._executor(), nowcast_job, scn, start, conf.replications, conf.seed
                 )
             except Exception as exc:
                 self._failed(hall_id, "nowcast", exc)
                 continue
-            jobs[hall_id] = (now_s, job)
+            jobs[hall_id] = ((now_s, start), job)
         done = 0
-        for hall_id, (now_s, result) in await _settled(jobs):
+        advised: dict[str, tuple[tuple[NowcastNow, Nowcast], asyncio.Future[CallIn]]] = {}
+        for hall_id, ((now_s, start), result) in await _settled(jobs):
             if isinstance(result, Exception):
                 self._failed(hall_id, "nowcast", result)
+                continue
+            hall = monitor.hall(hall_id)
+            shown = published(result, now_s, time.time())
+            if advice_needed(result, hall.objective):
+                # the nowcast now, with the advice it had; the new advice follows
+                monitor.publish_nowcast(
+                    hall_id, with_call_in(shown, result, self._advice.get(hall_id))
+                )
+                advising = loop.run_in_executor(
+                    self._executor(),
+                    call_in_job,
+                    hall.scenario,
+                    start,
+                    result,
+                    conf.seed,
+                    hall.objective,
+                )
+                advised[hall_id] = ((shown, result), advising)
             else:
-                found, advice = result
-                shown = published(found, now_s, time.time())
-                monitor.publish_nowcast(hall_id, with_call_in(shown, found, advice))
-                done += 1
+                self._advice[hall_id] = NONE_NEEDED
+                monitor.publish_nowcast(hall_id, with_call_in(shown, result, NONE_NEEDED))
+            done += 1
+        for hall_id, ((shown, result), advice) in await _settled(advised):
+            if isinstance(advice, Exception):
+                self._failed(hall_id, "nowcast", advice)
+                continue
+            self._advice[hall_id] = advice_now(advice)
+            monitor.publish_nowcast(hall_id, with_call_in(shown, result, self._advice[hall_id]))
         return done
 
     def _failed(self, hall_id: str, job: str, exc: Exception) -> None:

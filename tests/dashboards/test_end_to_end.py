@@ -234,7 +234,8 @@ def test_a_staff_cut_climbs_the_ladder_and_resolves(tmp_path: Path) -> None:
     assert {name for name, _ in fired} <= EXPECTED, story
     burn = [t for (name, _), t in fired.items() if name == "HallErrorBudgetBurn"]
     assert burn, f"no burn-rate alert fired:\n{story}"
-    assert fired[("HallBreachPredicted", "hall_manager")] < min(burn), story
+    predicted = fired.get(("HallBreachPredicted", "hall_manager"))
+    assert predicted is not None and predicted < min(burn), story
     oldest = [fired.get(("HallOldestWaitPastTarget", s), -1.0) for s in RUNGS]
     assert min(oldest) > 0 and oldest == sorted(oldest), story
     # each rung's receiver got its own severity only: hall manager (first the
