@@ -84,7 +84,7 @@ def test_readme_stays_a_front_door() -> None:
 
 
 def _published_files() -> list[Path]:
-    files = [README, ROOT / "ARCHITECTURE.md", ROOT / "mkdocs.yml", ROOT / "dashboards/RUNBOOK.md"]
+    files = [README, ROOT / "ARCHITECTURE.md", ROOT / "mkdocs.yml", ROOT / "monitor/ops/RUNBOOK.md"]
     return files + sorted((ROOT / "docs").rglob("*.md"))
 
 
@@ -137,8 +137,9 @@ def test_site_needs_no_network(site: Path) -> None:
 
 
 def test_the_runbook_page_has_every_anchor_the_alerts_link_to(site: Path) -> None:
-    """The alert rules link to RUNBOOK.md#<alert>; the manual's runbook page
-    (the same file, included) has the same anchors."""
+    """The alert rules link to the runbook's section of each alert (the
+    exporter's /runbook#<alert>); the manual's runbook page (the same file,
+    included) has the same anchors."""
     rules = (ROOT / "dashboards/prometheus/rules/hallq-alerts.yml").read_text(encoding="utf-8")
     anchors = set(re.findall(r"runbook_url: \S+#(\w+)", rules))
     page = (site / "ops/runbook/index.html").read_text("utf-8")
@@ -313,7 +314,7 @@ def test_the_metrics_reference_names_every_family_the_exporter_publishes(
 
 def test_files_the_pages_name_exist() -> None:
     """A path of the repository written in a page (`sim/model/kpis.py`,
-    `dashboards/RUNBOOK.md`) names a file or folder that is there."""
+    `monitor/ops/RUNBOOK.md`) names a file or folder that is there."""
     tops = "|".join(("sim", "monitor", "tests", "benchmarks", "dashboards", "deploy", "scenarios"))
     named = re.compile(rf"`((?:{tops})/[\w./-]*)`")
     missing = [

@@ -36,6 +36,7 @@ the per-service panels of the hall dashboard.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Literal
 
@@ -46,6 +47,7 @@ from prometheus_client.metrics_core import (
     Metric,
 )
 
+from monitor.api.families import FAMILIES
 from monitor.api.samples import (
     COUNTER,
     DIMENSION,
@@ -70,66 +72,6 @@ __all__ = ["FAMILIES", "INGEST_RESULTS", "METRIC_SETS", "HallCollector", "Metric
 MetricSet = Literal["full", "compact"]
 METRIC_SETS: tuple[MetricSet, ...] = ("full", "compact")
 
-# name -> (type, help), in the order of the exposition
-FAMILIES: dict[str, tuple[str, str]] = {
-    "hall_info": ("gauge", "Configured hall with its name, district and city; always 1."),
-    "hall_open": ("gauge", "1 while the hall is open, else 0."),
-    "hall_queue_length": ("gauge", "Tickets waiting to be called."),
-    "hall_oldest_wait_seconds": ("gauge", "Wait so far of the oldest waiting ticket (0 if none)."),
-    "hall_counters_open": ("gauge", "Counters open (staffed) now."),
-    "hall_counters_busy": ("gauge", "Counters serving or calling a ticket now."),
-    "hall_tickets_issued": ("counter", "Tickets issued since the hall's local midnight."),
-    "hall_tickets_served": ("counter", "Tickets called to a counter since local midnight."),
-    "hall_tickets_abandoned": ("counter", "Tickets abandoned or no-show since local midnight."),
-    "hall_counter_busy": ("gauge", "1 while the counter serves or calls a ticket, else 0."),
-    "hall_counter_served": ("counter", "Tickets the counter called since local midnight."),
-    "hall_wait_seconds": ("histogram", "Time from ticket issue to first call, today."),
-    "hall_service_seconds": ("histogram", "Time from call to end of service, today."),
-    "hall_slo_target_wait_seconds": ("gauge", "Wait within which a ticket must be called."),
-    "hall_slo_objective_ratio": ("gauge", "Share of tickets that must be called in time."),
-    "hall_forecast_queue_length": ("gauge", "Day forecast of tickets waiting now."),
-    "hall_forecast_wait_seconds": ("gauge", "Day forecast of the mean wait of tickets issued now."),
-    "hall_forecast_arrivals_per_hour": ("gauge", "Day forecast of tickets issued per hour now."),
-    "hall_nowcast_wait_seconds": ("gauge", "Nowcast wait of a ticket taken after the horizon."),
-    "hall_nowcast_wait_median_seconds": (
-        "gauge",
-        "Nowcast median wait of a ticket taken after the horizon.",
-    ),
-    "hall_nowcast_wait_p90_seconds": (
-        "gauge",
-        "Nowcast 90th percentile of the wait of a ticket taken after the horizon.",
-    ),
-    "hall_nowcast_queue_length": ("gauge", "Nowcast of waiting customers still present."),
-    "hall_nowcast_breach_probability": ("gauge", "Nowcast probability of a wait past target."),
-    "hall_nowcast_service_breach_probability": (
-        "gauge",
-        "Nowcast probability that a ticket of the service waits past target.",
-    ),
-    "hall_nowcast_as_of_timestamp_seconds": (
-        "gauge",
-        "Unix time of the hall state the nowcast started from.",
-    ),
-    "hall_nowcast_computed_timestamp_seconds": (
-        "gauge",
-        "Unix wall-clock time when the nowcast was computed.",
-    ),
-    "hall_last_event_timestamp_seconds": ("gauge", "Unix time of the hall's latest event."),
-    "hallmon_ingest_events": ("counter", "Events received since start, by result."),
-    "hallmon_background_failures": (
-        "counter",
-        "Forecast or nowcast runs of the hall that failed since start, by job.",
-    ),
-    "hallmon_label_overflow": (
-        "counter",
-        'Events whose unknown service, segment or counter was published as "other" '
-        "(over max_label_values that day), since start.",
-    ),
-    "hallmon_limited_requests": (
-        "counter",
-        "Batches of the hall refused with 429 since start, by the limit they passed "
-        "(events_per_s, stored_bytes_per_day).",
-    ),
-}
 _CLASSES: dict[str, Callable[[str, str], Metric]] = {
     "gauge": GaugeMetricFamily,
     "counter": CounterMetricFamily,
@@ -196,6 +138,8 @@ class HallCollector:
         keyed(f["hall_oldest_wait_seconds"], lab.services, live.oldest_wait_s, SERVICE, hall_id)
         single(f["hall_counters_open"], hall, live.counters_open)
         single(f["hall_counters_busy"], hall, live.counters_busy)
+        if view.planned is not None:
+            single(f["hall_counters_planned"], hall, view.planned.total)
         keyed(f["hall_tickets_issued"], lab.segments, live.issued, SEGMENT, hall_id)
         keyed(f["hall_tickets_served"], lab.segments, live.served, SEGMENT, hall_id)
         keyed(f["hall_tickets_abandoned"], lab.segments, live.abandoned, SEGMENT, hall_id)
@@ -216,6 +160,19 @@ class HallCollector:
             available(
                 f["hall_forecast_arrivals_per_hour"], lab.services, forecast.arrivals_per_hour
             )
+            available(
+                f["hall_forecast_queue_length_ci95_half_width"],
+                lab.services,
+                forecast.queue_length_half,
+            )
+            available(
+                f["hall_forecast_wait_seconds_ci95_half_width"], lab.services, forecast.wait_half_s
+            )
+            available(
+                f["hall_forecast_arrivals_per_hour_ci95_half_width"],
+                lab.services,
+                forecast.arrivals_per_hour_half,
+            )
         nowcast = view.nowcast
         if nowcast is not None:
             waits = lab.service_horizons
@@ -231,11 +188,20 @@ class HallCollector:
                 waits,
                 nowcast.service_breach_probability,
             )
+            advice = nowcast.call_in
+            if advice is not None:
+                k = math.inf if advice.counters is None else float(advice.counters)
+                labels = {"hall": hall_id, "group": advice.group or ""}
+                single(f["hall_nowcast_counters_to_open"], labels, k)
             single(f["hall_nowcast_as_of_timestamp_seconds"], hall, nowcast.computed_s)
             if nowcast.computed_at_s is not None:
                 single(f["hall_nowcast_computed_timestamp_seconds"], hall, nowcast.computed_at_s)
         if live.last_event_s is not None:
             single(f["hall_last_event_timestamp_seconds"], hall, live.last_event_s)
+        heard = live.received_s if info.clock == "events" else live.last_event_s
+        if heard is not None:
+            single(f["hall_last_heard_timestamp_seconds"], hall, heard)
+        single(f["hall_clock_timestamp_seconds"], hall, live.now_s)
         keyed(f["hallmon_ingest_events"], lab.results, view.ingested, RESULT, hall_id)
         keyed(f["hallmon_background_failures"], lab.jobs, view.failures, JOB, hall_id)
         keyed(f["hallmon_label_overflow"], lab.dimensions, view.overflow, DIMENSION, hall_id)

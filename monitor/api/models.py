@@ -56,6 +56,47 @@ _CALLED_IN_TIME = (
 )
 
 
+class CallInBody(_Body):
+    """The nowcast's call-in advice: how many more counters of which group
+    bring a ticket taken ``horizon`` from now back within target (the
+    predictive alert's measure: a breach probability at most ``budget``)."""
+
+    horizon: str
+    counters: int | None = Field(
+        description="more counters of `group` needed; 0: none, the hall is within target; "
+        "null: more than `max_extra` of any group"
+    )
+    group: str | None = Field(description="the counter group to open them in")
+    max_extra: int = Field(description="the most extra counters of a group the nowcast tries")
+    budget: float = Field(description="breach probability the objective allows (1 - objective)")
+    breach_probability_now: float | None = Field(
+        description="of a ticket taken at the horizon, with the counters open now"
+    )
+    breach_probability: float | None = Field(
+        description="of a ticket taken at the horizon, with the advised counters"
+    )
+
+
+class GroupPlan(_Body):
+    """One counter group: counters the plan staffs now, open and busy ones."""
+
+    group: str
+    planned: int
+    open: int
+    busy: int
+
+
+class PlanBody(_Body):
+    """The plan against the floor: counters the plan staffs now (the scenario's
+    schedule for the day, or the hall's roster) and those open and busy."""
+
+    source: Literal["scenario", "roster"]
+    planned: int
+    open: int
+    busy: int
+    by_group: list[GroupPlan]
+
+
 class HallSummary(_Body):
     """One hall of ``GET /v1/halls`` with its queue now and today's outcome so
     far. Every figure is as of ``now``, the hall's clock, except the nowcast's
@@ -90,6 +131,14 @@ class HallSummary(_Body):
     nowcast_at: str | None = Field(description="the hall's time the nowcast started from")
     last_event: str | None
     silent_s: float | None = Field(description=_SILENT)
+    median_wait_s: float | None = Field(
+        default=None,
+        description="longest median wait, over services, of a ticket taken now (nowcast)",
+    )
+    counters_planned: int | None = Field(
+        default=None, description="counters the plan staffs now (see /state's plan)"
+    )
+    call_in: CallInBody | None = Field(default=None, description="the nowcast's call-in advice")
 
 
 class ServiceQueue(_Body):
@@ -195,6 +244,7 @@ class HallStateBody(_Body):
     last_event: str | None
     silent_s: float | None = Field(description=_SILENT)
     ingested: dict[str, int] = Field(description="events since start, by result")
+    plan: PlanBody | None = Field(default=None, description="the plan against the floor")
 
 
 class HistoryCell(_Body):
@@ -272,6 +322,9 @@ class NowcastBody(_Body):
     )
     breach_probability: dict[str, float | None] | None = Field(
         default=None, description="horizon -> probability of a wait past the target"
+    )
+    call_in: CallInBody | None = Field(
+        default=None, description="how many more counters bring the hall back within target"
     )
 
 

@@ -12,6 +12,7 @@ from datetime import time as dt_time
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from monitor.api.floor import call_in_body, plan_body
 from monitor.api.models import (
     Bucket,
     CounterState,
@@ -91,6 +92,9 @@ def hall_summary(view: HallView, zone: ZoneInfo, wall_s: float | None = None) ->
     """One line of ``GET /v1/halls``; ``wall_s``: the wall clock (default: now)."""
     info, live, now = view.info, view.live, view.nowcast
     waits = [] if now is None else [w for (_, h), w in now.wait_s.items() if h == HORIZONS[0]]
+    medians = [] if now is None else [
+        w for (_, h), w in now.wait_median_s.items() if h == HORIZONS[0] and math.isfinite(w)
+    ]  # fmt: skip
     no_shows = _summed(live.no_show)
     return HallSummary(
         id=info.id,
@@ -119,6 +123,9 @@ def hall_summary(view: HallView, zone: ZoneInfo, wall_s: float | None = None) ->
         nowcast_at=None if now is None else rfc3339(now.computed_s, zone),
         last_event=rfc3339(live.last_event_s, zone),
         silent_s=silent_s(info, live, time.time() if wall_s is None else wall_s),
+        median_wait_s=_s(max(medians)) if medians else None,
+        counters_planned=None if view.planned is None else view.planned.total,
+        call_in=call_in_body(view),
     )
 
 
@@ -221,6 +228,7 @@ def hall_state(view: HallView, zone: ZoneInfo, wall_s: float | None = None) -> H
         last_event=rfc3339(live.last_event_s, zone),
         silent_s=silent_s(info, live, time.time() if wall_s is None else wall_s),
         ingested=view.ingested,
+        plan=plan_body(view),
     )
 
 
@@ -308,6 +316,7 @@ def hall_nowcast(view: HallView, zone: ZoneInfo) -> NowcastBody:
         services=services,
         as_of=rfc3339(now.computed_s, zone),
         breach_probability={h: now.breach_probability.get(h) for h in HORIZONS},
+        call_in=call_in_body(view),
     )
 
 

@@ -22,7 +22,9 @@ in a pool of worker processes while the app keeps answering.
   that each starts from a fresh picture. A hall with ``clock: events`` and no
   event applied since its last picture is never due: its nowcast would come
   out the same. A nowcast is published with its as-of time (the hall's clock
-  at the state it started from) and the wall time it was computed.
+  at the state it started from) and the wall time it was computed; for a
+  hall it predicts to breach, the call-in advice follows as a second batch
+  and an update of that nowcast (:mod:`monitor.background.callin`).
 * Learning and drift: :mod:`monitor.background.learn` (the nightly re-fit)
   and :mod:`monitor.background.drift` (the live stream against the model),
   on the same pool.
@@ -44,16 +46,25 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from datetime import date
 from typing import TypeVar
 
+from monitor.background.callin import (
+    NONE_NEEDED,
+    advice_needed,
+    advice_now,
+    call_in_job,
+    nowcast_job,
+    with_call_in,
+)
 from monitor.background.drift import DriftWatch
 from monitor.background.learn import Learning
 from monitor.background.pool import new_pool, stop_pool
 from monitor.core.config import NowcastConfig
 from monitor.core.localdays import next_day
 from monitor.core.monitor import Monitor
-from monitor.core.snapshot import HORIZON_S, NowcastNow, QueuePicture
+from monitor.core.snapshot import HORIZON_S, CallInNow, NowcastNow, QueuePicture
+from sim.live.callin import CallIn
 from sim.live.demandlevel import DemandLevel
 from sim.live.forecast import DayForecast, forecast_date, forecast_key
-from sim.live.nowcast import Nowcast, Precision, nowcast
+from sim.live.nowcast import Nowcast, Precision
 from sim.live.warmstart import BusyCounter, HallStart, WaitingTicket
 from sim.model.days import day_scenario
 from sim.model.scenario import Scenario
@@ -112,19 +123,6 @@ def _forecast_job(scn: Scenario, day: str, replications: int, seed: int) -> DayF
     return forecast_date(scn, day, replications=replications, seed=seed)
 
 
-def _nowcast_job(
-    scn: Scenario, start: HallStart, replications: int, seed: int, precision: Precision | None
-) -> Nowcast:
-    return nowcast(
-        scn,
-        start,
-        horizons_s=tuple(HORIZON_S.values()),
-        replications=replications,
-        seed=seed,
-        precision=precision,
-    )
-
-
 def precision_of(conf: NowcastConfig) -> Precision | None:
     """The configured precision as the nowcast takes it."""
     p = conf.precision
@@ -171,6 +169,7 @@ class Background:
         self._computed: dict[str, dict[tuple[int, str], DayForecast]] = {}
         self.learning = Learning(monitor, self._executor)
         self.drift = DriftWatch(monitor, self._executor)
+        self._advice: dict[str, CallInNow] = {}  # hall -> its latest call-in advice
 
     def _executor(self) -> Executor:
         if self._pool is None:
@@ -339,7 +338,7 @@ class Background:
         conf = monitor.settings.nowcast
         precision = precision_of(conf)
         loop = asyncio.get_running_loop()
-        jobs: dict[str, tuple[float, asyncio.Future[Nowcast]]] = {}
+        jobs: dict[str, tuple[tuple[float, HallStart, Scenario], asyncio.Future[Nowcast]]] = {}
         for hall_id in monitor.hall_ids() if hall_ids is None else hall_ids:
             try:
                 now_s = monitor.now_s(hall_id)
@@ -361,7 +360,7 @@ class Background:
                 )
                 job = loop.run_in_executor(
                     self._executor(),
-                    _nowcast_job,
+                    nowcast_job,
                     scn,
                     start,
                     conf.replications,
@@ -371,14 +370,40 @@ class Background:
             except Exception as exc:
                 self._failed(hall_id, "nowcast", exc)
                 continue
-            jobs[hall_id] = (now_s, job)
+            jobs[hall_id] = ((now_s, start, scn), job)
         done = 0
-        for hall_id, (now_s, result) in await _settled(jobs):
+        advised: dict[str, tuple[tuple[NowcastNow, Nowcast], asyncio.Future[CallIn]]] = {}
+        for hall_id, ((now_s, start, scn), result) in await _settled(jobs):
             if isinstance(result, Exception):
                 self._failed(hall_id, "nowcast", result)
+                continue
+            hall = monitor.hall(hall_id)
+            shown = published(result, now_s, time.time())
+            if advice_needed(result, hall.objective):
+                # the nowcast now, with the advice it had; the new advice follows
+                monitor.publish_nowcast(
+                    hall_id, with_call_in(shown, result, self._advice.get(hall_id))
+                )
+                advising = loop.run_in_executor(
+                    self._executor(),
+                    call_in_job,
+                    scn,
+                    start,
+                    result,
+                    conf.seed,
+                    hall.objective,
+                )
+                advised[hall_id] = ((shown, result), advising)
             else:
-                monitor.publish_nowcast(hall_id, published(result, now_s, time.time()))
-                done += 1
+                self._advice[hall_id] = NONE_NEEDED
+                monitor.publish_nowcast(hall_id, with_call_in(shown, result, NONE_NEEDED))
+            done += 1
+        for hall_id, ((shown, result), advice) in await _settled(advised):
+            if isinstance(advice, Exception):
+                self._failed(hall_id, "nowcast", advice)
+                continue
+            self._advice[hall_id] = advice_now(advice)
+            monitor.publish_nowcast(hall_id, with_call_in(shown, result, self._advice[hall_id]))
         return done
 
     def _failed(self, hall_id: str, job: str, exc: Exception) -> None:

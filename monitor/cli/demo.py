@@ -1,7 +1,10 @@
-"""``hallmon demo`` itself: start, print the addresses, wait for Ctrl-C, stop."""
+"""``hallmon demo`` itself: start, print the addresses, the ingest tokens and
+a ``curl`` to post an event, wait for Ctrl-C, stop."""
 
 from __future__ import annotations
 
+import json
+import shlex
 import shutil
 import signal
 import sys
@@ -10,6 +13,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,7 +22,16 @@ import typer
 from monitor.cli.errors import fail, reported
 from monitor.core.config import DEFAULT_PORT
 from monitor.demo.processes import Demo, port_or_free
-from monitor.demo.stack import ROOT, demo_config, replay_day, silence_no_events, start_prometheus
+from monitor.demo.receiver import running_receiver
+from monitor.demo.stack import (
+    ROOT,
+    demo_config,
+    example_events,
+    first_page,
+    replay_day,
+    start_alertmanager,
+    start_prometheus,
+)
 
 
 @contextmanager
@@ -67,7 +80,7 @@ def demo(
     say = typer.echo
     try:
         with _interrupts():
-            _run(run, config, port, speed, overload, seed, prometheus, say)
+            _run(run, Options(config, port, speed, overload, seed), prometheus, say)
     except KeyboardInterrupt:
         say("\nhallmon demo: stopping…", err=True)
     except RuntimeError as exc:
@@ -81,42 +94,44 @@ def demo(
     say("hallmon demo: stopped everything it started.", err=True)
 
 
-def _run(
-    run: Demo,
-    config: Path,
-    port: int,
-    speed: float,
-    overload: str | None,
-    seed: int,
-    with_prometheus: bool,
-    say: Any,
-) -> None:
+@dataclass(frozen=True)
+class Options:
+    """What the command line asked of the demo."""
+
+    config: Path
+    port: int
+    speed: float
+    overload: str | None
+    seed: int
+
+
+def _run(run: Demo, options: Options, with_prometheus: bool, say: Any) -> None:
     prom, am = shutil.which("prometheus"), shutil.which("prometheus-alertmanager")
-    am_config = ROOT / "dashboards/alertmanager/alertmanager.yml"
-    extras = with_prometheus and prom is not None and am is not None and am_config.is_file()
-    am_url = None
-    if extras:
-        assert am is not None
-        am_port = port_or_free(9093)
-        am_url = f"http://127.0.0.1:{am_port}"
-        alertmanager = run.start(
-            "alertmanager",
-            [
-                am,
-                f"--config.file={am_config}",
-                f"--storage.path={run.directory / 'alertmanager'}",
-                f"--web.listen-address=127.0.0.1:{am_port}",
-                "--cluster.listen-address=",
-                "--log.level=warn",
-            ],
-        )
+    if not (with_prometheus and prom is not None and am is not None):
+        _serve(run, options, None, say)
+        return
+    with running_receiver(lambda text: say(text)) as (receiver_url, _):
+        am_url = start_alertmanager(run, am, receiver_url, options.speed)
+        _serve(run, options, (prom, am_url, receiver_url), say)
+
+
+def _serve(run: Demo, options: Options, extras: tuple[str, str, str] | None, say: Any) -> None:
+    """The exporter, Prometheus (when ``extras``: its binary, Alertmanager's and
+    the receiver's URLs), the replays, the addresses; then wait."""
+    config, speed, seed = options.config, options.speed, options.seed
+    am_url = None if extras is None else extras[1]
     path, env, halls = demo_config(config, run.directory, am_url)
     ids = [hall for hall, _ in halls]
-    overloaded = overload or ids[0]
+    overloaded = options.overload or ids[0]
     if overloaded not in ids:
         raise RuntimeError(f"--overload {overloaded}: no such hall in {config} ({', '.join(ids)})")
-    port = port_or_free(port)
+    port = port_or_free(options.port)
     url = f"http://127.0.0.1:{port}"
+    prom_url = None
+    if extras is not None:  # the pages read firing and pending alerts from Prometheus
+        prom_port = port_or_free(9090)
+        prom_url = f"http://127.0.0.1:{prom_port}"
+        _add_prometheus_url(path, prom_url)
     exporter = run.start(
         "hallmon",
         [
@@ -136,12 +151,8 @@ def _run(
         env,
     )
     run.wait_http(exporter, f"{url}/readyz")
-    prom_url = None
-    if extras:
-        assert prom is not None
-        run.wait_http(alertmanager, f"{am_url}/-/ready")
-        silence_no_events(f"{am_url}")
-        prom_url = start_prometheus(run, prom, path, port, am_url)
+    if extras is not None:
+        prom_url = start_prometheus(run, extras[0], path, port, am_url, speed, prom_port)
     for i, (hall, scenario) in enumerate(halls):
         token = env[f"HALLMON_DEMO_TOKEN_{i}"]
         thread = threading.Thread(
@@ -156,14 +167,47 @@ def _run(
     say(f"  all halls      {url}/")
     for hall in ids:
         say(f"  {hall:<14} {url}/halls/{hall}   wall screen: {url}/halls/{hall}/screen")
-    say(f"  JSON API       {url}/v1/halls    metrics: {url}/metrics")
+    say(f"  JSON API       {url}/v1/halls    metrics: {url}/metrics    runbook: {url}/runbook")
     say(f"  files          {run.directory} (logs, store; removed on exit)")
-    if prom_url is not None:
-        say(f"  Prometheus     {prom_url}/alerts")
-        say(f"  Alertmanager   {am_url}/#/alerts   (HallNoEvents silenced: the day is yesterday's)")
+    if extras is not None and prom_url is not None and am_url is not None:
+        alerts = first_page(prom_url, ("/alerts", "/classic/alerts")) or f"{prom_url}/api/v1/alerts"
+        say(f"  Prometheus     {alerts}   (rules at {max(1.0, speed):g}× time scale)")
+        ui = first_page(am_url, ("/script.js",))
+        say(f"  Alertmanager   {am_url + '/#/alerts' if ui else am_url + '/api/v2/alerts'}")
+        say(f"                 amtool --alertmanager.url={am_url} alert query")
+        say(f"  Each rung      {extras[2]}/   (what the hall manager, district and city receive)")
     else:
         say("  (install prometheus and prometheus-alertmanager to see the alerts too)")
+    _tokens(say, url, env, halls)
     say("Ctrl-C stops everything.", err=True)
+    _wait(run, exporter, say)
+
+
+def _add_prometheus_url(path: Path, prom_url: str) -> None:
+    import yaml
+
+    tree = yaml.safe_load(path.read_text(encoding="utf-8"))
+    tree["prometheus_url"] = prom_url
+    path.write_text(yaml.safe_dump(tree, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def _tokens(say: Any, url: str, env: dict[str, str], halls: list[tuple[str, Path]]) -> None:
+    """The halls' ingest tokens and a curl that posts one ticket's life."""
+    say("  Ingest tokens (Authorization: Bearer TOKEN, POST /v1/halls/HALL/events):")
+    for i, (hall, _) in enumerate(halls):
+        say(f"    {hall:<12} {env[f'HALLMON_DEMO_TOKEN_{i}']}")
+    hall, scenario = halls[-1]
+    body = json.dumps(example_events(hall, scenario), ensure_ascii=False, separators=(",", ":"))
+    token = env[f"HALLMON_DEMO_TOKEN_{len(halls) - 1}"]
+    say("  Post an event (again: acknowledged as duplicates, not applied twice):")
+    say(
+        f"    curl -sS -H {shlex.quote('Authorization: Bearer ' + token)} "
+        "-H 'Content-Type: application/json' "
+        f"--data {shlex.quote(body)} {url}/v1/halls/{hall}/events"
+    )
+
+
+def _wait(run: Demo, exporter: Any, say: Any) -> None:
     done = False
     while True:
         if not exporter.alive():

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from monitor.cli.errors import fail, reported
-from monitor.ops.alerts import RUNBOOK_URL
+from monitor.ops.links import GRAFANA_URL
 
 
 class _NoTokens(Mapping[str, str]):
@@ -51,14 +51,33 @@ def prometheus_config(
         typer.Option("--alertmanager", help="Alertmanager host:port (repeat for a cluster)."),
     ] = None,
     runbook_url: Annotated[
-        str, typer.Option("--runbook-url", help="URL of RUNBOOK.md for the alerts' runbook_url.")
-    ] = RUNBOOK_URL,
+        str | None,
+        typer.Option(
+            "--runbook-url",
+            help="The runbook page; each alert links to its section (#alertname). "
+            "[default: the runbook on shard 0's exporter, http://HOST:BASE-PORT/runbook]",
+        ),
+    ] = None,
+    grafana_url: Annotated[
+        str, typer.Option("--grafana-url", help="Grafana, for the alerts' dashboard links.")
+    ] = GRAFANA_URL,
+    time_scale: Annotated[
+        float,
+        typer.Option(
+            "--time-scale",
+            min=1.0,
+            help="Hall seconds per wall second: the rules' windows and for: durations are "
+            "divided by it, for a replay at speed (1: real time).",
+        ),
+    ] = 1.0,
 ) -> None:
     """Write OUT/prometheus.yml (one scrape target per exporter shard, 15 s
-    scrape and evaluation, Alertmanager) and OUT/rules/ (recording and alert
-    rules): a directory Prometheus runs from as it is. Tokens are not needed."""
+    scrape and evaluation, 1 s with a time scale, Alertmanager) and OUT/rules/
+    (recording and alert rules): a directory Prometheus runs from as it is.
+    Tokens are not needed."""
     from monitor.core.config import load_settings
     from monitor.ops.prometheus_config import Deployment, write_bundle
+    from monitor.ops.timescale import TimeScale
 
     if shards < 1:
         raise fail("--shards", f"{shards} is not a positive number of shards")
@@ -71,15 +90,50 @@ def prometheus_config(
         host=host,
         base_port=base_port,
         alertmanagers=tuple(alertmanager or ("localhost:9093",)),
+        interval="15s" if time_scale == 1.0 else "1s",
     )
+    links = deployment.links(runbook_url, grafana_url)
     with reported(f"--out {out}"):
         written = write_bundle(
-            out, settings, deployment, source=str(config), runbook_url=runbook_url
-        )
+            out, settings, deployment, source=str(config), links=links,
+            scale=TimeScale(time_scale),
+        )  # fmt: skip
     for path in written:
         typer.echo(f"wrote {path}", err=True)
 
 
+def alertmanager_config(
+    contacts: Annotated[
+        Path,
+        typer.Option(
+            "--contacts", help="Who is told at each rung (dashboards/alertmanager/contacts.yaml)."
+        ),
+    ],
+    out: Annotated[Path, typer.Option("--out", help="The alertmanager.yml to write.")],
+    time_scale: Annotated[
+        float,
+        typer.Option(
+            "--time-scale",
+            min=1.0,
+            help="Hall seconds per wall second: grouping waits and repeats are divided by it.",
+        ),
+    ] = 1.0,
+) -> None:
+    """Write OUT, Alertmanager's configuration: one route and receiver per rung
+    of the ladder (WeChat Work and webhooks, from CONTACTS), grouping per hall,
+    inhibition by hall, service and alert."""
+    from monitor.ops.alertmanager import load_contacts, render_alertmanager_config
+    from monitor.ops.timescale import TimeScale
+
+    with reported(str(contacts)):
+        found = load_contacts(contacts)
+    text = render_alertmanager_config(found, TimeScale(time_scale), source=str(contacts))
+    with reported(f"--out {out}"):
+        out.write_text(text, encoding="utf-8")
+    typer.echo(f"wrote {out}", err=True)
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``prometheus-config`` to the ``hallmon`` app."""
+    """Add ``prometheus-config`` and ``alertmanager-config`` to the ``hallmon`` app."""
     app.command("prometheus-config")(prometheus_config)
+    app.command("alertmanager-config")(alertmanager_config)

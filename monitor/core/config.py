@@ -23,6 +23,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from monitor.core.modelconfig import DriftConfig, LearnConfig
+from monitor.core.plan import PlannedShift, RosterError, read_roster
 from sim.model.errors import InputError
 from sim.model.fields import DurationS, FrozenModel
 from sim.model.scenario import (
@@ -110,6 +111,9 @@ class HallConfig(FrozenModel):
     learn: LearnConfig | None = None
     """The hall's nightly learning; default: the file's ``learn`` (``{enabled: false}`` turns
     it off for this hall)."""
+    roster: Path | None = None
+    """The plan the hall is measured against: a roster file, the shifts of ``hallsim roster
+    --json`` (relative to the config file); default: the scenario's schedule for the day."""
 
     @model_validator(mode="after")
     def _one_token(self) -> HallConfig:
@@ -241,8 +245,12 @@ class _Serving(FrozenModel):
     forecast: ForecastConfig = ForecastConfig()
     """The day forecast the live queue is compared with."""
     alertmanager_url: Annotated[str, Field(pattern=r"^https?://[^\s]+$")] | None = None
-    """An Alertmanager whose active alerts the pages show by rung (its v2 API); absent: no
-    alerts on the pages."""
+    """An Alertmanager whose alerts the pages show by rung (its v2 API: firing, silenced,
+    inhibited); absent: no alerts on the pages, unless ``prometheus_url`` is set."""
+    prometheus_url: Annotated[str, Field(pattern=r"^https?://[^\s]+$")] | None = None
+    """A Prometheus whose alerts the pages show by rung, firing and pending (its
+    ``/api/v1/alerts``); with ``alertmanager_url`` too, Alertmanager says which are silenced
+    or inhibited."""
     max_label_values: Annotated[int, Field(ge=0)] = 50
     """Names of services, segments and counters a hall's events may use that its scenario does
     not know, per dimension and day; beyond, they are published as ``other``."""
@@ -318,6 +326,7 @@ class Hall(BaseModel):
     # the configured model as YAML: the scenario file's text, or the completed sketch
     # (the model registry keeps it, and tells a changed file by it)
     scenario_text: str = ""
+    roster: tuple[PlannedShift, ...] | None = None  # None: the scenario's schedule is the plan
 
 
 class Settings(_Serving):
@@ -414,6 +423,15 @@ def load_settings(
         except ScenarioError as exc:
             problems.extend(f"{where}.scenario: {line}" for line in _named(scenario_path, exc))
             continue
+        roster = None
+        if hc.roster is not None:
+            try:
+                roster = read_roster(
+                    hc.roster if hc.roster.is_absolute() else base / hc.roster, scn
+                )
+            except RosterError as exc:
+                problems.append(f"{where}.roster: {exc}")
+                continue
         if hc.token_env is not None:
             token = environ.get(hc.token_env)
             if not token:
@@ -440,6 +458,7 @@ def load_settings(
                 learn=learn,
                 source=source,
                 scenario_text=text,
+                roster=roster,
             )
         )
     digests = [h.token_sha256 for h in halls]

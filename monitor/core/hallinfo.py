@@ -29,6 +29,9 @@ def hall_info(hall: Hall) -> HallInfo:
         opens_s=None if scn.stationary else scn.open,
         closes_s=None if scn.stationary else scn.close,
         clock=hall.clock,
+        counter_groups=tuple(
+            (i.name, scn.counters[i.group].id) for i in counter_instances(scn) if not i.kiosk
+        ),
     )
 
 

@@ -23,6 +23,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, NoReturn
 from zoneinfo import ZoneInfo
 
@@ -39,9 +40,10 @@ from monitor.core.errors import (
 )
 from monitor.core.health import STORE_RETRY_S, StoreHealth
 from monitor.core.intake import HallIntake
-from monitor.core.rows import stored_bytes
 from monitor.core.modelbook import ModelBook
 from monitor.core.observed import Observed
+from monitor.core.plan import HallPlan
+from monitor.core.rows import stored_bytes
 from monitor.core.snapshot import (
     BACKGROUND_JOBS,
     HALL_LIMITS,
@@ -99,6 +101,7 @@ class Monitor(ModelBook):
             )
             for h in settings.halls
         }
+        self._plans = {h.id: HallPlan(h.scenario, h.roster) for h in settings.halls}
         self._by_token = {h.token_sha256: h.id for h in settings.halls}
         self._store: EventStore | None = None
         self._ingested = {h.id: dict.fromkeys(INGEST_RESULTS, 0) for h in settings.halls}
@@ -422,13 +425,23 @@ class Monitor(ModelBook):
         forecast = self.current_forecast(hall_id, day)
         if forecast is None:
             return None
-        values = forecast.at(self._states[hall_id].local_seconds(now_s))
-        if not values:
+        i = forecast.interval_index(self._states[hall_id].local_seconds(now_s))
+        if i is None:
             return None
+
+        def finite(grid: tuple[tuple[float, ...], ...]) -> dict[str, float]:
+            row = grid[i]
+            return {svc: row[j] for j, svc in enumerate(forecast.services) if math.isfinite(row[j])}
+
         return ForecastNow(
-            queue_length={svc: v[0] for svc, v in values.items()},
-            wait_s={svc: v[1] for svc, v in values.items() if math.isfinite(v[1])},
-            arrivals_per_hour={svc: v[2] for svc, v in values.items()},
+            queue_length=dict(zip(forecast.services, forecast.queue[i], strict=True)),
+            wait_s=finite(forecast.wait_s),
+            arrivals_per_hour=dict(
+                zip(forecast.services, forecast.arrivals_per_hour[i], strict=True)
+            ),
+            queue_length_half=finite(forecast.queue_half),
+            wait_half_s=finite(forecast.wait_half_s),
+            arrivals_per_hour_half=finite(forecast.arrivals_half),
         )
 
     def view(self, hall_id: str, *, tickets: bool = False) -> HallView:
@@ -452,6 +465,9 @@ class Monitor(ModelBook):
             failures=failures,
             overflow=state.overflow_counts(),
             limited=limited,
+            planned=self._plans[hall_id].at(
+                date.fromisoformat(live.day), state.local_seconds(live.now_s)
+            ),
         )
 
     def views(self) -> list[HallView]:

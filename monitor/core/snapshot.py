@@ -8,7 +8,10 @@ zeros without knowing the configuration."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from monitor.core.plan import PlanNow
 
 # of an ingested event: applied, already stored, refused (4xx), stored but dated too far
 # ahead (quarantined), not stored because the store failed (503), an id stored with other
@@ -55,6 +58,7 @@ class HallInfo:
     opens_s: float | None = None
     closes_s: float | None = None
     clock: str = "wall"  # "wall", or "events": the hall's now is its latest event
+    counter_groups: tuple[tuple[str, str], ...] = ()  # (counter, its group)
 
 
 class AtCounter(NamedTuple):
@@ -113,11 +117,16 @@ class LiveSnapshot:
 @dataclass(frozen=True, slots=True)
 class ForecastNow:
     """The day forecast read at the current time (per service), ``None`` until
-    the first forecast of the day is ready."""
+    the first forecast of the day is ready; each mean with the half-width of
+    its 95% confidence interval over the forecast's replications (absent when
+    not finite)."""
 
     queue_length: dict[str, float]
     wait_s: dict[str, float]
     arrivals_per_hour: dict[str, float]
+    queue_length_half: dict[str, float] = field(default_factory=dict)
+    wait_half_s: dict[str, float] = field(default_factory=dict)
+    arrivals_per_hour_half: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +148,21 @@ class NowcastNow:
     # (service, horizon) -> probability that a ticket of the service waits past the target
     service_breach_probability: dict[tuple[str, str], float] = field(default_factory=dict)
     replications: int | None = None  # simulated futures it rests on (fewer once precise enough)
+    call_in: CallInNow | None = None  # None: not computed (an older nowcast, or turned off)
+
+
+@dataclass(frozen=True, slots=True)
+class CallInNow:
+    """The nowcast's call-in advice for ``horizon``: open ``counters`` more of
+    ``group`` to bring a ticket taken then back within target (0: the hall is
+    within target as it is; None: more than ``max_extra`` would be needed), and
+    the breach probability then with them (None: none needed, or not enough)."""
+
+    horizon: str
+    counters: int | None
+    group: str | None
+    breach_probability: float | None
+    max_extra: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +177,7 @@ class HallView:
     failures: dict[str, int] = field(default_factory=dict)  # job (BACKGROUND_JOBS) -> since start
     overflow: dict[str, int] = field(default_factory=dict)  # LABEL_DIMENSIONS -> events as "other"
     limited: dict[str, int] = field(default_factory=dict)  # HALL_LIMITS -> refused batches
+    planned: PlanNow | None = None  # counters the plan staffs now
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,13 +1,17 @@
 """What ``hallmon demo`` runs: its config (the bundled halls, events clock,
 fresh tokens), the short-staffed variant of a hall, the replay of a simulated
-day, and Prometheus with the repository's rules beside Alertmanager."""
+day, and Prometheus and Alertmanager configured by the same code as
+production at the demo's time scale (the replay's speed): the rules' windows,
+``for:`` durations and Alertmanager's waits are divided by it, so the ladder
+climbs in minutes, in the order it would in hours."""
 
 from __future__ import annotations
 
 import secrets
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from contextlib import suppress
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -118,25 +122,48 @@ def replay_day(
         demo.failures.append(f"replay of {hall}: {exc}")
 
 
-def silence_no_events(am_url: str) -> None:
-    """Silence ``HallNoEvents`` for the demo: it compares the latest event's
-    time with the wall clock, and the replayed day is dated yesterday."""
-    now = datetime.now(UTC)
-    silence = {
-        "matchers": [{"name": "alertname", "value": "HallNoEvents", "isRegex": False}],
-        "startsAt": now.isoformat(),
-        "endsAt": (now + timedelta(days=1)).isoformat(),
-        "createdBy": "hallmon demo",
-        "comment": "the demo replays yesterday at speed: its events are hours old by design",
-    }
-    response = httpx.post(f"{am_url}/api/v2/silences", json=silence, timeout=10.0)
-    if response.status_code != 200:
-        raise RuntimeError(f"Alertmanager refused the demo's silence: {response.text}")
+def start_alertmanager(run: Demo, binary: str, receiver_url: str, speed: float) -> str:
+    """Alertmanager with the shipped contacts pointed at the demo's receiver
+    (:func:`~monitor.demo.receiver.demo_contacts`), at time scale ``speed``."""
+    from monitor.demo.receiver import demo_contacts
+    from monitor.ops.alertmanager import load_contacts, render_alertmanager_config
+    from monitor.ops.timescale import TimeScale
+
+    contacts = demo_contacts(
+        load_contacts(ROOT / "dashboards/alertmanager/contacts.yaml"), receiver_url
+    )
+    config = run.directory / "alertmanager.yml"
+    templates = str(ROOT / "dashboards/alertmanager/templates/*.tmpl")
+    config.write_text(
+        render_alertmanager_config(
+            contacts, TimeScale(max(1.0, speed)), source="the demo's contacts", templates=templates
+        ),
+        encoding="utf-8",
+    )
+    port = port_or_free(9093)
+    child = run.start(
+        "alertmanager",
+        [
+            binary,
+            f"--config.file={config}",
+            f"--storage.path={run.directory / 'alertmanager'}",
+            f"--web.listen-address=127.0.0.1:{port}",
+            "--cluster.listen-address=",
+            "--log.level=warn",
+        ],
+        {"TZ": "Asia/Shanghai"},  # the WeChat messages show local times
+    )
+    url = f"http://127.0.0.1:{port}"
+    run.wait_http(child, f"{url}/-/ready")
+    return url
 
 
-def start_prometheus(run: Demo, prom: str, config: Path, port: int, am_url: str | None) -> str:
-    """Prometheus on the exporter with the repository's rules, scraping and
-    evaluating every 5 s (the replay runs faster than the wall clock)."""
+def start_prometheus(
+    run: Demo, prom: str, config: Path, port: int, am_url: str | None, speed: float, prom_port: int
+) -> str:
+    """Prometheus on the exporter with the repository's rules at time scale
+    ``speed`` (``hallmon prometheus-config --time-scale``: 1 s scrape and
+    evaluation) on ``prom_port``, the runbook links on the demo's exporter."""
     out = run.directory / "prometheus"
     alertmanager = am_url.removeprefix("http://") if am_url else "127.0.0.1:9093"
     written = subprocess.run(
@@ -155,6 +182,8 @@ def start_prometheus(run: Demo, prom: str, config: Path, port: int, am_url: str 
             str(port),
             "--alertmanager",
             alertmanager,
+            "--time-scale",
+            f"{max(1.0, speed):g}",
         ],
         capture_output=True,
         text=True,
@@ -162,20 +191,11 @@ def start_prometheus(run: Demo, prom: str, config: Path, port: int, am_url: str 
     )
     if written.returncode != 0:
         raise RuntimeError(f"hallmon prometheus-config failed:\n{written.stderr}")
-    prom_yml = out / "prometheus.yml"
-    tree = yaml.safe_load(prom_yml.read_text(encoding="utf-8"))
-    tree["global"] = {
-        **tree.get("global", {}),
-        "scrape_interval": "5s",
-        "evaluation_interval": "5s",
-    }
-    prom_yml.write_text(yaml.safe_dump(tree, sort_keys=False), encoding="utf-8")
-    prom_port = port_or_free(9090)
     child = run.start(
         "prometheus",
         [
             prom,
-            f"--config.file={prom_yml}",
+            f"--config.file={out / 'prometheus.yml'}",
             f"--storage.tsdb.path={run.directory / 'prometheus-data'}",
             f"--web.listen-address=127.0.0.1:{prom_port}",
             "--log.level=warn",
@@ -184,3 +204,39 @@ def start_prometheus(run: Demo, prom: str, config: Path, port: int, am_url: str 
     prom_url = f"http://127.0.0.1:{prom_port}"
     run.wait_http(child, f"{prom_url}/-/ready")
     return prom_url
+
+
+def first_page(base: str, paths: tuple[str, ...]) -> str | None:
+    """The first of ``paths`` that ``base`` answers with 200 (Debian's builds
+    lack some pages: Prometheus serves its alerts at /classic/alerts,
+    Alertmanager has no web UI at all)."""
+    for path in paths:
+        with suppress(httpx.HTTPError):
+            if httpx.get(base + path, timeout=5.0).status_code == 200:
+                return base + path
+    return None
+
+
+def example_events(hall: str, scenario: Path) -> list[dict[str, str]]:
+    """One ticket's life at the replayed day's opening (issued, called, served
+    at once): posting it adds a customer served in time, and posting it again
+    shows that duplicates are acknowledged, not applied twice."""
+    from sim.model.calendar import counter_instances
+    from sim.model.scenario import load_scenario
+    from sim.model.units import format_clock
+
+    scn = load_scenario(scenario)
+    zone = ZoneInfo(scn.timezone)
+    day = datetime.now(zone).date() - timedelta(days=1)  # the replay's day
+    opening = datetime.fromisoformat(f"{day}T{format_clock(scn.open)}:00").replace(tzinfo=zone)
+    counter = next(c.name for c in counter_instances(scn) if not c.kiosk)
+    service, segment = next(iter(scn.services)), next(iter(scn.segments))
+    common = {"hall": hall, "ticket": "CURL-1"}
+    return [
+        common | {"id": f"{hall}-curl-1", "ts": opening.isoformat(), "kind": "ticket_issued",
+                  "service": service, "segment": segment},
+        common | {"id": f"{hall}-curl-2", "ts": (opening + timedelta(seconds=30)).isoformat(),
+                  "kind": "ticket_called", "counter": counter},
+        common | {"id": f"{hall}-curl-3", "ts": (opening + timedelta(minutes=3)).isoformat(),
+                  "kind": "service_ended", "counter": counter},
+    ]  # fmt: skip

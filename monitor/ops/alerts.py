@@ -1,14 +1,19 @@
 """Alert rules of the escalation ladder (hall manager → district → city), as
 data: :func:`alert_groups` returns what ``hallmon prometheus-config`` writes to
-``rules/hallq-alerts.yml``. ``dashboards/RUNBOOK.md`` explains every alert,
-with one section per alert name (the ``runbook_url`` anchors).
+``rules/hallq-alerts.yml``. The runbook (``monitor/ops/RUNBOOK.md``, served by
+the exporter at ``/runbook``) explains every alert, with one section per alert
+name (the ``runbook_url`` anchors).
 
 Every alert carries ``severity`` (the rung: ``hall_manager``, ``district``,
-``city``; ``info`` for the model's drift, which is no rung), the hall's
-``name``, ``district`` and ``city`` (joined from ``hall_info``) and a
-``summary`` in Chinese and English naming the hall, the service, the figure,
-the target and what to do. Hall alerts are silent while a
-hall is closed and no counter is open.
+``city``; ``info`` for the model's drift, which is no rung), the hall's ``name``, ``district`` and ``city`` (joined from
+``hall_info``) and the annotations of :mod:`monitor.ops.annotations`. Hall
+alerts are silent while a hall is closed and no counter is open.
+
+Durations are hall time: with a :class:`~monitor.ops.timescale.TimeScale`
+(the demo, a replay at speed) every ``for:``, window and seconds threshold of
+the hall alerts is divided by its factor; at 1× the rules are exactly those
+of production. The exporter alerts are about processes, which live in wall
+time, and are never scaled.
 
 Burn-rate rungs. The error budget is ``1 - objective``; a burn rate ``b``
 over a window spends ``b × window / day`` of the day's budget, and can reach
@@ -25,21 +30,36 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from monitor.ops.annotations import (
+    BUDGET,
+    HALL_LABELS,
+    OBJECTIVE,
+    TARGET,
+    WHO,
+    WHO_EN,
+    Context,
+    Rule,
+    alert,
+    hall_panel,
+    query,
+)
+from monitor.ops.feed_alerts import exporter_alerts, limited_alert, no_events_alerts
+from monitor.ops.links import Links, exporter_runbook
 from monitor.ops.recording import CEILING
+from monitor.ops.timescale import REAL_TIME, TimeScale
 
-RUNBOOK_URL = "https://git.example.com/hallq/hallq/-/blob/main/dashboards/RUNBOOK.md"
-
-Rule = dict[str, Any]
+# the runbook on the exporter of the default deployment (`hallmon prometheus-config`)
+RUNBOOK_URL = exporter_runbook("localhost", 9180)
 
 DAY_H = 12.0  # the opening day a budget is spent over (the flagship hall's 09:00–21:00)
 BURN_CAP = 0.75  # a rung never asks more than 3/4 of the customers to be late
 ESCALATION_MIN_ISSUED_1H = 5  # oldest-wait rungs above the hall manager need this many tickets
 QUEUE_EXCESS = 10  # queue above forecast: at least this many more customers ...
 QUEUE_FACTOR = 2  # ... and at least this many times the forecast
-NO_EVENTS_S = 600
+PLAN_FOR = "10m"  # fewer counters open than planned this long, while people wait
+
 
 STAFFED = "(hall_open == 1 or hall_counters_open > 0)"
-HALL_LABELS = "* on (hall) group_left (name, district, city) hall_info"
 
 
 @dataclass(frozen=True)
@@ -71,44 +91,6 @@ BURN_RUNGS: tuple[BurnRung, ...] = (
 OLDEST_RUNGS: tuple[tuple[str, int], ...] = (("hall_manager", 1), ("district", 2), ("city", 4))
 
 
-def _query(promql: str, render: str) -> str:
-    """A template fragment: the first value of ``promql`` (``%q`` is the hall)
-    piped through ``render``."""
-    return (
-        f'{{{{ with printf "{promql}" $labels.hall | query }}}}'
-        f"{{{{ . | first | value | {render} }}}}{{{{ end }}}}"
-    )
-
-
-TARGET = _query("hall_slo_target_wait_seconds{hall=%q}", "humanizeDuration")
-OBJECTIVE = _query("hall_slo_objective_ratio{hall=%q}", "humanizePercentage")
-BUDGET = _query("1 - hall_slo_objective_ratio{hall=%q}", "humanizePercentage")
-WHO = "{{ $labels.name }}"
-WHO_EN = "{{ $labels.name }} ({{ $labels.hall }})"
-
-
-def _alert(
-    alertname: str,
-    severity: str,
-    expr: str,
-    for_: str,
-    zh: str,
-    en: str,
-    runbook: str,
-    **labels: str,
-) -> Rule:
-    rule: Rule = {"alert": alertname, "expr": expr}
-    if for_ != "0m":
-        rule["for"] = for_
-    return rule | {
-        "labels": {"severity": severity, **labels},
-        "annotations": {
-            "summary": f"{zh}\n{en}",
-            "runbook_url": f"{runbook}#{alertname.lower()}",
-        },
-    }
-
-
 _BURN_TEXT = {
     "hall_manager": (
         "请立即加开柜台，引导缴费、查询类顾客使用自助终端。",
@@ -129,7 +111,7 @@ _BURN_TEXT = {
 _ZH_WINDOW = {"30m": "30分钟", "2h": "2小时", "6h": "6小时"}
 
 
-def burn_alert(rung: BurnRung, runbook: str) -> Rule:
+def burn_alert(rung: BurnRung, ctx: Context) -> Rule:
     """Both windows of ``rung`` burn faster than its factor, with enough customers."""
     threshold = f"clamp_max({BURN_CAP} * {CEILING}, {rung.factor})"
     expr = (
@@ -144,21 +126,26 @@ def burn_alert(rung: BurnRung, runbook: str) -> Rule:
         ")\n"
         f"{HALL_LABELS}"
     )
-    sli = _query(
+    sli = query(
         f"hall:hall_called_within_target:ratio_rate{rung.long}{{hall=%q}}", "humanizePercentage"
     )
     burn = '{{ printf "%.1f" $value }}'
     zh, en = _BURN_TEXT[rung.severity]
-    return _alert(
+    return alert(
         "HallErrorBudgetBurn",
         rung.severity,
         expr,
         "2m",
-        f"{WHO}（全部业务）：近{_ZH_WINDOW[rung.long]}仅 {sli} 的顾客在 {TARGET} 内被叫号"
-        f"（目标 {OBJECTIVE}），错误预算消耗速度 {burn} 倍。{zh}",
-        f"{WHO_EN}, all services: only {sli} of customers called within {TARGET} "
-        f"over the last {rung.long} (objective {OBJECTIVE}); error budget burning {burn}x. {en}",
-        runbook,
+        (
+            f"{WHO}（全部业务）：近{_ZH_WINDOW[rung.long]}仅 {sli} 的顾客在 {TARGET} 内被叫号"
+            f"（目标 {OBJECTIVE}），错误预算消耗速度 {burn} 倍。{zh}",
+            f"{WHO_EN}, all services: only {sli} of customers called within {TARGET} "
+            f"over the last {rung.long} (objective {OBJECTIVE}); error budget burning {burn}x. "
+            f"{en}",
+        ),
+        ctx=ctx,
+        panel=hall_panel("Error-budget burn rate"),
+        advice=rung.severity == "hall_manager",
         window=f"{rung.long}/{rung.short}",
     )
 
@@ -176,7 +163,7 @@ _OLDEST_TEXT = {
 }
 
 
-def oldest_wait_alert(severity: str, multiple: int, runbook: str) -> Rule:
+def oldest_wait_alert(severity: str, multiple: int, ctx: Context) -> Rule:
     """The oldest waiting customer of a service has waited past ``multiple``
     times the hall's target; above the hall manager only with enough tickets."""
     guard = ""
@@ -197,21 +184,25 @@ def oldest_wait_alert(severity: str, multiple: int, runbook: str) -> Rule:
     wait = "{{ $value | humanizeDuration }}"
     times = "" if multiple == 1 else f"的 {multiple} 倍"
     times_en = "" if multiple == 1 else f" {multiple}×"
-    return _alert(
+    return alert(
         "HallOldestWaitPastTarget",
         severity,
         expr,
         "1m",
-        f"{WHO} {{{{ $labels.service }}}}：最久等待的顾客已等 {wait}，"
-        f"超过目标 {TARGET}{times}。{zh}",
-        f"{WHO_EN} {{{{ $labels.service }}}}: the oldest waiting customer has waited {wait}, "
-        f"past{times_en} the {TARGET} target. {en}",
-        runbook,
+        (
+            f"{WHO} {{{{ $labels.service }}}}：最久等待的顾客已等 {wait}，"
+            f"超过目标 {TARGET}{times}。{zh}",
+            f"{WHO_EN} {{{{ $labels.service }}}}: the oldest waiting customer has waited "
+            f"{wait}, past{times_en} the {TARGET} target. {en}",
+        ),
+        ctx=ctx,
+        panel=hall_panel("Oldest waiting ticket per service"),
+        advice=multiple == 1,
         multiple=str(multiple),
     )
 
 
-def queue_alert(runbook: str) -> Rule:
+def queue_alert(ctx: Context) -> Rule:
     """The queue far above the day forecast for 15 minutes: call in staff."""
     expr = (
         "(\n"
@@ -223,24 +214,29 @@ def queue_alert(runbook: str) -> Rule:
         ")\n"
         f"{HALL_LABELS}"
     )
-    queue = _query("hall:hall_queue_length:sum{hall=%q}", "humanize")
-    forecast = _query("hall:hall_forecast_queue_length:sum{hall=%q}", "humanize")
-    return _alert(
+    queue = query("hall:hall_queue_length:sum{hall=%q}", 'printf "%.0f"')
+    forecast = query("hall:hall_forecast_queue_length:sum{hall=%q}", 'printf "%.1f"')
+    more = '{{ printf "%.1f" $value }}'  # a forecast is fractional: "0.5", never "493.3m"
+    return alert(
         "HallQueueAboveForecast",
         "hall_manager",
         expr,
         "15m",
-        f"{WHO}（全部业务）：排队 {queue} 人，"
-        f"比预测的 {forecast} 人多出 {{{{ $value | humanize }}}} 人，"
-        f"已持续15分钟（目标：{TARGET} 内叫号）。请召回休息人员、加开柜台。",
-        f"{WHO_EN}, all services: {queue} waiting against {forecast} forecast "
-        f"({{{{ $value | humanize }}}} more) for 15 minutes (target: called within {TARGET}). "
-        "Call in staff from breaks and open counters.",
-        runbook,
+        (
+            f"{WHO}（全部业务）：排队 {queue} 人，"
+            f"比预测的 {forecast} 人多出 {more} 人，"
+            f"已持续15分钟（目标：{TARGET} 内叫号）。请召回休息人员、加开柜台。",
+            f"{WHO_EN}, all services: {queue} waiting against {forecast} forecast "
+            f"({more} more) for 15 minutes (target: called within {TARGET}). "
+            "Call in staff from breaks and open counters.",
+        ),
+        ctx=ctx,
+        panel=hall_panel("Queue against forecast"),
+        advice=True,
     )
 
 
-def breach_predicted_alert(runbook: str) -> Rule:
+def breach_predicted_alert(ctx: Context) -> Rule:
     """The nowcast says a ticket taken 30 minutes from now is more likely to
     wait past the target than the objective allows, while nobody waits past it yet."""
     expr = (
@@ -256,121 +252,60 @@ def breach_predicted_alert(runbook: str) -> Rule:
         f"{HALL_LABELS}"
     )
     p = "{{ $value | humanizePercentage }}"
-    return _alert(
+    return alert(
         "HallBreachPredicted",
         "hall_manager",
         expr,
         "2m",
-        f"{WHO}（全部业务）：预测30分钟后取号的顾客有 {p} 的可能等待超过 {TARGET}"
-        f"（目标只允许 {BUDGET}），目前尚在目标内。请现在加开柜台或推迟休息，避免超时。",
-        f"{WHO_EN}, all services: a customer taking a ticket 30 minutes from now has a {p} "
-        f"chance of waiting past {TARGET} (the objective allows {BUDGET}); the hall is still "
-        "within target. Open a counter or postpone breaks now.",
-        runbook,
+        (
+            f"{WHO}（全部业务）：预测30分钟后取号的顾客有 {p} 的可能等待超过 {TARGET}"
+            f"（目标只允许 {BUDGET}），目前尚在目标内。请现在加开柜台或推迟休息，避免超时。",
+            f"{WHO_EN}, all services: a customer taking a ticket 30 minutes from now has a {p} "
+            f"chance of waiting past {TARGET} (the objective allows {BUDGET}); the hall is "
+            "still within target. Open a counter or postpone breaks now.",
+        ),
+        ctx=ctx,
+        panel=hall_panel("Breach risk, next 30 min"),
+        advice=True,
         horizon="30m",
     )
 
 
-def no_events_alerts(runbook: str) -> list[Rule]:
-    """An open hall whose ticket system has sent nothing for 10 minutes (or
-    never, while the exporter has run for 10 minutes)."""
-    zh = "营业中，但已超过10分钟未收到取号/叫号系统的事件。请检查取号机、叫号系统和网络。"
-    en = (
-        "open, but no event from the ticket system for over 10 minutes. "
-        "Check the ticket printer, the calling system and the network."
-    )
-    since = "{{ $value | humanizeDuration }}"
-    return [
-        _alert(
-            "HallNoEvents",
-            "hall_manager",
-            "(\n"
-            f"  time() - hall_last_event_timestamp_seconds > {NO_EVENTS_S}\n"
-            "  and on (hall)\n"
-            "  hall_open == 1\n"
-            ")\n"
-            f"{HALL_LABELS}",
-            "0m",
-            f"{WHO}（全部业务）：最近事件在 {since} 前；{zh}",
-            f"{WHO_EN}, all services: last event {since} ago; {en}",
-            runbook,
-            events="stale",
-        ),
-        _alert(
-            "HallNoEvents",
-            "hall_manager",
-            "(\n"
-            "  hall_open == 1\n"
-            "  unless on (hall)\n"
-            "  hall_last_event_timestamp_seconds\n"
-            ")\n"
-            f"{HALL_LABELS}",
-            f"{NO_EVENTS_S // 60}m",
-            f"{WHO}（全部业务）：从未收到事件；{zh}",
-            f"{WHO_EN}, all services: no event ever received; {en}",
-            runbook,
-            events="never",
-        ),
-    ]
-
-
-def exporter_alerts(runbook: str) -> list[Rule]:
-    """The exporter of a hall cannot be scraped (one alert per hall it
-    served in the last 6 hours), or Prometheus has no hallmon target at all."""
-    return [
-        _alert(
-            "HallmonExporterDown",
-            "city",
-            "group by (hall, name, district, city, instance) (last_over_time(hall_info[6h]))\n"
-            "* on (instance) group_left ()\n"
-            '(up{job="hallmon"} == 0)',
-            "2m",
-            f"{WHO}（全部业务）：hallmon 采集器 {{{{ $labels.instance }}}} 无法抓取，"
-            "该厅的监控与告警已中断。请检查 hallmon 服务、主机和网络。",
-            f"{WHO_EN}, all services: the hallmon exporter {{{{ $labels.instance }}}} cannot be "
-            "scraped; this hall is not monitored. Check the hallmon service, its host and "
-            "the network.",
-            runbook,
-        ),
-        _alert(
-            "HallmonNotScraped",
-            "city",
-            'absent(up{job="hallmon"})',
-            "5m",
-            "Prometheus 没有任何 hallmon 抓取目标，所有营业厅均未被监控。请检查 prometheus.yml。",
-            "Prometheus has no hallmon target: no hall is monitored. Check prometheus.yml "
-            "(hallmon prometheus-config).",
-            runbook,
-            name="hallmon",
-            district="全部 all",
-            city="全部 all",
-        ),
-    ]
-
-
-def limited_alert(runbook: str) -> Rule:
-    """A hall's batches are being refused by its limits (429: events a second,
-    bytes stored a day) for 5 minutes: a ticket system replaying in a loop,
-    one catching up faster than its limit allows, or a stolen token. Its events
-    arrive late or not at all until it slows down (or the day ends)."""
-    return _alert(
-        "HallIngestLimited",
-        "city",
+def below_plan_alert(ctx: Context) -> Rule:
+    """Fewer counters open than the plan (the scenario's schedule for the day,
+    or the hall's roster) while people wait, for :data:`PLAN_FOR`."""
+    expr = (
         "(\n"
-        "  sum by (hall, limit) (increase(hallmon_limited_requests_total[5m])) > 0\n"
+        "  max by (hall) (hall_counters_open)\n"
+        "    < on (hall) max by (hall) (hall_counters_planned)\n"
+        "  and on (hall)\n"
+        "  hall:hall_queue_length:sum > 0\n"
+        "  and on (hall)\n"
+        "  hall_open == 1\n"
         ")\n"
-        f"{HALL_LABELS}",
-        "5m",
-        f"{WHO}（全部业务）：叫号系统发送的事件超过该厅上限（{{{{ $labels.limit }}}}），"
-        "已被拒收（429），数据延迟。请检查该厅叫号系统是否重复发送，或调整 limits.hall。",
-        f"{WHO_EN}, all services: its ticket system is over the hall's limit "
-        "({{ $labels.limit }}) and its batches are refused (429); its events are late. "
-        "Check the ticket system for a resend loop or a leaked token, or raise limits.hall.",
-        runbook,
+        f"{HALL_LABELS}"
+    )
+    planned = query("max(hall_counters_planned{hall=%q})", "humanize")
+    queue = query("hall:hall_queue_length:sum{hall=%q}", "humanize")
+    opened = "{{ $value | humanize }}"
+    return alert(
+        "HallCountersBelowPlan",
+        "hall_manager",
+        expr,
+        PLAN_FOR,
+        (
+            f"{WHO}（全部业务）：计划开 {planned} 个柜台，实际只开 {opened} 个，"
+            f"{queue} 人在等候，已持续10分钟。请按排班开齐柜台。",
+            f"{WHO_EN}, all services: {opened} counters open against {planned} planned, "
+            f"with {queue} waiting, for 10 minutes. Open the counters the plan staffs.",
+        ),
+        ctx=ctx,
+        panel=hall_panel("Counters: planned, open, busy"),
+        advice=True,
     )
 
 
-def drift_alert(runbook: str) -> Rule:
+def drift_alert(ctx: Context) -> Rule:
     """For information: today's live stream has left the hall's model (the
     drift test of arrivals, service times or no-shows, with its documented
     false-alarm rate), while the hall is open. Not a rung of the ladder: the
@@ -392,30 +327,36 @@ def drift_alert(runbook: str) -> Rule:
         '{hall=%q,quantity=%q}" $labels.hall $labels.quantity | query }}'
         "{{ . | first | value | humanizeDuration }}{{ end }}"
     )
-    return _alert(
+    return alert(
         "HallModelDrift",
         "info",
         expr,
         "0m",
-        f"{WHO}：{{{{ $labels.quantity }}}} 近 {lasted} 为模型预期的 {ratio}，"
-        "已偏离模型（预测、预警随之偏差）。今晚的模型重估会学习持续的变化；"
-        "若营业厅有长期变动（新业务、人员调整），请核查模型（hallmon model show）。",
-        f"{WHO_EN}: {{{{ $labels.quantity }}}} at {ratio} of what the model expects for the "
-        f"last {lasted}: the live stream has left the model (forecasts and alerts are off by "
-        "as much). Tonight's re-fit learns what lasts; if the hall changed for good (a new "
-        "service, other staff), check its model (hallmon model show).",
-        runbook,
+        (
+            f"{WHO}：{{{{ $labels.quantity }}}} 近 {lasted} 为模型预期的 {ratio}，"
+            "已偏离模型（预测、预警随之偏差）。今晚的模型重估会学习持续的变化；"
+            "若营业厅有长期变动（新业务、人员调整），请核查模型（hallmon model show）。",
+            f"{WHO_EN}: {{{{ $labels.quantity }}}} at {ratio} of what the model expects for the "
+            f"last {lasted}: the live stream has left the model (forecasts and alerts are off "
+            "by as much). Tonight's re-fit learns what lasts; if the hall changed for good (a "
+            "new service, other staff), check its model (hallmon model show).",
+        ),
+        ctx=ctx,
+        panel=hall_panel("Queue against forecast"),
     )
 
 
-def alert_groups(runbook: str = RUNBOOK_URL) -> list[dict[str, Any]]:
-    """The alert rule groups; ``runbook`` is the URL of RUNBOOK.md."""
-    rules: list[Rule] = [breach_predicted_alert(runbook)]
-    rules += [oldest_wait_alert(sev, m, runbook) for sev, m in OLDEST_RUNGS]
-    rules += [burn_alert(rung, runbook) for rung in BURN_RUNGS]
-    rules.append(queue_alert(runbook))
-    rules += no_events_alerts(runbook)
-    rules += exporter_alerts(runbook)
-    rules.append(limited_alert(runbook))
-    rules.append(drift_alert(runbook))
+def alert_groups(links: Links | None = None, scale: TimeScale = REAL_TIME) -> list[dict[str, Any]]:
+    """The alert rule groups with ``links`` (default: the runbook on the
+    default exporter, the compose file's Grafana), durations in hall time at ``scale``."""
+    ctx = Context(links or Links(RUNBOOK_URL), scale)
+    rules: list[Rule] = [breach_predicted_alert(ctx)]
+    rules += [oldest_wait_alert(sev, m, ctx) for sev, m in OLDEST_RUNGS]
+    rules += [burn_alert(rung, ctx) for rung in BURN_RUNGS]
+    rules.append(queue_alert(ctx))
+    rules.append(below_plan_alert(ctx))
+    rules += no_events_alerts(ctx)
+    rules += exporter_alerts(ctx)
+    rules.append(limited_alert(ctx))
+    rules.append(drift_alert(ctx))
     return [{"name": "hallq-alerts", "rules": rules}]

@@ -21,8 +21,10 @@ from typing import Any
 import yaml
 
 from monitor.core.config import Settings, in_shard
-from monitor.ops.alerts import RUNBOOK_URL, alert_groups
+from monitor.ops.alerts import alert_groups
+from monitor.ops.links import GRAFANA_URL, Links, exporter_runbook
 from monitor.ops.recording import recording_groups
+from monitor.ops.timescale import REAL_TIME, TimeScale
 
 JOB = "hallmon"  # the alert rules select up{job="hallmon"}
 RULES_DIR = "rules"
@@ -43,6 +45,11 @@ class Deployment:
 
     def target(self, shard: int) -> str:
         return f"{self.host}:{self.base_port + shard}"
+
+    def links(self, runbook_url: str | None = None, grafana_url: str = GRAFANA_URL) -> Links:
+        """The alerts' links: ``runbook_url`` (default: the runbook served by
+        shard 0's exporter) and Grafana at ``grafana_url``."""
+        return Links(runbook_url or exporter_runbook(self.host, self.base_port), grafana_url)
 
 
 def shard_halls(settings: Settings, shards: int) -> list[list[str]]:
@@ -104,12 +111,19 @@ def render_prometheus_config(
     return "\n".join(header) + "\n" + dump_yaml(config)
 
 
-def render_rule_files(runbook_url: str = RUNBOOK_URL) -> dict[str, str]:
-    """``{file name: text}`` of the recording and alert rule files."""
+def render_rule_files(links: Links | None = None, scale: TimeScale = REAL_TIME) -> dict[str, str]:
+    """``{file name: text}`` of the recording and alert rule files, with the
+    alerts' ``links`` (default: those of the default :class:`Deployment`) and
+    durations in hall time at ``scale`` (1×: production)."""
+    links = links or Deployment().links()
     note = "# Written by `hallmon prometheus-config` (monitor/ops/{}): regenerate, do not edit.\n"
+    if not scale.real_time:
+        note += f"# Time scale {scale.factor:g}: hall-time durations divided by {scale.factor:g}.\n"
+    recording = dump_yaml({"groups": recording_groups(scale)})
+    alerts = dump_yaml({"groups": alert_groups(links, scale)})
     return {
-        RECORDING_FILE: note.format("recording.py") + dump_yaml({"groups": recording_groups()}),
-        ALERTS_FILE: note.format("alerts.py") + dump_yaml({"groups": alert_groups(runbook_url)}),
+        RECORDING_FILE: note.format("recording.py") + recording,
+        ALERTS_FILE: note.format("alerts.py") + alerts,
     }
 
 
@@ -119,7 +133,8 @@ def write_bundle(
     deployment: Deployment = Deployment(),
     *,
     source: str = "monitor.yaml",
-    runbook_url: str = RUNBOOK_URL,
+    links: Links | None = None,
+    scale: TimeScale = REAL_TIME,
 ) -> Sequence[Path]:
     """Write ``out/prometheus.yml`` and ``out/rules/*.yml``; returns the paths.
     Raises OSError if the directory cannot be written."""
@@ -129,7 +144,7 @@ def write_bundle(
     written[0].write_text(
         render_prometheus_config(settings, deployment, source=source), encoding="utf-8"
     )
-    for name, text in render_rule_files(runbook_url).items():
+    for name, text in render_rule_files(links or deployment.links(), scale).items():
         path = rules_dir / name
         path.write_text(text, encoding="utf-8")
         written.append(path)

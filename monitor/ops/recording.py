@@ -19,11 +19,19 @@ increase). Good and total counts are recorded from the same evaluation, so a
 window's ratio never exceeds 1 through extrapolation. District and city
 aggregates sum good and total counts over their halls (weighted by customers),
 joining each hall's district and city from ``hall_info``.
+
+Windows are hall time: a rule named ``…:increase30m`` covers 30 minutes of a
+hall's day. In production that is 30 minutes of wall time; with a
+:class:`~monitor.ops.timescale.TimeScale` (a replay at speed, the demo) the
+range windows are divided by its factor and the names stay, so the alerts and
+dashboards read the same series at any speed.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from monitor.ops.timescale import REAL_TIME, TimeScale
 
 Rule = dict[str, str]
 Group = dict[str, Any]
@@ -82,8 +90,8 @@ def _sli(op: str, ratio_op: str) -> list[Rule]:
     return rules
 
 
-def slo_rules() -> list[Rule]:
-    """The SLI today and over every window of :data:`WINDOWS`, at every level."""
+def slo_rules(scale: TimeScale = REAL_TIME) -> list[Rule]:
+    """The SLI today and over every window of :data:`WINDOWS` (hall time), at every level."""
     rules = [
         _rule(
             TARGET_LE,
@@ -104,10 +112,14 @@ def slo_rules() -> list[Rule]:
         *_sli("today", "ratio_today"),
     ]
     for w in WINDOWS:
+        wall = scale.duration(w)
         rules += [
-            _rule(f"hall_service:{GOOD}:increase{w}", f"increase(hall_service:{GOOD}:today[{w}])"),
             _rule(
-                f"hall_service:{TOTAL}:increase{w}", f"increase(hall_service:{TOTAL}:today[{w}])"
+                f"hall_service:{GOOD}:increase{w}", f"increase(hall_service:{GOOD}:today[{wall}])"
+            ),
+            _rule(
+                f"hall_service:{TOTAL}:increase{w}",
+                f"increase(hall_service:{TOTAL}:today[{wall}])",
             ),
             *_sli(f"increase{w}", f"ratio_rate{w}"),
         ]
@@ -127,7 +139,7 @@ def _abandonment(op: str, ratio_op: str) -> list[Rule]:
     return rules
 
 
-def flow_rules() -> list[Rule]:
+def flow_rules(scale: TimeScale = REAL_TIME) -> list[Rule]:
     """Arrivals, abandonment, queue against forecast and the oldest wait."""
     rules = [
         _rule(f"hall_service:hall_tickets_{kind}:today", f"sum by (hall, service) ({metric})")
@@ -141,7 +153,7 @@ def flow_rules() -> list[Rule]:
         rules += [
             _rule(
                 f"hall_service:hall_tickets_{kind}:increase{w}",
-                f"increase(hall_service:hall_tickets_{kind}:today[{w}])",
+                f"increase(hall_service:hall_tickets_{kind}:today[{scale.duration(w)}])",
             )
             for kind in ("issued", "abandoned")
         ]
@@ -151,6 +163,13 @@ def flow_rules() -> list[Rule]:
             _rule(f"hall_service:{metric}:sum", f"sum by (hall, service) ({metric})"),
             *_rollups(metric, "sum"),
         ]
+    # the forecast's band: a hall's half-width is the services' summed (the
+    # interval of a sum is no wider); districts and cities have no band
+    half = "hall_forecast_queue_length_ci95_half_width"
+    rules += [
+        _rule(f"hall_service:{half}:sum", f"sum by (hall, service) ({half})"),
+        _rule(f"hall:{half}:sum", f"sum by (hall) (hall_service:{half}:sum)"),
+    ]
     for level in ("hall_service", "hall", "district", "city"):
         rules.append(
             _rule(
@@ -164,10 +183,10 @@ def flow_rules() -> list[Rule]:
     return rules
 
 
-def recording_groups() -> list[Group]:
+def recording_groups(scale: TimeScale = REAL_TIME) -> list[Group]:
     """The recording rule groups, in evaluation order within each group (a rule
-    reads the rules above it from the same evaluation)."""
+    reads the rules above it from the same evaluation); windows scaled by ``scale``."""
     return [
-        {"name": "hallq-slo", "rules": slo_rules()},
-        {"name": "hallq-flow", "rules": flow_rules()},
+        {"name": "hallq-slo", "rules": slo_rules(scale)},
+        {"name": "hallq-flow", "rules": flow_rules(scale)},
     ]

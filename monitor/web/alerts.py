@@ -1,145 +1,163 @@
-"""``GET /v1/alerts``: the alerts firing for this exporter's halls, by rung of
-the escalation ladder, read from the Alertmanager named by ``alertmanager_url``
-in the config (its v2 API, ``/api/v2/alerts``). The pages read this, never
-Alertmanager itself: the browser talks to the exporter only.
+"""``GET /v1/alerts``: the alerts of this exporter's halls, by rung of the
+escalation ladder, read from the Prometheus named by ``prometheus_url``
+(firing and pending) and the Alertmanager named by ``alertmanager_url``
+(firing, silenced or inhibited): see :mod:`monitor.web.alertsource`. The
+pages read this, never the servers themselves: the browser talks to the
+exporter only.
 
-Active alerts only (not silenced, not inhibited: a higher rung inhibits the
-lower ones of a hall, so each hall shows the rung it is at). Alertmanager is
-asked at most every :data:`CACHE_S` seconds whatever the number of open pages;
-when it cannot be reached the body says so (``reachable: false``), it does not
-fail."""
+Per hall: how many alerts fire at each rung (neither silenced nor inhibited:
+what each rung is being told; the list of halls sorts by them), and every
+alert with its rung, state, service, since when, summary and links, highest
+rung first (the hall page lists them). Inhibition is by hall, service and
+alert, so a higher rung never hides the floor's other problems."""
 
 from __future__ import annotations
 
-import asyncio
-import time
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any
+from typing import Literal
 
-import httpx
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from monitor.api.deps import MonitorDep
-
-RUNGS: tuple[str, ...] = ("hall_manager", "district", "city")  # the `severity` label
-CACHE_S = 5.0
-TIMEOUT_S = 3.0
+from monitor.web.alertsource import (
+    RUNGS,
+    Alert,
+    Source,
+    alertmanager_source,
+    from_alertmanager,
+    from_prometheus,
+    merge,
+    prometheus_source,
+)
 
 router = APIRouter(tags=["halls"])
+_STATES = ("firing", "pending", "inhibited", "silenced")
 
 
-class HallAlerts(BaseModel):
-    """A hall's firing alerts: how many at each rung, and their names."""
-
+class _Body(BaseModel):
     model_config = ConfigDict(frozen=True)
+
+
+class HallAlert(_Body):
+    """One alert of the hall."""
+
+    alertname: str
+    rung: Literal["hall_manager", "district", "city"]
+    state: Literal["firing", "pending", "silenced", "inhibited"] = Field(
+        description="pending: its condition holds, not yet for its `for:` duration; "
+        "silenced or inhibited: firing, but nobody is told"
+    )
+    service: str | None
+    since: str | None = Field(description="when it became active (pending), RFC 3339")
+    summary: str | None = Field(description="two lines: Chinese, then English")
+    runbook_url: str | None
+    dashboard_url: str | None
+
+
+class HallAlerts(_Body):
+    """A hall's alerts: how many fire at each rung (told to someone), their
+    names, and every alert, highest rung first."""
 
     hall_manager: int
     district: int
     city: int
-    names: list[str] = Field(description="alert names, highest rung first")
+    names: list[str] = Field(description="names of the firing alerts, highest rung first")
+    alerts: list[HallAlert] = Field(default_factory=list)
 
 
-class AlertsBody(BaseModel):
-    """``GET /v1/alerts``: per hall served here, its firing alerts by rung."""
+class AlertsBody(_Body):
+    """``GET /v1/alerts``: per hall served here, its alerts by rung."""
 
-    model_config = ConfigDict(frozen=True)
-
-    configured: bool = Field(description="an alertmanager_url is in the config")
+    configured: bool = Field(description="a prometheus_url or alertmanager_url is in the config")
     reachable: bool | None = Field(description="the last fetch answered; null: not configured")
     error: str | None = Field(description="why the last fetch failed")
-    fetched_at: str | None = Field(description="when Alertmanager last answered (UTC)")
+    fetched_at: str | None = Field(description="when the servers last answered (UTC)")
+    pending: bool = Field(
+        default=False, description="pending alerts are known (Prometheus is configured)"
+    )
     halls: dict[str, HallAlerts]
 
 
-def count_alerts(alerts: list[dict[str, Any]], halls: list[str]) -> dict[str, HallAlerts]:
-    """Alertmanager's v2 alert list as counts per hall of ``halls`` and rung;
-    alerts of other halls or without a rung are left out."""
-    rank = {rung: i for i, rung in enumerate(RUNGS)}
-    counts = {hall: dict.fromkeys(RUNGS, 0) for hall in halls}
-    names: dict[str, list[tuple[int, str]]] = {hall: [] for hall in halls}
-    for alert in alerts:
-        labels = alert.get("labels") if isinstance(alert, dict) else None
-        if not isinstance(labels, dict):
+def _order(alert: HallAlert) -> tuple[int, int, str, str]:
+    return (
+        -RUNGS.index(alert.rung),
+        _STATES.index(alert.state),
+        alert.since or "",
+        alert.alertname,
+    )
+
+
+def by_hall(alerts: list[Alert], halls: list[str]) -> dict[str, HallAlerts]:
+    """``alerts`` per hall of ``halls``; alerts of other halls or without a rung
+    are left out."""
+    found: dict[str, list[HallAlert]] = {hall: [] for hall in halls}
+    for a in alerts:
+        hall, severity = a.labels.get("hall"), a.labels.get("severity")
+        if hall not in found or severity not in RUNGS:
             continue
-        hall, severity = labels.get("hall"), labels.get("severity")
-        state = alert.get("status", {}).get("state", "active")
-        if hall not in counts or severity not in rank or state != "active":
-            continue
-        counts[hall][severity] += 1
-        names[hall].append((-rank[severity], str(labels.get("alertname", "?"))))
-    return {
-        hall: HallAlerts(
-            **counts[hall], names=list(dict.fromkeys(name for _, name in sorted(names[hall])))
+        found[hall].append(
+            HallAlert(
+                alertname=a.labels.get("alertname", "?"),
+                rung=severity,
+                state=a.state,
+                service=a.labels.get("service"),
+                since=a.since,
+                summary=a.annotations.get("summary"),
+                runbook_url=a.annotations.get("runbook_url"),
+                dashboard_url=a.annotations.get("dashboard_url"),
+            )
         )
-        for hall in halls
-    }
+    out = {}
+    for hall, listed in found.items():
+        listed.sort(key=_order)
+        firing = [a for a in listed if a.state == "firing"]
+        counts = {rung: sum(a.rung == rung for a in firing) for rung in RUNGS}
+        out[hall] = HallAlerts(
+            **counts,
+            names=list(dict.fromkeys(a.alertname for a in firing)),
+            alerts=listed,
+        )
+    return out
 
 
-@dataclass
-class AlertSource:
-    """The latest answer of one Alertmanager, refreshed at most every ``CACHE_S``."""
-
-    url: str
-    fetched_s: float = -1e18  # monotonic time of the latest attempt
-    alerts: list[dict[str, Any]] = field(default_factory=list)
-    error: str | None = None
-    answered_at: str | None = None
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-
-    async def refresh(self) -> None:
-        """Fetch again when the last attempt is older than ``CACHE_S``."""
-        async with self.lock:
-            if time.monotonic() - self.fetched_s < CACHE_S:
-                return
-            self.fetched_s = time.monotonic()
-            endpoint = self.url.rstrip("/") + "/api/v2/alerts"
-            params = {"active": "true", "silenced": "false", "inhibited": "false"}
-            try:
-                async with httpx.AsyncClient(timeout=TIMEOUT_S) as client:
-                    response = await client.get(endpoint, params=params)
-                response.raise_for_status()
-                body = response.json()
-                if not isinstance(body, list):
-                    raise ValueError("not an alert list")
-            except (httpx.HTTPError, ValueError) as exc:
-                self.error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-                return
-            self.alerts, self.error = body, None
-            self.answered_at = datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def _source(request: Request, url: str) -> AlertSource:
-    """The app's one :class:`AlertSource` (made on first use: nothing at import)."""
-    source: AlertSource | None = getattr(request.app.state, "alert_source", None)
+def _source(request: Request, kind: str, url: str | None) -> Source | None:
+    """The app's one source of ``kind`` (made on first use: nothing at import)."""
+    if url is None:
+        return None
+    name = f"alerts_{kind}"
+    source: Source | None = getattr(request.app.state, name, None)
     if source is None or source.url != url:
-        source = AlertSource(url)
-        request.app.state.alert_source = source
+        source = prometheus_source(url) if kind == "prometheus" else alertmanager_source(url)
+        setattr(request.app.state, name, source)
     return source
 
 
 @router.get("/v1/alerts")
 async def alerts(request: Request, monitor: MonitorDep) -> AlertsBody:
-    """Firing alerts per hall served here, by rung (hall_manager, district,
-    city), from the configured Alertmanager; every hall at zero when none is
-    configured."""
+    """Alerts per hall served here, by rung (hall_manager, district, city), from
+    the configured Prometheus and Alertmanager; none when neither is configured."""
     halls = monitor.hall_ids()
-    url = monitor.settings.alertmanager_url
-    if url is None:
+    settings = monitor.settings
+    prom = _source(request, "prometheus", settings.prometheus_url)
+    am = _source(request, "alertmanager", settings.alertmanager_url)
+    sources = [s for s in (prom, am) if s is not None]
+    if not sources:
         return AlertsBody(
-            configured=False,
-            reachable=None,
-            error=None,
-            fetched_at=None,
-            halls=count_alerts([], halls),
+            configured=False, reachable=None, error=None, fetched_at=None, halls=by_hall([], halls)
         )
-    source = _source(request, url)
-    await source.refresh()
+    for source in sources:
+        await source.refresh()
+    errors = [f"{s.url}: {s.error}" for s in sources if s.error is not None]
+    found = merge(
+        None if prom is None or prom.body is None else from_prometheus(prom.body),
+        None if am is None or am.body is None else from_alertmanager(am.body),
+    )
+    answered = [s.answered_at for s in sources if s.answered_at is not None]
     return AlertsBody(
         configured=True,
-        reachable=source.error is None,
-        error=source.error,
-        fetched_at=source.answered_at,
-        halls=count_alerts(source.alerts, halls),
+        reachable=not errors,
+        error="; ".join(errors) or None,
+        fetched_at=min(answered) if len(answered) == len(sources) else None,
+        pending=prom is not None,
+        halls=by_hall(found, halls),
     )

@@ -17,11 +17,14 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 from monitor.api.deps import READ_ACCESS, MonitorDep
 from monitor.core.config import Hall
 from monitor.core.errors import HallNotServed
+from monitor.ops.links import RUNBOOK_PATH
 from monitor.web import alerts
+from monitor.web.runbook import runbook_html
 from sim.model.calendar import counter_instances
 from sim.model.units import format_clock
 
@@ -86,6 +89,12 @@ def _hall_context(hall: Hall) -> dict[str, Any]:
     }
 
 
+def _alerts_on(monitor: MonitorDep) -> bool:
+    """Whether the pages show alerts: a Prometheus or Alertmanager is configured."""
+    settings = monitor.settings
+    return settings.prometheus_url is not None or settings.alertmanager_url is not None
+
+
 def _served(monitor: MonitorDep, hall_id: str) -> Hall | None:
     try:
         return monitor.hall(hall_id)
@@ -114,7 +123,7 @@ def index(monitor: MonitorDep) -> HTMLResponse:
         halls=cards,
         cities=sorted({h.city for h in halls if h.city}),
         districts=sorted({(h.city, h.district) for h in halls if h.district}),
-        alerts=monitor.settings.alertmanager_url is not None,
+        alerts=_alerts_on(monitor),
     )
 
 
@@ -124,7 +133,8 @@ def hall_page(hall: str, monitor: MonitorDep) -> HTMLResponse:
     found = _served(monitor, hall)
     if found is None:
         return _page("missing.html", 404, root="..", hall_id=hall)
-    return _page("hall.html", root="..", **_hall_context(found))
+    alerts = _alerts_on(monitor)
+    return _page("hall.html", root="..", alerts=alerts, **_hall_context(found))
 
 
 @router.get("/halls/{hall}/screen", response_class=HTMLResponse, include_in_schema=False)
@@ -134,6 +144,13 @@ def screen_page(hall: str, monitor: MonitorDep) -> HTMLResponse:
     if found is None:
         return _page("missing.html", 404, root="../..", hall_id=hall)
     return _page("screen.html", root="../..", **_hall_context(found))
+
+
+@router.get(RUNBOOK_PATH, response_class=HTMLResponse, include_in_schema=False)
+def runbook() -> HTMLResponse:
+    """The runbook: what each alert means, what to do, how to silence it and
+    how to know it is resolved; one section per alert name."""
+    return _page("runbook.html", root=".", body=Markup(runbook_html()))
 
 
 @router.get("/static/{path:path}", include_in_schema=False)

@@ -1,10 +1,12 @@
-"""The shipped Alertmanager configuration: ``amtool check-config``, ``amtool
-config routes test --verify.receivers`` for every rung, the Chinese WeChat
-template rendered by ``amtool template render``, and a real Alertmanager (the
-shipped config pointed at a local receiver, see :mod:`tests.dashboards.stack`)
-that is sent alerts through its API: routes per rung, one notification per
-hall, inhibition by a higher rung and by a down exporter, the WeChat Work
-message, resolution."""
+"""The shipped Alertmanager configuration: it is what ``hallmon
+alertmanager-config`` renders from the shipped contacts; ``amtool
+check-config``, ``amtool config routes test --verify.receivers`` for every
+rung, the Chinese WeChat template rendered by ``amtool template render``, and a
+real Alertmanager (the shipped config pointed at a local receiver, see
+:mod:`tests.dashboards.stack`) that is sent alerts through its API: routes per
+rung, one notification per hall, inhibition by a higher rung of the same alert
+for the same service (and no other) and by a down exporter, the WeChat Work
+message of each rung, resolution."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
+from monitor.ops.alertmanager import load_contacts, render_alertmanager_config
 from tests.dashboards.promserver import binary, running_alertmanager
 from tests.dashboards.receiver import Notification, running_receiver
 from tests.dashboards.stack import ALERTMANAGER_YML, TEMPLATES, alertmanager_test_config
@@ -28,6 +31,16 @@ WAIT_S = 30.0
 
 def _amtool(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([binary("amtool"), *args], capture_output=True, text=True, timeout=60)
+
+
+def test_the_committed_config_is_what_the_contacts_render() -> None:
+    contacts = ALERTMANAGER_YML.parent / "contacts.yaml"
+    rendered = render_alertmanager_config(
+        load_contacts(contacts), source="dashboards/alertmanager/contacts.yaml"
+    )
+    assert ALERTMANAGER_YML.read_text(encoding="utf-8") == rendered, (
+        "alertmanager.yml is stale: run hallmon alertmanager-config (see contacts.yaml)"
+    )
 
 
 def test_amtool_checks_the_config() -> None:
@@ -119,12 +132,15 @@ def test_alertmanager_routes_groups_and_inhibits(tmp_path: Path) -> None:
         # a: two hall-manager alerts, one notification
         _alert("HallBreachPredicted", "hall_manager", "a"),
         _alert("HallOldestWaitPastTarget", "hall_manager", "a", service="business"),
-        # b: the city rung silences the hall manager's
+        # b: the city rung silences the hall manager's for consult, not for business
         _alert("HallOldestWaitPastTarget", "hall_manager", "b", service="consult"),
         _alert("HallOldestWaitPastTarget", "city", "b", service="consult"),
-        # c: the district rung silences the hall manager's
-        _alert("HallQueueAboveForecast", "hall_manager", "c"),
+        _alert("HallOldestWaitPastTarget", "hall_manager", "b", service="business"),
+        # c: the district rung of the burn rate silences the hall manager's burn
+        # rate, not the counters below plan
+        _alert("HallErrorBudgetBurn", "hall_manager", "c"),
         _alert("HallErrorBudgetBurn", "district", "c"),
+        _alert("HallCountersBelowPlan", "hall_manager", "c"),
         # d, e: their exporter is down, one city message for both
         _alert("HallNoEvents", "hall_manager", "d"),
         _alert("HallmonExporterDown", "city", "d", instance="e:9180"),
@@ -138,41 +154,63 @@ def test_alertmanager_routes_groups_and_inhibits(tmp_path: Path) -> None:
         assert posted.status_code == 200, posted.text
 
         def arrived(notes: list[Notification]) -> bool:
+            hall_manager = _halls(notes, "hall-manager")
             return (
-                {"a"} in _halls(notes, "hall-manager")
+                all({hall} in hall_manager for hall in "abc")
                 and {"c"} in _halls(notes, "district")
                 and {"b"} in _halls(notes, "city")
                 and {"d", "e"} in _halls(notes, "city")
-                and sum(n.receiver == "wechat:message/send" for n in notes) >= 2
+                and sum(n.receiver == "wechat:message/send" for n in notes) >= 6
             )
 
         notes = received.wait_for(arrived, WAIT_S, "a notification per rung")
         state = {
-            (a["labels"]["hall"], a["labels"]["alertname"], a["labels"]["severity"]): a["status"]
+            (
+                a["labels"]["hall"],
+                a["labels"]["alertname"],
+                a["labels"]["severity"],
+                a["labels"].get("service"),
+            ): a["status"]
             for a in httpx.get(f"{am}/api/v2/alerts", timeout=10).json()
         }
-        for hall, name in (("b", "HallOldestWaitPastTarget"), ("c", "HallQueueAboveForecast"),
-                           ("d", "HallNoEvents")):  # fmt: skip
-            status = state[(hall, name, "hall_manager")]
-            assert status["state"] == "suppressed" and status["inhibitedBy"], (hall, status)
-        assert state[("a", "HallBreachPredicted", "hall_manager")]["state"] == "active"
+        for key in (
+            ("b", "HallOldestWaitPastTarget", "hall_manager", "consult"),
+            ("c", "HallErrorBudgetBurn", "hall_manager", None),
+            ("d", "HallNoEvents", "hall_manager", None),
+        ):
+            assert state[key]["state"] == "suppressed" and state[key]["inhibitedBy"], key
+        for key in (
+            ("a", "HallBreachPredicted", "hall_manager", None),
+            ("b", "HallOldestWaitPastTarget", "hall_manager", "business"),
+            ("c", "HallCountersBelowPlan", "hall_manager", None),
+        ):
+            assert state[key]["state"] == "active", key
 
-        # the rungs' receivers got their own halls only
-        assert _halls(notes, "hall-manager") == [{"a"}]
-        hm = next(n for n in notes if n.receiver == "hall-manager")
-        assert hm.body["groupLabels"] == {"hall": "a"} and len(hm.body["alerts"]) == 2
+        # the rungs' receivers got their own halls only, the floor's other problems too
+        assert sorted(map(sorted, _halls(notes, "hall-manager"))) == [["a"], ["b"], ["c"]]
+        hm = {n.body["groupLabels"]["hall"]: n for n in notes if n.receiver == "hall-manager"}
+        assert len(hm["a"].body["alerts"]) == 2
+        assert [a["labels"]["service"] for a in hm["b"].body["alerts"]] == ["business"]
+        assert [a["labels"]["alertname"] for a in hm["c"].body["alerts"]] == [
+            "HallCountersBelowPlan"
+        ]
         assert _halls(notes, "district") == [{"c"}]
         city = {n.body["groupKey"]: n for n in notes if n.receiver == "city"}
         assert {frozenset(n.body["groupLabels"].items()) for n in city.values()} == {
             frozenset({("hall", "b")}), frozenset({("instance", "e:9180")})
         }  # fmt: skip
-        # WeChat Work: a token, then a text message to the ops centre's department
+        # WeChat Work: a token, then a text message to each rung's department
         wechat = [n for n in notes if n.receiver == "wechat:message/send"]
         assert received.token_requests[0]["corpsecret"] == ["REPLACE-WITH-APP-SECRET"]
-        assert all(n.body["toparty"] == "2" and n.body["agentid"] == "1000002" for n in wechat)
-        texts = [n.body["text"]["content"] for n in wechat]
+        assert all(n.body["agentid"] == "1000002" for n in wechat)
+        heads = {
+            n.body["toparty"]: n.body["text"]["content"].splitlines()[0] for n in wechat
+        }  # the rungs' departments in contacts.yaml
+        assert heads["3"].startswith("【营业厅告警·厅经理】"), heads
+        assert heads["4"].startswith("【营业厅告警·区县主管】"), heads
+        assert heads["2"].startswith("【营业厅告警·城市运营中心】"), heads
+        texts = [n.body["text"]["content"] for n in wechat if n.body["toparty"] == "2"]
         assert any("b厅：HallOldestWaitPastTarget" in t for t in texts), texts
-        assert all(t.startswith("【营业厅告警·城市运营中心】") for t in texts), texts
 
         # resolving hall a's alerts tells the hall manager
         ended = [a | {"endsAt": datetime.now(UTC).isoformat()} for a in alerts[:2]]

@@ -1,8 +1,8 @@
 """The whole ops loop on 127.0.0.1 with the real binaries: ``hallmon serve``
 (clock: events) ← ``hallmon replay`` of an evening with a staff cut, at
 :data:`SPEED`× real time → Prometheus (1 s scrape and rule evaluation, the
-shipped rules with every duration divided by :data:`SPEED`, see
-:mod:`tests.dashboards.stack`) → Alertmanager (the shipped config pointed at a
+shipped rules at time scale :data:`SPEED`, as ``hallmon prometheus-config
+--time-scale`` writes them) → Alertmanager (the shipped config pointed at a
 local receiver) → webhooks and the WeChat Work API.
 
 The evening (17:00–19:30, 80 customers an hour, 7 business counters, 3 quick
@@ -14,10 +14,9 @@ customers called late burn the error budget, and once the counters are back
 and the queue has drained everything resolves.
 
 Two alerts are left out of the test copy of the rules (:data:`WALL_CLOCK_ALERTS`),
-their promtool tests cover them: ``HallNoEvents`` compares the replay's event
-times, which run :data:`SPEED` times faster, with the wall clock; and
-``HallmonNotScraped``'s 5 minutes, scaled, are shorter than a Prometheus
-start-up takes to scrape for the first time.
+their promtool tests cover them: ``HallNoEvents`` would also speak of the quiet
+minutes before the evening's first customer (ten hall minutes are five wall
+seconds here); and ``HallmonNotScraped`` is about the start-up of Prometheus.
 """
 
 from __future__ import annotations
@@ -53,6 +52,7 @@ EXPECTED = {
     "HallOldestWaitPastTarget",
     "HallErrorBudgetBurn",
     "HallQueueAboveForecast",
+    "HallCountersBelowPlan",
 }
 RECEIVERS = {"hall-manager": "hall_manager", "district": "district", "city": "city"}
 REPLAY_S = 240.0  # the replay's wall-clock deadline
@@ -234,7 +234,8 @@ def test_a_staff_cut_climbs_the_ladder_and_resolves(tmp_path: Path) -> None:
     assert {name for name, _ in fired} <= EXPECTED, story
     burn = [t for (name, _), t in fired.items() if name == "HallErrorBudgetBurn"]
     assert burn, f"no burn-rate alert fired:\n{story}"
-    assert fired[("HallBreachPredicted", "hall_manager")] < min(burn), story
+    predicted = fired.get(("HallBreachPredicted", "hall_manager"))
+    assert predicted is not None and predicted < min(burn), story
     oldest = [fired.get(("HallOldestWaitPastTarget", s), -1.0) for s in RUNGS]
     assert min(oldest) > 0 and oldest == sorted(oldest), story
     # each rung's receiver got its own severity only: hall manager (first the
@@ -248,7 +249,9 @@ def test_a_staff_cut_climbs_the_ladder_and_resolves(tmp_path: Path) -> None:
     assert first_hm == _first(notes, "hall-manager", "HallBreachPredicted"), story
     assert first_hm < _first(notes, "district") < _first(notes, "city"), story
     # the city rung also reached WeChat Work, in Chinese, with the access token
-    wechat = [n for n in notes if n.receiver == "wechat:message/send"]
+    wechat = [
+        n for n in notes if n.receiver == "wechat:message/send" and n.body["toparty"] == "2"
+    ]  # the city operations centre's department
     assert wechat, story
     assert received.token_requests[0]["corpid"] == ["ww0000000000000000"]
     assert wechat[0].body["query"]["access_token"] == [ACCESS_TOKEN]

@@ -116,6 +116,7 @@ def test_variables_are_defined_before_use_and_used(name: str) -> None:
     texts = [t["expr"] for p in panels(dashboard) for t in p["targets"]]
     texts += [p["title"] for p in dashboard["panels"]]
     texts += [v["query"] for v in variables if isinstance(v.get("query"), str)]
+    texts += [link["url"] for link in _links(dashboard)]
     used: set[str] = set()
     for text in texts:
         names = variable_names(text)
@@ -126,6 +127,57 @@ def test_variables_are_defined_before_use_and_used(name: str) -> None:
     repeats = {p["repeat"] for p in dashboard["panels"] if p.get("repeat")}
     assert repeats <= defined
     assert defined - {"datasource"} <= used | repeats, f"{name}: unused variables"
+
+
+def _links(dashboard: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every link of the dashboard: its header's, each panel's, and each
+    panel's data links (field defaults and overrides)."""
+    found = list(dashboard.get("links", []))
+    for panel in panels(dashboard):
+        found += panel.get("links", [])
+        config = panel["fieldConfig"]
+        found += config["defaults"].get("links", [])
+        for override in config.get("overrides", []):
+            for item in override["properties"]:
+                if item["id"] == "links":
+                    found += item["value"]
+    return found
+
+
+@pytest.mark.parametrize("name", sorted(DASHBOARDS))
+def test_links_lead_to_dashboards_that_exist_and_the_hall_page(name: str) -> None:
+    uids = {_load(n)["uid"] for n in DASHBOARDS}
+    links = _links(_load(name))
+    assert links, f"{name} links nowhere"
+    for link in links:
+        target = re.match(r"^/d/([^/?]+)/", link["url"])
+        assert target is None or target.group(1) in uids, link
+        assert target or link["url"].startswith("${hallmon}/"), link
+    urls = {link["url"] for link in links}
+    assert any(u.startswith("${hallmon}/runbook") for u in urls), name
+    if name != "forecast-accuracy.json":
+        assert any(u.startswith("${hallmon}/halls/") for u in urls), name
+
+
+@pytest.mark.parametrize("name", sorted(DASHBOARDS))
+def test_thresholds_from_queries_read_a_query_of_the_panel(name: str) -> None:
+    """A threshold taken from a query (each hall's objective, its target's
+    level) names a query of the panel by its refId and its series by legend."""
+    seen = 0
+    for panel in panels(_load(name)):
+        legends = {t["refId"]: t.get("legendFormat") for t in panel["targets"]}
+        for step in panel.get("transformations", []):
+            if step["id"] != "configFromData":
+                continue
+            seen += 1
+            options = step["options"]
+            assert options["configRefId"] in legends, panel["title"]
+            assert options["applyTo"]["options"] in legends, panel["title"]
+            for mapping in options["mappings"]:
+                assert mapping["fieldName"] == legends[options["configRefId"]], panel["title"]
+                assert mapping["handlerKey"] == "threshold1"
+    if name == "hall-live.json":
+        assert seen >= 5  # waiting, service level, counters, breach risk (twice)
 
 
 def _shipped_records() -> set[str]:

@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 import yaml
 
+from monitor.web.runbook import RUNBOOK
 from tests.dashboards.promserver import binary
-from tests.dashboards.stack import DASHBOARDS, PROMETHEUS_DIR, RULES
+from tests.dashboards.stack import PROMETHEUS_DIR, RULES
 
 UNIT_TESTS = sorted((PROMETHEUS_DIR / "tests").glob("*_test.yml"))
 SEVERITIES = {"hall_manager", "district", "city", "info"}  # info: no rung (model drift)
@@ -102,10 +103,10 @@ def test_an_alert_carries_its_rung_the_hall_and_a_runbook(alert: dict[str, Any])
     zh, en = notes["summary"].split("\n")
     assert CJK.search(zh) and not CJK.search(en.replace("{{ $labels.name }}", "")), notes
     url, _, anchor = notes["runbook_url"].partition("#")
-    assert url.endswith("dashboards/RUNBOOK.md") and anchor == alert["alert"].lower()
-    runbook = (DASHBOARDS / "RUNBOOK.md").read_text(encoding="utf-8")
-    headings = re.findall(r"^#+ (.+)$", runbook, flags=re.MULTILINE)
+    assert url == "http://localhost:9180/runbook" and anchor == alert["alert"].lower()
+    headings = re.findall(r"^#+ (.+)$", RUNBOOK.read_text(encoding="utf-8"), flags=re.MULTILINE)
     assert anchor in {h.strip().lower() for h in headings}, f"RUNBOOK.md has no section {anchor}"
+    assert notes["dashboard_url"].startswith("http://localhost:3000/d/hallq-")
 
 
 def test_recording_rules_follow_the_naming_convention() -> None:

@@ -17,7 +17,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ import pytest
 from monitor.api.views import hall_state
 from monitor.core.batches import to_rows
 from monitor.core.config import load_settings
+from monitor.core.plan import HallPlan
 from monitor.core.snapshot import HallView
 from monitor.core.state import HallState
 from sim.eventlog.convert import day_events
@@ -139,13 +140,16 @@ def _stored_ids(db: Path) -> set[str]:
 
 def _replayed_state(config: Path, events: Sequence[Event]) -> dict[str, Any]:
     """The state JSON of a fresh HallState fed ``events`` (the test's own copies,
-    in log order), as ``GET /v1/halls/{hall}/state`` would show it."""
+    in log order), as ``GET /v1/halls/{hall}/state`` would show it (with the
+    plan for the hall's date and time)."""
     hall = next(h for h in load_settings(config, environ=ENV).halls if h.id == HALL)
     state = HallState(hall)
     state.apply(to_rows(events, state.zone))
-    view = HallView(
-        state.info, state.snapshot(tickets=True), forecast=None, nowcast=None, ingested={}
+    live = state.snapshot(tickets=True)
+    planned = HallPlan(hall.scenario, hall.roster).at(
+        date.fromisoformat(live.day), state.local_seconds(live.now_s)
     )
+    view = HallView(state.info, live, forecast=None, nowcast=None, ingested={}, planned=planned)
     return hall_state(view, state.zone).model_dump(mode="json")
 
 

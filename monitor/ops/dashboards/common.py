@@ -16,6 +16,7 @@ from grafana_foundation_sdk.models import prometheus as prom_model
 
 DATASOURCE = model.DataSourceRef(type_val="prometheus", uid="${datasource}")
 TAGS = ["hallq", "generated"]
+HALLMON_URL = "http://localhost:9180"  # the default deployment's exporter (deploy/compose.yaml)
 
 # Regex turning Grafana's ``query_result(hall_info)`` lines, whose labels
 # Prometheus sorts by name, into the hall id (value) shown by its name (text).
@@ -218,3 +219,57 @@ def number_panels(built: model.Dashboard) -> model.Dashboard:
     for i, panel in enumerate(built.panels or [], start=1):
         panel.id_val = i
     return built
+
+
+def threshold_from(
+    panel: stat.Panel | bargauge.Panel | timeseries.Panel,
+    expr: str,
+    legend: str,
+    colour: str,
+    ref_id: str = "Z",
+) -> None:
+    """Colour ``panel`` from ``colour`` upward at the value of ``expr``, each
+    hall's own (its objective, its target's level): Grafana's *config from
+    query results* transformation turns the query's last value into the
+    panel's threshold, and the query is not drawn."""
+    panel.with_target(query(expr, legend, ref_id))
+    panel.with_transformation(
+        model.DataTransformerConfig(
+            id_val="configFromData",
+            options={
+                "configRefId": ref_id,
+                "applyTo": {"id": "byFrameRefID", "options": "A"},
+                "mappings": [
+                    {
+                        "fieldName": legend,
+                        "handlerKey": "threshold1",
+                        "handlerArguments": {"threshold": {"color": colour}},
+                        "reducerId": "lastNotNull",
+                    }
+                ],
+            },
+        )
+    )
+
+
+def link(title: str, url: str, tooltip: str) -> dash.DashboardLink:
+    """A link in the dashboard's header, carrying the time range and variables."""
+    return (
+        dash.DashboardLink(title)
+        .type(model.DashboardLinkType.LINK)
+        .url(url)
+        .tooltip(tooltip)
+        .keep_time(True)
+        .include_vars(True)
+    )
+
+
+def hallmon_variable() -> dash.TextBoxVariable:
+    """``$hallmon``: the exporter whose pages (``/halls/…``) and runbook
+    (``/runbook``) the dashboards link to."""
+    return (
+        dash.TextBoxVariable("hallmon")
+        .label("hallmon")
+        .description("The hallmon exporter's address, for links to its pages and runbook.")
+        .default_value(HALLMON_URL)
+    )

@@ -18,6 +18,8 @@ from monitor.ops.dashboards.common import (
     district_variable,
     graph,
     hall_variable,
+    hallmon_variable,
+    link,
     number_panels,
     ranking,
     thresholds,
@@ -53,16 +55,18 @@ def _per_hour(title: str, description: str, unit: str, expr: str) -> timeseries.
 
 def _errors_per_hall() -> list[bargauge.Panel]:
     """Rankings of the halls by their error over the dashboard's time range."""
+    # the forecast's arrivals per minute of wall time, at the hall clock's speed
+    expected = f"({q.forecast_arrivals_per_hour(H)} * on (hall) {q.hall_speed(H, STEP)})"
     relative = (
         f"sum by (hall) (increase(hall_tickets_issued_total{{{H}}}[$__range]))"
-        f" / (sum by (hall) (sum_over_time({q.forecast_arrivals_per_hour(H)}[$__range:{STEP}]))"
-        f" / 60 > 0) - 1"
+        f" / (sum by (hall) (sum_over_time({expected}[$__range:{STEP}])) / 60 > 0) - 1"
     )
     return [
         ranking(
             "Arrivals: actual / forecast − 1 per hall",
             "Tickets issued over the time range against the forecast's arrivals over the same "
-            "minutes (forecast per hour, summed per minute). +10%: 10% more customers came.",
+            "minutes of the hall's clock (forecast per hour, summed per minute). +10%: 10% more "
+            "customers came.",
             "percentunit",
             f"sort_desc({relative})",
             "{{hall}}",
@@ -111,12 +115,17 @@ def build() -> model.Dashboard:
         .with_variable(city_variable())
         .with_variable(district_variable())
         .with_variable(hall_variable(multi=True))
+        .with_variable(hallmon_variable())
+        .link(link("Region 区域", "/d/hallq-region/", "Every hall of the city or district."))
+        .link(link("Hall live 营业厅实时", "/d/hallq-hall-live/", "One hall now."))
+        .link(link("Runbook 处置手册", "${hallmon}/runbook", "What to do for each alert."))
         .with_row(dash.Row("Forecast against actual 预测与实际"))
         .with_panel(
             graph(
                 "Arrivals per hour: actual against forecast",
-                f"Tickets issued per hour over the last {WINDOW}, and the forecast's arrival "
-                "rate for the time of day.",
+                f"Tickets issued per hour of the hall's clock over the last {WINDOW}, and the "
+                "forecast's arrival rate for the time of day (a replay at speed shows the rates "
+                "of real time).",
                 "suffix:/h",
                 [
                     (q.arrivals_per_hour(H, WINDOW), "{{hall}} actual"),

@@ -1,16 +1,22 @@
-"""**Hall live** (营业厅实时): one hall, now. For the hall manager: how long is
-the queue, is it worse than forecast, what will it be in the next hour, who has
-waited longest, and which alerts are firing for this hall."""
+"""**Hall live** (营业厅实时): one hall, now. For the hall manager and the duty
+officer: how long is the queue, is it worse than forecast, are the counters
+the plan staffs open, what will it be in the next hour and how many counters
+to open, who has waited longest, and which alerts are firing for this hall.
+
+Colours follow the hall's own objective and target (a threshold from a query,
+:func:`~monitor.ops.dashboards.common.threshold_from`), never fixed numbers;
+the header links to the Region dashboard, the hall's page on the exporter and
+the runbook; every alert links to one of these panels (``dashboard_url``)."""
 
 from __future__ import annotations
 
+from grafana_foundation_sdk.builders import bargauge, stat, table, timeseries
 from grafana_foundation_sdk.builders import dashboard as dash
-from grafana_foundation_sdk.builders import stat, table, timeseries
 from grafana_foundation_sdk.cog import builder as cogbuilder
-from grafana_foundation_sdk.models import common
 from grafana_foundation_sdk.models import dashboard as model
 
-from monitor.ops.alerts import QUEUE_EXCESS, QUEUE_FACTOR
+from monitor.ops.alerts import BURN_CAP, BURN_RUNGS, QUEUE_EXCESS, QUEUE_FACTOR
+from monitor.ops.annotations import MORE_THAN
 from monitor.ops.dashboards import promql as q
 from monitor.ops.dashboards.common import (
     DATASOURCE,
@@ -22,43 +28,71 @@ from monitor.ops.dashboards.common import (
     district_variable,
     graph,
     hall_variable,
+    hallmon_variable,
     label_variable,
+    link,
     number_panels,
     query,
     ranking,
+    threshold_from,
     thresholds,
 )
+from monitor.ops.feed_alerts import NO_EVENTS_S
+from monitor.ops.recording import CEILING
 
 UID = "hallq-hall-live"
+_SILENT = 'time() - max(hall_last_heard_timestamp_seconds{hall="$hall"})'
 H = 'hall="$hall"'
 HS = 'hall="$hall", service="$service"'
 WINDOW = "15m"  # waits of the tickets called in the last quarter hour, the forecast's interval
 BAND = "call-in-staff level"
+LOW, HIGH = "forecast 95% low", "forecast 95% high"
 
 
 def _fixed(colour: str) -> model.DynamicConfigValue:
     return model.DynamicConfigValue(id_val="color", value={"mode": "fixed", "fixedColor": colour})
 
 
-def _queue_against_forecast(
-    title: str, description: str, actual: str, forecast: str
-) -> timeseries.Panel:
-    """Actual queue, forecast, and the band from the forecast up to the level
-    of the queue-above-forecast alert: at least QUEUE_FACTOR times the
+def _level(forecast: str) -> str:
+    """The queue-above-forecast alert's level: at least QUEUE_FACTOR times the
     forecast and QUEUE_EXCESS customers more (the alert's own rule)."""
-    level = f"{forecast} + clamp_min({QUEUE_FACTOR - 1} * {forecast}, {QUEUE_EXCESS})"
+    return f"{forecast} + clamp_min({QUEUE_FACTOR - 1} * {forecast}, {QUEUE_EXCESS})"
+
+
+def _queue_against_forecast(title: str, description: str, sel: str, level: str) -> timeseries.Panel:
+    """Actual queue, the forecast with the band of its own 95% confidence
+    interval, and the level of the queue-above-forecast alert."""
+    forecast = q.forecast_queue(sel, level)
     panel = graph(
         title,
         description,
         "short",
-        [(actual, "actual"), (forecast, "forecast"), (level, BAND)],
+        [
+            (q.queue(sel, level), "actual"),
+            (forecast, "forecast"),
+            (q.forecast_queue_bound(sel, "-", level), LOW),
+            (q.forecast_queue_bound(sel, "+", level), HIGH),
+            (_level(forecast), BAND),
+        ],
+    )
+    panel.override_by_name(
+        HIGH,
+        [
+            model.DynamicConfigValue(id_val="custom.fillBelowTo", value=LOW),
+            model.DynamicConfigValue(id_val="custom.fillOpacity", value=20),
+            model.DynamicConfigValue(id_val="custom.lineWidth", value=0),
+            _fixed("blue"),
+        ],
+    )
+    panel.override_by_name(
+        LOW, [model.DynamicConfigValue(id_val="custom.lineWidth", value=0), _fixed("blue")]
     )
     panel.override_by_name(
         BAND,
         [
-            model.DynamicConfigValue(id_val="custom.fillBelowTo", value="forecast"),
-            model.DynamicConfigValue(id_val="custom.fillOpacity", value=15),
-            model.DynamicConfigValue(id_val="custom.lineWidth", value=0),
+            model.DynamicConfigValue(
+                id_val="custom.lineStyle", value={"fill": "dash", "dash": [4, 6]}
+            ),
             _fixed("orange"),
         ],
     )
@@ -75,9 +109,10 @@ def _queue_against_forecast(
 
 
 BAND_TEXT = (
-    f"The shaded band runs from the forecast up to the level of the queue-above-forecast "
-    f"alert (at least {QUEUE_FACTOR}× the forecast and {QUEUE_EXCESS} more customers): a queue "
-    "above the band for 15 minutes asks to call in staff."
+    "The shaded band is the forecast's own 95% confidence interval (its replications; for "
+    "all services the services' half-widths summed). The dashed orange line is the level "
+    f"of the queue-above-forecast alert (at least {QUEUE_FACTOR}× the forecast and "
+    f"{QUEUE_EXCESS} more customers): a queue above it for 15 minutes asks to call in staff."
 )
 
 
@@ -86,12 +121,12 @@ def _per_service() -> list[timeseries.Panel]:
     queue = _queue_against_forecast(
         "Queue: $service",
         "Tickets of this service waiting now against the day forecast for this time of day. "
-        + BAND_TEXT.replace("alert", "alert's rule applied to this service"),
-        q.queue(HS, "hall_service"),
-        q.forecast_queue(HS, "hall_service"),
+        + BAND_TEXT.replace("alert (", "alert's rule applied to this service ("),
+        HS,
+        "hall_service",
     )
     queue.with_target(
-        query(f"sum(hall_nowcast_queue_length{{{HS}}})", "still present (nowcast)", "D")
+        query(f"sum(hall_nowcast_queue_length{{{HS}}})", "still present (nowcast)", "F")
     )
     wait = graph(
         "Wait: $service",
@@ -112,14 +147,49 @@ def _per_service() -> list[timeseries.Panel]:
 
 
 def _now() -> list[stat.Panel]:
+    waiting = big_number(
+        "Waiting now",
+        "Tickets waiting to be called, all services: red from the level of the "
+        "queue-above-forecast alert for this time of day.",
+        "short",
+        [(q.queue(H), "waiting")],
+        thresholds(("green", None)),
+        width=3,
+    )
+    threshold_from(waiting, _level(q.forecast_queue(H)), BAND, "red")
+    level = big_number(
+        "Service level today",
+        "Share of today's called tickets called within the hall's target wait: green from "
+        "the hall's own objective, red below it.",
+        "percentunit",
+        [(q.service_level(H), "today")],
+        thresholds(("red", None)),
+        width=3,
+    )
+    threshold_from(level, q.objective(H), "objective", "green")
+    counters = big_number(
+        "Counters open (plan)",
+        "Counters open now: green from the number the plan staffs now (the scenario's "
+        "schedule for the day, or the hall's roster), red below it.",
+        "short",
+        [(f"max(hall_counters_open{{{H}}})", "open")],
+        thresholds(("red", None)),
+        width=3,
+    )
+    threshold_from(counters, f"max(hall_counters_planned{{{H}}})", "planned", "green")
+    risk = big_number(
+        "Breach risk, next 30 min",
+        "Nowcast probability that a ticket taken in 30 minutes waits past the target: red "
+        "above what the hall's objective allows (1 − objective), where the predictive alert "
+        "fires while the hall is still within target.",
+        "percentunit",
+        [(f'max(hall_nowcast_breach_probability{{{H}, horizon="30m"}})', "30 min")],
+        thresholds(("green", None)),
+        width=3,
+    )
+    threshold_from(risk, f"1 - {q.objective(H)}", "allowed", "red")
     return [
-        big_number(
-            "Waiting now",
-            "Tickets waiting to be called, all services.",
-            "short",
-            [(q.queue(H), "waiting")],
-            thresholds(("green", None)),
-        ).color_mode(common.BigValueColorMode.VALUE),
+        waiting,
         big_number(
             "Oldest wait × target",
             "Wait so far of the longest-waiting ticket, in multiples of the hall's target wait. "
@@ -128,14 +198,9 @@ def _now() -> list[stat.Panel]:
             "suffix:× target",
             [(f"{q.oldest_wait(H)} / on (hall) {q.target(H)}", "oldest")],
             dash.ThresholdsConfig().mode(model.ThresholdsMode.ABSOLUTE).steps(LADDER),
+            width=3,
         ).decimals(2),
-        big_number(
-            "Service level today",
-            "Share of today's called tickets called within the hall's target wait.",
-            "percentunit",
-            [(q.service_level(H), "today")],
-            thresholds(("green", None)),
-        ).color_mode(common.BigValueColorMode.VALUE),
+        level,
         big_number(
             "Margin to objective",
             "Today's service level minus the hall's objective: red below it, yellow within 5 "
@@ -143,24 +208,28 @@ def _now() -> list[stat.Panel]:
             "percentunit",
             [(q.margin(H), "margin")],
             thresholds(("red", None), ("yellow", 0.0), ("green", 0.05)),
+            width=3,
+        ),
+        counters,
+        risk,
+        big_number(
+            "Counters to open",
+            "The nowcast's advice: this many more counters of the named group bring a ticket "
+            "taken in 30 minutes back within target (0: none needed; ∞: more than "
+            f"{MORE_THAN} of any group would be needed, call for help).",
+            "short",
+            [(f"max by (group) (hall_nowcast_counters_to_open{{{H}}})", "{{group}}")],
+            thresholds(("green", None), ("orange", 1.0), ("red", MORE_THAN + 1.0)),
+            width=3,
         ),
         big_number(
-            "Counters open / busy",
-            "Counters staffed now, and those serving or calling a ticket.",
-            "short",
-            [
-                (f"sum(hall_counters_open{{{H}}})", "open"),
-                (f"sum(hall_counters_busy{{{H}}})", "busy"),
-            ],
-            thresholds(("blue", None)),
-        ).color_mode(common.BigValueColorMode.VALUE),
-        big_number(
-            "Breach risk, next 30 min",
-            "Nowcast probability that a ticket taken in 30 minutes waits past the target (the "
-            "predictive alert fires above 50% while the hall is still within target).",
-            "percentunit",
-            [(f'max(hall_nowcast_breach_probability{{{H}, horizon="30m"}})', "30 min")],
-            thresholds(("green", None), ("yellow", 0.2), ("red", 0.5)),
+            "Ticket system heard",
+            "Time since the hall's ticket system was last heard from; the no-events alert "
+            f"fires past {NO_EVENTS_S // 60} minutes while the hall is open.",
+            "s",
+            [(_SILENT, "silent")],
+            thresholds(("green", None), ("red", float(NO_EVENTS_S))),
+            width=3,
         ),
     ]
 
@@ -168,26 +237,45 @@ def _now() -> list[stat.Panel]:
 def _alerts() -> table.Panel:
     return (
         table.Panel()
-        .title("Firing alerts for this hall")
+        .title("Alerts for this hall")
         .description(
-            "The hall's alerts firing in Prometheus now (the ALERTS series), with their rung "
-            "(severity) and service."
+            "The hall's alerts in Prometheus now (the ALERTS series), firing and pending, with "
+            "their rung (severity) and service; the alert name links to its runbook section."
         )
         .datasource(DATASOURCE)
         .unit("none")
         .span(24)
         .height(6)
-        .no_value("No alert is firing")
-        .with_target(query(f'ALERTS{{{H}, alertstate="firing"}}', "", "A", instant=True))
+        .no_value("No alert is firing or pending")
+        .with_target(query(f"ALERTS{{{H}}}", "", "A", instant=True))
         .with_transformation(
             model.DataTransformerConfig(
                 id_val="organize",
                 options={
                     "excludeByName": {"Time": True, "Value": True, "__name__": True},
-                    "indexByName": {"alertname": 0, "severity": 1, "service": 2},
-                    "renameByName": {"alertname": "alert", "severity": "rung"},
+                    "indexByName": {"alertname": 0, "alertstate": 1, "severity": 2, "service": 3},
+                    "renameByName": {
+                        "alertname": "alert",
+                        "alertstate": "state",
+                        "severity": "rung",
+                    },
                 },
             )
+        )
+        .override_by_name(
+            "alert",
+            [
+                model.DynamicConfigValue(
+                    id_val="links",
+                    value=[
+                        {
+                            "title": "Runbook: ${__value.text}",
+                            "url": "${hallmon}/runbook#${__value.raw:lowercase}",
+                            "targetBlank": True,
+                        }
+                    ],
+                )
+            ],
         )
     )
 
@@ -198,8 +286,8 @@ def _hall() -> list[cogbuilder.Builder[model.Panel]]:
             "Queue against forecast",
             "Tickets waiting, all services, against the day forecast for this time of day. "
             + BAND_TEXT,
-            q.queue(H),
-            q.forecast_queue(H),
+            H,
+            "hall",
         ),
         graph(
             "Waits: p50 / p90 against forecast",
@@ -230,6 +318,7 @@ def _hall() -> list[cogbuilder.Builder[model.Panel]]:
         .min(0)
         .max(1)
         .override_by_name("objective", [_fixed("red")]),
+        _burn(),
         graph(
             "Nowcast: wait of a ticket taken now … in 60 min",
             "Expected wait of a ticket taken now and 15, 30 and 60 minutes from now, per "
@@ -237,17 +326,7 @@ def _hall() -> list[cogbuilder.Builder[model.Panel]]:
             "s",
             [(f"hall_nowcast_wait_seconds{{{H}}}", "{{service}} +{{horizon}}")],
         ),
-        ranking(
-            "Nowcast: breach probability",
-            "Probability that a ticket taken now, in 15, 30 or 60 minutes waits past the target.",
-            "percentunit",
-            f"hall_nowcast_breach_probability{{{H}}}",
-            "+{{horizon}}",
-            thresholds(("green", None), ("yellow", 0.2), ("red", 0.5)),
-            height=8,
-        )
-        .min(0)
-        .max(1),
+        _breach(),
         graph(
             "Oldest waiting ticket per service",
             "Wait so far of each service's longest-waiting ticket, against 1×, 2× and 4× the "
@@ -261,14 +340,32 @@ def _hall() -> list[cogbuilder.Builder[model.Panel]]:
             ],
         ),
         graph(
-            "Counters open and busy",
-            "Counters staffed, and counters serving or calling a ticket.",
+            "Counters: planned, open, busy",
+            "Counters the plan staffs (the scenario's schedule for the day, or the hall's "
+            "roster), counters open, and counters serving or calling a ticket. Fewer open than "
+            "planned while people wait for 10 minutes fires the below-plan alert.",
             "short",
             [
-                (f"sum(hall_counters_open{{{H}}})", "open"),
-                (f"sum(hall_counters_busy{{{H}}})", "busy"),
+                (f"max(hall_counters_planned{{{H}}})", "planned"),
+                (f"max(hall_counters_open{{{H}}})", "open"),
+                (f"max(hall_counters_busy{{{H}}})", "busy"),
+            ],
+        ).override_by_name(
+            "planned",
+            [
+                model.DynamicConfigValue(
+                    id_val="custom.lineStyle", value={"fill": "dash", "dash": [10, 10]}
+                ),
+                _fixed("orange"),
             ],
         ),
+        graph(
+            "Ticket system: time since it was last heard",
+            "Wall-clock time since the hall's ticket system last sent an event, against the "
+            f"{NO_EVENTS_S // 60} minutes after which the no-events alert fires (open halls).",
+            "s",
+            [(_SILENT, "silent"), (f"{NO_EVENTS_S} + 0 * {_SILENT}", "alert level")],
+        ).override_by_name("alert level", [_fixed("red")]),
         graph(
             "Abandonment",
             "Share of the tickets issued today (and in the last hour) abandoned: given up, or "
@@ -302,6 +399,52 @@ def _hall() -> list[cogbuilder.Builder[model.Panel]]:
     ]
 
 
+def _burn() -> timeseries.Panel:
+    """The burn rates of the ladder's windows against each rung's factor, capped
+    at the hall's own ceiling as the alert caps it."""
+    rungs = []
+    for rung in BURN_RUNGS:
+        factor = f"clamp_max({BURN_CAP} * {CEILING}{{{H}}}, {rung.factor})"
+        rungs += [
+            (q.burn_rate(H, rung.long), f"{rung.long} burn"),
+            (factor, f"{rung.severity} level ({rung.long})"),
+        ]
+    panel = graph(
+        "Error-budget burn rate",
+        "Share of customers called late over each rung's long window, divided by the share the "
+        "objective allows (1 spends the day's budget exactly), against the level at which the "
+        "rung's alert fires (when the short window agrees). Capped at 3/4 of the hall's ceiling "
+        "1 / (1 − objective).",
+        "none",
+        rungs,
+    ).min(0)
+    for rung in BURN_RUNGS:
+        panel.override_by_name(
+            f"{rung.severity} level ({rung.long})",
+            [
+                model.DynamicConfigValue(
+                    id_val="custom.lineStyle", value={"fill": "dash", "dash": [4, 6]}
+                )
+            ],
+        )
+    return panel
+
+
+def _breach() -> bargauge.Panel:
+    panel = ranking(
+        "Nowcast: breach probability",
+        "Probability that a ticket taken now, in 15, 30 or 60 minutes waits past the target; "
+        "red above what the hall's objective allows (1 − objective).",
+        "percentunit",
+        f"hall_nowcast_breach_probability{{{H}}}",
+        "+{{horizon}}",
+        thresholds(("green", None)),
+        height=8,
+    )
+    threshold_from(panel, f"1 - {q.objective(H)}", "allowed", "red")
+    return panel.min(0).max(1)
+
+
 def build() -> model.Dashboard:
     """The Hall live dashboard."""
     builder = (
@@ -322,6 +465,10 @@ def build() -> model.Dashboard:
                 "service", "Service 业务", 'label_values(hall_queue_length{hall="$hall"}, service)'
             )
         )
+        .with_variable(hallmon_variable())
+        .link(link("Region 区域", "/d/hallq-region/", "Every hall of the city or district."))
+        .link(link("Hall page 营业厅页面", "${hallmon}/halls/${hall}", "The hall on hallmon."))
+        .link(link("Runbook 处置手册", "${hallmon}/runbook", "What to do for each alert."))
         .with_row(dash.Row("Now 当前"))
     )
     for number in _now():

@@ -10,6 +10,11 @@ from the exporter's families here.
 
 Every function takes ``sel``, the label matchers of a selector without braces
 (``hall="$hall"``), and returns one series per hall unless it says otherwise.
+
+Rates are in hall time: per hour of the hall's clock
+(``hall_clock_timestamp_seconds``, the wall clock in production, the events'
+time in a replay), so a day replayed at any speed shows the numbers it would
+show in real time.
 """
 
 from __future__ import annotations
@@ -71,6 +76,15 @@ def forecast_queue(sel: str, level: str = "hall") -> str:
     return f"{level}:hall_forecast_queue_length:sum{{{sel}}}"
 
 
+def forecast_queue_bound(sel: str, sign: str, level: str = "hall") -> str:
+    """The day forecast's queue plus (``sign`` ``+``) or minus (``-``) the
+    half-width of its 95% confidence interval; for a hall, the services'
+    half-widths summed (conservative: the interval of the sum is no wider)."""
+    half = f"{level}:hall_forecast_queue_length_ci95_half_width:sum{{{sel}}}"
+    band = f"{forecast_queue(sel, level)} {sign} {half}"
+    return band if sign == "+" else f"clamp_min({band}, 0)"
+
+
 def queue_minus_forecast(sel: str, level: str = "hall") -> str:
     """Tickets waiting beyond the forecast (negative: fewer than forecast)."""
     return f"{level}:hall_queue_length:minus_forecast{{{sel}}}"
@@ -86,9 +100,23 @@ def abandoned_share(sel: str, level: str = "hall") -> str:
     return f"{level}:hall_tickets_abandoned:ratio_today{{{sel}}}"
 
 
+def hall_seconds(sel: str, window: str) -> str:
+    """Seconds of the hall's clock that passed in the last ``window`` (absent
+    when none did: a replay that stopped), per hall."""
+    return f"(max by (hall) (increase(hall_clock_timestamp_seconds{{{sel}}}[{window}])) > 0)"
+
+
+def hall_speed(sel: str, window: str) -> str:
+    """Hall seconds per wall second over ``window`` (1 in real time), per hall."""
+    return f"max by (hall) (rate(hall_clock_timestamp_seconds{{{sel}}}[{window}]))"
+
+
 def arrivals_per_hour(sel: str, window: str) -> str:
-    """Tickets issued per hour over the last ``window``, per hall."""
-    return f"sum by (hall) (rate(hall_tickets_issued_total{{{sel}}}[{window}])) * 3600"
+    """Tickets issued per hour of the hall's clock over the last ``window``, per hall."""
+    return (
+        f"sum by (hall) (increase(hall_tickets_issued_total{{{sel}}}[{window}]))"
+        f" / on (hall) {hall_seconds(sel, window)} * 3600"
+    )
 
 
 def forecast_arrivals_per_hour(sel: str) -> str:

@@ -1,12 +1,18 @@
 """**Region** (区域): every hall of a city or district at once. For the district
 and city supervisors: which halls burn their error budget fastest, which miss
-their objective today, and how the day has gone so far (sparklines)."""
+their objective today, and how the day has gone so far (sparklines).
+
+Halls have objectives of their own, so the region is coloured by each hall's
+margin to its own objective (service level today minus objective), never by
+one fixed percentage; a hall's row and bars link to its Hall live dashboard
+and its page on the exporter."""
 
 from __future__ import annotations
 
 from grafana_foundation_sdk.builders import common as common_builder
 from grafana_foundation_sdk.builders import dashboard as dash
 from grafana_foundation_sdk.builders import table
+from grafana_foundation_sdk.cog import builder as cogbuilder
 from grafana_foundation_sdk.models import dashboard as model
 
 from monitor.ops.dashboards import promql as q
@@ -19,11 +25,14 @@ from monitor.ops.dashboards.common import (
     datasource_variable,
     district_variable,
     graph,
+    hallmon_variable,
+    link,
     number_panels,
     query,
     ranking,
     thresholds,
 )
+from monitor.ops.dashboards.hall_live import UID as HALL_UID
 
 UID = "hallq-region"
 ALL = 'hall=~".+"'  # every hall: the region is chosen by joining hall_info below
@@ -32,7 +41,28 @@ REGION = 'city=~"$city", district=~"$district"'
 # objective of 80% the highest possible is 5, so the colours stop below it.
 BURN = thresholds(("green", None), ("yellow", 1.0), ("orange", 2.0), ("red", 3.0))
 MARGIN = thresholds(("red", None), ("yellow", 0.0), ("green", 0.05))
-SERVICE_LEVEL = thresholds(("red", None), ("orange", 0.7), ("green", 0.8))
+# a table row is a hall (its field `hall`); a bar or sparkline is one hall's series
+ROW_LINKS = [
+    (
+        "Hall live: ${__data.fields.hall}",
+        f"/d/{HALL_UID}/?var-hall=${{__data.fields.hall}}&${{__url_time_range}}",
+    ),
+    ("hallmon page: ${__data.fields.hall}", "${hallmon}/halls/${__data.fields.hall}"),
+]
+SERIES_LINKS = [
+    (
+        "Hall live: ${__field.labels.name}",
+        f"/d/{HALL_UID}/?var-hall=${{__field.labels.hall}}&${{__url_time_range}}",
+    ),
+    ("hallmon page: ${__field.labels.name}", "${hallmon}/halls/${__field.labels.hall}"),
+]
+
+
+def _links(links: list[tuple[str, str]]) -> list[cogbuilder.Builder[model.DashboardLink]]:
+    return [
+        dash.DashboardLink(title).type(model.DashboardLinkType.LINK).url(url)
+        for title, url in links
+    ]
 
 
 def _in_region(expr: str) -> str:
@@ -67,6 +97,7 @@ def _halls_table() -> table.Panel:
         .span(24)
         .height(10)
         .sort_by([common_builder.TableSortByFieldState().display_name("burn 1h").desc(True)])
+        .data_links(_links(ROW_LINKS))
     )
     for i, (_, expr, _unit) in enumerate(columns):
         panel.with_target(query(_in_region(expr), "", chr(ord("A") + i), instant=True))
@@ -119,6 +150,9 @@ def build() -> model.Dashboard:
         .with_variable(datasource_variable())
         .with_variable(city_variable())
         .with_variable(district_variable())
+        .with_variable(hallmon_variable())
+        .link(link("Hall live 营业厅实时", f"/d/{HALL_UID}/", "One hall now."))
+        .link(link("Runbook 处置手册", "${hallmon}/runbook", "What to do for each alert."))
         .with_row(dash.Row("Now 当前"))
         .with_panel(
             big_number(
@@ -169,35 +203,36 @@ def build() -> model.Dashboard:
                 f"sort_desc({_in_region(q.burn_rate(ALL, '1h'))})",
                 "{{name}}",
                 BURN,
-            ).min(0)
+            )
+            .min(0)
+            .data_links(_links(SERIES_LINKS))
         )
         .with_panel(
             ranking(
-                "Halls ranked by service level today",
-                "Share of today's called tickets called within each hall's own target wait, "
-                "worst first. Colours at the default objective (80%); the table's margin "
-                "column uses each hall's own objective.",
+                "Halls ranked by margin to their objective today",
+                "Each hall's service level today (share called within its own target wait) "
+                "minus its own objective, worst first: red below its objective, yellow within "
+                "5 points above it.",
                 "percentunit",
-                f"sort({_in_region(q.service_level(ALL))})",
+                f"sort({_in_region(q.margin(ALL))})",
                 "{{name}}",
-                SERVICE_LEVEL,
-            )
-            .min(0)
-            .max(1)
+                MARGIN,
+            ).data_links(_links(SERIES_LINKS))
         )
         .with_panel(_halls_table())
         .with_row(dash.Row("Today 今日"))
         .with_panel(
             big_number(
-                "Service level today per hall",
-                "Each hall's service level today, its course over the time range as a sparkline.",
+                "Margin to objective today per hall",
+                "Each hall's service level today minus its own objective, its course over the "
+                "time range as a sparkline: red below the objective, yellow within 5 points.",
                 "percentunit",
-                [(_in_region(q.service_level(ALL)), "{{name}}")],
-                SERVICE_LEVEL,
+                [(_in_region(q.margin(ALL)), "{{name}}")],
+                MARGIN,
                 width=24,
                 height=6,
                 sparkline=True,
-            )
+            ).data_links(_links(SERIES_LINKS))
         )
         .with_panel(
             graph(
@@ -218,18 +253,16 @@ def build() -> model.Dashboard:
         .with_row(dash.Row("Districts and cities 区县与城市"))
         .with_panel(
             ranking(
-                "Districts ranked by service level today",
-                "Share of the district's customers called today within their hall's target: "
-                "every hall's customers counted, not an average over halls. Worst first.",
-                "percentunit",
-                f"sort({q.service_level(REGION, level='district')})",
+                "Districts: halls below their objective today",
+                "Halls of each district whose service level today is below their own objective, "
+                "most first.",
+                "short",
+                f"sort_desc(sum by (city, district) (({_in_region(q.margin(ALL))}) < bool 0))",
                 "{{city}} {{district}}",
-                SERVICE_LEVEL,
+                thresholds(("green", None), ("orange", 1.0), ("red", 2.0)),
                 width=8,
                 height=8,
-            )
-            .min(0)
-            .max(1)
+            ).min(0)
         )
         .with_panel(
             graph(
@@ -257,5 +290,19 @@ def build() -> model.Dashboard:
                 height=8,
             )
         )
+    )
+    builder.with_row(dash.Row("Exporters 采集器"))
+    builder.with_panel(
+        graph(
+            "Exporters",
+            "Each hallmon exporter Prometheus scrapes: 1 while it answers, 0 when it cannot be "
+            "scraped (the exporter-down alert, city rung, after 2 minutes).",
+            "none",
+            [('up{job="hallmon"}', "{{instance}}")],
+            width=24,
+            height=6,
+        )
+        .min(0)
+        .max(1)
     )
     return number_panels(builder.build())

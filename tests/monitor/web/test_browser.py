@@ -15,35 +15,23 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import sync_playwright
 
 from monitor.replay.client import post_events
 from sim.eventlog.events import Event
 from tests.monitor.conftest import ENV, ROOT, TOKENS, write_config
 from tests.monitor.server import Server, running_server
+from tests.monitor.web.conftest import WAIT_MS
 from tests.monitor.web.test_counts import busiest
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SIZES = {"wide": (1920, 1080), "phone": (390, 844)}
 SHOTS = ROOT / "out" / "screenshots"
 HOSTILE = '<script>alert("svc")</script><img src=x onerror=alert(2)>'
-WAIT_MS = 30_000  # a page polls every 5 s; a loaded machine may be slow
 
 
 def fmt_wait(seconds: float | None) -> str:
@@ -58,13 +46,27 @@ def fmt_wait(seconds: float | None) -> str:
     return f"{minutes // 60} h {minutes % 60:02d} min"
 
 
-def fmt_range(service: dict[str, Any]) -> str:
-    """The pages' line under an expected wait (lib.js fmtRange): median and 90th percentile."""
-    median, p90 = service.get("median_wait_s"), service.get("p90_wait_s")
-    if median is None or p90 is None:
-        return ""
-    m, hi = fmt_wait(median), fmt_wait(p90)
-    return f"半数 {m} 内，最多 {hi} · half wait {m} or less, at most {hi}"
+def fmt_minutes(seconds: float) -> str:
+    """The pages' Chinese rendering of a duration (lib.js fmtMinutes)."""
+    if seconds < 60:
+        return "不到 1 分钟"
+    minutes = math.floor(seconds / 60 + 0.5)
+    if minutes < 60:
+        return f"{minutes} 分钟"
+    return f"{minutes // 60} 小时 {minutes % 60:02d} 分"
+
+
+def told(service: dict[str, Any] | None, waiting: int) -> tuple[str, str, str]:
+    """What the pages tell a customer of a ticket taken now (lib.js
+    customerWait): the headline in Chinese and English, and the 90% line."""
+    median = None if service is None else service.get("median_wait_s")
+    p90 = None if service is None else service.get("p90_wait_s")
+    if median is None:
+        return "—", "", ""
+    line = "" if p90 is None else f"九成 {fmt_minutes(p90)}内 · 9 in 10 within {fmt_wait(p90)}"
+    if waiting == 0 and median < 60:
+        return "无需等候", "no wait", line
+    return f"约 {fmt_minutes(median)}", f"about {fmt_wait(median)}", line
 
 
 def fmt_pct(share: float | None) -> str:
@@ -136,16 +138,6 @@ class Watched:
     problems: list[str] = field(default_factory=list)
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail("chromium is not installed (apt-get install chromium)")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
 def open_page(browser: Any, url: str, size: str) -> Watched:
     width, height = SIZES[size]
     page = browser.new_context(viewport={"width": width, "height": height}).new_page()
@@ -205,18 +197,18 @@ def check_index(page: Any, hall: Hall) -> None:
         moment = f'[data-now="{h["now"]}"][data-nowcast-at="{h["nowcast_at"] or ""}"]'
         page.locator(card + moment).wait_for(timeout=WAIT_MS)
         assert text(page, f'{card} [data-field="queue_length"]') == str(h["queue_length"])
-        assert same(value(page, f'{card} [data-field="expected_wait_s"]'), h["expected_wait_s"])
-        if h["open"]:
-            assert text(page, f'{card} [data-field="expected_wait_s"]') == fmt_wait(
-                h["expected_wait_s"]
-            )
+        assert same(value(page, f'{card} [data-field="expected_wait_s"]'), h["median_wait_s"])
+        if h["open"] and h["median_wait_s"] is not None:
+            no_wait = h["median_wait_s"] < 60 and h["queue_length"] == 0
+            headline = "无需等候" if no_wait else f"约 {fmt_minutes(h['median_wait_s'])}"
+            assert text(page, f'{card} [data-field="expected_wait_s"]') == headline
         oldest = h["oldest_wait_s"] if h["queue_length"] else None
         assert text(page, f'{card} [data-field="oldest_wait_s"]') == fmt_wait(oldest)
         assert text(page, f'{card} [data-field="called_within_target_today"]') == fmt_pct(
             h["called_within_target_today"]
         )
-        busy = f"{h['counters_busy']} / {h['counters_open']}"
-        assert text(page, f'{card} [data-field="counters"]') == busy
+        counters = f"{h['counters_open']} / {h['counters_planned']}" if h["open"] else "—"
+        assert text(page, f'{card} [data-field="counters"]') == counters
     by_id = {h["id"]: h for h in summaries}
     assert by_id["county"]["open"] is False and by_id["flagship"]["open"] is True
     assert "Closed" in text(page, '.hall-card[data-hall="county"] [data-field="status"]')
@@ -235,19 +227,21 @@ def moment(page: Any, hall: Hall) -> tuple[dict[str, Any], dict[str, Any]]:
 
 def check_hall(page: Any, hall: Hall) -> None:
     state, nowcast = moment(page, hall)
-    expected = {s["service"]: s["expected_wait_s"] for s in nowcast["services"]}
-    ranges = {s["service"]: s for s in nowcast["services"]}
+    predicted = {s["service"]: s for s in nowcast["services"]}
     for q in state["queue"]:
         tile = f'.wait-tile[data-service="{q["service"]}"]'
         assert text(page, f'{tile} [data-field="waiting"]') == str(q["waiting"])
         oldest = q["oldest_wait_s"] if q["waiting"] else None
         assert text(page, f'{tile} [data-field="oldest_wait_s"]') == fmt_wait(oldest)
-        if q["service"] in expected:
-            shown = text(page, f'{tile} [data-field="expected_wait_s"]')
-            assert shown == fmt_wait(expected[q["service"]]), q["service"]
-            assert text(page, f'{tile} [data-field="wait_range"]') == fmt_range(
-                ranges[q["service"]]
-            )
+        if q["service"] in predicted:
+            zh, en, line = told(predicted[q["service"]], q["waiting"])
+            assert text(page, f'{tile} [data-field="expected_wait_s"]') == zh, q["service"]
+            assert text(page, f'{tile} [data-field="wait_en"]') == en
+            assert text(page, f'{tile} [data-field="wait_range"]') == line
+    plan = state["plan"]
+    assert text(page, '[data-field="plan_open"]') == str(plan["open"])
+    assert text(page, '[data-field="plan_planned"]') == str(plan["planned"])
+    assert value(page, '[data-field="advice"]') == str(nowcast["call_in"]["counters"])
     totals = state["totals"]
     for name, key in (
         ("issued", "issued"),
@@ -279,12 +273,13 @@ def check_hall(page: Any, hall: Hall) -> None:
 
 def check_screen(page: Any, hall: Hall) -> None:
     state, nowcast = moment(page, hall)
+    waiting = {q["service"]: q["waiting"] for q in state["queue"]}
     for s in nowcast["services"]:
         tile = f'.screen-tile[data-service="{s["service"]}"]'
-        assert text(page, f'{tile} [data-field="expected_wait_s"]') == fmt_wait(
-            s["expected_wait_s"]
-        )
-        assert text(page, f'{tile} [data-field="wait_range"]') == fmt_range(s)
+        zh, en, line = told(s, waiting[s["service"]])
+        assert text(page, f'{tile} [data-field="expected_wait_s"]') == zh
+        assert text(page, f'{tile} [data-field="wait_en"]') == en
+        assert text(page, f'{tile} [data-field="wait_range"]') == line
     busy = sorted(
         (c for c in state["counters"] if c["busy"]), key=lambda c: c["called_at"], reverse=True
     )

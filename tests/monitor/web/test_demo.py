@@ -1,26 +1,37 @@
-"""``hallmon demo`` (``make demo``): it starts the exporter (and Prometheus and
-Alertmanager when installed), replays the halls, serves the pages; SIGINT, as
+"""``hallmon demo`` (``make demo``) with the real Prometheus and Alertmanager
+(Debian's builds) at 60×: its printed links work, its curl posts an event with
+the printed token; the overloaded hall's alerts climb the ladder (the
+prediction, then the hall manager, the district and the city, in that order,
+in Prometheus and in Alertmanager) within :data:`LADDER_S`; the hall page lists
+every rung, and the demo's receiver got each rung's WeChat message. SIGINT, as
 Ctrl-C sends it, stops every process it started and removes its files."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
 import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 import pytest
+from playwright.sync_api import sync_playwright
 
 from tests.monitor.conftest import ROOT
+from tests.monitor.web.conftest import ARGS, CHROMIUM, WAIT_MS
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 START_S = 180.0
+SPEED = 60
+LADDER_S = 480.0  # 8 hours of the hall's day at 60×; the ladder takes about 3 minutes
+OVERLOADED = "flagship"  # the first hall, short of staff
+RUNGS = ("hall_manager", "district", "city")
 
 
 def descendants(root: int) -> dict[int, tuple[str, str]]:
@@ -58,9 +69,60 @@ def alive(pid: int, started: str) -> bool:
     return fields[19] == started and fields[0] != "Z"
 
 
-def test_demo_starts_everything_and_ctrl_c_stops_it_all() -> None:
+@dataclass
+class Ladder:
+    """When each rung was first seen for the overloaded hall (``time.monotonic``):
+    firing in Prometheus (the predictive alert apart) and active in Alertmanager."""
+
+    predicted: float | None = None
+    prometheus: dict[str, float] = field(default_factory=dict)
+    alertmanager: dict[str, float] = field(default_factory=dict)
+
+    def poll(self, prom: str, am: str, hall: str) -> None:
+        now = time.monotonic()
+        for a in httpx.get(f"{prom}/api/v1/alerts", timeout=10).json()["data"]["alerts"]:
+            labels = a["labels"]
+            if labels.get("hall") != hall or a["state"] != "firing":
+                continue
+            if labels["alertname"] == "HallBreachPredicted":
+                self.predicted = self.predicted or now
+            else:
+                self.prometheus.setdefault(labels["severity"], now)
+        for a in httpx.get(f"{am}/api/v2/alerts", timeout=10).json():
+            if a["labels"].get("hall") == hall:
+                self.alertmanager.setdefault(a["labels"]["severity"], now)
+
+    def climbed(self) -> bool:
+        return set(RUNGS) <= self.prometheus.keys() and set(RUNGS) <= self.alertmanager.keys()
+
+    def story(self, t0: float) -> str:
+        rows = [("predicted", self.predicted)] + [
+            (f"{where} {rung}", seen.get(rung))
+            for where, seen in (
+                ("prometheus", self.prometheus),
+                ("alertmanager", self.alertmanager),
+            )
+            for rung in RUNGS
+        ]
+        return ", ".join(f"{name} {'-' if t is None else f'{t - t0:.0f} s'}" for name, t in rows)
+
+
+def _hall_page_rungs(url: str) -> set[str]:
+    """The rungs the hall page lists, as a browser shows it."""
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
+        page.goto(url)
+        page.locator('#alert-list li[data-rung="city"]').first.wait_for(timeout=WAIT_MS)
+        rows = page.locator("#alert-list li")
+        rungs = {rows.nth(i).get_attribute("data-rung") or "" for i in range(rows.count())}
+        browser.close()
+    return rungs
+
+
+def test_the_demo_climbs_the_ladder_and_ctrl_c_stops_it_all() -> None:
     demo = subprocess.Popen(
-        [sys.executable, "-m", "monitor", "demo", "--port", "0", "--speed", "120"],
+        [sys.executable, "-m", "monitor", "demo", "--port", "0", "--speed", str(SPEED)],
         cwd=ROOT,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
@@ -77,24 +139,54 @@ def test_demo_starts_everything_and_ctrl_c_stops_it_all() -> None:
             assert demo.poll() is None, "".join(lines)
             assert time.monotonic() < deadline, "".join(lines)
             time.sleep(0.1)
+        t0 = time.monotonic()
         out = "".join(lines)
         url = re.search(r"all halls\s+(http://127\.0\.0\.1:\d+)/", out)
         files = re.search(r"files\s+(\S+)", out)
-        assert url and files, out
+        prom = re.search(r"Prometheus\s+(http://127\.0\.0\.1:\d+)(/\S*alerts)", out)
+        am = re.search(r"Alertmanager\s+(http://127\.0\.0\.1:\d+)(/\S*alerts)", out)
+        receiver = re.search(r"Each rung\s+(http://127\.0\.0\.1:\d+)/", out)
+        token = re.search(r"county\s+([0-9a-f]{48})", out)
+        curl = re.search(r"^\s+(curl .*)$", out, flags=re.MULTILINE)
+        assert url and files and prom and am and receiver and token and curl, out
+        # the links printed work with Debian's builds
+        assert httpx.get(prom[1] + prom[2], timeout=10).status_code == 200
+        assert httpx.get(am[1] + am[2].removeprefix("/#"), timeout=10).status_code == 200
         page = httpx.get(url[1] + "/", timeout=10)
         assert page.status_code == 200 and "营业厅" in page.text
-        while sum(h["issued_today"] for h in httpx.get(url[1] + "/v1/halls").json()) == 0:
-            assert time.monotonic() < deadline, "the replays sent nothing"
-            time.sleep(0.2)
+        # the copy-paste curl posts an event with the printed token, twice: a duplicate
+        posted = [json.loads(subprocess.run(["bash", "-c", curl[1]], capture_output=True,
+                                            text=True, timeout=30, check=True).stdout)
+                  for _ in range(2)]  # fmt: skip
+        assert posted == [{"accepted": 3, "duplicates": 0}, {"accepted": 0, "duplicates": 3}]
+
+        ladder = Ladder()
+        while not ladder.climbed():
+            assert demo.poll() is None, "".join(lines)
+            assert time.monotonic() < t0 + LADDER_S, ladder.story(t0)
+            ladder.poll(prom[1], am[1], OVERLOADED)
+            time.sleep(0.5)
+        story = ladder.story(t0)
+        seen = ladder.prometheus
+        assert ladder.predicted is not None and ladder.predicted <= seen["hall_manager"], story
+        assert seen["hall_manager"] < seen["district"] < seen["city"], story
+        heard = ladder.alertmanager
+        assert heard["hall_manager"] < heard["district"] < heard["city"], story
+        # the hall page lists every rung; each rung's people received their message
+        assert _hall_page_rungs(f"{url[1]}/halls/{OVERLOADED}") >= set(RUNGS)
+        deadline = time.monotonic() + 30
+        while True:
+            messages = httpx.get(f"{receiver[1]}/messages.json", timeout=10).json()
+            told = {m["rung"] for m in messages if m["channel"] == "wechat" and
+                    m["status"] == "firing" and "市中心旗舰营业厅" in m["text"]}  # fmt: skip
+            if told >= set(RUNGS) or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        assert told >= set(RUNGS), messages
         started = descendants(demo.pid)
         commands = " ".join(command for _, command in started.values())
         assert "monitor serve" in commands and "forkserver" in commands
-        installed = shutil.which("prometheus") and shutil.which("prometheus-alertmanager")
-        if installed:
-            assert "prometheus-alertmanager" in commands and "/usr/bin/prometheus " in commands
-            prometheus = re.search(r"Prometheus\s+(http://\S+)/alerts", out)
-            assert prometheus and httpx.get(prometheus[1] + "/-/ready").status_code == 200
-            assert httpx.get(url[1] + "/v1/alerts").json()["configured"] is True
+        assert "prometheus-alertmanager" in commands and "/usr/bin/prometheus " in commands
         demo.send_signal(signal.SIGINT)  # what Ctrl-C does
         assert demo.wait(60) == 0
     finally:

@@ -1,15 +1,20 @@
 """What ``hallmon demo`` sets up, without running it: a valid config of the
-bundled halls on the events clock with fresh tokens, and a short-staffed
-variant of a hall that really is worse off."""
+bundled halls on the events clock with fresh tokens, a short-staffed variant
+of a hall that really is worse off, Alertmanager's contacts pointed at the
+demo's receiver, the receiver itself, and the events its curl posts."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 import yaml
 
 from monitor.core.config import load_settings
-from monitor.demo.stack import ROOT, demo_config, staff_cut
+from monitor.demo.receiver import RUNG_NAMES, demo_contacts, running_receiver
+from monitor.demo.stack import ROOT, demo_config, example_events, staff_cut
+from monitor.ops.alertmanager import RUNGS, alertmanager_config, load_contacts
+from sim.eventlog.events import Event
 from sim.model.hall import simulate
 from sim.model.kpis import replication_kpis
 from sim.model.scenario import load_scenario
@@ -42,3 +47,52 @@ def test_a_staff_cut_keeps_at_least_one_and_makes_the_day_worse(tmp_path: Path) 
     after = replication_kpis(simulate(short, 1, 0), short).overall
     assert after["wait_mean_s"] > 2 * before["wait_mean_s"]
     assert after["service_level"] < before["service_level"] - 0.2
+
+
+def test_every_rung_reaches_the_receiver_as_shipped_otherwise() -> None:
+    shipped = load_contacts(ROOT / "dashboards/alertmanager/contacts.yaml")
+    contacts = demo_contacts(shipped, "http://127.0.0.1:1")
+    tree = alertmanager_config(contacts)
+    assert tree["global"]["wechat_api_url"] == "http://127.0.0.1:1/wechat/cgi-bin/"
+    for receiver, rung in zip(tree["receivers"], RUNGS, strict=True):
+        assert receiver["webhook_configs"][0]["url"] == f"http://127.0.0.1:1/webhook/{rung}"
+        assert receiver["wechat_configs"][0]["to_party"] == rung
+    shipped_tree = alertmanager_config(shipped)
+    assert tree["route"] == shipped_tree["route"]  # the routes, waits and repeats as shipped
+    assert tree["inhibit_rules"] == shipped_tree["inhibit_rules"]
+
+
+def test_the_receiver_records_every_message_and_prints_each_new_text_once() -> None:
+    printed: list[str] = []
+    wechat = {
+        "toparty": "district",
+        "msgtype": "text",
+        "text": {"content": "【营业厅告警·区县主管】1 条\n▶ x"},
+    }
+    hook = {
+        "status": "firing",
+        "alerts": [{"status": "firing", "labels": {"alertname": "A", "severity": "district"}}],
+    }
+    with running_receiver(printed.append) as (url, inbox):
+        token = httpx.get(f"{url}/wechat/cgi-bin/gettoken?corpid=a&corpsecret=b").json()
+        assert token["errcode"] == 0 and token["access_token"]
+        for _ in range(2):  # a repeat of the same message is recorded, not printed again
+            assert httpx.post(f"{url}/wechat/cgi-bin/message/send", json=wechat).status_code == 200
+        assert httpx.post(f"{url}/webhook/district", json=hook).status_code == 200
+        listed = httpx.get(f"{url}/messages.json").json()
+        text = httpx.get(f"{url}/").text
+    assert [(m["rung"], m["channel"], m["status"]) for m in listed] == [
+        ("district", "wechat", "firing"), ("district", "wechat", "firing"),
+        ("district", "webhook", "firing"),
+    ]  # fmt: skip
+    assert len(printed) == 1 and RUNG_NAMES["district"] in printed[0] and "▶ x" in printed[0]
+    assert "A/district/firing" in text and len(inbox.snapshot()) == 3
+
+
+def test_the_curl_posts_one_valid_ticket_of_the_replayed_day() -> None:
+    events = [
+        Event.model_validate(e) for e in example_events("county", ROOT / "scenarios/county.yaml")
+    ]
+    assert [e.kind for e in events] == ["ticket_issued", "ticket_called", "service_ended"]
+    assert len({e.id for e in events}) == 3 and {e.ticket for e in events} == {"CURL-1"}
+    assert events[0].ts < events[1].ts < events[2].ts

@@ -22,7 +22,8 @@ from fastapi.testclient import TestClient
 
 from monitor.core.config import Settings, load_settings, token_hash
 from monitor.server.app import create_app
-from monitor.web.alerts import count_alerts
+from monitor.web.alerts import by_hall
+from monitor.web.alertsource import from_alertmanager, from_prometheus, merge
 from tests.dashboards.promserver import running_alertmanager
 from tests.monitor.conftest import ENV, ROOT
 from tests.monitor.server import free_port
@@ -170,10 +171,24 @@ def test_the_package_data_covers_every_page_file() -> None:
         assert any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns), name
 
 
+def test_the_runbook_page_has_a_section_for_every_alert(client: TestClient) -> None:
+    """Each alert's anchor as the rules link it (lower case) and as Grafana's
+    alert table does (the name as written)."""
+    page = client.get("/runbook")
+    assert page.status_code == 200 and page.headers["content-security-policy"]
+    rules = yaml.safe_load((ROOT / "dashboards/prometheus/rules/hallq-alerts.yml").read_text())
+    names = {r["alert"] for r in rules["groups"][0]["rules"]}
+    for name in names:
+        assert f'id="{name.lower()}"' in page.text and f'id="{name}"' in page.text, name
+    assert "<script" not in page.text  # a page to read: no script at all
+
+
 def test_alerts_without_an_alertmanager(client: TestClient) -> None:
     body = client.get("/v1/alerts").json()
     assert body["configured"] is False and body["reachable"] is None
-    assert body["halls"]["county"] == {"hall_manager": 0, "district": 0, "city": 0, "names": []}
+    assert body["halls"]["county"] == {
+        "hall_manager": 0, "district": 0, "city": 0, "names": [], "alerts": []
+    }  # fmt: skip
 
 
 def test_counting_alerts_by_rung() -> None:
@@ -181,19 +196,48 @@ def test_counting_alerts_by_rung() -> None:
         {"labels": {"hall": "a", "severity": "city", "alertname": "X"}},
         {"labels": {"hall": "a", "severity": "hall_manager", "alertname": "Y"}},
         {"labels": {"hall": "a", "severity": "hall_manager", "alertname": "Y"}},
+        {"labels": {"hall": "a", "severity": "hall_manager", "alertname": "Z"},
+         "status": {"state": "suppressed", "inhibitedBy": ["x"], "silencedBy": []}},
         {"labels": {"hall": "b", "severity": "pager"}},  # no rung
         {"labels": {"hall": "z", "severity": "city"}},  # not served here
         {"labels": {"severity": "city", "alertname": "HallmonExporterDown"}},
         "not an alert",
-    ]
-    got = count_alerts(alerts, ["a", "b"])  # type: ignore[arg-type]
-    assert got["a"].model_dump() == {
-        "hall_manager": 2,
-        "district": 0,
-        "city": 1,
-        "names": ["X", "Y"],
-    }
-    assert got["b"].model_dump() == {"hall_manager": 0, "district": 0, "city": 0, "names": []}
+    ]  # fmt: skip
+    got = by_hall(from_alertmanager(alerts), ["a", "b"])
+    a = got["a"].model_dump()
+    assert (a["hall_manager"], a["district"], a["city"], a["names"]) == (2, 0, 1, ["X", "Y"])
+    assert [(x["alertname"], x["state"]) for x in a["alerts"]] == [
+        ("X", "firing"), ("Y", "firing"), ("Y", "firing"), ("Z", "inhibited")
+    ]  # fmt: skip
+    assert got["b"].model_dump() == {
+        "hall_manager": 0, "district": 0, "city": 0, "names": [], "alerts": []
+    }  # fmt: skip
+
+
+def test_pending_alerts_come_from_prometheus_and_suppression_from_alertmanager() -> None:
+    labels = {"hall": "a", "severity": "hall_manager", "alertname": "HallBreachPredicted"}
+    prometheus = {
+        "data": {
+            "alerts": [
+                {"labels": labels, "state": "firing", "activeAt": "2026-03-02T03:00:00Z",
+                 "annotations": {"summary": "中\nen", "runbook_url": "u#hallbreachpredicted"}},
+                {"labels": labels | {"alertname": "HallQueueAboveForecast"}, "state": "pending",
+                 "activeAt": "2026-03-02T03:10:00Z"},
+                {"labels": labels | {"alertname": "Gone"}, "state": "inactive"},
+            ]
+        }
+    }  # fmt: skip
+    silenced = [{"labels": labels, "status": {"state": "suppressed", "silencedBy": ["s"]}}]
+    merged = merge(from_prometheus(prometheus), from_alertmanager(silenced))
+    got = by_hall(merged, ["a"])["a"]
+    assert [(x.alertname, x.state) for x in got.alerts] == [
+        ("HallQueueAboveForecast", "pending"), ("HallBreachPredicted", "silenced")
+    ]  # fmt: skip
+    assert got.hall_manager == 0 and got.names == []  # nobody is told of either
+    assert got.alerts[1].runbook_url == "u#hallbreachpredicted"
+    assert got.alerts[0].since == "2026-03-02T03:10:00Z"
+    alone = by_hall(from_prometheus(prometheus), ["a"])["a"]
+    assert alone.hall_manager == 1 and alone.names == ["HallBreachPredicted"]
 
 
 AM_CONFIG = """
@@ -247,13 +291,14 @@ def test_alerts_from_a_real_alertmanager(tmp_path: Path, settings: Settings) -> 
         with TestClient(create_app(configured, background=False)) as c:
             body = c.get("/v1/alerts").json()
     assert body["configured"] and body["reachable"] and body["error"] is None
-    # the district alert inhibits county's hall-manager one: each hall at its rung
-    assert body["halls"]["county"] == {
-        "hall_manager": 0,
-        "district": 1,
-        "city": 0,
-        "names": ["HallOldestWaitPastTarget"],
-    }
+    # the district alert inhibits county's hall-manager one: each rung is told once
+    county = body["halls"]["county"]
+    assert (county["hall_manager"], county["district"], county["city"]) == (0, 1, 0)
+    assert county["names"] == ["HallOldestWaitPastTarget"]
+    assert [(a["alertname"], a["rung"], a["state"]) for a in county["alerts"]] == [
+        ("HallOldestWaitPastTarget", "district", "firing"),
+        ("HallQueueAboveForecast", "hall_manager", "inhibited"),
+    ]
     assert body["halls"]["flagship"]["hall_manager"] == 1
     assert set(body["halls"]) == {"county", "flagship"}
 
@@ -277,7 +322,7 @@ def test_a_read_token_guards_the_pages(settings: Settings) -> None:
     guarded = settings.model_copy(update={"read_token_sha256": token_hash("reader-token")})
     basic = "Basic " + base64.b64encode(b"manager:reader-token").decode()
     with TestClient(create_app(guarded, background=False)) as c:
-        for path in (*PAGES, "/static/js/lib.js", "/v1/alerts"):
+        for path in (*PAGES, "/runbook", "/static/js/lib.js", "/v1/alerts"):
             refused = c.get(path)
             assert refused.status_code == 401, path
             assert refused.headers["www-authenticate"].startswith("Basic"), path

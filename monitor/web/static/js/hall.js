@@ -1,13 +1,16 @@
-// "/halls/{hall}": one hall for its manager. Polls /state, /nowcast and
-// /history; reads /forecast once a day (again while it is being computed).
+// "/halls/{hall}": one hall for its manager. Polls /state, /nowcast, /history
+// (and /v1/alerts when alerts are configured); reads /forecast once a day
+// (again while it is being computed).
 import uPlot from "../vendor/uplot/uPlot.esm.js";
 import {
+  adviceText,
   banner,
+  customerWait,
   el,
   field,
+  fmtAge,
   fmtClock,
   fmtPct,
-  fmtRange,
   fmtWait,
   getJson,
   hallStatus,
@@ -19,8 +22,12 @@ import {
 } from "./lib.js";
 
 const hall = document.body.dataset.hall;
+const alertsOn = document.body.dataset.alerts === "on";
+const RUNG = { hall_manager: "厅经理 hall manager", district: "区县主管 district", city: "城市运营中心 city" };
+const STATE = { firing: "告警中 firing", pending: "待定 pending", inhibited: "已被上级抑制 inhibited", silenced: "已静默 silenced" };
 const targetS = Number(document.body.dataset.targetS);
 const base = `/v1/halls/${encodeURIComponent(hall)}`;
+const ROOT_PATH = document.body.dataset.root || "..";
 const HORIZONS = ["0m", "15m", "30m", "60m"];
 let forecast = { day: null, body: null, note: "", retryAt: 0 };
 const charts = new Map(); // service -> uPlot
@@ -44,7 +51,9 @@ function newTile(label) {
     { class: "wait-tile" },
     el("h3", {}, label),
     el("p", { class: "big", "data-field": "expected_wait_s" }, "—"),
+    el("p", { class: "big-en", "data-field": "wait_en" }, ""),
     el("p", { class: "range", "data-field": "wait_range" }, ""),
+    el("p", { class: "range", "data-field": "wait_note" }, ""),
     el(
       "p",
       { class: "sub" },
@@ -66,19 +75,17 @@ function renderTiles(state, nowcast, status, serviceNames) {
     );
     const live = status.today;
     const predicted = waits.get(q.service);
-    let text = "—";
-    let level = "none";
+    let told = { zh: "—", en: "", range: "", note: "", level: "none" };
     if (status.kind === "open" || status.kind === "silent") {
-      if (predicted && predicted.expected_wait_s !== null) {
-        text = fmtWait(predicted.expected_wait_s);
-        level = waitLevel(predicted.expected_wait_s, targetS);
-      } else text = "计算中 computing…";
-    } else if (status.kind === "closed") text = "闭厅 closed";
+      told = customerWait(predicted, q.waiting, targetS, serviceNames.has(q.service));
+      if (told.zh === "—") told = { ...told, zh: "计算中", en: "computing…" }; // first nowcast due
+    } else if (status.kind === "closed") told = { ...told, zh: "闭厅", en: "closed" };
     const big = field(tile, "expected_wait_s");
-    show(big, text, predicted?.expected_wait_s);
-    big.className = `big level-${level}`;
-    const range = level === "none" ? "" : fmtRange(predicted);
-    show(field(tile, "wait_range"), range, predicted?.median_wait_s);
+    show(big, told.zh, predicted?.median_wait_s);
+    big.className = `big level-${told.level}`;
+    show(field(tile, "wait_en"), told.en);
+    show(field(tile, "wait_range"), told.range, predicted?.p90_wait_s);
+    show(field(tile, "wait_note"), told.note);
     show(field(tile, "waiting"), live ? String(q.waiting) : "—", q.waiting);
     const oldest = field(tile, "oldest_wait_s");
     show(oldest, live ? fmtWait(q.waiting ? q.oldest_wait_s : null) : "—", q.oldest_wait_s);
@@ -86,14 +93,92 @@ function renderTiles(state, nowcast, status, serviceNames) {
     show(field(tile, "oldest_ticket"), q.oldest_ticket ? `#${q.oldest_ticket}` : "");
   }
   const asOf = status.kind === "nodata" ? null : nowcast?.as_of || nowcast?.computed_at;
+  let note = "预测尚未计算 The nowcast has not run yet for this hall today.";
+  if (status.kind === "closed") note = dayEnded(state);
+  else if (asOf) {
+    note = `按 ${fmtClock(asOf)} 的排队情况模拟 Simulated from the queue at ${fmtClock(asOf)}, as a ticket printer or SMS would tell a customer.`;
+  } else if (status.kind === "nodata") note = "今日暂无数据 No data today: no expected wait to show.";
+  show(field(document, "nowcast_note"), note);
+}
+
+/** How a closed hall's day ended: its share called in time against the objective. */
+function dayEnded(state) {
+  const share = state.called_within_target;
+  if (share === null || share === undefined) return "已闭厅，今日无叫号 Closed: nobody was called today.";
+  const met = share >= state.objective ? "达标 met" : "未达标 missed";
+  return `已闭厅：今日 ${fmtPct(share)} 按时叫号，目标 ${fmtPct(state.objective)}（${met}） · Closed: ${fmtPct(share)} called in time today against ${fmtPct(state.objective)}.`;
+}
+
+function renderFloor(state, nowcast, status) {
+  const plan = state.plan;
+  const live = status.kind === "open" || status.kind === "silent";
+  const opened = field(document, "plan_open");
+  show(opened, plan && live ? String(plan.open) : "—", plan?.open);
+  opened.className = plan && live && plan.open < plan.planned ? "level-bad" : "";
+  show(field(document, "plan_planned"), plan && live ? String(plan.planned) : "—", plan?.planned);
   show(
-    field(document, "nowcast_note"),
-    asOf
-      ? `按 ${fmtClock(asOf)} 的排队情况模拟 Simulated from the queue at ${fmtClock(asOf)}, as a ticket printer or SMS would tell a customer.`
-      : status.kind === "nodata"
-        ? "今日暂无数据 No data today: no expected wait to show."
-        : "预测尚未计算 The nowcast has not run yet for this hall today.",
+    field(document, "plan_source"),
+    plan ? (plan.source === "roster" ? "按排班 from the roster" : "按场景排班 from the scenario's schedule") : "",
   );
+  const groups = field(document, "plan_groups");
+  groups.replaceChildren(
+    ...(plan && live ? plan.by_group : [])
+      .filter((g) => g.planned || g.open)
+      .map((g) =>
+        el(
+          "li",
+          { class: g.open < g.planned ? "level-bad" : "", "data-group": g.group },
+          `${g.group}: ${g.open}/${g.planned}`,
+        ),
+      ),
+  );
+  const callIn = live ? nowcast?.call_in : null;
+  const advice = field(document, "advice");
+  let text = adviceText(callIn);
+  let kind = callIn && callIn.counters !== 0 ? "bad" : "ok";
+  if (!text && callIn) {
+    text = "30 分钟后取号预计在目标内，无需加开柜台 · a ticket taken in 30 min is expected within target: no extra counter needed";
+  } else if (!text) text = "—";
+  if (!callIn) kind = "none";
+  show(advice, text, callIn ? String(callIn.counters) : null);
+  advice.className = `advice-text level-${kind}`;
+  show(
+    field(document, "advice_note"),
+    callIn && callIn.counters !== 0
+      ? `模拟未来一小时：现在 ${fmtPct(callIn.breach_probability_now)} 的顾客 30 分钟后取号会超时（允许 ${fmtPct(callIn.budget)}）。 Simulated: ${fmtPct(callIn.breach_probability_now)} of customers taking a ticket in 30 min would wait past the target (${fmtPct(callIn.budget)} allowed)${callIn.breach_probability === null ? "" : `; with them ${fmtPct(callIn.breach_probability)}`}.`
+      : "",
+  );
+}
+
+function renderAlerts(body) {
+  const list = document.getElementById("alert-list");
+  if (!list) return;
+  const mine = body?.halls?.[hall];
+  const alerts = mine?.alerts || [];
+  list.replaceChildren(
+    ...alerts.map((a) => {
+      const [zh, en] = (a.summary || "").split("\n");
+      const runbook = a.runbook_url || `${ROOT_PATH}/runbook#${a.alertname.toLowerCase()}`;
+      const links = [el("a", { href: runbook, rel: "noreferrer" }, "处置手册 runbook")];
+      if (a.dashboard_url) links.push(" · ", el("a", { href: a.dashboard_url, rel: "noreferrer" }, "看板 dashboard"));
+      return el(
+        "li",
+        { class: `alert rung-${a.rung} state-${a.state}`, "data-alert": a.alertname, "data-rung": a.rung, "data-state": a.state },
+        el("span", { class: "alert-rung" }, RUNG[a.rung] || a.rung),
+        el("b", { class: "alert-name" }, a.alertname + (a.service ? ` · ${a.service}` : "")),
+        el("span", { class: "alert-state" }, `${STATE[a.state] || a.state} · ${fmtAge(a.since)}`),
+        el("span", { class: "alert-text" }, zh || ""),
+        el("span", { class: "alert-text en" }, en || ""),
+        el("span", { class: "alert-links" }, ...links),
+      );
+    }),
+  );
+  const counts = mine ? `厅 ${mine.hall_manager} · 区 ${mine.district} · 市 ${mine.city}` : "";
+  show(field(document, "alerts_summary"), counts);
+  let note = alerts.length ? "" : "无告警 No alert for this hall.";
+  if (body && body.reachable === false) note = `告警服务无法连接 Alerts unavailable (${body.error})`;
+  else if (body && !body.pending) note += " 仅显示已触发的告警 Firing alerts only (no Prometheus configured).";
+  show(field(document, "alerts_note"), note.trim());
 }
 
 function renderToday(state, status) {
@@ -138,7 +223,7 @@ function renderNowcast(nowcast, serviceNames, status) {
     );
     for (const h of HORIZONS) {
       const cell = row.querySelector(`[data-horizon="${h}"]`);
-      const value = s.by_horizon ? s.by_horizon[h] : null;
+      const value = s.horizons?.[h]?.median_s ?? null;
       show(cell, fmtWait(value), value);
       cell.className = `level-${waitLevel(value, targetS)}`;
     }
@@ -155,7 +240,9 @@ function renderNowcast(nowcast, serviceNames, status) {
       ? `从 ${fmtClock(asOf)} 的实际状态向前模拟。 Simulated forward from the hall's state at ${fmtClock(asOf)}.`
       : status.kind === "nodata"
         ? "今日暂无数据，无法预测 No data today: no nowcast to show."
-        : "尚无预测（闭厅或尚未计算） No nowcast (hall closed, or not computed yet).",
+        : status.kind === "closed"
+          ? "已闭厅，无需预测 Closed: no nowcast."
+          : "尚无预测（尚未计算） No nowcast yet (not computed).",
   );
 }
 
@@ -316,10 +403,11 @@ async function refreshForecast(day) {
 }
 
 async function refresh() {
-  const [stateR, nowcastR, historyR] = await Promise.all([
+  const [stateR, nowcastR, historyR, alertsR] = await Promise.all([
     getJson(`${base}/state`),
     getJson(`${base}/nowcast`),
     getJson(`${base}/history`),
+    alertsOn ? getJson("/v1/alerts") : Promise.resolve(null),
   ]);
   const state = ok(stateR, `${base}/state`);
   const nowcast = nowcastR.status === 200 ? nowcastR.body : null;
@@ -337,6 +425,8 @@ async function refresh() {
   );
   banner(status.kind === "open" ? null : status.text, status.kind === "silent" ? "bad" : "warn");
   document.body.dataset.status = status.kind;
+  renderFloor(state, nowcast, status);
+  renderAlerts(alertsR?.status === 200 ? alertsR.body : null);
   renderTiles(state, nowcast, status, serviceNames);
   renderToday(state, status);
   renderNowcast(nowcast, serviceNames, status);

@@ -48,15 +48,61 @@ export function fmtWait(seconds) {
   return `${h} h ${m} min`;
 }
 
-/** "半数 4 min 内，最多 9 min · half wait 4 min or less, at most 9 min": the nowcast's median and
- * 90th percentile, as a customer would be told; "" when either is unknown. */
-export function fmtRange(predicted) {
+/**
+ * What a customer is told about a ticket taken now, from the nowcast's median
+ * and 90th percentile (never the mean: it can sit below the median and read as
+ * a promise nobody keeps). ``headline``: "约 12 分钟 · about 12 min"; ``range``:
+ * "九成 20 分钟内 · 9 in 10 within 20 min". When nobody waits and the median is
+ * under a minute the headline is "无需等候 · no wait"; when nobody waits but
+ * the counters are busy with other services, ``note`` says so. A service the
+ * nowcast does not know is "unknown", not "computing". ``level`` colours the
+ * headline against the target.
+ */
+export function customerWait(predicted, waiting, targetS, known = true) {
+  const told = (zh, en, range, note, level) => ({ headline: `${zh} ${en}`, zh, en, range, note, level });
+  if (!known) return told("未知业务", "unknown", "无预测 no estimate for this service", "", "none");
   const median = predicted?.median_wait_s;
   const p90 = predicted?.p90_wait_s;
-  if (median === null || median === undefined || p90 === null || p90 === undefined) return "";
-  const m = fmtWait(median);
-  const hi = fmtWait(p90);
-  return `半数 ${m} 内，最多 ${hi} · half wait ${m} or less, at most ${hi}`;
+  if (median === null || median === undefined || !Number.isFinite(median)) {
+    return { headline: "—", zh: "—", en: "", range: "", note: "", level: "none" };
+  }
+  const level = waitLevel(median, targetS);
+  const range =
+    p90 === null || p90 === undefined ? "" : `九成 ${fmtMinutes(p90)}内 · 9 in 10 within ${fmtWait(p90)}`;
+  if (waiting === 0 && median < 60) {
+    return told("无需等候", "no wait", range, "现在无人等候 nobody is waiting", "ok");
+  }
+  const note =
+    waiting === 0 ? "无人排队，柜台正忙于其他业务 · nobody in line, counters busy with other services" : "";
+  return told(`约 ${fmtMinutes(median)}`, `about ${fmtWait(median)}`, range, note, level);
+}
+
+/** A duration in Chinese minutes: "12 分钟", "不到 1 分钟", "1 小时 05 分". */
+export function fmtMinutes(seconds) {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return "—";
+  if (seconds < 60) return "不到 1 分钟";
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `${minutes} 分钟`;
+  return `${Math.floor(minutes / 60)} 小时 ${String(minutes % 60).padStart(2, "0")} 分`;
+}
+
+/** The nowcast's call-in advice in both languages ("" when none is needed or known). */
+export function adviceText(callIn) {
+  if (!callIn || callIn.counters === 0) return "";
+  if (callIn.counters === null) {
+    return `即使加开 ${callIn.max_extra} 个柜台，30 分钟内也无法恢复达标：请调派支援 · even ${callIn.max_extra} more counters would not bring it back within target in 30 min: call for help`;
+  }
+  const k = callIn.counters;
+  const group = callIn.group ? ` ${callIn.group}` : "";
+  return `开 ${k} 个${group} 组柜台，30 分钟内恢复达标 · open ${k} more${group} counter${k > 1 ? "s" : ""} to be back within target in 30 min`;
+}
+
+/** How long ago an RFC 3339 time was, by the wall clock: "40 s", "12 min", "2 h 05 min". */
+export function fmtAge(rfc3339) {
+  if (!rfc3339) return "—";
+  const seconds = Math.max(0, (Date.now() - Date.parse(rfc3339)) / 1000);
+  if (seconds < 60) return `${Math.round(seconds)} s`;
+  return fmtWait(seconds);
 }
 
 /** A share as a whole percentage ("87%"), "—" when unknown. */

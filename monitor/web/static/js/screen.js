@@ -2,18 +2,16 @@
 // wait per service in large type and the tickets being called, by counter.
 import {
   banner,
+  customerWait,
   el,
   field,
   fmtClock,
-  fmtRange,
-  fmtWait,
   getJson,
   hallStatus,
   names,
   ok,
   poll,
   show,
-  waitLevel,
 } from "./lib.js";
 
 const hall = document.body.dataset.hall;
@@ -34,18 +32,19 @@ function renderWaits(state, nowcast, status) {
     const node = tile(q.service);
     if (!node) continue; // a service the scenario does not know: not on the wall
     const predicted = waits.get(q.service);
-    let text = "—";
-    let level = "none";
-    if (status.kind !== "open") text = "—"; // closed, no data, or silent: nothing to promise
-    else if (predicted && predicted.expected_wait_s !== null) {
-      text = fmtWait(predicted.expected_wait_s);
-      level = waitLevel(predicted.expected_wait_s, targetS);
-    } else text = "…";
+    // closed, no data, or silent: nothing to promise
+    let told = { headline: "—", range: "", note: "", level: "none" };
+    if (status.kind === "open") {
+      told = customerWait(predicted, q.waiting, targetS);
+      if (told.headline === "—") told.headline = "…";
+    }
     const huge = field(node, "expected_wait_s");
-    show(huge, text, predicted?.expected_wait_s);
-    huge.className = `huge level-${level}`;
-    show(field(node, "wait_range"), level === "none" ? "" : fmtRange(predicted), predicted?.median_wait_s);
-    show(field(node, "waiting"), status.today ? String(q.waiting) : "—", q.waiting);
+    show(huge, told.zh, predicted?.median_wait_s);
+    huge.className = `huge level-${told.level}`;
+    show(field(node, "wait_en"), told.en);
+    show(field(node, "wait_range"), told.range, predicted?.p90_wait_s);
+    const waiting = status.today ? `${q.waiting} 人等候 waiting` : "—";
+    show(field(node, "waiting"), told.note && q.waiting === 0 ? told.note : waiting, q.waiting);
   }
 }
 

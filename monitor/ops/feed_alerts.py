@@ -1,0 +1,140 @@
+"""The alerts that say the figures cannot be trusted: a hall's ticket system
+has gone quiet (``HallNoEvents``), or the exporter that serves it cannot be
+scraped (``HallmonExporterDown``, ``HallmonNotScraped``), or its batches are
+refused by the hall's limits (``HallIngestLimited``). Part of the rule
+group of :mod:`monitor.ops.alerts`."""
+
+from __future__ import annotations
+
+from monitor.ops.annotations import (
+    HALL_LABELS,
+    REGION,
+    WHO,
+    WHO_EN,
+    Context,
+    Rule,
+    alert,
+    hall_panel,
+)
+
+NO_EVENTS_S = 600  # an open hall silent this long
+
+
+def no_events_alerts(ctx: Context) -> list[Rule]:
+    """An open hall whose ticket system has sent nothing for 10 minutes (or
+    never, while the exporter has run for 10 minutes). Silence is wall time
+    (``hall_last_heard_timestamp_seconds``: with ``clock: events`` the hall's
+    clock stops when its events do), counted in hall time at a time scale."""
+    zh = "营业中，但已超过10分钟未收到取号/叫号系统的事件。请检查取号机、叫号系统和网络。"
+    en = (
+        "open, but no event from the ticket system for over 10 minutes. "
+        "Check the ticket printer, the calling system and the network."
+    )
+    since = "{{ $value | humanizeDuration }}"
+    silent = "time() - hall_last_heard_timestamp_seconds"
+    if not ctx.scale.real_time:
+        silent = f"({silent}) * {ctx.scale.factor:g}"
+    panel = hall_panel("Ticket system: time since it was last heard")
+    return [
+        alert(
+            "HallNoEvents",
+            "hall_manager",
+            f"(\n  {silent} > {NO_EVENTS_S}\n  and on (hall)\n  hall_open == 1\n)\n{HALL_LABELS}",
+            "0m",
+            (
+                f"{WHO}（全部业务）：最近事件在 {since} 前；{zh}",
+                f"{WHO_EN}, all services: last event {since} ago; {en}",
+            ),
+            ctx=ctx,
+            panel=panel,
+            events="stale",
+        ),
+        alert(
+            "HallNoEvents",
+            "hall_manager",
+            "(\n"
+            "  hall_open == 1\n"
+            "  unless on (hall)\n"
+            "  hall_last_event_timestamp_seconds\n"
+            ")\n"
+            f"{HALL_LABELS}",
+            f"{NO_EVENTS_S // 60}m",
+            (
+                f"{WHO}（全部业务）：从未收到事件；{zh}",
+                f"{WHO_EN}, all services: no event ever received; {en}",
+            ),
+            ctx=ctx,
+            panel=panel,
+            events="never",
+        ),
+    ]
+
+
+def exporter_alerts(ctx: Context) -> list[Rule]:
+    """The exporter of a hall cannot be scraped (one alert per hall it
+    served in the last 6 hours), or Prometheus has no hallmon target at all.
+    Wall time at any time scale: they are about processes, not halls' days."""
+    wall = Context(ctx.links)
+    panel = (*REGION, "Exporters", "")
+    return [
+        alert(
+            "HallmonExporterDown",
+            "city",
+            "group by (hall, name, district, city, instance) (last_over_time(hall_info[6h]))\n"
+            "* on (instance) group_left ()\n"
+            '(up{job="hallmon"} == 0)',
+            "2m",
+            (
+                f"{WHO}（全部业务）：hallmon 采集器 {{{{ $labels.instance }}}} 无法抓取，"
+                "该厅的监控与告警已中断。请检查 hallmon 服务、主机和网络。",
+                f"{WHO_EN}, all services: the hallmon exporter {{{{ $labels.instance }}}} cannot "
+                "be scraped; this hall is not monitored. Check the hallmon service, its host and "
+                "the network.",
+            ),
+            ctx=wall,
+            panel=panel,
+        ),
+        alert(
+            "HallmonNotScraped",
+            "city",
+            'absent(up{job="hallmon"})',
+            "5m",
+            (
+                "Prometheus 没有任何 hallmon 抓取目标，所有营业厅均未被监控。"
+                "请检查 prometheus.yml。",
+                "Prometheus has no hallmon target: no hall is monitored. Check prometheus.yml "
+                "(hallmon prometheus-config).",
+            ),
+            ctx=wall,
+            panel=panel,
+            name="hallmon",
+            district="全部 all",
+            city="全部 all",
+        ),
+    ]
+
+
+def limited_alert(ctx: Context) -> Rule:
+    """A hall's batches are being refused by its limits (429: events a second,
+    bytes stored a day) for 5 minutes: a ticket system replaying in a loop,
+    one catching up faster than its limit allows, or a stolen token. Its events
+    arrive late or not at all until it slows down (or the day ends). Wall time
+    at any time scale: the limits are per wall second and day."""
+    return alert(
+        "HallIngestLimited",
+        "city",
+        "(\n"
+        "  sum by (hall, limit) (increase(hallmon_limited_requests_total[5m])) > 0\n"
+        ")\n"
+        f"{HALL_LABELS}",
+        "5m",
+        (
+            f"{WHO}（全部业务）：叫号系统发送的事件超过该厅上限（{{{{ $labels.limit }}}}），"
+            "已被拒收（429），数据延迟。请检查该厅叫号系统是否重复发送，或调整 limits.hall。",
+            f"{WHO_EN}, all services: its ticket system is over the hall's limit "
+            "({{ $labels.limit }}) and its batches are refused (429); its events are late. "
+            "Check the ticket system for a resend loop or a leaked token, or raise limits.hall.",
+        ),
+        ctx=Context(ctx.links),
+        panel=hall_panel("Ticket system: events in, batches refused"),
+    )

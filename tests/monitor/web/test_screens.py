@@ -1,0 +1,215 @@
+"""The pages at the sizes people have, measured in the system's Chromium: the
+wall screen at 1280×720, 1366×768, 1920×1080 and 3840×2160, every page at
+390 px (a phone), 1280, 1366, 1400 and 1920 px wide. At every size no page is
+wider than the window (no horizontal scrolling), no element runs past its
+edge, no two boxes side by side overlap, no box with hidden overflow hides
+part of its text, and the wall screen fits its screen without scrolling.
+Screenshots of each go to ``out/screenshots/`` (``<page>-<width>x<height>.png``).
+
+The exporter serves the county hall's whole day (closed by now: its card says
+how the day ended) and the flagship hall short of staff up to its busiest
+moment (fewer counters open than planned, the nowcast's call-in advice), with
+a real Alertmanager holding alerts of the flagship at every rung, so the hall
+page lists them: every part of every page is on the screen measured."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from monitor.demo.stack import staff_cut
+from monitor.replay.client import post_events
+from sim.eventlog.convert import day_events
+from sim.model.hall import simulate
+from sim.model.scenario import read_yaml_file, scenario_from_dict
+from tests.dashboards.promserver import running_alertmanager
+from tests.dashboards.stack import alertmanager_test_config
+from tests.monitor.conftest import DAY, ENV, ROOT, TOKENS, write_config
+from tests.monitor.server import Server, running_server
+from tests.monitor.web.conftest import WAIT_MS
+from tests.monitor.web.test_counts import busiest
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+SHOTS = ROOT / "out" / "screenshots"
+WALL = [(1280, 720), (1366, 768), (1920, 1080), (3840, 2160)]
+WIDTHS = [(390, 844), (1280, 720), (1366, 768), (1400, 900), (1920, 1080)]
+PAGES = {"index": "/", "hall": "/halls/flagship", "closed": "/halls/county", "runbook": "/runbook"}
+ALERTS = [
+    ("HallOldestWaitPastTarget", "city", {"service": "payment"}),
+    ("HallOldestWaitPastTarget", "hall_manager", {"service": "payment"}),
+    ("HallOldestWaitPastTarget", "hall_manager", {"service": "business"}),
+    ("HallCountersBelowPlan", "hall_manager", {}),
+    ("HallErrorBudgetBurn", "district", {"window": "2h/5m"}),
+]
+
+# what the test measures, in the page: every problem as a line of text
+MEASURE = (Path(__file__).parent / "measure.js").read_text(encoding="utf-8")
+
+
+@dataclass
+class Floor:
+    server: Server
+    alertmanager: str
+
+
+def _cut_day() -> list[Any]:
+    """The flagship's day with 60% of its staff, up to its busiest moment."""
+    tree = read_yaml_file(ROOT / "scenarios/flagship.yaml")
+    assert isinstance(tree, dict)
+    scn = scenario_from_dict(staff_cut(tree), source="flagship staff cut")
+    return busiest(day_events(simulate(scn, seed=3, replication=0), scn, DAY, "no_show"))
+
+
+def _post_alerts(url: str) -> None:
+    now = datetime.now(UTC)
+    body = [
+        {
+            "labels": {"alertname": name, "severity": rung, "hall": "flagship",
+                       "name": "市中心旗舰营业厅", "district": "天河区", "city": "广州", **extra},
+            "annotations": {
+                "summary": f"市中心旗舰营业厅：{name} 的中文摘要，说明情况和处置。\n"
+                f"市中心旗舰营业厅 (flagship): the English summary of {name}, what and what to do.",
+                "runbook_url": f"http://127.0.0.1/runbook#{name.lower()}",
+            },
+            "startsAt": (now - timedelta(minutes=7)).isoformat(),
+            "endsAt": (now + timedelta(hours=1)).isoformat(),
+        }
+        for name, rung, extra in ALERTS
+    ]  # fmt: skip
+    assert httpx.post(f"{url}/api/v2/alerts", json=body, timeout=10).status_code == 200
+
+
+@pytest.fixture(scope="module")
+def floor(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Floor]:
+    directory = tmp_path_factory.mktemp("screens")
+    # the shipped routes and inhibition; nobody listens at the receivers' address
+    with running_alertmanager(directory, alertmanager_test_config("http://127.0.0.1:9")) as am:
+        _post_alerts(am)
+        config = write_config(
+            directory,
+            nowcast="{every: 1s, replications: 8}",
+            forecast="{replications: 6}",
+            extra=f"alertmanager_url: {am}",
+        )
+        with running_server(config, ENV, log=directory / "server.log") as server:
+            county = str(ROOT / "scenarios/county.yaml")
+            options = ["--token", TOKENS["county"], "--speed", "0", "--start", DAY.isoformat()]
+            replay = subprocess.run(
+                [sys.executable, "-m", "monitor", "replay", county, "--url", server.url, *options],
+                capture_output=True, text=True, timeout=120, check=False,
+            )  # fmt: skip
+            assert replay.returncode == 0, replay.stderr
+            with httpx.Client(timeout=30) as client:
+                post_events(
+                    client, server.url, "flagship", TOKENS["flagship"], _cut_day(),
+                    speed=0, batch=500, retries=2,
+                )  # fmt: skip
+            deadline = time.monotonic() + 120
+            while server.get("/v1/halls/flagship/nowcast").json().get("call_in") is None:
+                assert time.monotonic() < deadline, "no call-in advice in time"
+                time.sleep(0.2)
+            yield Floor(server, am)
+
+
+def _measured(browser: Any, url: str, size: tuple[int, int], shot: str, *, fits: bool) -> list[str]:
+    """The problems ``MEASURE`` finds on the page at ``size``, once it shows data;
+    a screenshot of it as ``shot``."""
+    width, height = size
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
+    page.goto(url)
+    if "/runbook" not in url:
+        page.locator("#updated[data-value]").wait_for(timeout=WAIT_MS)
+    if url.endswith("/halls/flagship"):
+        page.locator('[data-field="advice"][data-value]').wait_for(timeout=WAIT_MS)
+        page.locator("#alert-list li").first.wait_for(timeout=WAIT_MS)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{shot}-{width}x{height}.png"), full_page=not fits)
+    problems: list[str] = page.evaluate(MEASURE, fits)
+    context.close()
+    return errors + problems
+
+
+@pytest.mark.parametrize("size", WALL, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_wall_screen_fits_each_screen(
+    floor: Floor, browser: Any, size: tuple[int, int]
+) -> None:
+    url = floor.server.url + "/halls/flagship/screen"
+    assert _measured(browser, url, size, "screen", fits=True) == []
+
+
+@pytest.mark.parametrize("size", WIDTHS, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_every_page_fits_the_width(floor: Floor, browser: Any, size: tuple[int, int]) -> None:
+    found = {}
+    for shot, path in [*PAGES.items(), ("screen", "/halls/flagship/screen")]:
+        fits = shot == "screen" and size[0] > 900  # a phone scrolls the wall screen down
+        if shot == "screen" and fits:
+            continue  # measured at the wall sizes above
+        found[shot] = _measured(browser, floor.server.url + path, size, shot, fits=False)
+    assert found == {shot: [] for shot in found}
+
+
+def test_the_hall_page_lists_the_alerts_by_rung(floor: Floor, browser: Any) -> None:
+    page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
+    page.goto(floor.server.url + "/halls/flagship")
+    page.locator("#alert-list li").first.wait_for(timeout=WAIT_MS)
+    rows = page.locator("#alert-list li")
+    shown = [
+        (rows.nth(i).get_attribute("data-rung"), rows.nth(i).get_attribute("data-state"))
+        for i in range(rows.count())
+    ]
+    # city first; the city's oldest wait on payment inhibits the hall manager's on
+    # payment only: business and the counters below plan still reach the floor
+    assert shown == [
+        ("city", "firing"),
+        ("district", "firing"),
+        ("hall_manager", "firing"),
+        ("hall_manager", "firing"),
+        ("hall_manager", "inhibited"),
+    ]
+    inhibited = rows.nth(4)
+    assert inhibited.get_attribute("data-alert") == "HallOldestWaitPastTarget"
+    assert "payment" in inhibited.inner_text()
+    link = rows.first.locator(".alert-links a").first.get_attribute("href")
+    assert link and link.endswith("#halloldestwaitpasttarget")
+    page.context.close()
+
+
+def test_a_service_the_nowcast_does_not_know_reads_unknown(floor: Floor, browser: Any) -> None:
+    """A ticket of a service the scenario lacks: its tile says so, for good,
+    instead of "computing" (the nowcast can never estimate it)."""
+    ticket = {
+        "id": "flagship-unknown-1", "hall": "flagship", "ts": _flagship_now(floor),
+        "kind": "ticket_issued", "ticket": "X-1", "service": "彩票 lottery", "segment": "gotone",
+    }  # fmt: skip
+    posted = httpx.post(
+        f"{floor.server.url}/v1/halls/flagship/events",
+        json=[ticket],
+        headers={"Authorization": f"Bearer {TOKENS['flagship']}"},
+        timeout=10,
+    )
+    assert posted.status_code == 200, posted.text
+    page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
+    page.goto(floor.server.url + "/halls/flagship")
+    tile = page.locator(".wait-tile").filter(has_text="lottery")
+    tile.wait_for(timeout=WAIT_MS)
+    assert tile.locator('[data-field="expected_wait_s"]').inner_text() == "未知业务"
+    assert "no estimate" in tile.locator('[data-field="wait_range"]').inner_text()
+    page.context.close()
+
+
+def _flagship_now(floor: Floor) -> str:
+    now: str = floor.server.get("/v1/halls/flagship/state").json()["now"]
+    return now
