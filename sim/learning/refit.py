@@ -32,7 +32,8 @@ from datetime import date
 from typing import Any
 
 from sim.calibration.arrivals import rounded_shares
-from sim.calibration.fit import FitResult, collect, fit_log, fitted_scenario
+from sim.calibration.fit import FitResult, collect, fit_log
+from sim.calibration.fitted import fitted_scenario
 from sim.calibration.weekdays import WeekFit, fit_week
 from sim.eventlog.events import Event
 from sim.model.scenario import Scenario, scenario_from_dict

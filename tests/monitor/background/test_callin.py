@@ -26,7 +26,7 @@ from tests.sim.live.test_callin import flagship, state
 
 
 def test_a_hall_within_target_needs_no_advice() -> None:
-    result = nowcast_job(flagship(), HallStart(10 * 3600), 8, 1)
+    result = nowcast_job(flagship(), HallStart(10 * 3600), 8, 1, None)
     assert not advice_needed(result, 0.8)
     shown = with_call_in(published(result, 0.0), result, NONE_NEEDED)
     assert shown.call_in is not None and shown.call_in.counters == 0
@@ -34,7 +34,7 @@ def test_a_hall_within_target_needs_no_advice() -> None:
 
 def test_a_hall_predicted_to_breach_gets_the_advice() -> None:
     scn, start = flagship(), state(12.5)
-    result = nowcast_job(scn, start, 20, 1)
+    result = nowcast_job(scn, start, 20, 1, None)
     assert advice_needed(result, 0.8)
     assert not advice_needed(result, 1.0)  # no budget: no counter can meet it
     advice = call_in_job(scn, start, result, 1, 0.8)
@@ -45,7 +45,7 @@ def test_a_hall_predicted_to_breach_gets_the_advice() -> None:
 
 
 def test_without_the_thirty_minute_horizon_no_advice_is_published() -> None:
-    result = nowcast_job(flagship(), HallStart(20.75 * 3600), 4, 1)  # closes at 21:00
+    result = nowcast_job(flagship(), HallStart(20.75 * 3600), 4, 1, None)  # closes at 21:00
     assert 1800.0 not in result.breach_probability
     shown = published(result, 0.0)
     assert with_call_in(shown, result, NONE_NEEDED) == shown
