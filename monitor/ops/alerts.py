@@ -6,8 +6,9 @@ name (the ``runbook_url`` anchors).
 
 Every alert carries ``severity`` (the rung: ``hall_manager``, ``district``,
 ``city``; ``info`` for the model's drift, which is no rung), the hall's
-``name``, ``district`` and ``city`` (joined from ``hall_info``) and the annotations of :mod:`monitor.ops.annotations`. Hall
-alerts are silent while a hall is closed and no counter is open.
+``name``, ``district`` and ``city`` (joined from ``hall_info``) and the
+annotations of :mod:`monitor.ops.annotations`. Hall alerts are silent while a
+hall is closed and no counter is open.
 
 Durations are hall time: with a :class:`~monitor.ops.timescale.TimeScale`
 (the demo, a replay at speed) every ``for:``, window and seconds threshold of
