@@ -4,8 +4,15 @@ be open at a time of a given day.
 Two sources. By default the hall's scenario: its schedule for that date
 (:func:`sim.model.days.day_scenario`: the weekday's counter schedules, a
 holiday's, shifts and breaks), counted position by position as the simulator
-staffs them. Or a roster file (``roster:`` in the hall's config), the shifts
-that ``hallsim roster --json`` writes::
+staffs them. Or a roster file (``roster:`` in the hall's config).
+
+``hallsim roster --json`` output, of a week or of one day (``--day``), is read
+by the counters its roster covers per slot (``coverage.<day>.counters`` of a
+week, ``requirement`` of a day): the counters the plan staffs. Its people
+are not the plan's counters: with a shrinkage allowance more people are
+rostered than counters planned (at 15%, 6 people for 5 counters).
+
+A hand-written roster gives shifts of counters::
 
     {"shifts": [{"group": "B", "start": "09:00", "end": "17:00",
                  "break": "12:00-12:30", "people": 3}, ...]}
@@ -74,13 +81,16 @@ class PlanNow:
 
 
 class HallPlan:
-    """A hall's plan: the roster's shifts when given, else its scenario's
+    """A hall's plan: the roster's shifts when given (for the groups it
+    staffs; the others as the scenario schedules them), else its scenario's
     schedule for each date (resolved once per date)."""
 
     def __init__(self, scenario: Scenario, roster: Sequence[PlannedShift] | None = None) -> None:
         self.scenario = scenario
         self.roster = None if roster is None else tuple(roster)
         self.groups = tuple(g.id for g in scenario.counters)
+        # the groups the roster staffs; the others (a VIP desk outside the roster) as scheduled
+        self._rostered = frozenset(s.group for s in self.roster or ())
         self._day: tuple[str, tuple[tuple[str, Windows], ...]] | None = None
 
     @property
@@ -113,11 +123,11 @@ class HallPlan:
     def at(self, day: date, local_s: float) -> PlanNow:
         """The counters planned at ``local_s`` (seconds after midnight) of ``day``."""
         counts = dict.fromkeys(self.groups, 0)
-        if self.roster is None:
-            for group, windows in self._windows(day):
-                if any(lo <= local_s < hi for lo, hi in windows):
-                    counts[group] += 1
-        else:
+        rostered = self._rostered
+        for group, windows in self._windows(day):
+            if group not in rostered and any(lo <= local_s < hi for lo, hi in windows):
+                counts[group] += 1
+        if self.roster is not None:
             for shift in self._shifts(day):
                 if shift.on(local_s):
                     counts[shift.group] = counts.get(shift.group, 0) + shift.people
@@ -180,6 +190,8 @@ def read_roster(path: Path, scenario: Scenario) -> tuple[PlannedShift, ...]:
     if not isinstance(tree, Mapping) or not ("shifts" in tree or "days" in tree):
         raise RosterError(f"{path}: a roster has shifts (the output of hallsim roster --json)")
     groups = [g.id for g in scenario.counters]
+    if tree.get("roster") in ("week", "day") and "coverage" in tree:
+        return _hallsim_roster(tree, path, groups)
     shifts = [
         _shift(item, f"{path}: shifts[{i}]", None, groups)
         for i, item in enumerate(tree.get("shifts") or [])
@@ -193,4 +205,50 @@ def read_roster(path: Path, scenario: Scenario) -> tuple[PlannedShift, ...]:
         items = entry.get("shifts", []) if isinstance(entry, Mapping) else entry
         for i, item in enumerate(items or []):
             shifts.append(_shift(item, f"{path}: days.{name}.shifts[{i}]", str(name), groups))
+    return tuple(shifts)
+
+
+def _hallsim_roster(
+    tree: Mapping[str, Any], path: Path, groups: Sequence[str]
+) -> tuple[PlannedShift, ...]:
+    """The counters per slot of ``hallsim roster --json`` output (see the
+    module docstring), one :class:`PlannedShift` per group and slot."""
+    if tree["roster"] == "day":
+        day = tree.get("day")
+        covered = {
+            str(day) if day else "": {
+                "slots": tree.get("slots"),
+                "counters": tree.get("requirement"),
+            }
+        }
+        closes: dict[str, Any] = {}
+    else:
+        covered = tree["coverage"] if isinstance(tree["coverage"], Mapping) else {}
+        closes = {str(d.get("key")): d for d in tree.get("days") or [] if isinstance(d, Mapping)}
+    shifts: list[PlannedShift] = []
+    for key, entry in covered.items():
+        where = f"{path}: coverage.{key}" if tree["roster"] == "week" else f"{path}: requirement"
+        if not isinstance(entry, Mapping):
+            raise RosterError(f"{where}: slots and counters per group")
+        slots = [_clock(t, f"{where}.slots") for t in entry.get("slots") or []]
+        counters = entry.get("counters")
+        if not isinstance(counters, Mapping):
+            raise RosterError(f"{where}.counters: counters per group and slot")
+        day_of = closes.get(key, {})
+        own = day_of.get("date") or day_of.get("weekday") or (key or None)
+        step = slots[1] - slots[0] if len(slots) > 1 else 1800.0
+        close = day_of.get("close")
+        last_end = _clock(close, f"{where}.close") if close else (slots[-1] + step if slots else 0)
+        for group, counts in counters.items():
+            if group not in groups:
+                raise RosterError(
+                    f"{where}.counters.{group}: not a counter group ({', '.join(groups)})"
+                )
+            if not isinstance(counts, Sequence) or len(counts) != len(slots):
+                raise RosterError(f"{where}.counters.{group}: one count per slot ({len(slots)})")
+            for k, (start, n) in enumerate(zip(slots, counts, strict=True)):
+                end = slots[k + 1] if k + 1 < len(slots) else max(last_end, start + 1)
+                if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+                    raise RosterError(f"{where}.counters.{group}[{k}]: {n!r} is not a count")
+                shifts.append(PlannedShift(str(group), start, end, n, None, own))
     return tuple(shifts)

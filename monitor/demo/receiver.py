@@ -156,7 +156,8 @@ def running_receiver(printed: Callable[[str], object]) -> Iterator[tuple[str, In
 
 def demo_contacts(shipped: Contacts, url: str) -> Contacts:
     """The shipped contacts with every rung reaching the receiver at ``url``:
-    its WeChat department is the rung's name, its webhook ``url/webhook/<rung>``."""
+    its WeChat department is the rung's name, its webhook ``url/webhook/<rung>``
+    (the model team's, if shipped: ``url/webhook/model``)."""
     wechat = WeChat(
         api_url=f"{url}{WECHAT}", corp_id="hallmon-demo", api_secret="demo", agent_id="1"
     )
@@ -169,4 +170,9 @@ def demo_contacts(shipped: Contacts, url: str) -> Contacts:
         )
         for rung in RUNGS
     }
-    return Contacts(wechat=wechat, resolve_timeout=shipped.resolve_timeout, **rungs)
+    model = None  # the model team, when shipped: the receiver's webhook only
+    if shipped.model is not None:
+        model = Rung(
+            who=shipped.model.who, webhooks=(f"{url}/webhook/model",), repeat=shipped.model.repeat
+        )
+    return Contacts(wechat=wechat, resolve_timeout=shipped.resolve_timeout, model=model, **rungs)

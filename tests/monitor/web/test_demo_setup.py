@@ -54,9 +54,12 @@ def test_every_rung_reaches_the_receiver_as_shipped_otherwise() -> None:
     contacts = demo_contacts(shipped, "http://127.0.0.1:1")
     tree = alertmanager_config(contacts)
     assert tree["global"]["wechat_api_url"] == "http://127.0.0.1:1/wechat/cgi-bin/"
-    for receiver, rung in zip(tree["receivers"], RUNGS, strict=True):
+    *rungs, model = tree["receivers"]
+    for receiver, rung in zip(rungs, RUNGS, strict=True):
         assert receiver["webhook_configs"][0]["url"] == f"http://127.0.0.1:1/webhook/{rung}"
         assert receiver["wechat_configs"][0]["to_party"] == rung
+    assert model == {"name": "model", "webhook_configs": [
+        {"url": "http://127.0.0.1:1/webhook/model", "send_resolved": True}]}  # fmt: skip
     shipped_tree = alertmanager_config(shipped)
     assert tree["route"] == shipped_tree["route"]  # the routes, waits and repeats as shipped
     assert tree["inhibit_rules"] == shipped_tree["inhibit_rules"]
