@@ -213,6 +213,7 @@ def _hallsim_roster(
 ) -> tuple[PlannedShift, ...]:
     """The counters per slot of ``hallsim roster --json`` output (see the
     module docstring), one :class:`PlannedShift` per group and slot."""
+    covered: Mapping[str, Any]
     if tree["roster"] == "day":
         day = tree.get("day")
         covered = {
