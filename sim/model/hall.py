@@ -18,15 +18,9 @@ list), then the earliest ticket; an arriving customer goes to an idle counter
 that serves them (the group where their service ranks highest, then the
 longest-idle counter of that group).
 
-Remote tickets (``arrivals.remote``): a remote holder's ticket joins the queue
-when it is taken and its holder reaches the hall ``travel_s`` later; patience
-runs from then. A counter that reaches the ticket before its holder has come
-calls it in vain (:meth:`_Hall._early_call`; it costs ``no_show_delay`` like any
-unanswered call) and the hall's ``early_call`` rule decides: ``hold`` keeps its
-place for ``hold`` seconds (a holder checking in by then is called next),
-``requeue`` puts it at the back of the queue when its holder checks in,
-``no_show`` gives it up. With zero travel a remote ticket is a walk-in's
-(``tests/sim/model/test_remote.py`` checks the records are the same).
+Remote tickets (``arrivals.remote``) are in the hall from their holder's
+check-in; a counter reaching one before then follows the hall's early-call rule
+(:mod:`sim.model.remote_calls`).
 
 A run can also pick up from a hall's state at a given moment (a :class:`Resume`,
 see :mod:`sim.live.warmstart`) and carry probes, virtual tickets that only note when
@@ -48,6 +42,7 @@ from simpy.core import StopSimulation
 from sim.model.demand import Demand, draw_demand
 from sim.model.dispatch import tables
 from sim.model.records import ABANDONED, BALKED, SERVED, UNSERVED, Records
+from sim.model.remote_calls import RemoteCalls
 from sim.model.scenario import Scenario
 from sim.model.wakeup import Wakeup
 
@@ -76,7 +71,7 @@ class Resume:
     to_end: bool = False
 
 
-class _Hall:
+class _Hall(RemoteCalls):
     """One run of one scenario over one set of customers."""
 
     def __init__(self, scn: Scenario, demand: Demand, resume: Resume | None = None) -> None:
@@ -107,15 +102,7 @@ class _Hall:
         self.work: list[float] = np.concatenate([d.work_s, np.zeros(len(probes))]).tolist()
         deadline = np.where(d.kiosk, np.inf, d.hall_s + d.patience_s)
         self.deadline: list[float] = np.concatenate([deadline, never]).tolist()
-        # remote holders: when each customer is in the hall, and the early-call rule
-        self.remote = d.travel_s is not None
-        self.hall_at = self.arr
-        if d.travel_s is not None:
-            rule = scn.arrivals.remote
-            if rule is None:
-                raise ValueError(f"hall {scn.hall!r}: remote customers, but no arrivals.remote")
-            self.rule, self.hold_s = rule.early_call, rule.hold
-            self.hall_at = np.concatenate([d.hall_s, probe_at]).tolist()
+        self._init_remote(d, probe_at)  # remote holders: when each is in the hall, the rule
         # tickets not yet called, per service (+ kiosks): kept only when someone may balk
         self.balking = bool(np.isfinite(table.balk_limit).any())
         self.waiting = [0] * (n_svc + 1)
@@ -158,11 +145,7 @@ class _Hall:
         self.ended = [math.nan] * n
         self.left = [math.nan] * n
         self.counter_of = [_NONE] * n
-        self.early_called = [math.nan] * n if self.remote else []
-        self.early_counter = [_NONE] * n if self.remote else []
-        # a counter calling a remote ticket in vain ends its call here, not in ``ended``
-        self.in_vain = n
-        self.ended.append(math.nan)
+        self._init_in_vain()
 
         # counters
         n_ctr = len(self.instances)
@@ -333,68 +316,6 @@ class _Hall:
     def _ghost_called(self, c: int, k: int, now: float) -> None:
         self.called[c] = self.ended[c] = now
         self.counter_of[c] = k
-
-    # -- remote tickets ---------------------------------------------------------
-    def _early_call(self, k: int, c: int, now: float) -> float:
-        """Counter ``k`` calls remote ticket ``c`` (out of its queue) before its holder
-        has come, and the hall's rule decides (module docstring). A call in vain keeps
-        the counter ``no_show_delay`` (armed here when positive; at 0 the caller calls
-        on). Returns the earliest time of what this schedules (infinity if nothing),
-        for :meth:`_on_arrival`'s batching."""
-        self.early_called[c] = now
-        self.early_counter[c] = k
-        back_s = self.hall_at[c]
-        first_s = math.inf
-        if self.rule == "requeue" or (self.rule == "hold" and back_s <= now + self.hold_s):
-            self._at(back_s, self._on_check_in, c)
-            first_s = back_s
-            caller = self.in_vain
-        else:  # the ticket is given up: a no-show, whenever its holder comes
-            self.called[c] = now
-            self.counter_of[c] = k
-            self.outcome[c] = ABANDONED
-            self.left[c] = now if self.rule == "no_show" else now + self.hold_s
-            self.ended[c] = now
-            caller = c
-        delay_s = self.scn.no_show_delay
-        if delay_s > 0:
-            self.current[k] = caller
-            return min(first_s, self.done_events[k].arm(delay_s, now))
-        return first_s
-
-    def _early_at_issue(self, idle: deque[int], c: int, now: float) -> float:
-        """Remote ticket ``c`` is taken while counter ``idle[0]`` waits for work: it
-        calls the ticket in vain; at zero ``no_show_delay`` it stays first in line.
-        Returns the earliest time this schedules, as :meth:`_take`."""
-        k = idle.popleft()
-        first_s = self._early_call(k, c, now)
-        if self.current[k] == _NONE:
-            idle.appendleft(k)
-        return first_s
-
-    def _on_check_in(self, event: simpy.Event) -> None:
-        """A holder whose ticket was called in vain checks in: a held ticket takes its
-        place again (called next, before the tickets taken after it), a requeued one
-        joins the back of the queue. At a closed ``turn_away`` hall it is too late."""
-        c = cast(int, event.value)  # the customer's index
-        now = self.env.now
-        if not self.scn.stationary and self.scn.closing == "turn_away" and now >= self.scn.close:
-            self.left[c] = self.scn.close  # cancelled at closing with the others
-            return
-        cls = self.cls[c]
-        if self.rule == "requeue":
-            self.arr[c] = now  # its place in the queue is now its check-in's
-        for g in self.eligible[cls]:
-            if self.idle[g]:
-                self._start(self.idle[g].popleft(), c, now)
-                return
-        if self.balking:
-            self.waiting[self.slot[c]] += 1
-        queue, arr = self.queues[cls], self.arr
-        at = len(queue)
-        while at and arr[queue[at - 1]] > arr[c]:  # held: back to its place, near the front
-            at -= 1
-        queue.insert(at, c)
 
     def _on_probe(self, event: simpy.Event) -> None:
         """A probe takes a ticket of its class. Its call takes no time and it is
@@ -573,10 +494,7 @@ class _Hall:
             span_closed_s=np.array([s[2] for s in spans]),
             day_factor=d.day_factor,
             travel_s=d.travel_s,
-            early_called_s=np.array(real(self.early_called)) if self.remote else None,
-            early_counter=np.array(real(self.early_counter), dtype=np.int64)
-            if self.remote
-            else None,
+            **self._remote_records(n),
         )
 
 
