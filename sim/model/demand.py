@@ -1,10 +1,11 @@
 """One replication's customers, drawn before the simulation starts.
 
 Every random quantity a customer brings (arrival time, service, segment,
-appointment, kiosk choice, work content, patience) is drawn here in numpy blocks
-from its own named stream. The simulation then consumes no randomness, so two
-scenarios that differ only in staffing or dispatch rules see exactly the same
-customers (common random numbers), and the model's hot loop draws nothing.
+appointment, kiosk choice, remote ticket and travel, work content, patience) is
+drawn here in numpy blocks from its own named stream. The simulation then
+consumes no randomness, so two scenarios that differ only in staffing or
+dispatch rules see exactly the same customers (common random numbers), and the
+model's hot loop draws nothing.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy as np
 
 from sim.model.calendar import step_value, step_values
 from sim.model.families import gamma_shape_scale
+from sim.model.records import check_in_s
 from sim.model.scenario import Scenario
 from sim.model.streams import draw, stream
 
@@ -32,6 +34,14 @@ class Demand:
     work_s: np.ndarray  # float64: service time at speed 1
     patience_s: np.ndarray  # float64: inf for a customer who never gives up
     day_factor: float  # the day's demand multiplier (1 without day noise)
+    # float64: a remote holder's time from taking the ticket to reaching the hall, NaN
+    # for a walk-in; None: nobody took a ticket remotely (a scenario without ``remote``)
+    travel_s: np.ndarray | None = None
+
+    @property
+    def hall_s(self) -> np.ndarray:
+        """When each customer is in the hall: on arrival, or a remote holder's check-in."""
+        return check_in_s(self.arrival_s, self.travel_s)
 
     def __len__(self) -> int:
         return len(self.arrival_s)
@@ -136,4 +146,24 @@ def draw_demand(scn: Scenario, seed: int, replication: int) -> Demand:
         patience_s[mine] = draw(
             dist, stream(seed, replication, f"patience:{name}"), int(mine.sum())
         )
-    return Demand(arrival_s, service, segment, appointment, kiosk, work_s, patience_s, factor)
+    travel_s = _remote_travel(scn, seed, replication, service, appointment | kiosk)
+    return Demand(
+        arrival_s, service, segment, appointment, kiosk, work_s, patience_s, factor, travel_s
+    )
+
+
+def _remote_travel(
+    scn: Scenario, seed: int, replication: int, service: np.ndarray, not_eligible: np.ndarray
+) -> np.ndarray | None:
+    """Each customer's travel time if they take their ticket remotely, else NaN
+    (kiosk users and booked customers never do); None without ``arrivals.remote``.
+    Own streams, so the other customers' draws are those of the hall without it."""
+    remote = scn.arrivals.remote
+    if remote is None:
+        return None
+    share = np.array([remote.share.get(name, 0.0) for name in scn.services])
+    n = len(service)
+    chosen = ~not_eligible & (stream(seed, replication, "remote").random(n) < share[service])
+    travel_s = np.full(n, np.nan)
+    travel_s[chosen] = draw(remote.travel, stream(seed, replication, "travel"), int(chosen.sum()))
+    return travel_s

@@ -18,6 +18,10 @@ list), then the earliest ticket; an arriving customer goes to an idle counter
 that serves them (the group where their service ranks highest, then the
 longest-idle counter of that group).
 
+Remote tickets (``arrivals.remote``) are in the hall from their holder's
+check-in; a counter reaching one before then follows the hall's early-call rule
+(:mod:`sim.model.remote_calls`).
+
 A run can also pick up from a hall's state at a given moment (a :class:`Resume`,
 see :mod:`sim.live.warmstart`) and carry probes, virtual tickets that only note when
 they are called (:meth:`_Hall._on_probe`).
@@ -38,6 +42,7 @@ from simpy.core import StopSimulation
 from sim.model.demand import Demand, draw_demand
 from sim.model.dispatch import tables
 from sim.model.records import ABANDONED, BALKED, SERVED, UNSERVED, Records
+from sim.model.remote_calls import RemoteCalls
 from sim.model.scenario import Scenario
 from sim.model.wakeup import Wakeup
 
@@ -66,7 +71,7 @@ class Resume:
     to_end: bool = False
 
 
-class _Hall:
+class _Hall(RemoteCalls):
     """One run of one scenario over one set of customers."""
 
     def __init__(self, scn: Scenario, demand: Demand, resume: Resume | None = None) -> None:
@@ -95,8 +100,9 @@ class _Hall:
         self.arr: list[float] = np.concatenate([d.arrival_s, probe_at]).tolist()
         self.cls: list[int] = classes.tolist()
         self.work: list[float] = np.concatenate([d.work_s, np.zeros(len(probes))]).tolist()
-        deadline = np.where(d.kiosk, np.inf, d.arrival_s + d.patience_s)
+        deadline = np.where(d.kiosk, np.inf, d.hall_s + d.patience_s)
         self.deadline: list[float] = np.concatenate([deadline, never]).tolist()
+        self._init_remote(d, probe_at)  # remote holders: when each is in the hall, the rule
         # tickets not yet called, per service (+ kiosks): kept only when someone may balk
         self.balking = bool(np.isfinite(table.balk_limit).any())
         self.waiting = [0] * (n_svc + 1)
@@ -139,6 +145,7 @@ class _Hall:
         self.ended = [math.nan] * n
         self.left = [math.nan] * n
         self.counter_of = [_NONE] * n
+        self._init_in_vain()
 
         # counters
         n_ctr = len(self.instances)
@@ -199,6 +206,8 @@ class _Hall:
         for g in self.eligible[cls]:
             idle = all_idle[g]
             if idle:
+                if self.remote and self.hall_at[c] > now:  # taken away: called in vain
+                    return self._early_at_issue(idle, c, now)
                 return self._start(idle.popleft(), c, now)
         if self.balking:  # nobody free for them: they see the ticket display and may not wait
             slot = self.slot[c]
@@ -243,6 +252,8 @@ class _Hall:
                     self.outcome[best] = ABANDONED
                     self.left[best] = deadline[best]
                     self.done_events[k].arm(self.scn.no_show_delay, now)
+                elif self.remote and self.hall_at[best] > now:  # its holder is on the way
+                    self._early_call(k, best, now)
                 else:
                     self._start(k, best, now)
                 return True
@@ -269,6 +280,9 @@ class _Hall:
                     else:
                         if self.balking:
                             self.waiting[self.slot[c]] -= 1
+                        if self.remote and self.hall_at[c] > now:  # called in vain, at no cost
+                            self._early_call(k, c, now)
+                            continue
                         self._start(k, c, now)
                         return True
                 continue
@@ -292,6 +306,9 @@ class _Hall:
                 else:
                     if self.balking:
                         self.waiting[self.slot[best]] -= 1
+                    if self.remote and self.hall_at[best] > now:  # called in vain, at no cost
+                        self._early_call(k, best, now)
+                        continue
                     self._start(k, best, now)
                     return True
         return False
@@ -476,6 +493,8 @@ class _Hall:
             span_opened_s=np.array([s[1] for s in spans]),
             span_closed_s=np.array([s[2] for s in spans]),
             day_factor=d.day_factor,
+            travel_s=d.travel_s,
+            **self._remote_records(n),
         )
 
 

@@ -6,9 +6,12 @@ apart): ``wait_*`` are over customers whose service started; ``service_level``
 is the share of arrivals (balked and abandoned included, as misses) called
 within ``target.wait``; ``abandon_rate`` = abandoned / arrivals; ``queue_mean``
 is the time-average number of customers waiting in the hall (present, not yet
-called); ``utilisation`` is busy time over staffed time (calling a no-show
-counts as busy). Arrival-based KPIs count customers who arrived in the window;
-time-based ones integrate over it.
+called: a remote ticket's holder from check-in); ``utilisation`` is busy time
+over staffed time (calling a no-show, or a remote ticket in vain, counts as
+busy). Arrival-based KPIs count customers who arrived in the window; time-based
+ones integrate over it. Waits run from the ticket, remote or not
+(what a ticket system measures); the KPIs of remote tickets alone, waits in the
+hall among them, are in ``remote`` (:mod:`sim.model.remote`).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import numpy as np
 
 from sim.model.calendar import intervals
 from sim.model.records import ABANDONED, BALKED, SERVED, Records
+from sim.model.remote import REMOTE_KEYS, remote_kpis
 from sim.model.scenario import Scenario
 from sim.model.summary import IntervalStats, KpiSummary, summarise_tables
 from sim.model.units import format_clock
@@ -43,6 +47,7 @@ class ReplicationKpis:
     curve_t_s: np.ndarray = field(repr=False)  # grid of the queue curve
     queue_curve: np.ndarray = field(repr=False)  # customers waiting at each grid time
     wait_hist: dict[str, np.ndarray] = field(repr=False)  # per segment, over WAIT_BINS_S
+    remote: Kpis | None = None  # remote tickets' KPIs (sim.model.remote); None without them
 
 
 class _StepIntegral:
@@ -154,19 +159,32 @@ def replication_kpis(r: Records, scn: Scenario) -> ReplicationKpis:
     """All KPIs of one replication (see the module docstring for definitions)."""
     lo_s, hi_s = scn.stats_start_s, scn.end_s
     target_s = scn.target.wait
+    no_show_delay_s = scn.no_show_delay
     counter_cust = ~r.kiosk
     in_window = counter_cust & (r.arrival_s >= lo_s) & (r.arrival_s < hi_s)
     wait_end = np.fmin(r.called_s, r.left_s)
     busy_mask = (r.counter >= 0) & counter_cust
+    if r.early_counter is not None:  # and those whose remote ticket was called in vain
+        busy_mask |= (r.early_counter >= 0) & counter_cust
+    in_hall_s = r.hall_s
     counters = ~r.counter_is_kiosk
     span_mask = counters[r.span_counter] if len(r.span_counter) else np.zeros(0, dtype=bool)
     staffed = _StepIntegral(r.span_opened_s[span_mask], r.span_closed_s[span_mask])
 
     def queue_of(mask: np.ndarray) -> _StepIntegral:
-        return _StepIntegral(r.arrival_s[mask], wait_end[mask])
+        return _StepIntegral(in_hall_s[mask], wait_end[mask])
 
     def busy_of(mask: np.ndarray) -> _StepIntegral:
-        return _StepIntegral(r.called_s[mask], r.ended_s[mask])
+        if r.early_called_s is None or r.early_counter is None:
+            return _StepIntegral(r.called_s[mask], r.ended_s[mask])
+        # a call in vain of a remote ticket its holder came back to keeps the counter too
+        # (never-called tickets' NaN spans drop out of the integral)
+        vain = mask & (r.early_counter >= 0) & (r.early_called_s != r.called_s)
+        vain_s = r.early_called_s[vain]
+        return _StepIntegral(
+            np.concatenate([r.called_s[mask], vain_s]),
+            np.concatenate([r.ended_s[mask], vain_s + no_show_delay_s]),
+        )
 
     queue_all, busy_all = queue_of(counter_cust), busy_of(busy_mask)
 
@@ -209,7 +227,15 @@ def replication_kpis(r: Records, scn: Scenario) -> ReplicationKpis:
         name: _wait_histogram(waits[served & (r.segment == i)]) for i, name in enumerate(r.segments)
     }
     return ReplicationKpis(
-        overall, by_segment, by_service, by_interval, kiosk_kpis, grid, queue_all.at(grid), hist
+        overall,
+        by_segment,
+        by_service,
+        by_interval,
+        kiosk_kpis,
+        grid,
+        queue_all.at(grid),
+        hist,
+        remote_kpis(r, lo_s, hi_s) if r.travel_s is not None else None,
     )
 
 
@@ -251,4 +277,7 @@ def aggregate(reps: Sequence[ReplicationKpis]) -> KpiSummary:
             for i, row in enumerate(first.by_interval)
         ],
         kiosk=summarise_tables([rep.kiosk for rep in reps]),
+        remote=summarise_tables([rep.remote for rep in reps if rep.remote is not None], REMOTE_KEYS)
+        if first.remote is not None
+        else None,
     )

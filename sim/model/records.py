@@ -8,6 +8,7 @@ customers costs little to build, pickle and summarise; iterating yields one
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -37,6 +38,17 @@ class CustomerRecord(NamedTuple):
     ended_s: float  # service ended (for a no-show: when the counter gave up calling)
     left_s: float  # left without service (abandon, balk, turned away)
     counter: str
+    remote: bool = False  # took the ticket before coming
+    hall_s: float = math.nan  # in the hall from: arrival, or a remote holder's check-in
+    early_called_s: float = math.nan  # a remote ticket called before its holder came
+
+
+def check_in_s(arrival_s: np.ndarray, travel_s: np.ndarray | None) -> np.ndarray:
+    """When each customer is in the hall: at ``arrival_s`` (the ticket), or a remote
+    holder ``travel_s`` later (NaN travel: a walk-in; None: no remote tickets)."""
+    if travel_s is None:
+        return arrival_s
+    return np.asarray(arrival_s + np.nan_to_num(travel_s, nan=0.0))
 
 
 class CounterSpan(NamedTuple):
@@ -70,6 +82,13 @@ class Records:
     span_opened_s: np.ndarray
     span_closed_s: np.ndarray
     day_factor: float = 1.0
+    # remote tickets (None without them): a holder's travel from ticket to hall (NaN
+    # for a walk-in); when and by which counter a remote ticket was called before its
+    # holder had come (NaN, -1 if not). ``called_s``, ``counter`` and ``ended_s``
+    # are of the call that counted: the service, or the call that lost the ticket.
+    travel_s: np.ndarray | None = None
+    early_called_s: np.ndarray | None = None
+    early_counter: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         for value in vars(self).values():
@@ -79,7 +98,22 @@ class Records:
     def __len__(self) -> int:
         return len(self.arrival_s)
 
+    @property
+    def remote(self) -> np.ndarray:
+        """Which customers took their ticket remotely (bool per customer)."""
+        if self.travel_s is None:
+            return np.zeros(len(self), dtype=bool)
+        return np.asarray(~np.isnan(self.travel_s))
+
+    @property
+    def hall_s(self) -> np.ndarray:
+        """When each customer is in the hall: ``arrival_s`` (the ticket), or for a
+        remote holder ``arrival_s + travel_s`` (the check-in)."""
+        return check_in_s(self.arrival_s, self.travel_s)
+
     def __iter__(self) -> Iterator[CustomerRecord]:
+        remote, hall_s = self.remote, self.hall_s
+        early = self.early_called_s if self.early_called_s is not None else None
         for i in range(len(self)):
             k = int(self.counter[i])
             yield CustomerRecord(
@@ -94,6 +128,9 @@ class Records:
                 ended_s=float(self.ended_s[i]),
                 left_s=float(self.left_s[i]),
                 counter=self.counters[k] if k >= 0 else "",
+                remote=bool(remote[i]),
+                hall_s=float(hall_s[i]),
+                early_called_s=float(early[i]) if early is not None else math.nan,
             )
 
     def spans(self) -> Iterator[CounterSpan]:

@@ -155,6 +155,32 @@ class Appointments(FrozenModel):
         return steps
 
 
+class RemoteTickets(FrozenModel):
+    """Tickets taken before coming (a WeChat mini-program, an app): a share of each
+    service's counter customers take their ticket where they are and reach the hall
+    ``travel`` later; their place in the queue runs meanwhile. A remote ticket called
+    before its holder has arrived is handled as ``early_call`` says."""
+
+    share: dict[str, Probability]
+    """Share of each service's counter customers (by service id) who take their ticket
+    remotely; a service not named: none. Kiosk users and booked customers never do."""
+    travel: Distribution
+    """How long after taking the ticket its holder reaches the hall and checks in."""
+    early_call: Literal["hold", "requeue", "no_show"] = "hold"
+    """The hall's rule for a remote ticket called before its holder has arrived: ``hold``
+    skips it and keeps its place for ``hold`` (a holder checking in by then is called
+    next, else the ticket is a no-show); ``requeue`` puts it at the back of the queue
+    when its holder checks in; ``no_show`` gives it up at once."""
+    hold: DurationS = 600.0
+    """For ``early_call: hold``: how long after the call a skipped ticket keeps its place."""
+
+    @model_validator(mode="after")
+    def _hold_only_for_hold(self) -> RemoteTickets:
+        if "hold" in self.model_fields_set and self.early_call != "hold":
+            raise ValueError(f"hold applies to early_call: hold, not {self.early_call}")
+        return self
+
+
 class Arrivals(FrozenModel):
     mix: dict[str, Probability]
     """Share of arrivals per service id; the shares sum to 1."""
@@ -168,6 +194,8 @@ class Arrivals(FrozenModel):
     draw with mean 1 and this coefficient of variation; 0: none."""
     appointments: Appointments | None = None
     """Customers with a booked slot; absent: none."""
+    remote: RemoteTickets | None = None
+    """Customers who take their ticket before coming; absent: none."""
 
     @field_validator("mix")
     @classmethod
@@ -394,6 +422,10 @@ def _check_references(scn: Scenario) -> None:
     for name in scn.arrivals.mix:
         if name not in scn.services:
             problems.append(f"arrivals.mix.{name}: {name!r} is not a service")
+    remote = scn.arrivals.remote
+    for name in remote.share if remote is not None else ():
+        if name not in scn.services:
+            problems.append(f"arrivals.remote.share.{name}: {name!r} is not a service")
     kiosk_share: dict[str, float] = {}
     for i, group in enumerate(scn.counters):
         for skill in group.services:

@@ -128,10 +128,21 @@ def wilson_interval(
 KpiStats = dict[str, Stat]  # KPI key (in KPI_KEYS order) -> its statistic
 
 
-def summarise_tables(tables: Sequence[Mapping[str, float]]) -> KpiStats:
-    """Every KPI of ``tables`` (one per replication) summarised, each interval
-    cut to what the KPI can be (:data:`KPI_BOUNDS`)."""
-    return {key: summarise([t[key] for t in tables]).bounded(*KPI_BOUNDS[key]) for key in KPI_KEYS}
+def summarise_tables(
+    tables: Sequence[Mapping[str, float]], keys: Sequence[str] = KPI_KEYS
+) -> KpiStats:
+    """Every KPI of ``tables`` (one per replication) summarised: those of
+    :data:`KPI_KEYS`, or of ``keys``; each interval cut to what the KPI can be
+    (:data:`KPI_BOUNDS`; a KPI not named there is at least 0, a share or rate
+    at most 1)."""
+    return {key: summarise([t[key] for t in tables]).bounded(*_bounds(key)) for key in keys}
+
+
+def _bounds(key: str) -> tuple[float, float | None]:
+    found = KPI_BOUNDS.get(key)
+    if found is not None:
+        return found
+    return (0.0, 1.0 if key == "share" or key.endswith("_rate") else None)
 
 
 def stats_json(stats: Mapping[str, Stat]) -> Json:
@@ -161,22 +172,27 @@ def below_target(rows: Sequence[IntervalStats], target: Target) -> list[Interval
 @dataclass(frozen=True, slots=True)
 class KpiSummary:
     """The KPIs of a set of replications: overall, by segment, by service, by
-    interval of the day (empty for a stationary run) and for kiosk users."""
+    interval of the day (empty for a stationary run), for kiosk users, and of
+    remote tickets (``None`` without them: keys of :data:`sim.model.remote.REMOTE_KEYS`)."""
 
     overall: KpiStats
     by_segment: dict[str, KpiStats]
     by_service: dict[str, KpiStats]
     by_interval: list[IntervalStats]
     kiosk: KpiStats
+    remote: KpiStats | None = None
 
     def to_json(self) -> Json:
-        return {
+        out = {
             "overall": stats_json(self.overall),
             "by_segment": {k: stats_json(v) for k, v in self.by_segment.items()},
             "by_service": {k: stats_json(v) for k, v in self.by_service.items()},
             "by_interval": [row.to_json() for row in self.by_interval],
             "kiosk": stats_json(self.kiosk),
         }
+        if self.remote is not None:  # absent without remote tickets: the JSON is as before
+            out["remote"] = stats_json(self.remote)
+        return out
 
 
 @dataclass(frozen=True, slots=True)

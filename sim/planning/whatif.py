@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from sim.model.kpis import Kpis, ReplicationKpis, aggregate
+from sim.model.remote import REMOTE_KEYS
 from sim.model.scenario import Scenario, ScenarioError, parse_yaml, scenario_from_dict
 from sim.model.scenario_io import scenario_to_dict
 from sim.model.summary import (
@@ -130,14 +131,19 @@ class Comparison:
     against: str
     overall: Differences
     by_interval: list[IntervalDifferences]  # empty unless the intervals match
+    # of the remote-ticket KPIs (sim.model.remote), when both scenarios have remote tickets
+    remote: Differences | None = None
 
     def to_json(self) -> Json:
-        return {
+        out = {
             "label": self.label,
             "against": self.against,
             "overall": _differences_json(self.overall),
             "by_interval": [row.to_json() for row in self.by_interval],
         }
+        if self.remote is not None:  # absent without remote tickets: the JSON is as before
+            out["remote"] = _differences_json(self.remote)
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,10 +196,23 @@ def paired_difference(first: Sequence[float], other: Sequence[float]) -> Differe
     return Difference(summarise(diff.tolist()), welch_ci95(first, other))
 
 
-def _differences(first: Sequence[Kpis], other: Sequence[Kpis]) -> Differences:
+def _differences(
+    first: Sequence[Kpis], other: Sequence[Kpis], keys: Sequence[str] = KPI_KEYS
+) -> Differences:
     return {
-        key: paired_difference([t[key] for t in first], [t[key] for t in other]) for key in KPI_KEYS
+        key: paired_difference([t[key] for t in first], [t[key] for t in other]) for key in keys
     }
+
+
+def _remote_differences(
+    first: Sequence[ReplicationKpis], other: Sequence[ReplicationKpis]
+) -> Differences | None:
+    """The remote-ticket KPIs' differences, when both scenarios have remote tickets."""
+    a = [rep.remote for rep in first if rep.remote is not None]
+    b = [rep.remote for rep in other if rep.remote is not None]
+    if len(a) != len(first) or len(b) != len(other):
+        return None
+    return _differences(a, b, REMOTE_KEYS)
 
 
 def compare(
@@ -233,7 +252,8 @@ def compare(
                 for i, start_s in enumerate(starts)
             ]
         overall = _differences([rep.overall for rep in base], [r.overall for r in reps])
-        differences.append(Comparison(name, names[0], overall, by_interval))
+        remote = _remote_differences(base, reps)
+        differences.append(Comparison(name, names[0], overall, by_interval, remote))
     return CompareResult(
         replications,
         seed,

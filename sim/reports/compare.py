@@ -6,17 +6,19 @@ CIs, marked where the CI excludes 0 (a terminal table, a table and plots in
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from rich.table import Table
 
-from sim.model.summary import KPI_KEYS, Stat
+from sim.model.remote import REMOTE_KEYS
+from sim.model.summary import KPI_KEYS, KpiStats, Stat
 from sim.model.units import parse_clock_s
 from sim.planning.whatif import CompareResult, Comparison, Difference, ScenarioResult
 from sim.reports.kpi_text import format_stat, format_value, label, mean_and_half
 from sim.reports.page import Cell, CellLike, Page
+from sim.reports.run import REMOTE_NOTE
 from sim.reports.style import (
     GREY,
     clock_axis,
@@ -201,6 +203,35 @@ def welch_text(diff: Difference, key: str) -> str:
     return "±" + format_value((hi - lo) / 2, key, precise=True).rstrip("%")
 
 
+def _whole_rows(
+    result: CompareResult,
+    keys: Sequence[str],
+    stats: Sequence[KpiStats | None],
+    part: Literal["overall", "remote"],
+) -> list[list[CellLike]]:
+    """One row per KPI: each scenario's mean ±CI (– without the KPIs), then each
+    difference's paired mean ±CI and the Welch ±CI (– where it is not taken)."""
+    rows: list[list[CellLike]] = []
+    for key in keys:
+        row: list[CellLike] = [label(key)]
+        row += [
+            "–"
+            if table is None
+            else Cell(*mean_and_half(table[key], key, precise=True))
+            for table in stats
+        ]
+        for d in result.differences:
+            diffs = d.overall if part == "overall" else d.remote
+            if diffs is None:
+                row.append("–")
+                continue
+            diff = diffs[key]
+            cell = _diff_cell(diff, key)
+            row.append(Cell(cell.text, f"{cell.ci} ({welch_text(diff, key)})", cell.cls))
+        rows.append(row)
+    return rows
+
+
 def _diff_cell(diff: Difference, key: str) -> Cell:
     mean, half = paired_text(diff, key)
     return Cell(mean, half, "sig" if diff.paired.excludes_zero() else "")
@@ -245,18 +276,12 @@ def write_compare_report(
     page.section("Whole day")
     header = ["KPI", *(s.label for s in result.scenarios)]
     header += [f"Δ {d.label} − {d.against} (Welch ±CI)" for d in result.differences]
-    rows: list[list[CellLike]] = []
-    for key in KPI_KEYS:
-        row: list[CellLike] = [label(key)]
-        row += [
-            Cell(*mean_and_half(s.kpis.overall[key], key, precise=True)) for s in result.scenarios
-        ]
-        for d in result.differences:
-            diff = d.overall[key]
-            cell = _diff_cell(diff, key)
-            row.append(Cell(cell.text, f"{cell.ci} ({welch_text(diff, key)})", cell.cls))
-        rows.append(row)
-    page.table("overall", header, rows)
+    overall = [s.kpis.overall for s in result.scenarios]
+    page.table("overall", header, _whole_rows(result, KPI_KEYS, overall, "overall"))
+    if any(s.kpis.remote is not None for s in result.scenarios):
+        page.section("Remote tickets", REMOTE_NOTE)
+        remote = [s.kpis.remote for s in result.scenarios]
+        page.table("remote", header, _whole_rows(result, REMOTE_KEYS, remote, "remote"))
     comparisons = [d for d in result.differences if d.by_interval]
     if not comparisons:
         page.note("The scenarios' intervals differ, so there is no per-interval comparison.")

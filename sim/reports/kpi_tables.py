@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from rich.console import Console
 from rich.table import Table
 
+from sim.model.remote import REMOTE_KEYS
 from sim.model.summary import KPI_KEYS, KpiStats, Target
 from sim.planning.whatif import CompareResult, Difference, SweepPoint
 from sim.reports.kpi_text import format_stat, format_value, label, mean_and_half
@@ -85,6 +86,28 @@ def print_run(out: Console, summary: RunSummary, labels: Mapping[str, str]) -> N
             f"wait {format_stat(kiosk['wait_mean_s'], 'wait_mean_s')} min, utilisation "
             f"{format_stat(kiosk['utilisation'], 'utilisation', with_ci=False)}"
         )
+    if kpis.remote is not None:
+        out.print(remote_table(kpis.remote))
+
+
+REMOTE_CAPTION = (
+    "tickets taken before coming, in the statistics window: mean ±95% CI half-width. "
+    "Waits of the served, in minutes, from the ticket and from check-in at the hall; "
+    "saved: how far the ticket's place advanced before its holder came; no-shows: "
+    "never served after a call while away or giving up"
+)
+
+
+def remote_table(remote: KpiStats) -> Table:
+    """``hallsim run``'s remote-ticket KPIs (:mod:`sim.model.remote`), one per row."""
+    table = Table(
+        title="Remote tickets", title_justify="left", header_style="bold", caption=REMOTE_CAPTION
+    )
+    table.add_column("KPI", no_wrap=True)
+    table.add_column("mean", justify="right", no_wrap=True)
+    for key in REMOTE_KEYS:
+        table.add_row(label(key), format_stat(remote[key], key))
+    return table
 
 
 def print_verdict(out: Console, hall: str, verdict: Verdict) -> None:
@@ -132,6 +155,18 @@ def compare_table(result: CompareResult) -> Table:
         cells = [format_stat(scn.kpis.overall[key], key) for scn in scenarios]
         cells += [difference_cell(diff.overall[key], key) for diff in diffs]
         table.add_row(label(key), *cells)
+    if any(scn.kpis.remote is not None for scn in scenarios):
+        table.add_section()
+        for key in REMOTE_KEYS:
+            cells = [
+                format_stat(scn.kpis.remote[key], key) if scn.kpis.remote is not None else "–"
+                for scn in scenarios
+            ]
+            cells += [
+                difference_cell(diff.remote[key], key) if diff.remote is not None else "–"
+                for diff in diffs
+            ]
+            table.add_row(f"remote: {label(key)}", *cells)
     return table
 
 

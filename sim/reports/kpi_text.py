@@ -10,7 +10,9 @@ from typing import Literal
 from sim.model.summary import Stat
 
 Unit = Literal["min", "%", ""]
-RATE_KEYS = frozenset({"service_level", "abandon_rate", "utilisation"})
+RATE_KEYS = frozenset(
+    {"service_level", "abandon_rate", "utilisation", "share", "no_show_rate", "early_call_rate"}
+)
 LABELS = {
     "arrivals": "Arrivals", "served": "Served", "abandoned": "Abandoned", "balked": "Balked",
     "unserved": "Not served by the end", "wait_mean_s": "Mean wait",
@@ -18,6 +20,16 @@ LABELS = {
     "wait_p95_s": "95th percentile wait", "service_level": "Service level",
     "abandon_rate": "Abandonment rate", "queue_mean": "Mean queue (customers)",
     "queue_max": "Max queue (customers)", "utilisation": "Counter utilisation",
+    # remote tickets (sim.model.remote)
+    "tickets": "Tickets", "share": "Share of counter customers",
+    "no_shows": "No-shows", "no_show_rate": "No-show rate",
+    "early_calls": "Called before arriving", "early_call_rate": "Called before arriving (share)",
+    "wait_ticket_mean_s": "Mean wait from the ticket",
+    "wait_ticket_p90_s": "90th percentile wait from the ticket",
+    "wait_hall_mean_s": "Mean wait in the hall",
+    "wait_hall_p90_s": "90th percentile wait in the hall",
+    "saved_mean_s": "Mean time saved at home",
+    "away_mean": "Mean holders on the way",
 }  # fmt: skip
 
 

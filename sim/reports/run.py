@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from sim.model.remote import REMOTE_KEYS
 from sim.model.summary import KPI_KEYS, KpiStats
 from sim.model.units import format_clock
 from sim.reports.kpi_text import format_interval, label, mean_and_half
@@ -61,6 +62,28 @@ def breakdown_rows(
     return [[name, *(kpi_cell(t, key, sl_target) for key, _ in COLUMNS)] for name, t in rows]
 
 
+REMOTE_NOTE = (
+    "Customers who took their ticket before coming (arrivals.remote), ticket taken in the "
+    "statistics window. Waits of the served: from the ticket, and from check-in at the hall. "
+    "Time saved: how far the ticket's place advanced before its holder came. No-shows: never "
+    "served after a call while away (the hall's early-call rule) or giving up. Holders on the "
+    "way: time-average number of live remote tickets whose holder is not yet in the hall. The "
+    "tables above count waits from the ticket and the queue in the hall."
+)
+
+
+def _kpi_rows(stats: KpiStats, keys: Sequence[str], sl_target: float) -> list[list[CellLike]]:
+    """One row per KPI: its name, mean ±CI half-width and 95% CI."""
+    return [
+        [
+            label(key),
+            kpi_cell(stats, key, sl_target),
+            Cell(format_interval(stats[key], key, precise=True), cls="ci"),
+        ]
+        for key in keys
+    ]
+
+
 def _named(key: str, name: str | None) -> str:
     return f"{key} {name}" if name and name != key else key
 
@@ -107,15 +130,7 @@ def write_report(
         f"abandoned and balked included, called within {wait_min:g} min; red: below {sl:.0%}."
     )
     page.section("Overall")
-    overall: list[list[CellLike]] = [
-        [
-            label(key),
-            kpi_cell(kpis.overall, key, sl),
-            Cell(format_interval(kpis.overall[key], key, precise=True), cls="ci"),
-        ]
-        for key in KPI_KEYS
-    ]
-    page.table("overall", ["KPI", "mean", "95% CI"], overall)
+    page.table("overall", ["KPI", "mean", "95% CI"], _kpi_rows(kpis.overall, KPI_KEYS, sl))
     header = [h for _, h in COLUMNS]
     segments = [(_named(k, scn.segments[k].name), t) for k, t in kpis.by_segment.items()]
     services = [(_named(k, scn.services[k].name), t) for k, t in kpis.by_service.items()]
@@ -126,6 +141,9 @@ def write_report(
     if kpis.kiosk["arrivals"].mean:
         page.section("Kiosks")
         page.table("kiosk", ["", *header], breakdown_rows([("kiosk users", kpis.kiosk)], sl))
+    if kpis.remote is not None:
+        page.section("Remote tickets", REMOTE_NOTE)
+        page.table("remote", ["KPI", "mean", "95% CI"], _kpi_rows(kpis.remote, REMOTE_KEYS, sl))
     captions = _STATIONARY_CAPTIONS if scn.stationary else CAPTIONS
     with plot_style() as font:
         page.section("Plots", "" if font is not None else _IDS_NOTE)
