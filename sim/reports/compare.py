@@ -215,9 +215,7 @@ def _whole_rows(
     for key in keys:
         row: list[CellLike] = [label(key)]
         row += [
-            "–"
-            if table is None
-            else Cell(*mean_and_half(table[key], key, precise=True))
+            "–" if table is None else Cell(*mean_and_half(table[key], key, precise=True))
             for table in stats
         ]
         for d in result.differences:
