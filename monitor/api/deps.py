@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
@@ -107,7 +107,7 @@ _HEADERS = {
     429: _RETRY_AFTER,
     503: _RETRY_AFTER,
 }
-READ_ERRORS: dict[int | str, dict[str, Any]] = {
+READ_ERRORS: dict[int | str, dict[str, object]] = {
     401: {
         "model": ErrorBody,
         "description": "The config sets a read token and the request does not present it.",
@@ -121,12 +121,12 @@ READ_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def errors(*statuses: int, **descriptions: str) -> dict[int | str, dict[str, Any]]:
+def errors(*statuses: int, **descriptions: str) -> dict[int | str, dict[str, object]]:
     """``responses=`` of a route: the error body for each status, described by
     default or by ``descriptions`` (keyword ``s404=...`` for status 404)."""
-    out: dict[int | str, dict[str, Any]] = {}
+    out: dict[int | str, dict[str, object]] = {}
     for status in statuses:
-        entry: dict[str, Any] = {
+        entry: dict[str, object] = {
             "model": ErrorBody,
             "description": descriptions.get(f"s{status}", _ERRORS[status]),
         }

@@ -3,8 +3,6 @@ applied to the hall's live state; all or nothing."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 
@@ -17,7 +15,7 @@ from monitor.core.wire import batch_schema
 router = APIRouter(prefix="/v1/halls", tags=["ingest"])
 
 
-def _request_body() -> dict[str, Any]:
+def _request_body() -> dict[str, object]:
     """The OpenAPI request body (the handler reads the raw bytes itself, so as
     to stop at the size limit, so FastAPI cannot infer it): the schema of
     :mod:`monitor.core.wire`, the contract the ingest keeps to the letter. JSON

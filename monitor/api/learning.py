@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict
 from monitor.api.deps import MonitorDep, ServedHall, errors
 from monitor.core.models import ModelChange, ModelVersion
 from monitor.core.monitor import Monitor
+from sim.learning.backtest import ScoreJson
 from sim.model.units import format_clock
 
 router = APIRouter(prefix="/v1/halls", tags=["model"])
@@ -123,6 +124,7 @@ class ModelBody(_Body):
     fitted_days: list[str]
     holdout: list[str]
     backtest: BacktestBody | None
+    # as the version's night recorded them (older versions recorded other keys)
     summary: dict[str, Any]
     week: dict[str, Any] | None
     learning: LearningBody
@@ -135,16 +137,16 @@ def _time(unix_s: float, zone: ZoneInfo) -> str:
     return datetime.fromtimestamp(unix_s, zone).isoformat(timespec="seconds")
 
 
-def _score(data: dict[str, Any]) -> ScoreBody:
-    def pct(key: str) -> float | None:
-        v = data.get(key)
-        return None if v is None or not math.isfinite(float(v)) else float(v)
+def _pct(v: float | None) -> float | None:
+    return None if v is None or not math.isfinite(v) else float(v)
 
+
+def _score(data: ScoreJson) -> ScoreBody:
     return ScoreBody(
-        arrivals_wmape=pct("arrivals_wmape"),
-        queue_wmape=pct("queue_wmape"),
-        wait_wmape=pct("wait_wmape"),
-        total=pct("total"),
+        arrivals_wmape=_pct(data.get("arrivals_wmape")),
+        queue_wmape=_pct(data.get("queue_wmape")),
+        wait_wmape=_pct(data.get("wait_wmape")),
+        total=_pct(data.get("total")),
         cells=int(data.get("cells", 0)),
         days=list(data.get("days", [])),
     )

@@ -37,15 +37,15 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from monitor.core.history import StoredDay, StoredEvents
 from monitor.core.modelbook import LearnStatus
 from monitor.core.modelconfig import LearnConfig
 from monitor.core.models import ModelVersion
 from monitor.core.monitor import Monitor
+from sim.calibration.weekdays import WeekJson
 from sim.learning.backtest import Score, backtest_models, better
-from sim.learning.refit import fit_candidate
+from sim.learning.refit import FitSummary, fit_candidate
 from sim.model.scenario import Scenario
 from sim.model.scenario_io import scenario_yaml
 
@@ -61,8 +61,8 @@ class NightResult:
     scenario_yaml: str
     days: tuple[str, ...]
     holdout: tuple[str, ...]
-    summary: dict[str, Any]
-    week: dict[str, Any]
+    summary: FitSummary
+    week: WeekJson
     candidate: Score
     current: Score
 

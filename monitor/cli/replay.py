@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -148,7 +148,7 @@ def replay(
         err.print(f"interrupted: {acknowledged} of {len(log)} events acknowledged", highlight=False)
         raise typer.Exit(code=130) from None
 
-    summary: dict[str, Any] = {
+    summary: dict[str, object] = {
         "hall": scn.hall,
         "day": day.isoformat(),
         "seed": seed,

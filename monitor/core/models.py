@@ -91,7 +91,7 @@ class ModelVersion:
     hall_time_s: float | None = None  # the hall's clock when it was fitted
     night: str | None = None  # the local date whose night it was fitted in
 
-    def meta(self) -> dict[str, Any]:
+    def meta(self) -> dict[str, object]:
         return {
             "night": self.night,
             "days": list(self.days),

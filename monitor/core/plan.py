@@ -222,7 +222,7 @@ def _hallsim_roster(
                 "counters": tree.get("requirement"),
             }
         }
-        closes: dict[str, Any] = {}
+        closes: dict[str, Mapping[str, Any]] = {}  # a YAML tree, checked below
     else:
         covered = tree["coverage"] if isinstance(tree["coverage"], Mapping) else {}
         closes = {str(d.get("key")): d for d in tree.get("days") or [] if isinstance(d, Mapping)}

@@ -16,7 +16,6 @@ between 1970-01-02 and 9999-12-30. Names follow :mod:`monitor.core.names`.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from monitor.core.names import MAX_NAME_CHARS, NAME_PATTERN
 from sim.eventlog.events import FIELDS, FIELDS_BY_KIND, KINDS
@@ -55,7 +54,7 @@ RULES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
 }
 
 
-def name_schema(description: str) -> dict[str, Any]:
+def name_schema(description: str) -> dict[str, object]:
     return {
         "type": "string",
         "minLength": 1,
@@ -76,10 +75,10 @@ _DESCRIPTIONS = {
 }
 
 
-def event_schema(kind: str) -> dict[str, Any]:
+def event_schema(kind: str) -> dict[str, object]:
     """The JSON Schema of one event of ``kind``."""
     needed, allowed, absent = RULES[kind]
-    properties: dict[str, Any] = {
+    properties: dict[str, object] = {
         "id": name_schema(_DESCRIPTIONS["id"]),
         "hall": name_schema(_DESCRIPTIONS["hall"]),
         "ts": {
@@ -105,7 +104,7 @@ def event_schema(kind: str) -> dict[str, Any]:
     }
 
 
-def batch_schema() -> dict[str, Any]:
+def batch_schema() -> dict[str, object]:
     """The JSON Schema of a request body: an array of events, each one of the
     :func:`event_schema` of the kinds (``kind`` tells which)."""
     return {

@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]  # the repository (dashboards/, scena
 STAFF_KEPT = 0.6  # the overloaded hall keeps this share of each counter group
 
 
+# a scenario's YAML tree before validation: open, checked by scenario_from_dict
 def staff_cut(tree: dict[str, Any], kept: float = STAFF_KEPT) -> dict[str, Any]:
     """A scenario tree whose counter groups keep ``kept`` of their staff
     (rounded, at least one): the same hall with people off sick."""
@@ -51,7 +52,7 @@ def demo_config(
     validate_tree(FileConfig, tree, str(source))  # its problems, named, before anything starts
     assert isinstance(tree, dict)
     env: dict[str, str] = {}
-    halls: list[dict[str, Any]] = []
+    halls: list[dict[str, object]] = []
     scenarios: list[tuple[str, Path]] = []
     for i, hall in enumerate(tree["halls"]):
         scenario = Path(hall["scenario"])
@@ -61,7 +62,7 @@ def demo_config(
         entry = {k: v for k, v in hall.items() if k not in ("token_env", "token_sha256", "clock")}
         halls.append(entry | {"scenario": str(scenario), "token_env": variable})
         scenarios.append((str(hall["id"]), scenario))
-    config: dict[str, Any] = {
+    config: dict[str, object] = {
         "store": str(directory / "hallmon.db"),
         "clock": "events",  # the replays run faster than the wall clock
         "nowcast": {"every": "3s", "replications": 20},

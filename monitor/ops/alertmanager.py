@@ -22,7 +22,7 @@ waits and repeat intervals are divided by its factor, as the rules are.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, NotRequired, TypedDict
 
 from pydantic import Field
 
@@ -36,6 +36,48 @@ RECEIVER = {"hall_manager": "hall-manager", "district": "district", "city": "cit
 EXPORTER_ALERTS = "HallmonExporterDown|HallmonNotScraped"
 Url = Annotated[str, Field(pattern=r"^https?://\S+$")]
 Duration = Annotated[str, Field(pattern=r"^[0-9]+[smhd]$")]
+
+
+class Route(TypedDict):
+    """One route of ``alertmanager.yml`` (the top one also has the waits)."""
+
+    receiver: str
+    matchers: NotRequired[list[str]]
+    group_by: NotRequired[list[str]]
+    group_wait: NotRequired[str]
+    group_interval: NotRequired[str]
+    repeat_interval: str
+    routes: NotRequired[list[Route]]
+
+
+class WebhookConfig(TypedDict):
+    url: str
+    send_resolved: bool
+
+
+class Receiver(TypedDict):
+    name: str
+    wechat_configs: NotRequired[list[dict[str, str | bool]]]
+    webhook_configs: NotRequired[list[WebhookConfig]]
+
+
+class Inhibit(TypedDict):
+    source_matchers: list[str]
+    target_matchers: list[str]
+    equal: list[str]
+
+
+# `global` is a Python keyword: the functional form names it
+AlertmanagerConfig = TypedDict(
+    "AlertmanagerConfig",
+    {
+        "global": dict[str, str],
+        "templates": list[str],
+        "route": Route,
+        "inhibit_rules": list[Inhibit],
+        "receivers": list[Receiver],
+    },
+)
 
 
 class WeChat(FrozenModel):
@@ -83,11 +125,14 @@ def load_contacts(path: Path) -> Contacts:
     return validate_tree(Contacts, read_yaml_file(path), str(path))
 
 
-def _receiver(contacts: Contacts, severity: str) -> dict[str, Any]:
+def _receiver(contacts: Contacts, severity: str) -> Receiver:
     rung = contacts.rung(severity)
-    receiver: dict[str, Any] = {"name": RECEIVER[severity]}
+    receiver: Receiver = {"name": RECEIVER[severity]}
     if contacts.wechat is not None and (rung.wechat_to_user or rung.wechat_to_party):
-        wechat: dict[str, Any] = {"send_resolved": True, "agent_id": contacts.wechat.agent_id}
+        wechat: dict[str, str | bool] = {
+            "send_resolved": True,
+            "agent_id": contacts.wechat.agent_id,
+        }
         if rung.wechat_to_user:
             wechat["to_user"] = rung.wechat_to_user
         if rung.wechat_to_party:
@@ -101,18 +146,18 @@ def _receiver(contacts: Contacts, severity: str) -> dict[str, Any]:
 
 def alertmanager_config(
     contacts: Contacts, scale: TimeScale = REAL_TIME, templates: str = "templates/*.tmpl"
-) -> dict[str, Any]:
+) -> AlertmanagerConfig:
     """The ``alertmanager.yml`` tree for ``contacts`` (see the module docstring);
     ``templates``: where the message templates are (beside the file by default)."""
     d = scale.duration
-    global_: dict[str, Any] = {"resolve_timeout": contacts.resolve_timeout}
+    global_: dict[str, str] = {"resolve_timeout": contacts.resolve_timeout}
     if contacts.wechat is not None:
         global_ |= {
             "wechat_api_url": contacts.wechat.api_url,
             "wechat_api_corp_id": contacts.wechat.corp_id,
             "wechat_api_secret": contacts.wechat.api_secret,
         }
-    routes: list[dict[str, Any]] = [
+    routes: list[Route] = [
         {
             "receiver": RECEIVER[severity],
             "matchers": [f'severity="{severity}"'],
@@ -140,7 +185,7 @@ def alertmanager_config(
             },
         )
     lower = {"city": "district|hall_manager", "district": "hall_manager"}
-    inhibit: list[dict[str, Any]] = [
+    inhibit: list[Inhibit] = [
         {
             "source_matchers": [f'severity="{higher}"'],
             "target_matchers": [f'severity=~"{lower[higher]}"'],

@@ -29,7 +29,6 @@ objective. RUNBOOK.md tabulates detection and reset times.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from monitor.ops.annotations import (
     BUDGET,
@@ -347,7 +346,9 @@ def drift_alert(ctx: Context) -> Rule:
     )
 
 
-def alert_groups(links: Links | None = None, scale: TimeScale = REAL_TIME) -> list[dict[str, Any]]:
+def alert_groups(
+    links: Links | None = None, scale: TimeScale = REAL_TIME
+) -> list[dict[str, object]]:
     """The alert rule groups with ``links`` (default: the runbook on the
     default exporter, the compose file's Grafana), durations in hall time at ``scale``."""
     ctx = Context(links or Links(RUNBOOK_URL), scale)

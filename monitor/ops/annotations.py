@@ -14,12 +14,11 @@ the hall's page shows; nothing when the nowcast has none.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from monitor.ops.links import Links
 from monitor.ops.timescale import REAL_TIME, TimeScale
 
-Rule = dict[str, Any]
+Rule = dict[str, object]
 
 
 def query(promql: str, render: str) -> str:

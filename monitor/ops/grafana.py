@@ -67,10 +67,10 @@ class PushResult:
     dashboards: tuple[Pushed, ...]
 
 
-def load_directory(directory: Path) -> dict[str, dict[str, Any]]:
+def load_directory(directory: Path) -> dict[str, dict[str, object]]:
     """The dashboards of ``directory/*.json`` by file name (an exported or
     edited set), each checked to have a ``uid`` and a ``title``."""
-    found: dict[str, dict[str, Any]] = {}
+    found: dict[str, dict[str, object]] = {}
     for path in sorted(directory.glob("*.json")):
         try:
             model = json.loads(path.read_text(encoding="utf-8"))

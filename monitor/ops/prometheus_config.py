@@ -88,7 +88,7 @@ def render_prometheus_config(
         f"# `hallmon prometheus-config --config {source} --shards {n}`: regenerate, do not edit.",
         f"# One target per exporter shard (`hallmon serve --config {source} --shard i/{n}`):",
     ]
-    targets: list[dict[str, Any]] = []
+    targets: list[dict[str, object]] = []
     for i, ids in enumerate(halls):
         where = deployment.target(i)
         if ids:
@@ -96,7 +96,7 @@ def render_prometheus_config(
             targets.append({"targets": [where], "labels": {"shard": f"{i}/{n}"}})
         else:
             header.append(f"#   shard {i}/{n}: no hall, not scraped")
-    config: dict[str, Any] = {
+    config: dict[str, object] = {
         "global": {
             "scrape_interval": deployment.interval,
             "evaluation_interval": deployment.interval,

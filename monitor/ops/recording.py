@@ -29,12 +29,10 @@ dashboards read the same series at any speed.
 
 from __future__ import annotations
 
-from typing import Any
-
 from monitor.ops.timescale import REAL_TIME, TimeScale
 
 Rule = dict[str, str]
-Group = dict[str, Any]
+Group = dict[str, object]
 
 WINDOWS: tuple[str, ...] = ("5m", "30m", "1h", "2h", "6h")
 ABANDON_WINDOWS: tuple[str, ...] = ("30m", "1h")

@@ -86,6 +86,7 @@ def fitted_scenario(
     rates = {clock_text(s): round(r, 2) for s, r in zip(a.starts_s, a.rate_per_h, strict=True)}
     mix = rounded_shares({k: v.share for k, v in fit.mix.items() if k in fit.services})
     seg = rounded_shares({k: v.share for k, v in fit.segments.items()})
+    # the scenario's YAML tree: completed by _carry_over, then validated
     data: dict[str, Any] = {
         "hall": hall,
         "target": {"wait": target_wait_s, "service_level": service_level},
@@ -129,10 +130,10 @@ def _carry_over(data: dict[str, Any], configured: Scenario) -> None:
                 data[key][item_id] = {"name": name} | item
 
 
-def _segment(fit: FitResult, name: str, share: float) -> dict[str, Any]:
+def _segment(fit: FitResult, name: str, share: float) -> dict[str, object]:
     """A fitted segment: share, priority, patience (absent when nobody gave up)
     and how long a wait its patience was seen over (``patience_known_until``)."""
-    out: dict[str, Any] = {"share": share, "priority": fit.priorities.get(name, 0)}
+    out: dict[str, object] = {"share": share, "priority": fit.priorities.get(name, 0)}
     p = fit.patience.get(name)
     if p is None:
         return out

@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from sim.calibration.arrivals import ArrivalFit, Share
 from sim.calibration.censored import CensoredFit
@@ -169,7 +168,7 @@ class FitSummary:
     by_weekday: Mapping[str, WeekdayFit] | None = None
 
     def to_json(self) -> Json:
-        body: dict[str, Any] = fit_json(self.result) | {
+        body: dict[str, object] = fit_json(self.result) | {
             "skipped_lines": dict(self.skipped_lines),
             "out": self.out,
             "plots": list(self.plots),

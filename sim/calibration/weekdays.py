@@ -35,7 +35,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Literal, TypedDict
 
 import numpy as np
 from scipy import stats
@@ -53,6 +53,38 @@ MIN_EXPECTED = 5.0  # chi-square cells are merged until each expects at least th
 MIN_DAYS = 2  # days of a weekday a test needs before it can use that weekday
 
 
+class DayPlanTree(TypedDict, total=False):
+    """What a weekday's plan changes of the typical day, as the scenario's YAML
+    writes it (people's units): its hours, its level, its own profile, its mix."""
+
+    open: str
+    close: str
+    level: float
+    rate_per_hour: dict[str, float]
+    mix: dict[str, float]
+
+
+class TestJson(TypedDict, total=False):
+    statistic: float | None
+    df: list[int]
+    p_value: float | None
+    significant: bool
+    note: str
+
+
+WeekBlock = dict[str, Literal["closed"] | DayPlanTree]  # the scenario's ``week``, by weekday
+
+
+class WeekJson(TypedDict):
+    alpha: float
+    alpha_level: float
+    days: dict[str, int]
+    closed: list[str]
+    tests: dict[str, TestJson]
+    week: WeekBlock | None
+    day_noise_cv: float
+
+
 @dataclass(frozen=True)
 class WeekdayTest:
     """One test of a weekday effect: the statistic, its degrees of freedom (a
@@ -66,15 +98,17 @@ class WeekdayTest:
     significant: bool
     note: str = ""
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> TestJson:
         finite = math.isfinite(self.statistic)
-        out: dict[str, Any] = {
+        out: TestJson = {
             "statistic": round(self.statistic, 3) if finite else None,
             "df": list(self.df),
             "p_value": float(f"{self.p_value:.3g}") if math.isfinite(self.p_value) else None,
             "significant": self.significant,
         }
-        return out | ({"note": self.note} if self.note else {})
+        if self.note:
+            out["note"] = self.note
+        return out
 
 
 @dataclass(frozen=True)
@@ -90,19 +124,22 @@ class WeekFit:
     days: dict[str, int]  # days of each weekday in the log
     closed: tuple[str, ...]
     tests: dict[str, WeekdayTest]
-    plans: dict[str, dict[str, Any]]
+    plans: dict[str, DayPlanTree]
     day_noise_cv: float
     typical: ArrivalFit  # the typical day's arrivals: of the regular weekdays
     alpha_level: float = ALPHA_LEVEL
 
-    def week(self) -> dict[str, Any] | None:
+    def week(self) -> WeekBlock | None:
         """The scenario's ``week`` block: every weekday, ``closed`` or its plan
         (``{}`` for one like the typical day); None when no weekday differs."""
         if not self.closed and not any(self.plans.values()):
             return None
-        return {d: "closed" if d in self.closed else dict(self.plans.get(d, {})) for d in WEEKDAYS}
+        return {
+            d: "closed" if d in self.closed else self.plans.get(d, DayPlanTree()).copy()
+            for d in WEEKDAYS
+        }
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> WeekJson:
         return {
             "alpha": self.alpha,
             "alpha_level": self.alpha_level,
@@ -231,11 +268,11 @@ def fit_week(
         "profile": homogeneity("profile", profile[regular], alpha),
         "mix": homogeneity("mix", mix[seen], alpha),
     }
-    plans: dict[str, dict[str, Any]] = {}
+    plans: dict[str, DayPlanTree] = {}
     base = np.array(typical.rate_per_h) * step / 3600.0  # expected tickets per bin
     for w in seen:
         name, mine = WEEKDAYS[w], np.flatnonzero(day_wd == w)
-        plan: dict[str, Any] = {}
+        plan: DayPlanTree = {}
         own = tests["profile"].significant
         level = float(totals[mine].mean() / totals[typical_days].mean())
         if w not in regular:

@@ -30,7 +30,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 
@@ -42,6 +42,17 @@ from sim.model.scenario import Scenario
 
 QUANTITIES = ("arrivals", "queue", "wait")
 Cell = tuple[date, float]  # (day, interval start)
+
+
+class ScoreJson(TypedDict):
+    """A :class:`Score` as the model registry records it (percent; None: NaN)."""
+
+    arrivals_wmape: float | None
+    queue_wmape: float | None
+    wait_wmape: float | None
+    total: float | None
+    cells: int
+    days: list[str]
 
 
 @dataclass(frozen=True)
@@ -64,7 +75,7 @@ class Score:
     def values(self) -> tuple[float, float, float]:
         return self.arrivals_wmape, self.queue_wmape, self.wait_wmape
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> ScoreJson:
         def pct(v: float) -> float | None:
             return round(v, 2) if math.isfinite(v) else None
 

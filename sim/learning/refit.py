@@ -26,21 +26,38 @@ the counters, so that the model issues as many tickets as the log shows.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypedDict
 
 from sim.calibration.arrivals import rounded_shares
 from sim.calibration.fit import FitResult, collect, fit_log
 from sim.calibration.fitted import fitted_scenario
-from sim.calibration.weekdays import WeekFit, fit_week
+from sim.calibration.weekdays import DayPlanTree, WeekFit, fit_week
 from sim.eventlog.events import Event
 from sim.model.scenario import Scenario, scenario_from_dict
 from sim.model.scenario_io import clock_text, scenario_to_dict
 from sim.model.week import WEEKDAYS
 
 DEMAND_KEYS = ("level", "rate_per_hour", "mix")  # what a fitted weekday plan may change
+
+
+class FitSummary(TypedDict):
+    """What a model version records of its fit (see :func:`fit_summary`)."""
+
+    days: int
+    tickets: int
+    exact_abandons: bool
+    tickets_per_day: float
+    day_noise_cv: float
+    mix: dict[str, float]
+    segments: dict[str, float]
+    service_mean_s: dict[str, float]
+    group_speed: dict[str, float]
+    no_show_delay_s: float
+    priorities: dict[str, int]
+    problems: dict[str, int]
 
 
 @dataclass(frozen=True)
@@ -51,7 +68,7 @@ class Candidate:
     scenario: Scenario
     days: tuple[date, ...]
     tickets: int
-    summary: dict[str, Any]
+    summary: FitSummary
     week: WeekFit
 
 
@@ -74,7 +91,7 @@ def fit_candidate(events: Iterable[Event], configured: Scenario) -> Candidate:
     )
 
 
-def fit_summary(fit: FitResult) -> dict[str, Any]:
+def fit_summary(fit: FitResult) -> FitSummary:
     """What a model version records of its fit (JSON): the log's days and
     tickets, arrivals, service means, speeds, patience and priorities."""
     return {
@@ -110,8 +127,8 @@ def _demand_mix(
     return rounded_shares({s: v / factor for s, v in raw.items()}), factor
 
 
-def _rates(steps: dict[str, Any] | Any, factor: float) -> dict[str, float]:
-    return {t: round(float(r) * factor, 2) for t, r in dict(steps).items()}
+def _rates(steps: Mapping[str, float], factor: float) -> dict[str, float]:
+    return {t: round(float(r) * factor, 2) for t, r in steps.items()}
 
 
 def learned_scenario(configured: Scenario, fitted: Scenario, week: WeekFit | None) -> Scenario:
@@ -151,6 +168,7 @@ def learned_scenario(configured: Scenario, fitted: Scenario, week: WeekFit | Non
     return scenario_from_dict(data, source=f"the model fitted for {configured.hall}")
 
 
+# ``data``, ``got``: scenario YAML trees, edited here and validated again after
 def _segments(data: dict[str, Any], got: dict[str, Any]) -> None:
     """Segment shares (among the configured segments the log saw) and patience
     from the fit; names, priorities and balking stay as configured."""
@@ -175,7 +193,7 @@ def _segments(data: dict[str, Any], got: dict[str, Any]) -> None:
 
 
 def _week(
-    data: dict[str, Any],
+    data: dict[str, Any],  # the scenario's YAML tree, validated again after
     configured: Scenario,
     week: WeekFit,
     kiosk: dict[str, float],
@@ -188,14 +206,15 @@ def _week(
     if fitted is None:
         return
     mine = data.get("week") or {}
-    out: dict[str, Any] = {}
+    out: dict[str, object] = {}
     for day in WEEKDAYS:
         said = mine.get(day)
         if said == "closed" or (said is None and fitted[day] == "closed"):
             out[day] = "closed"
             continue
         plan = {k: v for k, v in (said or {}).items() if k not in DEMAND_KEYS}
-        got = fitted[day] if isinstance(fitted[day], dict) else {}
+        entry = fitted[day]
+        got: DayPlanTree = {} if entry == "closed" else entry
         if "level" in got:
             plan["level"] = got["level"]
         if "rate_per_hour" in got:

@@ -45,7 +45,6 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
@@ -118,7 +117,7 @@ class QuantityDrift:
     observed: float
     expected: float
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, float | bool | None]:
         def num(v: float) -> float | None:
             return round(v, 4) if math.isfinite(v) else None
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, NamedTuple
+from typing import NamedTuple, TypedDict
 
 import numpy as np
 
@@ -50,6 +50,39 @@ class ForecastPoint(NamedTuple):
     queue: float  # tickets waiting, time average
     wait_s: float  # mean wait of called tickets; NaN when no replication had one
     arrivals_per_hour: float
+
+
+class StatJson(TypedDict):
+    mean: float | None
+    ci95_half_width: float | None
+
+
+class WaitJson(StatJson):
+    n: int
+
+
+class CellJson(TypedDict):
+    queue_length: StatJson
+    wait_s: WaitJson
+    arrivals_per_hour: StatJson
+
+
+class IntervalJson(TypedDict):
+    start: str
+    end: str
+    start_s: float
+    end_s: float
+    services: dict[str, CellJson]
+
+
+class ForecastJson(TypedDict):
+    """:meth:`DayForecast.to_json`: one row per interval, per service."""
+
+    hall: str
+    seed: int
+    replications: int
+    services: list[str]
+    intervals: list[IntervalJson]
 
 
 @dataclass(frozen=True)
@@ -97,18 +130,18 @@ class DayForecast:
             for j, name in enumerate(self.services)
         }
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> ForecastJson:
         """A JSON-ready dict: times as ``HH:MM`` and seconds, NaN as null."""
 
-        def stat(mean: Grid, half: Grid, i: int, j: int) -> dict[str, float | None]:
+        def stat(mean: Grid, half: Grid, i: int, j: int) -> StatJson:
             return {"mean": _finite(mean[i][j]), "ci95_half_width": _finite(half[i][j])}
 
-        rows = []
+        rows: list[IntervalJson] = []
         for i, (start_s, end_s) in enumerate(self.intervals):
-            per_service = {
+            per_service: dict[str, CellJson] = {
                 name: {
                     "queue_length": stat(self.queue, self.queue_half, i, j),
-                    "wait_s": stat(self.wait_s, self.wait_half_s, i, j) | {"n": self.wait_n[i][j]},
+                    "wait_s": {**stat(self.wait_s, self.wait_half_s, i, j), "n": self.wait_n[i][j]},
                     "arrivals_per_hour": stat(self.arrivals_per_hour, self.arrivals_half, i, j),
                 }
                 for j, name in enumerate(self.services)

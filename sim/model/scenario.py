@@ -325,7 +325,7 @@ class Scenario(FrozenModel):
 
     @field_validator("services", "segments")
     @classmethod
-    def _not_empty(cls, items: dict[str, Any]) -> dict[str, Any]:
+    def _not_empty(cls, items: dict[str, object]) -> dict[str, object]:
         if not items:
             raise ValueError("must not be empty")
         return items

@@ -74,9 +74,9 @@ def _people_units(value: Any, hint: Any) -> Any:
     return value
 
 
-def _model_dict(model: BaseModel) -> dict[str, Any]:
+def _model_dict(model: BaseModel) -> dict[str, object]:
     hints = get_type_hints(type(model), include_extras=True)
-    out: dict[str, Any] = {}
+    out: dict[str, object] = {}
     for name, field in type(model).model_fields.items():
         value = getattr(model, name)
         if name not in model.model_fields_set and value == field.get_default(
@@ -87,6 +87,7 @@ def _model_dict(model: BaseModel) -> dict[str, Any]:
     return out
 
 
+# open: callers edit the tree (planners' what-ifs, fits) and validate it again
 def scenario_to_dict(scn: Scenario) -> dict[str, Any]:
     """``scn`` as a YAML-ready tree in people's units (``15m``, ``09:30``), leaving
     out defaults its source left out; ``scenario_from_dict(scenario_to_dict(scn)) == scn``."""

@@ -36,7 +36,7 @@ KPI_KEYS = (
     "utilisation",
 )
 
-Json = dict[str, Any]
+Json = dict[str, Any]  # a result's JSON body: the nested shape is each to_json's docstring
 
 # What each KPI can be: shares lie in [0, 1], everything else is at least 0. A
 # Student-t interval is symmetric about the mean and can pass these bounds

@@ -5,7 +5,6 @@ counter group per shift pattern, named so a planner reads the shift in the id
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from sim.model.scenario import Scenario, ScenarioError, scenario_from_dict
 from sim.model.scenario_io import scenario_to_dict, span_text
@@ -42,7 +41,7 @@ def rostered_scenario(scn: Scenario, roster: Roster) -> Scenario:
     pattern (``count`` = people, ``shift`` and ``breaks`` set; services, segments
     and speed kept; ``resize`` dropped). Other groups are unchanged."""
     data = scenario_to_dict(scn)
-    counters: list[dict[str, Any]] = []
+    counters: list[dict[str, object]] = []
     for group, item in zip(scn.counters, data["counters"], strict=True):
         if group.id not in roster.requirement.groups:
             counters.append(item)
