@@ -27,13 +27,13 @@ import msgspec
 import numpy as np
 from pydantic import ValidationError
 
-from sim.eventlog.events import (
+from sim.eventlog.events import ReadStats
+from sim.eventlog.schema import (
     _OPTIONAL,
     FIELDS_BY_KIND,
     KINDS,
     Event,
     EventError,
-    ReadStats,
     event_error,
 )
 from sim.eventlog.stamps import parse_timestamps, stamp_of
