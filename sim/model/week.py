@@ -116,6 +116,15 @@ class Week(FrozenModel):
         return plan
 
 
+class ContractShare(FrozenModel):
+    """One contract type's part of a plan's paid hours and what its hour costs."""
+
+    share: Annotated[float, Field(gt=0.0, le=1.0)]
+    """Share of the paid hours worked on this contract."""
+    cost_per_hour: Annotated[float, Field(ge=0.0)]
+    """What a paid hour on this contract costs, in ``currency``."""
+
+
 class Workforce(FrozenModel):
     """What a counter-hour costs in people and money. ``shrinkage`` is the share
     of paid hours not spent at a counter (absence, leave, training, meetings):
@@ -131,6 +140,26 @@ class Workforce(FrozenModel):
     """What a paid hour costs, in ``currency``; absent: no cost figures."""
     currency: Annotated[str, Field(min_length=1, max_length=8)] = "¥"
     """The currency of ``cost_per_hour``."""
+    contracts: Mapping[str, ContractShare] | None = None
+    """The paid hours split over contract types (shares summing to 1), each at
+    its own cost per paid hour: a plan is costed per contract at that mix
+    (instead of ``cost_per_hour``), and a roster's contract without its own
+    cost takes its type's."""
+
+    @model_validator(mode="after")
+    def _one_cost(self) -> Workforce:
+        if self.contracts is None:
+            return self
+        if not self.contracts:
+            raise ValueError("contracts: give at least one contract type, or leave it out")
+        if self.cost_per_hour is not None:
+            raise ValueError(
+                "cost_per_hour: give either one cost per hour or contracts with their own, not both"
+            )
+        total = math.fsum(c.share for c in self.contracts.values())
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"contracts: shares add up to {total:g}, not 1")
+        return self
 
     def paid_hours(self, counter_hours: float) -> float:
         """Paid hours that staff ``counter_hours`` at the counters."""
@@ -142,9 +171,23 @@ class Workforce(FrozenModel):
 
     def cost(self, counter_hours: float) -> float | None:
         """What ``counter_hours`` cost in paid hours (None: no cost configured)."""
+        split = self.cost_by_contract(counter_hours)
+        if split is not None:
+            return math.fsum(cost for _, cost in split.values())
         if self.cost_per_hour is None:
             return None
         return self.paid_hours(counter_hours) * self.cost_per_hour
+
+    def cost_by_contract(self, counter_hours: float) -> dict[str, tuple[float, float]] | None:
+        """(paid hours, cost) of each contract type for ``counter_hours`` at the
+        ``contracts`` mix (None without one)."""
+        if self.contracts is None:
+            return None
+        paid = self.paid_hours(counter_hours)
+        return {
+            name: (paid * c.share, paid * c.share * c.cost_per_hour)
+            for name, c in self.contracts.items()
+        }
 
 
 def merged(base: DayPlan, over: DayPlan) -> DayPlan:

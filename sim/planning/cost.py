@@ -4,6 +4,7 @@ its ``workforce`` (shrinkage, paid hours per FTE, cost per paid hour)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sim.model.calendar import counter_instances
@@ -41,9 +42,11 @@ class StaffCost:
     fte: float
     cost_week: float | None
     currency: str
+    # (paid hours, cost) a week per contract type, at the workforce's contract mix
+    by_contract: Mapping[str, tuple[float, float]] | None = None
 
     def to_json(self) -> Json:
-        return {
+        out: Json = {
             "counter_hours_day": self.counter_hours_day,
             "counter_hours_week": self.counter_hours_week,
             "paid_hours_week": self.paid_hours_week,
@@ -51,6 +54,14 @@ class StaffCost:
             "cost_week": self.cost_week,
             "currency": self.currency,
         }
+        if self.by_contract is not None:
+            out["by_contract"] = contracts_json(self.by_contract, "paid_hours_week", "cost_week")
+        return out
+
+
+def contracts_json(split: Mapping[str, tuple[float, float]], hours_key: str, cost_key: str) -> Json:
+    """Each contract type's paid hours and cost under ``hours_key`` and ``cost_key``."""
+    return {name: {hours_key: hours, cost_key: cost} for name, (hours, cost) in split.items()}
 
 
 def staff_cost(scn: Scenario) -> StaffCost:
@@ -64,4 +75,7 @@ def staff_cost(scn: Scenario) -> StaffCost:
         days = [apply_day(scn, scn.week.plan(d)) for d in WEEKDAYS]
         week = sum(staffed_hours(d) for d in days if d is not None)
     wf = scn.workforce
-    return StaffCost(day, week, wf.paid_hours(week), wf.fte(week), wf.cost(week), wf.currency)
+    return StaffCost(
+        day, week, wf.paid_hours(week), wf.fte(week), wf.cost(week), wf.currency,
+        wf.cost_by_contract(week),
+    )  # fmt: skip

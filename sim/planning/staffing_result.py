@@ -7,7 +7,7 @@ cost. ``to_json()`` gives the documented ``--json`` body."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sim.model.calendar import counter_instances, intervals
@@ -15,6 +15,7 @@ from sim.model.scenario import Scenario
 from sim.model.summary import Json, Stat, Target
 from sim.model.units import format_clock
 from sim.model.week import Workforce
+from sim.planning.cost import contracts_json
 from sim.planning.grid import apply_plan
 from sim.planning.judge import JUDGE_TEXT, JUDGES, IntervalOdds, Judge, MeetRule
 from sim.planning.simplan import SearchSettings
@@ -109,6 +110,8 @@ class Money:
     paid_hours: float
     fte: float | None  # per week only
     cost: float | None
+    # (paid hours, cost) per contract type, at the workforce's contract mix
+    by_contract: Mapping[str, tuple[float, float]] | None = None
 
     @staticmethod
     def of(resized: float, hall: float, workforce: Workforce, week: bool) -> Money:
@@ -118,6 +121,7 @@ class Money:
             workforce.paid_hours(hall),
             workforce.fte(hall) if week else None,
             workforce.cost(hall),
+            workforce.cost_by_contract(hall),
         )
 
     def to_json(self) -> Json:
@@ -127,6 +131,8 @@ class Money:
             "paid_hours": self.paid_hours,
             "cost": self.cost,
         }
+        if self.by_contract is not None:
+            out["by_contract"] = contracts_json(self.by_contract, "paid_hours", "cost")
         if self.fte is not None:
             out["fte"] = self.fte
         return out

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from sim.calibration.arrivals import Share
 from sim.calibration.summary import FitSummary
 from sim.model.units import format_clock
-from sim.reports.fit_tables import patience_mean
+from sim.reports.fit_tables import patience_lines, patience_mean
 from sim.reports.kpi_text import minutes, minutes_range
 from sim.reports.page import Cell, CellLike, Page
 
@@ -79,6 +79,15 @@ def write_fit_report(summary: FitSummary, out_dir: Path, command_line: str, *, h
         skipped = dict(summary.skipped_lines) or {}
         facts.append(("Skipped lines / log problems", f"{skipped} / {r.problems or {}}"))
     page = Page("fit", "scenario fitted from the event log", hall, None, command_line, None, facts)
+    busiest = max(range(len(a.rate_per_h)), key=a.rate_per_h.__getitem__)
+    page.verdict(
+        f"{summary.out}: {r.tickets:,} tickets over {r.days} days, {a.daily_mean:,.0f} a day, "
+        f"busiest {a.rate_per_h[busiest]:.1f} an hour at {format_clock(a.starts_s[busiest])}"
+        + ("; some lines skipped or log problems (below)" if summary.skipped_lines or r.problems
+           else ""),
+        patience_lines(summary),
+        good=not (summary.skipped_lines or r.problems),
+    )  # fmt: skip
     page.note(
         "Every estimate comes with its 95% confidence interval (small grey type). Times in "
         "minutes, rates in tickets per hour, shares in percent. The fitted scenario "

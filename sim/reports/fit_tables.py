@@ -66,6 +66,19 @@ def _patience_table(summary: FitSummary) -> Table:
     return table
 
 
+def patience_lines(summary: FitSummary) -> list[str]:
+    """Per segment, how far the log tells its patience and what lies beyond."""
+    lines = []
+    for name, p in summary.result.patience.items():
+        known = p.survival.known_until_s / 60
+        lines.append(
+            f"{name}: patience is known up to about {known:.0f} minutes of waiting; "
+            f"beyond that {'the fitted family is a guess' if p.chosen else 'nobody was seen'}"
+            f"{'' if p.identified else ' (mean not identified: see the range)'}"
+        )
+    return lines
+
+
 def print_fit(out: Console, summary: FitSummary) -> None:
     """What ``hallsim fit`` prints for people: the log, the service and patience
     tables, what the log says about patience beyond its waits, priorities and
@@ -81,14 +94,8 @@ def print_fit(out: Console, summary: FitSummary) -> None:
     )
     out.print(_services_table(summary))
     out.print(_patience_table(summary))
-    for name, p in r.patience.items():
-        known = p.survival.known_until_s / 60
-        out.print(
-            f"{name}: patience is known up to about {known:.0f} minutes of waiting; "
-            f"beyond that {'the fitted family is a guess' if p.chosen else 'nobody was seen'}"
-            f"{'' if p.identified else ' (mean not identified: see the range)'}",
-            highlight=False,
-        )
+    for line in patience_lines(summary):
+        out.print(line, highlight=False)
     shown = ", ".join(f"{k} {v}" for k, v in sorted(r.priorities.items(), key=lambda kv: kv[1]))
     out.print(f"Segment priorities (0 first, from dispatch order): {shown}", highlight=False)
     for wd, w in (summary.by_weekday or {}).items():

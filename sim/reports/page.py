@@ -24,14 +24,16 @@ if TYPE_CHECKING:
 
 CSS = """
 body{font-family:system-ui,"Noto Sans CJK SC","WenQuanYi Zen Hei","PingFang SC",
-"Microsoft YaHei",sans-serif;max-width:80rem;margin:2rem auto;padding:0 1rem;color:#222;
+"Microsoft YaHei",sans-serif;max-width:88rem;margin:2rem auto;padding:0 1rem;color:#222;
 line-height:1.4}
 h1{margin-bottom:.2rem}h1 .what{font-weight:400;color:#555}
 h2{margin-top:2rem;border-bottom:1px solid #ddd}
-dl{display:grid;grid-template-columns:max-content auto;gap:.1rem 1rem}dt{color:#666}
+dl{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:.1rem 1rem}dt{color:#666}
+dd{margin:0;overflow-wrap:anywhere}
 code{background:#f4f4f4;padding:.1rem .3rem;border-radius:3px;font-size:.9rem}
+.scroll{overflow-x:auto;max-width:100%}
 table{border-collapse:collapse;font-size:.88rem;margin:.5rem 0}
-th,td{padding:.2rem .55rem;border-bottom:1px solid #eee;text-align:right;white-space:nowrap}
+th,td{padding:.2rem .45rem;border-bottom:1px solid #eee;text-align:right;white-space:nowrap}
 th{background:#f4f4f4;vertical-align:bottom}th.group{text-align:center;border-left:2px solid #fff}
 td.left,th.left{text-align:left}caption{caption-side:bottom;text-align:left;color:#555;
 font-size:.85rem;padding-top:.3rem}
@@ -147,7 +149,10 @@ class Page:
             for row in rows
         )
         cap = f"<caption>{e(caption)}</caption>" if caption else ""
-        self.parts.append(f'<table id="{e(table_id)}">{cap}{head}{body}</table>')
+        # a table wider than a phone scrolls in its own box, never the page
+        self.parts.append(
+            f'<div class="scroll"><table id="{e(table_id)}">{cap}{head}{body}</table></div>'
+        )
 
     def figure(self, figure_id: str, fig: Figure, caption: str) -> None:
         """A figure embedded as a PNG ``data:`` URI, with its caption."""

@@ -123,6 +123,10 @@ def facts_lines(result: StaffingResult) -> list[str]:
     lines.append(
         f"workforce: {wf.shrinkage:.0%} shrinkage, {wf.fte_hours_per_week:g} paid hours per FTE"
         + (f", {wf.currency}{wf.cost_per_hour:g} a paid hour" if wf.cost_per_hour else "")
+        + "".join(
+            f", {c.share:.0%} {name} at {wf.currency}{c.cost_per_hour:g} a paid hour"
+            for name, c in (wf.contracts or {}).items()
+        )
     )
     return lines
 

@@ -184,9 +184,13 @@ class WeekRoster:
 
 
 def contract_rates(rules: RosterRules, workforce: Workforce) -> dict[str, float | None]:
-    """Each contract's cost per paid hour: its own, else the workforce's."""
+    """Each contract's cost per paid hour: its own, else its type's in the
+    workforce's ``contracts``, else the workforce's one cost per hour."""
+    types = workforce.contracts or {}
     return {
-        name: c.cost_per_hour if c.cost_per_hour is not None else workforce.cost_per_hour
+        name: c.cost_per_hour
+        if c.cost_per_hour is not None
+        else (types[name].cost_per_hour if name in types else workforce.cost_per_hour)
         for name, c in rules.contracts.items()
     }
 

@@ -210,7 +210,6 @@ def write_roster_report(
         command_line,
         None,
         facts=[
-            ("Verdict", day_verdict(result, hall, facts)),
             ("Rules", rules),
             ("Paid staff-hours", f"{result.staff_hours:g}"),
             ("Lower bound", f"{bound:g} (people required per slot, summed)"),
@@ -218,6 +217,8 @@ def write_roster_report(
             ("Solver", f"{result.status}, {result.solve_s:.2f} s"),
         ],
     )
+    # the day's roster covers every slot or is not found: its verdict is always good
+    page.verdict(day_verdict(result, hall, facts))
     page.section("Shifts")
     rows: list[list[CellLike]] = [
         [

@@ -34,7 +34,7 @@ def write_week_report(
 ) -> Path:
     """Write ``out_dir/roster.html`` for ``result``; ``rules`` and ``staff`` name
     the files it was made from. Returns the page's path."""
-    facts = [("Verdict", verdict(result)), *numbers(result)]
+    facts = numbers(result)
     facts += [
         ("Rules", rules),
         ("Staff", staff or "hired by the roster, per contract"),
@@ -42,6 +42,7 @@ def write_week_report(
         ("Solver", f"{result.status}, {result.solve_s:.2f} s"),
     ]
     page = Page("roster", "week roster", result.hall, result.hall_name, command_line, None, facts)
+    page.verdict(verdict(result), good=not result.short)
     currency = result.workforce.currency
     page.section("Totals per contract")
     rows: list[list[CellLike]] = [

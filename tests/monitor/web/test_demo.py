@@ -23,8 +23,9 @@ import httpx
 import pytest
 from playwright.sync_api import sync_playwright
 
+from tests.browser import ARGS, CHROMIUM
 from tests.monitor.conftest import ROOT
-from tests.monitor.web.conftest import ARGS, CHROMIUM, WAIT_MS
+from tests.monitor.web.conftest import WAIT_MS
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 START_S = 180.0

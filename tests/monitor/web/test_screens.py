@@ -20,7 +20,6 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -31,6 +30,7 @@ from monitor.replay.client import post_events
 from sim.eventlog.convert import day_events
 from sim.model.hall import simulate
 from sim.model.scenario import read_yaml_file, scenario_from_dict
+from tests.browser import layout_problems
 from tests.dashboards.promserver import running_alertmanager
 from tests.dashboards.stack import alertmanager_test_config
 from tests.monitor.conftest import DAY, ENV, ROOT, TOKENS, write_config
@@ -51,9 +51,6 @@ ALERTS = [
     ("HallCountersBelowPlan", "hall_manager", {}),
     ("HallErrorBudgetBurn", "district", {"window": "2h/5m"}),
 ]
-
-# what the test measures, in the page: every problem as a line of text
-MEASURE = (Path(__file__).parent / "measure.js").read_text(encoding="utf-8")
 
 
 @dataclass
@@ -122,7 +119,7 @@ def floor(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Floor]:
 
 
 def _measured(browser: Any, url: str, size: tuple[int, int], shot: str, *, fits: bool) -> list[str]:
-    """The problems ``MEASURE`` finds on the page at ``size``, once it shows data;
+    """The problems ``layout_problems`` finds on the page at ``size``, once it shows data;
     a screenshot of it as ``shot``."""
     width, height = size
     context = browser.new_context(viewport={"width": width, "height": height})
@@ -137,7 +134,7 @@ def _measured(browser: Any, url: str, size: tuple[int, int], shot: str, *, fits:
         page.locator("#alert-list li").first.wait_for(timeout=WAIT_MS)
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{shot}-{width}x{height}.png"), full_page=not fits)
-    problems: list[str] = page.evaluate(MEASURE, fits)
+    problems = layout_problems(page, fits=fits)
     context.close()
     return errors + problems
 

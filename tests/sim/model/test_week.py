@@ -110,6 +110,25 @@ def test_without_a_week_every_day_is_the_typical_day() -> None:
         (lambda d: d["week"].update(xyz={}), r"week\.xyz: unknown key `xyz`"),
         (lambda d: d.update(holidays={"2026-02-30": "closed"}), r"holidays\.2026-02-30"),
         (lambda d: d.update(workforce={"shrinkage": 0.95}), r"workforce\.shrinkage: 0.95"),
+        (
+            lambda d: d.update(
+                workforce={"contracts": {"ft": {"share": 0.7, "cost_per_hour": 45}}}
+            ),
+            "shares add up to 0.7, not 1",
+        ),
+        (
+            lambda d: d.update(
+                workforce={
+                    "cost_per_hour": 40,
+                    "contracts": {"ft": {"share": 1, "cost_per_hour": 45}},
+                }
+            ),
+            "either one cost per hour or contracts",
+        ),
+        (
+            lambda d: d.update(workforce={"contracts": {"ft": {"share": 1}}}),
+            r"workforce\.contracts\.ft\.cost_per_hour",
+        ),
     ],
 )
 def test_mistakes_name_the_path_and_value(change: Any, message: str) -> None:
@@ -151,3 +170,17 @@ def test_workforce_turns_counter_hours_into_people_and_money() -> None:
     assert wf.fte(80.0) == pytest.approx(2.5)  # 100 paid hours over 40-hour weeks
     assert wf.cost(80.0) == pytest.approx(5000.0)
     assert scenario_from_dict(copy.deepcopy(MINIMAL)).workforce.cost(10.0) is None
+
+
+def test_a_contract_mix_costs_each_contract_type_its_own_rate() -> None:
+    """80% of the paid hours full-time at 45, 20% part-time at 32: a counter-hour
+    at 20% shrinkage is 1.25 paid hours, 1 at 45 and 0.25 at 32."""
+    mix = {"full_time": {"share": 0.8, "cost_per_hour": 45}, "part_time": {"share": 0.2,
+           "cost_per_hour": 32}}  # fmt: skip
+    wf = scenario_from_dict(weekly(workforce={"shrinkage": 0.2, "contracts": mix})).workforce
+    split = wf.cost_by_contract(80.0)
+    assert split is not None
+    assert split["full_time"] == pytest.approx((80.0, 3600.0))
+    assert split["part_time"] == pytest.approx((20.0, 640.0))
+    assert wf.cost(80.0) == pytest.approx(4240.0)
+    assert wf.fte(80.0) == pytest.approx(2.5)  # FTE is paid hours, whatever the contract

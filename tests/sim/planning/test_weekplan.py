@@ -13,6 +13,7 @@ from sim.model.calendar import intervals
 from sim.model.days import day_scenario, typical_day
 from sim.model.scenario import load_scenario
 from sim.model.scenario_io import write_scenario
+from sim.model.week import ContractShare
 from sim.planning.cost import staff_cost, staffed_hours
 from sim.planning.grid import apply_plan
 from sim.planning.judge import MeetRule
@@ -84,6 +85,26 @@ def test_counter_hours_people_and_money() -> None:
     assert flagship.paid_hours_week == pytest.approx(flagship.counter_hours_week / (1 - 0.15))
     assert wf.cost_per_hour == 45.0
     assert flagship.cost_week == pytest.approx(flagship.paid_hours_week * 45.0)
+    assert flagship.by_contract is None and "by_contract" not in flagship.to_json()
     # Saturday and Sunday are shorter days: the week is less than seven typical days
     assert flagship.counter_hours_week < 7 * flagship.counter_hours_day
     assert len(intervals(typical_day(FLAGSHIP))) == 48
+
+
+def test_a_contract_mix_costs_the_plan_per_contract_type() -> None:
+    """The flagship's week at 70% full-time (¥45) and 30% part-time (¥32): each
+    type's paid hours and cost, adding up to the week's."""
+    mix = {"full_time": ContractShare(share=0.7, cost_per_hour=45.0),
+           "part_time": ContractShare(share=0.3, cost_per_hour=32.0)}  # fmt: skip
+    wf = FLAGSHIP.workforce.model_copy(update={"cost_per_hour": None, "contracts": mix})
+    mixed = staff_cost(FLAGSHIP.model_copy(update={"workforce": wf}))
+    one_rate = staff_cost(FLAGSHIP)
+    paid = one_rate.paid_hours_week
+    assert mixed.paid_hours_week == pytest.approx(paid) and mixed.fte == pytest.approx(one_rate.fte)
+    assert mixed.to_json()["by_contract"] == {
+        "full_time": {"paid_hours_week": pytest.approx(0.7 * paid),
+                      "cost_week": pytest.approx(0.7 * paid * 45.0)},
+        "part_time": {"paid_hours_week": pytest.approx(0.3 * paid),
+                      "cost_week": pytest.approx(0.3 * paid * 32.0)},
+    }  # fmt: skip
+    assert mixed.cost_week == pytest.approx(paid * (0.7 * 45.0 + 0.3 * 32.0))
