@@ -176,11 +176,25 @@ def _serve(run: Demo, options: Options, extras: tuple[str, str, str] | None, say
         say(f"  Alertmanager   {am_url + '/#/alerts' if ui else am_url + '/api/v2/alerts'}")
         say(f"                 amtool --alertmanager.url={am_url} alert query")
         say(f"  Each rung      {extras[2]}/   (what the hall manager, district and city receive)")
+        _dashboards(run, say, speed, prom_url)
     else:
         say("  (install prometheus and prometheus-alertmanager to see the alerts too)")
     _tokens(say, url, env, halls)
     say("Ctrl-C stops everything.", err=True)
     _wait(run, exporter, say)
+
+
+def _dashboards(run: Demo, say: Any, speed: float, prom_url: str) -> None:
+    """The Grafana dashboards at the demo's time scale (their windows in hall
+    time, as the rules'), for a Grafana the user has."""
+    from monitor.ops.dashboards import export
+    from monitor.ops.timescale import TimeScale
+
+    directory = run.directory / "grafana"
+    export(directory, TimeScale(max(1.0, speed)))
+    say(f"  Grafana        {directory}/   (dashboards at {max(1.0, speed):g}× time scale)")
+    say(f"                 hallmon grafana push --from {directory} --url GRAFANA")
+    say(f"                 (data source: the demo's Prometheus, {prom_url})")
 
 
 def _add_prometheus_url(path: Path, prom_url: str) -> None:

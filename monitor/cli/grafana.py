@@ -14,6 +14,16 @@ import typer
 
 from monitor.cli.errors import fail
 
+TimeScaleOption = Annotated[
+    float,
+    typer.Option(
+        "--time-scale",
+        min=1.0,
+        help="Hall seconds per wall second, as given to prometheus-config: the panels' "
+        "windows and time range are divided by it, for a replay at speed (1: real time).",
+    ),
+]
+
 grafana_app = typer.Typer(
     help="Grafana dashboards as code: export them as JSON, or push them to a Grafana server.",
     no_args_is_help=True,
@@ -51,20 +61,27 @@ def push(
         float, typer.Option("--timeout", min=0.1, help="Seconds to wait for each reply.")
     ] = 10.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    time_scale: TimeScaleOption = 1.0,
 ) -> None:
     """Create or overwrite the dashboards in a Grafana folder.
 
     The folder is created when missing; pushing twice leaves the same dashboards.
     """
     from monitor.ops import grafana
+    from monitor.ops.timescale import TimeScale
 
     if not url.startswith(("http://", "https://")):
         raise fail("grafana push", f"--url: {url!r} is not an http:// or https:// URL")
+    if from_dir is not None and time_scale != 1.0:
+        raise fail(
+            "grafana push",
+            f"--time-scale {time_scale:g}: the files of --from are pushed as they are",
+        )
     try:
         if from_dir is None:
             from monitor.ops.dashboards import models
 
-            dashboards = models()
+            dashboards = models(TimeScale(time_scale))
         else:
             dashboards = grafana.load_directory(from_dir)
         result = grafana.push(
@@ -100,12 +117,14 @@ def export(
     out: Annotated[
         Path, typer.Option("--out", file_okay=False, help="Directory for the JSON files.")
     ] = Path("dashboards/grafana"),
+    time_scale: TimeScaleOption = 1.0,
 ) -> None:
-    """Write the dashboards' JSON (as committed under dashboards/grafana/)."""
+    """Write the dashboards' JSON (at 1×: as committed under dashboards/grafana/)."""
     from monitor.ops.dashboards import export as write
+    from monitor.ops.timescale import TimeScale
 
     try:
-        written = write(out)
+        written = write(out, TimeScale(time_scale))
     except OSError as exc:
         raise fail("grafana export", f"{out}: {exc.strerror or exc}") from None
     for path in written:

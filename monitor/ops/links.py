@@ -28,8 +28,9 @@ def runbook_anchor(alertname: str) -> str:
 def panel_ids(dashboard_file: str) -> dict[str, int]:
     """Panel title -> id of a generated dashboard (``hall-live.json``)."""
     from monitor.ops.dashboards import DASHBOARDS
+    from monitor.ops.timescale import REAL_TIME
 
-    built = DASHBOARDS[dashboard_file]()
+    built = DASHBOARDS[dashboard_file](REAL_TIME)  # the panels are the same at any scale
     return {str(p.title): int(p.id_val or 0) for p in built.panels or [] if p.title is not None}
 
 

@@ -24,42 +24,49 @@ from monitor.ops.dashboards.common import (
     ranking,
     thresholds,
 )
+from monitor.ops.timescale import REAL_TIME, TimeScale
 
 UID = "hallq-forecast-accuracy"
 H = 'hall=~"$hall"'
+# hall time, like the rules' windows: divided by a TimeScale's factor in a replay at speed
 WINDOW = "15m"  # the forecast's statistics interval
 STEP = "1m"  # resolution of the error subqueries
+HOUR = "1h"  # the bars of the errors per hour of the day
 
 
 def _queue_error() -> str:
     return f"({q.queue_minus_forecast(H)})"
 
 
-def _arrivals_error() -> str:
-    return f"({q.arrivals_per_hour(H, WINDOW)} - {q.forecast_arrivals_per_hour(H)})"
+def _arrivals_error(scale: TimeScale) -> str:
+    actual = q.arrivals_per_hour(H, scale.duration(WINDOW))
+    return f"({actual} - {q.forecast_arrivals_per_hour(H)})"
 
 
-def _wait_error() -> str:
-    return f"({q.mean_wait(H, WINDOW)} - {q.forecast_mean_wait(H)})"
+def _wait_error(scale: TimeScale) -> str:
+    return f"({q.mean_wait(H, scale.duration(WINDOW))} - {q.forecast_mean_wait(H)})"
 
 
-def _per_hour(title: str, description: str, unit: str, expr: str) -> timeseries.Panel:
+def _per_hour(
+    title: str, description: str, unit: str, expr: str, scale: TimeScale
+) -> timeseries.Panel:
     """Bars of the hourly mean absolute error, one bar per hall and hour of the day."""
     return (
         graph(title, description, unit, [(expr, "{{hall}}")])
-        .interval("1h")
+        .interval(scale.duration(HOUR))
         .draw_style(common.GraphDrawStyle.BARS)
         .fill_opacity(60)
     )
 
 
-def _errors_per_hall() -> list[bargauge.Panel]:
+def _errors_per_hall(scale: TimeScale) -> list[bargauge.Panel]:
     """Rankings of the halls by their error over the dashboard's time range."""
+    step = scale.duration(STEP)
     # the forecast's arrivals per minute of wall time, at the hall clock's speed
-    expected = f"({q.forecast_arrivals_per_hour(H)} * on (hall) {q.hall_speed(H, STEP)})"
+    expected = f"({q.forecast_arrivals_per_hour(H)} * on (hall) {q.hall_speed(H, step)})"
     relative = (
         f"sum by (hall) (increase(hall_tickets_issued_total{{{H}}}[$__range]))"
-        f" / (sum by (hall) (sum_over_time({expected}[$__range:{STEP}])) / 60 > 0) - 1"
+        f" / (sum by (hall) (sum_over_time({expected}[$__range:{step}])) / 60 > 0) - 1"
     )
     return [
         ranking(
@@ -80,7 +87,7 @@ def _errors_per_hall() -> list[bargauge.Panel]:
             "Queue: mean absolute error per hall",
             "Mean over the time range of |waiting − forecast waiting|, in tickets.",
             "short",
-            f"sort_desc(avg_over_time(abs{_queue_error()}[$__range:{STEP}]))",
+            f"sort_desc(avg_over_time(abs{_queue_error()}[$__range:{step}]))",
             "{{hall}}",
             thresholds(("green", None), ("yellow", 3.0), ("red", 10.0)),
             width=8,
@@ -91,7 +98,7 @@ def _errors_per_hall() -> list[bargauge.Panel]:
             f"Mean over the time range of |mean wait of tickets called in the last {WINDOW} − "
             "forecast mean wait|.",
             "s",
-            f"sort_desc(avg_over_time(abs{_wait_error()}[$__range:{STEP}]))",
+            f"sort_desc(avg_over_time(abs{_wait_error(scale)}[$__range:{step}]))",
             "{{hall}}",
             thresholds(("green", None), ("yellow", 120.0), ("red", 300.0)),
             width=8,
@@ -100,8 +107,10 @@ def _errors_per_hall() -> list[bargauge.Panel]:
     ]
 
 
-def build() -> model.Dashboard:
-    """The Forecast accuracy dashboard."""
+def build(scale: TimeScale = REAL_TIME) -> model.Dashboard:
+    """The Forecast accuracy dashboard; its windows in hall time at ``scale``
+    (a replay at speed, the demo), as the rules are."""
+    window, hour = scale.duration(WINDOW), f"[{scale.duration(HOUR)}:{scale.duration(STEP)}]"
     builder = (
         dash.Dashboard("Forecast accuracy 预测准确度")
         .uid(UID)
@@ -128,7 +137,7 @@ def build() -> model.Dashboard:
                 "of real time).",
                 "suffix:/h",
                 [
-                    (q.arrivals_per_hour(H, WINDOW), "{{hall}} actual"),
+                    (q.arrivals_per_hour(H, window), "{{hall}} actual"),
                     (q.forecast_arrivals_per_hour(H), "{{hall}} forecast"),
                 ],
             )
@@ -151,7 +160,7 @@ def build() -> model.Dashboard:
                 "of a ticket issued now (services weighted by forecast arrivals).",
                 "s",
                 [
-                    (q.mean_wait(H, WINDOW), "{{hall}} actual"),
+                    (q.mean_wait(H, window), "{{hall}} actual"),
                     (q.forecast_mean_wait(H), "{{hall}} forecast"),
                 ],
             )
@@ -167,7 +176,7 @@ def build() -> model.Dashboard:
         )
         .with_row(dash.Row("Error per hall 各厅误差"))
     )
-    for panel in _errors_per_hall():
+    for panel in _errors_per_hall(scale):
         builder.with_panel(panel)
     builder.with_row(dash.Row("Error per hour of the day 各时段误差"))
     builder.with_panel(
@@ -175,7 +184,8 @@ def build() -> model.Dashboard:
             "Arrivals: mean absolute error per hour",
             "Each bar: mean over the hour of |arrivals per hour − forecast|, per hall.",
             "suffix:/h",
-            f"avg_over_time(abs{_arrivals_error()}[1h:{STEP}])",
+            f"avg_over_time(abs{_arrivals_error(scale)}{hour})",
+            scale,
         )
     )
     builder.with_panel(
@@ -183,7 +193,8 @@ def build() -> model.Dashboard:
             "Queue: mean absolute error per hour",
             "Each bar: mean over the hour of |waiting − forecast waiting|, per hall.",
             "short",
-            f"avg_over_time(abs{_queue_error()}[1h:{STEP}])",
+            f"avg_over_time(abs{_queue_error()}{hour})",
+            scale,
         )
     )
     builder.with_panel(
@@ -192,7 +203,8 @@ def build() -> model.Dashboard:
             "Each bar: mean over the hour of (waiting − forecast waiting); a hall whose bars "
             "stay positive at the same hours needs more staff then than its plan gives.",
             "short",
-            f"avg_over_time({_queue_error()}[1h:{STEP}])",
+            f"avg_over_time({_queue_error()}{hour})",
+            scale,
         )
     )
     builder.with_panel(
@@ -200,7 +212,8 @@ def build() -> model.Dashboard:
             "Wait: mean absolute error per hour",
             "Each bar: mean over the hour of |mean wait − forecast mean wait|, per hall.",
             "s",
-            f"avg_over_time(abs{_wait_error()}[1h:{STEP}])",
+            f"avg_over_time(abs{_wait_error(scale)}{hour})",
+            scale,
         )
     )
     return number_panels(builder.build())

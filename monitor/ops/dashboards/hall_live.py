@@ -39,12 +39,15 @@ from monitor.ops.dashboards.common import (
 )
 from monitor.ops.feed_alerts import NO_EVENTS_S
 from monitor.ops.recording import CEILING
+from monitor.ops.timescale import REAL_TIME, TimeScale
 
 UID = "hallq-hall-live"
 _SILENT = 'time() - max(hall_last_heard_timestamp_seconds{hall="$hall"})'
 H = 'hall="$hall"'
 HS = 'hall="$hall", service="$service"'
-WINDOW = "15m"  # waits of the tickets called in the last quarter hour, the forecast's interval
+# waits of the tickets called in the last quarter hour (hall time), the forecast's interval
+WINDOW = "15m"
+SHOWN = "6h"  # the time range shown when the dashboard opens (hall time)
 BAND = "call-in-staff level"
 LOW, HIGH = "forecast 95% low", "forecast 95% high"
 
@@ -116,8 +119,9 @@ BAND_TEXT = (
 )
 
 
-def _per_service() -> list[timeseries.Panel]:
+def _per_service(scale: TimeScale) -> list[timeseries.Panel]:
     """The queue and wait panels of ``$service``; their row repeats per service."""
+    window = scale.duration(WINDOW)
     queue = _queue_against_forecast(
         "Queue: $service",
         "Tickets of this service waiting now against the day forecast for this time of day. "
@@ -135,8 +139,8 @@ def _per_service() -> list[timeseries.Panel]:
         "taken now, and the hall's target wait.",
         "s",
         [
-            (q.wait_quantile(0.5, HS, WINDOW), "p50"),
-            (q.wait_quantile(0.9, HS, WINDOW), "p90"),
+            (q.wait_quantile(0.5, HS, window), "p50"),
+            (q.wait_quantile(0.9, HS, window), "p90"),
             (f"sum(hall_forecast_wait_seconds{{{HS}}})", "forecast mean"),
             (f'sum(hall_nowcast_wait_seconds{{{HS}, horizon="0m"}})', "nowcast"),
             (q.target(H), "target"),
@@ -280,7 +284,8 @@ def _alerts() -> table.Panel:
     )
 
 
-def _hall() -> list[cogbuilder.Builder[model.Panel]]:
+def _hall(scale: TimeScale) -> list[cogbuilder.Builder[model.Panel]]:
+    window = scale.duration(WINDOW)
     return [
         _queue_against_forecast(
             "Queue against forecast",
@@ -296,9 +301,9 @@ def _hall() -> list[cogbuilder.Builder[model.Panel]]:
             "and the target wait.",
             "s",
             [
-                (q.wait_quantile(0.5, H, WINDOW), "p50"),
-                (q.wait_quantile(0.9, H, WINDOW), "p90"),
-                (q.mean_wait(H, WINDOW), "mean"),
+                (q.wait_quantile(0.5, H, window), "p50"),
+                (q.wait_quantile(0.9, H, window), "p90"),
+                (q.mean_wait(H, window), "mean"),
                 (q.forecast_mean_wait(H), "forecast mean"),
                 (q.target(H), "target"),
             ],
@@ -445,15 +450,16 @@ def _breach() -> bargauge.Panel:
     return panel.min(0).max(1)
 
 
-def build() -> model.Dashboard:
-    """The Hall live dashboard."""
+def build(scale: TimeScale = REAL_TIME) -> model.Dashboard:
+    """The Hall live dashboard; its windows and time range in hall time at
+    ``scale`` (a replay at speed, the demo), as the rules are."""
     builder = (
         dash.Dashboard("Hall live 营业厅实时")
         .uid(UID)
         .description("One hall now: queue and waits against forecast, nowcast, service level.")
         .tags([*TAGS, "hall"])
         .refresh("30s")
-        .time("now-6h", "now")
+        .time(f"now-{scale.duration(SHOWN)}", "now")
         .timezone("browser")
         .editable()
         .with_variable(datasource_variable())
@@ -475,9 +481,9 @@ def build() -> model.Dashboard:
         builder.with_panel(number)
     builder.with_panel(_alerts())
     builder.with_row(dash.Row("Hall 全厅"))
-    for panel in _hall():
+    for panel in _hall(scale):
         builder.with_panel(panel)
     builder.with_row(dash.Row("Service: $service 业务").repeat("service"))
-    for per_service in _per_service():
+    for per_service in _per_service(scale):
         builder.with_panel(per_service)
     return number_panels(builder.build())

@@ -33,8 +33,10 @@ from monitor.ops.dashboards.common import (
     thresholds,
 )
 from monitor.ops.dashboards.hall_live import UID as HALL_UID
+from monitor.ops.timescale import REAL_TIME, TimeScale
 
 UID = "hallq-region"
+SHOWN = "12h"  # the time range shown when the dashboard opens (hall time)
 ALL = 'hall=~".+"'  # every hall: the region is chosen by joining hall_info below
 REGION = 'city=~"$city", district=~"$district"'
 # Burn rate 1 spends the error budget exactly by the end of the window; at an
@@ -132,8 +134,9 @@ def _halls_table() -> table.Panel:
     return panel
 
 
-def build() -> model.Dashboard:
-    """The Region dashboard."""
+def build(scale: TimeScale = REAL_TIME) -> model.Dashboard:
+    """The Region dashboard, its time range in hall time at ``scale`` (its
+    windows are the recording rules', scaled with them)."""
     # sums of 0/1 per hall rather than counts of a filter: zero is a number, and
     # a region without data stays without data
     halls_open = f"sum({_in_region(f'max by (hall) (hall_open{{{ALL}}})')})"
@@ -144,7 +147,7 @@ def build() -> model.Dashboard:
         .description("Every hall of a city or district: burn rate, service level, queues.")
         .tags([*TAGS, "region"])
         .refresh("1m")
-        .time("now-12h", "now")
+        .time(f"now-{scale.duration(SHOWN)}", "now")
         .timezone("browser")
         .editable()
         .with_variable(datasource_variable())
