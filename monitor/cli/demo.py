@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -28,6 +29,7 @@ from monitor.demo.stack import (
     demo_config,
     example_events,
     first_page,
+    replay_date,
     replay_day,
     start_alertmanager,
     start_prometheus,
@@ -153,17 +155,22 @@ def _serve(run: Demo, options: Options, extras: tuple[str, str, str] | None, say
     run.wait_http(exporter, f"{url}/readyz")
     if extras is not None:
         prom_url = start_prometheus(run, extras[0], path, port, am_url, speed, prom_port)
+    days = {hall: replay_date(scenario) for hall, scenario in halls}
     for i, (hall, scenario) in enumerate(halls):
         token = env[f"HALLMON_DEMO_TOKEN_{i}"]
         thread = threading.Thread(
             target=replay_day,
-            args=(run, url, hall, token, scenario, seed + i, speed, hall == overloaded),
+            args=(run, url, hall, token, scenario, days[hall], seed + i, speed, hall == overloaded),
             name=f"replay-{hall}",
             daemon=True,
         )
         run.threads.append(thread)
         thread.start()
-    say(f"hallmon demo: {len(halls)} halls at {speed:g}× real time, {overloaded} short of staff.")
+    replayed = ", ".join(sorted({f"{d:%a %Y-%m-%d}" for d in days.values()}))
+    say(
+        f"hallmon demo: {len(halls)} halls at {speed:g}× real time, {overloaded} short of staff"
+        f" (replaying {replayed})."
+    )
     say(f"  all halls      {url}/")
     for hall in ids:
         say(f"  {hall:<14} {url}/halls/{hall}   wall screen: {url}/halls/{hall}/screen")
@@ -179,7 +186,7 @@ def _serve(run: Demo, options: Options, extras: tuple[str, str, str] | None, say
         _dashboards(run, say, speed, prom_url)
     else:
         say("  (install prometheus and prometheus-alertmanager to see the alerts too)")
-    _tokens(say, url, env, halls)
+    _tokens(say, url, env, halls, days)
     say("Ctrl-C stops everything.", err=True)
     _wait(run, exporter, say)
 
@@ -205,13 +212,17 @@ def _add_prometheus_url(path: Path, prom_url: str) -> None:
     path.write_text(yaml.safe_dump(tree, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
-def _tokens(say: Any, url: str, env: dict[str, str], halls: list[tuple[str, Path]]) -> None:
+def _tokens(
+    say: Any, url: str, env: dict[str, str], halls: list[tuple[str, Path]], days: dict[str, date]
+) -> None:
     """The halls' ingest tokens and a curl that posts one ticket's life."""
     say("  Ingest tokens (Authorization: Bearer TOKEN, POST /v1/halls/HALL/events):")
     for i, (hall, _) in enumerate(halls):
         say(f"    {hall:<12} {env[f'HALLMON_DEMO_TOKEN_{i}']}")
     hall, scenario = halls[-1]
-    body = json.dumps(example_events(hall, scenario), ensure_ascii=False, separators=(",", ":"))
+    body = json.dumps(
+        example_events(hall, scenario, days[hall]), ensure_ascii=False, separators=(",", ":")
+    )
     token = env[f"HALLMON_DEMO_TOKEN_{len(halls) - 1}"]
     say("  Post an event (again: acknowledged as duplicates, not applied twice):")
     say(

@@ -11,7 +11,7 @@ import secrets
 import subprocess
 import sys
 from contextlib import suppress
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,6 +23,7 @@ from monitor.demo.processes import Demo, Stopped, port_or_free
 
 ROOT = Path(__file__).resolve().parents[2]  # the repository (dashboards/, scenarios/)
 STAFF_KEPT = 0.6  # the overloaded hall keeps this share of each counter group
+LOOK_BACK_DAYS = 14  # how far back the demo looks for a working day to replay
 
 
 # a scenario's YAML tree before validation: open, checked by scenario_from_dict
@@ -76,20 +77,41 @@ def demo_config(
     return path, env, scenarios
 
 
+def replay_date(scenario: Path) -> date:
+    """The day the demo replays: the latest before today (the exporter
+    quarantines events dated ahead of the wall clock, and a day replayed at
+    speed would soon run ahead of it) on which the hall keeps its typical
+    hours, a working day and no holiday; else the latest day it opens at all.
+    The exporter reads that day's hours and plan from the same calendar, so
+    the hall is open exactly while the replayed tickets come."""
+    from sim.model.days import day_scenario
+    from sim.model.scenario import load_scenario
+
+    scn = load_scenario(scenario)
+    today = datetime.now(ZoneInfo(scn.timezone)).date()
+    days = [today - timedelta(days=back) for back in range(1, LOOK_BACK_DAYS + 1)]
+    open_days = [(d, one) for d in days if (one := day_scenario(scn, d)) is not None]
+    typical = [d for d, one in open_days if (one.open, one.close) == (scn.open, scn.close)]
+    return (typical or [d for d, _ in open_days] or days)[0]
+
+
 def replay_day(
     demo: Demo,
     url: str,
     hall: str,
     token: str,
     scenario: Path,
+    day: date,
     seed: int,
     speed: float,
     overloaded: bool,
 ) -> None:
-    """Simulate today's events of ``scenario`` (cut of staff if ``overloaded``)
-    and post them paced; a failure is recorded, not raised (a thread)."""
+    """Simulate the events of ``day`` of ``scenario`` (its weekday's hours and
+    level; cut of staff if ``overloaded``) and post them paced; a failure is
+    recorded, not raised (a thread)."""
     from monitor.replay.client import ReplayError, post_events
     from sim.eventlog.convert import day_events
+    from sim.model.days import day_scenario
     from sim.model.hall import simulate
     from sim.model.scenario import load_scenario, read_yaml_file
 
@@ -101,10 +123,8 @@ def replay_day(
             variant.write_text(yaml.safe_dump(staff_cut(tree), allow_unicode=True), "utf-8")
             scenario = variant
         scn = load_scenario(scenario)
-        # yesterday: the exporter quarantines events dated ahead of the wall clock,
-        # and a day replayed at speed would soon run ahead of it
-        day = datetime.now(ZoneInfo(scn.timezone)).date() - timedelta(days=1)
-        events = day_events(simulate(scn, seed, 0), scn, day, "no_show")
+        one_day = day_scenario(scn, day) or scn
+        events = day_events(simulate(one_day, seed, 0), one_day, day, "no_show")
         with httpx.Client(timeout=httpx.Timeout(30.0, connect=10.0)) as client:
             post_events(
                 client,
@@ -218,17 +238,18 @@ def first_page(base: str, paths: tuple[str, ...]) -> str | None:
     return None
 
 
-def example_events(hall: str, scenario: Path) -> list[dict[str, str]]:
-    """One ticket's life at the replayed day's opening (issued, called, served
-    at once): posting it adds a customer served in time, and posting it again
-    shows that duplicates are acknowledged, not applied twice."""
+def example_events(hall: str, scenario: Path, day: date) -> list[dict[str, str]]:
+    """One ticket's life at the opening of the replayed ``day`` (issued, called,
+    served at once): posting it adds a customer served in time, and posting it
+    again shows that duplicates are acknowledged, not applied twice."""
     from sim.model.calendar import counter_instances
+    from sim.model.days import day_scenario
     from sim.model.scenario import load_scenario
     from sim.model.units import format_clock
 
     scn = load_scenario(scenario)
+    scn = day_scenario(scn, day) or scn
     zone = ZoneInfo(scn.timezone)
-    day = datetime.now(zone).date() - timedelta(days=1)  # the replay's day
     opening = datetime.fromisoformat(f"{day}T{format_clock(scn.open)}:00").replace(tzinfo=zone)
     counter = next(c.name for c in counter_instances(scn) if not c.kiosk)
     service, segment = next(iter(scn.services)), next(iter(scn.segments))

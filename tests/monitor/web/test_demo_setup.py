@@ -5,16 +5,19 @@ demo's receiver, the receiver itself, and the events its curl posts."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import yaml
 
 from monitor.core.config import load_settings
 from monitor.demo.receiver import RUNG_NAMES, demo_contacts, running_receiver
-from monitor.demo.stack import ROOT, demo_config, example_events, staff_cut
+from monitor.demo.stack import ROOT, demo_config, example_events, replay_date, staff_cut
 from monitor.ops.alertmanager import RUNGS, alertmanager_config, load_contacts
 from sim.eventlog.events import Event
+from sim.model.days import day_scenario, weekday
 from sim.model.hall import simulate
 from sim.model.kpis import replication_kpis
 from sim.model.scenario import load_scenario
@@ -93,9 +96,25 @@ def test_the_receiver_records_every_message_and_prints_each_new_text_once() -> N
 
 
 def test_the_curl_posts_one_valid_ticket_of_the_replayed_day() -> None:
-    events = [
-        Event.model_validate(e) for e in example_events("county", ROOT / "scenarios/county.yaml")
-    ]
+    scenario = ROOT / "scenarios/county.yaml"
+    day = replay_date(scenario)
+    events = [Event.model_validate(e) for e in example_events("county", scenario, day)]
     assert [e.kind for e in events] == ["ticket_issued", "ticket_called", "service_ended"]
     assert len({e.id for e in events}) == 3 and {e.ticket for e in events} == {"CURL-1"}
     assert events[0].ts < events[1].ts < events[2].ts
+    assert events[0].ts.date() == day
+
+
+def test_the_demo_replays_a_working_day_the_exporter_calls_one() -> None:
+    """Flagship opens 10:00-17:00 on Sundays at 70% of its customers: the demo
+    replays the latest day before today with the typical 09:00-21:00 instead,
+    so the exporter (the same calendar) has the hall open all along the
+    replay, whatever weekday the demo runs on."""
+    scenario = ROOT / "scenarios/flagship.yaml"
+    scn = load_scenario(scenario)
+    day = replay_date(scenario)
+    today = datetime.now(ZoneInfo(scn.timezone)).date()
+    assert today - timedelta(days=4) <= day < today  # a weekend and a holiday at most
+    one_day = day_scenario(scn, day)
+    assert one_day is not None and (one_day.open, one_day.close) == (scn.open, scn.close)
+    assert weekday(day) not in ("sat", "sun")
