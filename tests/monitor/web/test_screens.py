@@ -10,7 +10,9 @@ The exporter serves the county hall's whole day (closed by now: its card says
 how the day ended) and the flagship hall short of staff up to its busiest
 moment (fewer counters open than planned, the nowcast's call-in advice), with
 a real Alertmanager holding alerts of the flagship at every rung, so the hall
-page lists them: every part of every page is on the screen measured."""
+page lists them, and the model lines at their longest (a fitted, pinned model
+still learning, its arrivals and service times drifting: the browser is given
+that /model body): every part of every page is on the screen measured."""
 
 from __future__ import annotations
 
@@ -57,6 +59,28 @@ ALERTS = [
 class Floor:
     server: Server
     alertmanager: str
+    model: dict[str, Any]
+
+
+def _longest_model(model: dict[str, Any]) -> dict[str, Any]:
+    """The flagship's /model body with every line the hall page can show about
+    it: fitted from four weeks, better than the one it replaced, pinned, a fit
+    running, arrivals and service times both drifting."""
+    quantities = {
+        name: {"score": 4.2, "drifting": True, "ratio": ratio, "since": "10:30",
+               "observed": 120.0, "expected": 120.0 / ratio}
+        for name, ratio in (("arrivals", 1.35), ("service", 0.72), ("no_show", 1.5))
+    }  # fmt: skip
+    drift = {"day": DAY.isoformat(), "as_of": f"{DAY.isoformat()}T11:30:00+08:00",
+             "drifting": True, "false_alarm": 0.01, "quantities": quantities}  # fmt: skip
+    return model | {
+        "source": "fitted",
+        "pinned": True,
+        "fitted_days": [f"2026-02-{d:02d}" for d in range(1, 29)],
+        "backtest": {"replaced": {"arrivals_wmape": 18.4}, "candidate": {"arrivals_wmape": 11.2}},
+        "learning": model["learning"] | {"enabled": True, "running": True},
+        "drift": drift,
+    }
 
 
 def _cut_day() -> list[Any]:
@@ -115,15 +139,20 @@ def floor(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Floor]:
             while server.get("/v1/halls/flagship/nowcast").json().get("call_in") is None:
                 assert time.monotonic() < deadline, "no call-in advice in time"
                 time.sleep(0.2)
-            yield Floor(server, am)
+            model = _longest_model(server.get("/v1/halls/flagship/model").json())
+            yield Floor(server, am, model)
 
 
-def _measured(browser: Any, url: str, size: tuple[int, int], shot: str, *, fits: bool) -> list[str]:
-    """The problems ``layout_problems`` finds on the page at ``size``, once it shows data;
-    a screenshot of it as ``shot``."""
+def _measured(
+    floor: Floor, path: str, size: tuple[int, int], shot: str, browser: Any, *, fits: bool
+) -> list[str]:
+    """The problems ``layout_problems`` finds on the page ``path`` at ``size``,
+    once it shows data; a screenshot of it as ``shot``."""
+    url = floor.server.url + path
     width, height = size
     context = browser.new_context(viewport={"width": width, "height": height})
     page = context.new_page()
+    page.route("**/v1/halls/flagship/model?*", lambda route: route.fulfill(json=floor.model))
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
     page.goto(url)
@@ -132,6 +161,8 @@ def _measured(browser: Any, url: str, size: tuple[int, int], shot: str, *, fits:
     if url.endswith("/halls/flagship"):
         page.locator('[data-field="advice"][data-value]').wait_for(timeout=WAIT_MS)
         page.locator("#alert-list li").first.wait_for(timeout=WAIT_MS)
+        page.locator('[data-field="drift"]:not([hidden])').wait_for(timeout=WAIT_MS)
+        page.locator('[data-field="model"][data-value]').wait_for(timeout=WAIT_MS)
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{shot}-{width}x{height}.png"), full_page=not fits)
     problems = layout_problems(page, fits=fits)
@@ -143,8 +174,7 @@ def _measured(browser: Any, url: str, size: tuple[int, int], shot: str, *, fits:
 def test_the_wall_screen_fits_each_screen(
     floor: Floor, browser: Any, size: tuple[int, int]
 ) -> None:
-    url = floor.server.url + "/halls/flagship/screen"
-    assert _measured(browser, url, size, "screen", fits=True) == []
+    assert _measured(floor, "/halls/flagship/screen", size, "screen", browser, fits=True) == []
 
 
 @pytest.mark.parametrize("size", WIDTHS, ids=lambda s: f"{s[0]}x{s[1]}")
@@ -154,7 +184,7 @@ def test_every_page_fits_the_width(floor: Floor, browser: Any, size: tuple[int, 
         fits = shot == "screen" and size[0] > 900  # a phone scrolls the wall screen down
         if shot == "screen" and fits:
             continue  # measured at the wall sizes above
-        found[shot] = _measured(browser, floor.server.url + path, size, shot, fits=False)
+        found[shot] = _measured(floor, path, size, shot, browser, fits=False)
     assert found == {shot: [] for shot in found}
 
 
@@ -210,3 +240,138 @@ def test_a_service_the_nowcast_does_not_know_reads_unknown(floor: Floor, browser
 def _flagship_now(floor: Floor) -> str:
     now: str = floor.server.get("/v1/halls/flagship/state").json()["now"]
     return now
+
+
+# the colour each figure of a card shows, in the page: "bad" (red), "warn"
+# (amber) or "" (the card's own text colour), measured on the rendered styles
+COLOURS = """(card) => {
+  const probe = (cls) => {
+    const span = document.createElement("span");
+    span.className = cls;
+    card.append(span);
+    const colour = getComputedStyle(span).color;
+    span.remove();
+    return colour;
+  };
+  const bad = probe("level-bad"), warn = probe("level-warn");
+  const out = {};
+  for (const dd of card.querySelectorAll("dd[data-field]")) {
+    const colour = getComputedStyle(dd).color;
+    out[dd.dataset.field] = colour === bad ? "bad" : colour === warn ? "warn" : "";
+  }
+  return out;
+}"""
+
+
+def _cards(floor: Floor, browser: Any, halls: list[dict[str, Any]]) -> Any:
+    """``/`` showing ``halls`` as /v1/halls (the browser is given that body)."""
+    page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
+    page.route("**/v1/halls", lambda route: route.fulfill(json=halls))
+    page.goto(floor.server.url + "/")
+    for h in halls:
+        page.locator(f'.hall-card[data-hall="{h["id"]}"][data-now="{h["now"]}"]').wait_for(
+            timeout=WAIT_MS
+        )
+    return page
+
+
+def _colours(page: Any, hall: str) -> dict[str, str]:
+    colours: dict[str, str] = page.locator(f'.hall-card[data-hall="{hall}"]').evaluate(COLOURS)
+    return colours
+
+
+def test_on_the_index_only_the_figure_that_is_out_is_red(floor: Floor, browser: Any) -> None:
+    """A red card (its oldest ticket 25 min against a 15-min target, 6 of 10
+    counters open) colours those two figures; its wait now of 2 min, its
+    queue and its 90% called in time stay plain."""
+    halls = floor.server.get("/v1/halls").json()
+    flagship = next(h for h in halls if h["id"] == "flagship")
+    assert flagship["open"] and flagship["target_wait_s"] == 900
+    red = flagship | {
+        "queue_length": 3, "median_wait_s": 120.0, "oldest_wait_s": 1500.0,
+        "counters_open": 6, "counters_planned": 10, "called_within_target_today": 0.9,
+        "objective": 0.8, "no_shows_today": 0, "abandoned_today": 0,
+    }  # fmt: skip
+    page = _cards(floor, browser, [red, *(h for h in halls if h["id"] != "flagship")])
+    card = page.locator('.hall-card[data-hall="flagship"]')
+    assert card.get_attribute("data-risk") == "red"
+    assert card.locator('[data-field="expected_wait_s"]').inner_text() == "约 2 分钟"
+    colours = _colours(page, "flagship")
+    assert {k: v for k, v in colours.items() if k != "alerts"} == {
+        "queue_length": "",
+        "expected_wait_s": "",
+        "oldest_wait_s": "bad",
+        "called_within_target_today": "",
+        "gave_up": "",
+        "counters": "bad",
+    }
+    page.context.close()
+
+
+def test_on_the_index_each_figure_of_the_live_cards_is_coloured_by_its_own_value(
+    floor: Floor, browser: Any
+) -> None:
+    """The served halls as they are: the short-staffed flagship is red, and
+    each of its figures is red exactly when that figure is out."""
+    page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
+    page.goto(floor.server.url + "/")
+    page.locator('.hall-card[data-hall="flagship"][data-now]').wait_for(timeout=WAIT_MS)
+    halls = {h["id"]: h for h in floor.server.get("/v1/halls").json()}
+    h = halls["flagship"]
+    page.locator(f'.hall-card[data-hall="flagship"][data-now="{h["now"]}"]').wait_for(
+        timeout=WAIT_MS
+    )
+    colours = _colours(page, "flagship")
+    target = h["target_wait_s"]
+
+    assert page.locator('.hall-card[data-hall="flagship"]').get_attribute("data-risk") == "red"
+    assert (colours["counters"] == "bad") == (h["counters_open"] < h["counters_planned"])
+    assert (colours["oldest_wait_s"] == "bad") == (
+        h["queue_length"] > 0 and h["oldest_wait_s"] >= target
+    )
+    median = h["median_wait_s"]
+    assert (colours["expected_wait_s"] == "bad") == (median is not None and median >= target)
+    share = h["called_within_target_today"]
+    assert (colours["called_within_target_today"] == "bad") == (
+        share is not None and share < h["objective"]
+    )
+    assert colours["queue_length"] == "" and colours["gave_up"] == ""
+    page.context.close()
+
+
+def test_a_closed_hall_says_how_its_day_ended(floor: Floor, browser: Any) -> None:
+    """Closed at 67% and at 87% against an 80% objective: one missed (red
+    stripe), one met (green), each saying its share and the objective; and
+    the county hall, closed after its real day, says its own share."""
+    halls = {h["id"]: h for h in floor.server.get("/v1/halls").json()}
+    county = halls["county"]
+    assert not county["open"] and county["called_within_target_today"] is not None
+    page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
+    page.goto(floor.server.url + "/")
+    card = page.locator(f'.hall-card[data-hall="county"][data-now="{county["now"]}"]')
+    card.wait_for(timeout=WAIT_MS)
+    share, objective = county["called_within_target_today"], county["objective"]
+    status = card.locator('[data-field="status"]').inner_text()
+    assert f"{round(share * 100)}% called in time today against {round(objective * 100)}%" in status
+    assert card.get_attribute("data-risk") == ("red" if share < objective else "green")
+    page.context.close()
+
+    closed = {"open": False, "objective": 0.8, "last_event": county["last_event"],
+              "day": county["day"], "now": county["now"]}  # fmt: skip
+    missed = county | closed | {"called_within_target_today": 0.67}
+    met = halls["flagship"] | closed | {"called_within_target_today": 0.87}
+    page = _cards(floor, browser, [missed, met])
+    stripes, texts = {}, {}
+    for hall, expected in (("county", "red"), ("flagship", "green")):
+        card = page.locator(f'.hall-card[data-hall="{hall}"]')
+        assert card.get_attribute("data-risk") == expected
+        stripes[hall] = card.evaluate("(c) => getComputedStyle(c).borderLeftColor")
+        texts[hall] = card.locator('[data-field="status"]').inner_text()
+    assert "67% called in time today against 80%" in texts["county"]
+    assert "未达标 missed" in texts["county"]
+    assert "87% called in time today against 80%" in texts["flagship"]
+    assert "达标 met" in texts["flagship"] and "missed" not in texts["flagship"]
+    assert stripes["county"] != stripes["flagship"]
+    assert _colours(page, "county")["called_within_target_today"] == "bad"
+    assert _colours(page, "flagship")["called_within_target_today"] == ""
+    page.context.close()
