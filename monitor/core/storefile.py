@@ -87,6 +87,36 @@ def free_bytes(path: str) -> int | None:
     return stats.f_bavail * stats.f_frsize
 
 
+def read_only(path: str) -> bool:
+    """Whether the file system of the store at ``path`` is mounted read-only
+    (one ``statvfs``: a disk the kernel remounted read-only after errors)."""
+    if path == ":memory:":
+        return False
+    try:
+        stats = os.statvfs(os.path.dirname(os.path.realpath(path)) or ".")
+    except OSError:
+        return False
+    return bool(stats.f_flag & os.ST_RDONLY)
+
+
+def directory_problem(path: str) -> str | None:
+    """Why the directory of the store at ``path`` cannot be written, or None.
+    SQLite creates its journal there (``<store>-wal``, ``<store>-shm``), so a
+    writable store file in a read-only directory cannot be served."""
+    directory = os.path.dirname(os.path.realpath(path)) or "."
+    if path == ":memory:" or os.access(directory, os.W_OK):
+        return None
+    reason = (
+        "its file system is read-only" if read_only(path)
+        else f"user id {os.geteuid()} may not write to it"
+    )  # fmt: skip
+    name = os.path.basename(path)
+    return (
+        f"the store's directory {directory} is not writable ({reason}); SQLite writes "
+        f"its journal ({name}-wal, {name}-shm) next to the store"
+    )
+
+
 def roll_back(db: sqlite3.Connection, failure: BaseException) -> None:
     """End the failed transaction. SQLite may have rolled it back already (a
     full disk, an I/O error): then there is nothing to do, and a ROLLBACK that
@@ -133,6 +163,10 @@ def open_store(path: str, synchronous: str, *, check: bool) -> sqlite3.Connectio
 def why(exc: sqlite3.DatabaseError | OSError, path: str) -> str:
     """What a store error means for whoever runs hallmon."""
     text = str(exc)
+    # SQLite cannot create its journal: say that it is the directory
+    cannot_open = "unable to open" in text or "readonly" in text
+    if cannot_open and (problem := directory_problem(path)) is not None:
+        return f"{problem} (SQLite: {text})"
     if isinstance(exc, OSError):
         return f"cannot use the store: {exc.strerror or text}"
     if isinstance(exc, sqlite3.OperationalError) and "readonly" in text:

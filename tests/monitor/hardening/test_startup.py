@@ -1,12 +1,15 @@
 """Issue 25, item 2: every start-up failure is one line and exit 2.
 
 ``hallmon serve`` on a full file system (a new store, and a restart of a
-store that was written before the disk filled up), on a lock file it cannot
+store that was written before the disk filled up), in a read-only data
+directory (a new store, a store written before, and a writable store whose
+directory SQLite cannot write its journal in), on a lock file it cannot
 write, and on a port another program holds: each exits 2 with
 ``hallmon: <what>: <why>`` and no traceback. The file systems are small tmpfs
 mounts in a mount namespace of the server's own (nothing outside the test
 sees them). An app started in-process on a file system without room for a
-batch answers ``/readyz`` 503 saying so, until there is room again."""
+batch answers ``/readyz`` 503 saying so, until there is room again; one over
+a read-only directory fails to start, so it never answers ``/readyz`` 200."""
 
 from __future__ import annotations
 
@@ -175,3 +178,100 @@ def test_readyz_says_at_start_that_the_store_has_no_room(tmp_path: Path) -> None
     assert before_status == 503 and before["ready"] is False
     assert "bytes free" in before["store_error"]
     assert after_status == 200 and after["store_error"] is None
+
+
+# A read-only data directory. The tests run as root, which a directory's mode does
+# not stop, so the directory is made read-only the way a disk is: a read-only bind
+# mount of it, in a mount namespace of the server's own.
+READ_ONLY = 'mount --bind "$D" "$D" && mount -o remount,ro,bind "$D" && '
+# ... and with the store and its lock writable in it (each bound from a writable
+# view of the directory, ``$S``): what a service user owning its files, in a
+# directory it does not own, gets
+FILES_WRITABLE = (
+    'mount --bind "$D" "$S" && ' + READ_ONLY
+    + 'for f in hallmon.db hallmon.db.lock; do mount --bind "$S/$f" "$D/$f" || exit 9; done && '
+)  # fmt: skip
+
+
+def _in_read_only(data: Path, mounts: str, command: list[str]) -> subprocess.CompletedProcess[str]:
+    """``command`` in a mount namespace where ``data`` is read-only (``mounts``)."""
+    stage = data.parent / "writable-view"
+    stage.mkdir(exist_ok=True)
+    return subprocess.run(
+        [_unshare(), "--mount", "--propagation", "private", "sh", "-c", mounts + 'exec "$@"',
+         "sh", *command],
+        cwd=ROOT, env={**os.environ, **ENV, "D": str(data), "S": str(stage)},
+        capture_output=True, text=True, timeout=SERVE_S,
+    )  # fmt: skip
+
+
+def _seeded(tmp_path: Path) -> Path:
+    """A data directory holding a store written before (and its lock file)."""
+    data = tmp_path / "data"
+    data.mkdir()
+    _run([sys.executable, "-c", SEED, str(data / "hallmon.db")]).check_returncode()
+    (data / "hallmon.db.lock").write_text("1\n")
+    return data
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("store", ["new", "written before"])
+def test_a_read_only_data_directory_is_one_line_and_exit_2(tmp_path: Path, store: str) -> None:
+    if store == "new":
+        data = tmp_path / "data"
+        data.mkdir()
+    else:
+        data = _seeded(tmp_path)
+    config = write_config(tmp_path)
+    store_path = data / "hallmon.db"
+    done = _in_read_only(data, READ_ONLY, _serve_command(config, "--store", str(store_path)))
+    line = _one_line_exit_2(done, str(store_path), "Read-only file system")
+    verb = "create" if store == "new" else "open"
+    assert f"cannot {verb} the lock file {data / 'hallmon.db.lock'}" in line
+
+
+@pytest.mark.integration
+def test_a_writable_store_in_a_read_only_directory_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    """The lock opens and the store file could be written, but SQLite cannot
+    create its journal next to it: the message says that it is the directory."""
+    data = _seeded(tmp_path)
+    config = write_config(tmp_path)
+    done = _in_read_only(
+        data, FILES_WRITABLE, _serve_command(config, "--store", str(data / "hallmon.db"))
+    )
+    line = _one_line_exit_2(done, str(data / "hallmon.db"), "is not writable")
+    assert f"the store's directory {data} is not writable (its file system is read-only)" in line
+    assert "hallmon.db-wal" in line
+
+
+NEVER_READY = """
+import sys
+from fastapi.testclient import TestClient
+from monitor.core.config import load_settings
+from monitor.core.storelock import StoreError
+from monitor.server.app import create_app
+app = create_app(load_settings(sys.argv[1], store=sys.argv[2]), background=False)
+try:
+    with TestClient(app) as client:
+        print("started", client.get("/readyz").status_code)
+except StoreError as exc:
+    print("refused:", exc)
+"""
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("files", ["read-only", "writable"])
+def test_an_app_over_a_read_only_directory_never_says_ready(tmp_path: Path, files: str) -> None:
+    """Started in-process (without ``hallmon serve``'s checks), the app's
+    start-up fails on the store, so no ``/readyz`` ever answers 200."""
+    data = _seeded(tmp_path)
+    config = write_config(tmp_path)
+    mounts = READ_ONLY if files == "read-only" else FILES_WRITABLE
+    done = _in_read_only(
+        data, mounts, [sys.executable, "-c", NEVER_READY, str(config), str(data / "hallmon.db")]
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = done.stdout.strip().splitlines()
+    assert len(out) == 1 and out[0].startswith("refused: "), done.stdout
+    why = "Read-only file system" if files == "read-only" else f"directory {data} is not writable"
+    assert why in out[0], out[0]
