@@ -72,23 +72,24 @@ def ingest_data(n_events: int) -> tuple[str, list[bytes], list[list[tuple[Any, .
     return scn.hall, bodies, rows
 
 
-def measure_raw_sqlite(rows: list[list[tuple[Any, ...]]], directory: Path) -> float:
-    """The floor, rows/s: ``executemany`` into the store's own schema, WAL,
-    ``synchronous=FULL``, one transaction per batch."""
+def measure_raw_sqlite(rows: list[list[tuple[Any, ...]]], directory: Path) -> tuple[float, float]:
+    """The floor, rows/s and CPU microseconds a row: ``executemany`` into the
+    store's own schema, WAL, ``synchronous=FULL``, one transaction per batch."""
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "raw.db"
     db = sqlite3.connect(path, isolation_level=None)
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=FULL")
     db.executescript(SCHEMA)
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     for batch in rows:
         db.execute("BEGIN")
         db.executemany(INSERT, batch)
         db.execute("COMMIT")
-    elapsed = time.perf_counter() - start
+    elapsed, cpu_s = time.perf_counter() - start, time.process_time() - cpu_start
     db.close()
-    return sum(len(b) for b in rows) / elapsed
+    n_rows = sum(len(b) for b in rows)
+    return n_rows / elapsed, cpu_s / n_rows * 1e6
 
 
 def _free_port() -> int:
@@ -98,11 +99,15 @@ def _free_port() -> int:
         return port
 
 
-def measure_http_ingest(hall: str, bodies: list[bytes], directory: Path, clients: int = 1) -> float:
+def measure_http_ingest(
+    hall: str, bodies: list[bytes], directory: Path, clients: int = 1
+) -> tuple[float, float]:
     """Events/s acknowledged by a real ``hallmon serve`` (subprocess, uvicorn),
     posted in batches of :data:`BATCH` by ``clients`` keep-alive connections at
-    once (as the ticket systems of many halls do); every reply comes after the
-    batch's commit (``synchronous=FULL``)."""
+    once (as the ticket systems of many halls do), every reply after the
+    batch's commit (``synchronous=FULL``); and the server's CPU microseconds an
+    event meanwhile (the clients' own CPU left out), which a neighbour's load
+    disturbs less than the rate."""
     token = "bench-token"
     directory.mkdir(parents=True, exist_ok=True)
     config = directory / "bench.yaml"
@@ -144,35 +149,44 @@ def measure_http_ingest(hall: str, bodies: list[bytes], directory: Path, clients
                     counts.append(reply.json()["accepted"])
 
         threads = [threading.Thread(target=post) for _ in range(clients)]
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), _cpu_s([server.pid])
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
-        elapsed = time.perf_counter() - start
+        elapsed, cpu_s = time.perf_counter() - start, _cpu_s([server.pid]) - cpu_start
         accepted = sum(counts)
     finally:
         server.terminate()
         server.wait(timeout=30)
     if accepted != sum(body.count(b'"id"') for body in bodies):
         raise RuntimeError(f"only {accepted} events were accepted")
-    return accepted / elapsed
+    return accepted / elapsed, cpu_s / accepted * 1e6
 
 
 def measure_ingest(n_events: int, directory: Path, clients: int, rounds: int = 3) -> dict[str, Any]:
     """The ingest figures on the same events, each on a fresh database, in
     ``rounds`` rounds of raw, one client and ``clients`` clients (a noisy
     neighbour hurts a whole round alike); the ratio is each round's HTTP rate
-    over its raw rate, and the figures are the rounds' medians."""
+    over its raw rate, and the figures are the rounds' medians. The CPU ratio
+    is raw SQLite's CPU a row over the server's CPU an event (``clients``
+    clients), round by round: the share of raw's rate the server would reach
+    if CPU alone limited both."""
     hall, bodies, rows = ingest_data(n_events)
-    raws, ones, manys = [], [], []
+    raw_runs, one_runs, many_runs = [], [], []  # (rate, CPU us an event) of each round
     for k in range(rounds):
-        raws.append(measure_raw_sqlite(rows, directory / f"raw{k}"))
-        ones.append(measure_http_ingest(hall, bodies, directory / f"one{k}"))
-        many = measure_http_ingest(hall, bodies, directory / f"many{k}", clients)
-        manys.append(many if clients > 1 else ones[-1])
+        raw_runs.append(measure_raw_sqlite(rows, directory / f"raw{k}"))
+        one_runs.append(measure_http_ingest(hall, bodies, directory / f"one{k}"))
+        many_runs.append(
+            measure_http_ingest(hall, bodies, directory / f"many{k}", clients)
+            if clients > 1 else one_runs[-1]
+        )  # fmt: skip
+    (raws, raw_cpus), (ones, one_cpus), (manys, many_cpus) = (
+        zip(*runs, strict=True) for runs in (raw_runs, one_runs, many_runs)
+    )
     ratios = [http / raw for http, raw in zip(manys, raws, strict=True)]
     ratio = statistics.median(ratios)
+    cpu_ratios = [raw / http for raw, http in zip(raw_cpus, many_cpus, strict=True)]
     return {
         "events": n_events,
         "batch": BATCH,
@@ -183,6 +197,11 @@ def measure_ingest(n_events: int, directory: Path, clients: int, rounds: int = 3
         "http_events_per_s": statistics.median(manys),
         "ratios": ratios,
         "ratio": ratio,
+        "raw_cpu_us_per_row": statistics.median(raw_cpus),
+        "http_one_client_cpu_us_per_event": statistics.median(one_cpus),
+        "http_cpu_us_per_event": statistics.median(many_cpus),
+        "cpu_ratios": cpu_ratios,
+        "cpu_ratio": statistics.median(cpu_ratios),
         "goal_ratio": INGEST_GOAL_RATIO,
         "pass": ratio >= INGEST_GOAL_RATIO,
         "stages": measure_stages(hall, bodies, directory / "stages"),
