@@ -26,6 +26,12 @@ against no per-address limit and is never evicted (its own deadlines still
 apply). So a flood of connections that show no token, from one address or
 many, cannot keep a ticket system with a token out: each new connection
 evicts an idle flooder, and its token keeps it.
+
+A connection none of whose bytes has been read yet is not idle but unheard:
+the server accepts a burst of connections before it reads any of them, so
+under a flood a ticket system's connection would otherwise be evicted by the
+flooders accepted after it before its request (and token) could be read. It
+may be evicted only once it has had :data:`UNREAD_GRACE_S` to send something.
 """
 
 from __future__ import annotations
@@ -37,6 +43,9 @@ from typing import Literal, Protocol
 
 Verdict = Literal["admitted", "probation", "rate", "client", "full"]
 _PRUNE_AT = 4096  # addresses remembered before the idle ones are forgotten
+# a client sends its request as soon as it has connected: one that has sent nothing
+# for this long may make room for others
+UNREAD_GRACE_S = 1.0
 
 
 class Connection(Protocol):
@@ -88,6 +97,7 @@ class Admission:
         self._by_client: dict[str, dict[Connection, None]] = {}  # untrusted, oldest first
         self._busy: set[Connection] = set()
         self._probation: set[Connection] = set()
+        self._unread: dict[Connection, float] = {}  # admitted at, until a byte is read
         self._buckets: dict[str, tuple[float, float]] = {}  # address -> (tokens, at)
 
     @property
@@ -111,6 +121,7 @@ class Admission:
         if len(self._untrusted) >= self.untrusted_cap:
             verdict = "probation"
         self._all.add(conn)
+        self._unread[conn] = self._clock()
         self._untrusted[conn] = None
         self._by_client.setdefault(key, {})[conn] = None
         if verdict == "probation":
@@ -120,6 +131,10 @@ class Admission:
     def on_probation(self, conn: Connection) -> bool:
         """Whether ``conn`` must show a valid token in its next request."""
         return conn in self._probation
+
+    def heard(self, conn: Connection) -> None:
+        """Bytes of ``conn`` have been read: it may be judged idle from now on."""
+        self._unread.pop(conn, None)
 
     def trust(self, conn: Connection) -> None:
         """``conn`` presented a valid token: it is kept from now on."""
@@ -140,6 +155,7 @@ class Admission:
         self._all.discard(conn)
         self._busy.discard(conn)
         self._probation.discard(conn)
+        self._unread.pop(conn, None)
         if conn in self._untrusted:
             del self._untrusted[conn]
             self._forget_client(conn)
@@ -152,9 +168,11 @@ class Admission:
                 del self._by_client[conn.client_key]
 
     def _evict_from(self, candidates: dict[Connection, None]) -> bool:
-        """Close the oldest idle connection of ``candidates``; whether there was one."""
+        """Close the oldest idle connection of ``candidates`` (not one still in
+        its grace before a byte of it is read); whether there was one."""
+        heard_before = self._clock() - UNREAD_GRACE_S
         for conn in candidates:
-            if conn not in self._busy:
+            if conn not in self._busy and self._unread.get(conn, heard_before) <= heard_before:
                 self.gone(conn)
                 conn.evict()
                 return True

@@ -172,6 +172,8 @@ def protocol_class(
             # earlier request: its bytes up to the end of the head are head bytes
             whole = self._phase != "body"
             if whole:
+                if not self._started and self._phase == "new":
+                    admission.heard(self)
                 self._started = True
             self._unset_keepalive_if_required()
             try:
