@@ -75,39 +75,39 @@ PROBE = "INSERT OR REPLACE INTO probe VALUES (1, ?)"
 _FULL_BYTES = 1 << 20  # a file system with less free is full for a database
 
 
+def _directory(path: str) -> str:
+    """The directory of the store at ``path``."""
+    return os.path.dirname(os.path.realpath(path)) or "."
+
+
+def _file_system(path: str) -> os.statvfs_result | None:
+    """The file system of the store at ``path`` (None for ``:memory:`` or when
+    it cannot be told)."""
+    if path == ":memory:":
+        return None
+    try:
+        return os.statvfs(_directory(path))
+    except OSError:
+        return None
+
+
 def free_bytes(path: str) -> int | None:
     """Bytes this process may still write on the file system of the store at
     ``path`` (None for ``:memory:`` or when it cannot be told)."""
-    if path == ":memory:":
-        return None
-    try:
-        stats = os.statvfs(os.path.dirname(os.path.realpath(path)) or ".")
-    except OSError:
-        return None
-    return stats.f_bavail * stats.f_frsize
-
-
-def read_only(path: str) -> bool:
-    """Whether the file system of the store at ``path`` is mounted read-only
-    (one ``statvfs``: a disk the kernel remounted read-only after errors)."""
-    if path == ":memory:":
-        return False
-    try:
-        stats = os.statvfs(os.path.dirname(os.path.realpath(path)) or ".")
-    except OSError:
-        return False
-    return bool(stats.f_flag & os.ST_RDONLY)
+    stats = _file_system(path)
+    return None if stats is None else stats.f_bavail * stats.f_frsize
 
 
 def directory_problem(path: str) -> str | None:
     """Why the directory of the store at ``path`` cannot be written, or None.
     SQLite creates its journal there (``<store>-wal``, ``<store>-shm``), so a
     writable store file in a read-only directory cannot be served."""
-    directory = os.path.dirname(os.path.realpath(path)) or "."
+    directory = _directory(path)
     if path == ":memory:" or os.access(directory, os.W_OK):
         return None
+    stats = _file_system(path)
     reason = (
-        "its file system is read-only" if read_only(path)
+        "its file system is read-only" if stats is not None and stats.f_flag & os.ST_RDONLY
         else f"user id {os.geteuid()} may not write to it"
     )  # fmt: skip
     name = os.path.basename(path)
