@@ -27,11 +27,11 @@ apply). So a flood of connections that show no token, from one address or
 many, cannot keep a ticket system with a token out: each new connection
 evicts an idle flooder, and its token keeps it.
 
-A connection none of whose bytes has been read yet is not idle but unheard:
-the server accepts a burst of connections before it reads any of them, so
-under a flood a ticket system's connection would otherwise be evicted by the
-flooders accepted after it before its request (and token) could be read. It
-may be evicted only once it has had :data:`UNREAD_GRACE_S` to send something.
+A connection the server has not yet had a chance to read is not idle but
+unheard: the server accepts a whole burst of connections before it reads any
+of them, so under a flood a ticket system's connection would otherwise be
+evicted by the flooders accepted after it before its request (and token) was
+read. It may be evicted once the server has :meth:`~Admission.polled` it.
 """
 
 from __future__ import annotations
@@ -43,9 +43,6 @@ from typing import Literal, Protocol
 
 Verdict = Literal["admitted", "probation", "rate", "client", "full"]
 _PRUNE_AT = 4096  # addresses remembered before the idle ones are forgotten
-# a client sends its request as soon as it has connected: one that has sent nothing
-# for this long may make room for others
-UNREAD_GRACE_S = 1.0
 
 
 class Connection(Protocol):
@@ -97,7 +94,7 @@ class Admission:
         self._by_client: dict[str, dict[Connection, None]] = {}  # untrusted, oldest first
         self._busy: set[Connection] = set()
         self._probation: set[Connection] = set()
-        self._unread: dict[Connection, float] = {}  # admitted at, until a byte is read
+        self._unpolled: set[Connection] = set()  # not yet read: not to be evicted
         self._buckets: dict[str, tuple[float, float]] = {}  # address -> (tokens, at)
 
     @property
@@ -121,7 +118,7 @@ class Admission:
         if len(self._untrusted) >= self.untrusted_cap:
             verdict = "probation"
         self._all.add(conn)
-        self._unread[conn] = self._clock()
+        self._unpolled.add(conn)
         self._untrusted[conn] = None
         self._by_client.setdefault(key, {})[conn] = None
         if verdict == "probation":
@@ -132,9 +129,10 @@ class Admission:
         """Whether ``conn`` must show a valid token in its next request."""
         return conn in self._probation
 
-    def heard(self, conn: Connection) -> None:
-        """Bytes of ``conn`` have been read: it may be judged idle from now on."""
-        self._unread.pop(conn, None)
+    def polled(self, conn: Connection) -> None:
+        """The server has had a chance to read ``conn`` (what had come of its
+        request is read): it may be judged idle from now on."""
+        self._unpolled.discard(conn)
 
     def trust(self, conn: Connection) -> None:
         """``conn`` presented a valid token: it is kept from now on."""
@@ -155,7 +153,7 @@ class Admission:
         self._all.discard(conn)
         self._busy.discard(conn)
         self._probation.discard(conn)
-        self._unread.pop(conn, None)
+        self._unpolled.discard(conn)
         if conn in self._untrusted:
             del self._untrusted[conn]
             self._forget_client(conn)
@@ -168,11 +166,10 @@ class Admission:
                 del self._by_client[conn.client_key]
 
     def _evict_from(self, candidates: dict[Connection, None]) -> bool:
-        """Close the oldest idle connection of ``candidates`` (not one still in
-        its grace before a byte of it is read); whether there was one."""
-        heard_before = self._clock() - UNREAD_GRACE_S
+        """Close the oldest idle connection of ``candidates`` (not one the
+        server has not yet read); whether there was one."""
         for conn in candidates:
-            if conn not in self._busy and self._unread.get(conn, heard_before) <= heard_before:
+            if conn not in self._busy and conn not in self._unpolled:
                 self.gone(conn)
                 conn.evict()
                 return True

@@ -143,6 +143,9 @@ def protocol_class(
                 self._close_with(refusal(503, "the server holds all the connections it may", 1))
             else:
                 self._arm(self.header_timeout_s)
+                # Its reader is added in this turn of the loop; the next turn reads
+                # what has come, and the one after that may judge it idle.
+                self.loop.call_soon(self.loop.call_soon, admission.polled, self)
 
         def evict(self) -> None:
             """Make room for a newer connection: this one is idle and showed no token."""
@@ -172,8 +175,6 @@ def protocol_class(
             # earlier request: its bytes up to the end of the head are head bytes
             whole = self._phase != "body"
             if whole:
-                if not self._started and self._phase == "new":
-                    admission.heard(self)
                 self._started = True
             self._unset_keepalive_if_required()
             try:

@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from monitor.server.admission import UNREAD_GRACE_S, Admission, client_key
+from monitor.server.admission import Admission, client_key
 from tests.monitor.conftest import ENV, auth, write_config
 from tests.monitor.hardening.conftest import issued, shared_server
 from tests.monitor.server import Server, running_server
@@ -54,7 +54,7 @@ def test_an_address_over_its_share_evicts_its_own_oldest_idle_connection() -> No
     mine = [Conn("10.0.0.1") for _ in range(4)]
     assert [admission.admit(c) for c in mine] == ["admitted"] * 4
     for c in mine:
-        admission.heard(c)  # each sent a byte and went quiet
+        admission.polled(c)  # each sent a byte and went quiet
     other = Conn("10.0.0.2")
     assert admission.admit(other) == "admitted"
     fifth = Conn("10.0.0.1")
@@ -98,27 +98,26 @@ def test_room_is_kept_for_tokens() -> None:
     admission.trust(first)
     assert not admission.on_probation(first)
     assert admission.admit(second) == "probation"
-    admission.heard(second)  # it sent something, but no request with a token yet
+    admission.polled(second)  # it sent something, but no request with a token yet
     assert admission.admit(third) == "probation" and second.evicted
     admission.busy(third, True)  # its request is in progress
     fourth = Conn("10.0.2.4")
     assert admission.admit(fourth) == "full"  # nothing left, nothing idle to evict
-    admission.heard(flood[0])
+    admission.polled(flood[0])
     admission.busy(flood[0], False)
     assert admission.admit(fourth) == "probation" and flood[0].evicted
     assert admission.open == 10
 
 
-def test_a_connection_not_read_yet_is_not_evicted_until_its_grace_is_over() -> None:
+def test_a_connection_not_read_yet_is_not_evicted() -> None:
     """The server accepts a burst of connections before it reads any: a ticket
     system's connection accepted first in a burst of flooders must not be
     evicted by them before its request (and token) has been read."""
-    admission, now = _admission(per_client=100)  # 8 without a token, 2 kept for tokens
+    admission, _ = _admission(per_client=100)  # 8 without a token, 2 kept for tokens
     old = [Conn(f"10.0.1.{i}") for i in range(7)]
     for c in old:
         admission.admit(c)
-        admission.heard(c)  # flooders that sent a byte and went quiet
-    now[0] += 5.0
+        admission.polled(c)  # flooders that were read and went quiet
     ticket_system = Conn("127.0.0.1")
     assert admission.admit(ticket_system) == "admitted"
     burst = [Conn(f"10.0.2.{i}") for i in range(12)]  # accepted with it, none read yet
@@ -126,9 +125,10 @@ def test_a_connection_not_read_yet_is_not_evicted_until_its_grace_is_over() -> N
     assert all(c.evicted for c in old)  # the quiet ones made room
     assert not ticket_system.evicted
     assert verdicts == ["admitted"] * 7 + ["probation"] * 2 + ["full"] * 3
+    for c in [ticket_system, *burst]:
+        admission.polled(c)  # the server has read them
     admission.trust(ticket_system)  # its request came, with a token
-    now[0] += UNREAD_GRACE_S
-    assert admission.admit(Conn("10.0.3.1")) == "probation"  # room from a burst that sent nothing
+    assert admission.admit(Conn("10.0.3.1")) == "probation"  # room from a flooder
     assert burst[0].evicted and not ticket_system.evicted
 
 
