@@ -11,12 +11,14 @@ fix ingest got 503 for every probe as long as the flood ran."""
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
@@ -25,6 +27,12 @@ from monitor.server.admission import Admission, client_key
 from tests.monitor.conftest import ENV, auth, write_config
 from tests.monitor.hardening.conftest import issued, shared_server
 from tests.monitor.server import Server, running_server
+
+if TYPE_CHECKING:
+    from multiprocessing.sharedctypes import Synchronized
+    from multiprocessing.synchronize import Event as Stop
+
+    Count = Synchronized[int]  # a shared int: connections the flood opened
 
 
 class Conn:
@@ -161,11 +169,11 @@ LIMITS = (
 )
 
 
-def _flood(port: int, sources: list[str], sockets_each: int, stop: threading.Event) -> list[int]:
+def _flood(port: int, sources: list[str], sockets_each: int, stop: Stop, opened: Count) -> None:
     """Hold ``sockets_each`` sockets from each source address, each sending one
-    byte, and open a new one whenever one is closed, until ``stop``; returns
-    how many connections were opened."""
-    opened = [0]
+    byte, and open a new one whenever one is closed, until ``stop``; counts
+    the connections opened in ``opened``. Runs in a process of its own (see
+    :func:`_flooded`)."""
 
     def hold(source: str) -> None:
         held: list[socket.socket] = []
@@ -193,7 +201,8 @@ def _flood(port: int, sources: list[str], sockets_each: int, stop: threading.Eve
                 except OSError:
                     break
                 held.append(sock)
-                opened[0] += 1
+                with opened.get_lock():
+                    opened.value += 1
             time.sleep(0.01)
         for sock in held:
             sock.close()
@@ -204,23 +213,29 @@ def _flood(port: int, sources: list[str], sockets_each: int, stop: threading.Eve
     stop.wait()
     for t in threads:
         t.join(10)
-    return opened
 
 
 @contextmanager
-def _flooded(server: Server, sources: list[str], sockets_each: int) -> Iterator[list[int]]:
-    stop = threading.Event()
-    result: list[list[int]] = []
-    runner = threading.Thread(
-        target=lambda: result.append(_flood(server.port, sources, sockets_each, stop))
+def _flooded(server: Server, sources: list[str], sockets_each: int) -> Iterator[Count]:
+    """The flood in a process of its own: its threads must not hold the GIL the
+    probes of this process need to send their requests (with them in one
+    process, a probe's request could wait behind twenty flooding threads long
+    enough for a burst to evict its connection, which measured the test's
+    client, not the server)."""
+    context = multiprocessing.get_context("spawn")
+    stop, opened = context.Event(), context.Value("i", 0)
+    runner = context.Process(
+        target=_flood, args=(server.port, sources, sockets_each, stop, opened), daemon=True
     )
     runner.start()
     try:
         time.sleep(1.5)  # let the flood fill the server
-        yield result[0] if result else [0]
+        yield opened
     finally:
         stop.set()
         runner.join(30)
+        if runner.is_alive():
+            runner.kill()
 
 
 def _probes(server: Server, n: int) -> list[int]:
