@@ -24,8 +24,9 @@ import httpx
 from monitor.background.loops import Background
 from monitor.core.batches import _BATCH as _BATCH_DECODER
 from monitor.core.batches import read_batch, to_rows
-from monitor.core.config import Hall, NowcastConfig, NowcastPrecision, Settings, token_hash
+from monitor.core.config import Hall, Settings, token_hash
 from monitor.core.localdays import LocalDays
+from monitor.core.modelconfig import NowcastConfig, NowcastPrecision
 from monitor.core.monitor import Monitor
 from monitor.core.state import HallState
 from monitor.core.store import INSERT, SCHEMA

@@ -106,6 +106,7 @@ _FASTAPI_422 = "#/components/schemas/HTTPValidationError"
 _ERROR_BODY = "#/components/schemas/ErrorBody"
 
 
+# open: the OpenAPI document is FastAPI's own JSON, of its own free-form type
 def _documented(app: FastAPI) -> dict[str, Any]:
     """The app's OpenAPI document with FastAPI's own 422 body replaced by the
     one the app answers with (:func:`_bad_parameters`)."""

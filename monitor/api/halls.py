@@ -9,13 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from monitor.api.deps import MonitorDep, ServedHall, errors
-from monitor.api.models import (
-    ForecastBody,
-    HallStateBody,
-    HallSummary,
-    HistoryBody,
-    NowcastBody,
-)
+from monitor.api.futuremodels import ForecastBody, NowcastBody
+from monitor.api.models import HallStateBody, HallSummary, HistoryBody
 from monitor.api.views import hall_forecast, hall_history, hall_nowcast, hall_state, hall_summary
 from monitor.core.errors import ForecastOff, ForecastPending
 from monitor.core.localdays import next_day

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
@@ -124,9 +124,10 @@ class ModelBody(_Body):
     fitted_days: list[str]
     holdout: list[str]
     backtest: BacktestBody | None
-    # as the version's night recorded them (older versions recorded other keys)
-    summary: dict[str, Any]
-    week: dict[str, Any] | None
+    # as the version's night recorded them (older versions recorded other keys):
+    # passed on as JSON, never read here
+    summary: dict[str, object]
+    week: dict[str, object] | None
     learning: LearningBody
     drift: DriftBody | None
     versions: list[VersionBody]

@@ -9,11 +9,13 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 
-class _Body(BaseModel):
+class Body(BaseModel):
+    """The base of every response body: frozen, built once from the core's pictures."""
+
     model_config = ConfigDict(frozen=True)
 
 
-class Problem(_Body):
+class Problem(Body):
     """One bad event of a refused batch (``index`` among the array's items or
     the non-blank lines; null when the body as a whole is bad)."""
 
@@ -22,13 +24,13 @@ class Problem(_Body):
     reason: str
 
 
-class ErrorBody(_Body):
+class ErrorBody(Body):
     """Every refusal: a reason, or the list of bad events (403, 422)."""
 
     detail: str | list[Problem]
 
 
-class IngestResult(_Body):
+class IngestResult(Body):
     """A stored batch: events new to the store (applied), events it already
     held, new events stored but quarantined (dated too far ahead, or running
     time backwards in their ticket; not applied) and events whose id the store
@@ -56,7 +58,7 @@ _CALLED_IN_TIME = (
 )
 
 
-class CallInBody(_Body):
+class CallInBody(Body):
     """The nowcast's call-in advice: how many more counters of which group
     bring a ticket taken ``horizon`` from now back within target (the
     predictive alert's measure: a breach probability at most ``budget``)."""
@@ -77,7 +79,7 @@ class CallInBody(_Body):
     )
 
 
-class GroupPlan(_Body):
+class GroupPlan(Body):
     """One counter group: counters the plan staffs now, open and busy ones."""
 
     group: str
@@ -86,7 +88,7 @@ class GroupPlan(_Body):
     busy: int
 
 
-class PlanBody(_Body):
+class PlanBody(Body):
     """The plan against the floor: counters the plan staffs now (the scenario's
     schedule for the day, or the hall's roster) and those open and busy."""
 
@@ -97,7 +99,7 @@ class PlanBody(_Body):
     by_group: list[GroupPlan]
 
 
-class HallSummary(_Body):
+class HallSummary(Body):
     """One hall of ``GET /v1/halls`` with its queue now and today's outcome so
     far. Every figure is as of ``now``, the hall's clock, except the nowcast's
     ``expected_wait_s`` (as of ``nowcast_at``)."""
@@ -141,27 +143,27 @@ class HallSummary(_Body):
     call_in: CallInBody | None = Field(default=None, description="the nowcast's call-in advice")
 
 
-class ServiceQueue(_Body):
+class ServiceQueue(Body):
     service: str
     waiting: int
     oldest_wait_s: float
     oldest_ticket: str | None = Field(description="the ticket waiting longest")
 
 
-class NamedItem(_Body):
+class NamedItem(Body):
     """A service or segment: its id and the scenario's name (咨询, 全球通VIP)."""
 
     id: str
     name: str | None
 
 
-class PairCount(_Body):
+class PairCount(Body):
     service: str
     segment: str
     count: int
 
 
-class CounterState(_Body):
+class CounterState(Body):
     counter: str
     open: bool
     busy: bool
@@ -171,18 +173,18 @@ class CounterState(_Body):
     called_at: str | None = Field(description="when it called that ticket")
 
 
-class Bucket(_Body):
+class Bucket(Body):
     le_s: float
     count: int  # cumulative: observations <= le_s
 
 
-class HistogramBody(_Body):
+class HistogramBody(Body):
     count: int
     sum_s: float
     buckets: list[Bucket]
 
 
-class Totals(_Body):
+class Totals(Body):
     """Today's tickets by outcome: ``issued`` = ``waiting`` + ``served`` +
     ``no_shows`` + ``abandoned``; ``called`` = ``served`` + ``no_shows`` (+ a
     called ticket later logged as given up, counted as abandoned)."""
@@ -195,7 +197,7 @@ class Totals(_Body):
     abandoned: int
 
 
-class WaitPercentiles(_Body):
+class WaitPercentiles(Body):
     """Waits (issue to first call, no-shows included) of today's called tickets."""
 
     n: int
@@ -205,7 +207,7 @@ class WaitPercentiles(_Body):
     max_s: float
 
 
-class HallStateBody(_Body):
+class HallStateBody(Body):
     """``GET /v1/halls/{hall}/state``: the live state of the hall's current day,
     as of ``now``. Counts per (service, segment): ``issued``; ``called`` to a
     counter (a no-show too: what ``hall_tickets_served_total`` counts);
@@ -247,7 +249,7 @@ class HallStateBody(_Body):
     plan: PlanBody | None = Field(default=None, description="the plan against the floor")
 
 
-class HistoryCell(_Body):
+class HistoryCell(Body):
     """One service in one interval, on the forecast's terms."""
 
     queue_length: float = Field(description="tickets waiting, time average over the interval")
@@ -257,7 +259,7 @@ class HistoryCell(_Body):
     wait_mean_s: float | None = Field(description="their mean wait; null: none called")
 
 
-class HistoryInterval(_Body):
+class HistoryInterval(Body):
     start: str
     end: str
     start_s: float
@@ -266,7 +268,7 @@ class HistoryInterval(_Body):
     services: dict[str, HistoryCell]
 
 
-class HistoryBody(_Body):
+class HistoryBody(Body):
     """``GET /v1/halls/{hall}/history``: today so far, per statistics interval
     (the forecast's) and service, to set beside the forecast."""
 
@@ -277,96 +279,11 @@ class HistoryBody(_Body):
     intervals: list[HistoryInterval]
 
 
-class NowcastWait(_Body):
-    """The wait of a ticket of the service taken at one horizon (null: not known)."""
-
-    mean_s: float | None = Field(description="expected wait: the average over customers")
-    median_s: float | None = Field(description="half of the customers wait less")
-    p90_s: float | None = Field(description="nine customers in ten wait less")
-    breach_probability: float | None = Field(description="probability of a wait past the target")
-
-
-class NowcastService(_Body):
-    service: str
-    expected_wait_s: float | None = Field(description="of a ticket taken now (the mean)")
-    by_horizon: dict[str, float | None] = Field(description="horizon (0m, 15m, 30m, 60m) -> wait")
-    waiting: int
-    expected_present: float | None
-    median_wait_s: float | None = Field(
-        default=None, description="median wait of a ticket taken now ('about ...')"
-    )
-    p90_wait_s: float | None = Field(
-        default=None, description="90th percentile of the wait of a ticket taken now ('at most')"
-    )
-    breach_probability: float | None = Field(
-        default=None, description="probability that a ticket taken now waits past the target"
-    )
-    horizons: dict[str, NowcastWait] = Field(
-        default_factory=dict, description="horizon (0m, 15m, 30m, 60m) -> wait of a ticket then"
-    )
-
-
-class NowcastBody(_Body):
-    """``GET /v1/halls/{hall}/nowcast``; ``breach_probability`` is absent until
-    the hall's first nowcast of the day. ``as_of`` is the hall's clock at the
-    state the nowcast started from (with ``clock: events``, its latest event),
-    ``computed_at`` the wall clock when it was computed."""
-
-    hall: str
-    open: bool
-    target_wait_s: float
-    computed_at: str | None = Field(description="wall-clock time the nowcast was computed")
-    services: list[NowcastService]
-    as_of: str | None = Field(
-        default=None, description="time of the hall state the nowcast started from"
-    )
-    breach_probability: dict[str, float | None] | None = Field(
-        default=None, description="horizon -> probability of a wait past the target"
-    )
-    call_in: CallInBody | None = Field(
-        default=None, description="how many more counters bring the hall back within target"
-    )
-
-
-class Estimate(_Body):
-    mean: float | None
-    ci95_half_width: float | None
-
-
-class WaitEstimate(Estimate):
-    n: int = Field(description="replications with a called ticket")
-
-
-class ForecastCell(_Body):
-    queue_length: Estimate
-    wait_s: WaitEstimate
-    arrivals_per_hour: Estimate
-
-
-class ForecastInterval(_Body):
-    start: str
-    end: str
-    start_s: float
-    end_s: float
-    services: dict[str, ForecastCell]
-
-
-class ForecastBody(_Body):
-    """``GET /v1/halls/{hall}/forecast``: the day per interval and service."""
-
-    hall: str
-    day: str
-    seed: int
-    replications: int
-    services: list[str]
-    intervals: list[ForecastInterval]
-
-
-class Health(_Body):
+class Health(Body):
     status: Literal["ok"]
 
 
-class Readiness(_Body):
+class Readiness(Body):
     """Ready once the store is open and every hall's day rebuilt, and while the
     store takes writes (503 otherwise)."""
 
@@ -379,7 +296,7 @@ class Readiness(_Body):
     )
 
 
-class QuarantinedEvent(_Body):
+class QuarantinedEvent(Body):
     """A stored event that was never applied, and why."""
 
     event: dict[str, str] = Field(description="the event as received (RFC 3339 ts)")
@@ -394,7 +311,7 @@ class QuarantinedEvent(_Body):
     )
 
 
-class QuarantineBody(_Body):
+class QuarantineBody(Body):
     """``GET /v1/halls/{hall}/quarantine``: the latest quarantined events first."""
 
     hall: str
@@ -403,7 +320,7 @@ class QuarantineBody(_Body):
     events: list[QuarantinedEvent]
 
 
-class ConflictingEvent(_Body):
+class ConflictingEvent(Body):
     """Another version of a stored event: same hall and id, other content."""
 
     stored: dict[str, str] = Field(description="the event the store holds (and applied)")
@@ -411,7 +328,7 @@ class ConflictingEvent(_Body):
     received_at: str = Field(description="when it first came, RFC 3339 in the hall's zone")
 
 
-class ConflictsBody(_Body):
+class ConflictsBody(Body):
     """``GET /v1/halls/{hall}/conflicts``: the latest conflicting versions first."""
 
     hall: str

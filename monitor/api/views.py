@@ -13,13 +13,19 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from monitor.api.floor import call_in_body, plan_body
-from monitor.api.models import (
-    Bucket,
-    CounterState,
+from monitor.api.futuremodels import (
     Estimate,
     ForecastBody,
     ForecastCell,
     ForecastInterval,
+    NowcastBody,
+    NowcastService,
+    NowcastWait,
+    WaitEstimate,
+)
+from monitor.api.models import (
+    Bucket,
+    CounterState,
     HallStateBody,
     HallSummary,
     HistogramBody,
@@ -27,13 +33,9 @@ from monitor.api.models import (
     HistoryCell,
     HistoryInterval,
     NamedItem,
-    NowcastBody,
-    NowcastService,
-    NowcastWait,
     PairCount,
     ServiceQueue,
     Totals,
-    WaitEstimate,
     WaitPercentiles,
 )
 from monitor.core.snapshot import HORIZONS, HallInfo, HallView, Histogram, LiveSnapshot

@@ -22,18 +22,24 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+# the limits' and the models' sections live in their own modules; their names
+# stay importable from here, where the config is read
+from monitor.core.limitsconfig import HallLimitsConfig as HallLimitsConfig
+from monitor.core.limitsconfig import HallLimitsOverride as HallLimitsOverride
+from monitor.core.limitsconfig import LimitsConfig as LimitsConfig
 from monitor.core.modelconfig import DriftConfig, LearnConfig
+from monitor.core.modelconfig import ForecastConfig as ForecastConfig
+from monitor.core.modelconfig import NowcastConfig as NowcastConfig
+from monitor.core.modelconfig import NowcastPrecision as NowcastPrecision
 from monitor.core.plan import PlannedShift, RosterError, read_roster
 from sim.model.errors import InputError
 from sim.model.fields import DurationS, FrozenModel
-from sim.model.scenario import (
-    Scenario,
+from sim.model.scenario import Scenario, load_scenario, scenario_from_dict
+from sim.model.yamltree import (
     ScenarioError,
-    load_scenario,
     parse_yaml,
     read_text_file,
     read_yaml_file,
-    scenario_from_dict,
     validate_tree,
 )
 
@@ -45,36 +51,6 @@ DEFAULT_PORT = 9180  # hallmon serve --port
 class ConfigError(InputError):
     """A config that cannot be served; the message names the file, the YAML
     path and the bad value, one problem per line."""
-
-
-class HallLimitsConfig(FrozenModel):
-    """What one hall's token may send: events a second (a bucket of
-    ``events_burst`` events, refilled at ``events_per_s``) and bytes stored a
-    local day (wall clock). Beyond either: 429 with Retry-After."""
-
-    events_per_s: Annotated[float, Field(gt=0.0)] = 2000.0
-    """Events a second the hall's batches may carry, on average."""
-    events_burst: Annotated[int, Field(ge=1)] = 100_000
-    """Events the hall may send at once beyond the average (a day's backlog after an outage); a
-    larger batch passes when the bucket is full and leaves it in debt."""
-    stored_bytes_per_day: Annotated[int, Field(ge=1024)] = 256 * 1024 * 1024
-    """Bytes of request bodies whose events the store kept, a local day (wall clock); beyond,
-    429 until local midnight."""
-
-
-class HallLimitsOverride(FrozenModel):
-    """A hall's own limits, each key replacing the file-wide one."""
-
-    events_per_s: Annotated[float, Field(gt=0.0)] | None = None
-    """The hall's ``events_per_s``."""
-    events_burst: Annotated[int, Field(ge=1)] | None = None
-    """The hall's ``events_burst``."""
-    stored_bytes_per_day: Annotated[int, Field(ge=1024)] | None = None
-    """The hall's ``stored_bytes_per_day``."""
-
-    def over(self, base: HallLimitsConfig) -> HallLimitsConfig:
-        """``base`` with the keys this override sets."""
-        return base.model_copy(update=self.model_dump(exclude_none=True))
 
 
 class HallConfig(FrozenModel):
@@ -124,106 +100,6 @@ class HallConfig(FrozenModel):
         if self.token_sha256 is not None and not _SHA256.fullmatch(self.token_sha256):
             raise ValueError("token_sha256 must be 64 lower-case hex digits (hallmon hash-token)")
         return self
-
-
-class NowcastPrecision(FrozenModel):
-    """When a nowcast has simulated enough futures: it stops before ``replications`` once
-    every expected wait and breach probability is this precise (95% intervals)."""
-
-    wait: DurationS = 120.0
-    """Half-width of every expected wait's interval, at most (or ``wait_ratio`` of the wait,
-    whichever is larger)."""
-    wait_ratio: Annotated[float, Field(ge=0.0)] = 0.2
-    """The same as a share of the wait."""
-    probability: Annotated[float, Field(gt=0.0, le=0.5)] = 0.1
-    """Half-width of every breach probability's interval, at most."""
-    min_replications: Annotated[int, Field(ge=2)] = 12
-    """Simulated futures before the first check (then every 4 more)."""
-
-
-class NowcastConfig(FrozenModel):
-    """How often and how hard the nowcast simulates forward; ``every: 0`` turns it off."""
-
-    every: DurationS = 60.0
-    """How old an open hall's nowcast may get: each is simulated forward again from the hall's
-    live state before it is this old (a hall with ``clock: events`` and no event since keeps
-    it: it would come out the same); 0 turns the nowcast off."""
-    replications: Annotated[int, Field(ge=2)] = 30
-    """Simulated futures per nowcast (the most, with a ``precision``)."""
-    precision: NowcastPrecision | None = NowcastPrecision()
-    """Stop a nowcast early once it is this precise (sequential stopping); null: always run
-    ``replications``."""
-    seed: int = 1
-    """Seed of the nowcast's random streams."""
-
-
-class ForecastConfig(FrozenModel):
-    """The day forecast; ``replications: 0`` turns it off."""
-
-    replications: Annotated[int, Field(ge=0)] = 20
-    """Simulated days the day forecast averages; 0 turns the forecast off."""
-    seed: int = 1
-    """Seed of the forecast's random streams."""
-
-
-class LimitsConfig(FrozenModel):
-    """What one client may hold of the server (see "Running it safely" in the
-    manual, docs/ops/hardening.md): connections, in all and per client address,
-    how fast one address may open them and how many only requests with a valid
-    token may use; how long it may take to send a request; how many read
-    requests run at once and how much of the server they may take from ingest;
-    how often ``/metrics`` is rendered; and what each hall may send (``hall``)."""
-
-    connections: Annotated[int, Field(ge=1)] = 1000
-    """Open connections at once (never more than the open-file limit less 64); beyond, an idle
-    connection without a token makes room, or the new one is answered 503."""
-    connections_per_client: Annotated[int, Field(ge=1)] = 64
-    """Connections one client address (IPv6: its /64) may hold without having shown a valid
-    token; beyond, its oldest idle one makes room, or the new one is answered 429."""
-    new_connections_per_s: Annotated[float, Field(gt=0.0)] = 50.0
-    """New connections a second one client address may open (bursts of twice as many); beyond,
-    429 with ``Retry-After``."""
-    reserved_for_tokens: Annotated[int, Field(ge=0)] | None = None
-    """Connections only requests with a valid token (a hall's or the read token) may use;
-    default: a tenth of ``connections``."""
-    header_timeout: Annotated[DurationS, Field(gt=0.0)] = 10.0
-    """Time to send the request line and headers; beyond, the connection is closed (408 if part
-    of a request came)."""
-    body_timeout: Annotated[DurationS, Field(gt=0.0)] = 30.0
-    """Time to send the whole body, after the headers; beyond, 408 and nothing of the batch is
-    stored."""
-    keep_alive: Annotated[DurationS, Field(gt=0.0)] = 5.0
-    """How long an idle kept-alive connection stays open between requests."""
-    max_header_bytes: Annotated[int, Field(ge=1024)] = 64 * 1024
-    """Size of the request line and headers, however they arrive; beyond, 431."""
-    readers: Annotated[int, Field(ge=1)] = 2
-    """Read requests (``/metrics``, the ``/v1`` reads, pages, API docs) served at once; the
-    others wait."""
-    reader_wait: Annotated[DurationS, Field(gt=0.0)] = 10.0
-    """How long a waiting reader waits for its turn; beyond, 503 with ``Retry-After: 1``."""
-    ingest_share: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.5
-    """While ingest is busy, readers together get at most ``1 - ingest_share`` of the time;
-    0 leaves readers unmetered."""
-    metrics_every: Annotated[DurationS, Field(ge=0.0)] = 1.0
-    """``/metrics`` is rendered at most this often; scrapers in between get the cached body."""
-    hall: HallLimitsConfig = HallLimitsConfig()
-    """What each hall's ticket system may send (a hall may set its own, ``halls[i].limits``)."""
-
-    @model_validator(mode="after")
-    def _room_for_anyone(self) -> LimitsConfig:
-        if self.reserved_for_tokens is not None and self.reserved_for_tokens >= self.connections:
-            raise ValueError(
-                f"reserved_for_tokens ({self.reserved_for_tokens}) must be below "
-                f"connections ({self.connections})"
-            )
-        return self
-
-    @property
-    def token_reserve(self) -> int:
-        """Connections kept for requests with a valid token."""
-        if self.reserved_for_tokens is not None:
-            return self.reserved_for_tokens
-        return self.connections // 10
 
 
 class _Serving(FrozenModel):

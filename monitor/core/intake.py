@@ -23,8 +23,8 @@ import threading
 import time
 from collections.abc import Callable
 
-from monitor.core.config import HallLimitsConfig
 from monitor.core.errors import RateLimited
+from monitor.core.limitsconfig import HallLimitsConfig
 from monitor.core.snapshot import HALL_LIMITS
 
 EVENTS, BYTES = HALL_LIMITS

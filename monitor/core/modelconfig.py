@@ -1,5 +1,6 @@
 """The config of the halls' models (:mod:`monitor.core.config` holds the
-rest): the nightly learning (``learn:``, file-wide or per hall) and the drift
+rest): how hard the day forecast (``forecast:``) and the nowcast (``nowcast:``)
+simulate, the nightly learning (``learn:``, file-wide or per hall) and the drift
 test (``drift:``). See :mod:`monitor.background.learn` and
 :mod:`monitor.background.drift` for what they do."""
 
@@ -11,6 +12,46 @@ from typing import Annotated
 from pydantic import Field, model_validator
 
 from sim.model.fields import ClockS, DurationS, FrozenModel
+
+
+class NowcastPrecision(FrozenModel):
+    """When a nowcast has simulated enough futures: it stops before ``replications`` once
+    every expected wait and breach probability is this precise (95% intervals)."""
+
+    wait: DurationS = 120.0
+    """Half-width of every expected wait's interval, at most (or ``wait_ratio`` of the wait,
+    whichever is larger)."""
+    wait_ratio: Annotated[float, Field(ge=0.0)] = 0.2
+    """The same as a share of the wait."""
+    probability: Annotated[float, Field(gt=0.0, le=0.5)] = 0.1
+    """Half-width of every breach probability's interval, at most."""
+    min_replications: Annotated[int, Field(ge=2)] = 12
+    """Simulated futures before the first check (then every 4 more)."""
+
+
+class NowcastConfig(FrozenModel):
+    """How often and how hard the nowcast simulates forward; ``every: 0`` turns it off."""
+
+    every: DurationS = 60.0
+    """How old an open hall's nowcast may get: each is simulated forward again from the hall's
+    live state before it is this old (a hall with ``clock: events`` and no event since keeps
+    it: it would come out the same); 0 turns the nowcast off."""
+    replications: Annotated[int, Field(ge=2)] = 30
+    """Simulated futures per nowcast (the most, with a ``precision``)."""
+    precision: NowcastPrecision | None = NowcastPrecision()
+    """Stop a nowcast early once it is this precise (sequential stopping); null: always run
+    ``replications``."""
+    seed: int = 1
+    """Seed of the nowcast's random streams."""
+
+
+class ForecastConfig(FrozenModel):
+    """The day forecast; ``replications: 0`` turns it off."""
+
+    replications: Annotated[int, Field(ge=0)] = 20
+    """Simulated days the day forecast averages; 0 turns the forecast off."""
+    seed: int = 1
+    """Seed of the forecast's random streams."""
 
 
 class LearnConfig(FrozenModel):

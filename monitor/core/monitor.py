@@ -17,14 +17,12 @@ What the exporter refuses, it refuses with a domain error of
 
 from __future__ import annotations
 
-import math
 import sqlite3
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, NoReturn
+from typing import NoReturn
 from zoneinfo import ZoneInfo
 
 from monitor.core.batches import BatchInvalid, OtherHalls, read_batch, to_rows
@@ -38,6 +36,7 @@ from monitor.core.errors import (
     RateLimited,
     StorageUnavailable,
 )
+from monitor.core.forecastbook import ForecastBook
 from monitor.core.health import STORE_RETRY_S, StoreHealth
 from monitor.core.intake import HallIntake
 from monitor.core.modelbook import ModelBook
@@ -48,47 +47,23 @@ from monitor.core.snapshot import (
     BACKGROUND_JOBS,
     HALL_LIMITS,
     INGEST_RESULTS,
-    ForecastNow,
     HallView,
-    NowcastNow,
+    Ingested,
     QueuePicture,
+    Readiness,
 )
 from monitor.core.state import HallState
 from monitor.core.store import EventStore, Row
 from monitor.core.storing import Pending, rebuild, store_batch
 from sim.eventlog.events import Event
 
-if TYPE_CHECKING:
-    from sim.live.forecast import DayForecast
 
-DayForecastOf = tuple[str, "DayForecast"]  # (the local day, its forecast)
-
-
-@dataclass(frozen=True, slots=True)
-class Ingested:
-    accepted: int  # stored and applied
-    duplicates: int  # stored before
-    quarantined: int = 0  # stored, never applied: dated too far ahead, or running backwards
-    conflicts: int = 0  # ids stored before with other content: not stored, not applied
-
-
-@dataclass(frozen=True, slots=True)
-class Readiness:
-    """Whether the exporter can take events, and what it has published."""
-
-    ready: bool  # the store is open, every hall rebuilt, and writes succeed
-    halls: int
-    forecasts: int  # halls with today's forecast
-    nowcasts: int  # halls with a nowcast
-    store_error: str | None  # why the last write failed, until one succeeds
-
-
-class Monitor(ModelBook):
+class Monitor(ModelBook, ForecastBook):
     """Every configured hall's state, store and published numbers. Its state
     changes only through its methods: ingest (:meth:`receive`, :meth:`ingest`),
     the background's publications (:meth:`publish_forecasts`,
-    :meth:`publish_nowcast`, :meth:`count_failure`, and those of
-    :class:`ModelBook`: models, drift, learning) and the life cycle."""
+    :meth:`publish_nowcast` of :class:`ForecastBook`, :meth:`count_failure`,
+    and those of :class:`ModelBook`: models, drift, learning) and the life cycle."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -112,13 +87,11 @@ class Monitor(ModelBook):
         self._hall_locks = {h.id: threading.Lock() for h in settings.halls}
         self._pending = {h.id: Pending() for h in settings.halls}
         self._failures = {h.id: dict.fromkeys(BACKGROUND_JOBS, 0) for h in settings.halls}
-        self._forecasts: dict[str, DayForecastOf] = {}  # hall -> its local day's
-        self._forecast_ahead: dict[str, DayForecastOf] = {}  # hall -> the next day's
-        self._nowcasts: dict[str, NowcastNow] = {}
         self._ready = False
         self._health = StoreHealth(settings.max_body_bytes)
         self._count_lock = threading.Lock()
         ModelBook.__init__(self)
+        ForecastBook.__init__(self)
 
     # -- life cycle -----------------------------------------------------------
     def open(self) -> None:
@@ -386,63 +359,12 @@ class Monitor(ModelBook):
         with the stored event and the Unix microseconds each came."""
         return self._opened().conflicts(hall_id, limit)
 
-    # -- publishing -----------------------------------------------------------
-    def held_forecasts(self, hall_id: str) -> list[DayForecastOf]:
-        """The forecasts the hall holds: of its local day and of the next day."""
-        return [f for f in (self._forecasts.get(hall_id), self._forecast_ahead.get(hall_id)) if f]
-
-    def publish_forecasts(
-        self, hall_id: str, today: DayForecastOf | None, ahead: DayForecastOf | None
-    ) -> None:
-        """Publish the forecast of the hall's local day and of the next day
-        (None: keep the one held)."""
-        if today is not None:
-            self._forecasts[hall_id] = today
-        if ahead is not None:
-            self._forecast_ahead[hall_id] = ahead
-
-    def publish_nowcast(self, hall_id: str, nowcast: NowcastNow) -> None:
-        """Publish the hall's latest nowcast."""
-        self._nowcasts[hall_id] = nowcast
-
+    # -- what is published ----------------------------------------------------
     def published_version(self) -> tuple[int, ...]:
         """Changes when a forecast or nowcast is published (a new scrape must show
         it; live counts may be a second old)."""
         forecasts, nowcasts = map(id, self._forecasts.values()), map(id, self._nowcasts.values())
         return (*forecasts, -1, *nowcasts, -1, *self._models_version())
-
-    def current_forecast(self, hall_id: str, day: str) -> DayForecast | None:
-        """The hall's forecast of the local ``day``; None while there is none
-        (not computed yet, or the ones held, today's and the next day's, are of
-        other days)."""
-        for held_day, forecast in self.held_forecasts(hall_id):
-            if held_day == day:
-                return forecast
-        return None
-
-    def forecast_now(self, hall_id: str, now_s: float, day: str) -> ForecastNow | None:
-        """The day forecast read at ``now_s``, when there is one for ``day``."""
-        forecast = self.current_forecast(hall_id, day)
-        if forecast is None:
-            return None
-        i = forecast.interval_index(self._states[hall_id].local_seconds(now_s))
-        if i is None:
-            return None
-
-        def finite(grid: tuple[tuple[float, ...], ...]) -> dict[str, float]:
-            row = grid[i]
-            return {svc: row[j] for j, svc in enumerate(forecast.services) if math.isfinite(row[j])}
-
-        return ForecastNow(
-            queue_length=dict(zip(forecast.services, forecast.queue[i], strict=True)),
-            wait_s=finite(forecast.wait_s),
-            arrivals_per_hour=dict(
-                zip(forecast.services, forecast.arrivals_per_hour[i], strict=True)
-            ),
-            queue_length_half=finite(forecast.queue_half),
-            wait_half_s=finite(forecast.wait_half_s),
-            arrivals_per_hour_half=finite(forecast.arrivals_half),
-        )
 
     def view(self, hall_id: str, *, tickets: bool = False) -> HallView:
         """What is published of the hall now (``tickets``: with today's tickets,

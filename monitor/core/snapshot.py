@@ -166,6 +166,25 @@ class CallInNow:
 
 
 @dataclass(frozen=True, slots=True)
+class Ingested:
+    accepted: int  # stored and applied
+    duplicates: int  # stored before
+    quarantined: int = 0  # stored, never applied: dated too far ahead, or running backwards
+    conflicts: int = 0  # ids stored before with other content: not stored, not applied
+
+
+@dataclass(frozen=True, slots=True)
+class Readiness:
+    """Whether the exporter can take events, and what it has published."""
+
+    ready: bool  # the store is open, every hall rebuilt, and writes succeed
+    halls: int
+    forecasts: int  # halls with today's forecast
+    nowcasts: int  # halls with a nowcast
+    store_error: str | None  # why the last write failed, until one succeeds
+
+
+@dataclass(frozen=True, slots=True)
 class HallView:
     """Everything published for one hall in one scrape."""
 

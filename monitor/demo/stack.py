@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 import subprocess
 import sys
+from collections.abc import Mapping
 from contextlib import suppress
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -26,17 +27,23 @@ STAFF_KEPT = 0.6  # the overloaded hall keeps this share of each counter group
 LOOK_BACK_DAYS = 14  # how far back the demo looks for a working day to replay
 
 
-# a scenario's YAML tree before validation: open, checked by scenario_from_dict
-def staff_cut(tree: dict[str, Any], kept: float = STAFF_KEPT) -> dict[str, Any]:
+# the result stays open: a scenario's YAML tree before validation, written back as
+# YAML (scenario_from_dict checks it) and read by key by the tests
+def staff_cut(tree: Mapping[str, object], kept: float = STAFF_KEPT) -> dict[str, Any]:
     """A scenario tree whose counter groups keep ``kept`` of their staff
     (rounded, at least one): the same hall with people off sick."""
 
-    def cut(count: Any) -> Any:
-        if isinstance(count, dict):
+    def cut(count: object) -> object:
+        if isinstance(count, Mapping):
             return {at: cut(n) for at, n in count.items()}
+        if not isinstance(count, int | float):
+            raise ValueError(f"counters: count {count!r} is not a number")
         return max(1, round(int(count) * kept))
 
-    counters = [{**group, "count": cut(group.get("count", 1))} for group in tree["counters"]]
+    groups = tree.get("counters")
+    if not isinstance(groups, list):
+        raise ValueError("counters: the scenario has no list of counter groups")
+    counters = [{**group, "count": cut(group.get("count", 1))} for group in groups]
     return {**tree, "counters": counters}
 
 
@@ -47,7 +54,7 @@ def demo_config(
     clock, a store there, fresh tokens (returned as environment variables), a
     nowcast every few seconds. Also each hall's id and scenario path."""
     from monitor.core.config import FileConfig
-    from sim.model.scenario import read_yaml_file, validate_tree
+    from sim.model.yamltree import read_yaml_file, validate_tree
 
     tree = read_yaml_file(source)
     validate_tree(FileConfig, tree, str(source))  # its problems, named, before anything starts

@@ -28,7 +28,7 @@ from pydantic import Field
 
 from monitor.ops.timescale import REAL_TIME, TimeScale
 from sim.model.fields import FrozenModel
-from sim.model.scenario import read_yaml_file, validate_tree
+from sim.model.yamltree import read_yaml_file, validate_tree
 
 RUNGS: tuple[str, ...] = ("hall_manager", "district", "city")
 RECEIVER = {"hall_manager": "hall-manager", "district": "district", "city": "city",

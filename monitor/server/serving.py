@@ -43,7 +43,7 @@ from fastapi import FastAPI
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from monitor.api.deps import presented_token
-from monitor.core.config import LimitsConfig
+from monitor.core.limitsconfig import LimitsConfig
 from monitor.server.admission import Admission, client_key
 from sim.model.errors import InputError
 

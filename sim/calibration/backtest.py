@@ -21,7 +21,7 @@ import warnings
 from collections.abc import Sequence
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 import numpy as np
 
@@ -35,6 +35,23 @@ from sim.runs.experiment import run_experiment
 
 KPIS = ("arrivals", "wait_mean_s")
 NAIVE_LAG = timedelta(days=7)
+
+# one KPI's scores: ``cells`` and ``excluded`` (ints), and per forecast by its name
+# (``fitted``, ``naive``, ``reference``) its ``{"mape": %, "wmape": %}``; names and
+# counts share one level of the JSON the back-test's readers know, so it stays open
+Scores = dict[str, Any]
+
+
+class Backtest(TypedDict):
+    """What :func:`backtest` returns (JSON-ready)."""
+
+    fit_days: list[str]
+    test_days: list[str]
+    replications: int
+    intervals: int
+    priorities: dict[str, int]
+    mape: dict[str, Scores]  # by KPI
+    against_reference: NotRequired[dict[str, Scores]]  # by KPI, with a reference
 
 
 def _by_day(events: Sequence[Event]) -> dict[date, list[Event]]:
@@ -52,7 +69,7 @@ def _interval_kpis(events: list[Event], scn: Scenario, day: date) -> dict[str, n
     return {k: np.array([row[k] for row in by_interval]) for k in KPIS}
 
 
-def mape(actual: np.ndarray, forecasts: dict[str, np.ndarray]) -> dict[str, Any]:
+def mape(actual: np.ndarray, forecasts: dict[str, np.ndarray]) -> Scores:
     """Per forecast, in percent: ``mape`` (mean of |error| / actual) and
     ``wmape`` (sum of |error| / sum of actual), over the cells where ``actual``
     is positive and every forecast is finite; and how many cells were scored and
@@ -62,7 +79,7 @@ def mape(actual: np.ndarray, forecasts: dict[str, np.ndarray]) -> dict[str, Any]
     for f in forecasts.values():
         keep &= np.isfinite(f)
     a = actual[keep]
-    out: dict[str, Any] = {"cells": int(keep.sum()), "excluded": int((~keep).sum())}
+    out: Scores = {"cells": int(keep.sum()), "excluded": int((~keep).sum())}
     for name, f in forecasts.items():
         err = np.abs(f[keep] - a)
         out[name] = {
@@ -93,7 +110,7 @@ def backtest(
     *,
     timezone: str | None = None,
     reference: Scenario | None = None,
-) -> dict[str, Any]:
+) -> Backtest:
     """Fit on the log's first ``fit_days`` dates, forecast the next ``test_days``
     with ``replications`` runs of the fitted scenario (the forecast is their
     mean per interval) and score it and the naive forecast (the actual value
@@ -126,7 +143,7 @@ def backtest(
         naive = np.stack([actual_of[d - NAIVE_LAG][k] for d in test_dates])
         mine = {name: np.broadcast_to(f[k], actual.shape) for name, f in forecasts.items()}
         scores[k] = mape(actual, mine | {"naive": naive})
-    out = {
+    out: Backtest = {
         "fit_days": [d.isoformat() for d in fit_dates],
         "test_days": [d.isoformat() for d in test_dates],
         "replications": replications,

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from sim.calibration.arrivals import rounded_shares
 from sim.calibration.fit import FitError, FitResult, fit_log
@@ -86,8 +85,11 @@ def fitted_scenario(
     rates = {clock_text(s): round(r, 2) for s, r in zip(a.starts_s, a.rate_per_h, strict=True)}
     mix = rounded_shares({k: v.share for k, v in fit.mix.items() if k in fit.services})
     seg = rounded_shares({k: v.share for k, v in fit.segments.items()})
-    # the scenario's YAML tree: completed by _carry_over, then validated
-    data: dict[str, Any] = {
+    # the scenario's YAML tree, validated below; from ``configured``, what a log
+    # cannot say: the hall's name, its closing rule, the names of services and segments
+    services = configured.services if configured is not None else {}
+    segments = configured.segments if configured is not None else {}
+    data: dict[str, object] = {
         "hall": hall,
         "target": {"wait": target_wait_s, "service_level": service_level},
         "open": clock_text(a.open_s),
@@ -96,10 +98,18 @@ def fitted_scenario(
         "timezone": fit.timezone,
         "no_show_delay": round(fit.no_show_delay_s, 3),
         "services": {
-            name: {"service_time": s.distribution().model_dump(exclude_none=True)}
+            name: _named(
+                {"service_time": s.distribution().model_dump(exclude_none=True)},
+                services[name].name if name in services else None,
+            )
             for name, s in fit.services.items()
         },
-        "segments": {name: _segment(fit, name, share) for name, share in seg.items()},
+        "segments": {
+            name: _named(
+                _segment(fit, name, share), segments[name].name if name in segments else None
+            )
+            for name, share in seg.items()
+        },
         "arrivals": {"mix": mix, "rate_per_hour": rates, "day_noise_cv": round(a.day_noise_cv, 4)},
         "counters": [
             {
@@ -113,21 +123,15 @@ def fitted_scenario(
         ],
     }
     if configured is not None:
-        _carry_over(data, configured)
+        data |= ({"name": configured.name} if configured.name is not None else {}) | {
+            "closing": configured.closing
+        }
     return scenario_from_dict(data, source="fitted scenario")
 
 
-def _carry_over(data: dict[str, Any], configured: Scenario) -> None:
-    """What the configured scenario says and a log cannot: the hall's name,
-    its closing rule, and the names of the services and segments both have."""
-    if configured.name is not None:
-        data["name"] = configured.name
-    data["closing"] = configured.closing
-    for key, known in (("services", configured.services), ("segments", configured.segments)):
-        for item_id, item in data[key].items():
-            name = known[item_id].name if item_id in known else None
-            if name is not None:
-                data[key][item_id] = {"name": name} | item
+def _named(item: dict[str, object], name: str | None) -> dict[str, object]:
+    """A service's or segment's tree with its display name first, when it has one."""
+    return item if name is None else {"name": name} | item
 
 
 def _segment(fit: FitResult, name: str, share: float) -> dict[str, object]:

@@ -29,7 +29,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, TypedDict
+from typing import TypedDict
 
 from sim.calibration.arrivals import rounded_shares
 from sim.calibration.fit import FitResult, collect, fit_log
@@ -157,62 +157,68 @@ def learned_scenario(configured: Scenario, fitted: Scenario, week: WeekFit | Non
     for name, service in data["services"].items():
         if name in got["services"]:
             service["service_time"] = got["services"][name]["service_time"]
-    _segments(data, got)
+    _segments(data["segments"], fitted, got["segments"])
     data["no_show_delay"] = got.get("no_show_delay", 0.0)
     speeds = {g.id: g.speed for g in fitted.counters}
     for group in data["counters"]:
         if group["id"] in speeds:
             group["speed"] = speeds[group["id"]]
     if week is not None and factor > 0:
-        _week(data, configured, week, kiosk, factor)
+        fitted_week = _week(data.get("week"), configured, week, kiosk, factor)
+        if fitted_week is not None:
+            data["week"] = fitted_week
     return scenario_from_dict(data, source=f"the model fitted for {configured.hall}")
 
 
-# ``data``, ``got``: scenario YAML trees, edited here and validated again after
-def _segments(data: dict[str, Any], got: dict[str, Any]) -> None:
+def _segments(
+    mine: dict[str, dict[str, object]], fitted: Scenario, got: Mapping[str, Mapping[str, object]]
+) -> None:
     """Segment shares (among the configured segments the log saw) and patience
-    from the fit; names, priorities and balking stay as configured."""
-    seen = {k: float(v["share"]) for k, v in got["segments"].items() if k in data["segments"]}
+    from the fit; names, priorities and balking stay as configured. ``mine``
+    are the configured segments' YAML trees, edited here (and validated again
+    after), ``got`` the fitted ones'."""
+    seen = {k: seg.share for k, seg in fitted.segments.items() if k in mine}
     total = math.fsum(seen.values())
-    shares = (
-        rounded_shares({k: seen.get(k, 0.0) / total for k in data["segments"]})
-        if total > 0
-        else None
-    )
-    for name, segment in data["segments"].items():
+    shares = rounded_shares({k: seen.get(k, 0.0) / total for k in mine}) if total > 0 else None
+    for name, segment in mine.items():
         if shares is not None:
             segment["share"] = shares[name]
-        fitted = got["segments"].get(name)
-        if fitted is None:
+        fitted_tree = got.get(name)
+        if fitted_tree is None:
             continue
         for key in ("patience", "patience_known_until"):
-            if key in fitted:
-                segment[key] = fitted[key]
+            if key in fitted_tree:
+                segment[key] = fitted_tree[key]
             else:
                 segment.pop(key, None)  # the log saw nobody leave: no patience to model
 
 
 def _week(
-    data: dict[str, Any],  # the scenario's YAML tree, validated again after
+    configured_week: object,  # the scenario's ``week`` as its YAML tree (absent: None)
     configured: Scenario,
     week: WeekFit,
     kiosk: dict[str, float],
     factor: float,
-) -> None:
-    """The fitted weekday demand over the configured week: a weekday keeps its
-    configured hours, staffing and ``closed``; a weekday the log shows closed is
-    closed unless the configured week opens it."""
+) -> dict[str, object] | None:
+    """The fitted weekday demand over the configured week (None: the log
+    tells no week): a weekday keeps its configured hours, staffing and
+    ``closed``; a weekday the log shows closed is closed unless the configured
+    week opens it."""
     fitted = week.week()
     if fitted is None:
-        return
-    mine = data.get("week") or {}
+        return None
+    mine = configured_week if isinstance(configured_week, Mapping) else {}
     out: dict[str, object] = {}
     for day in WEEKDAYS:
         said = mine.get(day)
         if said == "closed" or (said is None and fitted[day] == "closed"):
             out[day] = "closed"
             continue
-        plan = {k: v for k, v in (said or {}).items() if k not in DEMAND_KEYS}
+        plan = {
+            k: v
+            for k, v in (said if isinstance(said, Mapping) else {}).items()
+            if k not in DEMAND_KEYS
+        }
         entry = fitted[day]
         got: DayPlanTree = {} if entry == "closed" else entry
         if "level" in got:
@@ -226,4 +232,4 @@ def _week(
             if day_mix:
                 plan["mix"] = day_mix
         out[day] = plan
-    data["week"] = out
+    return out

@@ -31,7 +31,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from sim.model.calendar import counter_instances, intervals, step_value
 from sim.model.scenario import Scenario, ScenarioError, scenario_from_dict
@@ -76,14 +75,17 @@ def offered_load(scn: Scenario) -> float:
     return customers * scn.arrivals.scale * mean_s / staffed_s
 
 
-def _services(sketch: dict[str, Any]) -> list[str]:
-    names = list(sketch.get("services") or {})
-    for group in sketch["counters"]:
-        names += [s for s in group.get("services", ()) if s not in names]
+def _services(sketch: Mapping[str, object]) -> list[str]:
+    own = sketch.get("services")
+    names = [str(k) for k in own] if isinstance(own, Mapping) else []
+    groups = sketch["counters"]
+    for group in groups if isinstance(groups, list) else ():
+        skills = group.get("services") if isinstance(group, Mapping) else None
+        names += [s for s in skills or () if isinstance(s, str) and s not in names]
     return names
 
 
-def cold_start(sketch: Mapping[str, Any], template: Scenario | None = None) -> Scenario:
+def cold_start(sketch: Mapping[str, object], template: Scenario | None = None) -> Scenario:
     """The sketch (a parsed scenario file without ``arrivals``) completed from
     ``template`` or the default (see the module docstring); a
     :class:`ScenarioError` names what the sketch lacks or gets wrong."""
@@ -92,66 +94,85 @@ def cold_start(sketch: Mapping[str, Any], template: Scenario | None = None) -> S
         raise ScenarioError("counters: a new hall's sketch needs its counters")
     default = DEFAULT
     services = _services(data)
-    own = dict(data.get("services") or {})
+    own = _mapping(data.get("services"))
     known = template.services if template is not None else {}
     mean_s = (
         math.fsum(s.service_time.mean_s for s in known.values()) / len(known)
         if known
         else default.service_mean_s
     )
-    data["services"] = {}
+    completed: dict[str, object] = {}
     for name in services:
-        given = dict(own.get(name) or {})
-        if "service_time" not in given:
+        given = own.get(name)
+        if given is not None and not isinstance(given, Mapping):
+            completed[name] = given  # not a service: the scenario's check names it
+            continue
+        service = dict(given or {})
+        if "service_time" not in service:
             if name in known:
-                given["service_time"] = known[name].service_time.model_dump(exclude_none=True)
+                service["service_time"] = known[name].service_time.model_dump(exclude_none=True)
             else:
-                given["service_time"] = {"dist": "exponential", "mean": mean_s}
-        data["services"][name] = given
+                service["service_time"] = {"dist": "exponential", "mean": mean_s}
+        completed[name] = service
+    data["services"] = completed
     data["segments"] = _segments(data, template, default)
     mix = _mix(services, template)
-    data["arrivals"] = {
+    arrivals: dict[str, object] = {
         "mix": mix,
         "rate_per_hour": {"00:00": 0.0},
         "day_noise_cv": max(
             default.day_noise_cv, template.arrivals.day_noise_cv if template else 0.0
         ),
     }
+    data["arrivals"] = arrivals
     if template is not None and "no_show_delay" not in data:
         data["no_show_delay"] = template.no_show_delay
     provisional = scenario_from_dict(data, source="the new hall's sketch")
     load = offered_load(template) if template is not None else default.load
-    data["arrivals"]["rate_per_hour"] = _demand(provisional, load)
+    arrivals["rate_per_hour"] = _demand(provisional, load)
     return scenario_from_dict(data, source="the new hall's sketch")
 
 
+def _mapping(node: object) -> dict[str, object]:
+    """A YAML mapping as a dict (an absent or empty one: empty)."""
+    return {str(k): v for k, v in node.items()} if isinstance(node, Mapping) else {}
+
+
 def _segments(
-    data: dict[str, Any], template: Scenario | None, default: ColdStart
-) -> dict[str, Any]:
-    own = {k: dict(v or {}) for k, v in (data.get("segments") or {}).items()}
-    theirs = scenario_to_dict(template)["segments"] if template is not None else {}
+    data: Mapping[str, object], template: Scenario | None, default: ColdStart
+) -> dict[str, dict[str, object]]:
+    own: dict[str, dict[str, object]] = {}
+    for k, v in _mapping(data.get("segments")).items():
+        if v is not None and not isinstance(v, Mapping):
+            raise ScenarioError(f"segments.{k}: {v!r} is not a mapping")
+        own[k] = _mapping(v)
+    theirs = {
+        k: _mapping(v)
+        for k, v in _mapping(scenario_to_dict(template)["segments"] if template else {}).items()
+    }
     if not own:
         own = {k: {} for k in theirs} if theirs else {"all": {}}
     first_patience = next((v["patience"] for v in theirs.values() if "patience" in v), None)
     fallback = first_patience or {"dist": "exponential", "mean": default.patience_mean_s}
-    shares = {k: v.get("share", theirs.get(k, {}).get("share")) for k, v in own.items()}
-    if any(s is None for s in shares.values()):
+    given = {k: v.get("share", theirs.get(k, {}).get("share")) for k, v in own.items()}
+    shares: dict[str, float] = {}
+    for k, share in given.items():
+        if share is not None and not isinstance(share, int | float):
+            raise ScenarioError(f"segments.{k}.share: {share!r} is not a number")
+        shares[k] = float(share) if share is not None else math.nan
+    if any(math.isnan(s) for s in shares.values()):
         shares = {k: 1.0 / len(own) for k in own}
-    total = math.fsum(float(s) for s in shares.values() if s is not None)
-    out: dict[str, Any] = {}
+    total = math.fsum(shares.values())
+    shares = {
+        k: round(share / total, 6) if total > 0 else 1.0 / len(own) for k, share in shares.items()
+    }
+    biggest = max(shares, key=lambda k: shares[k])
+    shares[biggest] = round(1.0 - math.fsum(v for k, v in shares.items() if k != biggest), 9)
     for k, seg in own.items():
-        seg["share"] = round(float(shares[k] or 0.0) / total, 6) if total > 0 else 1.0 / len(own)
+        seg["share"] = shares[k]
         if "patience" not in seg:
             seg["patience"] = theirs.get(k, {}).get("patience", fallback)
-        out[k] = seg
-    _fix_sum(out)
-    return out
-
-
-def _fix_sum(segments: dict[str, Any]) -> None:
-    biggest = max(segments, key=lambda k: segments[k]["share"])
-    rest = math.fsum(v["share"] for k, v in segments.items() if k != biggest)
-    segments[biggest]["share"] = round(1.0 - rest, 9)
+    return own
 
 
 def _mix(services: list[str], template: Scenario | None) -> dict[str, float]:

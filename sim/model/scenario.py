@@ -9,81 +9,65 @@ bad value. Code past the loader trusts its input.
 
 from __future__ import annotations
 
-import difflib
 import math
-import re
 import zoneinfo
-from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Literal
 
-import yaml
 from pydantic import (
-    BaseModel,
     Field,
-    ValidationError,
     field_validator,
     model_validator,
 )
 
-from sim.model.errors import InputError
+from sim.model.customers import (  # re-exported: the schema is imported from here
+    Appointments as Appointments,
+)
+from sim.model.customers import (
+    Arrivals as Arrivals,
+)
+from sim.model.customers import (
+    Distribution as Distribution,
+)
+from sim.model.customers import (
+    RemoteTickets as RemoteTickets,
+)
+from sim.model.customers import (
+    Segment as Segment,
+)
+from sim.model.customers import (
+    Service as Service,
+)
 from sim.model.fields import (
     ClockS,
     CountSteps,
     DurationS,
     FrozenModel,
-    Probability,
-    RateSteps,
     SpanS,
 )
 from sim.model.week import HolidayEntry, Week, Workforce, week_problems
-
-
-class Distribution(FrozenModel):
-    """A non-negative random duration: exponential, lognormal, gamma or Weibull
-    given by ``mean`` (and ``cv`` for the last three), ``fixed`` at ``mean``, or
-    ``empirical`` (resampled from ``samples``)."""
-
-    dist: Literal["exponential", "lognormal", "gamma", "weibull", "fixed", "empirical"]
-    """The family: ``exponential`` (by ``mean``), ``lognormal``, ``gamma`` or ``weibull`` (by
-    ``mean`` and ``cv``), ``fixed`` (always ``mean``), or ``empirical`` (resampled from
-    ``samples``)."""
-    mean: DurationS | None = None
-    """The mean duration (every family but ``empirical``)."""
-    cv: Annotated[float, Field(gt=0.0)] | None = None
-    """Coefficient of variation, standard deviation over mean: ``lognormal``, ``gamma`` and
-    ``weibull`` need it; ``exponential`` has 1."""
-    samples: tuple[DurationS, ...] | None = None
-    """For ``empirical``: observed durations, drawn from with replacement."""
-
-    @model_validator(mode="after")
-    def _fields_fit_the_family(self) -> Distribution:
-        if self.dist == "empirical":
-            if not self.samples:
-                raise ValueError("empirical needs a non-empty list of samples")
-            if self.mean is not None or self.cv is not None:
-                raise ValueError("empirical takes samples only, not mean or cv")
-            return self
-        if self.samples is not None:
-            raise ValueError(f"{self.dist} takes mean (and cv), not samples")
-        if self.mean is None or self.mean <= 0:
-            raise ValueError(f"{self.dist} needs a positive mean")
-        if self.dist in ("lognormal", "gamma", "weibull") and self.cv is None:
-            raise ValueError(f"{self.dist} needs cv (coefficient of variation)")
-        if self.dist == "exponential" and self.cv not in (None, 1.0):
-            raise ValueError("exponential has cv 1; use gamma, lognormal or weibull for another cv")
-        if self.dist == "fixed" and self.cv is not None:
-            raise ValueError("fixed takes no cv")
-        return self
-
-    @property
-    def mean_s(self) -> float:
-        """Mean in seconds."""
-        if self.samples is not None:
-            return math.fsum(self.samples) / len(self.samples)
-        assert self.mean is not None
-        return self.mean
+from sim.model.yamltree import (  # re-exported: the loader is imported from here
+    ScenarioError as ScenarioError,
+)
+from sim.model.yamltree import (
+    describe_error as describe_error,
+)
+from sim.model.yamltree import (
+    field_names as field_names,
+)
+from sim.model.yamltree import (
+    parse_yaml as parse_yaml,
+)
+from sim.model.yamltree import (
+    read_text_file as read_text_file,
+)
+from sim.model.yamltree import (
+    read_yaml_file as read_yaml_file,
+)
+from sim.model.yamltree import (
+    validate_tree as validate_tree,
+)
 
 
 class Target(FrozenModel):
@@ -103,108 +87,6 @@ class Horizon(FrozenModel):
     """Simulated time before statistics start (the hall fills up)."""
     duration: Annotated[DurationS, Field(gt=0.0)]
     """Simulated time after the warm-up over which statistics are kept."""
-
-
-class Service(FrozenModel):
-    name: str | None = None
-    """Display name (咨询, 业务办理, ...); the key of the mapping is the service's id."""
-    service_time: Distribution
-    """How long a counter at speed 1 takes to serve one customer of this service."""
-
-
-class Segment(FrozenModel):
-    name: str | None = None
-    """Display name (全球通VIP, 动感地带, ...); the key of the mapping is the segment's id."""
-    share: Probability
-    """Share of arrivals in this segment; the shares of all segments sum to 1."""
-    priority: Annotated[int, Field(ge=0)] = 0
-    """Dispatch order: a lower number is called first (0 is the highest priority)."""
-    patience: Distribution | None = None
-    """How long a customer waits before giving up; absent: never gives up."""
-    balk_if_queue_over: Annotated[int, Field(ge=0)] | None = None
-    """A customer leaves at once, without waiting, when more tickets than this wait for their
-    service; absent: never."""
-    patience_known_until: DurationS | None = None
-    """Written by ``hallsim fit``: the longest wait (95th percentile of waits to a call) the
-    log saw this segment's patience over. Runs whose waits go well past it warn that
-    patience there is a guess."""
-
-
-class Appointments(FrozenModel):
-    """Booked customers: a share of each interval's arrivals holds a slot, comes
-    around it (normal punctuality spread) and is called with ``priority``."""
-
-    share: RateSteps
-    """Share of each interval's arrivals that hold a booked slot: one number, or a schedule
-    over the day."""
-    slot: Annotated[DurationS, Field(gt=0.0)] = 900.0
-    """Length of a booking slot; a booked customer's slot is the one their arrival falls in."""
-    punctuality: DurationS = 300.0
-    """Standard deviation of a booked customer's arrival around the slot's start (normal); 0:
-    exactly on time."""
-    priority: Annotated[int, Field(ge=0)] = 0
-    """Priority booked customers are called with (lower first, as for segments)."""
-
-    @field_validator("share")
-    @classmethod
-    def _shares_are_probabilities(
-        cls, steps: tuple[tuple[float, float], ...]
-    ) -> tuple[tuple[float, float], ...]:
-        if any(share > 1.0 for _, share in steps):
-            raise ValueError("shares must be at most 1")
-        return steps
-
-
-class RemoteTickets(FrozenModel):
-    """Tickets taken before coming (a WeChat mini-program, an app): a share of each
-    service's counter customers take their ticket where they are and reach the hall
-    ``travel`` later; their place in the queue runs meanwhile. A remote ticket called
-    before its holder has arrived is handled as ``early_call`` says."""
-
-    share: dict[str, Probability]
-    """Share of each service's counter customers (by service id) who take their ticket
-    remotely; a service not named: none. Kiosk users and booked customers never do."""
-    travel: Distribution
-    """How long after taking the ticket its holder reaches the hall and checks in."""
-    early_call: Literal["hold", "requeue", "no_show"] = "hold"
-    """The hall's rule for a remote ticket called before its holder has arrived: ``hold``
-    skips it and keeps its place for ``hold`` (a holder checking in by then is called
-    next, else the ticket is a no-show); ``requeue`` puts it at the back of the queue
-    when its holder checks in; ``no_show`` gives it up at once."""
-    hold: DurationS = 600.0
-    """For ``early_call: hold``: how long after the call a skipped ticket keeps its place."""
-
-    @model_validator(mode="after")
-    def _hold_only_for_hold(self) -> RemoteTickets:
-        if "hold" in self.model_fields_set and self.early_call != "hold":
-            raise ValueError(f"hold applies to early_call: hold, not {self.early_call}")
-        return self
-
-
-class Arrivals(FrozenModel):
-    mix: dict[str, Probability]
-    """Share of arrivals per service id; the shares sum to 1."""
-    rate_per_hour: RateSteps
-    """Arrivals per hour (counter and kiosk customers together): one rate, or a schedule of
-    rates over the day (non-homogeneous Poisson)."""
-    scale: Annotated[float, Field(ge=0.0)] = 1.0
-    """Multiplies every rate: a what-if on demand (1.2 is 20% more customers)."""
-    day_noise_cv: Annotated[float, Field(ge=0.0)] = 0.0
-    """Day-to-day variation of demand: each simulated day's rates are multiplied by one gamma
-    draw with mean 1 and this coefficient of variation; 0: none."""
-    appointments: Appointments | None = None
-    """Customers with a booked slot; absent: none."""
-    remote: RemoteTickets | None = None
-    """Customers who take their ticket before coming; absent: none."""
-
-    @field_validator("mix")
-    @classmethod
-    def _mix_sums_to_one(cls, mix: dict[str, float]) -> dict[str, float]:
-        if not mix:
-            raise ValueError("must name at least one service")
-        if abs(math.fsum(mix.values()) - 1.0) > 1e-6:
-            raise ValueError(f"shares must sum to 1, not {math.fsum(mix.values()):g}")
-        return mix
 
 
 class Resize(FrozenModel):
@@ -353,65 +235,6 @@ class Scenario(FrozenModel):
         return self.horizon.warmup if self.horizon is not None else self.open
 
 
-class ScenarioError(InputError):
-    """A scenario that cannot be used; the message names the YAML path and value."""
-
-
-def _path(loc: tuple[int | str, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out or "(top level)"
-
-
-_FRIENDLY = {
-    "extra_forbidden": "unknown key",
-    "missing": "is required",
-}
-
-
-def field_names(model: type[BaseModel]) -> set[str]:
-    """Every key a YAML tree of ``model`` may use, at any depth (for "did you mean")."""
-    names: set[str] = set()
-    todo, seen = [model], set()
-    while todo:
-        current = todo.pop()
-        if current in seen:
-            continue
-        seen.add(current)
-        for name, field in current.model_fields.items():
-            names.add(field.alias or name)
-            todo.extend(_models_in(field.annotation))
-    return names
-
-
-def _models_in(annotation: object) -> list[type[BaseModel]]:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return [annotation]
-    return [m for arg in getattr(annotation, "__args__", ()) for m in _models_in(arg)]
-
-
-def describe_error(error: Mapping[str, Any], known: set[str] | None = None) -> str:
-    """One pydantic error as ``path: value reason``; an unknown key is named with
-    the closest key of ``known`` when one is close (a typo)."""
-    loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-    reason = _FRIENDLY.get(error["type"], str(error["msg"]).removeprefix("Value error, "))
-    if error["type"] == "missing":
-        return f"{_path(loc)}: {reason}"
-    if error["type"] == "extra_forbidden" and loc:
-        key = str(loc[-1])
-        close = difflib.get_close_matches(key, sorted(known or ()), n=1, cutoff=0.75)
-        hint = f", did you mean `{close[0]}`?" if close else ""
-        return f"{_path(loc)}: unknown key `{key}`{hint}"
-    value = error["input"]
-    if isinstance(value, Mapping | list | tuple) and len(repr(value)) > 40:
-        return f"{_path(loc)}: {reason}"  # a whole table: the reason names the part
-    return f"{_path(loc)}: {value!r} {reason}"
-
-
 def _check_references(scn: Scenario) -> None:
     problems: list[str] = []
     if scn.horizon is None and scn.close <= scn.open:
@@ -474,83 +297,11 @@ def _check_references(scn: Scenario) -> None:
         raise ScenarioError("\n".join(problems))
 
 
-M = TypeVar("M", bound=BaseModel)
-
-
-def validate_tree(model: type[M], data: object, source: str) -> M:
-    """``data`` (a parsed YAML tree) validated as ``model``; every problem becomes
-    a line of one :class:`ScenarioError` naming the YAML path and value."""
-    if not isinstance(data, Mapping):
-        raise ScenarioError(f"{source}: the top level must be a mapping, not {type(data).__name__}")
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        errors = exc.errors()
-        # a list whose only item failed also reports "too short": noise after the real error
-        deeper = [tuple(e["loc"]) for e in errors]
-        errors = [
-            e
-            for e in errors
-            if not (
-                e["type"] == "too_short"
-                and any(
-                    len(d) > len(e["loc"]) and d[: len(e["loc"])] == tuple(e["loc"]) for d in deeper
-                )
-            )
-        ]
-        known = field_names(model)
-        raise ScenarioError("\n".join(describe_error(e, known) for e in errors)) from None
-
-
 def scenario_from_dict(data: object, *, source: str = "scenario") -> Scenario:
     """Validate a parsed YAML tree; raise :class:`ScenarioError` naming each bad path."""
     scn = validate_tree(Scenario, data, source)
     _check_references(scn)
     return scn
-
-
-class _YamlLoader(yaml.SafeLoader):
-    """SafeLoader without YAML 1.1's base-60 integers, so ``12:30`` stays a string."""
-
-
-_YamlLoader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag not in ("tag:yaml.org,2002:int",)]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_YamlLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:int",
-    re.compile(
-        r"^(?:[-+]?0b[0-1_]+|[-+]?0o?[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$"
-    ),
-    list("-+0123456789"),
-)
-
-
-def parse_yaml(text: str, *, source: str) -> object:
-    """Parse YAML text; a syntax error becomes a :class:`ScenarioError` with the line."""
-    try:
-        return yaml.load(text, Loader=_YamlLoader)  # a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError(f"{source}:{where}: {problem}") from None
-
-
-def read_text_file(path: str | Path) -> str:
-    """A file's text (UTF-8); an unreadable file becomes a :class:`ScenarioError`
-    naming it."""
-    path = Path(path)
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError(f"{path}: cannot read ({exc.strerror})") from None
-
-
-def read_yaml_file(path: str | Path) -> object:
-    """The parsed YAML tree of a file; an unreadable file or a syntax error
-    becomes a :class:`ScenarioError` naming the file (and line)."""
-    return parse_yaml(read_text_file(path), source=str(path))
 
 
 def load_scenario(path: str | Path) -> Scenario:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sim.model.scenario import Scenario, ScenarioError, parse_yaml, scenario_from_dict
@@ -50,8 +50,9 @@ def _kind(node: Any) -> str:
     return "a mapping" if isinstance(node, dict) else repr(node)
 
 
-# ``data`` is a scenario's YAML tree: any shape until apply_sets validates it
-def apply_path(data: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
+# the result stays open: a scenario's YAML tree, any shape until apply_sets
+# validates it, read by key by its callers
+def apply_path(data: Mapping[str, object], path: str, value: object) -> dict[str, Any]:
     """A copy of the scenario tree ``data`` with ``value`` at ``path``: dotted keys
     and list indices (``arrivals.scale``, ``counters[1].count``,
     ``segments.vip.share``, ``target.wait``). Every step but the last must exist;
@@ -59,7 +60,7 @@ def apply_path(data: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
     :class:`ScenarioError` naming the path; the value is checked only when the
     tree is validated (:func:`apply_sets`)."""
     steps = _path_steps(path)
-    out = copy.deepcopy(data)
+    out = copy.deepcopy(dict(data))
     node: Any = out
     for k, step in enumerate(steps):
         here, last = _path_text(steps[: k + 1]), k == len(steps) - 1

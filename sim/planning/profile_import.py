@@ -13,7 +13,7 @@ import csv
 import datetime as dt
 import math
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -235,14 +235,14 @@ def _shown(cell: Any) -> str:
 
 
 def fill_schedule(
-    data: dict[str, Any], profile: Profile, *, counter: str | None, source: str
-) -> tuple[dict[str, Any], Scenario]:
+    data: Mapping[str, object], profile: Profile, *, counter: str | None, source: str
+) -> tuple[dict[str, object], Scenario]:
     """The scenario tree ``data`` (as read from its YAML) with the profile as
     ``arrivals.rate_per_hour`` (``counter`` None) or as the ``count`` of the
     counter group ``counter``, and the scenario it validates to. Raises
     :class:`ScenarioError`: an unknown group, or any scenario error, each line
     naming ``source`` and the imported file."""
-    data = dict(data)
+    data = dict(data)  # a YAML tree: only the part replaced is looked into
     _within_hours(data, profile, source)
     if counter is None:
         arrivals = data.get("arrivals")
@@ -252,8 +252,10 @@ def fill_schedule(
         where = "arrivals.rate_per_hour"
     else:
         groups = data.get("counters")
-        ids = [g.get("id") for g in groups or [] if isinstance(g, dict)]
-        if not isinstance(groups, list) or counter not in ids:
+        if not isinstance(groups, list):
+            groups = []
+        ids = [g.get("id") for g in groups if isinstance(g, dict)]
+        if counter not in ids:
             raise ScenarioError(
                 f"{source}: counters: no group {counter!r} (it has: {', '.join(map(str, ids))})"
             )
@@ -273,7 +275,7 @@ def fill_schedule(
         raise ScenarioError("\n".join(lines)) from None
 
 
-def _within_hours(data: dict[str, Any], profile: Profile, source: str) -> None:
+def _within_hours(data: Mapping[str, object], profile: Profile, source: str) -> None:
     """Refuse steps before the hall opens or from its closing time on: a row at
     08:00 for a hall opening at 09:00 is a mistake, not a schedule."""
     if "horizon" in data:

@@ -38,6 +38,7 @@ def render(build: Callable[[TimeScale], Dashboard], scale: TimeScale = REAL_TIME
     return encoder.encode(build(scale)) + "\n"
 
 
+# open: a dashboard is Grafana's JSON, handed on as it is (its builder is typed)
 def models(scale: TimeScale = REAL_TIME) -> dict[str, dict[str, Any]]:
     """Every dashboard as a JSON object (what the Grafana API takes), by file name."""
     return {name: json.loads(render(build, scale)) for name, build in DASHBOARDS.items()}

@@ -20,8 +20,8 @@ from typing import Annotated
 from pydantic import BeforeValidator, Field, model_validator
 
 from sim.model.fields import DurationS, FrozenModel, SpanS
-from sim.model.scenario import ScenarioError, read_yaml_file, validate_tree
 from sim.model.units import format_clock, format_duration
+from sim.model.yamltree import ScenarioError, read_yaml_file, validate_tree
 
 _EPS_S = 1e-6
 Length = Annotated[DurationS, Field(gt=0.0)]

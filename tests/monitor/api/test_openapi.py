@@ -10,19 +10,19 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
+from monitor.api.futuremodels import ForecastBody, NowcastBody
 from monitor.api.learning import ModelBody
 from monitor.api.models import (
     ErrorBody,
-    ForecastBody,
     HallStateBody,
     HallSummary,
     Health,
     HistoryBody,
     IngestResult,
-    NowcastBody,
     Readiness,
 )
-from monitor.core.config import ForecastConfig, Settings
+from monitor.core.config import Settings
+from monitor.core.modelconfig import ForecastConfig
 from monitor.core.monitor import Monitor
 from monitor.core.snapshot import NowcastNow
 from monitor.server.app import create_app

@@ -16,7 +16,8 @@ import pytest
 
 import monitor.background.loops as loops
 from monitor.background.loops import Background, precision_of
-from monitor.core.config import NowcastConfig, Settings
+from monitor.core.config import Settings
+from monitor.core.modelconfig import NowcastConfig
 from monitor.core.monitor import Monitor
 from sim.eventlog.events import Event
 from sim.live.nowcast import Precision
