@@ -112,17 +112,37 @@ def fitted_scenario(
             for g in fit.groups
         ],
     }
+    remote = _remote(fit)
+    if remote is not None:
+        data["arrivals"]["remote"] = remote
     if configured is not None:
         _carry_over(data, configured)
     return scenario_from_dict(data, source="fitted scenario")
 
 
+def _remote(fit: FitResult) -> dict[str, Any] | None:
+    """``arrivals.remote`` of the fitted hall: the services some took a ticket
+    for from home, and the travel time (None: no remote ticket, or no check-in)."""
+    r = fit.remote
+    travel = r.distribution() if r is not None else None
+    if r is None or travel is None:
+        return None
+    share = {k: round(v.share, 4) for k, v in r.share.items() if k in fit.services and v.share}
+    return {"share": share, "travel": travel.model_dump(exclude_none=True)} if share else None
+
+
 def _carry_over(data: dict[str, Any], configured: Scenario) -> None:
     """What the configured scenario says and a log cannot: the hall's name,
-    its closing rule, and the names of the services and segments both have."""
+    its closing rule, its rule for a remote ticket called before its holder
+    came, and the names of the services and segments both have."""
     if configured.name is not None:
         data["name"] = configured.name
     data["closing"] = configured.closing
+    rule = configured.arrivals.remote
+    if rule is not None and "remote" in data["arrivals"]:
+        data["arrivals"]["remote"]["early_call"] = rule.early_call
+        if rule.early_call == "hold":
+            data["arrivals"]["remote"]["hold"] = rule.hold
     for key, known in (("services", configured.services), ("segments", configured.segments)):
         for item_id, item in data[key].items():
             name = known[item_id].name if item_id in known else None
