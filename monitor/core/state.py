@@ -11,7 +11,10 @@ issue to its first call; it is *served* ("called to a counter") once called and
 *abandoned* on a ``ticket_abandoned`` or when its last word is a
 ``ticket_no_show`` (counted once even if both come); a ``service_ended`` after a
 no-show (the ticket was called again and the customer came) makes it served,
-its service time running from the latest call before the end. Counts reset at
+its service time running from the latest call before the end. A ticket issued
+remotely (``remote_ticket_issued``) waits in the queue like any other and is
+also counted *away* (its holder on the way) until its ``ticket_checked_in``.
+Counts reset at
 the hall's local midnight: an event of a later local day starts a new day, an
 event of an earlier day is stored but not applied. With the wall clock a new
 day also starts when the wall clock passes midnight; with ``clock: events`` the
@@ -51,6 +54,7 @@ from monitor.core.snapshot import LiveSnapshot, QueuePicture
 from monitor.core.store import Row
 from monitor.core.tickets import (
     ALL_PARTS,
+    AWAY,
     GONE,
     ISSUED,
     OUTCOME,
@@ -66,7 +70,7 @@ from monitor.core.tickets import (
     observe,
 )
 from monitor.core.timeline import Facts, backwards, facts_of, merged
-from sim.eventlog.events import KIND_ORDER
+from sim.eventlog.events import ISSUE_KINDS, KIND_ORDER
 from sim.model.days import day_scenario
 
 FUTURE_SLACK_S = 300.0  # default: events further ahead of the wall clock are never applied
@@ -115,6 +119,7 @@ class HallState:
             d.waiting[svc] = {}
             d.wait[svc] = Hist(self._wait_bounds)
             d.service_time[svc] = Hist(SERVICE_BOUNDS_S)
+            d.away[svc] = 0
             for seg in info.segments:
                 for table in (d.queue_seg, d.issued, d.served, d.abandoned, d.came, d.no_show):
                     table[(svc, seg)] = 0
@@ -289,12 +294,18 @@ class HallState:
         if t is None:
             t = d.tickets[ticket] = Ticket()
         ts_us = row.ts_us
-        if kind == "ticket_issued":
+        if kind in ISSUE_KINDS:
             assert row.service is not None and row.segment is not None
             issue = (ts_us, row.service, row.segment)
-            if t.issue is not None and t.issue <= issue:
+            remote = t.remote or kind == "remote_ticket_issued"
+            if t.issue is not None and t.issue <= issue and remote == t.remote:
                 return None  # issued twice: the earliest stands
-            t.issue = issue
+            t.remote = remote
+            t.issue = min(issue, t.issue or issue)
+        elif kind == "ticket_checked_in":
+            if t.checked_in_us is not None and t.checked_in_us <= ts_us:
+                return None
+            t.checked_in_us = ts_us
         elif kind == "ticket_called":
             assert row.counter is not None
             call = (ts_us, row.counter)
@@ -347,6 +358,7 @@ class HallState:
             | (GONE if old.gone != new.gone else 0)
             | (QUEUE if old.waiting_since_us != new.waiting_since_us else 0)
             | (OUTCOME if old.outcome != new.outcome else 0)
+            | (AWAY if old.away != new.away else 0)
         )
         if changed:
             self._count(d, old, ticket, -1, changed)
@@ -373,6 +385,12 @@ class HallState:
             add_count(d.abandoned, key, sign, known)
         if parts & OUTCOME and e.outcome is not None:
             add_count(d.came if e.outcome == "came" else d.no_show, key, sign, known)
+        if parts & AWAY and e.away:
+            n = d.away.get(service, 0) + sign
+            if n or known_service:
+                d.away[service] = n
+            else:
+                del d.away[service]
         if parts & QUEUE and e.waiting_since_us is not None:
             queue = d.waiting.get(service)
             if queue is None:
