@@ -171,10 +171,9 @@ def fit_log(
     # never checked in was never there to give up
     here, since = _in_hall(remote, issued, checked_in, called)
     observed = segment_observations(
-        segments,
-        *(a[here] for a in (seg, since, called, abandoned, no_show, served, closed)),
-        exact_abandons,
-    )
+        segments, seg[here], since[here], called[here], abandoned[here], no_show[here],
+        served[here], closed[here], exact_abandons,
+    )  # fmt: skip
     patience = segment_patience(observed, exact_abandons)
     r = day >= day.max() - (PRIORITY_DAYS - 1) if len(day) else day >= 0  # latest days
     passed = overtakes(

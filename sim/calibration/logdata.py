@@ -21,7 +21,9 @@ from sim.eventlog.events import ISSUE_KINDS, Event
 from sim.model.errors import InputError
 
 _ZERO = timedelta(0)
-_DAY_KINDS = frozenset({"ticket_issued", "remote_ticket_issued", "counter_opened", "counter_closed"})
+_DAY_KINDS = frozenset(
+    {"ticket_issued", "remote_ticket_issued", "counter_opened", "counter_closed"}
+)
 
 
 class FitError(InputError):

@@ -11,12 +11,12 @@ what the fitted scenario (without appointments) draws.
 A holder who checked in gives the travel time exactly. A holder whose ticket
 was closed first (called while still away and given up, its hold run out,
 closed at closing) was not there by then: the travel time is right-censored
-at the ticket's last event. A remote ticket the log leaves open says nothing. Leaving the censored holders
-out would shorten the mean (the long journeys are the ones that miss their
-call), so the four families of :mod:`sim.calibration.censored` are fitted by
-censored maximum likelihood; the scenario takes the lowest BIC among those
-the log does not rule out, and the mean's 95% CI is that family's
-profile-likelihood interval.
+at the ticket's last event. A remote ticket the log leaves open says
+nothing. Leaving the censored holders out would shorten the mean (the long
+journeys are the ones that miss their call), so the four families of
+:mod:`sim.calibration.censored` are fitted by censored maximum likelihood;
+the scenario takes the lowest BIC among those the log does not rule out, and
+the mean's 95% CI is that family's profile-likelihood interval.
 """
 
 from __future__ import annotations

@@ -64,6 +64,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from sim.eventlog.events import ISSUE_KINDS, KIND_ORDER, AbandonEvents, Event, Kind
+from sim.eventlog.remote import remote_columns
 from sim.model.calendar import counter_instances
 from sim.model.days import day_scenario
 from sim.model.hall import simulate
@@ -357,30 +358,14 @@ def replay(events: Iterable[Event], scn: Scenario, day: date | None = None) -> R
         span_counter=np.array([s[0] for s in spans], dtype=np.int64),
         span_opened_s=np.array([s[1] for s in spans], dtype=float),
         span_closed_s=np.array([s[2] for s in spans], dtype=float),
-        **_remote_columns(ordered, columns["arrival"], columns["called"], ctr_idx),
+        **remote_columns(
+            [t.remote for t in ordered],
+            [t.hall_us for t in ordered],
+            columns["arrival"],
+            columns["called"],
+            ctr_idx,
+        ),
     )
-
-
-def _remote_columns(
-    ordered: list[_Ticket], arrival_s: np.ndarray, called_s: np.ndarray, counter: np.ndarray
-) -> dict[str, np.ndarray | None]:
-    """The records' remote fields from the log (all None if it has no remote ticket):
-    travel to the check-in (infinite: never checked in while the ticket lived), and as
-    an early call the call of a ticket whose holder had not checked in by then."""
-    if not any(t.remote for t in ordered):
-        return {}
-    hall_s = np.array(
-        [
-            (math.inf if t.hall_us is None else t.hall_us / 1e6) if t.remote else math.nan
-            for t in ordered
-        ]
-    )
-    early = ~np.isnan(hall_s) & (hall_s > called_s)
-    return {
-        "travel_s": hall_s - arrival_s,
-        "early_called_s": np.where(early, called_s, math.nan),
-        "early_counter": np.where(early, counter, -1),
-    }
 
 
 def _spans(

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import itertools
 
-from prometheus_client import CollectorRegistry
 from fastapi.testclient import TestClient
+from prometheus_client import CollectorRegistry
 
 from monitor.api.collector import HallCollector
 from monitor.core.batches import to_rows
@@ -61,7 +61,9 @@ def test_the_count_is_published_per_service(settings: Settings) -> None:
 
 def test_ingest_takes_them_and_the_state_body_shows_them(settings: Settings) -> None:
     with TestClient(create_app(settings, background=False)) as client:
-        posted = client.post("/v1/halls/county/events", json=as_json(EVENTS[:4]), headers=auth("county"))
+        posted = client.post(
+            "/v1/halls/county/events", json=as_json(EVENTS[:4]), headers=auth("county")
+        )
         assert posted.status_code == 200 and posted.json()["accepted"] == 4
         body = client.get("/v1/halls/county/state").json()
     business = next(q for q in body["queue"] if q["service"] == "business")
