@@ -176,6 +176,9 @@ def fit_log(
     )  # fmt: skip
     patience = segment_patience(observed, exact_abandons)
     r = day >= day.max() - (PRIORITY_DAYS - 1) if len(day) else day >= 0  # latest days
+    # walk-ins only: a remote ticket is passed over while its holder is away, which
+    # reads as an overtake of its place whatever the segments' priorities
+    r &= ~remote
     passed = overtakes(
         day[r], issued[r], called[r], abandoned[r], svc[r], seg[r], ctr[r], len(segments)
     )
