@@ -135,6 +135,7 @@ class HallCollector:
         single(f["hall_info"], lab.info_labels, 1.0)
         single(f["hall_open"], hall, live.open)
         keyed(f["hall_queue_length"], lab.services, live.queue, SERVICE, hall_id)
+        keyed(f["hall_remote_tickets_on_the_way"], lab.services, live.away, SERVICE, hall_id)
         keyed(f["hall_oldest_wait_seconds"], lab.services, live.oldest_wait_s, SERVICE, hall_id)
         single(f["hall_counters_open"], hall, live.counters_open)
         single(f["hall_counters_busy"], hall, live.counters_busy)

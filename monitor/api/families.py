@@ -9,6 +9,11 @@ FAMILIES: dict[str, tuple[str, str]] = {
     "hall_info": ("gauge", "Configured hall with its name, district and city; always 1."),
     "hall_open": ("gauge", "1 while the hall is open, else 0."),
     "hall_queue_length": ("gauge", "Tickets waiting to be called."),
+    "hall_remote_tickets_on_the_way": (
+        "gauge",
+        "Waiting tickets issued remotely whose holder has not checked in yet (also in "
+        "hall_queue_length).",
+    ),
     "hall_oldest_wait_seconds": ("gauge", "Wait so far of the oldest waiting ticket (0 if none)."),
     "hall_counters_open": ("gauge", "Counters open (staffed) now."),
     "hall_counters_busy": ("gauge", "Counters serving or calling a ticket now."),

@@ -148,6 +148,11 @@ class ServiceQueue(Body):
     waiting: int
     oldest_wait_s: float
     oldest_ticket: str | None = Field(description="the ticket waiting longest")
+    on_the_way: int = Field(
+        0,
+        description="of the waiting tickets, those issued remotely whose holder has not "
+        "checked in yet: in the queue, not in the hall",
+    )
 
 
 class NamedItem(Body):

@@ -208,6 +208,7 @@ def hall_state(view: HallView, zone: ZoneInfo, wall_s: float | None = None) -> H
                 waiting=n,
                 oldest_wait_s=_s(live.oldest_wait_s.get(svc, 0.0)),
                 oldest_ticket=live.oldest_ticket.get(svc),
+                on_the_way=live.away.get(svc, 0),
             )
             for svc, n in sorted(live.queue.items())
         ],

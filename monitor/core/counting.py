@@ -11,6 +11,7 @@ from monitor.core.hallinfo import SERVICE_BOUNDS_S
 from monitor.core.store import Row
 from monitor.core.tickets import (
     ALL_PARTS,
+    AWAY,
     GONE,
     ISSUED,
     OUTCOME,
@@ -24,7 +25,7 @@ from monitor.core.tickets import (
     add_count,
     observe,
 )
-from sim.eventlog.events import KIND_ORDER
+from sim.eventlog.events import ISSUE_KINDS, KIND_ORDER
 
 
 class DayCounting:
@@ -61,12 +62,18 @@ class DayCounting:
         if t is None:
             t = d.tickets[ticket] = Ticket()
         ts_us = row.ts_us
-        if kind == "ticket_issued":
+        if kind in ISSUE_KINDS:
             assert row.service is not None and row.segment is not None
             issue = (ts_us, row.service, row.segment)
-            if t.issue is not None and t.issue <= issue:
+            remote = t.remote or kind == "remote_ticket_issued"
+            if t.issue is not None and t.issue <= issue and remote == t.remote:
                 return None  # issued twice: the earliest stands
-            t.issue = issue
+            t.remote = remote
+            t.issue = min(issue, t.issue or issue)
+        elif kind == "ticket_checked_in":
+            if t.checked_in_us is not None and t.checked_in_us <= ts_us:
+                return None
+            t.checked_in_us = ts_us
         elif kind == "ticket_called":
             assert row.counter is not None
             call = (ts_us, row.counter)
@@ -119,6 +126,7 @@ class DayCounting:
             | (GONE if old.gone != new.gone else 0)
             | (QUEUE if old.waiting_since_us != new.waiting_since_us else 0)
             | (OUTCOME if old.outcome != new.outcome else 0)
+            | (AWAY if old.away != new.away else 0)
         )
         if changed:
             self._count(d, old, ticket, -1, changed)
@@ -145,6 +153,12 @@ class DayCounting:
             add_count(d.abandoned, key, sign, known)
         if parts & OUTCOME and e.outcome is not None:
             add_count(d.came if e.outcome == "came" else d.no_show, key, sign, known)
+        if parts & AWAY and e.away:
+            n = d.away.get(service, 0) + sign
+            if n or known_service:
+                d.away[service] = n
+            else:
+                del d.away[service]
         if parts & QUEUE and e.waiting_since_us is not None:
             queue = d.waiting.get(service)
             if queue is None:

@@ -98,6 +98,7 @@ def day_snapshot(
         came=dict(d.came),
         no_show=dict(d.no_show),
         oldest_ticket={svc: t[0] for svc, t in first.items() if t is not None},
+        away=dict(d.away),
         at_counter={name: at_counter(d, c) for name, c in d.counters.items() if busy[name]},
         received_s=received_s,
         tickets=ticket_spans(d) if tickets else (),

@@ -107,6 +107,9 @@ class LiveSnapshot:
     came: dict[tuple[str, str], int] = field(default_factory=dict)  # called, not a no-show
     no_show: dict[tuple[str, str], int] = field(default_factory=dict)  # called, nobody came
     oldest_ticket: dict[str, str] = field(default_factory=dict)  # service -> oldest waiting
+    # service -> waiting tickets issued remotely whose holder has not checked in (in
+    # ``queue`` too: in the queue, not in the hall)
+    away: dict[str, int] = field(default_factory=dict)
     at_counter: dict[str, AtCounter] = field(default_factory=dict)  # busy counter -> its ticket
     # wall clock (Unix s) when an event was last applied: when it came, not what it
     # says, so two states of the same events still compare equal

@@ -11,8 +11,10 @@ issue to its first call; it is *served* ("called to a counter") once called and
 *abandoned* on a ``ticket_abandoned`` or when its last word is a
 ``ticket_no_show`` (counted once even if both come); a ``service_ended`` after a
 no-show (the ticket was called again and the customer came) makes it served,
-its service time running from the latest call before the end. Counts reset at
-the hall's local midnight: an event of a later local day starts a new day, an
+its service time running from the latest call before the end. A ticket issued
+remotely (``remote_ticket_issued``) waits in the queue like any other and is
+also counted *away* (its holder on the way) until its ``ticket_checked_in``.
+Counts reset at the hall's local midnight: an event of a later local day starts a new day, an
 event of an earlier day is stored but not applied. With the wall clock a new
 day also starts when the wall clock passes midnight; with ``clock: events`` the
 hall's "now" is its latest event. In both modes an event dated more than
@@ -105,6 +107,7 @@ class HallState(DayCounting):
             d.waiting[svc] = {}
             d.wait[svc] = Hist(self._wait_bounds)
             d.service_time[svc] = Hist(SERVICE_BOUNDS_S)
+            d.away[svc] = 0
             for seg in info.segments:
                 for table in (d.queue_seg, d.issued, d.served, d.abandoned, d.came, d.no_show):
                     table[(svc, seg)] = 0

@@ -59,12 +59,13 @@ class Effect(NamedTuple):
     waiting_since_us: int | None  # issued, not called, not abandoned
     first_counter: str | None  # the counter of the first call
     outcome: str | None  # called and "came", or a "no_show" never logged as given up
+    away: bool = False  # waiting, issued remotely, its holder not checked in: on the way
 
 
 NO_EFFECT = Effect(None, None, None, False, None, None, None)
 # the parts of an effect, for recounting only what changed
-ISSUED, WAIT, SERVICE, GONE, QUEUE, OUTCOME = 1, 2, 4, 8, 16, 32
-ALL_PARTS = ISSUED | WAIT | SERVICE | GONE | QUEUE | OUTCOME
+ISSUED, WAIT, SERVICE, GONE, QUEUE, OUTCOME, AWAY = 1, 2, 4, 8, 16, 32, 64
+ALL_PARTS = ISSUED | WAIT | SERVICE | GONE | QUEUE | OUTCOME | AWAY
 
 
 @dataclass(slots=True)
@@ -74,6 +75,8 @@ class Ticket:
     calls: tuple[tuple[int, str], ...] = ()  # every call (ts_us, counter), ascending
     end: tuple[int, int] | None = None  # latest service_ended / ticket_no_show (ts_us, kind order)
     left_us: int | None = None  # earliest ticket_abandoned
+    remote: bool = False  # some issue of it was a remote_ticket_issued
+    checked_in_us: int | None = None  # earliest ticket_checked_in
     effect: Effect = NO_EFFECT
 
     def at_counter(self) -> bool:
@@ -107,9 +110,10 @@ class Ticket:
         gone = self.left_us is not None or no_show
         waiting = not calls and self.left_us is None
         outcome = None if not calls else "no_show" if no_show else None if gone else "came"
+        away = waiting and self.remote and self.checked_in_us is None
         return Effect(
             (service, segment), wait_us, service_us, gone, issued_us if waiting else None,
-            first_counter, outcome,
+            first_counter, outcome, away,
         )  # fmt: skip
 
 
@@ -133,6 +137,7 @@ class Day:
     abandoned: dict[tuple[str, str], int] = field(default_factory=dict)
     came: dict[tuple[str, str], int] = field(default_factory=dict)
     no_show: dict[tuple[str, str], int] = field(default_factory=dict)
+    away: dict[str, int] = field(default_factory=dict)  # service -> remote holders on the way
     counters: dict[str, Counter] = field(default_factory=dict)
     wait: dict[str, Hist] = field(default_factory=dict)
     service_time: dict[str, Hist] = field(default_factory=dict)

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from monitor.core.rows import Row
+from sim.eventlog.events import ISSUE_KINDS
 
 REASONS: dict[str, str] = {
     "future": "dated more than future_slack ahead of the wall clock when it arrived",
@@ -29,10 +30,12 @@ REASONS: dict[str, str] = {
     "ended_before_issued": "a service end or no-show dated before its ticket was issued",
     "ended_before_called": "a service end or no-show dated before its ticket's first call",
     "abandoned_before_issued": "a give-up dated before its ticket was issued",
+    "checked_in_before_issued": "a check-in dated before its remote ticket was issued",
     "issued_after_called": "an issue dated after its ticket's first call",
     "issued_after_ended": "an issue dated after its ticket was served, a no-show or given up",
 }
-_RANK = {"ticket_issued": 0, "ticket_called": 1}  # then ends and give-ups
+# issues, then calls, then check-ins, ends and give-ups
+_RANK = {"ticket_issued": 0, "remote_ticket_issued": 0, "ticket_called": 1}
 
 
 @dataclass(slots=True)
@@ -103,7 +106,7 @@ def backwards(rows: Iterable[Row], known: Known) -> list[tuple[str, str]]:
 
 def _reason(row: Row, facts: Facts) -> str | None:
     ts, kind, issued = row.ts_us, row.kind, facts.issued_us
-    if kind == "ticket_issued":
+    if kind in ISSUE_KINDS:
         if facts.first_call_us is not None and ts > facts.first_call_us:
             return "issued_after_called"
         if facts.ended_us is not None and ts > facts.ended_us:
@@ -112,6 +115,8 @@ def _reason(row: Row, facts: Facts) -> str | None:
     if issued is not None and ts < issued:
         if kind == "ticket_called":
             return "called_before_issued"
+        if kind == "ticket_checked_in":
+            return "checked_in_before_issued"
         return "abandoned_before_issued" if kind == "ticket_abandoned" else "ended_before_issued"
     first_call = facts.first_call_us
     if kind in ("service_ended", "ticket_no_show") and first_call is not None and ts < first_call:
@@ -121,9 +126,9 @@ def _reason(row: Row, facts: Facts) -> str | None:
 
 def _learn(row: Row, facts: Facts) -> None:
     ts, kind = row.ts_us, row.kind
-    if kind == "ticket_issued":
+    if kind in ISSUE_KINDS:
         facts.issued_us = _earliest(facts.issued_us, ts)
     elif kind == "ticket_called":
         facts.first_call_us = _earliest(facts.first_call_us, ts)
-    else:
+    elif kind != "ticket_checked_in":  # a check-in neither calls nor ends a ticket
         facts.ended_us = _earliest(facts.ended_us, ts)

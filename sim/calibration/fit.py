@@ -33,6 +33,7 @@ from sim.calibration.arrivals import (
 from sim.calibration.counters import fit_counters
 from sim.calibration.logdata import FitError, LogData, _Ticket, collect
 from sim.calibration.patience import PatienceFit, segment_observations, segment_patience
+from sim.calibration.remote import RemoteFit, fit_remote
 from sim.calibration.service import (
     GroupFit,
     ServiceFit,
@@ -68,6 +69,7 @@ class FitResult:
     problems: dict[str, int]
     priorities: dict[str, int]  # 0 first, inferred from dispatch order
     overtakes: dict[str, dict[str, int]]  # [a][b]: a called while an earlier b waited
+    remote: RemoteFit | None = None  # tickets taken remotely; None: the log has none
 
 
 def _timezone(offsets: set[timedelta], timezone: str | None) -> str:
@@ -117,6 +119,8 @@ def fit_log(
         )
     )
     no_show = np.array([t.no_show for t in tickets])
+    remote = np.array([t.remote for t in tickets], dtype=bool)
+    checked_in = np.round(np.array([t.checked_in_s for t in tickets]), 6)
     ctr = np.array([counters.index(t.counter) if t.counter else -1 for t in tickets])
 
     last_issue = np.array([issued[day == i].max() for i in range(len(day_list))])
@@ -163,11 +167,18 @@ def fit_log(
     closed = logmode.closed_out(day, issued, called, abandoned, day_last)
     mode = abandon_events or logmode.detect(issued, called, abandoned, closed)
     exact_abandons = mode == "exact"
+    # patience runs from the hall: a remote holder's from the check-in, and one who
+    # never checked in was never there to give up
+    here, since = _in_hall(remote, issued, checked_in, called)
     observed = segment_observations(
-        segments, seg, issued, called, abandoned, no_show, served, closed, exact_abandons
-    )
+        segments, seg[here], since[here], called[here], abandoned[here], no_show[here],
+        served[here], closed[here], exact_abandons,
+    )  # fmt: skip
     patience = segment_patience(observed, exact_abandons)
     r = day >= day.max() - (PRIORITY_DAYS - 1) if len(day) else day >= 0  # latest days
+    # walk-ins only: a remote ticket is passed over while its holder is away, which
+    # reads as an overtake of its place whatever the segments' priorities
+    r &= ~remote
     passed = overtakes(
         day[r], issued[r], called[r], abandoned[r], svc[r], seg[r], ctr[r], len(segments)
     )
@@ -192,7 +203,21 @@ def fit_log(
             a: {b: int(passed[i, j]) for j, b in enumerate(segments) if j != i}
             for i, a in enumerate(segments)
         },
+        remote=fit_remote(
+            services, svc, remote, issued, checked_in, np.fmax(np.fmax(called, ended), abandoned)
+        ),
     )
+
+
+def _in_hall(
+    remote: np.ndarray, issued: np.ndarray, checked_in: np.ndarray, called: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which tickets' holders were in the hall, and since when: at the ticket, or
+    for a remote holder at the check-in (at the call, were it logged after it)."""
+    if not remote.any():
+        return np.ones(len(remote), dtype=bool), issued
+    since = np.where(remote, np.where(called < checked_in, called, checked_in), issued)
+    return np.isfinite(since), since
 
 
 def _widened(fit: ServiceFit, variance: float) -> ServiceFit:

@@ -110,7 +110,7 @@ def fitted_scenario(
             )
             for name, share in seg.items()
         },
-        "arrivals": {"mix": mix, "rate_per_hour": rates, "day_noise_cv": round(a.day_noise_cv, 4)},
+        "arrivals": _arrivals(fit, configured, mix, rates, round(a.day_noise_cv, 4)),
         "counters": [
             {
                 "id": g.id,
@@ -132,6 +132,39 @@ def fitted_scenario(
 def _named(item: dict[str, object], name: str | None) -> dict[str, object]:
     """A service's or segment's tree with its display name first, when it has one."""
     return item if name is None else {"name": name} | item
+
+
+def _arrivals(
+    fit: FitResult,
+    configured: Scenario | None,
+    mix: dict[str, float],
+    rates: dict[str, float],
+    day_noise_cv: float,
+) -> dict[str, object]:
+    """``arrivals`` of the fitted hall, with ``remote`` when some took a ticket
+    from home (its rule for a ticket called before its holder came is the
+    configured scenario's: a log cannot tell it)."""
+    arrivals: dict[str, object] = {"mix": mix, "rate_per_hour": rates, "day_noise_cv": day_noise_cv}
+    remote = _remote(fit)
+    if remote is not None:
+        rule = configured.arrivals.remote if configured is not None else None
+        if rule is not None:
+            remote["early_call"] = rule.early_call
+            if rule.early_call == "hold":
+                remote["hold"] = rule.hold
+        arrivals["remote"] = remote
+    return arrivals
+
+
+def _remote(fit: FitResult) -> dict[str, object] | None:
+    """``arrivals.remote`` of the fitted hall: the services some took a ticket
+    for from home, and the travel time (None: no remote ticket, or no check-in)."""
+    r = fit.remote
+    travel = r.distribution() if r is not None else None
+    if r is None or travel is None:
+        return None
+    share = {k: round(v.share, 4) for k, v in r.share.items() if k in fit.services and v.share}
+    return {"share": share, "travel": travel.model_dump(exclude_none=True)} if share else None
 
 
 def _segment(fit: FitResult, name: str, share: float) -> dict[str, object]:

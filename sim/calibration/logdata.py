@@ -17,11 +17,13 @@ from datetime import date, timedelta
 
 import msgspec
 
-from sim.eventlog.events import Event
+from sim.eventlog.events import ISSUE_KINDS, Event
 from sim.model.errors import InputError
 
 _ZERO = timedelta(0)
-_DAY_KINDS = frozenset({"ticket_issued", "counter_opened", "counter_closed"})
+_DAY_KINDS = frozenset(
+    {"ticket_issued", "remote_ticket_issued", "counter_opened", "counter_closed"}
+)
 
 
 class FitError(InputError):
@@ -40,6 +42,8 @@ class _Ticket(msgspec.Struct, gc=False):  # a Struct: a log has hundreds of thou
     abandoned_s: float = math.nan
     counter: str = ""
     no_show: bool = False
+    remote: bool = False  # issued remotely (``remote_ticket_issued``)
+    checked_in_s: float = math.nan  # a remote holder's check-in at the hall
 
 
 @dataclass
@@ -112,19 +116,24 @@ def collect(
                 log.spans.append((e.counter, since[1], since[2], epoch - since[0]))
             continue
         assert e.ticket is not None
-        if kind == "ticket_issued":
+        if kind in ISSUE_KINDS:
             if e.ticket in log.tickets:
                 problem("issued_twice", f"event {e.id}: ticket {e.ticket} is issued twice")
                 continue
             assert e.service is not None and e.segment is not None
-            log.tickets[e.ticket] = _Ticket(day, epoch - tod, tod, e.service, e.segment)
+            remote = kind == "remote_ticket_issued"
+            log.tickets[e.ticket] = _Ticket(
+                day, epoch - tod, tod, e.service, e.segment, remote=remote
+            )
             continue
         t = log.tickets.get(e.ticket)
         if t is None:
             problem("never_issued", f"event {e.id}: ticket {e.ticket} was never issued")
             continue
         at = epoch - t.midnight
-        if e.kind == "ticket_called":
+        if e.kind == "ticket_checked_in":
+            t.checked_in_s = at
+        elif e.kind == "ticket_called":
             t.called_s, t.counter = at, e.counter or ""
         elif e.kind == "ticket_abandoned":
             t.abandoned_s = at

@@ -27,9 +27,10 @@ from sim.eventlog.columns import EventBatch, read_batches
 from sim.eventlog.events import KINDS, ReadStats, Timestamp, event_format, read_csv
 
 _K = {kind: np.int8(code) for code, kind in enumerate(KINDS)}
-_ISSUED, _OPENED, _CLOSED = _K["ticket_issued"], _K["counter_opened"], _K["counter_closed"]
-_CALLED, _NO_SHOW = _K["ticket_called"], _K["ticket_no_show"]
-_TICKET_LATER = [_CALLED, _K["service_ended"], _K["ticket_abandoned"], _NO_SHOW]
+_OPENED, _CLOSED = _K["counter_opened"], _K["counter_closed"]
+_ISSUES, _REMOTE = [_K["ticket_issued"], _K["remote_ticket_issued"]], _K["remote_ticket_issued"]
+_CALLED, _NO_SHOW, _CHECK_IN = _K["ticket_called"], _K["ticket_no_show"], _K["ticket_checked_in"]
+_TICKET_LATER = [_CALLED, _K["service_ended"], _K["ticket_abandoned"], _NO_SHOW, _CHECK_IN]
 _TIMESTAMP: TypeAdapter[datetime] = TypeAdapter(Timestamp)
 
 
@@ -68,7 +69,8 @@ class _Gatherer:
         self.code_of: dict[str, int] = {}
         self.issue_pos = np.zeros(0)  # per code: position of its issue, inf if none
         self.midnight = np.zeros(0)  # per code: epoch seconds of its issue day's midnight
-        self.issues: list[tuple[np.ndarray, ...]] = []  # (code, day, tod_s, service, segment)
+        # (code, day, tod_s, service, segment, remote)
+        self.issues: list[tuple[np.ndarray, ...]] = []
         self.later: list[tuple[np.ndarray, ...]] = []  # (position, code, kind, at_s, counter)
         self.position = 0  # of the next event among those kept
 
@@ -116,7 +118,7 @@ class _Gatherer:
         """UTC offsets and halls of the events that issue a ticket or open or
         close a counter; each day's first issue or opening (time of day)."""
         log = self.log
-        rows = np.flatnonzero(np.isin(b.kind, [_ISSUED, _OPENED, _CLOSED]))
+        rows = np.flatnonzero(np.isin(b.kind, [*_ISSUES, _OPENED, _CLOSED]))
         log.offsets.update(timedelta(seconds=int(s)) for s in np.unique(b.offset_s[rows]))
         log.halls.update(b.column("hall", rows))
         starts = rows[b.kind[rows] != _CLOSED]
@@ -142,7 +144,7 @@ class _Gatherer:
 
     def _issue(self, b: EventBatch, pos: np.ndarray) -> np.ndarray:
         """Tickets issued in ``b``; returns the rows that issue one issued before."""
-        rows = np.flatnonzero(b.kind == _ISSUED)
+        rows = np.flatnonzero(np.isin(b.kind, _ISSUES))
         setdefault, code_of = self.code_of.setdefault, self.code_of
         codes = np.array([setdefault(t, len(code_of)) for t in b.column("ticket", rows)], dtype=int)
         grow = len(code_of) - len(self.issue_pos)
@@ -162,6 +164,7 @@ class _Gatherer:
                 b.tod_s[fresh],
                 b.column("service", fresh),
                 b.column("segment", fresh),
+                b.kind[fresh] == _REMOTE,
             )
         )
         return rows[~new]
@@ -212,6 +215,7 @@ class _Gatherer:
         called_s, ended_s, abandoned_s = (np.full(n, math.nan) for _ in range(3))
         no_show = np.zeros(n, dtype=bool)
         counter = np.full(n, "", dtype=object)
+        checked_in_s = np.full(n, math.nan)
         if self.later:
             pos, code, kind, at_s, counters = (
                 np.concatenate(c) for c in zip(*self.later, strict=True)
@@ -224,9 +228,11 @@ class _Gatherer:
             last = _last_per_code(code, (kind == _K["service_ended"]) | (kind == _NO_SHOW))
             ended_s[code[last]] = at_s[last]
             no_show[code[last]] = kind[last] == _NO_SHOW
+            last = _last_per_code(code, kind == _CHECK_IN)
+            checked_in_s[code[last]] = at_s[last]
             log.no_show_delays_s = _no_show_delays(pos, code, kind, at_s, call)
         if self.issues:
-            code, day, tod, service, segment = (
+            code, day, tod, service, segment, remote = (
                 np.concatenate(c) for c in zip(*self.issues, strict=True)
             )
             names = np.array(list(self.code_of), dtype=object)[code].tolist()
@@ -245,6 +251,8 @@ class _Gatherer:
                 abandoned_s[code].tolist(),
                 counter[code].tolist(),
                 no_show[code].tolist(),
+                remote.tolist(),
+                checked_in_s[code].tolist(),
             )
             log.tickets = dict(zip(names, starmap(_Ticket, zip(*fields, strict=True)), strict=True))
         return log

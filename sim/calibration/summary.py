@@ -15,6 +15,7 @@ from sim.calibration.arrivals import ArrivalFit, Share
 from sim.calibration.censored import CensoredFit
 from sim.calibration.fit import FitResult
 from sim.calibration.patience import PatienceFit
+from sim.calibration.remote import RemoteFit
 from sim.calibration.service import GroupFit, ServiceFit
 from sim.model.summary import Json
 from sim.model.units import format_clock
@@ -119,10 +120,33 @@ def patience_json(p: PatienceFit) -> Json:
     }
 
 
-def fit_json(fit: FitResult) -> Json:
-    """Every estimate of ``fit``, seconds and per-hour rates, with 95% CIs."""
-    a = fit.arrivals
+def remote_json(r: RemoteFit) -> Json:
+    """Remote tickets: per service the share taken remotely (95% Wilson CI), how
+    many holders checked in (exact travel times) and came too late (censored),
+    and the travel time: the chosen family's mean with its 95% CI, and every
+    family's fit."""
+    travel = r.travel
+    low = min((f.aic for f in r.fits), default=math.nan)
     return {
+        "tickets": r.tickets,
+        "share": _shares_json(r.share),
+        "checked_in": r.checked_in,
+        "censored": r.censored,
+        "travel": {
+            "chosen": r.chosen,
+            "mean_s": _num(travel.mean_s) if travel else None,
+            "ci95_s": _ci(travel.mean_ci95_s if travel else None),
+            "cv": _num(travel.cv) if travel else None,
+            "fits": [_family_json(f, low) for f in r.fits],
+        },
+    }
+
+
+def fit_json(fit: FitResult) -> Json:
+    """Every estimate of ``fit``, seconds and per-hour rates, with 95% CIs
+    (``remote`` only for a log with remote tickets)."""
+    a = fit.arrivals
+    body: dict[str, object] = {
         "days": fit.days,
         "tickets": fit.tickets,
         "timezone": fit.timezone,
@@ -144,6 +168,9 @@ def fit_json(fit: FitResult) -> Json:
         "no_show_delay_s": _num(fit.no_show_delay_s),
         "problems": fit.problems,
     }
+    if fit.remote is not None:
+        body["remote"] = remote_json(fit.remote)
+    return body
 
 
 @dataclass(frozen=True)

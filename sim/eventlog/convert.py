@@ -25,6 +25,16 @@ What is logged, per customer of the day (``abandon_events`` chooses between
   them, as they take no ticket: no events in ``no_show`` mode. ``exact`` logs
   ``ticket_issued`` and ``ticket_abandoned`` at the same instant.
 
+**Remote tickets** (``arrivals.remote``) log ``remote_ticket_issued`` in
+place of ``ticket_issued`` and ``ticket_checked_in`` when the holder reaches
+the hall while the ticket is still live. A call that reaches the ticket
+before its holder and keeps it (``hold``, ``requeue``) is not logged: the
+ticket system passes over a ticket not checked in. The call that gives it up
+is (``ticket_called``, ``ticket_no_show``; in both modes no give-up of the
+holder's, who never was there), with the ``ticket_abandoned`` that closes it
+when a ``hold`` runs out; a holder coming after that finds the ticket closed:
+no check-in.
+
 Counters (not kiosks) log ``counter_opened``/``counter_closed`` per staffed
 span. Times are the model's seconds after local midnight read as the hall's
 wall clock (``scn.timezone``), rounded to the microsecond; on a daylight-saving
@@ -53,7 +63,8 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from sim.eventlog.events import KIND_ORDER, AbandonEvents, Event, Kind
+from sim.eventlog.events import ISSUE_KINDS, KIND_ORDER, AbandonEvents, Event, Kind
+from sim.eventlog.remote import remote_columns
 from sim.model.calendar import counter_instances
 from sim.model.days import day_scenario
 from sim.model.hall import simulate
@@ -162,18 +173,21 @@ def day_events(
     def add(us: int, kind: Kind, ticket: str | None, counter: str | None = None) -> None:
         rows.append((us, KIND_ORDER[kind], len(rows), kind, ticket, None, None, counter))
 
+    remote = r.remote.tolist()
+    hall = _micros(r.hall_s) if r.travel_s is not None else arrival
     n_tickets = 0
     for i, o in enumerate(outcome):
         if kiosk[i] or (o == BALKED and not exact):
             continue
         n_tickets += 1
         ticket = f"{stamp}-{n_tickets:05d}"
+        issue: Kind = "remote_ticket_issued" if remote[i] else "ticket_issued"
         rows.append(
             (
                 arrival[i],
-                KIND_ORDER["ticket_issued"],
+                KIND_ORDER[issue],
                 len(rows),
-                "ticket_issued",
+                issue,
                 ticket,
                 r.services[service[i]],
                 r.segments[segment[i]],
@@ -181,7 +195,16 @@ def day_events(
             )
         )
         was_called = counter[i] >= 0
-        if o != SERVED and (exact or o == UNSERVED or not was_called):
+        lost_away = False  # a remote ticket given up by a call before its holder came
+        if remote[i]:
+            live_until = called[i] if was_called else left[i] if left[i] >= 0 else close_out
+            if 0 <= hall[i] <= live_until:
+                add(hall[i], "ticket_checked_in", ticket)
+            lost_away = was_called and hall[i] > called[i]
+        if lost_away:
+            if left[i] > called[i]:  # held for its holder in vain: closed when the hold ran out
+                add(left[i], "ticket_abandoned", ticket)
+        elif o != SERVED and (exact or o == UNSERVED or not was_called):
             gone = left[i] if (exact or o == UNSERVED) and left[i] >= 0 else close_out
             add(gone, "ticket_abandoned", ticket)
         if was_called:
@@ -228,6 +251,8 @@ class _Ticket:
     left_us: int | None = None
     counter: str | None = None
     no_show: bool = False
+    remote: bool = False
+    hall_us: int | None = None  # a remote holder's check-in
 
 
 def _index(names: list[str], name: str) -> int:
@@ -256,16 +281,19 @@ def replay(events: Iterable[Event], scn: Scenario, day: date | None = None) -> R
             switches.setdefault(e.counter, []).append((us, KIND_ORDER[e.kind]))
             continue
         assert e.ticket is not None
-        if e.kind == "ticket_issued":
+        if e.kind in ISSUE_KINDS:
             if e.ticket in tickets:
                 raise ValueError(f"event {e.id}: ticket {e.ticket} is issued twice")
             assert e.service is not None and e.segment is not None
-            tickets[e.ticket] = _Ticket(us, e.service, e.segment)
+            remote = e.kind == "remote_ticket_issued"
+            tickets[e.ticket] = _Ticket(us, e.service, e.segment, remote=remote)
             continue
         t = tickets.get(e.ticket)
         if t is None:
             raise ValueError(f"event {e.id}: ticket {e.ticket} was never issued")
-        if e.kind == "ticket_called":
+        if e.kind == "ticket_checked_in":
+            t.hall_us = us if t.hall_us is None else min(t.hall_us, us)
+        elif e.kind == "ticket_called":
             t.called_us, t.counter = us, e.counter
         elif e.kind == "ticket_abandoned":
             t.left_us = us
@@ -330,6 +358,13 @@ def replay(events: Iterable[Event], scn: Scenario, day: date | None = None) -> R
         span_counter=np.array([s[0] for s in spans], dtype=np.int64),
         span_opened_s=np.array([s[1] for s in spans], dtype=float),
         span_closed_s=np.array([s[2] for s in spans], dtype=float),
+        **remote_columns(
+            [t.remote for t in ordered],
+            [t.hall_us for t in ordered],
+            columns["arrival"],
+            columns["called"],
+            ctr_idx,
+        ),
     )
 
 

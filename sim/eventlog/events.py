@@ -29,6 +29,7 @@ from sim.eventlog.modes import AbandonMode as AbandonMode
 from sim.eventlog.schema import (
     FIELDS,
     FIELDS_BY_KIND,
+    ISSUE_KINDS,
     KIND_ORDER,
     KINDS,
     Event,
@@ -42,6 +43,7 @@ from sim.eventlog.schema import (
 __all__ = [
     "FIELDS",
     "FIELDS_BY_KIND",
+    "ISSUE_KINDS",
     "KINDS",
     "KIND_ORDER",
     "AbandonEvents",

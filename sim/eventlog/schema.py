@@ -31,20 +31,27 @@ Kind = Literal[
     "ticket_no_show",
     "counter_opened",
     "counter_closed",
+    "remote_ticket_issued",
+    "ticket_checked_in",
 ]
 KINDS: tuple[str, ...] = get_args(Kind)
 
-# at one instant: a counter opens, then arrivals, then ends of service and
-# no-shows free counters, which then call tickets, and a counter leaving closes last
+# at one instant: a counter opens, then arrivals (tickets taken, remote holders
+# checking in, who may then give up), then ends of service and no-shows free
+# counters, which then call tickets, and a counter leaving closes last
 KIND_ORDER: dict[str, int] = {
     "counter_opened": 0,
     "ticket_issued": 1,
-    "ticket_abandoned": 2,
-    "service_ended": 3,
-    "ticket_no_show": 4,
-    "ticket_called": 5,
-    "counter_closed": 6,
+    "remote_ticket_issued": 2,
+    "ticket_checked_in": 3,
+    "ticket_abandoned": 4,
+    "service_ended": 5,
+    "ticket_no_show": 6,
+    "ticket_called": 7,
+    "counter_closed": 8,
 }
+ISSUE_KINDS = frozenset({"ticket_issued", "remote_ticket_issued"})
+"""The kinds that issue a ticket: at the hall, or remotely (its holder checks in later)."""
 
 
 FIELDS = ("id", "hall", "ts", "kind", "ticket", "service", "segment", "counter")
@@ -58,6 +65,8 @@ FIELDS_BY_KIND: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "ticket_no_show": (frozenset({"ticket", "counter"}), _TICKET_EXTRAS),
     "counter_opened": (frozenset({"counter"}), frozenset()),
     "counter_closed": (frozenset({"counter"}), frozenset()),
+    "remote_ticket_issued": (frozenset({"ticket", "service", "segment"}), frozenset()),
+    "ticket_checked_in": (frozenset({"ticket"}), _TICKET_EXTRAS),
 }
 _OPTIONAL = ("ticket", "service", "segment", "counter")
 _RULES = {
@@ -109,11 +118,11 @@ class Event(BaseModel):
     ticket: Name | None = None
     """The ticket number, on every ticket event."""
     service: Name | None = None
-    """The service the ticket was taken for: on ``ticket_issued``, and allowed on the ticket's
-    later events."""
+    """The service the ticket was taken for: on ``ticket_issued`` and ``remote_ticket_issued``,
+    and allowed on the ticket's later events."""
     segment: Name | None = None
-    """The customer's segment (brand): on ``ticket_issued``, and allowed on the ticket's later
-    events."""
+    """The customer's segment (brand): on ``ticket_issued`` and ``remote_ticket_issued``, and
+    allowed on the ticket's later events."""
     counter: Name | None = None
     """The counter: on calls, ends of service, no-shows, and a counter's opening and closing."""
 

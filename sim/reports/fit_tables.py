@@ -66,6 +66,28 @@ def _patience_table(summary: FitSummary) -> Table:
     return table
 
 
+def _remote_table(summary: FitSummary) -> tuple[Table, str] | None:
+    """Per service, the share of tickets taken remotely, and a line on the travel time."""
+    r = summary.result.remote
+    if r is None:
+        return None
+    travel = r.travel
+    line = (
+        f"Travel to the hall: {travel.family}, mean {minutes(travel.mean_s)} min "
+        f"({minutes_range(*travel.mean_ci95_s)}); {r.checked_in} checked in, "
+        f"{r.censored} came too late (censored)"
+        if travel is not None
+        else "Travel to the hall: no holder checked in"
+    )
+    table = Table(title="Remote tickets", title_justify="left", header_style="bold")
+    for col in ("service", "remote share", "95% CI"):
+        table.add_column(col, justify="left" if col == "service" else "right")
+    for name, share in r.share.items():
+        lo, hi = share.ci95
+        table.add_row(name, f"{share.share:.1%}", f"{lo:.1%}–{hi:.1%}")
+    return table, line
+
+
 def patience_lines(summary: FitSummary) -> list[str]:
     """Per segment, how far the log tells its patience and what lies beyond."""
     lines = []
@@ -94,6 +116,10 @@ def print_fit(out: Console, summary: FitSummary) -> None:
     )
     out.print(_services_table(summary))
     out.print(_patience_table(summary))
+    remote = _remote_table(summary)
+    if remote is not None:
+        out.print(remote[0])
+        out.print(remote[1], highlight=False)
     for line in patience_lines(summary):
         out.print(line, highlight=False)
     shown = ", ".join(f"{k} {v}" for k, v in sorted(r.priorities.items(), key=lambda kv: kv[1]))

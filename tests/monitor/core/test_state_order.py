@@ -109,15 +109,17 @@ _MINUTE = st.integers(0, 59)  # coarse, so that events share timestamps
 
 @st.composite
 def _ticket_events(draw: st.DrawFn, ticket: str) -> list[tuple[str, int, dict[str, str]]]:
-    """One ticket's events as (kind, minute, fields): issued (maybe twice), called
-    up to three times, a no-show, a service end (also after a no-show), a give-up."""
+    """One ticket's events as (kind, minute, fields): issued (maybe twice, at the
+    hall or remotely), a check-in, called up to three times, a no-show, a service
+    end (also after a no-show), a give-up."""
     out: list[tuple[str, int, dict[str, str]]] = []
     issued = draw(_MINUTE)
     for _ in range(draw(st.integers(0, 2))):
-        out.append(
-            ("ticket_issued", issued, {"service": draw(_SERVICES), "segment": draw(_SEGMENTS)})
-        )
+        kind = draw(st.sampled_from(["ticket_issued", "remote_ticket_issued"]))
+        out.append((kind, issued, {"service": draw(_SERVICES), "segment": draw(_SEGMENTS)}))
         issued += draw(st.integers(0, 3))
+    if draw(st.booleans()):
+        out.append(("ticket_checked_in", draw(_MINUTE), {}))
     for _ in range(draw(st.integers(0, 3))):
         out.append(("ticket_called", draw(_MINUTE), {"counter": draw(_COUNTERS)}))
     if draw(st.booleans()):

@@ -1,0 +1,79 @@
+"""Remote tickets in the live state (issue 24): a ticket issued remotely waits
+in the queue and is counted on its way until its holder checks in, whatever
+order the events arrive in; the collector publishes the count and the state
+body shows it per service."""
+
+from __future__ import annotations
+
+import itertools
+
+from fastapi.testclient import TestClient
+from prometheus_client import CollectorRegistry
+
+from monitor.api.collector import HallCollector
+from monitor.core.batches import to_rows
+from monitor.core.config import Settings
+from monitor.core.snapshot import HallView
+from monitor.core.state import HallState
+from monitor.server.app import create_app
+from sim.eventlog.events import Event
+from tests.monitor.conftest import as_json, auth
+from tests.monitor.core.test_state_order import _applied, _event, _ts
+
+# T1, T2 taken from home, T3 at the door (business); T1's holder checks in at
+# 09:10; T2 is called at 09:12 while its holder is away and given up
+EVENTS = [
+    _event(1, "remote_ticket_issued", "T1", _ts(0), service="business", segment="gotone"),
+    _event(2, "remote_ticket_issued", "T2", _ts(1), service="business", segment="easyown"),
+    _event(3, "ticket_issued", "T3", _ts(2), service="business", segment="gotone"),
+    _event(4, "ticket_checked_in", "T1", _ts(10)),
+    _event(5, "ticket_called", "T2", _ts(12), counter="C1"),
+    _event(6, "ticket_no_show", "T2", _ts(12, 20), counter="C1"),
+]
+
+
+def test_holders_on_the_way_are_in_the_queue_not_in_the_hall(settings: Settings) -> None:
+    hall = settings.halls[0]
+    zone = HallState(hall).zone
+    rows = to_rows(EVENTS, zone)
+    early = _applied(hall, rows[:3]).snapshot(_ts(5).timestamp())
+    assert early.queue["business"] == 3 and early.away == {"business": 2, "consult": 0,
+                                                            "payment": 0}  # fmt: skip
+    for order in itertools.permutations(range(len(rows))):
+        live = _applied(hall, [rows[i] for i in order]).snapshot(_ts(30).timestamp())
+        assert live.queue["business"] == 2, order  # T1 (in the hall now) and T3
+        assert live.away["business"] == 0, order  # T1 checked in, T2 given up
+        assert live.abandoned[("business", "easyown")] == 1, order
+
+
+def test_the_count_is_published_per_service(settings: Settings) -> None:
+    hall = settings.halls[0]
+    state = _applied(hall, to_rows(EVENTS[:3], HallState(hall).zone))
+    view = HallView(state.info, state.snapshot(_ts(5).timestamp()), None, None, {})
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(HallCollector(lambda: [view]))
+    on_the_way = "hall_remote_tickets_on_the_way"
+    assert registry.get_sample_value(on_the_way, {"hall": "county", "service": "business"}) == 2
+    assert registry.get_sample_value(on_the_way, {"hall": "county", "service": "payment"}) == 0
+    assert registry.get_sample_value("hall_queue_length", {"hall": "county",
+                                                           "service": "business"}) == 3  # fmt: skip
+
+
+def test_ingest_takes_them_and_the_state_body_shows_them(settings: Settings) -> None:
+    with TestClient(create_app(settings, background=False)) as client:
+        posted = client.post(
+            "/v1/halls/county/events", json=as_json(EVENTS[:4]), headers=auth("county")
+        )
+        assert posted.status_code == 200 and posted.json()["accepted"] == 4
+        body = client.get("/v1/halls/county/state").json()
+    business = next(q for q in body["queue"] if q["service"] == "business")
+    assert (business["waiting"], business["on_the_way"]) == (3, 1)  # T2 is still away
+
+
+def test_a_check_in_before_its_issue_is_held(settings: Settings) -> None:
+    hall = settings.halls[0]
+    state = HallState(hall)
+    issue = _event(1, "remote_ticket_issued", "T9", _ts(5), service="business", segment="gotone")
+    early: Event = _event(2, "ticket_checked_in", "T9", _ts(4))
+    rows = to_rows([issue, early], state.zone)
+    assert state.backwards(rows) == [("e2", "checked_in_before_issued")]
