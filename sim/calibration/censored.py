@@ -109,15 +109,18 @@ class CensoredData:
     # arrays, bit for bit, as taken at each evaluation).
     @functools.cached_property
     def log_x(self) -> np.ndarray:
-        return np.log(self.x)
+        logs: np.ndarray = np.log(self.x)
+        return logs
 
     @functools.cached_property
     def log_r(self) -> np.ndarray:
-        return np.log(self.r)
+        logs: np.ndarray = np.log(self.r)
+        return logs
 
     @functools.cached_property
     def log_b(self) -> np.ndarray:
-        return np.log(self.b)
+        logs: np.ndarray = np.log(self.b)
+        return logs
 
     @functools.cached_property
     def exact(self) -> float:
