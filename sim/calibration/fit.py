@@ -104,26 +104,28 @@ def fit_log(
     services = sorted({t.service for t in tickets})
     segments = sorted({t.segment for t in tickets})
     counters = sorted({t.counter for t in tickets if t.counter} | {s[0] for s in log.spans})
-    svc = np.array([services.index(t.service) for t in tickets])
-    seg = np.array([segments.index(t.segment) for t in tickets])
+    svc = _codes([t.service for t in tickets], services)
+    seg = _codes([t.segment for t in tickets], segments)
     day = np.array([day_idx[t.day] for t in tickets])
+    ended_raw = np.array([t.ended_s for t in tickets])
     # to the microsecond the log holds: times computed from epoch seconds are off
     # by up to a quarter of one, and a customer called at once must wait 0, not 1e-7 s
     issued, called, ended, abandoned = (
-        np.round(np.array(times), 6)
+        np.round(times, 6)
         for times in (
-            [t.issued_s for t in tickets],
-            [t.called_s for t in tickets],
-            [t.ended_s for t in tickets],
-            [t.abandoned_s for t in tickets],
+            np.array([t.issued_s for t in tickets]),
+            np.array([t.called_s for t in tickets]),
+            ended_raw,
+            np.array([t.abandoned_s for t in tickets]),
         )
     )
     no_show = np.array([t.no_show for t in tickets])
     remote = np.array([t.remote for t in tickets], dtype=bool)
     checked_in = np.round(np.array([t.checked_in_s for t in tickets]), 6)
-    ctr = np.array([counters.index(t.counter) if t.counter else -1 for t in tickets])
+    ctr = _codes([t.counter for t in tickets], ["", *counters]) - 1  # no counter: -1
 
-    last_issue = np.array([issued[day == i].max() for i in range(len(day_list))])
+    last_issue = np.full(len(day_list), -np.inf)  # every day has a ticket
+    np.maximum.at(last_issue, day, issued)
     first = np.array(
         [min(log.first_s.get(d, math.inf), last_issue[i]) for i, d in enumerate(day_list)]
     )
@@ -144,7 +146,7 @@ def fit_log(
         services,
         segments,
         {k: v.share for k, v in seg_shares.items()},
-        _spans(log, tickets, day_idx),
+        _spans(log, tickets, day_idx, ended_raw),
         len(day_list),
         (open_s, close_s, interval_s),
     )
@@ -227,15 +229,26 @@ def _widened(fit: ServiceFit, variance: float) -> ServiceFit:
     return dataclasses.replace(fit, mean_ci95_s=(fit.mean_s - half, fit.mean_s + half))
 
 
+def _codes(names: list[str], order: list[str]) -> np.ndarray:
+    """Each name's index in ``order`` (every name is in it)."""
+    index = {name: i for i, name in enumerate(order)}
+    return np.array([index[name] for name in names])
+
+
 def _spans(
-    log: LogData, tickets: list[_Ticket], day_idx: dict[date, int]
+    log: LogData, tickets: list[_Ticket], day_idx: dict[date, int], ended_s: np.ndarray
 ) -> list[tuple[str, int, float, float, float | None]]:
     """Counter spans ``(counter, day index, opened_s, closed_s, busy_since_s)``:
     ``busy_since_s`` is the call time of the ticket whose service (or no-show)
-    ended at that counter the instant it closed, None if it closed idle."""
+    ended at that counter the instant it closed, None if it closed idle
+    (``ended_s``: each ticket's end, as logged)."""
+    # Only a ticket that ended on the millisecond some counter closed can be
+    # one: found over the array, then keyed as before (the last such wins).
+    closing_ms = np.array(sorted({round(c * 1e3) for _, _, _, c in log.spans}), dtype=float)
+    maybe = np.flatnonzero(np.isin(np.round(ended_s * 1e3), closing_ms))
     ends = {
         (t.counter, t.day, round(t.ended_s * 1e3)): t.called_s
-        for t in tickets
+        for t in (tickets[i] for i in maybe)
         if t.counter and math.isfinite(t.ended_s)
     }
     return [

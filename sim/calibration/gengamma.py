@@ -41,16 +41,16 @@ def loglik(theta: np.ndarray, d: CensoredData) -> float:
     times, survival at the right-censored, cdf at the ``(0, b]`` ones."""
     mu, log_sigma, q = float(theta[0]), float(theta[1]), float(theta[2])
     sigma = math.exp(log_sigma)
-    wx, wr, wb = ((np.log(t) - mu) / sigma for t in (d.x, d.r, d.b))
+    wx, wr, wb = ((t - mu) / sigma for t in (d.log_x, d.log_r, d.log_b))
     if abs(q) < _LOGNORMAL_Q:
-        pdf = -(np.log(d.x) + log_sigma + _HALF_LOG_2PI) - 0.5 * wx * wx
+        pdf = -(d.log_x + log_sigma + _HALF_LOG_2PI) - 0.5 * wx * wx
         return float(d.wx @ pdf + d.wr @ special.log_ndtr(-wr) + d.wb @ special.log_ndtr(wb))
     g = 1.0 / (q * q)
     with np.errstate(over="ignore", invalid="ignore"):
         qx = q * wx
         # g·log g − lgamma(g) + g·(q·w − e^{q·w}), with e^{q·w} − 1 − q·w kept exact near 0
         pdf = (
-            math.log(abs(q)) - log_sigma - np.log(d.x)
+            math.log(abs(q)) - log_sigma - d.log_x
             + g * math.log(g) - special.gammaln(g) - g
             - g * (np.expm1(qx) - qx)
         )  # fmt: skip

@@ -1,110 +1,78 @@
 """``hallsim``: the planner's command line. Thin: parse, call into ``sim``,
 present with :mod:`sim.reports`. Every command is registered through
 :func:`user_errors`, so a bad scenario, rules file or log, or a file that
-cannot be read or written, ends as ``hallsim: <what>: <why>`` and exit 2."""
+cannot be read or written, ends as ``hallsim: <what>: <why>`` and exit 2.
+
+Each command lives in its own module, imported only when the app is built
+with it: the entry point builds the app with just the command the command
+line names (typer reads the annotations of every command it registers, and
+the modules import what their commands need), ``app`` has them all."""
 
 from __future__ import annotations
 
 import atexit
 import gc
-from typing import Annotated
+import importlib
+import sys
+from collections.abc import Callable
+from typing import Any
 
 import typer
 
-from sim.cli.events import events
-from sim.cli.fit import fit
-from sim.cli.options import (
-    AsJson,
-    ReportDir,
-    ScenarioArg,
-    Seed,
-    Workers,
-    XlsxFile,
-    check_outputs,
-    command_line,
-    replications,
-)
-from sim.cli.roster import roster
-from sim.cli.scenario import app as scenario_app
-from sim.cli.staff import staff
-from sim.cli.whatif import compare, sweep
-from sim.reports.terminal import emit_json, err, load_or_fail, progress_bar, stdout_console
 from sim.reports.terminal import user_errors as _user_errors
 
-app = typer.Typer(
-    help="Simulate a service hall's queues: waits, service level and staffing.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
 user_errors = _user_errors("hallsim")
 
+# name -> (module, attribute), in the order ``hallsim --help`` lists them.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "run": ("sim.cli.run", "run"),
+    "staff": ("sim.cli.staff", "staff"),
+    "roster": ("sim.cli.roster", "roster"),
+    "compare": ("sim.cli.whatif", "compare"),
+    "sweep": ("sim.cli.whatif", "sweep"),
+    "events": ("sim.cli.events", "events"),
+    "fit": ("sim.cli.fit", "fit"),
+}
+# name -> (module, attribute) of each command group.
+GROUPS: dict[str, tuple[str, str]] = {"scenario": ("sim.cli.scenario", "app")}
 
-@app.callback()
+
 def _main() -> None:
     """Queue and waiting-time simulation for service halls (营业厅)."""
 
 
-@app.command()
-@user_errors
-def run(
-    ctx: typer.Context,
-    scenario: ScenarioArg,
-    replications: Annotated[int, replications(1, "Independent replications (days)")] = 20,
-    seed: Seed = 1,
-    workers: Workers = None,
-    as_json: AsJson = False,
-    report: ReportDir = None,
-    xlsx: XlsxFile = None,
-) -> None:
-    """Simulate SCENARIO and print each KPI's mean and 95% confidence interval."""
-    check_outputs([("--xlsx", xlsx)], [("--report", report)])
-    scn = load_or_fail(scenario)
-
-    from sim.runs.executor import local_executor
-    from sim.runs.experiment import run_experiment
-
-    executor = local_executor(workers, replications)
-    progress = progress_bar()
-    try:
-        with progress:
-            task = progress.add_task(f"simulating {scn.hall}", total=replications)
-            experiment = run_experiment(
-                scn, replications, seed, executor, on_done=lambda _: progress.advance(task)
-            )
-    finally:
-        executor.close()
-    summary = experiment.summary()
-    from sim.calibration.known import patience_warnings  # issue 13: a fitted hall's limits
-
-    for line in patience_warnings(scn, summary.kpis.by_segment):
-        err.print(f"warning: {line}", highlight=False)
-    labels = {k: v.name or k for k, v in scn.services.items()}
-    labels |= {k: v.name or k for k, v in scn.segments.items()}
-    if report is not None:
-        from sim.reports.run import write_report
-
-        path = write_report(experiment, summary, report, command_line(ctx))
-        err.print(f"report: {path}", highlight=False)
-    if xlsx is not None:
-        from sim.reports.sheets import run_sheets
-        from sim.reports.xlsx import write_workbook
-
-        names = {k: v.name for k, v in scn.services.items()}
-        names |= {k: v.name for k, v in scn.segments.items()}
-        sheets = run_sheets(summary, names, scn.name, command_line(ctx))
-        err.print(f"workbook: {write_workbook(xlsx, sheets)}", highlight=False)
-    if as_json:
-        emit_json(summary.to_json())
-    else:
-        from sim.reports.kpi_tables import print_run
-
-        print_run(stdout_console(), summary, labels)
+def _attribute(where: tuple[str, str]) -> Any:
+    module, name = where
+    return getattr(importlib.import_module(module), name)
 
 
-for command in (staff, roster, compare, sweep, events, fit):
-    app.command()(user_errors(command))
-app.add_typer(scenario_app, name="scenario")
+def build_app(only: str | None = None) -> typer.Typer:
+    """The ``hallsim`` app with every command, or with just the command or
+    group ``only`` (whose help, options and errors are the same either way)."""
+    built = typer.Typer(
+        help="Simulate a service hall's queues: waits, service level and staffing.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+    )
+    built.callback()(_main)
+    for name, where in COMMANDS.items():
+        if only in (None, name):
+            command: Callable[..., None] = _attribute(where)
+            built.command(name)(user_errors(command))
+    for name, where in GROUPS.items():
+        if only in (None, name):
+            built.add_typer(_attribute(where), name=name)
+    return built
+
+
+def __getattr__(name: str) -> typer.Typer:
+    # ``app`` (every command, for tests and documentation) is built on first use.
+    if name == "app":
+        full = build_app()
+        globals()["app"] = full
+        return full
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main() -> None:
@@ -114,4 +82,7 @@ def main() -> None:
     # exit, which alone costs a one-replication run about 80 ms.
     gc.freeze()
     atexit.register(gc.freeze)
-    app()
+    # The root takes no option but --help, so the first word, when it names
+    # a command, is the command click would run.
+    first = sys.argv[1] if len(sys.argv) > 1 else None
+    build_app(first if first in COMMANDS or first in GROUPS else None)()

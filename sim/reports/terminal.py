@@ -13,27 +13,49 @@ from __future__ import annotations
 import functools
 import json
 import math
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, cast
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from sim.model.errors import InputError
-from sim.model.scenario import Scenario, ScenarioError, load_scenario
 
-err = Console(stderr=True)
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress, TaskID
+
+    from sim.model.scenario import Scenario
+
 P = ParamSpec("P")
 R = TypeVar("R")
+
+
+class _Stderr:
+    """rich's console on stderr, made when something is first printed: a run
+    that prints only JSON on a pipe never imports rich (about 30 ms)."""
+
+    _console: Console | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(stderr=True)
+        return getattr(self._console, name)
+
+
+err = cast("Console", _Stderr())
 
 
 def stdout_console() -> Console:
     """Console for tables: the terminal's width, or 120 columns when the output
     goes to a file or pipe (rich would otherwise squeeze tables into 80)."""
+    from rich.console import Console
+
     return Console(width=None if sys.stdout.isatty() else 120)
 
 
@@ -58,6 +80,8 @@ def jsonable(value: Any) -> Any:
 def fail(message: str, prog: str = "hallsim", *, code: int = 2) -> typer.Exit:
     """Print ``prog: message`` on stderr, each line prefixed; the caller raises
     the returned exit (status 2: bad input, no traceback)."""
+    from rich.markup import escape
+
     for line in message.splitlines() or [""]:
         err.print(f"[bold red]{prog}:[/] {escape(line)}", highlight=False, soft_wrap=True)
     return typer.Exit(code=code)
@@ -90,6 +114,8 @@ def user_errors(prog: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
 
 def load_or_fail(path: Path, prog: str = "hallsim") -> Scenario:
     """The scenario at ``path``, or exit 2 with each problem prefixed by the file."""
+    from sim.model.scenario import ScenarioError, load_scenario
+
     try:
         return load_scenario(path)
     except ScenarioError as exc:
@@ -98,8 +124,52 @@ def load_or_fail(path: Path, prog: str = "hallsim") -> Scenario:
         raise fail("\n".join(named), prog) from None
 
 
-def progress_bar() -> Progress:
+class QuietProgress:
+    """What :func:`progress_bar` gives when stderr is no terminal: rich's
+    progress bar would be disabled there, and this one needs no rich."""
+
+    def __enter__(self) -> QuietProgress:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        return None
+
+    def add_task(self, description: str, total: float | None = 100.0, **fields: Any) -> TaskID:
+        return cast("TaskID", 0)
+
+    def advance(self, task_id: TaskID, advance: float = 1) -> None:
+        return None
+
+    def update(self, task_id: TaskID, **fields: Any) -> None:
+        return None
+
+    @property
+    def console(self) -> Console:
+        return err
+
+
+def _stderr_may_be_terminal() -> bool:
+    """False only where rich's console would surely not count stderr as a
+    terminal: not a TTY, and neither TTY_COMPATIBLE nor FORCE_COLOR set."""
+    if "TTY_COMPATIBLE" in os.environ or "FORCE_COLOR" in os.environ:
+        return True
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):  # replaced or closed stderr
+        return False
+
+
+def progress_bar() -> Progress | QuietProgress:
     """A progress bar on stderr, shown only on a terminal and gone when done."""
+    if not _stderr_may_be_terminal():
+        return QuietProgress()
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     return Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
