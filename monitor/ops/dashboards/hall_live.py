@@ -10,19 +10,15 @@ the runbook; every alert links to one of these panels (``dashboard_url``)."""
 
 from __future__ import annotations
 
-from grafana_foundation_sdk.builders import bargauge, stat, table, timeseries
+from grafana_foundation_sdk.builders import bargauge, timeseries
 from grafana_foundation_sdk.builders import dashboard as dash
 from grafana_foundation_sdk.cog import builder as cogbuilder
 from grafana_foundation_sdk.models import dashboard as model
 
 from monitor.ops.alerts import BURN_CAP, BURN_RUNGS, QUEUE_EXCESS, QUEUE_FACTOR
-from monitor.ops.annotations import MORE_THAN
 from monitor.ops.dashboards import promql as q
 from monitor.ops.dashboards.common import (
-    DATASOURCE,
-    LADDER,
     TAGS,
-    big_number,
     city_variable,
     datasource_variable,
     district_variable,
@@ -37,29 +33,25 @@ from monitor.ops.dashboards.common import (
     threshold_from,
     thresholds,
 )
+from monitor.ops.dashboards.hall_now import (
+    BAND,
+    HS,
+    SILENT,
+    H,
+    alerts_panel,
+    fixed_colour,
+    now_panels,
+    queue_level,
+)
 from monitor.ops.feed_alerts import NO_EVENTS_S
 from monitor.ops.recording import CEILING
 from monitor.ops.timescale import REAL_TIME, TimeScale
 
 UID = "hallq-hall-live"
-_SILENT = 'time() - max(hall_last_heard_timestamp_seconds{hall="$hall"})'
-H = 'hall="$hall"'
-HS = 'hall="$hall", service="$service"'
 # waits of the tickets called in the last quarter hour (hall time), the forecast's interval
 WINDOW = "15m"
 SHOWN = "6h"  # the time range shown when the dashboard opens (hall time)
-BAND = "call-in-staff level"
 LOW, HIGH = "forecast 95% low", "forecast 95% high"
-
-
-def _fixed(colour: str) -> model.DynamicConfigValue:
-    return model.DynamicConfigValue(id_val="color", value={"mode": "fixed", "fixedColor": colour})
-
-
-def _level(forecast: str) -> str:
-    """The queue-above-forecast alert's level: at least QUEUE_FACTOR times the
-    forecast and QUEUE_EXCESS customers more (the alert's own rule)."""
-    return f"{forecast} + clamp_min({QUEUE_FACTOR - 1} * {forecast}, {QUEUE_EXCESS})"
 
 
 def _queue_against_forecast(title: str, description: str, sel: str, level: str) -> timeseries.Panel:
@@ -75,7 +67,7 @@ def _queue_against_forecast(title: str, description: str, sel: str, level: str) 
             (forecast, "forecast"),
             (q.forecast_queue_bound(sel, "-", level), LOW),
             (q.forecast_queue_bound(sel, "+", level), HIGH),
-            (_level(forecast), BAND),
+            (queue_level(forecast), BAND),
         ],
     )
     panel.override_by_name(
@@ -84,11 +76,11 @@ def _queue_against_forecast(title: str, description: str, sel: str, level: str) 
             model.DynamicConfigValue(id_val="custom.fillBelowTo", value=LOW),
             model.DynamicConfigValue(id_val="custom.fillOpacity", value=20),
             model.DynamicConfigValue(id_val="custom.lineWidth", value=0),
-            _fixed("blue"),
+            fixed_colour("blue"),
         ],
     )
     panel.override_by_name(
-        LOW, [model.DynamicConfigValue(id_val="custom.lineWidth", value=0), _fixed("blue")]
+        LOW, [model.DynamicConfigValue(id_val="custom.lineWidth", value=0), fixed_colour("blue")]
     )
     panel.override_by_name(
         BAND,
@@ -96,7 +88,7 @@ def _queue_against_forecast(title: str, description: str, sel: str, level: str) 
             model.DynamicConfigValue(
                 id_val="custom.lineStyle", value={"fill": "dash", "dash": [4, 6]}
             ),
-            _fixed("orange"),
+            fixed_colour("orange"),
         ],
     )
     panel.override_by_name(
@@ -105,7 +97,7 @@ def _queue_against_forecast(title: str, description: str, sel: str, level: str) 
             model.DynamicConfigValue(
                 id_val="custom.lineStyle", value={"fill": "dash", "dash": [10, 10]}
             ),
-            _fixed("blue"),
+            fixed_colour("blue"),
         ],
     )
     return panel
@@ -146,142 +138,8 @@ def _per_service(scale: TimeScale) -> list[timeseries.Panel]:
             (q.target(H), "target"),
         ],
     )
-    wait.override_by_name("target", [_fixed("red")])
+    wait.override_by_name("target", [fixed_colour("red")])
     return [queue, wait]
-
-
-def _now() -> list[stat.Panel]:
-    waiting = big_number(
-        "Waiting now",
-        "Tickets waiting to be called, all services: red from the level of the "
-        "queue-above-forecast alert for this time of day.",
-        "short",
-        [(q.queue(H), "waiting")],
-        thresholds(("green", None)),
-        width=3,
-    )
-    threshold_from(waiting, _level(q.forecast_queue(H)), BAND, "red")
-    level = big_number(
-        "Service level today",
-        "Share of today's called tickets called within the hall's target wait: green from "
-        "the hall's own objective, red below it.",
-        "percentunit",
-        [(q.service_level(H), "today")],
-        thresholds(("red", None)),
-        width=3,
-    )
-    threshold_from(level, q.objective(H), "objective", "green")
-    counters = big_number(
-        "Counters open (plan)",
-        "Counters open now: green from the number the plan staffs now (the scenario's "
-        "schedule for the day, or the hall's roster), red below it.",
-        "short",
-        [(f"max(hall_counters_open{{{H}}})", "open")],
-        thresholds(("red", None)),
-        width=3,
-    )
-    threshold_from(counters, f"max(hall_counters_planned{{{H}}})", "planned", "green")
-    risk = big_number(
-        "Breach risk, next 30 min",
-        "Nowcast probability that a ticket taken in 30 minutes waits past the target: red "
-        "above what the hall's objective allows (1 − objective), where the predictive alert "
-        "fires while the hall is still within target.",
-        "percentunit",
-        [(f'max(hall_nowcast_breach_probability{{{H}, horizon="30m"}})', "30 min")],
-        thresholds(("green", None)),
-        width=3,
-    )
-    threshold_from(risk, f"1 - {q.objective(H)}", "allowed", "red")
-    return [
-        waiting,
-        big_number(
-            "Oldest wait × target",
-            "Wait so far of the longest-waiting ticket, in multiples of the hall's target wait. "
-            "Colours follow the escalation ladder: yellow from 1× (hall manager), orange from 2× "
-            "(district), red from 4× (city).",
-            "suffix:× target",
-            [(f"{q.oldest_wait(H)} / on (hall) {q.target(H)}", "oldest")],
-            dash.ThresholdsConfig().mode(model.ThresholdsMode.ABSOLUTE).steps(LADDER),
-            width=3,
-        ).decimals(2),
-        level,
-        big_number(
-            "Margin to objective",
-            "Today's service level minus the hall's objective: red below it, yellow within 5 "
-            "points above it.",
-            "percentunit",
-            [(q.margin(H), "margin")],
-            thresholds(("red", None), ("yellow", 0.0), ("green", 0.05)),
-            width=3,
-        ),
-        counters,
-        risk,
-        big_number(
-            "Counters to open",
-            "The nowcast's advice: this many more counters of the named group bring a ticket "
-            "taken in 30 minutes back within target (0: none needed; ∞: more than "
-            f"{MORE_THAN} of any group would be needed, call for help).",
-            "short",
-            [(f"max by (group) (hall_nowcast_counters_to_open{{{H}}})", "{{group}}")],
-            thresholds(("green", None), ("orange", 1.0), ("red", MORE_THAN + 1.0)),
-            width=3,
-        ),
-        big_number(
-            "Ticket system heard",
-            "Time since the hall's ticket system was last heard from; the no-events alert "
-            f"fires past {NO_EVENTS_S // 60} minutes while the hall is open.",
-            "s",
-            [(_SILENT, "silent")],
-            thresholds(("green", None), ("red", float(NO_EVENTS_S))),
-            width=3,
-        ),
-    ]
-
-
-def _alerts() -> table.Panel:
-    return (
-        table.Panel()
-        .title("Alerts for this hall")
-        .description(
-            "The hall's alerts in Prometheus now (the ALERTS series), firing and pending, with "
-            "their rung (severity) and service; the alert name links to its runbook section."
-        )
-        .datasource(DATASOURCE)
-        .unit("none")
-        .span(24)
-        .height(6)
-        .no_value("No alert is firing or pending")
-        .with_target(query(f"ALERTS{{{H}}}", "", "A", instant=True))
-        .with_transformation(
-            model.DataTransformerConfig(
-                id_val="organize",
-                options={
-                    "excludeByName": {"Time": True, "Value": True, "__name__": True},
-                    "indexByName": {"alertname": 0, "alertstate": 1, "severity": 2, "service": 3},
-                    "renameByName": {
-                        "alertname": "alert",
-                        "alertstate": "state",
-                        "severity": "rung",
-                    },
-                },
-            )
-        )
-        .override_by_name(
-            "alert",
-            [
-                model.DynamicConfigValue(
-                    id_val="links",
-                    value=[
-                        {
-                            "title": "Runbook: ${__value.text}",
-                            "url": "${hallmon}/runbook#${__value.raw:lowercase}",
-                            "targetBlank": True,
-                        }
-                    ],
-                )
-            ],
-        )
-    )
 
 
 def _hall(scale: TimeScale) -> list[cogbuilder.Builder[model.Panel]]:
@@ -307,7 +165,7 @@ def _hall(scale: TimeScale) -> list[cogbuilder.Builder[model.Panel]]:
                 (q.forecast_mean_wait(H), "forecast mean"),
                 (q.target(H), "target"),
             ],
-        ).override_by_name("target", [_fixed("red")]),
+        ).override_by_name("target", [fixed_colour("red")]),
         graph(
             "Service level today against objective",
             "Share of the tickets called today (and in the last hour) within the hall's target "
@@ -322,7 +180,7 @@ def _hall(scale: TimeScale) -> list[cogbuilder.Builder[model.Panel]]:
         )
         .min(0)
         .max(1)
-        .override_by_name("objective", [_fixed("red")]),
+        .override_by_name("objective", [fixed_colour("red")]),
         _burn(),
         graph(
             "Nowcast: wait of a ticket taken now … in 60 min",
@@ -361,7 +219,7 @@ def _hall(scale: TimeScale) -> list[cogbuilder.Builder[model.Panel]]:
                 model.DynamicConfigValue(
                     id_val="custom.lineStyle", value={"fill": "dash", "dash": [10, 10]}
                 ),
-                _fixed("orange"),
+                fixed_colour("orange"),
             ],
         ),
         graph(
@@ -369,8 +227,8 @@ def _hall(scale: TimeScale) -> list[cogbuilder.Builder[model.Panel]]:
             "Wall-clock time since the hall's ticket system last sent an event, against the "
             f"{NO_EVENTS_S // 60} minutes after which the no-events alert fires (open halls).",
             "s",
-            [(_SILENT, "silent"), (f"{NO_EVENTS_S} + 0 * {_SILENT}", "alert level")],
-        ).override_by_name("alert level", [_fixed("red")]),
+            [(SILENT, "silent"), (f"{NO_EVENTS_S} + 0 * {SILENT}", "alert level")],
+        ).override_by_name("alert level", [fixed_colour("red")]),
         graph(
             "Abandonment",
             "Share of the tickets issued today (and in the last hour) abandoned: given up, or "
@@ -477,9 +335,9 @@ def build(scale: TimeScale = REAL_TIME) -> model.Dashboard:
         .link(link("Runbook 处置手册", "${hallmon}/runbook", "What to do for each alert."))
         .with_row(dash.Row("Now 当前"))
     )
-    for number in _now():
+    for number in now_panels():
         builder.with_panel(number)
-    builder.with_panel(_alerts())
+    builder.with_panel(alerts_panel())
     builder.with_row(dash.Row("Hall 全厅"))
     for panel in _hall(scale):
         builder.with_panel(panel)
