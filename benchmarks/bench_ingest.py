@@ -50,6 +50,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import math
 import platform
 import random
 import sys
@@ -188,9 +189,11 @@ def static_families(views: Sequence[HallView]) -> list[Metric]:
     info_f = gauge("hall_info", ["hall", "name", "district", "city"])
     open_f = gauge("hall_open", ["hall"])
     queue_f = gauge("hall_queue_length", ["hall", "service"])
+    away_f = gauge("hall_remote_tickets_on_the_way", ["hall", "service"])
     oldest_f = gauge("hall_oldest_wait_seconds", ["hall", "service"])
     copen_f = gauge("hall_counters_open", ["hall"])
     cbusy_f = gauge("hall_counters_busy", ["hall"])
+    planned_f = gauge("hall_counters_planned", ["hall"])
     tickets = [
         counter(n, ["hall", "service", "segment"])
         for n in ("hall_tickets_issued", "hall_tickets_served", "hall_tickets_abandoned")
@@ -211,6 +214,14 @@ def static_families(views: Sequence[HallView]) -> list[Metric]:
             "hall_forecast_arrivals_per_hour",
         )
     ]
+    fc_half = [
+        gauge(n, ["hall", "service"])
+        for n in (
+            "hall_forecast_queue_length_ci95_half_width",
+            "hall_forecast_wait_seconds_ci95_half_width",
+            "hall_forecast_arrivals_per_hour_ci95_half_width",
+        )
+    ]
     ncw_f, ncm_f, ncp_f = (
         gauge(n, ["hall", "service", "horizon"])
         for n in (
@@ -222,9 +233,12 @@ def static_families(views: Sequence[HallView]) -> list[Metric]:
     ncq_f = gauge("hall_nowcast_queue_length", ["hall", "service"])
     ncb_f = gauge("hall_nowcast_breach_probability", ["hall", "horizon"])
     ncsb_f = gauge("hall_nowcast_service_breach_probability", ["hall", "service", "horizon"])
+    advice_f = gauge("hall_nowcast_counters_to_open", ["hall", "group"])
     asof_f = gauge("hall_nowcast_as_of_timestamp_seconds", ["hall"])
     comp_f = gauge("hall_nowcast_computed_timestamp_seconds", ["hall"])
     last_f = gauge("hall_last_event_timestamp_seconds", ["hall"])
+    heard_f = gauge("hall_last_heard_timestamp_seconds", ["hall"])
+    clock_f = gauge("hall_clock_timestamp_seconds", ["hall"])
     ingest_f = counter("hallmon_ingest_events", ["hall", "result"])
     failures_f = counter("hallmon_background_failures", ["hall", "job"])
     overflow_f = counter("hallmon_label_overflow", ["hall", "dimension"])
@@ -236,9 +250,13 @@ def static_families(views: Sequence[HallView]) -> list[Metric]:
         for s in v.info.services:
             queue_f.add_metric([h, s], live.queue[s])
         for s in v.info.services:
+            away_f.add_metric([h, s], live.away.get(s, 0))
+        for s in v.info.services:
             oldest_f.add_metric([h, s], live.oldest_wait_s[s])
         copen_f.add_metric([h], live.counters_open)
         cbusy_f.add_metric([h], live.counters_busy)
+        if v.planned is not None:
+            planned_f.add_metric([h], v.planned.total)
         for fam, values in zip(tickets, (live.issued, live.served, live.abandoned), strict=True):
             for s in v.info.services:
                 for g in v.info.segments:
@@ -262,6 +280,19 @@ def static_families(views: Sequence[HallView]) -> list[Metric]:
         ):
             for s in v.info.services:
                 fc_f.add_metric([h, s], fc_values[s])
+        for half_f, half_values in zip(
+            fc_half,
+            (
+                v.forecast.queue_length_half,
+                v.forecast.wait_half_s,
+                v.forecast.arrivals_per_hour_half,
+            ),
+            strict=True,
+        ):
+            for s in v.info.services:
+                value = half_values.get(s)
+                if value is not None and value == value:  # absent or NaN: no sample
+                    half_f.add_metric([h, s], value)
         nc = v.nowcast
         for nc_f, table in ((ncw_f, nc.wait_s), (ncm_f, nc.wait_median_s), (ncp_f, nc.wait_p90_s)):
             for s in v.info.services:
@@ -274,11 +305,19 @@ def static_families(views: Sequence[HallView]) -> list[Metric]:
         for s in v.info.services:
             for hz in HORIZONS:
                 ncsb_f.add_metric([h, s, hz], nc.service_breach_probability[(s, hz)])
+        if nc.call_in is not None:
+            more = nc.call_in.counters
+            to_open = math.inf if more is None else float(more)
+            advice_f.add_metric([h, nc.call_in.group or ""], to_open)
         asof_f.add_metric([h], nc.computed_s)
         assert nc.computed_at_s is not None
         comp_f.add_metric([h], nc.computed_at_s)
         assert live.last_event_s is not None
         last_f.add_metric([h], live.last_event_s)
+        heard = live.received_s if v.info.clock == "events" else live.last_event_s
+        if heard is not None:
+            heard_f.add_metric([h], heard)
+        clock_f.add_metric([h], live.now_s)
         for r in INGEST_RESULTS:
             ingest_f.add_metric([h, r], v.ingested[r])
         for j in BACKGROUND_JOBS:
@@ -288,9 +327,10 @@ def static_families(views: Sequence[HallView]) -> list[Metric]:
         for k in HALL_LIMITS:
             limited_f.add_metric([h, k], v.limited[k])
     return [
-        info_f, open_f, queue_f, oldest_f, copen_f, cbusy_f, *tickets, busy_f, cserved_f,
-        *hists, target_f, objective_f, *fc, ncw_f, ncm_f, ncp_f, ncq_f, ncb_f, ncsb_f, asof_f,
-        comp_f, last_f, ingest_f, failures_f, overflow_f, limited_f,
+        info_f, open_f, queue_f, away_f, oldest_f, copen_f, cbusy_f, planned_f, *tickets, busy_f,
+        cserved_f, *hists, target_f, objective_f, *fc, *fc_half, ncw_f, ncm_f, ncp_f, ncq_f,
+        ncb_f, ncsb_f, advice_f, asof_f, comp_f, last_f, heard_f, clock_f, ingest_f, failures_f,
+        overflow_f, limited_f,
     ]  # fmt: skip
 
 
