@@ -15,7 +15,9 @@ for each new connection, before a byte of it is read:
   refused (429) when all of them are busy;
 - all connections without a token together may hold
   ``connections - reserved_for_tokens``; a new one beyond that takes the place
-  of the oldest idle one of them anywhere, or, when none is idle, is let in on
+  of the oldest idle one of the address holding the most of them (so a flood
+  from many addresses evicts itself before a ticket system's one connection
+  that has not sent its request yet), or, when none is idle, is let in on
   *probation* into the reserved room: its first request must carry a valid
   token (a hall's ingest token, or the read token), or it is answered 503;
 - nothing is let in beyond ``connections``, unless an idle connection without
@@ -111,7 +113,7 @@ class Admission:
         if mine is not None and len(mine) >= self.per_client and not self._evict_from(mine):
             return "client"
         if len(self._untrusted) >= self.untrusted_cap or len(self._all) >= self.connections:
-            self._evict_from(self._untrusted)
+            self._evict_from_largest()
         if len(self._all) >= self.connections:
             return "full"
         verdict: Verdict = "admitted"
@@ -164,6 +166,15 @@ class Admission:
             mine.pop(conn, None)
             if not mine:
                 del self._by_client[conn.client_key]
+
+    def _evict_from_largest(self) -> bool:
+        """Close the oldest idle connection of the address holding the most
+        connections without a token (the next largest if none of its own is
+        idle): a flood from many addresses is evicted from itself, and a
+        ticket system's one connection, about to send its request, is taken
+        only when every address holds one."""
+        holders = sorted(self._by_client.values(), key=len, reverse=True)
+        return any(self._evict_from(mine) for mine in holders)
 
     def _evict_from(self, candidates: dict[Connection, None]) -> bool:
         """Close the oldest idle connection of ``candidates`` (not one the

@@ -140,6 +140,27 @@ def test_a_connection_not_read_yet_is_not_evicted() -> None:
     assert burst[0].evicted and not ticket_system.evicted
 
 
+def test_a_flood_evicts_itself_before_a_lone_connection() -> None:
+    """A ticket system's one connection, read and not yet sending (its process
+    descheduled between connect and send), is older than the flood's newest:
+    oldest first anywhere, twenty addresses churning the pool evicted it. The
+    address holding the most connections without a token gives one up first;
+    among addresses holding as many, the oldest connection goes."""
+    admission, _ = _admission(connections=10, per_client=100, reserve=2)
+    ticket_system = Conn("10.0.4.1")
+    flood = [Conn(f"10.0.5.{i % 3}") for i in range(7)]  # three addresses: 3, 2 and 2
+    for c in [ticket_system, *flood]:  # the ticket system's is the oldest of all
+        assert admission.admit(c) == "admitted"
+        admission.polled(c)
+    for i in range(4):  # the flood's next connections, each from a new address
+        assert admission.admit(c := Conn(f"10.0.6.{i}")) == "admitted"
+        admission.polled(c)
+    assert not ticket_system.evicted
+    assert sum(c.evicted for c in flood) == 4  # now every address holds one
+    admission.admit(Conn("10.0.6.9"))
+    assert ticket_system.evicted  # the oldest of equals
+
+
 def test_closed_connections_are_forgotten_and_addresses_are_pruned() -> None:
     admission, now = _admission(connections=5000, per_client=5000, reserve=1)
     conns = [Conn(f"10.1.{i // 250}.{i % 250}") for i in range(4200)]
