@@ -153,8 +153,9 @@ def test_a_flood_evicts_itself_before_a_lone_connection() -> None:
         assert admission.admit(c) == "admitted"
         admission.polled(c)
     for i in range(4):  # the flood's next connections, each from a new address
-        assert admission.admit(c := Conn(f"10.0.6.{i}")) == "admitted"
-        admission.polled(c)
+        newer = Conn(f"10.0.6.{i}")
+        assert admission.admit(newer) == "admitted"
+        admission.polled(newer)
     assert not ticket_system.evicted
     assert sum(c.evicted for c in flood) == 4  # now every address holds one
     admission.admit(Conn("10.0.6.9"))
