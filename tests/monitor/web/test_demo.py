@@ -241,9 +241,13 @@ def test_the_demo_climbs_the_ladder_and_ctrl_c_stops_it_all() -> None:
         demo.send_signal(signal.SIGINT)  # what Ctrl-C does
         assert demo.wait(60) == 0
     finally:
-        if demo.poll() is None:
-            os.killpg(demo.pid, signal.SIGKILL)
-            demo.wait()
+        if demo.poll() is None:  # a check failed: let the demo stop what it started
+            demo.send_signal(signal.SIGINT)  # (its Prometheus and Alertmanager run in
+            try:  # sessions of their own, which killing the demo's group would leave)
+                demo.wait(60)
+            except subprocess.TimeoutExpired:
+                os.killpg(demo.pid, signal.SIGKILL)
+                demo.wait()
         reader.join(10)
     survivors = [command for pid, (t, command) in started.items() if alive(pid, t)]
     assert survivors == []
