@@ -41,6 +41,8 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from serving import free_port, wait_ready  # noqa: E402
+
 from sim.eventlog.convert import calendar_days, day_events  # noqa: E402
 from sim.model.hall import simulate  # noqa: E402
 from sim.model.scenario import load_scenario  # noqa: E402
@@ -73,11 +75,7 @@ halls:
 
 
 def _serve(config: Path, log: Path) -> tuple[subprocess.Popen[bytes], str]:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     env = {**os.environ, "T_CITY": TOKENS["city"], "T_STEADY": TOKENS["steady"]}
     with log.open("ab") as out:
         server = subprocess.Popen(
@@ -86,16 +84,11 @@ def _serve(config: Path, log: Path) -> tuple[subprocess.Popen[bytes], str]:
             env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True,
         )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            if httpx.get(url + "/readyz", timeout=5).status_code == 200:
-                return server, url
-        except httpx.TransportError:
-            pass
-        if server.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"hallmon did not become ready (see {log})")
-        time.sleep(0.1)
+    try:
+        wait_ready(url, server)
+    except RuntimeError as exc:
+        raise RuntimeError(f"{exc} (see {log})") from None
+    return server, url
 
 
 def _stop(server: subprocess.Popen[bytes]) -> None:

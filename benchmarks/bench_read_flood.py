@@ -33,6 +33,9 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # serving, also when imported by path
+
+from serving import free_port, wait_ready  # noqa: E402
 
 from sim.eventlog.convert import day_events  # noqa: E402
 from sim.model.hall import simulate  # noqa: E402
@@ -93,28 +96,19 @@ def start_server(directory: Path, share: float | None) -> tuple[subprocess.Popen
         "token_env: BENCH_TOKEN}\n",
         encoding="utf-8",
     )
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "monitor", "serve", "--config", str(config), "--port", str(port),
          "--log-level", "warning"],
         env=dict(os.environ, BENCH_TOKEN=TOKEN), cwd=ROOT, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            if httpx.get(url + "/readyz", timeout=5).status_code == 200:
-                return server, url
-        except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline or server.poll() is not None:
-            server.kill()
-            raise SystemExit("hallmon did not become ready")
-        time.sleep(0.1)
+    try:
+        wait_ready(url, server)
+    except RuntimeError as exc:
+        server.kill()
+        raise SystemExit(str(exc)) from None
+    return server, url
 
 
 def measure(readers: int, seconds: float, pairs: int, share: float | None) -> dict[str, Any]:

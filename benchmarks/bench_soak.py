@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -46,6 +45,8 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from serving import free_port, wait_ready  # noqa: E402
 
 from sim.eventlog.convert import day_events  # noqa: E402
 from sim.model.hall import simulate  # noqa: E402
@@ -87,13 +88,6 @@ class Samples:
             out = (self.ingest, self.scrape, self.state, self.events, self.errors)
             self.ingest, self.scrape, self.state, self.events, self.errors = [], [], [], 0, 0
         return out
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def _rss_mib(pid: int) -> float:
@@ -156,19 +150,6 @@ def _config(directory: Path, halls: list[str], background: bool) -> Path:
     return path
 
 
-def _wait_ready(url: str, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            if httpx.get(url + "/readyz", timeout=5).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        if server.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError("hallmon did not become ready")
-        time.sleep(0.1)
-
-
 def _writer(url: str, tokens: dict[str, str], args: argparse.Namespace, samples: Samples,
             stop: threading.Event, measuring: threading.Event) -> None:  # fmt: skip
     period = args.batch / args.rate
@@ -228,7 +209,7 @@ def soak(args: argparse.Namespace) -> dict[str, object]:
     with tempfile.TemporaryDirectory(prefix="hallmon-soak-") as tmp:
         directory = Path(tmp)
         config = _config(directory, halls, args.background)
-        port = _free_port()
+        port = free_port()
         env = dict(os.environ) | {f"SOAK_TOKEN_{i}": tokens[h] for i, h in enumerate(halls)}
         server = subprocess.Popen(
             [sys.executable, "-m", "monitor", "serve", "--config", str(config),
@@ -239,7 +220,7 @@ def soak(args: argparse.Namespace) -> dict[str, object]:
         samples, stop, measuring = Samples(), threading.Event(), threading.Event()
         windows: list[Window] = []
         try:
-            _wait_ready(url, server)
+            wait_ready(url, server)
             threads = [
                 threading.Thread(
                     target=_writer, args=(url, tokens, args, samples, stop, measuring)
