@@ -47,6 +47,10 @@ class IngestResult(Body):
 
 
 Clock = Literal["wall", "events"]
+_OPENS = (
+    "opening time of the day (HH:MM), by its weekday and holidays;"
+    " null: always open, or not opening that day (open is false)"
+)
 _CLOCK = "the hall's now: the wall clock, or its latest event (replays at speed)"
 _SILENT = (
     "wall-clock seconds since the hall's latest event (clock: wall) or since the "
@@ -112,7 +116,7 @@ class HallSummary(Body):
     clock: Clock = Field(description=_CLOCK)
     now: str = Field(description="the hall's clock (RFC 3339)")
     day: str = Field(description="the local day the counts are of")
-    opens: str | None = Field(description="opening time (HH:MM); null: always open")
+    opens: str | None = Field(description=_OPENS)
     closes: str | None
     open: bool
     queue_length: int
@@ -224,7 +228,7 @@ class HallStateBody(Body):
     now: str | None
     day: str
     clock: Clock = Field(description=_CLOCK)
-    opens: str | None = Field(description="opening time (HH:MM); null: always open")
+    opens: str | None = Field(description=_OPENS)
     closes: str | None
     open: bool
     target_wait_s: float

@@ -90,6 +90,15 @@ def _summed(table: dict[tuple[str, str], int]) -> int:
     return sum(table.values())
 
 
+def _day_hours(view: HallView) -> tuple[float | None, float | None]:
+    """The opening hours of the live state's date (its weekday's, a holiday's);
+    ``None`` for both when the hall is always open or does not open that day."""
+    hours = view.live.hours
+    if hours is None:
+        return view.info.opens_s, view.info.closes_s
+    return (None, None) if hours == (0.0, 0.0) else hours
+
+
 def hall_summary(view: HallView, zone: ZoneInfo, wall_s: float | None = None) -> HallSummary:
     """One line of ``GET /v1/halls``; ``wall_s``: the wall clock (default: now)."""
     info, live, now = view.info, view.live, view.nowcast
@@ -107,8 +116,8 @@ def hall_summary(view: HallView, zone: ZoneInfo, wall_s: float | None = None) ->
         clock="events" if info.clock == "events" else "wall",
         now=rfc3339(live.now_s, zone) or "",
         day=live.day,
-        opens=_clock(info.opens_s),
-        closes=_clock(info.closes_s),
+        opens=_clock(_day_hours(view)[0]),
+        closes=_clock(_day_hours(view)[1]),
         open=live.open,
         queue_length=sum(live.queue.values()),
         oldest_wait_s=_s(max(live.oldest_wait_s.values(), default=0.0)),
@@ -195,8 +204,8 @@ def hall_state(view: HallView, zone: ZoneInfo, wall_s: float | None = None) -> H
         now=rfc3339(live.now_s, zone),
         day=live.day,
         clock="events" if info.clock == "events" else "wall",
-        opens=_clock(info.opens_s),
-        closes=_clock(info.closes_s),
+        opens=_clock(_day_hours(view)[0]),
+        closes=_clock(_day_hours(view)[1]),
         open=live.open,
         target_wait_s=info.target_wait_s,
         objective=info.objective,

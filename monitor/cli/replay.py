@@ -90,6 +90,7 @@ def replay(
 
     from monitor.replay.client import ReplayError, post_events
     from sim.eventlog.convert import day_events
+    from sim.model.days import day_scenario
     from sim.model.hall import simulate
     from sim.model.scenario import load_scenario
 
@@ -100,7 +101,12 @@ def replay(
     if scn.stationary:
         raise fail(str(scenario), "horizon: replay needs opening days, not a stationary run")
     day = start.date() if start is not None else _today(scn.timezone)
-    log = day_events(simulate(scn, seed, replication), scn, day, mode.value)
+    one_day = day_scenario(scn, day)  # the date's own weekday plan or holiday
+    if one_day is None:
+        where = "--start" if start is not None else str(scenario)
+        why = f"{scn.hall} does not open on {day.isoformat()} (its week or holidays)"
+        raise fail(where, f"{why}: give --start a date it opens")
+    log = day_events(simulate(one_day, seed, replication), one_day, day, mode.value)
     if not as_json:
         _announce(log, scn.hall, day, speed)
 

@@ -111,6 +111,9 @@ class LiveSnapshot:
     # ``queue`` too: in the queue, not in the hall)
     away: dict[str, int] = field(default_factory=dict)
     at_counter: dict[str, AtCounter] = field(default_factory=dict)  # busy counter -> its ticket
+    # the local date's opening hours by its weekday and holidays (seconds after
+    # midnight): (0, 0) on a day the hall does not open, None if always open
+    hours: tuple[float, float] | None = None
     # wall clock (Unix s) when an event was last applied: when it came, not what it
     # says, so two states of the same events still compare equal
     received_s: float | None = field(default=None, compare=False)

@@ -266,11 +266,12 @@ class HallState(DayCounting):
                 self._changes += 1
         return self._d
 
-    def is_open(self, now_s: float) -> bool:
-        """Within the opening hours of the local date at ``now_s`` by the
-        scenario's week and holidays (always, if stationary)."""
+    def day_hours(self, now_s: float) -> tuple[float, float] | None:
+        """Opening and closing time (seconds after local midnight) of the local
+        date at ``now_s`` by the scenario's week and holidays; ``(0, 0)`` on a
+        day the hall does not open, ``None`` if it is always open (stationary)."""
         if self.hall.scenario.stationary:
-            return True
+            return None
         local = datetime.fromtimestamp(now_s, self.zone)
         hours = self._hours.get(local.date())
         if hours is None:
@@ -279,6 +280,15 @@ class HallState(DayCounting):
             if len(self._hours) > 8:  # a few dates are asked about: today, tomorrow
                 self._hours.clear()
             self._hours[local.date()] = hours
+        return hours
+
+    def is_open(self, now_s: float) -> bool:
+        """Within :meth:`day_hours` of the local date at ``now_s`` (always, if
+        stationary)."""
+        hours = self.day_hours(now_s)
+        if hours is None:
+            return True
+        local = datetime.fromtimestamp(now_s, self.zone)
         seconds = local.hour * 3600 + local.minute * 60 + local.second + local.microsecond / 1e6
         return hours[0] <= seconds < hours[1]
 
@@ -297,6 +307,7 @@ class HallState(DayCounting):
                     snap,
                     now_s=now_s,
                     open=self.is_open(now_s),
+                    hours=self.day_hours(now_s),
                     oldest_wait_s=oldest_waits(first, now_s),
                 )
             first = oldest_tickets(d)
@@ -305,6 +316,7 @@ class HallState(DayCounting):
                 now_s,
                 day=d.day or self.local_day(now_s),
                 is_open=self.is_open(now_s),
+                hours=self.day_hours(now_s),
                 last_event_us=self.last_event_us,
                 received_s=self.received_s,
                 tickets=tickets,

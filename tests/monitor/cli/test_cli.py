@@ -81,3 +81,18 @@ def test_check_of_the_bundled_example() -> None:
     result = runner.invoke(app, ["check", "--config", str(ROOT / "monitor.example.yaml")], env=env)
     assert result.exit_code == 0, result.stderr
     assert result.stdout.splitlines()[0].startswith("flagship: ")
+
+
+def test_replay_of_a_day_the_hall_does_not_open_is_one_line(tmp_path: Path) -> None:
+    """``hallmon replay`` simulates the date's own plan (its weekday's, a
+    holiday's), so a date the hall is closed has nothing to replay."""
+    text = (ROOT / "scenarios" / "flagship.yaml").read_text(encoding="utf-8")
+    closed = tmp_path / "flagship.yaml"
+    closed.write_text(text.replace("holidays:", "holidays:\n  2027-02-17: closed", 1), "utf-8")
+    args = ("replay", str(closed), "--url", "http://127.0.0.1:9", "--token", "t")
+    code, err = _run(*args, "--start", "2027-02-17")
+    assert code == 2
+    assert err == (
+        "hallmon: --start: flagship does not open on 2027-02-17 (its week or holidays):"
+        " give --start a date it opens\n"
+    )
