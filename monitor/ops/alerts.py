@@ -34,7 +34,8 @@ from monitor.ops.annotations import (
     BUDGET,
     HALL_LABELS,
     OBJECTIVE,
-    TARGET,
+    TARGET_EN,
+    TARGET_ZH,
     WHO,
     WHO_EN,
     Context,
@@ -137,9 +138,9 @@ def burn_alert(rung: BurnRung, ctx: Context) -> Rule:
         expr,
         "2m",
         (
-            f"{WHO}（全部业务）：近{_ZH_WINDOW[rung.long]}仅 {sli} 的顾客在 {TARGET} 内被叫号"
+            f"{WHO}（全部业务）：近{_ZH_WINDOW[rung.long]}仅 {sli} 的顾客在 {TARGET_ZH} 内被叫号"
             f"（目标 {OBJECTIVE}），错误预算消耗速度 {burn} 倍。{zh}",
-            f"{WHO_EN}, all services: only {sli} of customers called within {TARGET} "
+            f"{WHO_EN}, all services: only {sli} of customers called within {TARGET_EN} "
             f"over the last {rung.long} (objective {OBJECTIVE}); error budget burning {burn}x. "
             f"{en}",
         ),
@@ -191,9 +192,9 @@ def oldest_wait_alert(severity: str, multiple: int, ctx: Context) -> Rule:
         "1m",
         (
             f"{WHO} {{{{ $labels.service }}}}：最久等待的顾客已等 {wait}，"
-            f"超过目标 {TARGET}{times}。{zh}",
+            f"超过目标 {TARGET_ZH}{times}。{zh}",
             f"{WHO_EN} {{{{ $labels.service }}}}: the oldest waiting customer has waited "
-            f"{wait}, past{times_en} the {TARGET} target. {en}",
+            f"{wait}, past{times_en} the {TARGET_EN} target. {en}",
         ),
         ctx=ctx,
         panel=hall_panel("Oldest waiting ticket per service"),
@@ -225,9 +226,9 @@ def queue_alert(ctx: Context) -> Rule:
         (
             f"{WHO}（全部业务）：排队 {queue} 人，"
             f"比预测的 {forecast} 人多出 {more} 人，"
-            f"已持续15分钟（目标：{TARGET} 内叫号）。请召回休息人员、加开柜台。",
+            f"已持续15分钟（目标：{TARGET_ZH} 内叫号）。请召回休息人员、加开柜台。",
             f"{WHO_EN}, all services: {queue} waiting against {forecast} forecast "
-            f"({more} more) for 15 minutes (target: called within {TARGET}). "
+            f"({more} more) for 15 minutes (target: called within {TARGET_EN}). "
             "Call in staff from breaks and open counters.",
         ),
         ctx=ctx,
@@ -258,10 +259,10 @@ def breach_predicted_alert(ctx: Context) -> Rule:
         expr,
         "2m",
         (
-            f"{WHO}（全部业务）：预测30分钟后取号的顾客有 {p} 的可能等待超过 {TARGET}"
+            f"{WHO}（全部业务）：预测30分钟后取号的顾客有 {p} 的可能等待超过 {TARGET_ZH}"
             f"（目标只允许 {BUDGET}），目前尚在目标内。请现在加开柜台或推迟休息，避免超时。",
             f"{WHO_EN}, all services: a customer taking a ticket 30 minutes from now has a {p} "
-            f"chance of waiting past {TARGET} (the objective allows {BUDGET}); the hall is "
+            f"chance of waiting past {TARGET_EN} (the objective allows {BUDGET}); the hall is "
             "still within target. Open a counter or postpone breaks now.",
         ),
         ctx=ctx,

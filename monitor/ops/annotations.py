@@ -30,7 +30,11 @@ def query(promql: str, render: str) -> str:
     )
 
 
-TARGET = query("hall_slo_target_wait_seconds{hall=%q}", "humanizeDuration")
+# the target in whole minutes as people say it ("15 分钟", "15 min"), not
+# humanizeDuration's "15m 0s"; up to three digits keep a target of 90 s "1.5"
+_TARGET_MIN = "hall_slo_target_wait_seconds{hall=%q} / 60"
+TARGET_ZH = query(_TARGET_MIN, 'printf "%.3g 分钟"')
+TARGET_EN = query(_TARGET_MIN, 'printf "%.3g min"')
 OBJECTIVE = query("hall_slo_objective_ratio{hall=%q}", "humanizePercentage")
 BUDGET = query("1 - hall_slo_objective_ratio{hall=%q}", "humanizePercentage")
 WHO = "{{ $labels.name }}"
