@@ -256,7 +256,7 @@ def check_hall(page: Any, hall: Hall) -> None:
     assert value(page, '[data-field="model"]') == str(model["version"])
     assert text(page, '[data-field="model"]') == (
         "模型 model: 配置的场景 the configured scenario · "
-        "不自动学习 not learning (no learn: in the config)"
+        "未开启夜间学习，模型不自动更新 · nightly learning is off: the model is not updated"
     )
     assert text(page, '[data-field="called_within_target"]') == fmt_pct(
         state["called_within_target"]

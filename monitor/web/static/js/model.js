@@ -29,7 +29,7 @@ function pct(value) {
 }
 
 function learningText(learning) {
-  if (!learning.enabled) return "不自动学习 not learning (no learn: in the config)";
+  if (!learning.enabled) return "未开启夜间学习，模型不自动更新 · nightly learning is off: the model is not updated";
   if (learning.running) return "正在拟合 a fit is running";
   if (learning.days !== null && learning.days < learning.needed) {
     return `学习中 ${learning.days}/${learning.needed} 天 · learning: ${learning.days} of ${learning.needed} days`;
