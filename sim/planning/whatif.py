@@ -278,13 +278,14 @@ class SweepPoint:
     by_interval: list[IntervalStats]
     cost: StaffCost
     by_segment: dict[str, KpiStats] = field(default_factory=dict)  # not in the JSON
+    remote: KpiStats | None = None  # remote-ticket KPIs (sim.model.remote), when it has them
 
     def below_target(self) -> list[IntervalStats]:
         """The intervals whose mean service level is below the target."""
         return below_target(self.by_interval, self.target)
 
     def to_json(self) -> Json:
-        return {
+        out = {
             "values": dict(self.values),
             "target": self.target.to_json(),
             "intervals_below_target": [row.start for row in self.below_target()],
@@ -292,6 +293,9 @@ class SweepPoint:
             "overall": stats_json(self.overall),
             "by_interval": [row.to_json() for row in self.by_interval],
         }
+        if self.remote is not None:  # absent without remote tickets: the JSON is as before
+            out["remote"] = stats_json(self.remote)
+        return out
 
 
 def sweep(
@@ -327,6 +331,7 @@ def sweep(
                 summary.by_interval,
                 staff_cost(point_scn),
                 summary.by_segment,
+                summary.remote,
             )
         )
     return points

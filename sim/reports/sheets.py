@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from sim.model.remote import REMOTE_KEYS
 from sim.model.summary import KPI_KEYS, KpiStats
 from sim.model.units import parse_clock_s
 from sim.planning.staffing_result import StaffingResult
@@ -73,10 +74,26 @@ def all_kpis_sheet(tables: Sequence[tuple[str, str, KpiStats]]) -> Sheet:
         note="every KPI of every table, one per row: filter the columns to pick",
     )  # fmt: skip
     for table, row, stats in tables:
-        for key in KPI_KEYS:
-            stat = stats[key]
+        for key, stat in stats.items():  # KPI_KEYS, or a remote table's REMOTE_KEYS, in order
             sheet.rows.append([table, row, label(key), *stat_values(stat, key), stat.n])
             sheet.row_kinds.append(kpi_kind(key))
+    return sheet
+
+
+def remote_sheet(remote: KpiStats) -> Sheet:
+    """The remote-ticket KPIs (:data:`sim.model.remote.REMOTE_KEYS`) of a run
+    whose scenario takes tickets from home, one per row with its interval."""
+    sheet = Sheet(
+        "Remote tickets",
+        [("KPI", "text"), ("mean", "num"), ("95% CI low", "num"), ("95% CI high", "num"),
+         ("replications with a value", "int")],
+        note="tickets taken before coming (app, mini-program): waits from the ticket and "
+        "from arrival at the hall, time saved at home, no-shows",
+    )  # fmt: skip
+    for key in REMOTE_KEYS:
+        stat = remote[key]
+        sheet.rows.append([label(key), *stat_values(stat, key), stat.n])
+        sheet.row_kinds.append(kpi_kind(key))
     return sheet
 
 
@@ -151,6 +168,9 @@ def run_sheets(
             )
         )
         long.append(("Kiosks", "", kpis.kiosk))
+    if kpis.remote is not None:
+        sheets.append(remote_sheet(kpis.remote))
+        long.append(("Remote tickets", "", kpis.remote))
     sheets.append(all_kpis_sheet(long))
     facts = about_facts(summary.scenario, hall_name, command_line, summary.seed)
     facts.insert(3, ("Replications", summary.replications))

@@ -171,6 +171,7 @@ def sweep_sheets(
         sheet.charts.append(Chart(f"Service level against {paths[0]}", 0, (sl,),
                                   "service level", percent=True))  # fmt: skip
     long = [(point_label(p), "whole run", p.overall) for p in points]
+    long += [(point_label(p), "remote tickets", p.remote) for p in points if p.remote is not None]
     return [
         sheet,
         all_kpis_sheet(long),

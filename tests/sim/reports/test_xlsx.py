@@ -19,6 +19,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from typer.testing import CliRunner
 
 from sim.cli.main import app
+from sim.model.remote import REMOTE_KEYS
 from sim.model.summary import KPI_KEYS
 from sim.reports.kpi_text import label
 
@@ -316,3 +317,35 @@ def test_sweep_workbook(tmp_path: Path) -> None:
         [(", ".join(f"{k}={v}" for k, v in p["values"].items()), "whole run", p["overall"])
          for p in data["points"]],
     )  # fmt: skip
+
+
+def test_remote_tickets_in_the_run_and_sweep_workbooks(tmp_path: Path) -> None:
+    """A scenario whose customers take tickets from home gets a "Remote
+    tickets" sheet (every remote KPI with its interval, equal to --json) and
+    its remote KPIs in "All KPIs"; a sweep's points carry them too."""
+    sheets, data = workbook_and_json(
+        tmp_path, "run", "scenarios/flagship-remote.yaml", "-n", "3", "--workers", "1"
+    )
+    assert list(sheets)[-4:] == ["Kiosks", "Remote tickets", "All KPIs", "About"]
+    header, body = rows(sheets["Remote tickets"])
+    assert header[:4] == ["KPI", "mean", "95% CI low", "95% CI high"]
+    assert [r[0] for r in body] == [label(k) for k in REMOTE_KEYS]
+    for r, key in zip(body, REMOTE_KEYS, strict=True):
+        check_stats(r[1:4], data["remote"][key], key)
+        assert r[4] == data["remote"][key]["n"]
+    _, long = rows(sheets["All KPIs"])
+    remote = [r for r in long if r[0] == "Remote tickets"]
+    assert [r[2] for r in remote] == [label(k) for k in REMOTE_KEYS]
+
+    sheets, data = workbook_and_json(
+        tmp_path, "sweep", "scenarios/flagship-remote.yaml", "--set", "arrivals.scale=0.9,1.2",
+        "-n", "2", "--workers", "1",
+    )  # fmt: skip
+    assert all(set(p["remote"]) == set(REMOTE_KEYS) for p in data["points"])
+    _, long = rows(sheets["All KPIs"])
+    for point in data["points"]:
+        name = ", ".join(f"{k}={v}" for k, v in point["values"].items())
+        cells = [r for r in long if (r[0], r[1]) == (name, "remote tickets")]
+        assert [r[2] for r in cells] == [label(k) for k in REMOTE_KEYS]
+        for r, key in zip(cells, REMOTE_KEYS, strict=True):
+            check_stats(r[3:6], point["remote"][key], key)
