@@ -38,8 +38,10 @@ def test_the_published_hours_are_those_of_the_day(settings: Settings) -> None:
     state = HallState(flagship)
     info = hall_info(flagship)
 
-    def published(*when: int) -> tuple[str | None, str | None]:
-        live = state.snapshot(datetime(*when, tzinfo=ZONE).timestamp())
+    def published(
+        year: int, month: int, day: int, hour: int, minute: int
+    ) -> tuple[str | None, str | None]:
+        live = state.snapshot(datetime(year, month, day, hour, minute, tzinfo=ZONE).timestamp())
         view = HallView(info=info, live=live, forecast=None, nowcast=None, ingested={})
         body, line = hall_state(view, ZONE), hall_summary(view, ZONE)
         assert (body.opens, body.closes) == (line.opens, line.closes)
