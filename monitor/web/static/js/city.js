@@ -1,0 +1,241 @@
+// "/cities/{city}": the city's halls on its outline (Leaflet, no tiles: the
+// outline comes from /v1/cities/{city}/outline), coloured by the predicted
+// wait of the chosen service against each hall's target, with the ranking of
+// /v1/cities/{city}/halls beside the map (below it on a phone). A click on
+// the map sets the customer's location: the ranking then adds the travel.
+// Every name is written as text (el(), textContent), never as HTML.
+import { el, fmtPct, fmtWait, getJson, ok, poll, show, waitLevel } from "./lib.js";
+
+const L = window.L;
+const city = document.body.dataset.city;
+const base = `/v1/cities/${encodeURIComponent(city)}`;
+const serviceSelect = document.getElementById("service");
+const viewSelect = document.getElementById("view");
+const originText = document.getElementById("origin-text");
+const clearButton = document.getElementById("clear-origin");
+const rankedList = document.getElementById("ranked");
+const apartList = document.getElementById("apart");
+const LEVEL_CLASS = { ok: "green", warn: "amber", bad: "red", none: "grey" };
+const APART_TEXT = {
+  closed: "已闭厅 closed now",
+  closes_before_arrival: "到达前闭厅 closes before you would arrive",
+  not_offered: "不办理此业务 does not offer this service",
+  no_location: "未配置坐标 no coordinates configured",
+  no_route: "无路线 no route there",
+};
+
+const params = new URLSearchParams(window.location.search);
+const state = {
+  service: params.get("service") || serviceSelect.value,
+  view: params.get("view") === "manager" ? "manager" : "customer",
+  origin: null,
+};
+const lat = Number.parseFloat(params.get("lat"));
+const lon = Number.parseFloat(params.get("lon"));
+if (Number.isFinite(lat) && Number.isFinite(lon)) state.origin = { lat, lon };
+if ([...serviceSelect.options].some((o) => o.value === state.service)) {
+  serviceSelect.value = state.service;
+} else {
+  state.service = serviceSelect.value;
+}
+viewSelect.value = state.view;
+
+const map = L.map("map", { attributionControl: false, zoomSnap: 0.25, minZoom: 6 });
+const hallLayer = L.layerGroup().addTo(map);
+const originLayer = L.layerGroup().addTo(map);
+map.setView([23.13, 113.26], 9); // replaced by the outline's or the halls' bounds
+let framed = false;
+
+async function drawOutline() {
+  const response = await getJson(`${base}/outline`);
+  if (response.status !== 200 || !response.body) return;
+  const layer = L.geoJSON(response.body, {
+    interactive: false,
+    style: (f) => ({
+      className: f.properties && f.properties.level === "district" ? "outline-district" : "outline-city",
+    }),
+  }).addTo(map);
+  layer.bringToBack();
+  map.fitBounds(layer.getBounds(), { padding: [8, 8] });
+  framed = true;
+}
+
+function syncUrl() {
+  const next = new URLSearchParams();
+  next.set("service", state.service);
+  if (state.view === "manager") next.set("view", "manager");
+  if (state.origin) {
+    next.set("lat", state.origin.lat.toFixed(5));
+    next.set("lon", state.origin.lon.toFixed(5));
+  }
+  window.history.replaceState(null, "", `?${next.toString()}`);
+}
+
+function query() {
+  const q = new URLSearchParams({ service: state.service });
+  if (state.origin) {
+    q.set("lat", String(state.origin.lat));
+    q.set("lon", String(state.origin.lon));
+  }
+  return `${base}/halls?${q.toString()}`;
+}
+
+function fmtKm(metres) {
+  if (metres === null || metres === undefined) return "—";
+  return metres < 1000 ? `${Math.round(metres)} m` : `${(metres / 1000).toFixed(1)} km`;
+}
+
+/** The wait a hall is coloured and labelled by: on arrival with a location, else now. */
+function shownWait(h, withOrigin) {
+  return withOrigin ? h.wait_on_arrival_s : h.wait_s;
+}
+
+function levelOf(h, withOrigin) {
+  if (h.rank === null) return "none";
+  return waitLevel(shownWait(h, withOrigin), h.load.target_wait_s);
+}
+
+function figure(label, value, level) {
+  const dd = el("dd", {}, value);
+  if (level) dd.className = `level-${level}`;
+  return el("div", {}, el("dt", {}, label), dd);
+}
+
+function hallItem(h, withOrigin, manager) {
+  const level = levelOf(h, withOrigin);
+  const link = el("a", { href: `../halls/${encodeURIComponent(h.id)}` }, h.name);
+  const head = el("p", { class: "name" });
+  if (h.rank !== null) head.append(el("span", { class: `rank risk-${LEVEL_CLASS[level]}` }, String(h.rank)));
+  head.append(link, " ", el("span", { class: "district" }, h.district));
+  const figures = el("dl", { class: "figures" });
+  const wait = h.rank === null ? h.wait_s : shownWait(h, withOrigin);
+  const waitLabel = withOrigin ? "到达后等候 Wait on arrival" : "预计等候 Wait now";
+  figures.append(figure(waitLabel, fmtWait(wait), h.rank === null ? "" : level));
+  if (withOrigin && h.rank !== null) {
+    figures.append(figure("路程 Travel", `${fmtWait(h.travel_s)} · ${fmtKm(h.distance_m)}`));
+    figures.append(figure("约何时叫号 Called in", fmtWait(h.called_in_s), level));
+  }
+  const load = h.load;
+  if (manager) {
+    const ratio = wait === null || wait === undefined ? "—" : fmtPct(wait / load.target_wait_s);
+    figures.append(figure("目标 Target", `${fmtWait(load.target_wait_s)} · ${ratio}`));
+    figures.append(figure("排队 Queue", `${load.service_queue_length} / ${load.queue_length}`));
+    figures.append(figure("在途 On the way", String(load.on_the_way)));
+    const planned = load.counters_planned === null ? "" : ` / ${load.counters_planned}`;
+    const short = load.counters_planned !== null && load.counters_open < load.counters_planned;
+    figures.append(figure("柜台 Counters open/plan", `${load.counters_open}${planned}`, short ? "warn" : ""));
+    figures.append(figure("超时概率 Breach risk", load.breach_probability === null ? "—" : fmtPct(load.breach_probability)));
+  }
+  const item = el("li", { class: `city-hall risk-${LEVEL_CLASS[level]}`, "data-hall": h.id }, head, figures);
+  if (h.apart) item.append(el("p", { class: "reason" }, APART_TEXT[h.apart] || h.apart));
+  else if (wait === null) item.append(el("p", { class: "reason" }, "暂无预测 no prediction yet"));
+  return item;
+}
+
+function markerLabel(h, withOrigin) {
+  const wait = h.rank === null ? null : shownWait(h, withOrigin);
+  const text = h.rank === null ? "—" : `${h.rank} · ${fmtWait(wait)}`;
+  return el("span", { class: "marker-label" }, text);
+}
+
+function drawMarkers(body, withOrigin) {
+  hallLayer.clearLayers();
+  const points = [];
+  for (const h of [...body.halls, ...body.apart]) {
+    if (!h.location) continue;
+    const level = levelOf(h, withOrigin);
+    const marker = L.circleMarker([h.location.lat, h.location.lon], {
+      radius: h.rank === null ? 7 : 11,
+      className: `hall-marker risk-${LEVEL_CLASS[level]}`,
+    });
+    marker.bindTooltip(markerLabel(h, withOrigin), {
+      permanent: true,
+      direction: "right",
+      offset: [10, 0],
+      className: `hall-tip risk-${LEVEL_CLASS[level]}`,
+    });
+    marker.on("click", () => {
+      const item = rankedList.querySelector(`[data-hall="${CSS.escape(h.id)}"]`)
+        || apartList.querySelector(`[data-hall="${CSS.escape(h.id)}"]`);
+      if (item) {
+        item.scrollIntoView({ block: "nearest" });
+        item.classList.add("picked");
+        setTimeout(() => item.classList.remove("picked"), 1500);
+      }
+    });
+    marker.addTo(hallLayer);
+    points.push([h.location.lat, h.location.lon]);
+  }
+  if (!framed && points.length) {
+    map.fitBounds(L.latLngBounds(points), { padding: [30, 30], maxZoom: 13 });
+    framed = true;
+  }
+}
+
+function drawOrigin() {
+  originLayer.clearLayers();
+  clearButton.hidden = state.origin === null;
+  if (!state.origin) {
+    originText.textContent = "点击地图设定您的位置，按路程加等候排序 · Click the map to set your location and rank by travel plus wait";
+    return;
+  }
+  const { lat: a, lon: b } = state.origin;
+  L.circleMarker([a, b], { radius: 6, className: "origin-marker" })
+    .bindTooltip(el("span", {}, "您的位置 You"), { permanent: true, direction: "left", offset: [-8, 0], className: "origin-tip" })
+    .addTo(originLayer);
+  originText.textContent = `您的位置 Your location ${a.toFixed(4)}, ${b.toFixed(4)} · 再次点击地图更改 click the map again to move it`;
+}
+
+async function refresh() {
+  const path = query();
+  const body = ok(await getJson(path), path);
+  const withOrigin = body.origin !== null;
+  const manager = state.view === "manager";
+  const by = document.getElementById("ranked-by");
+  if (withOrigin) {
+    const speed = body.travel && body.travel.speed_km_per_h;
+    const how = speed ? `straight line at ${speed} km/h` : body.travel ? body.travel.basis : "";
+    by.textContent = `按路程加到达后等候 Ranked by travel (${how}) plus the wait on arrival`;
+  } else {
+    by.textContent = "按现在取号的预计等候 Ranked by the predicted wait of a ticket taken now";
+  }
+  rankedList.replaceChildren(...body.halls.map((h) => hallItem(h, withOrigin, manager)));
+  apartList.replaceChildren(...body.apart.map((h) => hallItem(h, withOrigin, manager)));
+  document.getElementById("none-ranked").hidden = body.halls.length > 0;
+  document.getElementById("apart-title").hidden = body.apart.length === 0;
+  document.body.classList.toggle("manager", manager);
+  const source = document.getElementById("source");
+  source.href = `..${path}`;
+  show(source, path);
+  drawMarkers(body, withOrigin);
+}
+
+map.on("click", (e) => {
+  state.origin = { lat: e.latlng.lat, lon: e.latlng.lng };
+  syncUrl();
+  drawOrigin();
+  refresh().catch(() => {});
+});
+clearButton.addEventListener("click", () => {
+  state.origin = null;
+  syncUrl();
+  drawOrigin();
+  refresh().catch(() => {});
+});
+serviceSelect.addEventListener("change", () => {
+  state.service = serviceSelect.value;
+  syncUrl();
+  refresh().catch(() => {});
+});
+viewSelect.addEventListener("change", () => {
+  state.view = viewSelect.value;
+  syncUrl();
+  refresh().catch(() => {});
+});
+
+// the map needs its final size before it frames the city (the list may move it on a phone)
+new ResizeObserver(() => map.invalidateSize()).observe(document.getElementById("map"));
+drawOrigin();
+drawOutline()
+  .catch(() => {})
+  .finally(() => poll(refresh));
