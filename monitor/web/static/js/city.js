@@ -44,7 +44,11 @@ const map = L.map("map", { attributionControl: false, zoomSnap: 0.25, minZoom: 6
 const hallLayer = L.layerGroup().addTo(map);
 const originLayer = L.layerGroup().addTo(map);
 map.setView([23.13, 113.26], 9); // replaced by the outline's or the halls' bounds
-let framed = false;
+let frame = null; // what the map shows whole: the outline, else the halls
+
+function fit() {
+  if (frame) map.fitBounds(frame, { padding: [12, 12], maxZoom: 13, animate: false });
+}
 
 async function drawOutline() {
   const response = await getJson(`${base}/outline`);
@@ -56,8 +60,8 @@ async function drawOutline() {
     }),
   }).addTo(map);
   layer.bringToBack();
-  map.fitBounds(layer.getBounds(), { padding: [8, 8] });
-  framed = true;
+  frame = layer.getBounds();
+  fit();
 }
 
 function syncUrl() {
@@ -109,7 +113,8 @@ function hallItem(h, withOrigin, manager) {
   head.append(link, " ", el("span", { class: "district" }, h.district));
   const figures = el("dl", { class: "figures" });
   const wait = h.rank === null ? h.wait_s : shownWait(h, withOrigin);
-  const waitLabel = withOrigin ? "到达后等候 Wait on arrival" : "预计等候 Wait now";
+  const onArrival = withOrigin && h.rank !== null;
+  const waitLabel = onArrival ? "到达后等候 Wait on arrival" : "预计等候 Wait now";
   figures.append(figure(waitLabel, fmtWait(wait), h.rank === null ? "" : level));
   if (withOrigin && h.rank !== null) {
     figures.append(figure("路程 Travel", `${fmtWait(h.travel_s)} · ${fmtKm(h.distance_m)}`));
@@ -132,26 +137,36 @@ function hallItem(h, withOrigin, manager) {
   return item;
 }
 
+const LABEL_CHARS = 8; // of a hall's name on the map (the list gives it whole)
+const NAMED_WIDTH = 600; // a narrower map (a phone) labels rank and wait only
+
+/** A marker's label: rank, the name cut short (isolated: right-to-left names
+ * keep their direction) and the wait as text, so colour is never alone. */
 function markerLabel(h, withOrigin) {
-  const wait = h.rank === null ? null : shownWait(h, withOrigin);
-  const text = h.rank === null ? "—" : `${h.rank} · ${fmtWait(wait)}`;
-  return el("span", { class: "marker-label" }, text);
+  const chars = Array.from(h.name);
+  const short = chars.length > LABEL_CHARS ? `${chars.slice(0, LABEL_CHARS).join("")}…` : h.name;
+  const wait = h.rank === null ? (h.apart ? "—" : "") : fmtWait(shownWait(h, withOrigin));
+  const rank = h.rank === null ? "" : `${h.rank} `;
+  if (map.getSize().x < NAMED_WIDTH) return el("span", { class: "marker-label" }, `${rank}· ${wait || "—"}`);
+  return el("span", { class: "marker-label" }, rank, el("bdi", {}, short), ` · ${wait || "—"}`);
 }
 
 function drawMarkers(body, withOrigin) {
   hallLayer.clearLayers();
   const points = [];
-  for (const h of [...body.halls, ...body.apart]) {
-    if (!h.location) continue;
+  const placed = [...body.halls, ...body.apart].filter((h) => h.location);
+  placed.forEach((h, i) => {
     const level = levelOf(h, withOrigin);
     const marker = L.circleMarker([h.location.lat, h.location.lon], {
       radius: h.rank === null ? 7 : 11,
       className: `hall-marker risk-${LEVEL_CLASS[level]}`,
     });
+    // alternate sides, so that two halls of one district both keep their label
+    const right = i % 2 === 0;
     marker.bindTooltip(markerLabel(h, withOrigin), {
       permanent: true,
-      direction: "right",
-      offset: [10, 0],
+      direction: right ? "right" : "left",
+      offset: [right ? 10 : -10, 0],
       className: `hall-tip risk-${LEVEL_CLASS[level]}`,
     });
     marker.on("click", () => {
@@ -165,10 +180,10 @@ function drawMarkers(body, withOrigin) {
     });
     marker.addTo(hallLayer);
     points.push([h.location.lat, h.location.lon]);
-  }
-  if (!framed && points.length) {
-    map.fitBounds(L.latLngBounds(points), { padding: [30, 30], maxZoom: 13 });
-    framed = true;
+  });
+  if (!frame && points.length) {
+    frame = L.latLngBounds(points).pad(0.2);
+    fit();
   }
 }
 
@@ -186,9 +201,13 @@ function drawOrigin() {
   originText.textContent = `您的位置 Your location ${a.toFixed(4)}, ${b.toFixed(4)} · 再次点击地图更改 click the map again to move it`;
 }
 
+let asked = 0; // the latest request: an answer to an older one (a poll in flight) is dropped
+
 async function refresh() {
   const path = query();
+  const mine = ++asked;
   const body = ok(await getJson(path), path);
+  if (mine !== asked) return;
   const withOrigin = body.origin !== null;
   const manager = state.view === "manager";
   const by = document.getElementById("ranked-by");
@@ -233,8 +252,11 @@ viewSelect.addEventListener("change", () => {
   refresh().catch(() => {});
 });
 
-// the map needs its final size before it frames the city (the list may move it on a phone)
-new ResizeObserver(() => map.invalidateSize()).observe(document.getElementById("map"));
+// the map frames the city again when its box changes size (the page laid out, a phone turned)
+new ResizeObserver(() => {
+  map.invalidateSize();
+  fit();
+}).observe(document.getElementById("map"));
 drawOrigin();
 drawOutline()
   .catch(() => {})
