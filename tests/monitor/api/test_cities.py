@@ -45,8 +45,8 @@ HALLS = f"""
   - {{id: county, name: 县城营业厅, district: 从化区, city: 广州, token_env: T_COUNTY,
       location: {{lat: {COUNTY[0]}, lon: {COUNTY[1]}}}, services: [consult, business],
       scenario: {ROOT / "scenarios/county.yaml"}}}
-  - {{id: flagship, name: {json.dumps(HOSTILE, ensure_ascii=False)}, district: 天河区, city: 广州, token_env: T_FLAGSHIP,
-      location: {{lat: {FLAGSHIP[0]}, lon: {FLAGSHIP[1]}}},
+  - {{id: flagship, name: {json.dumps(HOSTILE, ensure_ascii=False)}, district: 天河区,
+      city: 广州, token_env: T_FLAGSHIP, location: {{lat: {FLAGSHIP[0]}, lon: {FLAGSHIP[1]}}},
       scenario: {ROOT / "scenarios/flagship.yaml"}}}
 """
 
@@ -152,7 +152,8 @@ def test_refusals_are_in_the_documented_shape(client: TestClient) -> None:
 def test_cities_and_the_bundled_outline(client: TestClient) -> None:
     (city,) = client.get("/v1/cities").json()
     assert city == {
-        "city": "广州", "halls": 2, "located": 2, "districts": ["从化区", "天河区"], "outline": True,
+        "city": "广州", "halls": 2, "located": 2, "districts": ["从化区", "天河区"],
+        "outline": True,
     }  # fmt: skip
     r = client.get("/v1/cities/广州/outline")
     assert r.status_code == 200 and r.headers["content-type"] == "application/geo+json"
