@@ -76,7 +76,25 @@ def _morning(hall: str, scenario: str) -> list[Any]:
     events = day_events(simulate(scn, seed=5, replication=0), scn, DAY, "no_show")
     if hall != scn.hall:  # the same scenario serves a second hall
         events = [e.model_copy(update={"hall": hall, "id": f"{hall}-{e.id}"}) for e in events]
-    return busiest(events) if hall == "flagship" else [e for e in events if e.ts.hour < 11]
+    if hall == "flagship":
+        return busiest(events)
+    if hall == "flagship-remote":
+        return most_away(events)
+    return [e for e in events if e.ts.hour < 11]
+
+
+def most_away(events: list[Any]) -> list[Any]:
+    """The events up to the moment most remote tickets' holders are on the way."""
+    away: set[str | None] = set()
+    best, cut = 0, 0
+    for i, e in enumerate(events):
+        if e.kind == "remote_ticket_issued":
+            away.add(e.ticket)
+        elif e.kind in ("ticket_checked_in", "ticket_called", "ticket_abandoned"):
+            away.discard(e.ticket)
+        if len(away) > best:
+            best, cut = len(away), i + 1
+    return events[:cut]
 
 
 @pytest.fixture(scope="module")
@@ -186,3 +204,23 @@ def test_an_unknown_city_is_a_404_page(server: Server) -> None:
     r = server.get("/cities/北京")
     assert r.status_code == 404 and "北京" in r.text
     assert server.get("/cities/%3Cscript%3E").text.count("<script>") == 0
+
+
+def test_the_hall_page_shows_the_remote_tickets_on_the_way(server: Server, browser: Any) -> None:
+    queue = server.get("/v1/halls/flagship-remote/state").json()["queue"]
+    on_the_way = {q["service"]: q["on_the_way"] for q in queue}
+    assert sum(on_the_way.values()) > 0  # the replay stops when most are on the way
+    page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
+    page.goto(f"{server.url}/halls/flagship-remote")
+    total = page.locator('[data-field="on_the_way_total"][data-value]')
+    total.wait_for(timeout=WAIT_MS)
+    assert total.inner_text() == str(sum(on_the_way.values()))
+    for service, n in on_the_way.items():
+        tile = page.locator(f'.wait-tile[data-service="{service}"] [data-field="on_the_way"]')
+        assert tile.is_hidden() == (n == 0), service
+        if n:
+            assert tile.get_attribute("data-value") == str(n)
+            assert f"{n} of them remote, on the way" in tile.inner_text()
+    page.screenshot(path=str(SHOTS / "hall-on-the-way-1400x900.png"), full_page=True)
+    assert layout_problems(page, fits=False) == []
+    page.context.close()
