@@ -185,10 +185,22 @@ def _body(hall: CityHall, service: str, monitor: MonitorDep) -> CityHallBody:
     )
 
 
+_GEOJSON = {
+    "type": "object",
+    "description": "a GeoJSON FeatureCollection, Feature, Polygon or MultiPolygon",
+    "properties": {"type": {"type": "string"}},
+    "required": ["type"],
+}
+
+
 @router.get(
     "/{city}/outline",
+    response_class=Response,
     responses={
-        200: {"content": {"application/geo+json": {}}, "description": "The city's GeoJSON"},
+        200: {
+            "content": {"application/geo+json": {"schema": _GEOJSON}},
+            "description": "The city's outline",
+        },
         **errors(404, s404=_CITY_404 + " Or no outline for it (none bundled or configured)."),
     },
 )
