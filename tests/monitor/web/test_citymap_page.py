@@ -27,7 +27,7 @@ from tests.browser import layout_problems
 from tests.monitor.conftest import DAY, ROOT
 from tests.monitor.server import Server, running_server
 from tests.monitor.web.conftest import WAIT_MS
-from tests.monitor.web.test_counts import busiest
+from tests.monitor.web.test_counts import busiest, up_to_most
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -85,16 +85,8 @@ def _morning(hall: str, scenario: str) -> list[Any]:
 
 def most_away(events: list[Any]) -> list[Any]:
     """The events up to the moment most remote tickets' holders are on the way."""
-    away: set[str | None] = set()
-    best, cut = 0, 0
-    for i, e in enumerate(events):
-        if e.kind == "remote_ticket_issued":
-            away.add(e.ticket)
-        elif e.kind in ("ticket_checked_in", "ticket_called", "ticket_abandoned"):
-            away.discard(e.ticket)
-        if len(away) > best:
-            best, cut = len(away), i + 1
-    return events[:cut]
+    ends = {"ticket_checked_in", "ticket_called", "ticket_abandoned"}
+    return up_to_most(events, {"remote_ticket_issued"}, ends)
 
 
 @pytest.fixture(scope="module")
