@@ -151,18 +151,33 @@ function markerLabel(h, withOrigin) {
   return el("span", { class: "marker-label" }, rank, el("bdi", {}, short), ` · ${wait || "—"}`);
 }
 
+/** Whether a hall's label goes right of its dot: away from its nearest
+ * neighbour, so two halls of one district both keep their label. */
+function labelRight(h, placed) {
+  let nearest = null;
+  let best = Infinity;
+  const scale = Math.cos((h.location.lat * Math.PI) / 180);
+  for (const other of placed) {
+    if (other === h) continue;
+    const dx = (other.location.lon - h.location.lon) * scale;
+    const dy = other.location.lat - h.location.lat;
+    const d = dx * dx + dy * dy;
+    if (d < best) [best, nearest] = [d, dx];
+  }
+  return nearest === null || nearest <= 0;
+}
+
 function drawMarkers(body, withOrigin) {
   hallLayer.clearLayers();
   const points = [];
   const placed = [...body.halls, ...body.apart].filter((h) => h.location);
-  placed.forEach((h, i) => {
+  placed.forEach((h) => {
     const level = levelOf(h, withOrigin);
     const marker = L.circleMarker([h.location.lat, h.location.lon], {
       radius: h.rank === null ? 7 : 11,
       className: `hall-marker risk-${LEVEL_CLASS[level]}`,
     });
-    // alternate sides, so that two halls of one district both keep their label
-    const right = i % 2 === 0;
+    const right = labelRight(h, placed);
     marker.bindTooltip(markerLabel(h, withOrigin), {
       permanent: true,
       direction: right ? "right" : "left",
