@@ -173,9 +173,7 @@ def test_a_click_on_the_map_ranks_by_travel_plus_wait(server: Server, browser: A
     box = page.locator("#map").bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.45, box["y"] + box["height"] * 0.7)
     page.locator(".origin-tip").wait_for(timeout=WAIT_MS)
-    page.wait_for_function(
-        "document.querySelector('#ranked-by').textContent.includes('travel')", timeout=WAIT_MS
-    )
+    page.locator("#ranked-by", has_text="travel").wait_for(timeout=WAIT_MS)
     page.locator("#ranked li dt", has_text="Called in").first.wait_for(timeout=WAIT_MS)
     assert "lat=" in page.url and "view=manager" in page.url
     # without coordinates the fourth hall cannot be reached: listed apart, with why

@@ -115,10 +115,11 @@ function hallItem(h, withOrigin, manager) {
   const wait = h.rank === null ? h.wait_s : shownWait(h, withOrigin);
   const onArrival = withOrigin && h.rank !== null;
   const waitLabel = onArrival ? "到达后等候 Wait on arrival" : "预计等候 Wait now";
+  // what the hall is ranked by comes first: when the customer is called, or the wait now
+  if (onArrival) figures.append(figure("约何时叫号 Called in", fmtWait(h.called_in_s), level));
   figures.append(figure(waitLabel, fmtWait(wait), h.rank === null ? "" : level));
-  if (withOrigin && h.rank !== null) {
+  if (onArrival) {
     figures.append(figure("路程 Travel", `${fmtWait(h.travel_s)} · ${fmtKm(h.distance_m)}`));
-    figures.append(figure("约何时叫号 Called in", fmtWait(h.called_in_s), level));
   }
   const load = h.load;
   if (manager) {
