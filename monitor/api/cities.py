@@ -210,4 +210,8 @@ def outline(city: str, halls: CityHalls, monitor: MonitorDep) -> Response:
     path = outline_path(monitor.settings.city_map, city)
     if path is None:
         raise CityNotServed(f"no outline of {city!r} is bundled or configured (city_map.outlines)")
-    return Response(path.read_bytes(), media_type="application/geo+json")
+    try:
+        body = path.read_bytes()
+    except OSError as exc:  # checked when loaded; gone or unreadable since
+        raise CityNotServed(f"the outline of {city!r} cannot be read: {exc.strerror}") from None
+    return Response(body, media_type="application/geo+json")

@@ -108,10 +108,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         yield srv
 
 
-def _open(server: Server, browser: Any, size: tuple[int, int], query: str = "") -> Any:
+def _open(
+    server: Server, browser: Any, size: tuple[int, int], errors: list[str], query: str = ""
+) -> Any:
+    """The city map at ``size`` once it shows the ranking; its script errors go to ``errors``."""
     width, height = size
     page = browser.new_context(viewport={"width": width, "height": height}).new_page()
-    page.on("pageerror", lambda e: page.evaluate("1") and None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("dialog", lambda d: (_ for _ in ()).throw(AssertionError(f"a dialog: {d.message}")))
     page.goto(f"{server.url}/cities/广州{query}")
     page.locator("#updated[data-value]").wait_for(timeout=WAIT_MS)
@@ -132,8 +135,7 @@ def _safe(page: Any) -> None:
 @pytest.mark.parametrize("size", [(1400, 900), (390, 844)], ids=lambda s: f"{s[0]}x{s[1]}")
 def test_the_map_page_at_each_width(server: Server, browser: Any, size: tuple[int, int]) -> None:
     errors: list[str] = []
-    page = _open(server, browser, size)
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    page = _open(server, browser, size, errors)
     ranked = page.locator("#ranked li")
     assert ranked.count() == 4  # every hall is open at 11:00 and offers consult
     _safe(page)
@@ -169,7 +171,8 @@ def test_the_map_page_at_each_width(server: Server, browser: Any, size: tuple[in
 
 
 def test_a_click_on_the_map_ranks_by_travel_plus_wait(server: Server, browser: Any) -> None:
-    page = _open(server, browser, (1400, 900), "?service=consult&view=manager")
+    errors: list[str] = []
+    page = _open(server, browser, (1400, 900), errors, "?service=consult&view=manager")
     box = page.locator("#map").bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.45, box["y"] + box["height"] * 0.7)
     page.locator(".origin-tip").wait_for(timeout=WAIT_MS)
@@ -187,6 +190,7 @@ def test_a_click_on_the_map_ranks_by_travel_plus_wait(server: Server, browser: A
     _safe(page)
     page.screenshot(path=str(SHOTS / "city-manager-located-1400x900.png"), full_page=True)
     assert layout_problems(page, fits=False) == []
+    assert errors == []
     page.context.close()
 
 
