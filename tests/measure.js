@@ -1,6 +1,7 @@
 // What a page must pass at a size (tests/browser.py layout_problems): every problem as
 // a line of text. `fits`: the page must also fit the window's height (the wall
-// screen). Charts draw inside their box with positioned layers: left out.
+// screen). Charts and the map draw inside their box with positioned layers: left out
+// (the box itself is measured).
 (fits) => {
   const W = window.innerWidth;
   const H = window.innerHeight;
@@ -30,7 +31,8 @@
     );
   };
   for (const el of document.body.querySelectorAll("*")) {
-    if (el.closest(".chart-box") || !shown(el)) continue;
+    const drawn = el.parentElement && el.parentElement.closest(".leaflet-container");
+    if (el.closest(".chart-box") || drawn || !shown(el)) continue;
     const r = el.getBoundingClientRect();
     // inside a box that scrolls sideways (a wide table on a phone), content
     // runs past the window by design: the box itself is measured instead
@@ -40,7 +42,9 @@
     }
     if (fits && r.bottom > H + 1) problems.push(`${name(el)} runs below the screen`);
     const style = getComputedStyle(el);
-    if (style.overflowX !== "visible" || style.overflowY !== "visible") {
+    // a map clips its drawing by design: what lies outside is panned to, not hidden
+    const clips = el.classList.contains("leaflet-container");
+    if (!clips && (style.overflowX !== "visible" || style.overflowY !== "visible")) {
       if (el.scrollWidth > el.clientWidth + 1) problems.push(`${name(el)} hides part of its width`);
       if (el.scrollHeight > el.clientHeight + 1) {
         problems.push(`${name(el)} hides part of its height`);

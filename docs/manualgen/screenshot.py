@@ -1,11 +1,12 @@
-"""Takes the manual's screenshot of the hall manager's page (docs/images/).
+"""Takes the manual's screenshots of the hall manager's pages (docs/images/).
 
     .venv/bin/python docs/manualgen/screenshot.py [--speed 300] [--until 12:40]
+    .venv/bin/python docs/manualgen/screenshot.py --page /cities/广州 --out docs/images/city-map.png
 
 Starts ``hallmon demo`` (``hallmon serve`` with a simulated day of each bundled
 hall replayed into it, the flagship hall short of staff) on a free port without
 Prometheus, waits until the flagship hall's clock passes ``--until`` and its
-nowcast is in, photographs ``/halls/flagship`` in the system's Chromium
+nowcast is in, photographs ``--page`` (``/halls/flagship``) in the system's Chromium
 (Playwright through ``executable_path``, nothing downloaded), and stops the demo
 with Ctrl-C as a person would. Not part of the build: run it when the page
 changes and commit the PNG."""
@@ -67,6 +68,7 @@ def main() -> None:
     parser.add_argument("--until", default="12:40", help="hall time of the picture (HH:MM)")
     parser.add_argument("--size", default="1280x860", help="viewport WIDTHxHEIGHT")
     parser.add_argument("--out", type=Path, default=ROOT / "docs/images/hall-page.png")
+    parser.add_argument("--page", default="/halls/flagship", help="the page's path")
     args = parser.parse_args()
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -85,7 +87,7 @@ def main() -> None:
                 executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS
             )
             page = browser.new_page(viewport={"width": width, "height": height})
-            page.goto(f"{url}/halls/flagship", wait_until="networkidle")
+            page.goto(f"{url}{args.page}", wait_until="networkidle")
             page.wait_for_timeout(1500)  # the first refresh has drawn the charts
             args.out.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(args.out))

@@ -134,6 +134,10 @@ class HallCollector:
         hall, hall_id = lab.hall, info.id
         single(f["hall_info"], lab.info_labels, 1.0)
         single(f["hall_open"], hall, live.open)
+        if info.location is not None:
+            single(f["hall_latitude_degrees"], hall, info.location[0])
+            single(f["hall_longitude_degrees"], hall, info.location[1])
+        keyed(f["hall_service_offered"], lab.services, lab.offered, SERVICE, hall_id)
         keyed(f["hall_queue_length"], lab.services, live.queue, SERVICE, hall_id)
         keyed(f["hall_remote_tickets_on_the_way"], lab.services, live.away, SERVICE, hall_id)
         keyed(f["hall_oldest_wait_seconds"], lab.services, live.oldest_wait_s, SERVICE, hall_id)

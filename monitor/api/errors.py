@@ -16,7 +16,9 @@ from starlette.exceptions import HTTPException
 
 from monitor.api.models import ErrorBody
 from monitor.core.errors import (
+    BadQuery,
     BodyTooLarge,
+    CityNotServed,
     Forbidden,
     ForecastOff,
     ForecastPending,
@@ -36,11 +38,13 @@ STATUS: dict[type[MonitorError], int] = {
     NotAuthenticated: 401,
     Forbidden: 403,
     HallNotServed: 404,
+    CityNotServed: 404,
     ForecastOff: 404,
     ModelRefused: 404,
     BodyTooLarge: 413,
     UnsupportedBody: 415,
     InvalidEvents: 422,
+    BadQuery: 422,
     RateLimited: 429,
     StorageUnavailable: 503,
     ForecastPending: 503,

@@ -8,6 +8,12 @@ from __future__ import annotations
 FAMILIES: dict[str, tuple[str, str]] = {
     "hall_info": ("gauge", "Configured hall with its name, district and city; always 1."),
     "hall_open": ("gauge", "1 while the hall is open, else 0."),
+    "hall_latitude_degrees": ("gauge", "Configured latitude of the hall (the city wait map)."),
+    "hall_longitude_degrees": ("gauge", "Configured longitude of the hall (the city wait map)."),
+    "hall_service_offered": (
+        "gauge",
+        "1 for a service the hall offers (the city wait map ranks it for it), else 0.",
+    ),
     "hall_queue_length": ("gauge", "Tickets waiting to be called."),
     "hall_remote_tickets_on_the_way": (
         "gauge",

@@ -121,6 +121,7 @@ class HallLabels:
         "info_labels",
         "jobs",
         "limits",
+        "offered",
         "results",
         "segments",
         "service_horizons",
@@ -138,6 +139,7 @@ class HallLabels:
             "city": info.city,
         }
         self.services: Pairs = tuple((s, {"hall": hall, "service": s}) for s in info.services)
+        self.offered: dict[str, float] = {s: float(s in info.offered) for s in info.services}
         self.segments: Pairs = tuple(
             ((s, g), {"hall": hall, "service": s, "segment": g})
             for s in info.services

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import quote
 
 import typer
 
@@ -171,18 +172,20 @@ def _serve(run: Demo, options: Options, extras: tuple[str, str, str] | None, say
         f"hallmon demo: {len(halls)} halls at {speed:g}× real time, {overloaded} short of staff"
         f" (replaying {replayed})."
     )
-    say(f"  all halls      {url}/")
+    say(f"  all halls       {url}/")
+    for city in _cities(path):
+        say(f"  city wait map   {url}/cities/{quote(city)}   ({city})")
     for hall in ids:
-        say(f"  {hall:<14} {url}/halls/{hall}   wall screen: {url}/halls/{hall}/screen")
-    say(f"  JSON API       {url}/v1/halls    metrics: {url}/metrics    runbook: {url}/runbook")
-    say(f"  files          {run.directory} (logs, store; removed on exit)")
+        say(f"  {hall:<15} {url}/halls/{hall}   wall screen: {url}/halls/{hall}/screen")
+    say(f"  JSON API        {url}/v1/halls    metrics: {url}/metrics    runbook: {url}/runbook")
+    say(f"  files           {run.directory} (logs, store; removed on exit)")
     if extras is not None and prom_url is not None and am_url is not None:
         alerts = first_page(prom_url, ("/alerts", "/classic/alerts")) or f"{prom_url}/api/v1/alerts"
-        say(f"  Prometheus     {alerts}   (rules at {max(1.0, speed):g}× time scale)")
+        say(f"  Prometheus      {alerts}   (rules at {max(1.0, speed):g}× time scale)")
         ui = first_page(am_url, ("/script.js",))
-        say(f"  Alertmanager   {am_url + '/#/alerts' if ui else am_url + '/api/v2/alerts'}")
-        say(f"                 amtool --alertmanager.url={am_url} alert query")
-        say(f"  Each rung      {extras[2]}/   (what the hall manager, district and city receive)")
+        say(f"  Alertmanager    {am_url + '/#/alerts' if ui else am_url + '/api/v2/alerts'}")
+        say(f"                  amtool --alertmanager.url={am_url} alert query")
+        say(f"  Each rung       {extras[2]}/   (what the hall manager, district and city receive)")
         _dashboards(run, say, speed, prom_url)
     else:
         say("  (install prometheus and prometheus-alertmanager to see the alerts too)")
@@ -199,9 +202,17 @@ def _dashboards(run: Demo, say: Any, speed: float, prom_url: str) -> None:
 
     directory = run.directory / "grafana"
     export(directory, TimeScale(max(1.0, speed)))
-    say(f"  Grafana        {directory}/   (dashboards at {max(1.0, speed):g}× time scale)")
-    say(f"                 hallmon grafana push --from {directory} --url GRAFANA")
-    say(f"                 (data source: the demo's Prometheus, {prom_url})")
+    say(f"  Grafana         {directory}/   (dashboards at {max(1.0, speed):g}× time scale)")
+    say(f"                  hallmon grafana push --from {directory} --url GRAFANA")
+    say(f"                  (data source: the demo's Prometheus, {prom_url})")
+
+
+def _cities(path: Path) -> list[str]:
+    """The cities of the halls in the demo's config at ``path``, each once."""
+    import yaml
+
+    tree = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return sorted({str(h["city"]) for h in tree["halls"] if h.get("city")})
 
 
 def _add_prometheus_url(path: Path, prom_url: str) -> None:
@@ -218,7 +229,7 @@ def _tokens(
     """The halls' ingest tokens and a curl that posts one ticket's life."""
     say("  Ingest tokens (Authorization: Bearer TOKEN, POST /v1/halls/HALL/events):")
     for i, (hall, _) in enumerate(halls):
-        say(f"    {hall:<12} {env[f'HALLMON_DEMO_TOKEN_{i}']}")
+        say(f"    {hall:<15} {env[f'HALLMON_DEMO_TOKEN_{i}']}")
     hall, scenario = halls[-1]
     body = json.dumps(
         example_events(hall, scenario, days[hall]), ensure_ascii=False, separators=(",", ":")

@@ -31,6 +31,13 @@ from monitor.core.modelconfig import DriftConfig, LearnConfig
 from monitor.core.modelconfig import ForecastConfig as ForecastConfig
 from monitor.core.modelconfig import NowcastConfig as NowcastConfig
 from monitor.core.modelconfig import NowcastPrecision as NowcastPrecision
+from monitor.core.placeconfig import (
+    CityMapConfig,
+    Location,
+    counter_services,
+    offered_problems,
+    read_outline,
+)
 from monitor.core.plan import PlannedShift, RosterError, read_roster
 from sim.model.errors import InputError
 from sim.model.fields import DurationS, FrozenModel
@@ -64,7 +71,13 @@ class HallConfig(FrozenModel):
     """District (区县) the hall belongs to: the region dashboards and the alert ladder's second
     rung group by it."""
     city: str = ""
-    """City (城市) the hall belongs to, for the same."""
+    """City (城市) the hall belongs to, for the same, and the city wait map it is drawn on."""
+    location: Location | None = None
+    """Where the hall is, ``{lat: 23.1291, lon: 113.2644}`` (degrees): the city wait map draws
+    it there and adds the travel to it; absent: listed, not drawn."""
+    services: Annotated[tuple[str, ...], Field(min_length=1)] | None = None
+    """The services the hall offers (ids of its scenario's services), which the city wait map
+    ranks it for; default: every service a counter of its scenario serves."""
     scenario: Path
     """The hall's scenario, which its forecast and nowcast simulate (relative to the config
     file)."""
@@ -140,6 +153,8 @@ class _Serving(FrozenModel):
     "Metric sets" in the metrics reference)."""
     drift: DriftConfig = DriftConfig()
     """The drift test of every hall's live stream against its model."""
+    city_map: CityMapConfig = CityMapConfig()
+    """The city wait map: the travel speed it ranks by and the outlines of the cities."""
 
 
 class FileConfig(_Serving):
@@ -203,6 +218,8 @@ class Hall(BaseModel):
     # (the model registry keeps it, and tells a changed file by it)
     scenario_text: str = ""
     roster: tuple[PlannedShift, ...] | None = None  # None: the scenario's schedule is the plan
+    location: Location | None = None  # None: not on the city map
+    services: tuple[str, ...] = ()  # the services it offers (its scenario's ids)
 
 
 class Settings(_Serving):
@@ -299,6 +316,9 @@ def load_settings(
         except ScenarioError as exc:
             problems.extend(f"{where}.scenario: {line}" for line in _named(scenario_path, exc))
             continue
+        if hc.services is not None and (bad := offered_problems(hc.services, scn, where)):
+            problems.extend(bad)
+            continue
         roster = None
         if hc.roster is not None:
             try:
@@ -335,6 +355,8 @@ def load_settings(
                 source=source,
                 scenario_text=text,
                 roster=roster,
+                location=hc.location,
+                services=hc.services or counter_services(scn),
             )
         )
     digests = [h.token_sha256 for h in halls]
@@ -351,11 +373,21 @@ def load_settings(
             )
     if read_digest is not None and read_digest in digests:
         problems.append(f"{path}: the read token is a hall's ingest token; give it its own")
+    outlines = {
+        city: where if where.is_absolute() else base / where
+        for city, where in conf.city_map.outlines.items()
+    }
+    for city, outline in outlines.items():
+        try:
+            read_outline(outline)
+        except ValueError as exc:
+            problems.append(f"{path}: city_map.outlines.{city}: {exc}")
     if problems:
         raise ConfigError("\n".join(problems))
     serving = {name: getattr(conf, name) for name in _Serving.model_fields}
+    city_map = conf.city_map.model_copy(update={"outlines": outlines})
     return Settings(
-        **serving | {"store": store or conf.store},
+        **serving | {"store": store or conf.store, "city_map": city_map},
         halls=tuple(halls),
         read_token_sha256=read_digest,
     )

@@ -82,3 +82,12 @@ class RateLimited(MonitorError):
 class ModelRefused(MonitorError):
     """A hall's model version that does not exist, or a change of models the
     registry refuses."""
+
+
+class CityNotServed(MonitorError):
+    """A city none of the halls served here is in."""
+
+
+class BadQuery(MonitorError):
+    """A query whose parameters do not fit together or name nothing served
+    (``detail`` lists each problem, ``index`` null)."""

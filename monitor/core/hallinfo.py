@@ -32,6 +32,8 @@ def hall_info(hall: Hall) -> HallInfo:
         counter_groups=tuple(
             (i.name, scn.counters[i.group].id) for i in counter_instances(scn) if not i.kiosk
         ),
+        location=None if hall.location is None else (hall.location.lat, hall.location.lon),
+        offered=hall.services,
     )
 
 

@@ -59,6 +59,8 @@ class HallInfo:
     closes_s: float | None = None
     clock: str = "wall"  # "wall", or "events": the hall's now is its latest event
     counter_groups: tuple[tuple[str, str], ...] = ()  # (counter, its group)
+    location: tuple[float, float] | None = None  # (lat, lon) in degrees; None: not configured
+    offered: tuple[str, ...] = ()  # the services it offers, which the city map ranks it for
 
 
 class AtCounter(NamedTuple):

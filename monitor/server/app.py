@@ -20,7 +20,7 @@ from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from prometheus_client import CollectorRegistry, generate_latest
 
-from monitor.api import errors, halls, ingest, learning, ops, quarantine
+from monitor.api import cities, errors, halls, ingest, learning, ops, quarantine
 from monitor.api.collector import HallCollector
 from monitor.api.deps import READ_ACCESS, READ_ERRORS
 from monitor.api.exposition import Exposition, HallBlocks
@@ -28,12 +28,16 @@ from monitor.api.gate import ReadGate
 from monitor.api.model_metrics import ModelCollector
 from monitor.core.config import Settings
 from monitor.core.monitor import Monitor
+from monitor.core.travel import StraightLine, TravelTimes
 from monitor.web import pages
 
 
-def create_app(settings: Settings, *, background: bool = True) -> FastAPI:
+def create_app(
+    settings: Settings, *, background: bool = True, travel: TravelTimes | None = None
+) -> FastAPI:
     """The exporter for ``settings``; ``background=False`` leaves out the forecast
-    and nowcast workers (for tests of the ingest path alone)."""
+    and nowcast workers (for tests of the ingest path alone); ``travel``: how the
+    city wait map reckons travel (default: straight line at ``city_map``'s speed)."""
     monitor = Monitor(settings)
     blocks = HallBlocks(HallCollector(monitor.views, metric_set=settings.metrics))
     # the model families (a few samples a hall) rendered whole at each scrape, after the
@@ -77,6 +81,7 @@ def create_app(settings: Settings, *, background: bool = True) -> FastAPI:
     )
     app.state.monitor = monitor
     app.state.exposition = exposition
+    app.state.travel = travel or StraightLine(settings.city_map.speed_km_per_h)
     errors.install(app)
     limits = settings.limits
     app.add_middleware(
@@ -87,6 +92,7 @@ def create_app(settings: Settings, *, background: bool = True) -> FastAPI:
     )
     for router in (ingest.router, ops.router):
         app.include_router(router)
-    for router in (halls.router, learning.router, quarantine.router, pages.router):  # readers
+    readers = (halls.router, cities.router, learning.router, quarantine.router, pages.router)
+    for router in readers:
         app.include_router(router, dependencies=[READ_ACCESS], responses=READ_ERRORS)
     return app

@@ -22,6 +22,7 @@ from markupsafe import Markup
 from monitor.api.deps import READ_ACCESS, MonitorDep
 from monitor.core.config import Hall
 from monitor.core.errors import HallNotServed
+from monitor.core.placeconfig import OUTLINES, outline_path
 from monitor.ops.links import RUNBOOK_PATH
 from monitor.web import alerts
 from monitor.web.runbook import runbook_html
@@ -144,6 +145,24 @@ def screen_page(hall: str, monitor: MonitorDep) -> HTMLResponse:
     if found is None:
         return _page("missing.html", 404, root="../..", hall_id=hall)
     return _page("screen.html", root="../..", **_hall_context(found))
+
+
+@router.get("/cities/{city}", response_class=HTMLResponse, include_in_schema=False)
+def city_page(city: str, monitor: MonitorDep) -> HTMLResponse:
+    """The city wait map: the city's halls on its outline, coloured by the
+    predicted wait of a service, with their ranking beside the map."""
+    halls = [h for h in monitor.halls() if h.city == city]
+    if not halls:
+        return _page("missing.html", 404, root="..", city=city)
+    services: dict[str, str] = {}
+    for hall in halls:
+        for sid in hall.services:
+            services.setdefault(sid, hall.scenario.services[sid].name or sid)
+    path = outline_path(monitor.settings.city_map, city)
+    source = "none" if path is None else "bundled" if path.is_relative_to(OUTLINES) else path.name
+    return _page(
+        "city.html", root="..", city=city, services=list(services.items()), outline_source=source
+    )
 
 
 @router.get(RUNBOOK_PATH, response_class=HTMLResponse, include_in_schema=False)

@@ -40,7 +40,11 @@ DEPLOY = ROOT / "deploy"
 COMPOSE = DEPLOY / "compose.yaml"
 pytestmark = pytest.mark.integration  # promtool, amtool, hadolint, systemd-analyze
 
-TOKENS = {"HALLMON_TOKEN_FLAGSHIP": "flagship-token", "HALLMON_TOKEN_COUNTY": "county-token"}
+TOKENS = {
+    "HALLMON_TOKEN_FLAGSHIP": "flagship-token",
+    "HALLMON_TOKEN_COUNTY": "county-token",
+    "HALLMON_TOKEN_ZHUJIANG": "zhujiang-token",
+}
 
 
 def _compose() -> dict[str, Any]:
@@ -146,7 +150,8 @@ def test_hallmon_containers_find_their_config_and_write_prometheus_config(
         _here(config, mounts, tmp_path / "serve"), "--json", env=TOKENS,
     )  # fmt: skip
     assert checked.returncode == 0, checked.stderr
-    assert {h["id"] for h in json.loads(checked.stdout)["halls"]} == {"flagship", "county"}
+    halls = {h["id"] for h in json.loads(checked.stdout)["halls"]}
+    assert halls == {"flagship", "county", "flagship-remote"}
 
     generate = services["prometheus-config"]
     mounts = _mounts(generate, tmp_path / "generate")

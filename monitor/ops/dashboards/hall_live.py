@@ -111,19 +111,30 @@ BAND_TEXT = (
 )
 
 
+ON_THE_WAY = "hall_remote_tickets_on_the_way"
+AWAY = "on the way (remote)"
+AWAY_TEXT = (
+    "On the way: waiting tickets taken remotely (the mini-program) whose holder has not "
+    "checked in yet; they are in the queue, not in the hall."
+)
+
+
 def _per_service(scale: TimeScale) -> list[timeseries.Panel]:
     """The queue and wait panels of ``$service``; their row repeats per service."""
     window = scale.duration(WINDOW)
     queue = _queue_against_forecast(
         "Queue: $service",
         "Tickets of this service waiting now against the day forecast for this time of day. "
-        + BAND_TEXT.replace("alert (", "alert's rule applied to this service ("),
+        + BAND_TEXT.replace("alert (", "alert's rule applied to this service (")
+        + " "
+        + AWAY_TEXT,
         HS,
         "hall_service",
     )
     queue.with_target(
         query(f"sum(hall_nowcast_queue_length{{{HS}}})", "still present (nowcast)", "F")
     )
+    queue.with_target(query(f"sum({ON_THE_WAY}{{{HS}}})", AWAY, "G"))
     wait = graph(
         "Wait: $service",
         f"Median and 90th percentile wait of this service's tickets called in the last {WINDOW} "
@@ -148,10 +159,12 @@ def _hall(scale: TimeScale) -> list[cogbuilder.Builder[model.Panel]]:
         _queue_against_forecast(
             "Queue against forecast",
             "Tickets waiting, all services, against the day forecast for this time of day. "
-            + BAND_TEXT,
+            + BAND_TEXT
+            + " "
+            + AWAY_TEXT,
             H,
             "hall",
-        ),
+        ).with_target(query(f"sum({ON_THE_WAY}{{{H}}})", AWAY, "F")),
         graph(
             "Waits: p50 / p90 against forecast",
             f"Median and 90th percentile wait of the tickets called in the last {WINDOW}, all "

@@ -77,7 +77,11 @@ def test_help_keeps_bracketed_text_and_replay_points_at_serves_port() -> None:
 
 
 def test_check_of_the_bundled_example() -> None:
-    env = {"HALLMON_TOKEN_FLAGSHIP": "a" * 32, "HALLMON_TOKEN_COUNTY": "b" * 32}
+    env = {
+        "HALLMON_TOKEN_FLAGSHIP": "a" * 32,
+        "HALLMON_TOKEN_COUNTY": "b" * 32,
+        "HALLMON_TOKEN_ZHUJIANG": "c" * 32,
+    }
     result = runner.invoke(app, ["check", "--config", str(ROOT / "monitor.example.yaml")], env=env)
     assert result.exit_code == 0, result.stderr
     assert result.stdout.splitlines()[0].startswith("flagship: ")

@@ -12,9 +12,15 @@ from tests.monitor.conftest import ENV, ROOT, TOKENS, write_config
 
 
 def test_bundled_example_loads() -> None:
-    env = {"HALLMON_TOKEN_FLAGSHIP": "a" * 32, "HALLMON_TOKEN_COUNTY": "b" * 32}
+    env = {
+        "HALLMON_TOKEN_FLAGSHIP": "a" * 32,
+        "HALLMON_TOKEN_COUNTY": "b" * 32,
+        "HALLMON_TOKEN_ZHUJIANG": "c" * 32,
+    }
     settings = load_settings(ROOT / "monitor.example.yaml", environ=env)
-    assert [h.id for h in settings.halls] == ["flagship", "county"]
+    assert [h.id for h in settings.halls] == ["flagship", "county", "flagship-remote"]
+    assert {h.city for h in settings.halls} == {"广州"}
+    assert all(h.location is not None for h in settings.halls)
     assert settings.halls[0].target_wait_s == 900.0 and settings.halls[1].objective == 0.8
     assert settings.store == Path("hallmon.db") and settings.synchronous == "full"
     assert settings.halls[0].clock == "wall"

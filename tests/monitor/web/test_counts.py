@@ -86,15 +86,21 @@ def _scraped(client: TestClient, family: str, hall: str) -> float:
 
 def busiest(events: list[Event]) -> list[Event]:
     """The events up to the moment the most tickets wait (the day's peak)."""
-    waiting: set[str | None] = set()
+    return up_to_most(events, {"ticket_issued"}, {"ticket_called", "ticket_abandoned"})
+
+
+def up_to_most(events: list[Event], starts: set[str], ends: set[str]) -> list[Event]:
+    """The events up to the moment the most tickets are between an event of a
+    kind in ``starts`` and one of a kind in ``ends``."""
+    between: set[str | None] = set()
     best, cut = 0, 0
     for i, e in enumerate(events):
-        if e.kind == "ticket_issued":
-            waiting.add(e.ticket)
-        elif e.kind in ("ticket_called", "ticket_abandoned"):
-            waiting.discard(e.ticket)
-        if len(waiting) > best:
-            best, cut = len(waiting), i + 1
+        if e.kind in starts:
+            between.add(e.ticket)
+        elif e.kind in ends:
+            between.discard(e.ticket)
+        if len(between) > best:
+            best, cut = len(between), i + 1
     return events[:cut]
 
 

@@ -38,6 +38,7 @@ START_S = 180.0
 SPEED = 60
 LADDER_S = 480.0  # 8 hours of the hall's day at 60×; the ladder takes about 3 minutes
 OVERLOADED = "flagship"  # the first hall, short of staff
+REMOTE = "flagship-remote"  # its customers take tickets remotely, then come
 HALL_NAME = "市中心旗舰营业厅"
 RUNGS = ("hall_manager", "district", "city")
 PREDICTED = "HallBreachPredicted"
@@ -192,6 +193,13 @@ def test_the_demo_climbs_the_ladder_and_ctrl_c_stops_it_all() -> None:
         assert httpx.get(am[1] + am[2].removeprefix("/#"), timeout=10).status_code == 200
         page = httpx.get(url[1] + "/", timeout=10)
         assert page.status_code == 200 and "营业厅" in page.text
+        # the city wait map of the three halls of 广州, all placed
+        city_map = re.search(r"city wait map\s+(http://\S+)\s+\(广州\)", out)
+        assert city_map, out
+        assert "等候地图" in httpx.get(city_map[1], timeout=10).text
+        city = httpx.get(f"{url[1]}/v1/cities", timeout=10).json()
+        assert city == [{"city": "广州", "halls": 3, "located": 3,
+                         "districts": ["从化区", "天河区"], "outline": True}]  # fmt: skip
         # the copy-paste curl posts an event with the printed token, twice: a duplicate
         posted = [json.loads(subprocess.run(["bash", "-c", curl[1]], capture_output=True,
                                             text=True, timeout=30, check=True).stdout)
@@ -199,6 +207,7 @@ def test_the_demo_climbs_the_ladder_and_ctrl_c_stops_it_all() -> None:
         assert posted == [{"accepted": 3, "duplicates": 0}, {"accepted": 0, "duplicates": 3}]
 
         ladder = Ladder()
+        on_the_way = 0  # the most remote tickets on their way to the remote hall at once
         with sync_playwright() as p:  # the hall page, open as a hall manager keeps it
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             hall_page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
@@ -209,9 +218,12 @@ def test_the_demo_climbs_the_ladder_and_ctrl_c_stops_it_all() -> None:
                 assert time.monotonic() < t0 + LADDER_S, ladder.story(t0)
                 ladder.poll(prom[1], am[1], OVERLOADED)
                 ladder.look(hall_page)
+                queue = httpx.get(f"{url[1]}/v1/halls/{REMOTE}/state", timeout=10).json()["queue"]
+                on_the_way = max(on_the_way, sum(q["on_the_way"] for q in queue))
                 hall_page.wait_for_timeout(500)
             browser.close()
         story = ladder.story(t0)
+        assert on_the_way > 0, "the remote hall's replay had no remote ticket on its way"
         seen = ladder.prometheus
         assert ladder.predicted is not None, story
         assert "hall_manager" in ladder.breach, story

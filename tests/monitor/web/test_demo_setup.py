@@ -26,11 +26,12 @@ from sim.model.scenario import load_scenario
 def test_the_demo_config_serves_the_bundled_halls_on_the_events_clock(tmp_path: Path) -> None:
     path, env, halls = demo_config(ROOT / "monitor.example.yaml", tmp_path, "http://127.0.0.1:1")
     settings = load_settings(path, environ=env)
-    assert [h.id for h in settings.halls] == [hall for hall, _ in halls] == ["flagship", "county"]
+    ids = ["flagship", "county", "flagship-remote"]
+    assert [h.id for h in settings.halls] == [hall for hall, _ in halls] == ids
     assert {h.clock for h in settings.halls} == {"events"}
     assert settings.store.parent == tmp_path
     assert settings.alertmanager_url == "http://127.0.0.1:1"
-    assert len({h.token_sha256 for h in settings.halls}) == 2
+    assert len({h.token_sha256 for h in settings.halls}) == 3
     assert all(len(token) >= 32 for token in env.values())
     county = next(h for h in settings.halls if h.id == "county")
     assert county.target_wait_s == 900 and county.name == "县城营业厅"  # kept from the file

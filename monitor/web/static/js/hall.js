@@ -63,6 +63,7 @@ function newTile(label) {
       " ",
       el("span", { class: "ticket", "data-field": "oldest_ticket" }, ""),
     ),
+    el("p", { class: "sub", "data-field": "on_the_way", hidden: "" }, ""),
   );
 }
 
@@ -91,6 +92,10 @@ function renderTiles(state, nowcast, status, serviceNames) {
     show(oldest, live ? fmtWait(q.waiting ? q.oldest_wait_s : null) : "—", q.oldest_wait_s);
     oldest.className = `level-${q.waiting ? waitLevel(q.oldest_wait_s, targetS) : "none"}`;
     show(field(tile, "oldest_ticket"), q.oldest_ticket ? `#${q.oldest_ticket}` : "");
+    // remote tickets whose holder is not in the hall yet: in the queue, not in the room
+    const away = field(tile, "on_the_way");
+    away.hidden = !live || !q.on_the_way;
+    show(away, `其中 ${q.on_the_way} 人远程取号在途 ${q.on_the_way} of them remote, on the way`, q.on_the_way);
   }
   const asOf = status.kind === "nodata" ? null : nowcast?.as_of || nowcast?.computed_at;
   let note = "预测尚未计算 The nowcast has not run yet for this hall today.";
@@ -191,6 +196,7 @@ function renderToday(state, status) {
     ["no_shows", t.no_shows],
     ["abandoned", t.abandoned],
     ["waiting_total", t.waiting],
+    ["on_the_way_total", state.queue.reduce((n, q) => n + (q.on_the_way || 0), 0)],
   ]) {
     show(field(document, name), live ? String(value) : "—", value);
   }
