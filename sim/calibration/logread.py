@@ -16,13 +16,12 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
-from itertools import starmap
 from pathlib import Path
 
 import numpy as np
 from pydantic import TypeAdapter
 
-from sim.calibration.logdata import FitError, LogData, _Ticket, collect
+from sim.calibration.logdata import FitError, LogData, TicketColumns, collect
 from sim.eventlog.columns import EventBatch, read_batches
 from sim.eventlog.events import KINDS, ReadStats, Timestamp, event_format, read_csv
 
@@ -235,26 +234,21 @@ class _Gatherer:
             code, day, tod, service, segment, remote = (
                 np.concatenate(c) for c in zip(*self.issues, strict=True)
             )
-            names = np.array(list(self.code_of), dtype=object)[code].tolist()
-            ordinals = day.tolist()
-            for ordinal in set(ordinals):
-                self.date_of(ordinal)
-            days = list(map(self.dates.__getitem__, ordinals))
-            fields = (
-                days,
-                self.midnight[code].tolist(),
-                tod.tolist(),
-                service.tolist(),
-                segment.tolist(),
-                called_s[code].tolist(),
-                ended_s[code].tolist(),
-                abandoned_s[code].tolist(),
-                counter[code].tolist(),
-                no_show[code].tolist(),
-                remote.tolist(),
-                checked_in_s[code].tolist(),
+            log._columns = TicketColumns(
+                np.array(list(self.code_of), dtype=object)[code].tolist(),
+                day,
+                self.midnight[code],
+                tod,
+                service,
+                segment,
+                called_s[code],
+                ended_s[code],
+                abandoned_s[code],
+                counter[code],
+                no_show[code],
+                remote,
+                checked_in_s[code],
             )
-            log.tickets = dict(zip(names, starmap(_Ticket, zip(*fields, strict=True)), strict=True))
         return log
 
 
