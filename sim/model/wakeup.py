@@ -44,6 +44,7 @@ class Wakeup(simpy.Event):
         self._value = index
         self.index = index
         self.at_s = env.now
+        self.eid = -1  # the scheduling number it was last armed with
         self._callbacks: list[Callable[[Wakeup], None]] = [callback]
         self._queue, self._eids = env._queue, env._eid  # the environment's, never rebound
 
@@ -55,8 +56,18 @@ class Wakeup(simpy.Event):
         anyway (see ``sim.model.hall._Hall._on_arrival``)."""
         self.at_s = at_s = now_s + delay_s
         self.callbacks = self._callbacks
-        heappush(self._queue, (at_s, NORMAL, next(self._eids), self))  # env.schedule, from now_s
+        self.eid = eid = next(self._eids)  # its place among events due at the same time
+        heappush(self._queue, (at_s, NORMAL, eid, self))  # env.schedule, from now_s
         return at_s
+
+    def arm_as(self, at_s: float, eid: int) -> None:
+        """Fire at ``at_s`` in the place ``eid`` among events due then: an
+        ``arm`` whose scheduling number was drawn earlier, when it was due to
+        be armed (see ``sim.model.hall._Hall._defer``)."""
+        self.at_s = at_s
+        self.callbacks = self._callbacks
+        self.eid = eid
+        heappush(self._queue, (at_s, NORMAL, eid, self))
 
     def release(self) -> None:
         """Let go of the callback for good. A callback is usually a method of
