@@ -66,7 +66,6 @@ class _Hall(HallState):
         self.defer = not self.remote and resume is None
         self.due_s = math.inf  # the deferred arrival's time; infinity: none
         self.due_eid = 0
-        self._eids = self.env._eid
 
     # -- scheduling helpers -------------------------------------------------
     def _at(self, t_s: float, callback: Callable[[simpy.Event], None], value: object) -> None:
@@ -92,13 +91,13 @@ class _Hall(HallState):
                 break
             next_s = now + (arr[nxt] - now)
             if next_s >= first_due:  # something already scheduled comes first
-                eid = next(self._eids)  # numbered before what c's service schedules
+                eid = event.number()  # numbered before what c's service schedules
                 self._take(c, now)
                 self._schedule(event, next_s, eid)
                 break
             done_s = self._take(c, now)
             if next_s > done_s:  # c's service ends first
-                self._schedule(event, next_s, next(self._eids))
+                self._schedule(event, next_s, event.number())
                 break
             if done_s < first_due:
                 first_due = done_s
@@ -131,7 +130,7 @@ class _Hall(HallState):
                 at = math.inf
                 break
             at = at + (arr[nxt] - at)
-            self.due_eid = next(self._eids)
+            self.due_eid = self.arrival_event.number()
         self.due_s = at
 
     def _take(self, c: int, now: float) -> float:
