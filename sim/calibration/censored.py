@@ -284,9 +284,18 @@ class _Fitted:
 def _fit(family: str, d: CensoredData, exp_log_mean: float, tau: float) -> _Fitted:
     """The maximum-likelihood fit of ``family`` (its CI the delta method's)."""
 
+    # The profile intervals ask again for parameters asked before (each interval
+    # starts from the same means, and its optimiser from the same shapes):
+    # remembered, by the exact bits of the parameters.
+    known: dict[bytes, float] = {}
+
     def nll(t: np.ndarray) -> float:
-        value = -_loglik(family, t, d)
-        return value if math.isfinite(value) else 1e300
+        key = t.tobytes()
+        value = known.get(key)
+        if value is None:
+            value = -_loglik(family, t, d)
+            value = known[key] = value if math.isfinite(value) else 1e300
+        return value
 
     if family == "exponential":
         starts = [np.array([exp_log_mean])]

@@ -31,7 +31,7 @@ from sim.calibration.arrivals import (
     shares,
 )
 from sim.calibration.counters import fit_counters
-from sim.calibration.logdata import FitError, LogData, _Ticket, collect
+from sim.calibration.logdata import FitError, LogData, TicketColumns, collect
 from sim.calibration.patience import PatienceFit, segment_observations, segment_patience
 from sim.calibration.remote import RemoteFit, fit_remote
 from sim.calibration.service import (
@@ -95,34 +95,28 @@ def fit_log(
 ) -> FitResult:
     """Estimate demand, service times, counters and patience from ``log``; how
     give-ups were logged is read from the log unless ``abandon_events`` says."""
-    if not log.tickets:
+    cols = log.ticket_columns()
+    if not len(cols.name):
         raise FitError("the log holds no tickets")
     zone = _timezone(log.offsets, timezone)
-    tickets = list(log.tickets.values())
-    day_list = sorted({t.day for t in tickets})
+    ordinals, day = np.unique(cols.day, return_inverse=True)
+    day_list = [date.fromordinal(o) for o in ordinals.tolist()]
     day_idx = {d: i for i, d in enumerate(day_list)}
-    services = sorted({t.service for t in tickets})
-    segments = sorted({t.segment for t in tickets})
-    counters = sorted({t.counter for t in tickets if t.counter} | {s[0] for s in log.spans})
-    svc = _codes([t.service for t in tickets], services)
-    seg = _codes([t.segment for t in tickets], segments)
-    day = np.array([day_idx[t.day] for t in tickets])
-    ended_raw = np.array([t.ended_s for t in tickets])
+    services = sorted(set(cols.service.tolist()))
+    segments = sorted(set(cols.segment.tolist()))
+    counters = sorted(set(cols.counter.tolist()) - {""} | {s[0] for s in log.spans})
+    svc = _codes(cols.service, services)
+    seg = _codes(cols.segment, segments)
+    ended_raw = cols.ended_s
     # to the microsecond the log holds: times computed from epoch seconds are off
     # by up to a quarter of one, and a customer called at once must wait 0, not 1e-7 s
     issued, called, ended, abandoned = (
-        np.round(times, 6)
-        for times in (
-            np.array([t.issued_s for t in tickets]),
-            np.array([t.called_s for t in tickets]),
-            ended_raw,
-            np.array([t.abandoned_s for t in tickets]),
-        )
+        np.round(times, 6) for times in (cols.issued_s, cols.called_s, ended_raw, cols.abandoned_s)
     )
-    no_show = np.array([t.no_show for t in tickets])
-    remote = np.array([t.remote for t in tickets], dtype=bool)
-    checked_in = np.round(np.array([t.checked_in_s for t in tickets]), 6)
-    ctr = _codes([t.counter for t in tickets], ["", *counters]) - 1  # no counter: -1
+    no_show = cols.no_show
+    remote = cols.remote
+    checked_in = np.round(cols.checked_in_s, 6)
+    ctr = _codes(cols.counter, ["", *counters]) - 1  # no counter: -1
 
     last_issue = np.full(len(day_list), -np.inf)  # every day has a ticket
     np.maximum.at(last_issue, day, issued)
@@ -146,7 +140,7 @@ def fit_log(
         services,
         segments,
         {k: v.share for k, v in seg_shares.items()},
-        _spans(log, tickets, day_idx, ended_raw),
+        _spans(log, cols, day_list, day),
         len(day_list),
         (open_s, close_s, interval_s),
     )
@@ -186,7 +180,7 @@ def fit_log(
     )
     return FitResult(
         days=len(day_list),
-        tickets=len(tickets),
+        tickets=len(cols.name),
         timezone=zone,
         exact_abandons=exact_abandons,
         abandon_events_from="log" if abandon_events is None else "option",
@@ -229,27 +223,29 @@ def _widened(fit: ServiceFit, variance: float) -> ServiceFit:
     return dataclasses.replace(fit, mean_ci95_s=(fit.mean_s - half, fit.mean_s + half))
 
 
-def _codes(names: list[str], order: list[str]) -> np.ndarray:
+def _codes(names: np.ndarray, order: list[str]) -> np.ndarray:
     """Each name's index in ``order`` (every name is in it)."""
     index = {name: i for i, name in enumerate(order)}
-    return np.array([index[name] for name in names])
+    return np.fromiter(map(index.__getitem__, names.tolist()), dtype=np.int64, count=len(names))
 
 
 def _spans(
-    log: LogData, tickets: list[_Ticket], day_idx: dict[date, int], ended_s: np.ndarray
+    log: LogData, cols: TicketColumns, day_list: list[date], day: np.ndarray
 ) -> list[tuple[str, int, float, float, float | None]]:
     """Counter spans ``(counter, day index, opened_s, closed_s, busy_since_s)``:
     ``busy_since_s`` is the call time of the ticket whose service (or no-show)
     ended at that counter the instant it closed, None if it closed idle
-    (``ended_s``: each ticket's end, as logged)."""
+    (the tickets' ends and calls as logged)."""
     # Only a ticket that ended on the millisecond some counter closed can be
     # one: found over the array, then keyed as before (the last such wins).
+    day_idx = {d: i for i, d in enumerate(day_list)}
     closing_ms = np.array(sorted({round(c * 1e3) for _, _, _, c in log.spans}), dtype=float)
-    maybe = np.flatnonzero(np.isin(np.round(ended_s * 1e3), closing_ms))
+    ended_s = cols.ended_s
+    maybe = np.flatnonzero(np.isin(np.round(ended_s * 1e3), closing_ms)).tolist()
     ends = {
-        (t.counter, t.day, round(t.ended_s * 1e3)): t.called_s
-        for t in (tickets[i] for i in maybe)
-        if t.counter and math.isfinite(t.ended_s)
+        (cols.counter[i], day_list[day[i]], round(float(ended_s[i]) * 1e3)): float(cols.called_s[i])
+        for i in maybe
+        if cols.counter[i] and math.isfinite(ended_s[i])
     }
     return [
         (name, day_idx[d], o, c, ends.get((name, d, round(c * 1e3))))
@@ -262,8 +258,8 @@ def weekday_arrivals(log: LogData, fit: FitResult) -> dict[str, ArrivalFit]:
     """Arrival rates per interval of ``fit``'s opening hours from each weekday's
     days alone (``mon`` … ``sun``, only those in ``log``); a day is its events'
     local date (the wall clock of their UTC offset)."""
-    days = [t.day for t in log.tickets.values()]
-    issued = np.array([t.issued_s for t in log.tickets.values()])
+    cols = log.ticket_columns()
+    days, issued = cols.dates(), cols.issued_s
     return arrivals_by_weekday(days, issued, fit.arrivals)
 
 

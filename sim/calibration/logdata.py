@@ -14,8 +14,10 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from itertools import starmap
 
 import msgspec
+import numpy as np
 
 from sim.eventlog.events import ISSUE_KINDS, Event
 from sim.model.errors import InputError
@@ -46,14 +48,87 @@ class _Ticket(msgspec.Struct, gc=False):  # a Struct: a log has hundreds of thou
     checked_in_s: float = math.nan  # a remote holder's check-in at the hall
 
 
+@dataclass(frozen=True)
+class TicketColumns:
+    """Every ticket of a log as columns, in the order they were issued: per
+    ticket its name, issue date (ordinal), the epoch seconds of that day's local
+    midnight, issue time of day, service, segment, the times of its last call,
+    end and give-up (NaN where none), the counter of its last call ("" if none),
+    whether it ended as a no-show, whether it was issued remotely and its
+    holder's check-in. What :class:`_Ticket` holds, as the fit reads it."""
+
+    name: list[str]
+    day: np.ndarray  # date ordinal, int64
+    midnight: np.ndarray
+    issued_s: np.ndarray
+    service: np.ndarray  # object: str
+    segment: np.ndarray
+    called_s: np.ndarray
+    ended_s: np.ndarray
+    abandoned_s: np.ndarray
+    counter: np.ndarray  # object: str
+    no_show: np.ndarray  # bool
+    remote: np.ndarray
+    checked_in_s: np.ndarray
+
+    @classmethod
+    def of(cls, tickets: dict[str, _Ticket]) -> TicketColumns:
+        values = list(tickets.values())
+
+        def column(name: str, dtype: type | None = None) -> np.ndarray:
+            return np.array([getattr(t, name) for t in values], dtype=dtype)
+
+        return cls(
+            name=list(tickets),
+            day=np.array([t.day.toordinal() for t in values], dtype=np.int64),
+            midnight=column("midnight"),
+            issued_s=column("issued_s"),
+            service=column("service", object),
+            segment=column("segment", object),
+            called_s=column("called_s"),
+            ended_s=column("ended_s"),
+            abandoned_s=column("abandoned_s"),
+            counter=column("counter", object),
+            no_show=column("no_show", bool),
+            remote=column("remote", bool),
+            checked_in_s=column("checked_in_s"),
+        )
+
+    def dates(self) -> list[date]:
+        """Each ticket's issue date."""
+        ordinals = self.day.tolist()
+        known = {ordinal: date.fromordinal(ordinal) for ordinal in set(ordinals)}
+        return list(map(known.__getitem__, ordinals))
+
+    def tickets(self) -> dict[str, _Ticket]:
+        fields = (
+            self.dates(),
+            self.midnight.tolist(),
+            self.issued_s.tolist(),
+            self.service.tolist(),
+            self.segment.tolist(),
+            self.called_s.tolist(),
+            self.ended_s.tolist(),
+            self.abandoned_s.tolist(),
+            self.counter.tolist(),
+            self.no_show.tolist(),
+            self.remote.tolist(),
+            self.checked_in_s.tolist(),
+        )
+        return dict(zip(self.name, starmap(_Ticket, zip(*fields, strict=True)), strict=True))
+
+
 @dataclass
 class LogData:
     """What :func:`collect` gathered: tickets, counter spans ``(counter, day,
     opened_s, closed_s)``, UTC offsets and halls seen (on the events that issue a
     ticket or open or close a counter), no-show delays, and consistency
-    problems counted (lenient) by reason."""
+    problems counted (lenient) by reason.
 
-    tickets: dict[str, _Ticket] = field(default_factory=dict)
+    A log read in columns (:func:`sim.calibration.logread.read_log`) keeps its
+    tickets as :class:`TicketColumns`, which the fit reads; ``tickets`` are
+    made of them the first time they are asked for."""
+
     spans: list[tuple[str, date, float, float]] = field(default_factory=list)
     first_s: dict[date, float] = field(default_factory=dict)
     offsets: set[timedelta] = field(default_factory=set)
@@ -61,6 +136,22 @@ class LogData:
     problems: Counter[str] = field(default_factory=Counter)
     halls: set[str] = field(default_factory=set)
     events: int = 0
+    _tickets: dict[str, _Ticket] | None = field(default=None, repr=False)
+    _columns: TicketColumns | None = field(default=None, repr=False)
+
+    @property
+    def tickets(self) -> dict[str, _Ticket]:
+        """Each ticket by its name, in the order they were issued."""
+        if self._tickets is None:
+            self._tickets = self._columns.tickets() if self._columns is not None else {}
+        return self._tickets
+
+    def ticket_columns(self) -> TicketColumns:
+        """The tickets as columns (made afresh from ``tickets`` for a log
+        gathered by :func:`collect`, which may still be adding to them)."""
+        if self._columns is not None:
+            return self._columns
+        return TicketColumns.of(self.tickets)
 
 
 def collect(

@@ -16,13 +16,14 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
-from itertools import starmap
+from itertools import compress, filterfalse, repeat
+from operator import attrgetter
 from pathlib import Path
 
 import numpy as np
 from pydantic import TypeAdapter
 
-from sim.calibration.logdata import FitError, LogData, _Ticket, collect
+from sim.calibration.logdata import FitError, LogData, TicketColumns, collect
 from sim.eventlog.columns import EventBatch, read_batches
 from sim.eventlog.events import KINDS, ReadStats, Timestamp, event_format, read_csv
 
@@ -81,10 +82,11 @@ class _Gatherer:
         return found
 
     def add(self, b: EventBatch) -> None:
-        ids = b.column("id")
-        keep = self._first_sightings(ids.tolist())
+        ids = list(map(attrgetter("id"), b.rows))
+        keep = self._first_sightings(ids)
         problems = {"duplicate_id": b.line[~keep]}  # by reason, the lines it was met on
-        b, ids = b.subset(keep), ids[keep]
+        if not keep.all():
+            b, ids = b.subset(keep), list(compress(ids, keep.tolist()))
         n, log = len(b.rows), self.log
         if n:
             pos = self.position + np.arange(n)
@@ -145,8 +147,12 @@ class _Gatherer:
     def _issue(self, b: EventBatch, pos: np.ndarray) -> np.ndarray:
         """Tickets issued in ``b``; returns the rows that issue one issued before."""
         rows = np.flatnonzero(np.isin(b.kind, _ISSUES))
-        setdefault, code_of = self.code_of.setdefault, self.code_of
-        codes = np.array([setdefault(t, len(code_of)) for t in b.column("ticket", rows)], dtype=int)
+        tickets, code_of = b.column("ticket", rows).tolist(), self.code_of
+        # number the tickets not seen before in the order they first come
+        new_names = list(filterfalse(code_of.__contains__, dict.fromkeys(tickets)))
+        start = len(code_of)
+        code_of.update(zip(new_names, range(start, start + len(new_names)), strict=True))
+        codes = np.fromiter(map(code_of.__getitem__, tickets), dtype=np.int64, count=len(rows))
         grow = len(code_of) - len(self.issue_pos)
         if grow:
             self.issue_pos = np.concatenate([self.issue_pos, np.full(grow, math.inf)])
@@ -173,8 +179,10 @@ class _Gatherer:
         """Calls, ends, no-shows and give-ups of tickets issued on an earlier
         line, kept for :meth:`finish`; returns the rows naming any other ticket."""
         rows = np.flatnonzero(np.isin(b.kind, _TICKET_LATER))
-        get = self.code_of.get
-        codes = np.array([get(t, -1) for t in b.column("ticket", rows)], dtype=int)
+        tickets = b.column("ticket", rows).tolist()
+        codes = np.fromiter(
+            map(self.code_of.get, tickets, repeat(-1)), dtype=np.int64, count=len(rows)
+        )
         issue_pos = np.full(len(rows), math.inf)
         known = codes >= 0
         issue_pos[known] = self.issue_pos[codes[known]]
@@ -184,7 +192,7 @@ class _Gatherer:
         self.later.append((pos[ok], codes, b.kind[ok], at_s, b.column("counter", ok)))
         return rows[~valid]
 
-    def _problems(self, b: EventBatch, ids: np.ndarray, found: dict[str, np.ndarray]) -> None:
+    def _problems(self, b: EventBatch, ids: list[str], found: dict[str, np.ndarray]) -> None:
         """Count the batch's problems (``found``: their lines, by reason) in the
         order ``collect`` meets them, or raise the first one when reading
         strictly (a resent event is counted either way)."""
@@ -235,26 +243,21 @@ class _Gatherer:
             code, day, tod, service, segment, remote = (
                 np.concatenate(c) for c in zip(*self.issues, strict=True)
             )
-            names = np.array(list(self.code_of), dtype=object)[code].tolist()
-            ordinals = day.tolist()
-            for ordinal in set(ordinals):
-                self.date_of(ordinal)
-            days = list(map(self.dates.__getitem__, ordinals))
-            fields = (
-                days,
-                self.midnight[code].tolist(),
-                tod.tolist(),
-                service.tolist(),
-                segment.tolist(),
-                called_s[code].tolist(),
-                ended_s[code].tolist(),
-                abandoned_s[code].tolist(),
-                counter[code].tolist(),
-                no_show[code].tolist(),
-                remote.tolist(),
-                checked_in_s[code].tolist(),
+            log._columns = TicketColumns(
+                np.array(list(self.code_of), dtype=object)[code].tolist(),
+                day,
+                self.midnight[code],
+                tod,
+                service,
+                segment,
+                called_s[code],
+                ended_s[code],
+                abandoned_s[code],
+                counter[code],
+                no_show[code],
+                remote,
+                checked_in_s[code],
             )
-            log.tickets = dict(zip(names, starmap(_Ticket, zip(*fields, strict=True)), strict=True))
         return log
 
 

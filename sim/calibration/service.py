@@ -211,18 +211,28 @@ def overtakes(
         pos = np.empty(len(day), dtype=np.int64)
         pos[mine] = np.arange(len(mine))
         r, c_s, k, seg = rank[mine], closed_s[mine], kinds[mine], segment[mine]
+        # the walk reads one ticket at a time: Python numbers, not numpy scalars
+        r_at, closed_at, n_mine = r.tolist(), c_s.tolist(), len(mine)
+        calls = order[day[order] == d]
         lo = 0  # earliest-issued ticket that may still wait: a ticket called or closed
-        for j in order[day[order] == d]:  # never waits again, so lo only moves forward
-            p, now, c = pos[j], called_s[j], counter[j]
-            while lo < len(mine) and (r[lo] < rank[j] or c_s[lo] <= now):
+        for p, rank_j, now, c, kind_j, seg_j in zip(  # lo never moves back: see above
+            pos[calls].tolist(),
+            rank[calls].tolist(),
+            called_s[calls].tolist(),
+            counter[calls].tolist(),
+            kinds[calls].tolist(),
+            segment[calls].tolist(),
+            strict=True,
+        ):
+            while lo < n_mine and (r_at[lo] < rank_j or closed_at[lo] <= now):
                 lo += 1
             if lo < p:
                 known = first[c, k[lo:p]]
-                waiting = (r[lo:p] > rank[j]) & (c_s[lo:p] > now) & (seg[lo:p] != segment[j])
-                waiting &= (known >= 0) & (known < rank[j])
-                out[segment[j]] += np.bincount(seg[lo:p][waiting], minlength=n_segments)
-            if first[c, kinds[j]] < 0:
-                first[c, kinds[j]] = rank[j]
+                waiting = (r[lo:p] > rank_j) & (c_s[lo:p] > now) & (seg[lo:p] != seg_j)
+                waiting &= (known >= 0) & (known < rank_j)
+                out[seg_j] += np.bincount(seg[lo:p][waiting], minlength=n_segments)
+            if first[c, kind_j] < 0:
+                first[c, kind_j] = rank_j
     return out
 
 

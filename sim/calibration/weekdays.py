@@ -223,8 +223,9 @@ def fit_week(
     Weekdays with the pooled opening hours are *regular*: the typical day is
     fitted from them alone, and they are tested against each other; a weekday
     with hours of its own is tested against them within its hours."""
-    tickets = list(log.tickets.values())
-    dates = sorted({t.day for t in tickets} | set(log.first_s))
+    tickets = log.ticket_columns()
+    ticket_dates = tickets.dates()
+    dates = sorted(set(ticket_dates) | set(log.first_s))
     if not dates:
         return WeekFit(alpha, {}, (), {}, {}, pooled.day_noise_cv, pooled, alpha_level)
     index = {d: i for i, d in enumerate(dates)}
@@ -235,10 +236,11 @@ def fit_week(
     closed = tuple(
         WEEKDAYS[w] for w in range(7) if w not in seen and any(d.weekday() == w for d in span)
     )
-    day_of = np.array([index[t.day] for t in tickets], dtype=np.int64)
-    issued = np.array([t.issued_s for t in tickets])
-    services = sorted({t.service for t in tickets})
-    svc = np.array([services.index(t.service) for t in tickets], dtype=np.int64)
+    day_of = np.array([index[d] for d in ticket_dates], dtype=np.int64)
+    issued = tickets.issued_s
+    services = sorted(set(tickets.service.tolist()))
+    service_index = {name: i for i, name in enumerate(services)}
+    svc = np.array([service_index[name] for name in tickets.service.tolist()], dtype=np.int64)
     totals = np.bincount(day_of, minlength=len(dates)).astype(float)
     first = np.array([log.first_s.get(d, math.inf) for d in dates])
     last_issue = np.full(len(dates), -math.inf)

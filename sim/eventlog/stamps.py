@@ -61,26 +61,25 @@ def parse_timestamps(stamps: list[str]) -> Stamps:
     fits = (length >= 20) & (length <= _WIDTH)
     if not fits.any():
         return out
-    # longer strings are cut to the width, but they are not among those that fit
-    codes = np.array(stamps, dtype=f"U{_WIDTH}").view(np.uint32).reshape(n, _WIDTH)
     for size in np.unique(length[fits]).tolist():  # one form at a time: fixed columns
         rows = np.flatnonzero(length == size)
-        last = codes[rows, size - 1]
+        codes = _characters([stamps[i] for i in rows.tolist()], size)
+        last = codes[:, size - 1]
         zulu = (last == ord("Z")) | (last == ord("z"))
-        for form_rows, is_zulu in ((rows[zulu], True), (rows[~zulu], False)):
-            if len(form_rows):
-                _parse_form(codes[form_rows, :size], is_zulu, form_rows, out)
+        for form, is_zulu in ((zulu, True), (~zulu, False)):
+            if form.any():
+                _parse_form(codes[form], is_zulu, rows[form], out)
     return out
 
 
-def _digits(chars: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The decimal number in each row of ``chars`` and whether all are digits."""
-    digits = chars.astype(np.int64) - 48
-    ok = np.asarray(((digits >= 0) & (digits <= 9)).all(axis=1))
-    value: np.ndarray = np.zeros(len(chars), dtype=np.int64)
-    for j in range(chars.shape[1]):
-        value = value * 10 + digits[:, j]
-    return value, ok
+def _characters(stamps: list[str], size: int) -> np.ndarray:
+    """The character codes of ``stamps``, all ``size`` long, one row each: as
+    bytes when they are ASCII (a log's usual case), else as 4-byte codes."""
+    try:
+        text = "".join(stamps).encode("ascii")
+    except UnicodeEncodeError:
+        return np.array(stamps, dtype=f"U{size}").view(np.uint32).reshape(len(stamps), size)
+    return np.frombuffer(text, dtype=np.uint8).reshape(len(stamps), size)
 
 
 def _parse_form(chars: np.ndarray, zulu: bool, rows: np.ndarray, out: Stamps) -> None:
@@ -88,34 +87,43 @@ def _parse_form(chars: np.ndarray, zulu: bool, rows: np.ndarray, out: Stamps) ->
     part sits in the same columns."""
     size = chars.shape[1]
     tz_at = size - 1 if zulu else size - 6  # where the offset starts
+    if not (tz_at == 19 or 21 <= tz_at <= 26):  # no fraction, or a dot and 1 to 6 digits
+        return
+    # every character less '0': a digit is 0 to 9, anything else wraps or exceeds 9
+    digits = chars.astype(np.int32) - 48
+    digit_cols = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, *range(20, tz_at)]
+    if not zulu:
+        digit_cols += [tz_at + 1, tz_at + 2, tz_at + 4, tz_at + 5]
+    ok = ~(digits[:, digit_cols].view(np.uint32) > 9).any(axis=1)
 
     def is_(col: int, options: str) -> np.ndarray:
-        return np.isin(chars[:, col], [ord(c) for c in options])
+        found: np.ndarray = chars[:, col] == ord(options[0])
+        for c in options[1:]:
+            found |= chars[:, col] == ord(c)
+        return found
 
-    ok = is_(4, "-") & is_(7, "-") & is_(10, "Tt ") & is_(13, ":") & is_(16, ":")
-    parts = []
-    for cols in ((0, 4), (5, 7), (8, 10), (11, 13), (14, 16), (17, 19)):
-        value, good = _digits(chars[:, cols[0] : cols[1]])
-        parts.append(value)
-        ok &= good
-    year, month, mday, hour, minute, second = parts
-    if tz_at == 19:  # no fraction
+    def number(lo: int, hi: int) -> np.ndarray:
+        value: np.ndarray = digits[:, lo].astype(np.int64)
+        for j in range(lo + 1, hi):
+            value = value * 10 + digits[:, j]
+        return value
+
+    ok &= is_(4, "-") & is_(7, "-") & is_(10, "Tt ") & is_(13, ":") & is_(16, ":")
+    year, month, mday = number(0, 4), number(5, 7), number(8, 10)
+    hour, minute, second = number(11, 13), number(14, 16), number(17, 19)
+    if tz_at == 19:
         frac_us = np.zeros(len(rows), dtype=np.int64)
-    elif 21 <= tz_at <= 26:  # a dot and 1 to 6 digits
-        frac, good = _digits(chars[:, 20:tz_at])
-        frac_us = frac * 10 ** (26 - tz_at)
-        ok &= is_(19, ".") & good
     else:
-        return
+        frac_us = number(20, tz_at) * 10 ** (26 - tz_at)
+        ok &= is_(19, ".")
     if zulu:
         offset_s = np.zeros(len(rows), dtype=np.int64)
         off_h = off_m = offset_s
     else:
-        off_h, good_h = _digits(chars[:, tz_at + 1 : tz_at + 3])
-        off_m, good_m = _digits(chars[:, tz_at + 4 : tz_at + 6])
+        off_h, off_m = number(tz_at + 1, tz_at + 3), number(tz_at + 4, tz_at + 6)
         sign = np.where(chars[:, tz_at] == ord("-"), -1, 1)
         offset_s = sign * (off_h * 3600 + off_m * 60)
-        ok &= is_(tz_at, "+-") & is_(tz_at + 3, ":") & good_h & good_m
+        ok &= is_(tz_at, "+-") & is_(tz_at + 3, ":")
 
     leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
     dim = _DAYS_IN_MONTH[np.clip(month, 0, 12)] + ((month == 2) & leap)

@@ -85,7 +85,7 @@ def fit_candidate(events: Iterable[Event], configured: Scenario) -> Candidate:
         service_level=configured.target.service_level,
     )
     week = fit_week(log, fit.arrivals)
-    days = tuple(sorted({t.day for t in log.tickets.values()}))
+    days = tuple(sorted(set(log.ticket_columns().dates())))
     return Candidate(
         learned_scenario(configured, fitted, week), days, fit.tickets, fit_summary(fit), week
     )

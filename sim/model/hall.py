@@ -57,6 +57,15 @@ class _Hall(HallState):
         self._call_fn = _Hall._call_in_turn if self.skip_gone else _Hall._call_late
         self.done_events = [Wakeup(self.env, self._on_done, k) for k in range(len(self.instances))]
         self.arrival_event = Wakeup(self.env, self._on_arrival, -1)
+        # an arrival while no counter is idle can only queue (or balk): it is not
+        # scheduled but kept here, with the time and scheduling number its event
+        # would have had, and taken by the next event's callback (_catch_up), or
+        # scheduled as it stands once a counter goes idle (_rest). Only in runs
+        # whose events are all scheduled before the first arrival or numbered
+        # (no remote tickets, which schedule check-ins; no probes, which stop the run).
+        self.defer = not self.remote and resume is None
+        self.due_s = math.inf  # the deferred arrival's time; infinity: none
+        self.due_eid = 0
 
     # -- scheduling helpers -------------------------------------------------
     def _at(self, t_s: float, callback: Callable[[simpy.Event], None], value: object) -> None:
@@ -82,18 +91,47 @@ class _Hall(HallState):
                 break
             next_s = now + (arr[nxt] - now)
             if next_s >= first_due:  # something already scheduled comes first
-                event.arm(arr[nxt] - now, now)
+                eid = event.number()  # numbered before what c's service schedules
                 self._take(c, now)
+                self._schedule(event, next_s, eid)
                 break
             done_s = self._take(c, now)
             if next_s > done_s:  # c's service ends first
-                event.arm(arr[nxt] - now, now)
+                self._schedule(event, next_s, event.number())
                 break
             if done_s < first_due:
                 first_due = done_s
             c, now = nxt, next_s
         self.next_customer = nxt
         self.arrived_s = now
+
+    def _schedule(self, event: Wakeup, at_s: float, eid: int) -> None:
+        """Schedule the next arrival at ``at_s`` with the scheduling number
+        ``eid`` its event takes, or, when no counter is idle, defer it (see
+        ``__init__``). Called once the customer before has been seen to."""
+        if self.defer and not any(self.idle):
+            self.due_s, self.due_eid = at_s, eid
+        else:
+            event.arm_as(at_s, eid)
+
+    def _catch_up(self, now: float, eid: int) -> None:
+        """Take the deferred arrivals due before the event now starting, at
+        ``now`` with scheduling number ``eid`` (-1: one scheduled before every
+        arrival), each at its own time: nobody is idle, so they queue or balk,
+        and each defers the next as its event would have scheduled it."""
+        arr, n_real = self.arr, self.n_real
+        at = self.due_s
+        while at < now or (at == now and self.due_eid < eid):
+            c = self.next_customer
+            self._take(c, at)
+            self.arrived_s = at
+            nxt = self.next_customer = c + 1
+            if nxt == n_real:
+                at = math.inf
+                break
+            at = at + (arr[nxt] - at)
+            self.due_eid = self.arrival_event.number()
+        self.due_s = at
 
     def _take(self, c: int, now: float) -> float:
         """Customer ``c`` takes a ticket; when a counter starts serving them at
@@ -239,6 +277,8 @@ class _Hall(HallState):
     def _on_done(self, event: Wakeup) -> None:
         k = event.index  # the counter's
         now = event.at_s
+        if self.due_s <= now:
+            self._catch_up(now, event.eid)
         current = self.current
         self.ended[current[k]] = now
         current[k] = _NONE
@@ -257,6 +297,9 @@ class _Hall(HallState):
             self._shut(k, now)
         else:
             self.idle[self.group_of[k]].append(k)
+            if self.due_s != math.inf:  # a deferred arrival may find it: its event, as it was
+                self.arrival_event.arm_as(self.due_s, self.due_eid)
+                self.due_s = math.inf
 
     def _shut(self, k: int, now: float) -> None:
         self.spans.append((k, self.opened_at[k], now))
@@ -264,6 +307,7 @@ class _Hall(HallState):
 
     def _on_open(self, event: simpy.Event) -> None:
         k = cast(int, event.value)  # the counter's index
+        self._catch_up(self.env.now, -1)
         if self.current[k] != _NONE:  # still finishing a customer from before
             self.leaving[k] = False
             return
@@ -273,6 +317,7 @@ class _Hall(HallState):
     def _on_close(self, event: simpy.Event) -> None:
         k, drain = cast(tuple[int, bool], event.value)
         now = self.env.now
+        self._catch_up(now, -1)
         self.draining[k] = drain
         if self.current[k] != _NONE:
             self.leaving[k] = not drain
@@ -283,6 +328,7 @@ class _Hall(HallState):
 
     def _on_turn_away(self, event: simpy.Event) -> None:
         now = self.env.now
+        self._catch_up(now, -1)
         for ghosts in self.ghosts:  # gone already: turned away uncalled
             ghosts.clear()
         for q in self.queues:
@@ -319,6 +365,7 @@ class _Hall(HallState):
         if stop_at_probe:  # as run(until=stop), which would raise if a probe is never called
             self.stop.callbacks.append(StopSimulation.callback)
         self.env.run()
+        self._catch_up(math.inf, 0)  # arrivals after the last event, with nobody idle
         # the last event, which may have been an arrival taken in another's callback
         end = self.end_s = max(self.env.now, self.arrived_s)
         if not (stop_at_probe and self.stop.processed):  # the day ran out

@@ -18,7 +18,9 @@ internals, and it relies on these behaviours of SimPy 4.1 (pinned in
   pops in that order: :meth:`Wakeup.arm` makes the push itself (a method call
   less per customer), from a time it is given (see :meth:`Wakeup.arm`), onto
   the heap and counter it took when made (SimPy never rebinds them);
-* events due at the same time and priority are processed in scheduling order.
+* events due at the same time and priority are processed in scheduling order,
+  that is by the number drawn from ``env._eid`` when scheduled, which
+  :meth:`Wakeup.number` draws ahead of :meth:`Wakeup.arm_as`.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ class Wakeup(simpy.Event):
         self._value = index
         self.index = index
         self.at_s = env.now
+        self.eid = -1  # the scheduling number it was last armed with
         self._callbacks: list[Callable[[Wakeup], None]] = [callback]
         self._queue, self._eids = env._queue, env._eid  # the environment's, never rebound
 
@@ -55,8 +58,23 @@ class Wakeup(simpy.Event):
         anyway (see ``sim.model.hall._Hall._on_arrival``)."""
         self.at_s = at_s = now_s + delay_s
         self.callbacks = self._callbacks
-        heappush(self._queue, (at_s, NORMAL, next(self._eids), self))  # env.schedule, from now_s
+        self.eid = eid = next(self._eids)  # its place among events due at the same time
+        heappush(self._queue, (at_s, NORMAL, eid, self))  # env.schedule, from now_s
         return at_s
+
+    def number(self) -> int:
+        """Draw the next scheduling number, as ``arm`` does: for an arm made
+        later in the place it has now (see ``arm_as``)."""
+        return next(self._eids)
+
+    def arm_as(self, at_s: float, eid: int) -> None:
+        """Fire at ``at_s`` in the place ``eid`` among events due then: an
+        ``arm`` whose scheduling number was drawn earlier, when it was due to
+        be armed (see ``sim.model.hall._Hall._defer``)."""
+        self.at_s = at_s
+        self.callbacks = self._callbacks
+        self.eid = eid
+        heappush(self._queue, (at_s, NORMAL, eid, self))
 
     def release(self) -> None:
         """Let go of the callback for good. A callback is usually a method of

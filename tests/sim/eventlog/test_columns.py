@@ -228,6 +228,8 @@ def _same(a: object, b: object) -> bool:
     if dataclasses.is_dataclass(a) or hasattr(a, "__struct_fields__"):
         fields = getattr(a, "__struct_fields__", None)
         names = fields or [f.name for f in dataclasses.fields(a)]  # type: ignore[arg-type]
+        if isinstance(a, LogData):  # its tickets, held as columns or as a dict
+            names = [*(n for n in names if not n.startswith("_")), "tickets"]
         return type(a) is type(b) and all(_same(getattr(a, n), getattr(b, n)) for n in names)
     if isinstance(a, dict) and isinstance(b, dict):
         return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
