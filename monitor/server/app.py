@@ -20,7 +20,7 @@ from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from prometheus_client import CollectorRegistry, generate_latest
 
-from monitor.api import cities, errors, halls, ingest, learning, ops, quarantine
+from monitor.api import cities, errors, eta, halls, ingest, learning, ops, quarantine
 from monitor.api.collector import HallCollector
 from monitor.api.deps import READ_ACCESS, READ_ERRORS
 from monitor.api.exposition import Exposition, HallBlocks
@@ -54,10 +54,14 @@ def create_app(
         version=monitor.published_version,
     )
     workers = None
+    etas = None
     if background:
         from monitor.background.loops import Background  # loads the simulation side
 
         workers = Background(monitor)
+        from monitor.background.etas import Etas
+
+        etas = Etas(monitor, workers.executor)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -82,6 +86,8 @@ def create_app(
     app.state.monitor = monitor
     app.state.exposition = exposition
     app.state.travel = travel or StraightLine(settings.city_map.speed_km_per_h)
+    if etas is not None:
+        app.state.etas = etas
     errors.install(app)
     limits = settings.limits
     app.add_middleware(
@@ -92,7 +98,7 @@ def create_app(
     )
     for router in (ingest.router, ops.router):
         app.include_router(router)
-    readers = (halls.router, cities.router, learning.router, quarantine.router, pages.router)
-    for router in readers:
+    readers = (halls.router, eta.router, cities.router, learning.router, quarantine.router)
+    for router in (*readers, pages.router):
         app.include_router(router, dependencies=[READ_ACCESS], responses=READ_ERRORS)
     return app
