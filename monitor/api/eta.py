@@ -61,11 +61,7 @@ class EtaBody(Body):
 
 
 def _etas(request: Request) -> Etas:
-    found: Etas | None = getattr(request.app.state, "etas", None)
-    if found is None:  # an app built without its background
-        from monitor.background.etas import Etas
-
-        found = request.app.state.etas = Etas(request.app.state.monitor)
+    found: Etas = request.app.state.etas
     return found
 
 

@@ -12,6 +12,7 @@ built from the Host header), and a store error is a 503 with Retry-After."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -23,27 +24,47 @@ from prometheus_client import CollectorRegistry, generate_latest
 from monitor.api import cities, errors, eta, halls, ingest, learning, ops, quarantine
 from monitor.api.collector import HallCollector
 from monitor.api.deps import READ_ACCESS, READ_ERRORS
+from monitor.api.eta_metrics import EtaCollector
 from monitor.api.exposition import Exposition, HallBlocks
 from monitor.api.gate import ReadGate
 from monitor.api.model_metrics import ModelCollector
 from monitor.core.config import Settings
 from monitor.core.monitor import Monitor
 from monitor.core.travel import StraightLine, TravelTimes
+from monitor.notify import build_notifier
+from monitor.notify.ledger import Ledger
+from monitor.notify.notifiers import Notifier
+from monitor.notify.watch import Notifying
 from monitor.web import pages
 
 
 def create_app(
-    settings: Settings, *, background: bool = True, travel: TravelTimes | None = None
+    settings: Settings,
+    *,
+    background: bool = True,
+    travel: TravelTimes | None = None,
+    notifier: Notifier | None = None,
 ) -> FastAPI:
     """The exporter for ``settings``; ``background=False`` leaves out the forecast
-    and nowcast workers (for tests of the ingest path alone); ``travel``: how the
-    city wait map reckons travel (default: straight line at ``city_map``'s speed)."""
+    and nowcast workers (for tests of the ingest path alone; ETAs are then
+    simulated in a thread, and no notifications are sent); ``travel``: how the
+    city wait map reckons travel (default: straight line at ``city_map``'s speed);
+    ``notifier`` replaces the one ``notify:`` names (a test's double)."""
+    from monitor.background.etas import Etas  # loads the simulation side
+
     monitor = Monitor(settings)
     blocks = HallBlocks(HallCollector(monitor.views, metric_set=settings.metrics))
     # the model families (a few samples a hall) rendered whole at each scrape, after the
     # cached hall blocks
     models = CollectorRegistry(auto_describe=False)
     models.register(ModelCollector(monitor))
+    models.register(
+        EtaCollector(
+            lambda: etas.requests,
+            lambda: etas.simulations,
+            lambda: notifying[0].counts if notifying else {},
+        )
+    )
 
     def render() -> bytes:
         return blocks.render() + generate_latest(models)
@@ -54,14 +75,13 @@ def create_app(
         version=monitor.published_version,
     )
     workers = None
-    etas = None
     if background:
-        from monitor.background.loops import Background  # loads the simulation side
+        from monitor.background.loops import Background
 
         workers = Background(monitor)
-        from monitor.background.etas import Etas
-
-        etas = Etas(monitor, workers.executor)
+    etas = Etas(monitor, None if workers is None else workers.executor)
+    notify = settings.notify if background else None
+    notifying: list[Notifying] = []  # the loop, once the store is open
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -70,9 +90,18 @@ def create_app(
             await run_in_threadpool(monitor.open)
         if workers is not None:
             workers.start()
+        if notify is not None:
+            sender = notifier or build_notifier(notify)
+            notifying.append(Notifying(monitor, etas, sender, Ledger(settings.store), notify))
+            task = asyncio.create_task(notifying[0].loop())
         try:
             yield
         finally:
+            if notify is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+                await notifying[0].notifier.aclose()
+                notifying[0].ledger.close()
             if workers is not None:
                 await workers.stop()
             monitor.close()
@@ -86,8 +115,8 @@ def create_app(
     app.state.monitor = monitor
     app.state.exposition = exposition
     app.state.travel = travel or StraightLine(settings.city_map.speed_km_per_h)
-    if etas is not None:
-        app.state.etas = etas
+    app.state.etas = etas
+    app.state.notifying = notifying
     errors.install(app)
     limits = settings.limits
     app.add_middleware(
