@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -21,54 +20,17 @@ from monitor.notify.ledger import FAILED, SENDING, SENT, Ledger
 from monitor.notify.notifiers import RecordingNotifier
 from monitor.notify.watch import Notifying
 from monitor.server.app import create_app
-from sim.eventlog.convert import day_events
 from sim.eventlog.events import Event
-from sim.model.hall import simulate
-from sim.model.scenario import load_scenario
-
-ROOT = Path(__file__).resolve().parents[3]
-DAY = date(2026, 3, 4)
-TOKEN = "remote-secret-token"
-HALL = "flagship-remote"
+from tests.monitor.notify.conftest import DAY, HALL, TOKEN, config, not_waiting, until
 
 
 class Crash(BaseException):
     """The exporter dying in the middle of a send."""
 
 
-def _config(directory: Path, notify: str = "{before: 10m}", nowcast: str = "{every: 0}") -> Path:
-    path = directory / "monitor.yaml"
-    path.write_text(
-        f"""
-store: {directory / "hallmon.db"}
-clock: events
-nowcast: {nowcast}
-forecast: {{replications: 0}}
-learn: {{enabled: false}}
-drift: {{every: 0}}
-eta: {{replications: 20}}
-notify: {notify}
-halls:
-  - {{id: {HALL}, scenario: {ROOT / "scenarios/flagship-remote.yaml"}, token_env: T_REMOTE}}
-""",
-        encoding="utf-8",
-    )
-    return path
-
-
-@pytest.fixture(scope="module")
-def remote_day() -> list[Event]:
-    scn = load_scenario(ROOT / "scenarios/flagship-remote.yaml")
-    return day_events(simulate(scn, seed=11, replication=0), scn, DAY, "no_show")
-
-
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return load_settings(_config(tmp_path), environ={"T_REMOTE": TOKEN})
-
-
-def _until(events: list[Event], hour: float) -> list[dict[str, str]]:
-    return [e.as_row() for e in events if e.ts.hour + e.ts.minute / 60 < hour]
+    return load_settings(config(tmp_path), environ={"T_REMOTE": TOKEN})
 
 
 def _post(client: TestClient, rows: list[dict[str, str]]) -> None:
@@ -91,16 +53,6 @@ def _round(client: TestClient, settings: Settings, double: RecordingNotifier) ->
     return watch
 
 
-def _not_waiting(events: list[Event], hour: float) -> set[str]:
-    """Tickets called or given up before ``hour``."""
-    gone = {"ticket_called", "ticket_abandoned", "ticket_no_show", "service_ended"}
-    return {
-        e.ticket
-        for e in events
-        if e.ticket is not None and e.kind in gone and e.ts.hour + e.ts.minute / 60 < hour
-    }
-
-
 @pytest.fixture
 def app_client(settings: Settings) -> Iterator[TestClient]:
     with TestClient(create_app(settings, background=False)) as c:
@@ -113,12 +65,12 @@ def test_each_ticket_is_told_once_across_restarts_and_called_ones_never(
     remote = {e.ticket for e in remote_day if e.kind == "remote_ticket_issued" and e.ticket}
     first = RecordingNotifier()
     with TestClient(create_app(settings, background=False)) as client:
-        _post(client, _until(remote_day, 12.5))
+        _post(client, until(remote_day, 12.5))
         watch = _round(client, settings, first)
         told = [n.key.ticket for n in first.sent]
         assert told, "the lunch-time queue has remote holders whose turn is near"
         assert set(told) <= remote  # tickets: remote (the default)
-        assert not set(told) & _not_waiting(remote_day, 12.5)
+        assert not set(told) & not_waiting(remote_day, 12.5)
         assert watch.counts == {(HALL, "sent"): len(told)}
         again = RecordingNotifier()
         _round(client, settings, again)
@@ -127,15 +79,15 @@ def test_each_ticket_is_told_once_across_restarts_and_called_ones_never(
     # same tickets wait and are as near their turn; the ledger says they were told
     restarted, later = RecordingNotifier(), RecordingNotifier()
     with TestClient(create_app(settings, background=False)) as client:
-        _post(client, _until(remote_day, 12.5))
+        _post(client, until(remote_day, 12.5))
         _round(client, settings, restarted)
         assert restarted.sent == []
-        _post(client, _until(remote_day, 12.75))  # a quarter of an hour on
+        _post(client, until(remote_day, 12.75))  # a quarter of an hour on
         _round(client, settings, later)
     more = [n.key.ticket for n in later.sent]
     assert more
     assert not set(more) & set(told)  # never twice
-    assert not set(more) & _not_waiting(remote_day, 12.75)
+    assert not set(more) & not_waiting(remote_day, 12.75)
     ledger = Ledger(settings.store)
     records = ledger.records(HALL)
     ledger.close()
@@ -150,7 +102,7 @@ def test_a_crash_between_claim_and_send_is_never_resent_by_default(
     settings: Settings, remote_day: list[Event]
 ) -> None:
     with TestClient(create_app(settings, background=False)) as client:
-        _post(client, _until(remote_day, 12.5))
+        _post(client, until(remote_day, 12.5))
         with pytest.raises(Crash):
             _round(client, settings, RecordingNotifier(crash=Crash()))
     ledger = Ledger(settings.store)
@@ -159,7 +111,7 @@ def test_a_crash_between_claim_and_send_is_never_resent_by_default(
     assert interrupted.state == SENDING
     after = RecordingNotifier()
     with TestClient(create_app(settings, background=False)) as client:
-        _post(client, _until(remote_day, 12.5))
+        _post(client, until(remote_day, 12.5))
         watch = _round(client, settings, after)
     assert interrupted.key.ticket not in {n.key.ticket for n in after.sent}
     assert watch.counts[(HALL, "unconfirmed")] == 1
@@ -169,7 +121,7 @@ def test_an_idempotent_gateway_gets_the_interrupted_one_again_with_its_key(
     settings: Settings, remote_day: list[Event]
 ) -> None:
     with TestClient(create_app(settings, background=False)) as client:
-        _post(client, _until(remote_day, 12.5))
+        _post(client, until(remote_day, 12.5))
         with pytest.raises(Crash):
             _round(client, settings, RecordingNotifier(idempotent=True, crash=Crash()))
         gateway = RecordingNotifier(idempotent=True)
@@ -186,7 +138,7 @@ def test_a_refused_message_is_recorded_failed_and_not_retried(
     settings: Settings, remote_day: list[Event]
 ) -> None:
     with TestClient(create_app(settings, background=False)) as client:
-        _post(client, _until(remote_day, 12.5))
+        _post(client, until(remote_day, 12.5))
         watch = _round(client, settings, RecordingNotifier(fail=True))
         failed = watch.counts[(HALL, "failed")]
         assert failed >= 1
@@ -200,11 +152,11 @@ def test_a_refused_message_is_recorded_failed_and_not_retried(
 
 def test_all_tickets_are_told_when_configured(tmp_path: Path, remote_day: list[Event]) -> None:
     settings = load_settings(
-        _config(tmp_path, "{before: 10m, tickets: all}"), environ={"T_REMOTE": TOKEN}
+        config(tmp_path, "{before: 10m, tickets: all}"), environ={"T_REMOTE": TOKEN}
     )
     double = RecordingNotifier()
     with TestClient(create_app(settings, background=False)) as client:
-        _post(client, _until(remote_day, 12.5))
+        _post(client, until(remote_day, 12.5))
         _round(client, settings, double)
     remote = {e.ticket for e in remote_day if e.kind == "remote_ticket_issued" and e.ticket}
     assert {n.key.ticket for n in double.sent} - remote  # walk-ins too
@@ -215,11 +167,11 @@ def test_the_app_runs_the_loop_and_counts_what_it_sent(
     tmp_path: Path, remote_day: list[Event]
 ) -> None:
     settings = load_settings(
-        _config(tmp_path, "{before: 10m, every: 0.2s}"), environ={"T_REMOTE": TOKEN}
+        config(tmp_path, "{before: 10m, every: 0.2s}"), environ={"T_REMOTE": TOKEN}
     )
     double = RecordingNotifier()
     with TestClient(create_app(settings, notifier=double)) as client:
-        _post(client, _until(remote_day, 12.5))
+        _post(client, until(remote_day, 12.5))
         deadline = time.monotonic() + 120
         while not double.sent and time.monotonic() < deadline:
             time.sleep(0.1)

@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
@@ -18,6 +15,7 @@ from monitor.notify import build_notifier
 from monitor.notify.ledger import NoteKey
 from monitor.notify.notifiers import LoggingNotifier, Notification, NotifyFailed
 from monitor.notify.webhook import WebhookNotifier
+from tests.monitor.notify.conftest import Gateway
 
 NOTE = Notification(
     key=NoteKey("flagship", "2026-03-04", "20260304-00181", "soon"),
@@ -109,33 +107,6 @@ def test_it_gives_up_after_its_retries_and_at_once_on_a_4xx(
     with pytest.raises(NotifyFailed, match="HTTP 400: unknown ticket"):
         _send(WebhookNotifier(_config(retries=3), transport=httpx.MockTransport(refuses)))
     assert len(calls) == 1
-
-
-Gateway = tuple[str, list[tuple[dict[str, str], bytes]]]  # its URL, and what it was posted
-
-
-@pytest.fixture
-def gateway() -> Iterator[Gateway]:
-    """A real HTTP server on 127.0.0.1 that keeps what it is posted."""
-    got: list[tuple[dict[str, str], bytes]] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            got.append((dict(self.headers), body))
-            self.send_response(200)
-            self.end_headers()
-
-        def log_message(self, *args: object) -> None:
-            return None
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/sms", got
-    server.shutdown()
-    server.server_close()
-    thread.join()
 
 
 def test_a_real_gateway_gets_one_post(gateway: Gateway) -> None:
