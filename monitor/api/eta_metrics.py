@@ -15,11 +15,17 @@ ETA_RESULTS = ("ok", "no_eta", "called", "served", "no_show", "cancelled", "not_
 
 class EtaCollector:
     """``hall_eta_requests_total{hall,result}``, ``hall_eta_simulations_total{hall}``
-    and ``hall_notifications_sent_total{hall,result}``."""
+    and, with notifications on (``sent`` given), ``hall_notifications_sent_total{hall,result}``;
+    explicit zeros for every hall of ``hall_ids()`` (results ``ok`` and ``sent``)."""
 
     def __init__(
-        self, requests: Counts, simulations: Callable[[], dict[str, int]], sent: Counts
+        self,
+        hall_ids: Callable[[], list[str]],
+        requests: Counts,
+        simulations: Callable[[], dict[str, int]],
+        sent: Counts | None,
     ) -> None:
+        self._halls = hall_ids
         self._requests, self._simulations, self._sent = requests, simulations, sent
 
     def describe(self) -> list[Metric]:
@@ -32,7 +38,9 @@ class EtaCollector:
             "cannot say), the state of a ticket no longer waiting, not_found, pending (503).",
             labels=["hall", "result"],
         )
-        for (hall, result), n in sorted(dict(self._requests()).items()):
+        halls = self._halls()
+        zeros = {(hall, "ok"): 0 for hall in halls}
+        for (hall, result), n in sorted({**zeros, **self._requests()}.items()):
             requests.add_metric([hall, result], n)
         yield requests
         simulations = CounterMetricFamily(
@@ -41,15 +49,18 @@ class EtaCollector:
             "and notification of a hall until its state changes).",
             labels=["hall"],
         )
-        for hall, n in sorted(dict(self._simulations()).items()):
+        for hall, n in sorted({**dict.fromkeys(halls, 0), **self._simulations()}.items()):
             simulations.add_metric([hall], n)
         yield simulations
+        if self._sent is None:
+            return
         sent = CounterMetricFamily(
             "hall_notifications_sent",
             "Your-turn-soon messages by result: sent, resent (an unconfirmed one again, to an "
             "idempotent gateway), failed, unconfirmed (a crash interrupted it; not sent again).",
             labels=["hall", "result"],
         )
-        for (hall, result), n in sorted(dict(self._sent()).items()):
+        zeros = {(hall, "sent"): 0 for hall in halls}
+        for (hall, result), n in sorted({**zeros, **self._sent()}.items()):
             sent.add_metric([hall, result], n)
         yield sent

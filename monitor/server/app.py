@@ -58,13 +58,6 @@ def create_app(
     # cached hall blocks
     models = CollectorRegistry(auto_describe=False)
     models.register(ModelCollector(monitor))
-    models.register(
-        EtaCollector(
-            lambda: etas.requests,
-            lambda: etas.simulations,
-            lambda: notifying[0].counts if notifying else {},
-        )
-    )
 
     def render() -> bytes:
         return blocks.render() + generate_latest(models)
@@ -82,6 +75,15 @@ def create_app(
     etas = Etas(monitor, None if workers is None else workers.executor)
     notify = settings.notify if background else None
     notifying: list[Notifying] = []  # the loop, once the store is open
+    # the ETA and notification counters, rendered whole at each scrape too
+    models.register(
+        EtaCollector(
+            monitor.hall_ids,
+            lambda: etas.requests,
+            lambda: etas.simulations,
+            None if notify is None else lambda: notifying[0].counts if notifying else {},
+        )
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
