@@ -15,7 +15,7 @@ from pydantic import Field
 from monitor.api.deps import MonitorDep, ServedHall, errors
 from monitor.api.models import Body
 from monitor.api.views import rfc3339
-from monitor.core.errors import EtaPending, TicketNotFound
+from monitor.core.errors import EtaFailed, EtaPending, TicketNotFound
 from sim.model.fields import DurationS
 
 if TYPE_CHECKING:  # the simulation side loads with the background, not with the app
@@ -112,7 +112,8 @@ def eta_body(answer: EtaAnswer, zone: ZoneInfo, now_s: float, travel_s: float | 
         404,
         503,
         s404="A hall not served here, or a ticket the hall has not issued today.",
-        s503="The hall's ETAs are being simulated; come back after Retry-After seconds.",
+        s503="The hall's ETAs are being simulated (or their simulation failed); come back "
+        "after Retry-After seconds.",
     ),
 )
 async def ticket_eta(
@@ -135,7 +136,8 @@ async def ticket_eta(
     try:
         answer = await etas.answer(hall.id, ticket)
     except (TicketNotFound, EtaPending) as exc:
-        etas.count(hall.id, "not_found" if isinstance(exc, TicketNotFound) else "pending")
+        failed = "failed" if isinstance(exc, EtaFailed) else "pending"
+        etas.count(hall.id, "not_found" if isinstance(exc, TicketNotFound) else failed)
         raise
     result = "ok" if answer.eta is not None else answer.ticket.state
     etas.count(hall.id, "no_eta" if result == "waiting" else result)

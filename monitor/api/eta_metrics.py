@@ -10,7 +10,6 @@ from prometheus_client.metrics_core import CounterMetricFamily, Metric
 
 Counts = Callable[[], dict[tuple[str, str], int]]  # (hall, result) -> since start
 
-ETA_RESULTS = ("ok", "no_eta", "called", "served", "no_show", "cancelled", "not_found", "pending")
 
 
 class EtaCollector:
@@ -35,7 +34,8 @@ class EtaCollector:
         requests = CounterMetricFamily(
             "hall_eta_requests",
             "Ticket ETA requests by result: ok (a prediction), no_eta (waiting, the model "
-            "cannot say), the state of a ticket no longer waiting, not_found, pending (503).",
+            "cannot say), the state of a ticket no longer waiting, not_found, pending and "
+            "failed (503).",
             labels=["hall", "result"],
         )
         halls = self._halls()

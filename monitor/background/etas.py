@@ -15,6 +15,7 @@ requests for a hall wait for the same one. A request waits at most
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from monitor.background.nowcasting import hall_start
-from monitor.core.errors import EtaPending, TicketNotFound
+from monitor.core.errors import EtaFailed, EtaPending, TicketNotFound
 from monitor.core.monitor import Monitor
 from monitor.core.snapshot import QueuePicture, TicketNow
 from sim.live.eta import CallTimes, TicketEta, call_times, ticket_eta
@@ -30,6 +31,7 @@ from sim.live.warmstart import HallStart
 from sim.model.days import day_scenario
 from sim.model.scenario import Scenario
 
+log = logging.getLogger("hallmon")
 ETA_RETRY_S = 5
 Key = tuple[float | None, int, str]  # the hall's last change, its model version, its day
 
@@ -131,6 +133,12 @@ class Etas:
         except TimeoutError:
             raise EtaPending(
                 f"the ETAs of hall {hall_id} are being simulated", retry_after_s=ETA_RETRY_S
+            ) from None
+        except Exception as exc:  # a failed simulation must not fail the request with a 500
+            log.error("ETA simulation of hall %s failed: %s", hall_id, exc, exc_info=exc)
+            raise EtaFailed(
+                f"the ETAs of hall {hall_id} could not be simulated: {exc}",
+                retry_after_s=ETA_RETRY_S,
             ) from None
 
     async def _simulate(self, hall_id: str, scn: Scenario, now_s: float, key: Key) -> HallEtas:

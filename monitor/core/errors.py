@@ -99,3 +99,7 @@ class TicketNotFound(MonitorError):
 
 class EtaPending(MonitorError):
     """A ticket's ETA is still being simulated."""
+
+
+class EtaFailed(EtaPending):
+    """The simulation of a hall's ETAs failed (logged); the next request tries again."""

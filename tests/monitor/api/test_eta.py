@@ -5,6 +5,7 @@ tickets no longer waiting, the refusals, and the counters."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -146,3 +147,55 @@ def test_the_endpoint_is_in_the_openapi_document(client: TestClient) -> None:
     operation = doc["paths"]["/v1/halls/{hall}/tickets/{ticket}/eta"]["get"]
     assert set(operation["responses"]) >= {"200", "404", "422", "503"}
     assert {p["name"] for p in operation["parameters"]} >= {"hall", "ticket", "travel"}
+
+
+def test_a_slow_simulation_is_a_503_and_the_retry_gets_its_result(
+    settings: Settings, flagship_day: list[Event]
+) -> None:
+    """eta.timeout bounds a request; the simulation goes on and serves the retry."""
+    slow = settings.model_copy(
+        update={"eta": settings.eta.model_copy(update={"timeout": 0.001, "replications": 200})}
+    )
+    with TestClient(create_app(slow, background=False)) as client:
+        morning = [e for e in flagship_day if e.ts.hour < CUT_HOUR]
+        client.post("/v1/halls/flagship/events", json=as_json(morning), headers=auth("flagship"))
+        ticket = _waiting(client)[0]
+        answer = client.get(f"/v1/halls/flagship/tickets/{ticket}/eta")
+        assert answer.status_code == 503 and answer.headers["Retry-After"] == "5"
+        assert "being simulated" in answer.json()["detail"]
+        etas = client.app.state.etas  # type: ignore[attr-defined]
+        deadline = time.monotonic() + 120
+        while etas.simulations.get("flagship", 0) == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        again = client.get(f"/v1/halls/flagship/tickets/{ticket}/eta")
+        assert again.status_code == 200 and again.json()["replications"] == 200
+        assert etas.simulations == {"flagship": 1}
+        assert etas.requests == {("flagship", "pending"): 1, ("flagship", "ok"): 1}
+
+
+def test_every_hall_has_its_counters_from_the_start(client: TestClient) -> None:
+    metrics = client.get("/metrics").text
+    for hall in ("county", "flagship"):
+        assert f'hall_eta_requests_total{{hall="{hall}",result="ok"}} 0.0' in metrics
+        assert f'hall_eta_simulations_total{{hall="{hall}"}} 0.0' in metrics
+    assert "hall_notifications_sent_total" not in metrics  # no notify: in the config
+
+
+def test_a_failed_simulation_is_a_503_and_the_next_request_simulates_again(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ticket = _waiting(client)[0]
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("the model is broken")
+
+    with monkeypatch.context() as patched:
+        patched.setattr("monitor.background.etas.eta_job", broken)
+        answer = client.get(f"/v1/halls/flagship/tickets/{ticket}/eta")
+    assert answer.status_code == 503 and answer.headers["Retry-After"] == "5"
+    assert answer.json() == {
+        "detail": "the ETAs of hall flagship could not be simulated: the model is broken"
+    }
+    assert client.get(f"/v1/halls/flagship/tickets/{ticket}/eta").status_code == 200
+    etas = client.app.state.etas  # type: ignore[attr-defined]
+    assert etas.requests == {("flagship", "failed"): 1, ("flagship", "ok"): 1}
