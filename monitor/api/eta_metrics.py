@@ -11,7 +11,6 @@ from prometheus_client.metrics_core import CounterMetricFamily, Metric
 Counts = Callable[[], dict[tuple[str, str], int]]  # (hall, result) -> since start
 
 
-
 class EtaCollector:
     """``hall_eta_requests_total{hall,result}``, ``hall_eta_simulations_total{hall}``
     and, with notifications on (``sent`` given), ``hall_notifications_sent_total{hall,result}``;

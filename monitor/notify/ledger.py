@@ -26,6 +26,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from monitor.core.storefile import immediate
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS notifications (
     hall TEXT NOT NULL,
@@ -84,16 +86,8 @@ class Ledger:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            db = self._db
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                yield db
-                db.execute("COMMIT")
-            except BaseException:
-                if db.in_transaction:
-                    db.execute("ROLLBACK")
-                raise
+        with self._lock, immediate(self._db) as db:
+            yield db
 
     def claim(self, key: NoteKey, *, resend_unconfirmed: bool = False) -> int:
         """Record the intent to send ``key`` and return the attempt it is (1; 2
