@@ -6,23 +6,38 @@ should leave to be in the hall before the call nine times in ten."""
 from __future__ import annotations
 
 import math
+import re
 from typing import TYPE_CHECKING, Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
+from fastapi.exceptions import RequestValidationError
 from pydantic import Field
 
 from monitor.api.deps import MonitorDep, ServedHall, errors
 from monitor.api.models import Body
 from monitor.api.views import rfc3339
 from monitor.core.errors import EtaFailed, EtaPending, TicketNotFound
-from sim.model.fields import DurationS
+from sim.model.units import parse_duration_s
 
 if TYPE_CHECKING:  # the simulation side loads with the background, not with the app
     from monitor.background.etas import EtaAnswer, Etas
 
 router = APIRouter(prefix="/v1/halls", tags=["halls"])
-MAX_TRAVEL_S = 6 * 3600.0
+TRAVEL_PATTERN = r"^[0-9]+(\.[0-9]+)?(s|m|h)?$"  # what the OpenAPI document promises
+
+
+def _travel_s(travel: str) -> float:
+    """Seconds of a ``travel`` parameter; a 422 naming it, in the documented
+    shape, when it is not a duration the pattern allows."""
+    reason = "is not a duration (use e.g. 900, 90s, 15m, 1.5h)"
+    if re.fullmatch(TRAVEL_PATTERN, travel):
+        try:
+            return parse_duration_s(travel)
+        except ValueError as exc:
+            reason = str(exc)
+    error = {"loc": ("query", "travel"), "msg": reason, "type": "value_error", "input": travel}
+    raise RequestValidationError([error])
 
 
 class EtaBody(Body):
@@ -122,16 +137,17 @@ async def ticket_eta(
     monitor: MonitorDep,
     request: Request,
     travel: Annotated[
-        DurationS | None,
+        str | None,
         Query(
-            le=MAX_TRAVEL_S,
             description="travel time to the hall: seconds or a duration (900, 90s, 15m, 1.5h)",
+            json_schema_extra={"pattern": TRAVEL_PATTERN},
         ),
     ] = None,
 ) -> EtaBody:
     """The ticket's place and predicted call time, simulated forward from the
     hall's live state; with ``travel``, when to leave. A ticket no longer
     waiting answers 200 with its ``state`` and no prediction."""
+    travel_s = None if travel is None else _travel_s(travel)
     etas = _etas(request)
     try:
         answer = await etas.answer(hall.id, ticket)
@@ -141,5 +157,5 @@ async def ticket_eta(
         raise
     result = "ok" if answer.eta is not None else answer.ticket.state
     etas.count(hall.id, "no_eta" if result == "waiting" else result)
-    body = eta_body(answer, monitor.zone(hall.id), monitor.now_s(hall.id), travel)
+    body = eta_body(answer, monitor.zone(hall.id), monitor.now_s(hall.id), travel_s)
     return body.model_copy(update={"hall": hall.id})

@@ -51,15 +51,15 @@ class EtaCollector:
         for hall, n in sorted({**dict.fromkeys(halls, 0), **self._simulations()}.items()):
             simulations.add_metric([hall], n)
         yield simulations
-        if self._sent is None:
-            return
         sent = CounterMetricFamily(
             "hall_notifications_sent",
             "Your-turn-soon messages by result: sent, resent (an unconfirmed one again, to an "
             "idempotent gateway), failed, unconfirmed (a crash interrupted it; not sent again).",
             labels=["hall", "result"],
         )
-        zeros = {(hall, "sent"): 0 for hall in halls}
-        for (hall, result), n in sorted({**zeros, **self._sent()}.items()):
+        # announced always, with samples only while notifications are on
+        zeros = {} if self._sent is None else {(hall, "sent"): 0 for hall in halls}
+        counts = {} if self._sent is None else self._sent()
+        for (hall, result), n in sorted({**zeros, **counts}.items()):
             sent.add_metric([hall, result], n)
         yield sent
