@@ -93,6 +93,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/bench_roster.py
 	$(BIN)/python benchmarks/bench_ingest.py
 	$(BIN)/python benchmarks/bench_callin.py
+	$(BIN)/python benchmarks/bench_eta.py
 
 # Ten minutes of steady ingest with scrapes: memory and latency must stay flat.
 bench-soak: $(VENV)/.installed-dev

@@ -87,7 +87,7 @@ def test_sim_packages_read_as_a_stack() -> None:
     assert not problems, "\n".join(problems)
 
 
-MONITOR_STACK = {"core": 0, "background": 1, "ops": 1, "replay": 1, "api": 2, "web": 3,
+MONITOR_STACK = {"core": 0, "background": 1, "ops": 1, "replay": 1, "api": 2, "notify": 2, "web": 3,
                  "server": 4, "demo": 5, "cli": 6}  # fmt: skip
 
 

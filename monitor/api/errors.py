@@ -19,6 +19,7 @@ from monitor.core.errors import (
     BadQuery,
     BodyTooLarge,
     CityNotServed,
+    EtaPending,
     Forbidden,
     ForecastOff,
     ForecastPending,
@@ -30,6 +31,7 @@ from monitor.core.errors import (
     Problem,
     RateLimited,
     StorageUnavailable,
+    TicketNotFound,
     UnsupportedBody,
 )
 from monitor.core.health import STORE_RETRY_S
@@ -48,6 +50,8 @@ STATUS: dict[type[MonitorError], int] = {
     RateLimited: 429,
     StorageUnavailable: 503,
     ForecastPending: 503,
+    TicketNotFound: 404,
+    EtaPending: 503,
 }
 BEARER_CHALLENGE = "Bearer"
 READ_CHALLENGE = 'Basic realm="hallmon"'  # a browser asks for the read token

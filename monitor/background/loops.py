@@ -100,6 +100,10 @@ class Background:
         self.drift = DriftWatch(monitor, self._executor)
         self._advice: dict[str, CallInNow] = {}  # hall -> its latest call-in advice
 
+    def executor(self) -> Executor:
+        """The pool of simulation processes (started when first needed)."""
+        return self._executor()
+
     def _executor(self) -> Executor:
         if self._pool is None:
             self._pool = new_pool(self.monitor.settings.workers or os.cpu_count() or 1)

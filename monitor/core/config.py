@@ -22,6 +22,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from monitor.core.etaconfig import EtaConfig, NotifyConfig
+
 # the limits' and the models' sections live in their own modules; their names
 # stay importable from here, where the config is read
 from monitor.core.limitsconfig import HallLimitsConfig as HallLimitsConfig
@@ -155,6 +157,10 @@ class _Serving(FrozenModel):
     """The drift test of every hall's live stream against its model."""
     city_map: CityMapConfig = CityMapConfig()
     """The city wait map: the travel speed it ranks by and the outlines of the cities."""
+    eta: EtaConfig = EtaConfig()
+    """A waiting ticket's predicted call time (``/v1/halls/{hall}/tickets/{ticket}/eta``)."""
+    notify: NotifyConfig | None = None
+    """"Your turn in about 10 minutes" messages to ticket holders; absent: none are sent."""
 
 
 class FileConfig(_Serving):

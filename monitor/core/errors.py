@@ -91,3 +91,15 @@ class CityNotServed(MonitorError):
 class BadQuery(MonitorError):
     """A query whose parameters do not fit together or name nothing served
     (``detail`` lists each problem, ``index`` null)."""
+
+
+class TicketNotFound(MonitorError):
+    """A ticket the hall has not issued today."""
+
+
+class EtaPending(MonitorError):
+    """A ticket's ETA is still being simulated."""
+
+
+class EtaFailed(EtaPending):
+    """The simulation of a hall's ETAs failed (logged); the next request tries again."""

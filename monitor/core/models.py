@@ -37,6 +37,7 @@ from monitor.core.modelrecords import ModelChange as ModelChange
 from monitor.core.modelrecords import ModelError as ModelError
 from monitor.core.modelrecords import ModelVersion as ModelVersion
 from monitor.core.modelrecords import Source as Source
+from monitor.core.storefile import immediate
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS model_versions (
@@ -134,15 +135,8 @@ class ModelRegistry:
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
-            db = self._db
-            db.execute("BEGIN IMMEDIATE")
-            try:
+            with immediate(self._db) as db:
                 yield db
-                db.execute("COMMIT")
-            except BaseException:
-                if db.in_transaction:
-                    db.execute("ROLLBACK")
-                raise
             self._seen = self._data_version()  # our own writes are no news
 
     # -- reading --------------------------------------------------------------

@@ -51,6 +51,7 @@ from monitor.core.snapshot import (
     Ingested,
     QueuePicture,
     Readiness,
+    TicketNow,
 )
 from monitor.core.state import HallState
 from monitor.core.store import EventStore, Row
@@ -186,6 +187,10 @@ class Monitor(ModelBook, ForecastBook):
     def picture(self, hall_id: str, now_s: float) -> QueuePicture:
         """The hall's queue at ``now_s``, as the nowcast starts from it."""
         return self._states[hall_id].picture(now_s)
+
+    def ticket(self, hall_id: str, ticket: str) -> TicketNow | None:
+        """One of the hall's tickets today (None: not issued today)."""
+        return self._states[hall_id].ticket(ticket)
 
     def authenticate(self, authorization: str | None, hall_id: str) -> Hall:
         """The hall a request may post to: else :class:`NotAuthenticated` (no or

@@ -6,8 +6,8 @@ calls them under its lock."""
 
 from __future__ import annotations
 
-from monitor.core.snapshot import AtCounter, LiveSnapshot, QueuePicture, TicketSpan
-from monitor.core.tickets import Counter, Day
+from monitor.core.snapshot import AtCounter, LiveSnapshot, QueuePicture, TicketNow, TicketSpan
+from monitor.core.tickets import NO_SHOW, Counter, Day
 
 
 def by_issue(item: tuple[str, int]) -> tuple[int, str]:
@@ -144,4 +144,28 @@ def day_picture(d: Day, configured: tuple[str, ...], now_s: float) -> QueuePictu
         tuple(opened) if logged else None,
         tuple(busy_waited),
         issued,
+        tuple(ticket for _, ticket, _ in queued),
     )
+
+
+def ticket_now(d: Day, ticket: str) -> TicketNow | None:
+    """One ticket of the day as :class:`TicketNow` (None: not issued today)."""
+    t = d.tickets.get(ticket)
+    if t is None or t.issue is None:
+        return None
+    issued_us, service, segment = t.issue
+    e = t.effect
+    if e.waiting_since_us is not None:
+        state = "waiting"
+    elif not t.calls:
+        state = "cancelled"
+    elif t.left_us is not None or (t.end is not None and t.end[1] == NO_SHOW):
+        state = "no_show"  # called and gone: given up after the call, or not answered
+    elif t.at_counter():
+        state = "called"
+    else:
+        state = "served"
+    return TicketNow(
+        ticket, service, segment, state, issued_us / 1e6,
+        t.calls[0][0] / 1e6 if t.calls else None, t.remote, e.away,
+    )  # fmt: skip

@@ -216,7 +216,8 @@ class QueuePicture:
     per busy counter, how long its ticket had waited when called (``None``:
     its issue is not known), to tell how likely the call is a no-show.
     ``issued``: tickets issued today per service, to tell how busy the day is
-    (``None``: not counted)."""
+    (``None``: not counted). ``waiting_ids``: the ticket of each of ``waiting``
+    (for a ticket's ETA)."""
 
     now_s: float
     waiting: tuple[tuple[str, str, float], ...]
@@ -224,3 +225,22 @@ class QueuePicture:
     open_counters: tuple[str, ...] | None
     busy_waited: tuple[float | None, ...] = ()
     issued: dict[str, int] | None = None
+    waiting_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TicketNow:
+    """What is known of one of today's tickets: ``state`` is ``waiting``
+    (issued, not called, not given up), ``called`` (at a counter or called and
+    not answered yet), ``served``, ``no_show`` or ``cancelled`` (given up before
+    its call); ``issued_s`` and ``called_s`` (first call) in Unix seconds;
+    ``remote``: taken from home, ``away``: its holder not checked in yet."""
+
+    ticket: str
+    service: str
+    segment: str
+    state: str
+    issued_s: float
+    called_s: float | None
+    remote: bool
+    away: bool

@@ -49,8 +49,9 @@ from monitor.core.reading import (
     day_snapshot,
     oldest_tickets,
     oldest_waits,
+    ticket_now,
 )
-from monitor.core.snapshot import LiveSnapshot, QueuePicture
+from monitor.core.snapshot import LiveSnapshot, QueuePicture, TicketNow
 from monitor.core.store import Row
 from monitor.core.tickets import (
     Counter,
@@ -332,6 +333,12 @@ class HallState(DayCounting):
             now_s = self.now_s() if now_s is None else now_s
             d = self._roll(now_s)
             return d.day or self.local_day(now_s), observed(d)
+
+    def ticket(self, ticket: str, now_s: float | None = None) -> TicketNow | None:
+        """One ticket of the current day (None: not issued today)."""
+        with self._lock:
+            now_s = self.now_s() if now_s is None else now_s
+            return ticket_now(self._roll(now_s), ticket)
 
     def picture(self, now_s: float | None = None) -> QueuePicture:
         """Waiting tickets, busy and open counters at ``now_s``, for the nowcast."""

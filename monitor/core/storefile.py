@@ -7,6 +7,8 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from monitor.core.storelock import StoreError
 
@@ -127,6 +129,21 @@ def roll_back(db: sqlite3.Connection, failure: BaseException) -> None:
         db.execute("ROLLBACK")
     except sqlite3.Error as exc:
         failure.add_note(f"and the rollback failed too: {exc}")
+
+
+@contextmanager
+def immediate(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One write transaction on ``db`` (autocommit mode): ``BEGIN IMMEDIATE``
+    (the write lock taken at once, so a busy store waits at the start, not
+    at the commit), committed when the block ends, rolled back when it raises."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+        db.execute("COMMIT")
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
 
 
 def open_store(path: str, synchronous: str, *, check: bool) -> sqlite3.Connection:

@@ -12,6 +12,7 @@ built from the Host header), and a store error is a 503 with Retry-After."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -20,24 +21,37 @@ from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from prometheus_client import CollectorRegistry, generate_latest
 
-from monitor.api import cities, errors, halls, ingest, learning, ops, quarantine
+from monitor.api import cities, errors, eta, halls, ingest, learning, ops, quarantine
 from monitor.api.collector import HallCollector
 from monitor.api.deps import READ_ACCESS, READ_ERRORS
+from monitor.api.eta_metrics import EtaCollector
 from monitor.api.exposition import Exposition, HallBlocks
 from monitor.api.gate import ReadGate
 from monitor.api.model_metrics import ModelCollector
 from monitor.core.config import Settings
 from monitor.core.monitor import Monitor
 from monitor.core.travel import StraightLine, TravelTimes
+from monitor.notify import build_notifier
+from monitor.notify.ledger import Ledger
+from monitor.notify.notifiers import Notifier
+from monitor.notify.watch import Notifying
 from monitor.web import pages
 
 
 def create_app(
-    settings: Settings, *, background: bool = True, travel: TravelTimes | None = None
+    settings: Settings,
+    *,
+    background: bool = True,
+    travel: TravelTimes | None = None,
+    notifier: Notifier | None = None,
 ) -> FastAPI:
     """The exporter for ``settings``; ``background=False`` leaves out the forecast
-    and nowcast workers (for tests of the ingest path alone); ``travel``: how the
-    city wait map reckons travel (default: straight line at ``city_map``'s speed)."""
+    and nowcast workers (for tests of the ingest path alone; ETAs are then
+    simulated in a thread, and no notifications are sent); ``travel``: how the
+    city wait map reckons travel (default: straight line at ``city_map``'s speed);
+    ``notifier`` replaces the one ``notify:`` names (a test's double)."""
+    from monitor.background.etas import Etas  # loads the simulation side
+
     monitor = Monitor(settings)
     blocks = HallBlocks(HallCollector(monitor.views, metric_set=settings.metrics))
     # the model families (a few samples a hall) rendered whole at each scrape, after the
@@ -55,9 +69,21 @@ def create_app(
     )
     workers = None
     if background:
-        from monitor.background.loops import Background  # loads the simulation side
+        from monitor.background.loops import Background
 
         workers = Background(monitor)
+    etas = Etas(monitor, None if workers is None else workers.executor)
+    notify = settings.notify if background else None
+    notifying: list[Notifying] = []  # the loop, once the store is open
+    # the ETA and notification counters, rendered whole at each scrape too
+    models.register(
+        EtaCollector(
+            monitor.hall_ids,
+            lambda: etas.requests,
+            lambda: etas.simulations,
+            None if notify is None else lambda: notifying[0].counts if notifying else {},
+        )
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -66,9 +92,18 @@ def create_app(
             await run_in_threadpool(monitor.open)
         if workers is not None:
             workers.start()
+        if notify is not None:
+            sender = notifier or build_notifier(notify)
+            notifying.append(Notifying(monitor, etas, sender, Ledger(settings.store), notify))
+            task = asyncio.create_task(notifying[0].loop())
         try:
             yield
         finally:
+            if notify is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+                await notifying[0].notifier.aclose()
+                notifying[0].ledger.close()
             if workers is not None:
                 await workers.stop()
             monitor.close()
@@ -82,6 +117,8 @@ def create_app(
     app.state.monitor = monitor
     app.state.exposition = exposition
     app.state.travel = travel or StraightLine(settings.city_map.speed_km_per_h)
+    app.state.etas = etas
+    app.state.notifying = notifying
     errors.install(app)
     limits = settings.limits
     app.add_middleware(
@@ -92,7 +129,7 @@ def create_app(
     )
     for router in (ingest.router, ops.router):
         app.include_router(router)
-    readers = (halls.router, cities.router, learning.router, quarantine.router, pages.router)
-    for router in readers:
+    readers = (halls.router, eta.router, cities.router, learning.router, quarantine.router)
+    for router in (*readers, pages.router):
         app.include_router(router, dependencies=[READ_ACCESS], responses=READ_ERRORS)
     return app

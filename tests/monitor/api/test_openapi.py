@@ -40,6 +40,7 @@ ERRORS = {
     ("get", "/v1/alerts"): set(),
     ("get", "/v1/halls/{hall}/forecast"): {404, 503},
     ("get", "/v1/halls/{hall}/nowcast"): {404},
+    ("get", "/v1/halls/{hall}/tickets/{ticket}/eta"): {404, 422, 503},
     ("get", "/v1/halls/{hall}/model"): {404},
     ("get", "/v1/halls/{hall}/quarantine"): {401, 404, 422},
     ("get", "/v1/halls/{hall}/conflicts"): {401, 404, 422},
