@@ -22,7 +22,10 @@ and ops have not pinned the hall.
 
 *Where.* The fit reads the store through a read-only connection of its own
 (:class:`monitor.core.history.StoredEvents`) in a worker of the pool the
-forecast uses, so ingest, scrapes and pages never wait for it; a fit that
+forecast uses, so ingest, scrapes and pages never wait for it; with ``dask:``
+set, the exporter reads the fit's days (in a thread) and sends them with the
+job to that Dask scheduler (:mod:`monitor.background.nightlog`), so a province's
+nights run on a cluster and the exporter's workers keep to the nowcast; a fit that
 fails is logged, counted (``hallmon_background_failures_total{job="learn"}``)
 and recorded in the hall's model history, and the model in use stays.
 """
@@ -30,24 +33,29 @@ and recorded in the hall's model history, and the model in use stays.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import math
+import threading
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from monitor.background.nightlog import NightLog, read_night
 from monitor.core.history import StoredDay, StoredEvents
 from monitor.core.modelbook import LearnStatus
 from monitor.core.modelconfig import LearnConfig
 from monitor.core.models import ModelVersion
 from monitor.core.monitor import Monitor
 from sim.calibration.weekdays import WeekJson
+from sim.eventlog.events import Event
 from sim.learning.backtest import Score, backtest_models, better
-from sim.learning.refit import FitSummary, fit_candidate
+from sim.learning.refit import Candidate, FitSummary, fit_candidate
 from sim.model.scenario import Scenario
 from sim.model.scenario_io import scenario_yaml
+from sim.runs.dask_executor import DaskExecutor
 
 log = logging.getLogger("hallmon")
 LEARN_CHECK_S = 5.0  # how often due nights (and ops' changes to the models) are looked for
@@ -90,11 +98,32 @@ def night_job(
     replications: int,
     seed: int,
 ) -> NightResult:
-    """The night's work, in a worker process: fit the candidate from
-    ``fit_days`` of the store, back-test it and ``current`` on ``holdout``."""
+    """The night's work, in a worker process beside the store: fit the
+    candidate from ``fit_days`` of the store, back-test it and ``current`` on
+    ``holdout``."""
     with StoredEvents(store) as stored:
         candidate = fit_candidate(stored.events(hall_id, fit_days[0], fit_days[-1]), configured)
         held = [(d, list(stored.events(hall_id, d, d))) for d in holdout]
+    return _scored(hall_id, candidate, current, held, replications, seed)
+
+
+def shipped_night_job(
+    night: NightLog, configured: Scenario, current: Scenario, replications: int, seed: int
+) -> NightResult:
+    """The night's work on a Dask worker: the same as :func:`night_job`, on the
+    days the exporter read and sent (:mod:`monitor.background.nightlog`)."""
+    candidate = fit_candidate(night.fit_events(), configured)
+    return _scored(night.hall, candidate, current, night.held_events(), replications, seed)
+
+
+def _scored(
+    hall_id: str,
+    candidate: Candidate,
+    current: Scenario,
+    held: list[tuple[date, list[Event]]],
+    replications: int,
+    seed: int,
+) -> NightResult:
     scores = backtest_models(
         {"current": current, "candidate": candidate.scenario},
         held,
@@ -104,7 +133,7 @@ def night_job(
     return NightResult(
         scenario_yaml(candidate.scenario, comment=f"fitted by hallmon for {hall_id}"),
         tuple(d.isoformat() for d in candidate.days),
-        tuple(d.isoformat() for d in holdout),
+        tuple(d.isoformat() for d, _ in held),
         candidate.summary,
         candidate.week.to_json(),
         scores["candidate"],
@@ -137,6 +166,8 @@ class Learning:
         self._done: dict[str, date] = {}  # the night looked at last, per hall
         self._jobs: dict[str, asyncio.Task[None]] = {}
         self._stored: StoredEvents | None = None
+        self._dask: DaskExecutor | None = None  # connected at the first fit sent to it
+        self._dask_lock = threading.Lock()
 
     def _config(self, hall_id: str) -> LearnConfig | None:
         return self.monitor.hall(hall_id).learn
@@ -155,6 +186,10 @@ class Learning:
         if self._stored is not None:
             self._stored.close()
             self._stored = None
+        with self._dask_lock:
+            dask, self._dask = self._dask, None
+        if dask is not None:
+            dask.close()
 
     async def wait(self) -> None:
         """Until the fits running now have finished (for tests and shutdown)."""
@@ -192,6 +227,16 @@ class Learning:
             started += 1
         return started
 
+    def _on_dask(self, job: Callable[[NightLog], NightResult], night: NightLog) -> NightResult:
+        """``job(night)`` on the Dask scheduler of ``dask:`` (connected once, in a
+        thread: connecting and waiting block)."""
+        with self._dask_lock:
+            if self._dask is None:
+                self._dask = DaskExecutor(str(self.monitor.settings.dask))
+            dask = self._dask
+        ((_, result),) = dask.map(job, [night])
+        return result
+
     def _last_fitted(self, hall_id: str) -> date | None:
         """The latest night a fitted version of the hall was made in (after a restart)."""
         for version in self.monitor.model_versions(hall_id, limit=50):
@@ -212,19 +257,30 @@ class Learning:
         try:
             in_use = monitor.model(hall_id)
             fit_days, holdout = split_days(days, learn.holdout)
-            loop = asyncio.get_running_loop()
-            result = await loop.run_in_executor(
-                self._pool(),
-                night_job,
-                str(monitor.settings.store),
-                hall_id,
-                monitor.hall(hall_id).scenario,
-                in_use.scenario,
-                fit_days,
-                holdout,
-                learn.replications,
-                learn.seed,
-            )
+            store, configured = str(monitor.settings.store), monitor.hall(hall_id).scenario
+            if monitor.settings.dask is None:
+                result = await asyncio.get_running_loop().run_in_executor(
+                    self._pool(),
+                    night_job,
+                    store,
+                    hall_id,
+                    configured,
+                    in_use.scenario,
+                    fit_days,
+                    holdout,
+                    learn.replications,
+                    learn.seed,
+                )
+            else:
+                night_log = await asyncio.to_thread(read_night, store, hall_id, fit_days, holdout)
+                job = functools.partial(
+                    shipped_night_job,
+                    configured=configured,
+                    current=in_use.scenario,
+                    replications=learn.replications,
+                    seed=learn.seed,
+                )
+                result = await asyncio.to_thread(self._on_dask, job, night_log)
             adopt = better(result.candidate, result.current)
             candidate = ModelVersion(
                 hall=hall_id,

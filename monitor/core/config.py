@@ -131,6 +131,10 @@ class _Serving(FrozenModel):
     """Largest ingest request body; beyond, 413."""
     workers: Annotated[int, Field(ge=1)] | None = None
     """Processes that simulate forecasts and nowcasts; default: the number of CPUs."""
+    dask: Annotated[str, Field(pattern=r"^[a-z]+://\S+$")] | None = None
+    """A Dask scheduler (``tcp://host:8786``) the nightly fits run on: the exporter reads each
+    fit's days from its store and sends them with the job, so the Dask workers need no access
+    to the store, only hallq installed (``hallq[dask]``); absent: the fits run in ``workers``."""
     nowcast: NowcastConfig = NowcastConfig()
     """The nowcast: the expected wait of a ticket taken now and in 15, 30 and 60 minutes."""
     forecast: ForecastConfig = ForecastConfig()

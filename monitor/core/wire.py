@@ -36,6 +36,12 @@ _OFFSET = f"(?:[Zz]|[+-](?:[01]{_D}|2[0-3]):[0-5]{_D})"
 TS_PATTERN = f"^{_DATE}{_TIME}{_OFFSET}$"
 """The JSON Schema ``pattern`` of ``ts`` (see the module docstring)."""
 TS_RE = re.compile(TS_PATTERN.removesuffix("$") + r"\Z")
+# the same pattern cut after the minutes (always 16 characters: the date has four
+# digits of year) and the rest of it, with the numbers the reader needs as groups
+TS_MINUTE_RE = re.compile(f"{_DATE}[Tt ](?:[01]{_D}|2[0-3]):[0-5]{_D}\\Z")
+TS_REST_RE = re.compile(
+    f":([0-5]{_D})(?:\\.({_D}{{1,6}}))?(?:[Zz]|([+-])([01]{_D}|2[0-3]):([0-5]{_D}))\\Z"
+)
 TS_RULE = (
     "is not an RFC 3339 time with a UTC offset, or is outside 1970-01-02..9999-12-30 "
     "(e.g. 2026-03-02T09:30:00+08:00)"

@@ -5,12 +5,16 @@ them."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 from typing import TypeVar
 
+from monitor.background.learn import Learning
+from monitor.core.monitor import Monitor
 from sim.eventlog.convert import calendar_days, day_events
 from sim.eventlog.events import Event
 from sim.model.scenario import Scenario, load_scenario
@@ -21,6 +25,7 @@ WRONG = HALLS / "wrong.yaml"
 TOKEN = "learner-secret-token"
 ENV = {"T_LEARNER": TOKEN}
 MONDAY = date(2026, 3, 2)
+BATCH = 2000
 T = TypeVar("T")
 
 
@@ -77,3 +82,23 @@ def hall_days(
     """The open days from ``start`` as the hall's ticket system logs them."""
     for day, one_day, records in calendar_days(scn, days, start, seed):
         yield day, day_events(records, one_day, day, "no_show")
+
+
+def post(m: Monitor, events: list[Event]) -> None:
+    hall = m.hall("learner")
+    for i in range(0, len(events), BATCH):
+        m.ingest(hall, events[i : i + BATCH])
+
+
+def night(m: Monitor) -> int:
+    """One learning check and the fit it starts, on two threads; how many started."""
+
+    async def run() -> int:
+        with ThreadPoolExecutor(2) as pool:
+            learning = Learning(m, lambda: pool)
+            started = await learning.check()
+            await learning.wait()
+            learning.cancel()
+            return started
+
+    return asyncio.run(run())

@@ -8,25 +8,29 @@ and metrics: :mod:`tests.monitor.background.test_learning_served`."""
 
 from __future__ import annotations
 
-import asyncio
 import math
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from monitor.background.learn import Learning, due_night, split_days
+from monitor.background.learn import due_night, split_days
 from monitor.core.config import Settings, load_settings
 from monitor.core.models import ModelRegistry
 from monitor.core.monitor import Monitor
 from sim.eventlog.events import Event
 from sim.live.demandlevel import expected_tickets
 from sim.model.days import day_scenario
-from tests.monitor.background.learning import ENV, MONDAY, hall_days, learning_config, truth
-
-BATCH = 2000
+from tests.monitor.background.learning import (
+    ENV,
+    MONDAY,
+    hall_days,
+    learning_config,
+    night,
+    post,
+    truth,
+)
 
 
 @pytest.fixture(scope="module")
@@ -46,26 +50,6 @@ def monitor(settings: Settings) -> Iterator[Monitor]:
     m.open()
     yield m
     m.close()
-
-
-def post(m: Monitor, events: list[Event]) -> None:
-    hall = m.hall("learner")
-    for i in range(0, len(events), BATCH):
-        m.ingest(hall, events[i : i + BATCH])
-
-
-def night(m: Monitor) -> int:
-    """One learning check and the fit it starts, on two threads; how many started."""
-
-    async def run() -> int:
-        with ThreadPoolExecutor(2) as pool:
-            learning = Learning(m, lambda: pool)
-            started = await learning.check()
-            await learning.wait()
-            learning.cancel()
-            return started
-
-    return asyncio.run(run())
 
 
 def test_a_night_is_due_after_its_next_day_s_learning_time() -> None:
