@@ -102,6 +102,7 @@ def _day_hours(view: HallView) -> tuple[float | None, float | None]:
 def hall_summary(view: HallView, zone: ZoneInfo, wall_s: float | None = None) -> HallSummary:
     """One line of ``GET /v1/halls``; ``wall_s``: the wall clock (default: now)."""
     info, live, now = view.info, view.live, view.nowcast
+    opens_s, closes_s = _day_hours(view)
     waits = [] if now is None else [w for (_, h), w in now.wait_s.items() if h == HORIZONS[0]]
     medians = [] if now is None else [
         w for (_, h), w in now.wait_median_s.items() if h == HORIZONS[0] and math.isfinite(w)
@@ -116,8 +117,8 @@ def hall_summary(view: HallView, zone: ZoneInfo, wall_s: float | None = None) ->
         clock="events" if info.clock == "events" else "wall",
         now=rfc3339(live.now_s, zone) or "",
         day=live.day,
-        opens=_clock(_day_hours(view)[0]),
-        closes=_clock(_day_hours(view)[1]),
+        opens=_clock(opens_s),
+        closes=_clock(closes_s),
         open=live.open,
         queue_length=sum(live.queue.values()),
         oldest_wait_s=_s(max(live.oldest_wait_s.values(), default=0.0)),
@@ -180,6 +181,7 @@ def hall_state(view: HallView, zone: ZoneInfo, wall_s: float | None = None) -> H
     """``GET /v1/halls/{hall}/state``: the live state of the current day (wait
     percentiles need a snapshot taken with ``tickets=True``)."""
     info, live = view.info, view.live
+    opens_s, closes_s = _day_hours(view)
     abandoned = _minus(live.abandoned, live.no_show)  # given up while waiting, logged
     totals = Totals(
         issued=_summed(live.issued),
@@ -204,8 +206,8 @@ def hall_state(view: HallView, zone: ZoneInfo, wall_s: float | None = None) -> H
         now=rfc3339(live.now_s, zone),
         day=live.day,
         clock="events" if info.clock == "events" else "wall",
-        opens=_clock(_day_hours(view)[0]),
-        closes=_clock(_day_hours(view)[1]),
+        opens=_clock(opens_s),
+        closes=_clock(closes_s),
         open=live.open,
         target_wait_s=info.target_wait_s,
         objective=info.objective,

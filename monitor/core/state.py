@@ -271,8 +271,18 @@ class HallState(DayCounting):
         """Opening and closing time (seconds after local midnight) of the local
         date at ``now_s`` by the scenario's week and holidays; ``(0, 0)`` on a
         day the hall does not open, ``None`` if it is always open (stationary)."""
+        return self._open_hours(now_s)[1]
+
+    def is_open(self, now_s: float) -> bool:
+        """Within :meth:`day_hours` of the local date at ``now_s`` (always, if
+        stationary)."""
+        return self._open_hours(now_s)[0]
+
+    def _open_hours(self, now_s: float) -> tuple[bool, tuple[float, float] | None]:
+        """:meth:`is_open` and :meth:`day_hours` from one local time (a
+        snapshot, taken at every scrape, needs both)."""
         if self.hall.scenario.stationary:
-            return None
+            return True, None
         local = datetime.fromtimestamp(now_s, self.zone)
         hours = self._hours.get(local.date())
         if hours is None:
@@ -281,17 +291,8 @@ class HallState(DayCounting):
             if len(self._hours) > 8:  # a few dates are asked about: today, tomorrow
                 self._hours.clear()
             self._hours[local.date()] = hours
-        return hours
-
-    def is_open(self, now_s: float) -> bool:
-        """Within :meth:`day_hours` of the local date at ``now_s`` (always, if
-        stationary)."""
-        hours = self.day_hours(now_s)
-        if hours is None:
-            return True
-        local = datetime.fromtimestamp(now_s, self.zone)
         seconds = local.hour * 3600 + local.minute * 60 + local.second + local.microsecond / 1e6
-        return hours[0] <= seconds < hours[1]
+        return hours[0] <= seconds < hours[1], hours
 
     def snapshot(self, now_s: float | None = None, *, tickets: bool = False) -> LiveSnapshot:
         """The state at ``now_s`` (default: the hall's clock); with ``tickets``
@@ -300,6 +301,7 @@ class HallState(DayCounting):
         with self._lock:
             now_s = self.now_s() if now_s is None else now_s
             d = self._roll(now_s)
+            is_open, hours = self._open_hours(now_s)
             last = self._last
             if last is not None and last[0] == self._changes and not tickets:
                 # nothing applied since: only the clock moved (scrapes of quiet halls)
@@ -307,8 +309,8 @@ class HallState(DayCounting):
                 return replace(
                     snap,
                     now_s=now_s,
-                    open=self.is_open(now_s),
-                    hours=self.day_hours(now_s),
+                    open=is_open,
+                    hours=hours,
                     oldest_wait_s=oldest_waits(first, now_s),
                 )
             first = oldest_tickets(d)
@@ -316,8 +318,8 @@ class HallState(DayCounting):
                 d,
                 now_s,
                 day=d.day or self.local_day(now_s),
-                is_open=self.is_open(now_s),
-                hours=self.day_hours(now_s),
+                is_open=is_open,
+                hours=hours,
                 last_event_us=self.last_event_us,
                 received_s=self.received_s,
                 tickets=tickets,
