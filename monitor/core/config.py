@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import zlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Literal
@@ -41,6 +40,10 @@ from monitor.core.placeconfig import (
     read_outline,
 )
 from monitor.core.plan import PlannedShift, RosterError, read_roster
+
+# which halls an exporter of a sharded province serves; importable from here
+from monitor.core.shards import in_shard as in_shard
+from monitor.core.shards import parse_shard as parse_shard
 from sim.model.errors import InputError
 from sim.model.fields import DurationS, FrozenModel
 from sim.model.scenario import Scenario, load_scenario, scenario_from_dict
@@ -243,24 +246,6 @@ def token_hash(token: str) -> str:
     """The hex SHA-256 of a token (tokens are long random strings, so a fast
     hash is enough; the file never holds the token itself)."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def parse_shard(text: str) -> tuple[int, int]:
-    """``"i/n"`` (0 <= i < n) as ``(i, n)``; ValueError otherwise."""
-    match = re.fullmatch(r"(\d+)/(\d+)", text.strip())
-    if not match:
-        raise ValueError(f"shard {text!r} is not of the form i/n (e.g. 0/4)")
-    i, n = int(match[1]), int(match[2])
-    if n < 1 or not 0 <= i < n:
-        raise ValueError(f"shard {text!r} needs 0 <= i < n")
-    return i, n
-
-
-def in_shard(hall_id: str, shard: tuple[int, int]) -> bool:
-    """Whether ``hall_id`` belongs to shard ``(i, n)``: a stable hash of the id, so
-    adding a hall never moves the others."""
-    i, n = shard
-    return zlib.crc32(hall_id.encode("utf-8")) % n == i
 
 
 def _named(path: Path, exc: ScenarioError) -> list[str]:
