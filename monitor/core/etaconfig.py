@@ -62,6 +62,9 @@ class NotifyConfig(FrozenModel):
     """``log``: a line in the exporter's log per message; ``webhook``: a POST to ``webhook``."""
     webhook: WebhookConfig | None = None
     """The gateway, for ``notifier: webhook``."""
+    keep: Annotated[DurationS, Field(ge=86400.0)] = 90 * 86400.0
+    """How long the ledger of sent messages keeps a day's records (at least a day: today's
+    are what stops a second message); older days are deleted once a day."""
 
     @model_validator(mode="after")
     def _webhook_named(self) -> NotifyConfig:

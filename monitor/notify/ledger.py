@@ -137,6 +137,16 @@ class Ledger:
             ).fetchall()
         return {(ticket, kind): state for ticket, kind, state in rows}
 
+    def prune(self, hall: str, before_day: str) -> int:
+        """Delete ``hall``'s records of every day before ``before_day`` (ISO);
+        returns how many went. Only today's records stop a second message, so
+        older ones are history, kept as long as ``notify.keep`` says."""
+        with self._write() as db:
+            cur = db.execute(
+                "DELETE FROM notifications WHERE hall = ? AND day < ?", (hall, before_day)
+            )
+            return cur.rowcount
+
     def records(self, hall: str) -> list[NoteRecord]:
         """Every notification of ``hall``, oldest claim first."""
         with self._lock:

@@ -52,6 +52,7 @@ class Notifying:
         self.conf = conf
         self.counts: dict[tuple[str, str], int] = {}
         self._reported: set[NoteKey] = set()  # unconfirmed intents already counted
+        self._pruned: dict[str, str] = {}  # hall -> the local day its ledger was pruned on
 
     def _count(self, hall_id: str, result: str) -> None:
         self.counts[(hall_id, result)] = self.counts.get((hall_id, result), 0) + 1
@@ -84,6 +85,11 @@ class Notifying:
         monitor = self.monitor
         now_s = monitor.now_s(hall_id)
         day = monitor.local_day(hall_id, now_s)
+        if self._pruned.get(hall_id) != day:
+            # by the hall's own clock (a replayed day keeps its records as long)
+            oldest = monitor.local_day(hall_id, now_s - self.conf.keep)
+            await asyncio.to_thread(self.ledger.prune, hall_id, oldest)
+            self._pruned[hall_id] = day
         known = await asyncio.to_thread(self.ledger.known, hall_id, day)
         resend = self.notifier.idempotent
         candidates: list[TicketNow] = []

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from fastapi.testclient import TestClient
 
 from monitor.background.etas import Etas
 from monitor.core.config import Settings, load_settings
-from monitor.notify.ledger import FAILED, SENDING, SENT, Ledger
+from monitor.notify.ledger import FAILED, SENDING, SENT, Ledger, NoteKey
 from monitor.notify.notifiers import RecordingNotifier
 from monitor.notify.watch import Notifying
 from monitor.server.app import create_app
@@ -182,3 +183,26 @@ def test_the_app_runs_the_loop_and_counts_what_it_sent(
                 break
             time.sleep(0.2)
         assert sent in client.get("/metrics").text
+
+
+def test_a_round_prunes_the_halls_records_older_than_keep(
+    settings: Settings, remote_day: list[Event]
+) -> None:
+    """The ledger keeps ``notify.keep`` (90 days by default) of a hall's records,
+    by the hall's own clock: older days go, recent ones and other halls' stay."""
+
+    def ago(days: int) -> str:
+        return (DAY - timedelta(days=days)).isoformat()
+
+    with TestClient(create_app(settings, background=False)) as client:
+        ledger = Ledger(settings.store)  # the store exists once the exporter runs
+        for hall, day in [(HALL, ago(91)), (HALL, ago(400)), (HALL, ago(89)), ("x", ago(400))]:
+            key = NoteKey(hall, day, "A001", "soon")
+            assert ledger.claim(key) == 1
+            ledger.finish(key, SENT)
+        _post(client, until(remote_day, 12.5))
+        _round(client, settings, RecordingNotifier())
+    kept = {(r.key.hall, r.key.day) for hall in (HALL, "x") for r in ledger.records(hall)}
+    ledger.close()
+    assert (HALL, ago(91)) not in kept and (HALL, ago(400)) not in kept
+    assert {(HALL, ago(89)), ("x", ago(400))} <= kept
