@@ -7,7 +7,8 @@ and open counters, the day's demand level from the drift test), run forward
 ``eta.replications`` times in the background's pool of simulation processes
 (in a thread without one), so the event loop never simulates. One simulation
 answers for every ticket of the hall; it is kept until an event changes the
-hall, the model in use changes, or it is ``eta.max_age`` old, and concurrent
+hall, the model in use changes, or it is ``eta.max_age`` old (never, on the
+events' clock: nothing ages between events), and concurrent
 requests for a hall wait for the same one. A request waits at most
 ``eta.timeout`` (:class:`~monitor.core.errors.EtaPending`, retried later).
 """
@@ -117,7 +118,12 @@ class Etas:
         key = self._key(hall_id, now_s)
         held = self._held.get(hall_id)
         max_age_s = monitor.settings.eta.max_age
-        if held is not None and held.key == key and time.time() - held.computed_at_s < max_age_s:
+        # on the events' clock nothing ages between events: the same state would
+        # simulate to the same answer (as the nowcast loop skips such halls)
+        fresh = held is not None and (
+            monitor.hall(hall_id).clock == "events" or time.time() - held.computed_at_s < max_age_s
+        )
+        if held is not None and fresh and held.key == key:
             return held
         today = date.fromisoformat(monitor.local_day(hall_id, now_s))
         scn = day_scenario(monitor.model(hall_id).scenario, today)

@@ -22,7 +22,8 @@ class EtaConfig(FrozenModel):
     """Seed of the ETA's random streams."""
     max_age: Annotated[DurationS, Field(gt=0.0)] = 30.0
     """A hall's ETAs are simulated again when an event changed the hall or when they are this
-    old (waits grow with the clock); requests in between share one simulation."""
+    old (waits grow with the clock; not for a hall on ``clock: events``, whose state does not
+    age between events); requests in between share one simulation."""
     timeout: Annotated[DurationS, Field(gt=0.0)] = 10.0
     """A request waits at most this long for the simulation, then gets 503 with Retry-After
     (the simulation goes on and serves the next request)."""

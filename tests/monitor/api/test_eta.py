@@ -75,6 +75,25 @@ def test_requests_for_one_hall_state_share_one_simulation(client: TestClient) ->
     assert 'hall_eta_simulations_total{hall="flagship"} 1.0' in metrics
 
 
+def test_on_the_events_clock_etas_do_not_age_until_an_event_comes(
+    client: TestClient, flagship_day: list[Event], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = _waiting(client)
+    assert client.get(f"/v1/halls/flagship/tickets/{ids[0]}/eta").status_code == 200
+    etas = client.app.state.etas  # type: ignore[attr-defined]
+    later = time.time() + 10 * client.app.state.monitor.settings.eta.max_age  # type: ignore[attr-defined]
+    monkeypatch.setattr("monitor.background.etas.time.time", lambda: later)
+    assert client.get(f"/v1/halls/flagship/tickets/{ids[0]}/eta").status_code == 200
+    assert etas.simulations == {"flagship": 1}  # the same state: the same answer
+    first_after = next(e for e in flagship_day if e.ts.hour >= CUT_HOUR)
+    posted = client.post(
+        "/v1/halls/flagship/events", json=as_json([first_after]), headers=auth("flagship")
+    )
+    assert posted.status_code == 200
+    client.get(f"/v1/halls/flagship/tickets/{ids[-1]}/eta")
+    assert etas.simulations == {"flagship": 2}
+
+
 def test_concurrent_requests_wait_for_the_same_simulation(
     settings: Settings, flagship_day: list[Event]
 ) -> None:
