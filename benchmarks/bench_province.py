@@ -41,6 +41,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
@@ -389,6 +390,8 @@ def province(args: argparse.Namespace) -> dict[str, Any]:
         "ingest": {
             "requests": len(window),
             "failed": sum(1 for p in window if not p["ok"]),
+            # why they failed: each distinct reason and how often
+            "failed_why": dict(Counter(str(p.get("why")) for p in window if not p["ok"])),
             "events_per_s": round(sum(p["events"] for p in window if p["ok"]) / seconds, 1),
             "p50_ms": _ms(_quantile(latencies, 0.5)),
             "p99_ms": _ms(_quantile(latencies, 0.99)),
@@ -432,7 +435,8 @@ def report(r: dict[str, Any]) -> None:
         f"Prometheus {rss['prometheus']:.0f}\n"
         f"  ingest: {ing['events_per_s']:.1f} events/s in {ing['requests']} requests "
         f"({ing['failed']} failed), p50 {ing['p50_ms']} ms, p99 {ing['p99_ms']} ms\n"
-        f"  /metrics scraped by Prometheus: {scr['scrapes']} scrapes of {scr['samples']} "
+        + "".join(f"    failed {n}x: {why}\n" for why, n in ing["failed_why"].items())
+        + f"  /metrics scraped by Prometheus: {scr['scrapes']} scrapes of {scr['samples']} "
         f"samples, p50 {scr['p50_s']} s, max {scr['max_s']} s\n"
         f"  oldest nowcast at a scrape: {nc['oldest_s']} s (p50 of the scrapes' oldest "
         f"{nc['oldest_p50_s']} s); halls with a nowcast, fewest: {nc['halls_with_one_fewest']}\n"

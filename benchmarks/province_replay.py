@@ -26,7 +26,8 @@ class Flag(Protocol):
 
 def replay(url: str, plan: Plan, stop: Flag, out: str) -> None:
     """Post ``plan``'s events as they fall due until ``stop`` is set; write
-    ``[{sent_s, latency_s, ok, events}]`` to ``out``."""
+    ``[{sent_s, latency_s, ok, events, why}]`` to ``out`` (``why``: a failed
+    request's status and the start of its answer, or the client's error)."""
     posts = asyncio.run(_replay(url, plan, stop))
     Path(out).write_text(json.dumps(posts), encoding="utf-8")
 
@@ -53,10 +54,13 @@ async def _replay(url: str, plan: Plan, stop: Flag) -> list[dict[str, object]]:
                         },
                     )
                     ok = reply.status_code == 200
-                except httpx.HTTPError:
-                    ok = False
+                    why = None if ok else f"{reply.status_code}: {reply.text[:200]}"
+                except httpx.HTTPError as exc:
+                    ok, why = False, f"{type(exc).__name__}: {exc}"[:200]
                 latency = time.perf_counter() - start
-            posts.append({"sent_s": sent, "latency_s": latency, "ok": ok, "events": events})
+            posts.append(
+                {"sent_s": sent, "latency_s": latency, "ok": ok, "events": events, "why": why}
+            )
 
         while not stop.is_set():
             now = time.time()
