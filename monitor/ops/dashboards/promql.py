@@ -71,6 +71,12 @@ def queue(sel: str, level: str = "hall") -> str:
     return f"{level}:hall_queue_length:sum{{{sel}}}"
 
 
+def on_the_way(sel: str) -> str:
+    """Waiting tickets taken remotely whose holder has not checked in yet, per hall
+    (also counted in :func:`queue`)."""
+    return f"sum by (hall) (hall_remote_tickets_on_the_way{{{sel}}})"
+
+
 def forecast_queue(sel: str, level: str = "hall") -> str:
     """The day forecast's queue for now (absent outside opening hours)."""
     return f"{level}:hall_forecast_queue_length:sum{{{sel}}}"

@@ -79,6 +79,7 @@ def _halls_table() -> table.Panel:
         ("burn 1h", q.burn_rate(ALL, "1h"), "none"),
         ("burn 6h", q.burn_rate(ALL, "6h"), "none"),
         ("waiting", q.queue(ALL), "short"),
+        ("on the way", q.on_the_way(ALL), "short"),
         (
             "oldest × target",
             f"{q.oldest_wait(ALL)} / on (hall) {q.target(ALL)}",
@@ -91,8 +92,10 @@ def _halls_table() -> table.Panel:
         .description(
             "One row per hall of the region, worst burn rate first. Margin: today's service "
             "level minus the hall's own objective. Burn: share called late over the last hour "
-            "(6 hours) divided by the share the objective allows. Oldest: the longest wait so "
-            "far in multiples of the hall's target wait (the escalation ladder's 1×, 2×, 4×)."
+            "(6 hours) divided by the share the objective allows. On the way: waiting tickets "
+            "taken remotely whose holder has not checked in yet (counted in waiting too). "
+            "Oldest: the longest wait so far in multiples of the hall's target wait (the "
+            "escalation ladder's 1×, 2×, 4×)."
         )
         .datasource(DATASOURCE)
         .unit("none")
@@ -170,9 +173,13 @@ def build(scale: TimeScale = REAL_TIME) -> model.Dashboard:
         .with_panel(
             big_number(
                 "Customers waiting",
-                "Tickets waiting in all halls of the region.",
+                "Tickets waiting in all halls of the region, and of them those taken remotely "
+                "whose holder is still on the way (not in the hall yet).",
                 "short",
-                [(f"sum({_in_region(q.queue(ALL))})", "waiting")],
+                [
+                    (f"sum({_in_region(q.queue(ALL))})", "waiting"),
+                    (f"sum({_in_region(q.on_the_way(ALL))})", "on the way"),
+                ],
                 thresholds(("blue", None)),
                 width=6,
             )
