@@ -121,9 +121,11 @@ def ranked_halls(
 ) -> CityHallsBody:
     """The city's halls ranked for ``service`` by the predicted wait of a
     ticket taken now, or, with ``lat`` and ``lon``, by the predicted time until
-    the customer is called (travel, then the wait of a ticket taken on
-    arrival); closed halls, halls not offering the service and (with a
-    location) halls closing before the customer arrives are listed apart."""
+    the customer is called: travel, then the wait of a ticket taken on arrival,
+    or, where the hall takes tickets from home, a ticket taken in time to be
+    called on arrival (``soonest_s``, the sooner of the two); closed halls,
+    halls not offering the service and (with a location) halls closing before
+    the customer arrives are listed apart."""
     problems = _problems(halls, service, lat, lon)
     if problems:
         raise BadQuery(problems)
@@ -141,7 +143,7 @@ def ranked_halls(
         services=list(named.values()),
         now=rfc3339(time.time(), monitor.zone(halls[0].id)) or "",
         origin=None if origin is None else PointBody(lat=origin.lat, lon=origin.lon),
-        ranked_by="wait_s" if origin is None else "called_in_s",
+        ranked_by="wait_s" if origin is None else "soonest_s",
         travel=None if origin is None else TravelBody(basis=ranking.basis, speed_km_per_h=speed),
         halls=[_body(h, service, monitor) for h in ranking.ranked],
         apart=[_body(h, service, monitor) for h in ranking.apart],
@@ -171,6 +173,10 @@ def _body(hall: CityHall, service: str, monitor: MonitorDep) -> CityHallBody:
         travel_s=_r(hall.travel_s),
         wait_on_arrival_s=_r(hall.wait_on_arrival_s),
         called_in_s=_r(hall.called_in_s),
+        remote_ticket=hall.remote,
+        take_ticket_in_s=_r(hall.take_ticket_in_s),
+        remote_called_in_s=_r(hall.remote_called_in_s),
+        soonest_s=_r(hall.soonest_s),
         nowcast_at=None if now is None else rfc3339(now.computed_s, monitor.zone(info.id)),
         load=HallLoadBody(
             queue_length=sum(live.queue.values()),

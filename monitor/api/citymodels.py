@@ -63,7 +63,22 @@ class CityHallBody(Body):
         description="expected wait of a ticket taken on arrival (after travel_s)"
     )
     called_in_s: float | None = Field(
-        description="travel_s + wait_on_arrival_s: when the customer would be called"
+        description="travel_s + wait_on_arrival_s: when the customer walking in would be called"
+    )
+    remote_ticket: bool = Field(
+        description="the hall takes tickets of the service from home (its model has remote "
+        "tickets of it)"
+    )
+    take_ticket_in_s: float | None = Field(
+        description="with remote_ticket and a location: when to take the ticket from home so "
+        "that it is called as the customer arrives (0: now)"
+    )
+    remote_called_in_s: float | None = Field(
+        description="when the customer would be called with that ticket: the longer of "
+        "travel_s and wait_s"
+    )
+    soonest_s: float | None = Field(
+        description="the sooner of called_in_s and remote_called_in_s: what a location ranks by"
     )
     nowcast_at: str | None = Field(description="as-of time of the nowcast (RFC 3339)")
     load: HallLoadBody
@@ -77,15 +92,16 @@ class TravelBody(Body):
 
 
 class CityHallsBody(Body):
-    """A city's halls ranked for a service: by ``called_in_s`` when a location
-    is given, else by ``wait_s``; halls with no prediction yet rank last."""
+    """A city's halls ranked for a service: by ``soonest_s`` when a location
+    is given (walking in, or with a ticket taken from home where the hall
+    takes them), else by ``wait_s``; halls with no prediction yet rank last."""
 
     city: str
     service: NamedItem
     services: list[NamedItem] = Field(description="every service a hall of the city offers")
     now: str = Field(description="wall clock of the answer (RFC 3339)")
     origin: PointBody | None
-    ranked_by: Literal["wait_s", "called_in_s"]
+    ranked_by: Literal["wait_s", "soonest_s"]
     travel: TravelBody | None = Field(description="null without a location")
     halls: list[CityHallBody] = Field(description="open halls offering the service, best first")
     apart: list[CityHallBody] = Field(description="halls not ranked, with the reason")

@@ -3,6 +3,13 @@ wait of a ticket taken now, or, from a customer's location, by the predicted
 time until the customer is called (travel, then the wait of a ticket taken on
 arrival).
 
+Where a hall takes tickets of the service from home (its model has remote
+tickets of it), the customer can also take one before leaving, timed so that
+it is called as they arrive: then they are called after the longer of the
+travel and the wait of a ticket taken now (a hall already quicker to reach
+than to be called at lets them take it at once and arrive early), and the
+hall ranks by the sooner of the two ways.
+
 The predicted waits are the nowcast's (:class:`~monitor.core.snapshot.NowcastNow`:
 the expected wait, over simulated futures of the hall from its live state, of a
 ticket of that service taken now and 15, 30 and 60 minutes on), the same
@@ -45,6 +52,10 @@ class CityHall:
     travel_s: float | None
     wait_on_arrival_s: float | None  # expected wait of a ticket taken on arrival
     called_in_s: float | None  # travel_s + wait_on_arrival_s
+    remote: bool  # the hall takes tickets of the service from home
+    remote_called_in_s: float | None  # a ticket taken from home in time: max(travel, wait now)
+    take_ticket_in_s: float | None  # when to take it so that it is called on arrival
+    soonest_s: float | None  # the sooner of called_in_s and remote_called_in_s
     service_queue: int  # tickets of the service waiting now (remote ones on the way too)
     service_on_the_way: int  # of those, remote tickets whose holder has not checked in
 
@@ -81,6 +92,27 @@ def wait_at(view: HallView, service: str, after_s: float, *, median: bool = Fals
     return points[-1][1]
 
 
+def take_ticket_in(view: HallView, service: str, travel_s: float) -> float | None:
+    """When a customer ``travel_s`` away should take a ticket of ``service`` from
+    home so that it is called as they arrive: now when the wait of a ticket
+    taken now is at least the travel, else the first time ``t`` whose ticket's
+    expected wait ends at the arrival (``t + wait_at(t) = travel_s``; the wait
+    is continuous, so bisection finds it). ``None`` without a nowcast."""
+    wait_now = wait_at(view, service, 0.0)
+    if wait_now is None:
+        return None
+    if wait_now >= travel_s:
+        return 0.0
+    early, late = 0.0, travel_s  # the ticket is called before arrival at early, not at late
+    for _ in range(40):  # to well under a second of travel times of hours
+        mid = (early + late) / 2
+        if mid + (wait_at(view, service, mid) or 0.0) < travel_s:
+            early = mid
+        else:
+            late = mid
+    return late
+
+
 def _hall(
     view: HallView,
     service: str,
@@ -91,6 +123,13 @@ def _hall(
 ) -> CityHall:
     wait_s = wait_at(view, service, 0.0)
     on_arrival = None if travel_s is None else wait_at(view, service, travel_s)
+    called_in_s = None if on_arrival is None or travel_s is None else travel_s + on_arrival
+    remote = service in view.info.remote
+    take_in_s = None if not remote or travel_s is None else take_ticket_in(view, service, travel_s)
+    remote_called_in_s = (
+        None if take_in_s is None or wait_s is None else max(travel_s or 0.0, wait_s)
+    )
+    soonest = [t for t in (called_in_s, remote_called_in_s) if t is not None]
     return CityHall(
         view=view,
         rank=None,
@@ -100,7 +139,11 @@ def _hall(
         distance_m=distance_m,
         travel_s=travel_s,
         wait_on_arrival_s=on_arrival,
-        called_in_s=None if on_arrival is None or travel_s is None else travel_s + on_arrival,
+        called_in_s=called_in_s,
+        remote=remote,
+        remote_called_in_s=remote_called_in_s,
+        take_ticket_in_s=take_in_s,
+        soonest_s=min(soonest, default=None),
         service_queue=view.live.queue.get(service, 0),
         service_on_the_way=view.live.away.get(service, 0),
     )
@@ -113,7 +156,8 @@ def rank_city(
     travel: TravelTimes,
 ) -> CityRanking:
     """``halls`` (each view with its local time now, seconds after the hall's
-    midnight) ranked for ``service``: by ``called_in_s`` from ``origin``, else
+    midnight) ranked for ``service``: by ``soonest_s`` from ``origin`` (walking
+    in, or with a ticket taken from home where the hall takes them), else
     by ``wait_s``; halls without a prediction yet come after those with one
     (nearest first), ties go to the nearer hall, then the hall id."""
     apart: list[CityHall] = []
@@ -145,7 +189,7 @@ def rank_city(
             (ranked if reason is None else apart).append(hall)
 
     def key(h: CityHall) -> tuple[bool, float, float, str]:
-        value = h.called_in_s if origin is not None else h.wait_s
+        value = h.soonest_s if origin is not None else h.wait_s
         return (value is None, value or 0.0, h.distance_m or 0.0, h.view.info.id)
 
     ordered = tuple(replace(h, rank=i) for i, h in enumerate(sorted(ranked, key=key), 1))

@@ -14,6 +14,7 @@ SERVICE_BOUNDS_S = (30.0, 60.0, 120.0, 180.0, 300.0, 600.0, 900.0, 1200.0, 1800.
 def hall_info(hall: Hall) -> HallInfo:
     """The published identity of a configured hall."""
     scn = hall.scenario
+    remote_share = scn.arrivals.remote.share if scn.arrivals.remote is not None else {}
     return HallInfo(
         id=hall.id,
         name=hall.name,
@@ -34,6 +35,7 @@ def hall_info(hall: Hall) -> HallInfo:
         ),
         location=None if hall.location is None else (hall.location.lat, hall.location.lon),
         offered=hall.services,
+        remote=tuple(sorted(s for s, share in remote_share.items() if share > 0)),
     )
 
 

@@ -61,6 +61,7 @@ class HallInfo:
     counter_groups: tuple[tuple[str, str], ...] = ()  # (counter, its group)
     location: tuple[float, float] | None = None  # (lat, lon) in degrees; None: not configured
     offered: tuple[str, ...] = ()  # the services it offers, which the city map ranks it for
+    remote: tuple[str, ...] = ()  # the services whose tickets can be taken from home
 
 
 class AtCounter(NamedTuple):

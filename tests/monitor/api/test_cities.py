@@ -112,7 +112,7 @@ def test_a_location_adds_the_travel_at_the_configured_speed(client: TestClient) 
     # next to the flagship hall: 50 km from the county hall is 100 min at 30 km/h
     q = {"service": "consult", "lat": FLAGSHIP[0] + 0.001, "lon": FLAGSHIP[1]}
     body = client.get("/v1/cities/广州/halls", params=q).json()
-    assert body["ranked_by"] == "called_in_s"
+    assert body["ranked_by"] == "soonest_s"
     assert body["travel"] == {"basis": "straight_line", "speed_km_per_h": 30.0}
     assert [h["id"] for h in body["halls"]] == ["flagship", "county"]
     county = body["halls"][1]
@@ -202,3 +202,55 @@ def test_offered_services_default_to_what_the_counters_serve(settings: Settings)
     county, flagship = settings.halls
     assert county.services == ("consult", "business")
     assert flagship.services == tuple(flagship.scenario.services)
+
+
+def test_a_hall_taking_tickets_from_home_ranks_by_a_ticket_taken_in_time(
+    tmp_path: Path, county_day: list[Event], flagship_day: list[Event]
+) -> None:
+    """flagship-remote's model has remote business tickets: from next to the
+    county hall (100 min from it at 30 km/h) a ticket taken from home is called
+    after the longer of the travel and its wait, not after both."""
+    halls = f"""
+  - {{id: county, name: 县城营业厅, district: 从化区, city: 广州, token_env: T_COUNTY,
+      location: {{lat: {COUNTY[0]}, lon: {COUNTY[1]}}},
+      scenario: {ROOT / "scenarios/county.yaml"}}}
+  - {{id: flagship-remote, district: 天河区, city: 广州, token_env: T_FLAGSHIP,
+      location: {{lat: {FLAGSHIP[0]}, lon: {FLAGSHIP[1]}}},
+      scenario: {ROOT / "scenarios/flagship-remote.yaml"}}}
+"""
+    settings = load_settings(write(tmp_path, halls, "city_map: {speed_km_per_h: 30}"), environ=ENV)
+    with TestClient(create_app(settings, background=False)) as client:
+        for hall, token, day in (("county", "county", county_day),
+                                 ("flagship-remote", "flagship", flagship_day)):  # fmt: skip
+            rows = [row | {"hall": hall} for row in morning(day)]
+            r = client.post(f"/v1/halls/{hall}/events", json=rows, headers=auth(token))
+            assert r.status_code == 200, r.text
+        monitor = client.app.state.monitor  # type: ignore[attr-defined]
+
+        def ranked(county_wait_s: float) -> list[dict[str, object]]:
+            for hall, wait_s in (("county", county_wait_s), ("flagship-remote", 7000.0)):
+                monitor.publish_nowcast(
+                    hall,
+                    NowcastNow(
+                        computed_s=monitor.now_s(hall),
+                        wait_s={("business", h): wait_s for h in HORIZONS},
+                        breach_probability={},
+                        present_queue={},
+                    ),
+                )
+            q = {"service": "business", "lat": COUNTY[0] + 0.001, "lon": COUNTY[1]}
+            body = client.get("/v1/cities/广州/halls", params=q).json()
+            assert body["ranked_by"] == "soonest_s"
+            halls: list[dict[str, object]] = body["halls"]
+            return halls
+
+        county, remote = ranked(300.0)
+        assert (county["id"], remote["id"]) == ("county", "flagship-remote")
+        assert county["remote_ticket"] is False and county["remote_called_in_s"] is None
+        assert county["soonest_s"] == county["called_in_s"]
+        assert remote["remote_ticket"] is True and remote["take_ticket_in_s"] == 0.0
+        assert isinstance(remote["travel_s"], float) and remote["travel_s"] < 7000.0
+        assert remote["remote_called_in_s"] == remote["soonest_s"] == 7000.0
+        assert remote["called_in_s"] == pytest.approx(remote["travel_s"] + 7000.0, abs=0.2)
+        # a county queue longer than the remote hall's wait turns the order
+        assert [h["id"] for h in ranked(8000.0)] == ["flagship-remote", "county"]

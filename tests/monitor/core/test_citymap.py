@@ -10,7 +10,7 @@ from dataclasses import replace
 
 import pytest
 
-from monitor.core.citymap import rank_city, wait_at
+from monitor.core.citymap import rank_city, take_ticket_in, wait_at
 from monitor.core.snapshot import HORIZON_S, HallView, NowcastNow
 from monitor.core.travel import EARTH_RADIUS_M, Point, StraightLine, haversine_m
 from tests.monitor.api.test_collector import make_view
@@ -27,11 +27,13 @@ def hall(
     open_: bool = True,
     offered: tuple[str, ...] = ("consult", "payment"),
     closes_s: float | None = 21 * 3600.0,
+    remote: tuple[str, ...] = (),
 ) -> HallView:
     """A hall whose consult ticket taken after each horizon (``"0m"`` ...)
-    waits ``waits[horizon]`` seconds (None: no nowcast yet)."""
+    waits ``waits[horizon]`` seconds (None: no nowcast yet); ``remote``: the
+    services whose tickets it takes from home."""
     view = make_view(hall_id)
-    info = replace(view.info, location=at, offered=offered, closes_s=closes_s)
+    info = replace(view.info, location=at, offered=offered, closes_s=closes_s, remote=remote)
     nowcast = None
     if waits is not None:
         nowcast = NowcastNow(
@@ -88,6 +90,46 @@ def test_from_a_location_ranks_by_travel_plus_the_wait_on_arrival() -> None:
     # a longer queue at the far hall turns the order
     longer = [views[0], (hall("far", {"0m": 2600.0}, at=far), NOON_S)]
     assert ids(rank_city(longer, "consult", ORIGIN, WALK).ranked) == ["near", "far"]
+
+
+def test_a_ticket_taken_from_home_ranks_by_the_longer_of_travel_and_wait() -> None:
+    # the same two halls; "near" (1,000 s away, 2,400 s wait) takes tickets from home:
+    # taken now, it is called in 2,400 s, before "far"'s 3,060 s by walking in
+    near = (23.13 + 1000.0 / EARTH_RADIUS_M * 180 / math.pi, 113.32)
+    far = (23.13 + 3000.0 / EARTH_RADIUS_M * 180 / math.pi, 113.32)
+    steady = {"0m": 2400.0, "15m": 2400.0, "30m": 2400.0, "60m": 2400.0}
+    views = [
+        (hall("near", steady, at=near, remote=("consult",)), NOON_S),
+        (hall("far", {"0m": 60.0, "15m": 60.0, "30m": 60.0, "60m": 60.0}, at=far), NOON_S),
+    ]
+    ranking = rank_city(views, "consult", ORIGIN, WALK)
+    assert ids(ranking.ranked) == ["near", "far"]
+    near_hall, far_hall = ranking.ranked
+    assert near_hall.remote and near_hall.take_ticket_in_s == 0.0  # the wait outlasts the walk
+    assert near_hall.remote_called_in_s == 2400.0
+    assert near_hall.called_in_s == pytest.approx(3400.0, rel=1e-6)  # walking in, as before
+    assert near_hall.soonest_s == 2400.0
+    assert not far_hall.remote and far_hall.remote_called_in_s is None
+    assert far_hall.soonest_s == far_hall.called_in_s
+    # without the remote ticket the order is the walk-in one of the test above
+    walk_in = [(hall("near", steady, at=near), NOON_S), views[1]]
+    assert ids(rank_city(walk_in, "consult", ORIGIN, WALK).ranked) == ["far", "near"]
+    # a service the hall does not take from home is walked in for
+    assert rank_city(views, "payment", ORIGIN, WALK).ranked[0].remote is False
+
+
+def test_a_ticket_from_home_is_taken_so_that_it_is_called_on_arrival() -> None:
+    # the wait grows from 100 s now to 1,000 s for a ticket taken in 30 minutes
+    view = hall("h", {"0m": 100.0, "15m": 400.0, "30m": 1000.0, "60m": 1600.0}, remote=("consult",))
+    travel_s = 1800.0  # half an hour away
+    take_s = take_ticket_in(view, "consult", travel_s)
+    assert take_s is not None and 0.0 < take_s < travel_s
+    # taken then, its expected wait ends as the customer arrives
+    assert take_s + (wait_at(view, "consult", take_s) or 0.0) == pytest.approx(travel_s, abs=1e-3)
+    # between the 15m (900 s: 400 s) and 30m horizons: t + 400 + 0.6667 (t - 900) = 1800
+    assert take_s == pytest.approx((1800.0 - 400.0 + 600.0) / (1 + 600.0 / 900.0), abs=1e-3)
+    assert take_ticket_in(view, "consult", 50.0) == 0.0  # nearer than the wait: take it now
+    assert take_ticket_in(hall("none", None), "consult", 600.0) is None
 
 
 def test_the_wait_on_arrival_is_the_nowcast_between_its_horizons() -> None:

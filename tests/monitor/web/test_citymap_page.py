@@ -194,6 +194,30 @@ def test_a_click_on_the_map_ranks_by_travel_plus_wait(server: Server, browser: A
     page.context.close()
 
 
+@pytest.mark.parametrize("size", [(1400, 900), (390, 844)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_a_hall_taking_tickets_from_home_says_when_to_take_one(
+    server: Server, browser: Any, size: tuple[int, int]
+) -> None:
+    """flagship-remote takes business tickets from home: from a location, its
+    list item says when to take one, and it is called in the sooner time."""
+    errors: list[str] = []
+    at = "?service=business&lat=23.1300&lon=113.3200"  # a kilometre or two from the halls
+    page = _open(server, browser, size, errors, at)
+    page.locator("#ranked li dt", has_text="Called in").first.wait_for(timeout=WAIT_MS)
+    body = server.get(f"/v1/cities/广州/halls{at}").json()
+    remote = next(h for h in body["halls"] if h["id"] == "flagship-remote")
+    assert remote["remote_ticket"] and remote["soonest_s"] == remote["remote_called_in_s"]
+    item = page.locator("#ranked li[data-hall='flagship-remote']")
+    assert "Take a ticket from home" in item.inner_text()
+    assert "ticket taken from home" in page.locator("#ranked-by").inner_text()
+    others = page.locator("#ranked li:not([data-hall='flagship-remote'])")
+    assert all("from home" not in t for t in others.all_inner_texts())
+    page.screenshot(path=str(SHOTS / f"city-from-home-{size[0]}x{size[1]}.png"), full_page=True)
+    assert layout_problems(page, fits=False) == []
+    assert errors == []
+    page.context.close()
+
+
 def test_an_unknown_city_is_a_404_page(server: Server) -> None:
     r = server.get("/cities/北京")
     assert r.status_code == 404 and "北京" in r.text

@@ -89,9 +89,18 @@ function fmtKm(metres) {
   return metres < 1000 ? `${Math.round(metres)} m` : `${(metres / 1000).toFixed(1)} km`;
 }
 
-/** The wait a hall is coloured and labelled by: on arrival with a location, else now. */
+/** Whether the customer is best off taking this hall's ticket from home (with a location). */
+function fromHome(h, withOrigin) {
+  return withOrigin && h.remote_ticket && h.remote_called_in_s !== null;
+}
+
+/** The wait a hall is coloured and labelled by: with a location, the wait in the
+ * hall on arrival (with a ticket taken from home where the hall takes them: only
+ * what is left of its wait after the travel), else the wait of a ticket taken now. */
 function shownWait(h, withOrigin) {
-  return withOrigin ? h.wait_on_arrival_s : h.wait_s;
+  if (!withOrigin) return h.wait_s;
+  if (fromHome(h, withOrigin)) return Math.max(0, h.remote_called_in_s - h.travel_s);
+  return h.wait_on_arrival_s;
 }
 
 function levelOf(h, withOrigin) {
@@ -116,7 +125,11 @@ function hallItem(h, withOrigin, manager) {
   const onArrival = withOrigin && h.rank !== null;
   const waitLabel = onArrival ? "到达后等候 Wait on arrival" : "预计等候 Wait now";
   // what the hall is ranked by comes first: when the customer is called, or the wait now
-  if (onArrival) figures.append(figure("约何时叫号 Called in", fmtWait(h.called_in_s), level));
+  if (onArrival) figures.append(figure("约何时叫号 Called in", fmtWait(h.soonest_s), level));
+  if (onArrival && fromHome(h, withOrigin)) {
+    const take = h.take_ticket_in_s < 60 ? "现在 now" : `${fmtWait(h.take_ticket_in_s)} 后 from now`;
+    figures.append(figure("线上取号 Take a ticket from home", take));
+  }
   figures.append(figure(waitLabel, fmtWait(wait), h.rank === null ? "" : level));
   if (onArrival) {
     figures.append(figure("路程 Travel", `${fmtWait(h.travel_s)} · ${fmtKm(h.distance_m)}`));
@@ -230,7 +243,10 @@ async function refresh() {
   if (withOrigin) {
     const speed = body.travel && body.travel.speed_km_per_h;
     const how = speed ? `straight line at ${speed} km/h` : body.travel ? body.travel.basis : "";
-    by.textContent = `按路程加到达后等候 Ranked by travel (${how}) plus the wait on arrival`;
+    const home = body.halls.some((h) => h.remote_ticket)
+      ? " (or a ticket taken from home, timed to be called on arrival)"
+      : "";
+    by.textContent = `按路程加到达后等候 Ranked by travel (${how}) plus the wait on arrival${home}`;
   } else {
     by.textContent = "按现在取号的预计等候 Ranked by the predicted wait of a ticket taken now";
   }
