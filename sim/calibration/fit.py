@@ -32,7 +32,7 @@ from sim.calibration.arrivals import (
 )
 from sim.calibration.counters import fit_counters
 from sim.calibration.logdata import FitError, LogData, TicketColumns, collect
-from sim.calibration.patience import PatienceFit, segment_observations, segment_patience
+from sim.calibration.patience import PatienceFit, PatienceFits, segment_observations
 from sim.calibration.remote import RemoteFit, fit_remote
 from sim.calibration.service import (
     GroupFit,
@@ -92,9 +92,12 @@ def fit_log(
     interval_s: float = 900.0,
     timezone: str | None = None,
     abandon_events: AbandonEvents | None = None,
+    workers: int = 1,
 ) -> FitResult:
     """Estimate demand, service times, counters and patience from ``log``; how
-    give-ups were logged is read from the log unless ``abandon_events`` says."""
+    give-ups were logged is read from the log unless ``abandon_events`` says.
+    With ``workers`` above 1 the segments' patience is fitted in worker
+    processes meanwhile (the same estimates: see :class:`PatienceFits`)."""
     cols = log.ticket_columns()
     if not len(cols.name):
         raise FitError("the log holds no tickets")
@@ -130,30 +133,6 @@ def fit_log(
     served = np.isfinite(ended) & ~no_show & (ctr >= 0)
     if not served.any():
         raise FitError("no ticket was served: no service times to fit")
-    duration = ended[served] - called[served]
-    counter_fit = fit_counters(
-        counters,
-        duration,
-        svc[served],
-        seg[served],
-        ctr[served],
-        services,
-        segments,
-        {k: v.share for k, v in seg_shares.items()},
-        _spans(log, cols, day_list, day),
-        len(day_list),
-        (open_s, close_s, interval_s),
-    )
-    groups = counter_fit.groups
-    group_speed = {c: g.speed for g in groups for c in g.counters}
-    speed_of = np.array([group_speed.get(c, 1.0) for c in counters])[ctr[served]]
-    base = duration * speed_of
-    service_fits = {}
-    for i, name in enumerate(services):
-        mine = svc[served] == i
-        if np.count_nonzero(mine) >= MIN_SAMPLES:
-            extra = counter_fit.mean_variance(duration[mine], ctr[served][mine], speed_of[mine])
-            service_fits[name] = _widened(fit_service_time(name, base[mine]), extra)
     last_event = np.fmax.reduce(np.stack([issued, called, ended, abandoned]), axis=0)
     day_last = np.full(len(day_list), -np.inf)
     np.fmax.at(day_last, day, last_event)
@@ -170,14 +149,40 @@ def fit_log(
         segments, seg[here], since[here], called[here], abandoned[here], no_show[here],
         served[here], closed[here], exact_abandons,
     )  # fmt: skip
-    patience = segment_patience(observed, exact_abandons)
-    r = day >= day.max() - (PRIORITY_DAYS - 1) if len(day) else day >= 0  # latest days
-    # walk-ins only: a remote ticket is passed over while its holder is away, which
-    # reads as an overtake of its place whatever the segments' priorities
-    r &= ~remote
-    passed = overtakes(
-        day[r], issued[r], called[r], abandoned[r], svc[r], seg[r], ctr[r], len(segments)
-    )
+    # the segments' patience, the longest estimate, runs alongside what follows
+    with PatienceFits(observed, exact_abandons, workers) as fits:
+        duration = ended[served] - called[served]
+        counter_fit = fit_counters(
+            counters,
+            duration,
+            svc[served],
+            seg[served],
+            ctr[served],
+            services,
+            segments,
+            {k: v.share for k, v in seg_shares.items()},
+            _spans(log, cols, day_list, day),
+            len(day_list),
+            (open_s, close_s, interval_s),
+        )
+        groups = counter_fit.groups
+        group_speed = {c: g.speed for g in groups for c in g.counters}
+        speed_of = np.array([group_speed.get(c, 1.0) for c in counters])[ctr[served]]
+        base = duration * speed_of
+        service_fits = {}
+        for i, name in enumerate(services):
+            mine = svc[served] == i
+            if np.count_nonzero(mine) >= MIN_SAMPLES:
+                extra = counter_fit.mean_variance(duration[mine], ctr[served][mine], speed_of[mine])
+                service_fits[name] = _widened(fit_service_time(name, base[mine]), extra)
+        r = day >= day.max() - (PRIORITY_DAYS - 1) if len(day) else day >= 0  # latest days
+        # walk-ins only: a remote ticket is passed over while its holder is away, which
+        # reads as an overtake of its place whatever the segments' priorities
+        r &= ~remote
+        passed = overtakes(
+            day[r], issued[r], called[r], abandoned[r], svc[r], seg[r], ctr[r], len(segments)
+        )
+        patience = fits.result()
     return FitResult(
         days=len(day_list),
         tickets=len(cols.name),

@@ -36,6 +36,7 @@ def fit_hall(
     abandon_events: AbandonEvents | None = None,
     target_wait_s: float | None = None,
     service_level: float | None = None,
+    workers: int = 1,
 ) -> Fitted:
     """Fit ``log`` (gathered by :func:`collect`, or events in log order) and
     build its scenario. ``configured``, the scenario in use for the hall, gives
@@ -43,8 +44,8 @@ def fit_hall(
     target, the statistics interval, the time zone, the closing rule and the
     names people read for services and segments. The keywords override it;
     without either, a 15-minute interval, a target of 80% within 15 minutes and
-    the zone the log's UTC offsets imply. Raises :class:`FitError` for a log
-    that cannot be fitted."""
+    the zone the log's UTC offsets imply. ``workers``: as :func:`fit_log`.
+    Raises :class:`FitError` for a log that cannot be fitted."""
     data = log if isinstance(log, LogData) else collect(log)
     if configured is not None and data.halls and data.halls != {configured.hall}:
         shown = ", ".join(sorted(data.halls))
@@ -59,6 +60,7 @@ def fit_hall(
         interval_s=interval if interval_s is None else interval_s,
         timezone=zone if timezone is None else timezone,
         abandon_events=abandon_events,
+        workers=workers,
     )
     scenario = fitted_scenario(
         result,

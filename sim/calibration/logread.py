@@ -104,16 +104,21 @@ class _Gatherer:
 
     def _first_sightings(self, ids: list[str]) -> np.ndarray:
         """False for an id seen before: a resent event, kept once."""
-        fresh = set(ids)
-        if len(fresh) == len(ids) and self.seen.isdisjoint(fresh):
-            self.seen |= fresh
-            return np.ones(len(ids), dtype=bool)
         keep = np.ones(len(ids), dtype=bool)
+        seen, before = self.seen, len(self.seen)
+        if seen.isdisjoint(ids):  # two passes over the ids, not three with set(ids)
+            seen.update(ids)
+            if len(seen) - before == len(ids):
+                return keep
+            first: dict[str, int] = {}  # resent within the batch: its first line is kept
+            for i, event_id in enumerate(ids):
+                keep[i] = first.setdefault(event_id, i) == i
+            return keep
         for i, event_id in enumerate(ids):
-            if event_id in self.seen:
+            if event_id in seen:
                 keep[i] = False
             else:
-                self.seen.add(event_id)
+                seen.add(event_id)
         return keep
 
     def _days(self, b: EventBatch) -> None:

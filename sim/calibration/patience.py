@@ -26,12 +26,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.calibration.censored import AT_ONCE_S, PARAMETERS, CensoredFit, fit_families
 from sim.calibration.survival import Survival, current_status, kaplan_meier
 from sim.model.scenario import Distribution
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 MIN_GIVE_UPS = 30
 MAX_S_TAU = 0.5
@@ -191,8 +195,45 @@ def segment_observations(
     return out
 
 
-def segment_patience(
-    observations: dict[str, Observations], exact_log: bool
-) -> dict[str, PatienceFit]:
-    """:func:`fit_patience` of every segment's observations."""
-    return {name: fit_patience(name, obs, exact_log) for name, obs in observations.items()}
+class PatienceFits:
+    """:func:`fit_patience` of every segment's observations, started on entry
+    and read by :meth:`result`:
+    with ``workers`` above 1 the segments are fitted in that many worker
+    processes while the caller goes on with other work (the fit of each
+    segment is a function of its observations alone, so the results are the
+    same as in this process); with 1, in this process when asked for. On exit
+    the workers are gone (work not yet read is cancelled)."""
+
+    def __init__(self, observations: dict[str, Observations], exact_log: bool, workers: int):
+        self.observations, self.exact_log = observations, exact_log
+        self.workers = min(workers, len(observations))
+        self._pool: ProcessPoolExecutor | None = None
+        self._futures: dict[str, Future[PatienceFit]] = {}
+
+    def __enter__(self) -> PatienceFits:
+        if self.workers > 1:
+            # imported here: only a fit with workers pays for multiprocessing's import
+            from concurrent.futures import ProcessPoolExecutor
+
+            self._pool = ProcessPoolExecutor(max_workers=self.workers)
+            # the longest first: the segment with the most calls takes the most time
+            by_size = sorted(self.observations.items(), key=lambda o: -len(o[1].waits_s))
+            self._futures = {
+                name: self._pool.submit(fit_patience, name, obs, self.exact_log)
+                for name, obs in by_size
+            }
+        return self
+
+    def result(self) -> dict[str, PatienceFit]:
+        """Each segment's fit, in the order of ``observations``."""
+        if self._pool is None:
+            return {
+                name: fit_patience(name, obs, self.exact_log)
+                for name, obs in self.observations.items()
+            }
+        return {name: self._futures[name].result() for name in self.observations}
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None

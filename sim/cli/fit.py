@@ -6,12 +6,13 @@ present with :mod:`sim.reports.fit_tables` and :mod:`sim.reports.fit` (the
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from sim.cli.options import command_line
+from sim.cli.options import Workers, command_line
 from sim.eventlog.modes import AbandonEvents, AbandonMode
 from sim.model.units import parse_duration_s
 from sim.reports.terminal import emit_json, err, fail, stdout_console
@@ -75,6 +76,7 @@ def fit(
             "(OUT-mon.yaml …), arrivals from that weekday's days only.",
         ),
     ] = None,
+    workers: Workers = None,
 ) -> None:
     """Estimate a scenario from the event log EVENTS and write it to --out.
 
@@ -110,6 +112,8 @@ def fit(
             abandon_events=mode,
             target_wait_s=target_s,
             service_level=service_level,
+            # the segments' patience fits in worker processes alongside the rest
+            workers=workers if workers is not None else os.cpu_count() or 1,
         )
         result, scn = fitted.result, fitted.scenario
         by_day = weekday_arrivals(log, result) if by == "weekday" else {}

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from sim.calibration.fit import FitError, FitResult, collect, fit_log
 from sim.calibration.fitted import fitted_scenario
-from sim.calibration.patience import Observations, fit_patience
+from sim.calibration.patience import Observations, PatienceFits, fit_patience
 from sim.calibration.service import overtakes, priority_layers
 from sim.calibration.survival import kaplan_meier
 from sim.cli import app as hallsim
@@ -128,6 +128,31 @@ def test_patience_means(fitted: tuple[str, Path, FitResult]) -> None:
         assert lo < p.best.mean_s < hi
         tested += 1
     assert tested >= 2  # mzone and easyown
+
+
+@pytest.mark.slow
+def test_patience_fitted_in_worker_processes_is_the_same(
+    fitted: tuple[str, Path, FitResult],
+) -> None:
+    _, path, result = fitted
+    with read_events(path) as stream:
+        log = collect(stream, source=str(path))
+    assert repr(fit_log(log, workers=2)) == repr(result)
+
+
+def test_patience_fits_use_the_worker_processes_asked_for() -> None:
+    rng = np.random.default_rng(3)
+    observations = {}
+    for name, scale in (("a", 300.0), ("b", 900.0)):
+        wait, patience = rng.exponential(400.0, 400), rng.exponential(scale, 400)
+        gone = patience < wait
+        observations[name] = Observations(np.array([]), wait[~gone], wait[gone], wait)
+    with PatienceFits(observations, False, workers=2) as fits:
+        assert fits.workers == 2 and len(fits._futures) == 2  # in two other processes
+        in_pool = fits.result()
+    assert list(in_pool) == ["a", "b"]
+    for name, obs in observations.items():
+        assert repr(in_pool[name]) == repr(fit_patience(name, obs, False))
 
 
 @pytest.mark.slow
