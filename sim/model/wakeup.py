@@ -55,7 +55,7 @@ class Wakeup(simpy.Event):
         from ``env.now``) and return that time; the event must not be pending. ``now_s`` is the
         current time, or a later one that a callback has moved on to without
         SimPy's clock: it handles, in one go, what SimPy would have run next
-        anyway (see ``sim.model.hall._Hall._on_arrival``)."""
+        anyway (see ``sim.model.arrivals.Arrivals._on_arrival``)."""
         self.at_s = at_s = now_s + delay_s
         self.callbacks = self._callbacks
         self.eid = eid = next(self._eids)  # its place among events due at the same time
@@ -70,7 +70,7 @@ class Wakeup(simpy.Event):
     def arm_as(self, at_s: float, eid: int) -> None:
         """Fire at ``at_s`` in the place ``eid`` among events due then: an
         ``arm`` whose scheduling number was drawn earlier, when it was due to
-        be armed (see ``sim.model.hall._Hall._defer``)."""
+        be armed (see ``sim.model.arrivals.Arrivals._schedule``)."""
         self.at_s = at_s
         self.callbacks = self._callbacks
         self.eid = eid
