@@ -13,6 +13,9 @@ per arrival (``tests/sim/model/test_arrival_batches.py``)."""
 from __future__ import annotations
 
 import math
+from heapq import heappush
+
+from simpy.events import NORMAL
 
 from sim.model.calls import Calls
 from sim.model.demand import Demand
@@ -85,18 +88,22 @@ class Arrivals(Calls):
         ``now`` with scheduling number ``eid`` (-1: one scheduled before every
         arrival), each at its own time: nobody is idle, so they queue or balk,
         and each defers the next as its event would have scheduled it."""
-        arr, n_real = self.arr, self.n_real
+        arr, n_real, numbers = self.arr, self.n_real, self.arrival_event.numbers
+        queues, cls, balking = self.queues, self.cls, self.balking
         at = self.due_s
         while at < now or (at == now and self.due_eid < eid):
             c = self.next_customer
-            self._take(c, at)
+            if balking:
+                self._wait(c, at)
+            else:  # :meth:`_wait`, in short
+                queues[cls[c]].append(c)
             self.arrived_s = at
             nxt = self.next_customer = c + 1
             if nxt == n_real:
                 at = math.inf
                 break
             at = at + (arr[nxt] - at)
-            self.due_eid = self.arrival_event.number()
+            self.due_eid = next(numbers)  # as self.arrival_event.number() draws it
         self.due_s = at
 
     def _take(self, c: int, now: float) -> float:
@@ -109,7 +116,21 @@ class Arrivals(Calls):
             if idle:
                 if self.remote and self.hall_at[c] > now:  # taken away: called in vain
                     return self._early_at_issue(idle, c, now)
-                return self._start(idle.popleft(), c, now)
+                k = idle.popleft()  # :meth:`_start` and :meth:`Wakeup.arm`, inlined
+                self.current[k] = c
+                self.called[c] = now
+                self.counter_of[c] = k
+                done = self.done_events[k]
+                done.at_s = at_s = now + self.work[c] / self.speed[k]
+                done.callbacks = done.armed
+                done.eid = eid = next(done.numbers)
+                heappush(done.heap, (at_s, NORMAL, eid, done))
+                return at_s
+        return self._wait(c, now)
+
+    def _wait(self, c: int, now: float) -> float:
+        """Customer ``c``, for whom no counter they may go to is idle, takes a
+        ticket (or balks); returns infinity, the end of a service not started."""
         if self.balking:  # nobody free for them: they see the ticket display and may not wait
             slot = self.slot[c]
             if self.waiting[slot] > self.balk_at[c]:
@@ -117,5 +138,5 @@ class Arrivals(Calls):
                 self.left[c] = now
                 return math.inf
             self.waiting[slot] += 1
-        self.queues[cls].append(c)
+        self.queues[self.cls[c]].append(c)
         return math.inf

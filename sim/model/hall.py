@@ -26,11 +26,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from heapq import heappush
 from typing import cast
 
 import numpy as np
 import simpy
 from simpy.core import StopSimulation
+from simpy.events import NORMAL
 
 from sim.model.arrivals import Arrivals
 from sim.model.demand import Demand, draw_demand
@@ -50,6 +52,10 @@ class _Hall(Arrivals):
         # how a free counter calls: a function, not a bound method, which would tie
         # the hall to itself in a cycle (see Wakeup.release)
         self._call_fn = _Hall._call_in_turn if self.skip_gone else _Hall._call_late
+        # a served customer's counter mostly calls the head of its first tier's one
+        # queue, a customer still there: _on_done does that itself when calls are
+        # made in turn and no ticket is remote (their holders may not be there yet)
+        self.in_short = self.skip_gone and not self.remote
         self.done_events = [Wakeup(self.env, self._on_done, k) for k in range(len(self.instances))]
 
     # -- scheduling helpers -------------------------------------------------
@@ -75,7 +81,33 @@ class _Hall(Arrivals):
         current = self.current
         self.ended[current[k]] = now
         current[k] = _NONE
-        if self.leaving[k] or not self._call_fn(self, k, now):  # :meth:`_free`, inlined
+        if self.leaving[k]:
+            self._rest(k, now)
+            return
+        if self.in_short:  # :meth:`_call_in_turn` and :meth:`_start`, in short for most calls
+            for q, ghosts, several in self.tiers_of[k]:
+                if ghosts or several is not None:
+                    break
+                if q:  # the tiers before had neither tickets nor ghosts
+                    c = q[0]
+                    if self.deadline[c] <= now or c >= self.n_real:  # gone, or a probe
+                        break
+                    q.popleft()
+                    if self.balking:
+                        self.waiting[self.slot[c]] -= 1
+                    current[k] = c
+                    self.called[c] = now
+                    self.counter_of[c] = k
+                    # event.arm(self.work[c] / self.speed[k], now), inlined
+                    event.at_s = at_s = now + self.work[c] / self.speed[k]
+                    event.callbacks = event.armed
+                    event.eid = eid = next(event.numbers)
+                    heappush(event.heap, (at_s, NORMAL, eid, event))
+                    return
+            else:  # no tier had a ticket or a ghost: nothing to call
+                self._rest(k, now)
+                return
+        if not self._call_fn(self, k, now):  # :meth:`_free`, inlined
             self._rest(k, now)
 
     def _free(self, k: int, now: float) -> None:
