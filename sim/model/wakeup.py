@@ -5,8 +5,9 @@ A counter has at most one pending completion and the arrival chain one pending
 arrival, so each owns one :class:`Wakeup` that is scheduled again after it
 fires. This keeps SimPy's scheduler and callbacks but drops an allocation per
 customer from the hot loop. It is the only place that reaches SimPy's
-internals (the hall's inlined arms go through the references it keeps), and it relies on these behaviours of SimPy 4.1 (pinned in
-``pyproject.toml``; ``tests/sim/model/test_wakeup.py`` checks each):
+internals (the hall's inlined arms go through the references it keeps), and it
+relies on these behaviours of SimPy 4.1 (pinned in ``pyproject.toml``;
+``tests/sim/model/test_wakeup.py`` checks each):
 
 * an event whose ``_ok`` and ``_value`` are set is processed as a success when
   ``env.schedule`` puts it on the queue, without ``succeed()``;
