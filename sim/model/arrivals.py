@@ -28,6 +28,8 @@ from sim.model.wakeup import Wakeup
 class Arrivals(Calls):
     """The arrival chain and what an arriving customer does."""
 
+    __slots__ = ("arrival_event", "defer", "due_eid", "due_s")  # see HallState
+
     def __init__(self, scn: Scenario, demand: Demand, resume: Resume | None = None) -> None:
         super().__init__(scn, demand, resume)
         self.arrival_event = Wakeup(self.env, self._on_arrival, -1)

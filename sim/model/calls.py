@@ -22,6 +22,8 @@ from sim.model.records import ABANDONED
 class Calls(HallState):
     """How a free counter calls its next ticket."""
 
+    __slots__ = ()  # see HallState
+
     # -- counters -------------------------------------------------------------
     def _start(self, k: int, c: int, now: float) -> float:
         """Counter ``k`` serves ``c`` from ``now``; returns when it ends. (Their

@@ -47,6 +47,8 @@ from sim.model.wakeup import Wakeup
 class _Hall(Arrivals):
     """One run of one scenario over one set of customers: the event callbacks."""
 
+    __slots__ = ("_call_fn", "done_events", "in_short")  # see HallState
+
     def __init__(self, scn: Scenario, demand: Demand, resume: Resume | None = None) -> None:
         super().__init__(scn, demand, resume)
         # how a free counter calls: a function, not a bound method, which would tie

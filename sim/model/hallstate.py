@@ -50,6 +50,41 @@ class Resume:
 class HallState(RemoteCalls):
     """One run's customers, queues and counters, before the first event."""
 
+    # What the event callbacks read per customer lives in slots: a run holds about
+    # fifty attributes, past the thirty CPython (3.11) keeps in an instance's
+    # fast layout, and an attribute in a dict lookup costs the hot loop more
+    # (slots, the rest stay in the instance's dict).
+    __slots__ = (
+        "arr",
+        "arrived_s",
+        "balk_at",
+        "balking",
+        "called",
+        "cls",
+        "counter_of",
+        "current",
+        "deadline",
+        "draining",
+        "eligible",
+        "ended",
+        "env",
+        "group_of",
+        "hall_at",
+        "idle",
+        "leaving",
+        "left",
+        "n_real",
+        "next_customer",
+        "outcome",
+        "queues",
+        "remote",
+        "slot",
+        "speed",
+        "tiers_of",
+        "waiting",
+        "work",
+    )
+
     def __init__(self, scn: Scenario, demand: Demand, resume: Resume | None = None) -> None:
         self.scn = scn
         self.demand = demand
