@@ -107,7 +107,13 @@ class _Hall(Arrivals):
                     heappush(event.heap, (at_s, NORMAL, eid, event))
                     return
             else:  # no tier had a ticket or a ghost: nothing to call
-                self._rest(k, now)
+                if self.draining[k]:
+                    self._rest(k, now)
+                    return
+                self.idle[self.group_of[k]].append(k)  # :meth:`_rest`, in short
+                if self.due_s != math.inf:
+                    self.arrival_event.arm_as(self.due_s, self.due_eid)
+                    self.due_s = math.inf
                 return
         if not self._call_fn(self, k, now):  # :meth:`_free`, inlined
             self._rest(k, now)
