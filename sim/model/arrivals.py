@@ -51,7 +51,7 @@ class Arrivals(Calls):
         scheduled (which wins a tie) and no later than the service the customer
         before may have started (which loses one). The chain's times stay those
         of one event re-armed per customer: ``now + (arrival - now)``."""
-        arr, n_real = self.arr, self.n_real
+        arr, n_real, numbers = self.arr, self.n_real, event.numbers
         now = event.at_s
         c = self.next_customer
         first_due = self.env.peek()
@@ -62,13 +62,13 @@ class Arrivals(Calls):
                 break
             next_s = now + (arr[nxt] - now)
             if next_s >= first_due:  # something already scheduled comes first
-                eid = event.number()  # numbered before what c's service schedules
+                eid = next(numbers)  # event.number(): before what c's service schedules
                 self._take(c, now)
                 self._schedule(event, next_s, eid)
                 break
             done_s = self._take(c, now)
             if next_s > done_s:  # c's service ends first
-                self._schedule(event, next_s, event.number())
+                self._schedule(event, next_s, next(numbers))  # event.number()
                 break
             if done_s < first_due:
                 first_due = done_s

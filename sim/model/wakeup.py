@@ -24,8 +24,9 @@ relies on these behaviours of SimPy 4.1 (pinned in ``pyproject.toml``;
   repeat :meth:`Wakeup.arm`'s four lines instead of calling it (a Python call
   per served customer), through the public ``armed``, ``numbers`` and ``heap``;
 * events due at the same time and priority are processed in scheduling order,
-  that is by the number drawn from ``env._eid`` when scheduled, which
-  :meth:`Wakeup.number` draws ahead of :meth:`Wakeup.arm_as`.
+  that is by the number drawn from ``env._eid`` when scheduled, which the
+  hall draws ahead (``next(wakeup.numbers)``, as ``arm`` would) for a later
+  :meth:`Wakeup.arm_as`.
 """
 
 from __future__ import annotations
@@ -67,11 +68,6 @@ class Wakeup(simpy.Event):
         self.eid = eid = next(self.numbers)  # its place among events due at the same time
         heappush(self.heap, (at_s, NORMAL, eid, self))  # env.schedule, from now_s
         return at_s
-
-    def number(self) -> int:
-        """Draw the next scheduling number, as ``arm`` does: for an arm made
-        later in the place it has now (see ``arm_as``)."""
-        return next(self.numbers)
 
     def arm_as(self, at_s: float, eid: int) -> None:
         """Fire at ``at_s`` in the place ``eid`` among events due then: an
