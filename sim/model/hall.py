@@ -54,9 +54,10 @@ class _Hall(Arrivals):
         # how a free counter calls: a function, not a bound method, which would tie
         # the hall to itself in a cycle (see Wakeup.release)
         self._call_fn = _Hall._call_in_turn if self.skip_gone else _Hall._call_late
-        # a served customer's counter mostly calls the head of its first tier's one
-        # queue, a customer still there: _on_done does that itself when calls are
-        # made in turn and no ticket is remote (their holders may not be there yet)
+        # a counter whose service ends mostly calls the head of the first of its
+        # tiers (each of one queue) with a ticket, a customer still there, or finds
+        # none and goes idle: _on_done does that itself when calls are made in turn
+        # and no ticket is remote (their holders may not be there yet)
         self.in_short = self.skip_gone and not self.remote
         self.done_events = [Wakeup(self.env, self._on_done, k) for k in range(len(self.instances))]
 
@@ -76,6 +77,9 @@ class _Hall(Arrivals):
             self.queues[cls].append(j)
 
     def _on_done(self, event: Wakeup) -> None:
+        """Counter ``k``'s service ends: it calls its next ticket, goes idle or closes.
+        The common cases are taken here, in short (a Python call less per step:
+        this runs once per served customer); the rest by ``_call_fn`` and ``_rest``."""
         k = event.index  # the counter's
         now = event.at_s
         if self.due_s <= now:
