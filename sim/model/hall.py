@@ -1,25 +1,20 @@
 """The hall model: a SimPy environment driven by event callbacks.
 
 There is no SimPy process per customer. Customers (drawn in advance, see
-:mod:`sim.model.demand`) arrive through a chain of timeouts; tickets wait in one FIFO
-deque per queue class (service × segment × booked); a counter that becomes free
-calls the best ticket it may serve. A customer whose patience runs out simply
+:mod:`sim.model.demand`) arrive through a chain of wake-ups of one event
+(:mod:`sim.model.arrivals`); tickets wait in one FIFO deque per queue class
+(service × segment × booked); a counter that becomes free calls the best ticket
+it may serve (:mod:`sim.model.calls`). A customer whose patience runs out simply
 is not there when called: the model never schedules a give-up event, it checks
 ``arrival + patience <= now`` when the ticket reaches the front. That is the
 textbook ``request | timeout(patience)`` renege, decided lazily; the test
 ``tests/sim/model/test_hall.py::test_lazy_renege_matches_textbook_simpy`` checks the
-two agree customer by customer. With ``no_show_delay`` > 0 the counter spends
-that long calling a ticket whose customer has gone, as in a real hall; at 0 the
-call is recorded in its turn and takes no time.
+two agree customer by customer.
 
-Dispatch (叫号): a free counter takes, among the queue classes it serves, the
-ticket with the best (priority, rank of its service in the counter's skill
-list), then the earliest ticket; an arriving customer goes to an idle counter
-that serves them (the group where their service ranks highest, then the
-longest-idle counter of that group).
-
-Remote tickets (``arrivals.remote``) are in the hall from their holder's
-check-in; a counter reaching one before then follows the hall's early-call rule
+This module has the counters' own events (a service ends, a counter opens or
+closes, the hall turns away at closing) and the run itself. Remote tickets
+(``arrivals.remote``) are in the hall from their holder's check-in; a counter
+reaching one before then follows the hall's early-call rule
 (:mod:`sim.model.remote_calls`).
 
 A run can also pick up from a hall's state at a given moment (a :class:`Resume`,
@@ -31,226 +26,45 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from heapq import heappush
 from typing import cast
 
 import numpy as np
 import simpy
 from simpy.core import StopSimulation
+from simpy.events import NORMAL
 
+from sim.model.arrivals import Arrivals
 from sim.model.demand import Demand, draw_demand
 from sim.model.hallstate import NONE as _NONE
-from sim.model.hallstate import HallState
 from sim.model.hallstate import Resume as Resume  # re-exported: runs resume from here
 from sim.model.hallstate import Windows as Windows
-from sim.model.records import ABANDONED, BALKED, Records
+from sim.model.records import ABANDONED, Records
 from sim.model.scenario import Scenario
 from sim.model.wakeup import Wakeup
 
 
-class _Hall(HallState):
+class _Hall(Arrivals):
     """One run of one scenario over one set of customers: the event callbacks."""
+
+    __slots__ = ("_call_fn", "done_events", "in_short")  # see HallState
 
     def __init__(self, scn: Scenario, demand: Demand, resume: Resume | None = None) -> None:
         super().__init__(scn, demand, resume)
         # how a free counter calls: a function, not a bound method, which would tie
         # the hall to itself in a cycle (see Wakeup.release)
         self._call_fn = _Hall._call_in_turn if self.skip_gone else _Hall._call_late
+        # a counter whose service ends mostly calls the head of the first of its
+        # tiers (each of one queue) with a ticket, a customer still there, or finds
+        # none and goes idle: _on_done does that itself when calls are made in turn
+        # and no ticket is remote (their holders may not be there yet)
+        self.in_short = self.skip_gone and not self.remote
         self.done_events = [Wakeup(self.env, self._on_done, k) for k in range(len(self.instances))]
-        self.arrival_event = Wakeup(self.env, self._on_arrival, -1)
-        # an arrival while no counter is idle can only queue (or balk): it is not
-        # scheduled but kept here, with the time and scheduling number its event
-        # would have had, and taken by the next event's callback (_catch_up), or
-        # scheduled as it stands once a counter goes idle (_rest). Only in runs
-        # whose events are all scheduled before the first arrival or numbered
-        # (no remote tickets, which schedule check-ins; no probes, which stop the run).
-        self.defer = not self.remote and resume is None
-        self.due_s = math.inf  # the deferred arrival's time; infinity: none
-        self.due_eid = 0
 
     # -- scheduling helpers -------------------------------------------------
     def _at(self, t_s: float, callback: Callable[[simpy.Event], None], value: object) -> None:
         event = self.env.timeout(max(0.0, t_s - self.env.now), value)
         event.callbacks.append(callback)
-
-    # -- arrivals -------------------------------------------------------------
-    def _on_arrival(self, event: Wakeup) -> None:
-        """Customers arrive. Those who arrive before anything else happens are
-        taken in this one callback, each at its own time: each would have been
-        the next event SimPy runs, as it is due before every event already
-        scheduled (which wins a tie) and no later than the service the customer
-        before may have started (which loses one). The chain's times stay those
-        of one event re-armed per customer: ``now + (arrival - now)``."""
-        arr, n_real = self.arr, self.n_real
-        now = event.at_s
-        c = self.next_customer
-        first_due = self.env.peek()
-        while True:
-            nxt = c + 1
-            if nxt == n_real:
-                self._take(c, now)
-                break
-            next_s = now + (arr[nxt] - now)
-            if next_s >= first_due:  # something already scheduled comes first
-                eid = event.number()  # numbered before what c's service schedules
-                self._take(c, now)
-                self._schedule(event, next_s, eid)
-                break
-            done_s = self._take(c, now)
-            if next_s > done_s:  # c's service ends first
-                self._schedule(event, next_s, event.number())
-                break
-            if done_s < first_due:
-                first_due = done_s
-            c, now = nxt, next_s
-        self.next_customer = nxt
-        self.arrived_s = now
-
-    def _schedule(self, event: Wakeup, at_s: float, eid: int) -> None:
-        """Schedule the next arrival at ``at_s`` with the scheduling number
-        ``eid`` its event takes, or, when no counter is idle, defer it (see
-        ``__init__``). Called once the customer before has been seen to."""
-        if self.defer and not any(self.idle):
-            self.due_s, self.due_eid = at_s, eid
-        else:
-            event.arm_as(at_s, eid)
-
-    def _catch_up(self, now: float, eid: int) -> None:
-        """Take the deferred arrivals due before the event now starting, at
-        ``now`` with scheduling number ``eid`` (-1: one scheduled before every
-        arrival), each at its own time: nobody is idle, so they queue or balk,
-        and each defers the next as its event would have scheduled it."""
-        arr, n_real = self.arr, self.n_real
-        at = self.due_s
-        while at < now or (at == now and self.due_eid < eid):
-            c = self.next_customer
-            self._take(c, at)
-            self.arrived_s = at
-            nxt = self.next_customer = c + 1
-            if nxt == n_real:
-                at = math.inf
-                break
-            at = at + (arr[nxt] - at)
-            self.due_eid = self.arrival_event.number()
-        self.due_s = at
-
-    def _take(self, c: int, now: float) -> float:
-        """Customer ``c`` takes a ticket; when a counter starts serving them at
-        once, the time that service ends, else infinity."""
-        cls = self.cls[c]
-        all_idle = self.idle
-        for g in self.eligible[cls]:
-            idle = all_idle[g]
-            if idle:
-                if self.remote and self.hall_at[c] > now:  # taken away: called in vain
-                    return self._early_at_issue(idle, c, now)
-                return self._start(idle.popleft(), c, now)
-        if self.balking:  # nobody free for them: they see the ticket display and may not wait
-            slot = self.slot[c]
-            if self.waiting[slot] > self.balk_at[c]:
-                self.outcome[c] = BALKED
-                self.left[c] = now
-                return math.inf
-            self.waiting[slot] += 1
-        self.queues[cls].append(c)
-        return math.inf
-
-    # -- counters -------------------------------------------------------------
-    def _start(self, k: int, c: int, now: float) -> float:
-        """Counter ``k`` serves ``c`` from ``now``; returns when it ends. (Their
-        outcome, served, is read off the records: called and not gone.)"""
-        self.current[k] = c
-        self.called[c] = now
-        self.counter_of[c] = k
-        return self.done_events[k].arm(self.work[c] / self.speed[k], now)
-
-    def _call_late(self, k: int, now: float) -> bool:
-        """Give free counter ``k`` its next ticket; False when there is none. A
-        ticket whose customer has gone keeps the counter ``no_show_delay``."""
-        deadline = self.deadline
-        arr = self.arr
-        for first_q, _, several in self.tiers_of[k]:
-            best, best_t, best_q = _NONE, math.inf, None
-            for q, _ in several or ((first_q, first_q),):
-                if q and arr[q[0]] < best_t:
-                    best, best_t, best_q = q[0], arr[q[0]], q
-            if best_q is not None:
-                best_q.popleft()
-                if best >= self.n_real:  # a probe: its call takes no time, so call again
-                    self._probe_called(best, now)
-                    return self._call_late(k, now)
-                if self.balking:
-                    self.waiting[self.slot[best]] -= 1
-                if deadline[best] <= now:  # called, nobody comes: a no-show
-                    self.current[k] = best
-                    self.called[best] = now
-                    self.counter_of[best] = k
-                    self.outcome[best] = ABANDONED
-                    self.left[best] = deadline[best]
-                    self.done_events[k].arm(self.scn.no_show_delay, now)
-                elif self.remote and self.hall_at[best] > now:  # its holder is on the way
-                    self._early_call(k, best, now)
-                else:
-                    self._start(k, best, now)
-                return True
-        return False
-
-    def _call_in_turn(self, k: int, now: float) -> bool:
-        """:meth:`_call_late` at zero ``no_show_delay``. A gone customer at a queue's
-        front leaves the display (:meth:`_gone`) and waits as a ghost; when its turn
-        comes it is called and given up at once, at no cost, as a real ticket system
-        logs it, and the counter calls on."""
-        deadline, n_real = self.deadline, self.n_real
-        for q, ghosts, several in self.tiers_of[k]:
-            if several is None:  # one queue, in short: its ghosts first, then its head
-                while ghosts or q:
-                    if ghosts:
-                        self._ghost_called(ghosts.popleft(), k, now)
-                        continue
-                    c = q.popleft()
-                    if deadline[c] <= now:
-                        self._gone(c)
-                        self._ghost_called(c, k, now)
-                    elif c >= n_real:  # a probe: its call takes no time
-                        self._probe_called(c, now)
-                    else:
-                        if self.balking:
-                            self.waiting[self.slot[c]] -= 1
-                        if self.remote and self.hall_at[c] > now:  # called in vain, at no cost
-                            self._early_call(k, c, now)
-                            continue
-                        self._start(k, c, now)
-                        return True
-                continue
-            arr = self.arr
-            while True:
-                best_t, best_q, ghost = math.inf, None, False
-                for q, ghosts in several:
-                    while q and deadline[q[0]] <= now:
-                        self._gone(q[0])
-                        ghosts.append(q.popleft())
-                    head = ghosts or q
-                    if head and arr[head[0]] < best_t:
-                        best_t, best_q, ghost = arr[head[0]], head, head is ghosts
-                if best_q is None:
-                    break
-                best = best_q.popleft()
-                if ghost:
-                    self._ghost_called(best, k, now)
-                elif best >= n_real:  # a probe: its call takes no time
-                    self._probe_called(best, now)
-                else:
-                    if self.balking:
-                        self.waiting[self.slot[best]] -= 1
-                    if self.remote and self.hall_at[best] > now:  # called in vain, at no cost
-                        self._early_call(k, best, now)
-                        continue
-                    self._start(k, best, now)
-                    return True
-        return False
-
-    def _ghost_called(self, c: int, k: int, now: float) -> None:
-        self.called[c] = self.ended[c] = now
-        self.counter_of[c] = k
 
     def _on_probe(self, event: simpy.Event) -> None:
         """A probe takes a ticket of its class. Its call takes no time and it is
@@ -262,19 +76,10 @@ class _Hall(HallState):
         else:
             self.queues[cls].append(j)
 
-    def _probe_called(self, j: int, now: float) -> None:
-        self.called[j] = now
-        self.probes_left -= 1
-        if not self.probes_left:
-            self.stop.succeed()
-
-    def _gone(self, c: int) -> None:
-        self.outcome[c] = ABANDONED
-        self.left[c] = self.deadline[c]
-        if self.balking:
-            self.waiting[self.slot[c]] -= 1
-
     def _on_done(self, event: Wakeup) -> None:
+        """Counter ``k``'s service ends: it calls its next ticket, goes idle or closes.
+        The common cases are taken here, in short (a Python call less per step:
+        this runs once per served customer); the rest by ``_call_fn`` and ``_rest``."""
         k = event.index  # the counter's
         now = event.at_s
         if self.due_s <= now:
@@ -282,7 +87,39 @@ class _Hall(HallState):
         current = self.current
         self.ended[current[k]] = now
         current[k] = _NONE
-        if self.leaving[k] or not self._call_fn(self, k, now):  # :meth:`_free`, inlined
+        if self.leaving[k]:
+            self._rest(k, now)
+            return
+        if self.in_short:  # :meth:`_call_in_turn` and :meth:`_start`, in short for most calls
+            for q, ghosts, several in self.tiers_of[k]:
+                if ghosts or several is not None:
+                    break
+                if q:  # the tiers before had neither tickets nor ghosts
+                    c = q[0]
+                    if self.deadline[c] <= now or c >= self.n_real:  # gone, or a probe
+                        break
+                    q.popleft()
+                    if self.balking:
+                        self.waiting[self.slot[c]] -= 1
+                    current[k] = c
+                    self.called[c] = now
+                    self.counter_of[c] = k
+                    # event.arm(self.work[c] / self.speed[k], now), inlined
+                    event.at_s = at_s = now + self.work[c] / self.speed[k]
+                    event.callbacks = event.armed
+                    event.eid = eid = next(event.numbers)
+                    heappush(event.heap, (at_s, NORMAL, eid, event))
+                    return
+            else:  # no tier had a ticket or a ghost: nothing to call
+                if self.draining[k]:
+                    self._rest(k, now)
+                    return
+                self.idle[self.group_of[k]].append(k)  # :meth:`_rest`, in short
+                if self.due_s != math.inf:
+                    self.arrival_event.arm_as(self.due_s, self.due_eid)
+                    self.due_s = math.inf
+                return
+        if not self._call_fn(self, k, now):  # :meth:`_free`, inlined
             self._rest(k, now)
 
     def _free(self, k: int, now: float) -> None:

@@ -50,6 +50,41 @@ class Resume:
 class HallState(RemoteCalls):
     """One run's customers, queues and counters, before the first event."""
 
+    # What the event callbacks read per customer lives in slots: a run holds about
+    # fifty attributes, past the thirty CPython (3.11) keeps in an instance's
+    # fast layout, and an attribute in a dict lookup costs the hot loop more
+    # (slots, the rest stay in the instance's dict).
+    __slots__ = (
+        "arr",
+        "arrived_s",
+        "balk_at",
+        "balking",
+        "called",
+        "cls",
+        "counter_of",
+        "current",
+        "deadline",
+        "draining",
+        "eligible",
+        "ended",
+        "env",
+        "group_of",
+        "hall_at",
+        "idle",
+        "leaving",
+        "left",
+        "n_real",
+        "next_customer",
+        "outcome",
+        "queues",
+        "remote",
+        "slot",
+        "speed",
+        "tiers_of",
+        "waiting",
+        "work",
+    )
+
     def __init__(self, scn: Scenario, demand: Demand, resume: Resume | None = None) -> None:
         self.scn = scn
         self.demand = demand
@@ -135,11 +170,13 @@ class HallState(RemoteCalls):
         n = self.n_real
         scn, d = self.scn, self.demand
 
-        def real(values: list[float] | list[int]) -> list[float] | list[int]:
-            return values if len(values) == n else values[:n]
+        def real(values: list[float] | list[int], dtype: type) -> np.ndarray:
+            # the first n (the customers, not the probes after them); fromiter with
+            # dtype and count: np.array would look at every element to find the dtype
+            return np.fromiter(values, dtype, n)
 
-        counter = np.array(real(self.counter_of), dtype=np.int64)
-        outcome = np.array(real(self.outcome), dtype=np.int8)
+        counter = real(self.counter_of, np.int64)
+        outcome = real(self.outcome, np.int8)
         outcome[(outcome == UNSERVED) & (counter != NONE)] = SERVED  # called, not gone
         spans = sorted(self.spans, key=lambda s: (s[1], s[0]))
         return Records(
@@ -154,9 +191,9 @@ class HallState(RemoteCalls):
             kiosk=d.kiosk,
             appointment=d.appointment,
             outcome=outcome,
-            called_s=np.array(real(self.called)),
-            ended_s=np.array(real(self.ended)),
-            left_s=np.array(real(self.left)),
+            called_s=real(self.called, np.float64),
+            ended_s=real(self.ended, np.float64),
+            left_s=real(self.left, np.float64),
             counter=counter,
             span_counter=np.array([s[0] for s in spans], dtype=np.int64),
             span_opened_s=np.array([s[1] for s in spans]),

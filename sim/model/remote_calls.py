@@ -10,7 +10,7 @@ next), ``requeue`` puts it at the back of the queue when its holder checks in,
 ``no_show`` gives it up. With zero travel a remote ticket is a walk-in's
 (``tests/sim/model/test_remote.py`` checks the records are the same).
 
-:class:`RemoteCalls` is mixed into :class:`sim.model.hall._Hall`, whose state its
+:class:`RemoteCalls` is mixed into the hall (:mod:`sim.model.hall`), whose state its
 methods read and change; it lives here to keep the hall's module about the hall.
 """
 

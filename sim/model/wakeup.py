@@ -4,9 +4,10 @@
 A counter has at most one pending completion and the arrival chain one pending
 arrival, so each owns one :class:`Wakeup` that is scheduled again after it
 fires. This keeps SimPy's scheduler and callbacks but drops an allocation per
-customer from the hot loop. It is the only place that touches SimPy's
-internals, and it relies on these behaviours of SimPy 4.1 (pinned in
-``pyproject.toml``; ``tests/sim/model/test_wakeup.py`` checks each):
+customer from the hot loop. It is the only place that reaches SimPy's
+internals (the hall's inlined arms go through the references it keeps), and it
+relies on these behaviours of SimPy 4.1 (pinned in ``pyproject.toml``;
+``tests/sim/model/test_wakeup.py`` checks each):
 
 * an event whose ``_ok`` and ``_value`` are set is processed as a success when
   ``env.schedule`` puts it on the queue, without ``succeed()``;
@@ -18,9 +19,14 @@ internals, and it relies on these behaviours of SimPy 4.1 (pinned in
   pops in that order: :meth:`Wakeup.arm` makes the push itself (a method call
   less per customer), from a time it is given (see :meth:`Wakeup.arm`), onto
   the heap and counter it took when made (SimPy never rebinds them);
+* the hall's two per-customer places that start a service
+  (``sim.model.hall._Hall._on_done``, ``sim.model.arrivals.Arrivals._take``)
+  repeat :meth:`Wakeup.arm`'s four lines instead of calling it (a Python call
+  per served customer), through the public ``armed``, ``numbers`` and ``heap``;
 * events due at the same time and priority are processed in scheduling order,
-  that is by the number drawn from ``env._eid`` when scheduled, which
-  :meth:`Wakeup.number` draws ahead of :meth:`Wakeup.arm_as`.
+  that is by the number drawn from ``env._eid`` when scheduled, which the
+  hall draws ahead (``next(wakeup.numbers)``, as ``arm`` would) for a later
+  :meth:`Wakeup.arm_as`.
 """
 
 from __future__ import annotations
@@ -47,38 +53,34 @@ class Wakeup(simpy.Event):
         self.index = index
         self.at_s = env.now
         self.eid = -1  # the scheduling number it was last armed with
-        self._callbacks: list[Callable[[Wakeup], None]] = [callback]
-        self._queue, self._eids = env._queue, env._eid  # the environment's, never rebound
+        self.armed: list[Callable[[Wakeup], None]] = [callback]  # callbacks when armed
+        # the environment's, never rebound: the heap and the scheduling numbers
+        self.heap, self.numbers = env._queue, env._eid
 
     def arm(self, delay_s: float, now_s: float) -> float:
         """Fire at ``now_s + delay_s`` (that sum, as ``env.schedule`` computes it
         from ``env.now``) and return that time; the event must not be pending. ``now_s`` is the
         current time, or a later one that a callback has moved on to without
         SimPy's clock: it handles, in one go, what SimPy would have run next
-        anyway (see ``sim.model.hall._Hall._on_arrival``)."""
+        anyway (see ``sim.model.arrivals.Arrivals._on_arrival``)."""
         self.at_s = at_s = now_s + delay_s
-        self.callbacks = self._callbacks
-        self.eid = eid = next(self._eids)  # its place among events due at the same time
-        heappush(self._queue, (at_s, NORMAL, eid, self))  # env.schedule, from now_s
+        self.callbacks = self.armed
+        self.eid = eid = next(self.numbers)  # its place among events due at the same time
+        heappush(self.heap, (at_s, NORMAL, eid, self))  # env.schedule, from now_s
         return at_s
-
-    def number(self) -> int:
-        """Draw the next scheduling number, as ``arm`` does: for an arm made
-        later in the place it has now (see ``arm_as``)."""
-        return next(self._eids)
 
     def arm_as(self, at_s: float, eid: int) -> None:
         """Fire at ``at_s`` in the place ``eid`` among events due then: an
         ``arm`` whose scheduling number was drawn earlier, when it was due to
-        be armed (see ``sim.model.hall._Hall._defer``)."""
+        be armed (see ``sim.model.arrivals.Arrivals._schedule``)."""
         self.at_s = at_s
-        self.callbacks = self._callbacks
+        self.callbacks = self.armed
         self.eid = eid
-        heappush(self._queue, (at_s, NORMAL, eid, self))
+        heappush(self.heap, (at_s, NORMAL, eid, self))
 
     def release(self) -> None:
         """Let go of the callback for good. A callback is usually a method of
         the object that owns this Wakeup, which makes a reference cycle: kept
         until the cycle collector's next full pass, which walks everything the
         owner holds (a hall's per-customer lists) before freeing it."""
-        self._callbacks = []
+        self.armed = []
