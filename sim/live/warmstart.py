@@ -208,6 +208,7 @@ class _Prepared:
     demand: Demand
     resume: Resume
     no_show: np.ndarray
+    stand_in: np.ndarray  # per probe asked for, the probe of the run whose call it reads
 
 
 class WarmStart:
@@ -237,7 +238,9 @@ class WarmStart:
         self.at = at = [index[b.counter] for b in busy]
         svc_names = [t.service for t in waiting] + [b.service for b in busy]
         seg_names = [t.segment for t in waiting]
-        seg_names += [b.segment or _default_segment(scn, instances[k]) for b, k in zip(busy, at)]
+        seg_names += [
+            b.segment or _default_segment(scn, instances[k]) for b, k in zip(busy, at, strict=True)
+        ]
         self.svc = np.array([services.index(name) for name in svc_names], dtype=np.int64)
         self.seg = np.array([segments.index(name) for name in seg_names], dtype=np.int64)
         self.ago = np.array(
@@ -261,23 +264,40 @@ class WarmStart:
             for i, name in enumerate(services)
             if (mine := np.flatnonzero(self.svc[n_wait:] == i)).size
         ]
-        self.no_show_p = _called_no_show_probabilities(
-            scn, busy, seg_names[n_wait:], self.speed
-        )
+        self.no_show_p = _called_no_show_probabilities(scn, busy, seg_names[n_wait:], self.speed)
         self.order = np.argsort(start.now_s - self.ago, kind="stable")
         self.position = np.argsort(self.order)  # where each present customer went
         self.appointment = np.array(
             [t.appointment for t in waiting] + [False] * len(busy), dtype=bool
         )[self.order]
-        self.kiosk = np.array(
-            [False] * n_wait + [instances[k].kiosk for k in at], dtype=bool
-        )[self.order]
+        self.kiosk = np.array([False] * n_wait + [instances[k].kiosk for k in at], dtype=bool)[
+            self.order
+        ]
         self.windows = _windows_from(scn, instances, start)
         self.probe_at = np.array([p.at_s for p in probes], dtype=float)
         self.lookahead_s = LOOKAHEAD_S  # grows with the calls seen (see probe_waits)
-        self.probes = tuple(
+        # one probe for those taken at the same time into classes called alike
+        # (segments of one priority): they are called at the same time, as a
+        # probe holds no counter; each probe reads the call of its stand-in
+        table = tables(scn)
+        alike: dict[tuple[float, tuple[tuple[int, int], ...]], int] = {}
+        self.all_probes = tuple(
             (p.at_s, services.index(p.service), segments.index(p.segment)) for p in probes
         )
+        self.stand_in = np.array(
+            [
+                alike.setdefault(
+                    (at_s, table.called_alike(table.counter_class(svc, seg))), len(alike)
+                )
+                for at_s, svc, seg in self.all_probes
+            ],
+            dtype=np.int64,
+        )
+        firsts, counts = np.unique(self.stand_in, return_index=True, return_counts=True)[1:]
+        self.probes = tuple(self.all_probes[i] for i in firsts)
+        # ...unless a real ticket is taken at that very time: which of the tied
+        # tickets is called first then depends on the class
+        self.shared_at = np.unique(self.probe_at[firsts[counts > 1]])
 
     def prepare(self, seed: int, replication: int) -> _Prepared:
         """Replication ``replication``'s customers and resume point."""
@@ -303,9 +323,7 @@ class WarmStart:
         remaining[no_show] = np.maximum(scn.no_show_delay - ago[n_wait:][no_show], 0.0)
         work[n_wait:][no_show] = 0.0
 
-        if start.level is not None or (
-            start.issued is not None and scn.arrivals.day_noise_cv > 0
-        ):
+        if start.level is not None or (start.issued is not None and scn.arrivals.day_noise_cv > 0):
             rng = stream(seed, replication, "warm:day_noise")
             if start.level is not None:
                 factor = start.level.draw(rng)
@@ -333,6 +351,9 @@ class WarmStart:
             day_factor=future.day_factor,
         )
         position = self.position
+        probes, stand_in = self.probes, self.stand_in
+        if self.shared_at.size and np.isin(self.shared_at, demand.arrival_s).any():
+            probes, stand_in = self.all_probes, np.arange(len(self.all_probes))
         resume = Resume(
             now_s=now,
             present=len(order),
@@ -340,10 +361,10 @@ class WarmStart:
                 (int(position[n_wait + j]), k, float(remaining[j])) for j, k in enumerate(self.at)
             ),
             windows=self.windows,
-            probes=self.probes,
+            probes=probes,
             to_end=self.run_to_end,
         )
-        return _Prepared(demand, resume, no_show)
+        return _Prepared(demand, resume, no_show, stand_in)
 
     def run(self, seed: int = 1, replication: int = 0) -> WarmRun:
         """Replication ``replication`` of the run (see :class:`WarmRun`)."""
@@ -355,7 +376,7 @@ class WarmStart:
             outcome[gone] = ABANDONED
             left_s[gone] = records.called_s[gone]  # when they left is unknown: by the call
             records = dataclasses.replace(records, outcome=outcome, left_s=left_s)
-        return WarmRun(records, called_s - self.probe_at, end_s)
+        return WarmRun(records, called_s[prepared.stand_in] - self.probe_at, end_s)
 
     def probe_waits(self, seed: int = 1, replication: int = 0) -> np.ndarray:
         """The probes' waits (NaN: never called) of :meth:`run`, the same to the
@@ -373,21 +394,22 @@ class WarmStart:
         prepared = self.prepare(seed, replication)
         demand, resume = prepared.demand, prepared.resume
         arrival_s, last_probe_s = demand.arrival_s, float(self.probe_at.max())
-        first_out = int(
-            np.searchsorted(arrival_s, last_probe_s + self.lookahead_s, side="right")
-        )
+        first_out = int(np.searchsorted(arrival_s, last_probe_s + self.lookahead_s, side="right"))
         if first_out < len(arrival_s):
             _, called_s, _ = simulate_resumed(self.scn, demand.first(first_out), resume)
             if called_s.max() < arrival_s[first_out]:  # NaN: a probe never called
-                return called_s - self.probe_at
+                waits: np.ndarray = called_s[prepared.stand_in] - self.probe_at
+                return waits
         _, called_s, _ = simulate_resumed(self.scn, demand, resume)
         needed_s = float(called_s.max()) - last_probe_s  # NaN: a probe never called
         if needed_s >= self.lookahead_s:
-            self.lookahead_s = 2.0 * needed_s
-        return called_s - self.probe_at
+            self.lookahead_s = LOOKAHEAD_GROWTH * needed_s
+        waits = called_s[prepared.stand_in] - self.probe_at
+        return waits
 
 
 LOOKAHEAD_S = 1800.0  # customers simulated past the last probe's ticket, at first
+LOOKAHEAD_GROWTH = 2.0  # after a run that needed more: this times what it needed
 
 
 def simulate_from(

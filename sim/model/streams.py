@@ -19,13 +19,13 @@ from __future__ import annotations
 import threading
 import zlib
 from collections import OrderedDict
+from typing import Any
 
 import numpy as np
 from numpy.random.bit_generator import ISeedSequence
 
 from sim.model.families import gamma_shape_scale, lognormal_mu_sigma, weibull_shape_scale
 from sim.model.scenario import Distribution
-
 
 _WORDS_KEPT = 4096  # ~0.5 MB: every source of 30 replications under a hundred seeds
 _words: OrderedDict[tuple[int, int, str], np.ndarray] = OrderedDict()
@@ -40,7 +40,7 @@ class _SeedWords(ISeedSequence):
     def __init__(self, words: np.ndarray) -> None:
         self.words = words
 
-    def generate_state(self, n_words: int, dtype: type = np.uint32) -> np.ndarray:
+    def generate_state(self, n_words: int, dtype: Any = np.uint32) -> np.ndarray:
         assert n_words == len(self.words) and dtype is np.uint64  # what PCG64 asks for
         return self.words
 
@@ -60,7 +60,8 @@ def stream(seed: int, replication: int, source: str) -> np.random.Generator:
             _words[name] = words
             while len(_words) > _WORDS_KEPT:
                 _words.popitem(last=False)
-    return np.random.Generator(np.random.PCG64(_SeedWords(words)))
+    # numpy takes any ISeedSequence (documented); its stubs name only SeedSequence
+    return np.random.Generator(np.random.PCG64(_SeedWords(words)))  # type: ignore[arg-type]
 
 
 def draw(dist: Distribution, rng: np.random.Generator, size: int) -> np.ndarray:
