@@ -14,8 +14,11 @@ average" and minimises the squared error; the median is what a customer will
 probably wait and minimises the absolute error.
 
 A horizon at or after closing time (of a day scenario) is skipped: nobody
-takes a ticket then. Each replication draws the whole day's customers, so a
-stationary scenario with a long horizon is costly to nowcast.
+takes a ticket then. Each replication draws the whole day's customers (so
+that replication ``r`` draws the same ones in every nowcast of the day), but
+simulates only up to the last probe's call
+(:meth:`~sim.live.warmstart.WarmStart.probe_waits`), so a stationary scenario
+with a long horizon is costly to draw, not to run.
 
 Sequential stopping (``precision``): replications run in batches, and once
 every published estimate is as precise as asked (:class:`Precision`) the
@@ -27,9 +30,10 @@ before, and a stopped nowcast is the same as one asked for the replications it
 ran (replication ``r`` always draws the same customers).
 
 Cost: the flagship hall at 11:00 (4 services × 4 segments × 4 horizons, 64
-probes, runs of about an hour) takes 4-7 ms of CPU per replication, so the
-default 30 replications (0.12-0.2 s) fit the monitor's budget of about 0.3 s
-per hall and minute; the first call of a process also imports scipy (~0.25 s).
+probes, 48 run: the two segments of one priority share theirs; runs of about
+an hour) takes 2-3 ms of CPU per replication, so the default 30 replications
+(60-90 ms) fit the monitor's budget of about 0.3 s per hall and minute; the
+first call of a process also imports scipy (~0.25 s).
 """
 
 from __future__ import annotations

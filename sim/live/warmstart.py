@@ -30,7 +30,10 @@ start at opening replays :func:`sim.model.hall.simulate`):
   tickets issued so far point to (:mod:`sim.live.demandlevel`), when known.
 
 :class:`Probe` tickets measure the wait of a ticket taken at a given time
-without changing anyone else's day.
+without changing anyone else's day. Many replications from one start
+(a nowcast's): :class:`WarmStart`, which works out once what every
+replication shares and, for probes' waits alone, simulates only up to the
+last probe's call.
 """
 
 from __future__ import annotations
