@@ -27,7 +27,7 @@ from numpy.random.bit_generator import ISeedSequence
 from sim.model.families import gamma_shape_scale, lognormal_mu_sigma, weibull_shape_scale
 from sim.model.scenario import Distribution
 
-_WORDS_KEPT = 4096  # ~0.5 MB: every source of 30 replications under a hundred seeds
+_WORDS_KEPT = 4096  # ~1.5 MB: the ~20 sources of 30 replications of six seeds
 _words: OrderedDict[tuple[int, int, str], np.ndarray] = OrderedDict()
 _lock = threading.Lock()  # the monitor may simulate in threads
 
