@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.live.nowcast import counter_service_shares
-from sim.live.warmstart import HallStart, Probe, simulate_from
+from sim.live.warmstart import HallStart, Probe, WarmStart
 from sim.model.scenario import CounterGroup, Scenario
 from sim.model.summary import t_quantile_975
 
@@ -143,9 +143,10 @@ def breach_shares(
     target (never called counts as late): the breach probability's samples."""
     target = scn.target.wait if target_wait_s is None else target_wait_s
     probes, weights = _probes(scn, start.now_s, horizon_s)
+    runs = WarmStart(scn, start, probes)  # the same waits as simulate_from's, for less
     out = []
     for r in replications:
-        waits = simulate_from(scn, start, seed, r, probes).probe_wait_s
+        waits = runs.probe_waits(seed, r)
         late = np.isnan(waits) | (waits > target)
         out.append(float(late @ weights))
     return out

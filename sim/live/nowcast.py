@@ -14,8 +14,11 @@ average" and minimises the squared error; the median is what a customer will
 probably wait and minimises the absolute error.
 
 A horizon at or after closing time (of a day scenario) is skipped: nobody
-takes a ticket then. Each replication draws the whole day's customers, so a
-stationary scenario with a long horizon is costly to nowcast.
+takes a ticket then. Each replication draws the whole day's customers (so
+that replication ``r`` draws the same ones in every nowcast of the day), but
+simulates only up to the last probe's call
+(:meth:`~sim.live.warmstart.WarmStart.probe_waits`), so a stationary scenario
+with a long horizon is costly to draw, not to run.
 
 Sequential stopping (``precision``): replications run in batches, and once
 every published estimate is as precise as asked (:class:`Precision`) the
@@ -27,9 +30,10 @@ before, and a stopped nowcast is the same as one asked for the replications it
 ran (replication ``r`` always draws the same customers).
 
 Cost: the flagship hall at 11:00 (4 services × 4 segments × 4 horizons, 64
-probes, runs of about an hour) takes 4-7 ms of CPU per replication, so the
-default 30 replications (0.12-0.2 s) fit the monitor's budget of about 0.3 s
-per hall and minute; the first call of a process also imports scipy (~0.25 s).
+probes, 48 run: the two segments of one priority share theirs; runs of about
+an hour) takes 2-3 ms of CPU per replication, so the default 30 replications
+(60-90 ms) fit the monitor's budget of about 0.3 s per hall and minute; the
+first call of a process also imports scipy (~0.25 s).
 """
 
 from __future__ import annotations
@@ -46,8 +50,8 @@ from sim.live.warmstart import (
     HallStart,
     Probe,
     WaitingTicket,
+    WarmStart,
     presence_probabilities,
-    simulate_from,
 )
 from sim.model.records import ABANDONED, BALKED, SERVED, UNSERVED, Records
 from sim.model.scenario import Scenario
@@ -178,6 +182,12 @@ def counter_service_shares(scn: Scenario) -> dict[str, float]:
     return {name: w / total for name, w in raw.items() if w > 0}
 
 
+def _mean(values: np.ndarray) -> float:
+    """Mean over the non-NaN ``values`` (NaN when there are none)."""
+    x = values[~np.isnan(values)]
+    return float(x.mean()) if x.size else math.nan
+
+
 def _mean_ci(values: np.ndarray) -> tuple[float, float]:
     """Mean and 95 % Student-t half-width over the non-NaN ``values`` (NaN when
     there are too few)."""
@@ -223,27 +233,25 @@ def nowcast(
     seg_w = np.array([segments[seg] for _, seg, _ in keys])
     mix_w = np.array([services[svc] for svc, _, _ in keys]) * seg_w
 
-    def tables_of(n: int) -> Tables:
-        return _tables(waits[:n], keys, horizons, services, seg_w, mix_w, scn.target.wait)
+    def tables_of(n: int, quantiles: bool = True) -> Tables:
+        return _tables(
+            waits[:n], keys, horizons, services, seg_w, mix_w, scn.target.wait, quantiles
+        )
 
+    runs = WarmStart(scn, start, probes)
     checkpoints = [replications] if precision is None else precision.checkpoints(replications)
     done = 0
     for n in checkpoints if probes else [replications]:
         for r in range(done, n if probes else 0):
-            waits[r] = simulate_from(scn, start, seed, r, probes).probe_wait_s
+            waits[r] = runs.probe_waits(seed, r)
         done = n
-        tables = tables_of(n)
-        if (
-            precision is not None
-            and n < replications
-            and precision.settled(
-                tables.wait_s,
-                tables.wait_ci_s,
-                (*tables.breach.values(), *tables.service_breach.values()),
-                n,
-            )
-        ):
+        if precision is None or n == replications:
             break
+        check = tables_of(n, quantiles=False)  # the precision reads no quantile
+        probabilities = (*check.breach.values(), *check.service_breach.values())
+        if precision.settled(check.wait_s, check.wait_ci_s, probabilities, n):
+            break
+    tables = tables_of(done)
 
     queue = dict.fromkeys(services, 0)
     present_queue = dict.fromkeys(services, 0.0)
@@ -260,7 +268,7 @@ def nowcast(
         replications=done,
         wait_s=tables.wait_s,
         wait_ci_s=tables.wait_ci_s,
-        wait_by_segment_s={k: _mean_ci(waits[:done, i])[0] for i, k in enumerate(keys)},
+        wait_by_segment_s={k: _mean(waits[:done, i]) for i, k in enumerate(keys)},
         breach_probability=tables.breach,
         queue=queue,
         present_queue=present_queue,
@@ -278,8 +286,10 @@ def _tables(
     seg_w: np.ndarray,
     mix_w: np.ndarray,
     target_s: float,
+    quantiles: bool = True,
 ) -> Tables:
-    """The estimates from the probes' ``waits`` (replications × keys)."""
+    """The estimates from the probes' ``waits`` (replications × keys); the
+    medians and 90th percentiles left empty without ``quantiles``."""
     breach = np.isnan(waits) | (waits > target_s)  # never called counts as a breach
     tables = Tables({}, {}, {}, {}, {}, {})
     for h in horizons:
@@ -291,13 +301,14 @@ def _tables(
             with np.errstate(invalid="ignore"):  # NaN for a replication with no call
                 per_rep = np.where(called, x, 0.0) @ seg_w[mine] / (called @ seg_w[mine])
             tables.wait_s[(svc, h)], tables.wait_ci_s[(svc, h)] = _mean_ci(per_rep)
-            pooled = np.where(called, x, math.inf).ravel()
-            pooled_w = np.broadcast_to(seg_w[mine], x.shape).ravel()
-            tables.median_s[(svc, h)] = weighted_quantile(pooled, pooled_w, 0.5)
-            tables.p90_s[(svc, h)] = weighted_quantile(pooled, pooled_w, 0.9)
             tables.service_breach[(svc, h)] = float(
                 (breach[:, mine] @ seg_w[mine]).mean() / seg_w[mine].sum()
             )
+            if quantiles:
+                pooled = np.where(called, x, math.inf).ravel()
+                pooled_w = np.broadcast_to(seg_w[mine], x.shape).ravel()
+                tables.median_s[(svc, h)] = weighted_quantile(pooled, pooled_w, 0.5)
+                tables.p90_s[(svc, h)] = weighted_quantile(pooled, pooled_w, 0.9)
     return tables
 
 

@@ -30,7 +30,10 @@ start at opening replays :func:`sim.model.hall.simulate`):
   tickets issued so far point to (:mod:`sim.live.demandlevel`), when known.
 
 :class:`Probe` tickets measure the wait of a ticket taken at a given time
-without changing anyone else's day.
+without changing anyone else's day. Many replications from one start
+(a nowcast's): :class:`WarmStart`, which works out once what every
+replication shares and, for probes' waits alone, simulates only up to the
+last probe's call.
 """
 
 from __future__ import annotations
@@ -49,7 +52,7 @@ from sim.live.conditional import (
     remaining_service_s,
     survival,
 )
-from sim.live.demandlevel import DemandLevel, demand_scenario, draw_day_factor
+from sim.live.demandlevel import DemandLevel, draw_day_factor
 from sim.model.calendar import CounterInstance
 from sim.model.demand import Demand, draw_demand
 from sim.model.dispatch import tables
@@ -64,6 +67,7 @@ __all__ = [  # the conditional distributions are part of the warm start's interf
     "Probe",
     "WaitingTicket",
     "WarmRun",
+    "WarmStart",
     "called_no_show_probability",
     "presence_probabilities",
     "presence_probability",
@@ -198,6 +202,219 @@ def _check(
         raise ValueError("issued must not be negative")
 
 
+@dataclass(frozen=True)
+class _Prepared:
+    """One replication's run from a :class:`HallStart`, ready to simulate: every
+    customer (the present ones first), where to resume, and which present
+    customers at counters turn out no-shows."""
+
+    demand: Demand
+    resume: Resume
+    no_show: np.ndarray
+    stand_in: np.ndarray  # per probe asked for, the probe of the run whose call it reads
+
+
+class WarmStart:
+    """Runs of ``scn`` from ``start`` with ``probes``: what is the same in every
+    replication (the present customers, the counters' windows, the no-show
+    odds) worked out once; :meth:`run` and :meth:`probe_waits` draw the rest.
+    No probe may be taken before ``start.now_s``."""
+
+    def __init__(
+        self,
+        scn: Scenario,
+        start: HallStart,
+        probes: Sequence[Probe] = (),
+        *,
+        run_to_end: bool = False,
+    ) -> None:
+        self.scn, self.start, self.run_to_end = scn, start, run_to_end
+        waiting = start.waiting
+        services, segments = list(scn.services), list(scn.segments)
+        instances = tables(scn).instances  # built once per scenario and process
+        index = {inst.name: k for k, inst in enumerate(instances)}
+        busy = [b for b in start.busy if b.counter in index]
+        _check(scn, start, busy, probes)
+
+        # the present customers: the waiting tickets, then those at counters
+        self.n_wait = n_wait = len(waiting)
+        self.at = at = [index[b.counter] for b in busy]
+        svc_names = [t.service for t in waiting] + [b.service for b in busy]
+        seg_names = [t.segment for t in waiting]
+        seg_names += [
+            b.segment or _default_segment(scn, instances[k]) for b, k in zip(busy, at, strict=True)
+        ]
+        self.svc = np.array([services.index(name) for name in svc_names], dtype=np.int64)
+        self.seg = np.array([segments.index(name) for name in seg_names], dtype=np.int64)
+        self.ago = np.array(
+            [t.waited_s for t in waiting] + [b.elapsed_s for b in busy], dtype=float
+        )
+        self.speed = np.array([instances[k].speed for k in at], dtype=float)
+        # which present customers each stream draws for: (name, dist, whom)
+        self.patience = [
+            (name, dist, mine)
+            for i, name in enumerate(segments)
+            if (dist := scn.segments[name].patience) is not None
+            and (mine := np.flatnonzero(self.seg[:n_wait] == i)).size
+        ]
+        self.work = [
+            (name, scn.services[name].service_time, mine)
+            for i, name in enumerate(services)
+            if (mine := np.flatnonzero(self.svc[:n_wait] == i)).size
+        ]
+        self.remaining = [
+            (name, scn.services[name].service_time, mine)
+            for i, name in enumerate(services)
+            if (mine := np.flatnonzero(self.svc[n_wait:] == i)).size
+        ]
+        self.no_show_p = _called_no_show_probabilities(scn, busy, seg_names[n_wait:], self.speed)
+        self.order = np.argsort(start.now_s - self.ago, kind="stable")
+        self.position = np.argsort(self.order)  # where each present customer went
+        self.appointment = np.array(
+            [t.appointment for t in waiting] + [False] * len(busy), dtype=bool
+        )[self.order]
+        self.kiosk = np.array([False] * n_wait + [instances[k].kiosk for k in at], dtype=bool)[
+            self.order
+        ]
+        self.windows = _windows_from(scn, instances, start)
+        self.probe_at = np.array([p.at_s for p in probes], dtype=float)
+        self.lookahead_s = LOOKAHEAD_S  # grows with the calls seen (see probe_waits)
+        # one probe for those taken at the same time into classes called alike
+        # (segments of one priority): they are called at the same time, as a
+        # probe holds no counter; each probe reads the call of its stand-in
+        table = tables(scn)
+        alike: dict[tuple[float, tuple[tuple[int, int], ...]], int] = {}
+        self.all_probes = tuple(
+            (p.at_s, services.index(p.service), segments.index(p.segment)) for p in probes
+        )
+        self.stand_in = np.array(
+            [
+                alike.setdefault(
+                    (at_s, table.called_alike(table.counter_class(svc, seg))), len(alike)
+                )
+                for at_s, svc, seg in self.all_probes
+            ],
+            dtype=np.int64,
+        )
+        firsts, counts = np.unique(self.stand_in, return_index=True, return_counts=True)[1:]
+        self.probes = tuple(self.all_probes[i] for i in firsts)
+        # ...unless a real ticket is taken at that very time: which of the tied
+        # tickets is called first then depends on the class
+        self.shared_at = np.unique(self.probe_at[firsts[counts > 1]])
+
+    def prepare(self, seed: int, replication: int) -> _Prepared:
+        """Replication ``replication``'s customers and resume point."""
+        scn, start, now, n_wait = self.scn, self.start, self.start.now_s, self.n_wait
+        ago = self.ago
+        patience = np.full(len(ago), np.inf)
+        for name, dist, mine in self.patience:
+            rng = stream(seed, replication, f"warm:patience:{name}")
+            patience[mine] = draw(dist, rng, mine.size)
+        work = np.zeros(len(ago))  # at speed 1; for those at counters, what is left
+        for name, dist, mine in self.work:
+            work[mine] = draw(dist, stream(seed, replication, f"warm:work:{name}"), mine.size)
+        remaining = np.zeros(len(self.at))
+        speed = self.speed
+        for name, dist, mine in self.remaining:
+            rng = stream(seed, replication, f"warm:remaining:{name}")
+            remaining[mine] = remaining_service_s(dist, ago[n_wait + mine], rng, speed[mine])
+        work[n_wait:] = remaining * speed
+        no_show = np.zeros(len(self.at), dtype=bool)
+        if (self.no_show_p > 0).any():
+            u = stream(seed, replication, "warm:called-no-show").random(len(self.at))
+            no_show = u < self.no_show_p
+        remaining[no_show] = np.maximum(scn.no_show_delay - ago[n_wait:][no_show], 0.0)
+        work[n_wait:][no_show] = 0.0
+
+        if start.level is not None or (start.issued is not None and scn.arrivals.day_noise_cv > 0):
+            rng = stream(seed, replication, "warm:day_noise")
+            if start.level is not None:
+                factor = start.level.draw(rng)
+            else:
+                assert start.issued is not None
+                factor = draw_day_factor(scn, now, start.issued, rng)
+            # the customers of demand_scenario(scn, factor)
+            future = draw_demand(scn, seed, replication, day_factor=factor)
+        else:
+            future = draw_demand(scn, seed, replication)
+        keep = future.arrival_s >= now
+        order = self.order
+
+        def then(present: np.ndarray, later: np.ndarray) -> np.ndarray:
+            return np.concatenate([present.astype(later.dtype, copy=False), later[keep]])
+
+        demand = Demand(
+            arrival_s=then((now - ago)[order], future.arrival_s),
+            service=then(self.svc[order], future.service),
+            segment=then(self.seg[order], future.segment),
+            appointment=then(self.appointment, future.appointment),
+            kiosk=then(self.kiosk, future.kiosk),
+            work_s=then(work[order], future.work_s),
+            patience_s=then(patience[order], future.patience_s),
+            day_factor=future.day_factor,
+        )
+        position = self.position
+        probes, stand_in = self.probes, self.stand_in
+        if self.shared_at.size and np.isin(self.shared_at, demand.arrival_s).any():
+            probes, stand_in = self.all_probes, np.arange(len(self.all_probes))
+        resume = Resume(
+            now_s=now,
+            present=len(order),
+            serving=tuple(
+                (int(position[n_wait + j]), k, float(remaining[j])) for j, k in enumerate(self.at)
+            ),
+            windows=self.windows,
+            probes=probes,
+            to_end=self.run_to_end,
+        )
+        return _Prepared(demand, resume, no_show, stand_in)
+
+    def run(self, seed: int = 1, replication: int = 0) -> WarmRun:
+        """Replication ``replication`` of the run (see :class:`WarmRun`)."""
+        prepared = self.prepare(seed, replication)
+        records, called_s, end_s = simulate_resumed(self.scn, prepared.demand, prepared.resume)
+        if prepared.no_show.any():  # the model seated them as served: they are no-shows
+            gone = self.position[self.n_wait + np.flatnonzero(prepared.no_show)]
+            outcome, left_s = records.outcome.copy(), records.left_s.copy()
+            outcome[gone] = ABANDONED
+            left_s[gone] = records.called_s[gone]  # when they left is unknown: by the call
+            records = dataclasses.replace(records, outcome=outcome, left_s=left_s)
+        return WarmRun(records, called_s[prepared.stand_in] - self.probe_at, end_s)
+
+    def probe_waits(self, seed: int = 1, replication: int = 0) -> np.ndarray:
+        """The probes' waits (NaN: never called) of :meth:`run`, the same to the
+        bit, for less: a run with probes stops when its last probe is called,
+        and the model is causal (a customer does nothing before arriving), so
+        the customers arriving after that call are never seen. They are left
+        out from a lookahead after the last probe's ticket on (at first
+        :data:`LOOKAHEAD_S`; after a run that needed more, twice what it
+        needed); a run whose last call came after the first customer left out
+        (or never came) is run again with every customer. Every customer is
+        still drawn, so that replication ``r`` draws the same customers in
+        every nowcast (common random numbers)."""
+        if not self.probes or self.run_to_end:
+            return self.run(seed, replication).probe_wait_s
+        prepared = self.prepare(seed, replication)
+        demand, resume = prepared.demand, prepared.resume
+        arrival_s, last_probe_s = demand.arrival_s, float(self.probe_at.max())
+        first_out = int(np.searchsorted(arrival_s, last_probe_s + self.lookahead_s, side="right"))
+        if first_out < len(arrival_s):
+            _, called_s, _ = simulate_resumed(self.scn, demand.first(first_out), resume)
+            if called_s.max() < arrival_s[first_out]:  # NaN: a probe never called
+                waits: np.ndarray = called_s[prepared.stand_in] - self.probe_at
+                return waits
+        _, called_s, _ = simulate_resumed(self.scn, demand, resume)
+        needed_s = float(called_s.max()) - last_probe_s  # NaN: a probe never called
+        if needed_s >= self.lookahead_s:
+            self.lookahead_s = LOOKAHEAD_GROWTH * needed_s
+        waits = called_s[prepared.stand_in] - self.probe_at
+        return waits
+
+
+LOOKAHEAD_S = 1800.0  # customers simulated past the last probe's ticket, at first
+LOOKAHEAD_GROWTH = 2.0  # after a run that needed more: this times what it needed
+
+
 def simulate_from(
     scn: Scenario,
     start: HallStart,
@@ -208,119 +425,22 @@ def simulate_from(
     run_to_end: bool = False,
 ) -> WarmRun:
     """Simulate ``scn`` on from ``start`` (see the module docstring and
-    :class:`WarmRun`); no probe may be taken before ``start.now_s``."""
-    now, waiting = start.now_s, start.waiting
-    services, segments = list(scn.services), list(scn.segments)
-    instances = tables(scn).instances  # built once per scenario and process
-    index = {inst.name: k for k, inst in enumerate(instances)}
-    busy = [b for b in start.busy if b.counter in index]
-    _check(scn, start, busy, probes)
-
-    # the present customers: the waiting tickets, then those at counters
-    n_wait = len(waiting)
-    at = [index[b.counter] for b in busy]
-    svc_names = [t.service for t in waiting] + [b.service for b in busy]
-    seg_names = [t.segment for t in waiting]
-    seg_names += [b.segment or _default_segment(scn, instances[index[b.counter]]) for b in busy]
-    svc = np.array([services.index(name) for name in svc_names], dtype=np.int64)
-    seg = np.array([segments.index(name) for name in seg_names], dtype=np.int64)
-    ago = np.array([t.waited_s for t in waiting] + [b.elapsed_s for b in busy], dtype=float)
-    patience = np.full(len(svc), np.inf)
-    for i, name in enumerate(segments):
-        dist = scn.segments[name].patience
-        mine = np.flatnonzero(seg[:n_wait] == i)
-        if dist is not None and mine.size:
-            rng = stream(seed, replication, f"warm:patience:{name}")
-            patience[mine] = draw(dist, rng, mine.size)
-    work = np.zeros(len(svc))  # at speed 1; for those at counters, what is left
-    remaining = np.zeros(len(busy))
-    speed = np.array([instances[k].speed for k in at], dtype=float)
-    for i, name in enumerate(services):
-        dist = scn.services[name].service_time
-        mine = np.flatnonzero(svc[:n_wait] == i)
-        if mine.size:
-            work[mine] = draw(dist, stream(seed, replication, f"warm:work:{name}"), mine.size)
-        mine = np.flatnonzero(svc[n_wait:] == i)
-        if mine.size:
-            rng = stream(seed, replication, f"warm:remaining:{name}")
-            remaining[mine] = remaining_service_s(dist, ago[n_wait + mine], rng, speed[mine])
-    work[n_wait:] = remaining * speed
-    no_show = _called_no_shows(scn, busy, seg_names[n_wait:], speed, seed, replication)
-    remaining[no_show] = np.maximum(scn.no_show_delay - ago[n_wait:][no_show], 0.0)
-    work[n_wait:][no_show] = 0.0
-
-    order = np.argsort(now - ago, kind="stable")
-    if start.level is not None or (start.issued is not None and scn.arrivals.day_noise_cv > 0):
-        rng = stream(seed, replication, "warm:day_noise")
-        if start.level is not None:
-            factor = start.level.draw(rng)
-        else:
-            assert start.issued is not None
-            factor = draw_day_factor(scn, now, start.issued, rng)
-        future = dataclasses.replace(
-            draw_demand(demand_scenario(scn, factor), seed, replication), day_factor=factor
-        )
-    else:
-        future = draw_demand(scn, seed, replication)
-    keep = future.arrival_s >= now
-
-    def then(present: list[bool] | np.ndarray, later: np.ndarray) -> np.ndarray:
-        return np.concatenate([np.asarray(present, dtype=later.dtype)[order], later[keep]])
-
-    demand = Demand(
-        arrival_s=then(now - ago, future.arrival_s),
-        service=then(svc, future.service),
-        segment=then(seg, future.segment),
-        appointment=then(
-            [t.appointment for t in waiting] + [False] * len(busy), future.appointment
-        ),
-        kiosk=then([False] * n_wait + [instances[k].kiosk for k in at], future.kiosk),
-        work_s=then(work, future.work_s),
-        patience_s=then(patience, future.patience_s),
-        day_factor=future.day_factor,
-    )
-    position = np.argsort(order)  # where each present customer went
-    resume = Resume(
-        now_s=now,
-        present=len(order),
-        serving=tuple(
-            (int(position[n_wait + j]), k, float(remaining[j])) for j, k in enumerate(at)
-        ),
-        windows=_windows_from(scn, instances, start),
-        probes=tuple(
-            (p.at_s, services.index(p.service), segments.index(p.segment)) for p in probes
-        ),
-        to_end=run_to_end,
-    )
-    records, called_s, end_s = simulate_resumed(scn, demand, resume)
-    if no_show.any():  # the model seated them as served: they are no-shows
-        gone = position[n_wait + np.flatnonzero(no_show)]
-        outcome, left_s = records.outcome.copy(), records.left_s.copy()
-        outcome[gone] = ABANDONED
-        left_s[gone] = records.called_s[gone]  # when they left is unknown: by the call
-        records = dataclasses.replace(records, outcome=outcome, left_s=left_s)
-    return WarmRun(records, called_s - np.array([p.at_s for p in probes]), end_s)
+    :class:`WarmRun`); no probe may be taken before ``start.now_s``. Many
+    replications from one start: :class:`WarmStart`."""
+    return WarmStart(scn, start, probes, run_to_end=run_to_end).run(seed, replication)
 
 
-def _called_no_shows(
-    scn: Scenario,
-    busy: Sequence[BusyCounter],
-    segments: Sequence[str],
-    speed: np.ndarray,
-    seed: int,
-    replication: int,
+def _called_no_show_probabilities(
+    scn: Scenario, busy: Sequence[BusyCounter], segments: Sequence[str], speed: np.ndarray
 ) -> np.ndarray:
-    """Which customers at counters turn out no-shows in this replication: each
-    with its :func:`called_no_show_probability` (0 when its wait is unknown)."""
-    p = np.array(
+    """Per customer at a counter, the probability that it turns out a no-show
+    (:func:`called_no_show_probability`; 0 when its wait is unknown)."""
+    return np.array(
         [
             0.0
             if b.waited_s is None
             else called_no_show_probability(scn, seg, b.service, b.waited_s, b.elapsed_s, float(v))
             for b, seg, v in zip(busy, segments, speed, strict=True)
-        ]
+        ],
+        dtype=float,
     )
-    if not (p > 0).any():
-        return np.zeros(len(busy), dtype=bool)
-    u = stream(seed, replication, "warm:called-no-show").random(len(busy))
-    return np.asarray(u < p, dtype=bool)

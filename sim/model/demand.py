@@ -46,24 +46,41 @@ class Demand:
     def __len__(self) -> int:
         return len(self.arrival_s)
 
+    def first(self, n: int) -> Demand:
+        """The first ``n`` customers (views, not copies)."""
+        return Demand(
+            self.arrival_s[:n],
+            self.service[:n],
+            self.segment[:n],
+            self.appointment[:n],
+            self.kiosk[:n],
+            self.work_s[:n],
+            self.patience_s[:n],
+            self.day_factor,
+            None if self.travel_s is None else self.travel_s[:n],
+        )
 
-def _cumulative_rate(scn: Scenario, factor: float) -> tuple[np.ndarray, np.ndarray]:
-    """Knots ``(t_s, Λ(t))`` of the cumulative arrival intensity over the run."""
+
+def _cumulative_rate(scn: Scenario, factor: float, scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """Knots ``(t_s, Λ(t))`` of the cumulative arrival intensity over the run,
+    at ``scale`` (the scenario's) times the day's ``factor``."""
     start_s, end_s = scn.start_s, scn.end_s
     steps = scn.arrivals.rate_per_hour
     knots = [start_s, *(t for t, _ in steps if start_s < t < end_s), end_s]
     cum = [0.0]
     for lo, hi in itertools.pairwise(knots):
-        rate_per_s = step_value(steps, lo) * scn.arrivals.scale * factor / 3600.0
+        rate_per_s = step_value(steps, lo) * scale * factor / 3600.0
         cum.append(cum[-1] + rate_per_s * (hi - lo))
     return np.asarray(knots), np.asarray(cum)
 
 
-def _arrival_times(scn: Scenario, rng: np.random.Generator, factor: float) -> np.ndarray:
+def _arrival_times(
+    scn: Scenario, rng: np.random.Generator, factor: float, scale: float
+) -> np.ndarray:
     """Non-homogeneous Poisson arrivals by time change: unit-rate points mapped
     through the inverse cumulative intensity, so a rescaled demand keeps its
     arrivals close to the unscaled ones (good common random numbers in sweeps)."""
-    knots, cum = _cumulative_rate(scn, factor)
+    knots, cum = _cumulative_rate(scn, factor, scale)
     total = float(cum[-1])
     if total <= 0:
         return np.empty(0)
@@ -85,14 +102,21 @@ def _categorical(rng: np.random.Generator, shares: list[float], size: int) -> np
     return np.searchsorted(cdf, rng.random(size), side="right")
 
 
-def draw_demand(scn: Scenario, seed: int, replication: int) -> Demand:
-    """The customers of one replication of ``scn`` (see the module docstring)."""
+def draw_demand(
+    scn: Scenario, seed: int, replication: int, *, day_factor: float | None = None
+) -> Demand:
+    """The customers of one replication of ``scn`` (see the module docstring).
+    With ``day_factor``, those of a day whose demand factor is known: the same
+    as of :func:`sim.live.demandlevel.demand_scenario` at that factor (its
+    scale times the factor, no day noise), without copying the scenario."""
     cv = scn.arrivals.day_noise_cv
-    factor = 1.0
-    if cv > 0:
-        shape, scale = gamma_shape_scale(1.0, cv)  # a day's demand multiplier, mean 1
-        factor = float(stream(seed, replication, "day_noise").gamma(shape, scale))
-    arrival_s = _arrival_times(scn, stream(seed, replication, "arrivals"), factor)
+    factor, scale = 1.0, scn.arrivals.scale
+    if day_factor is not None:
+        scale = scale * day_factor  # as demand_scenario scales it
+    elif cv > 0:
+        shape, gamma_scale = gamma_shape_scale(1.0, cv)  # a day's demand multiplier, mean 1
+        factor = float(stream(seed, replication, "day_noise").gamma(shape, gamma_scale))
+    arrival_s = _arrival_times(scn, stream(seed, replication, "arrivals"), factor, scale)
     n = len(arrival_s)
     service_names = list(scn.services)
     segment_names = list(scn.segments)
@@ -147,6 +171,8 @@ def draw_demand(scn: Scenario, seed: int, replication: int) -> Demand:
             dist, stream(seed, replication, f"patience:{name}"), int(mine.sum())
         )
     travel_s = _remote_travel(scn, seed, replication, service, appointment | kiosk)
+    if day_factor is not None:
+        factor = day_factor
     return Demand(
         arrival_s, service, segment, appointment, kiosk, work_s, patience_s, factor, travel_s
     )

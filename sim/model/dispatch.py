@@ -49,6 +49,16 @@ class Dispatch:
         """The queue class of a counter customer."""
         return (service * self.n_segments + segment) * 2 + int(booked)
 
+    def called_alike(self, cls: int) -> tuple[tuple[int, int], ...]:
+        """Which groups serve class ``cls`` and in which of their tiers: two
+        classes with the same answer sit in the same tier of every counter that
+        calls either, so two tickets of them taken at the same time, neither
+        holding a counter (probes), are called at the same time."""
+        return tuple(
+            (g, next(i for i, tier in enumerate(self.tiers[g]) if cls in tier))
+            for g in self.eligible[cls]
+        )
+
     def classes(self, demand: Demand) -> np.ndarray:
         """Each customer's queue class."""
         cls = (demand.service * self.n_segments + demand.segment) * 2

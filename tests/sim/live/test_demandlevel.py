@@ -117,6 +117,22 @@ def test_demand_scenario_scales_the_customers() -> None:
     assert scn.arrivals.scale == 1.0  # the original is untouched
 
 
+@pytest.mark.parametrize("factor", [0.7, 1.37])
+def test_a_known_day_factor_draws_the_customers_of_the_scaled_scenario(factor: float) -> None:
+    flagship = load_scenario(SCENARIOS / "flagship.yaml")
+    noisy = noisy_hall(cv=0.3).model_copy(
+        update={"arrivals": noisy_hall(cv=0.3).arrivals.model_copy(update={"scale": 1.3})}
+    )
+    for scn in (flagship, noisy):
+        for replication in (0, 5):
+            got = draw_demand(scn, 2, replication, day_factor=factor)
+            want = draw_demand(demand_scenario(scn, factor), 2, replication)
+            assert got.day_factor == factor and len(got) == len(want) > 0
+            for name in ("arrival_s", "service", "segment", "appointment", "kiosk", "work_s"):
+                assert np.array_equal(getattr(got, name), getattr(want, name)), name
+            assert np.array_equal(got.patience_s, want.patience_s)
+
+
 def test_state_at_counts_the_tickets_issued() -> None:
     scn = load_scenario(SCENARIOS / "flagship.yaml")
     day = simulate(scn, 2, 7)

@@ -16,19 +16,21 @@ import numpy as np
 import pytest
 from scipy import integrate, optimize, stats
 
+from sim.live import warmstart
 from sim.live.nowcast import state_at
 from sim.live.warmstart import (
     BusyCounter,
     HallStart,
     Probe,
     WaitingTicket,
+    WarmStart,
     called_no_show_probability,
     presence_probabilities,
     presence_probability,
     remaining_service_s,
     simulate_from,
 )
-from sim.model.hall import simulate
+from sim.model.hall import simulate, simulate_resumed
 from sim.model.records import ABANDONED, BALKED, SERVED, Records
 from sim.model.scenario import Distribution, Scenario, load_scenario, scenario_from_dict
 from sim.model.streams import draw, stream
@@ -615,3 +617,41 @@ def test_served_outcome_for_customers_at_counters() -> None:
     start = HallStart(now, busy=(BusyCounter("C1", "s", 42.0, segment="g"),))
     rec = simulate_from(scn, start, 1, 0).records
     assert rec.outcome.tolist() == [SERVED] and rec.called_s.tolist() == [now - 42.0]
+
+
+@pytest.mark.parametrize("hall", ["flagship", "flagship-remote"])
+@pytest.mark.parametrize("lookahead_s", [60.0, warmstart.LOOKAHEAD_S])
+def test_probe_waits_are_those_of_the_whole_run(
+    hall: str, lookahead_s: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Leaving out the customers after the last probe's call changes no wait,
+    to the bit, whether the first lookahead suffices or the run is redone."""
+    monkeypatch.setattr(warmstart, "LOOKAHEAD_S", lookahead_s)
+    scn = load_scenario(SCENARIOS / f"{hall}.yaml")
+    redone = 0
+    for day, hour in [(0, 10.0), (1, 11.0), (2, 18.5), (3, 20.5), (4, 11.0)]:
+        start = state_at(simulate(scn, seed=3, replication=day), hour * 3600.0)
+        if day == 4:  # a ticket taken now: tied with the probes taken now
+            now_ticket = WaitingTicket("business", "easyown", 0.0)
+            start = dataclasses.replace(start, waiting=(*start.waiting, now_ticket))
+        probes = [
+            Probe(start.now_s + h, svc, seg)
+            for h in (0.0, 900.0, 3600.0)
+            for svc in ("business", "after_sales")
+            for seg in ("gotone_vip", "mzone", "easyown")
+            if start.now_s + h < scn.close
+        ]
+        runs = WarmStart(scn, start, probes)
+        assert len(runs.probes) < len(probes)  # easyown's stand in for mzone's
+        for r in range(6):
+            prepared = runs.prepare(1, r)  # every probe, none standing in for another
+            every = dataclasses.replace(prepared.resume, probes=runs.all_probes)
+            called_s = simulate_resumed(scn, prepared.demand, every)[1]
+            want = called_s - np.array([p.at_s for p in probes])
+            np.testing.assert_array_equal(runs.probe_waits(1, r), want)
+            np.testing.assert_array_equal(
+                simulate_from(scn, start, 1, r, probes).probe_wait_s, want
+            )
+        redone += runs.lookahead_s > lookahead_s
+    if lookahead_s < 600:  # a minute is too short: some runs were redone
+        assert redone
