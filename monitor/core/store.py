@@ -37,12 +37,15 @@ from monitor.core.rows import EPOCH, Row
 from monitor.core.storefile import INSERT, PROBE, SCHEMA, free_bytes, open_store, roll_back
 from monitor.core.storelock import StoreLock
 
-__all__ = ["EPOCH", "INSERT", "SCHEMA", "Committed", "Decision", "EventStore", "Row"]
+__all__ = [
+    "EPOCH", "INSERT", "ROWS_PER_INSERT", "SCHEMA", "Committed", "Decision", "EventStore", "Row",
+    "insert_sql",
+]  # fmt: skip
 
 _APPLIED = "NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.hall = events.hall AND q.id = events.id)"
 _FIELDS = "id, ts_us, day, kind, ticket, service, segment, counter, utc_offset_s"
 _CHUNK = 900  # ids per IN (...) query, under SQLite's smallest variable limit
-_ROWS_PER_INSERT = 110  # 1 + 110 x 9 = 991 variables, under that limit too
+ROWS_PER_INSERT = 110  # 1 + 110 x 9 = 991 variables, under that limit too
 _ADD_INTAKE = (
     "INSERT INTO intake VALUES (?, ?, ?, ?) ON CONFLICT (hall, day) DO UPDATE SET "
     "bytes = bytes + excluded.bytes, events = events + excluded.events"
@@ -139,10 +142,10 @@ class EventStore:
         return done
 
     def _add(self, hall: str, rows: Sequence[Row]) -> None:
-        """Insert ``rows`` of ``hall``, many rows a statement (see :func:`_insert_sql`)."""
-        for start in range(0, len(rows), _ROWS_PER_INSERT):
-            part = rows[start : start + _ROWS_PER_INSERT]
-            self._db.execute(_insert_sql(len(part)), (hall, *chain.from_iterable(part)))
+        """Insert ``rows`` of ``hall``, many rows a statement (see :func:`insert_sql`)."""
+        for start in range(0, len(rows), ROWS_PER_INSERT):
+            part = rows[start : start + ROWS_PER_INSERT]
+            self._db.execute(insert_sql(len(part)), (hall, *chain.from_iterable(part)))
 
     def _insert(self, hall: str, rows: Sequence[Row]) -> Committed:
         db = self._db
@@ -350,7 +353,7 @@ class EventStore:
 
 
 @cache
-def _insert_sql(n_rows: int) -> str:
+def insert_sql(n_rows: int) -> str:
     """One ``INSERT`` of ``n_rows`` events of one hall: ``?1`` the hall, then
     each row's nine fields (a plain ``?`` numbers on from the largest before
     it). A statement of many rows costs SQLite less CPU than ``executemany``
