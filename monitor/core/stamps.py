@@ -28,8 +28,8 @@ _UNSEEN = -1  # no minute is -1 Unix microseconds (they are whole minutes)
 _NOT_SEEN = (0, -1)  # no rest has it: the offset -1 s has no form in the pattern
 _US = timedelta(microseconds=1)
 # the rest without its fraction -> (microseconds to add to the minute, UTC offset in s), or
-# None (not a time): shared by every batch of every hall (one thread's insert racing another's
-# only recomputes the same value); a batch's minutes are its own (a day has 1,440 a hall)
+# None (not a time): shared by every batch of every hall (two threads writing one entry at once
+# write the same value); a batch's minutes are its own (a day has 1,440 a hall)
 _RESTS: dict[str, tuple[int, int] | None] = {}
 
 
