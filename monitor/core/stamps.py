@@ -6,8 +6,10 @@ pattern, parsing it into a ``datetime`` and taking the epoch off it cost more
 than the rest of an event's checks together. A batch's events come from the
 same few minutes, so :class:`Stamps` checks and converts a time's first 16
 characters (date, hour and minute) once per distinct minute, and the rest
-(seconds and offset: a short pattern) once per distinct rest; a fraction of
-a second is only checked for its digits. The result is
+(seconds and offset: a short pattern) once per distinct rest, remembered
+across batches (a rest is a pure function of its text, and there are about
+sixty per UTC offset in use); a fraction of a second is only checked for its
+digits. The result is
 exactly what the pattern and ``datetime.fromisoformat`` give
 (``tests/monitor/core/test_stamps.py`` compares them).
 """
@@ -20,21 +22,25 @@ from monitor.core.rows import EPOCH
 from monitor.core.wire import TS_MINUTE_RE, TS_REST_RE
 
 _MINUTE_CHARS = 16  # "2026-03-02T09:30"
+_REST_CHARS = 9  # ":59+08:00", the longest rest without a fraction: a longer one is not a time
 _MAX_SEEN = 4096  # distinct minutes (and rests) remembered; beyond, the memory starts again
 _UNSEEN = -1  # no minute is -1 Unix microseconds (they are whole minutes)
 _NOT_SEEN = (0, -1)  # no rest has it: the offset -1 s has no form in the pattern
 _US = timedelta(microseconds=1)
+# the rest without its fraction -> (microseconds to add to the minute, UTC offset in s), or
+# None (not a time): shared by every batch of every hall (two threads writing one entry at once
+# write the same value); a batch's minutes are its own (a day has 1,440 a hall)
+_RESTS: dict[str, tuple[int, int] | None] = {}
 
 
 class Stamps:
-    """Reads ``ts`` texts; remembers the minutes and the rests (seconds and
-    offset) it has seen, at most :data:`_MAX_SEEN` of each."""
+    """Reads ``ts`` texts; remembers the minutes it has seen and (with every
+    other) the rests (seconds and offset), at most :data:`_MAX_SEEN` of each."""
 
     def __init__(self) -> None:
         # minute text -> Unix microseconds of that wall time read as UTC (None: not a time)
         self._minutes: dict[str, int | None] = {}
-        # the rest without its fraction -> (microseconds to add to the minute, UTC offset in s)
-        self._rests: dict[str, tuple[int, int] | None] = {}
+        self._rests = _RESTS
 
     def read(self, text: str) -> tuple[int, int] | None:
         """``(Unix microseconds, UTC offset in seconds)`` of ``text``, or None
@@ -71,6 +77,8 @@ class Stamps:
         return base
 
     def _rest(self, rest: str) -> tuple[int, int] | None:
+        if len(rest) > _REST_CHARS:  # not remembered: ts has no length limit of its own
+            return None
         if len(self._rests) >= _MAX_SEEN:
             self._rests.clear()
         after: tuple[int, int] | None = None

@@ -28,6 +28,8 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
+from itertools import chain
 from pathlib import Path
 from typing import Literal, NamedTuple
 
@@ -35,11 +37,15 @@ from monitor.core.rows import EPOCH, Row
 from monitor.core.storefile import INSERT, PROBE, SCHEMA, free_bytes, open_store, roll_back
 from monitor.core.storelock import StoreLock
 
-__all__ = ["EPOCH", "INSERT", "SCHEMA", "Committed", "Decision", "EventStore", "Row"]
+__all__ = [
+    "EPOCH", "INSERT", "ROWS_PER_INSERT", "SCHEMA", "Committed", "Decision", "EventStore", "Row",
+    "insert_sql",
+]  # fmt: skip
 
 _APPLIED = "NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.hall = events.hall AND q.id = events.id)"
 _FIELDS = "id, ts_us, day, kind, ticket, service, segment, counter, utc_offset_s"
 _CHUNK = 900  # ids per IN (...) query, under SQLite's smallest variable limit
+ROWS_PER_INSERT = 110  # 1 + 110 x 9 = 991 variables, under that limit too
 _ADD_INTAKE = (
     "INSERT INTO intake VALUES (?, ?, ?, ?) ON CONFLICT (hall, day) DO UPDATE SET "
     "bytes = bytes + excluded.bytes, events = events + excluded.events"
@@ -135,11 +141,17 @@ class EventStore:
                 raise
         return done
 
+    def _add(self, hall: str, rows: Sequence[Row]) -> None:
+        """Insert ``rows`` of ``hall``, many rows a statement (see :func:`insert_sql`)."""
+        for start in range(0, len(rows), ROWS_PER_INSERT):
+            part = rows[start : start + ROWS_PER_INSERT]
+            self._db.execute(insert_sql(len(part)), (hall, *chain.from_iterable(part)))
+
     def _insert(self, hall: str, rows: Sequence[Row]) -> Committed:
         db = self._db
         db.execute("SAVEPOINT batch")
         try:  # the common case: every id is new
-            db.executemany(INSERT, [(hall, *row) for row in rows])
+            self._add(hall, rows)
         except sqlite3.IntegrityError:
             if not db.in_transaction:  # not a known id: SQLite ended the transaction (RAISE)
                 raise
@@ -161,7 +173,7 @@ class EventStore:
                 duplicates += 1
             else:
                 conflicts.append(row)
-        db.executemany(INSERT, [(hall, *row) for row in fresh])
+        self._add(hall, fresh)
         return Committed(fresh, duplicates, conflicts)
 
     def _stored(self, hall: str, ids: list[str]) -> dict[str, Row]:
@@ -338,6 +350,19 @@ class EventStore:
                     "SELECT count(*) FROM events WHERE hall = ?", (hall,)
                 ).fetchone()
         return int(found[0])
+
+
+@cache
+def insert_sql(n_rows: int) -> str:
+    """One ``INSERT`` of ``n_rows`` events of one hall: ``?1`` the hall, then
+    each row's nine fields (a plain ``?`` numbers on from the largest before
+    it). A statement of many rows costs SQLite less CPU than ``executemany``
+    of one row each (3.0 against 4.1 us a row with the commit, batches of 500,
+    WAL, ``synchronous=FULL``), and gives up the GIL once, not once a row: with
+    another batch being read meanwhile, each hand-back of the GIL could wait
+    for that thread's switch interval."""
+    row = "(?1" + ", ?" * 9 + ")"
+    return "INSERT INTO events VALUES " + ", ".join([row] * n_rows)
 
 
 def _event_text(hall: str, row: Row) -> str:

@@ -60,7 +60,19 @@ stamps = st.tuples(
 @example("2000-02-29T12:00:00.1234567Z")
 @example("2026-03-02T09:30:00+08:00\n")
 @example("2026-03-02T09:30")
+@example("2026-03-02T09:30:00+08:00 ")
+@example("2026-03-02T09:30:00.5+08:00:")
 def test_stamps_read_what_the_pattern_and_fromisoformat_read(text: str) -> None:
     expected = reference(text)
     assert Stamps().read(text) == expected
     assert SHARED.read(text) == expected
+
+
+def test_a_rest_too_long_to_be_a_time_is_refused_and_not_remembered() -> None:
+    """The seconds and offset are remembered across batches of every hall, and
+    ``ts`` has no length limit of its own: a long one must not stay in memory."""
+    stamps = Stamps()
+    stamps.read("2026-03-02T09:30:00+08:00")
+    remembered = dict(stamps._rests)
+    assert stamps.read("2026-03-02T09:30:00+08:00" + "0" * 10_000) is None
+    assert stamps._rests == remembered
