@@ -13,6 +13,7 @@ from __future__ import annotations
 import atexit
 import gc
 import importlib
+import os
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -82,6 +83,11 @@ def main() -> None:
     # exit, which alone costs a one-replication run about 80 ms.
     gc.freeze()
     atexit.register(gc.freeze)
+    # hallsim runs in parallel with processes (--workers): OpenBLAS's own thread
+    # pool would only compete with them, and starting it costs each process
+    # about 60 ms of CPU when numpy is imported (below, by the command). A user's
+    # own setting stays.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     # The root takes no option but --help, so the first word, when it names
     # a command, is the command click would run.
     first = sys.argv[1] if len(sys.argv) > 1 else None
