@@ -67,14 +67,19 @@ class _Hall(Arrivals):
         event.callbacks.append(callback)
 
     def _on_probe(self, event: simpy.Event) -> None:
-        """A probe takes a ticket of its class. Its call takes no time and it is
-        not on the display others' balking reads: real customers never notice it."""
-        j = cast(int, event.value)  # the probe's index, given when it was scheduled
-        cls = self.cls[j]
-        if any(self.idle[g] for g in self.eligible[cls]):
-            self._probe_called(j, self.env.now)
-        else:
-            self.queues[cls].append(j)
+        """Probes take tickets of their classes, in the order they were given.
+        A probe's call takes no time and it is not on the display others'
+        balking reads: real customers never notice it. The probes due at one
+        time share one event: theirs were scheduled one after the other, before
+        any other event of that time could be, and none of them schedules an
+        event that time but the stop, which comes after them all."""
+        now = self.env.now
+        for j in cast(list[int], event.value):  # the probes' indices, in order
+            cls = self.cls[j]
+            if any(self.idle[g] for g in self.eligible[cls]):
+                self._probe_called(j, now)
+            else:
+                self.queues[cls].append(j)
 
     def _on_done(self, event: Wakeup) -> None:
         """Counter ``k``'s service ends: it calls its next ticket, goes idle or closes.
@@ -240,8 +245,11 @@ class _Hall(Arrivals):
                 self.queues[self.cls[c]].append(c)
                 if self.balking:
                     self.waiting[self.slot[c]] += 1
+        due: dict[float, list[int]] = {}
         for j in range(self.n_real, len(self.arr)):
-            self._at(self.arr[j], self._on_probe, j)
+            due.setdefault(self.arr[j], []).append(j)
+        for at_s, probes in due.items():  # in the order of each time's first probe
+            self._at(at_s, self._on_probe, probes)
 
 
 def simulate(
