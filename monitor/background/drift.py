@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from monitor.background.rounds import every
 from monitor.core.monitor import Monitor
 from monitor.core.observed import Observed
 from sim.live.drift import DayObservations, DriftReference, HallDrift, day_drift, drift_reference
@@ -65,13 +66,7 @@ class DriftWatch:
         self._references: dict[str, dict[tuple[int, str], DriftReference]] = {}
 
     async def loop(self) -> None:
-        every = self.monitor.settings.drift.every
-        while True:
-            try:
-                await self.refresh()
-            except Exception:
-                log.exception("drift refresh failed")
-            await asyncio.sleep(every)
+        await every(self.monitor.settings.drift.every, self.refresh, "drift refresh failed", log)
 
     async def _reference(self, hall_id: str, scn: Scenario, day: str) -> DriftReference | None:
         """The day's reference (None: the hall is closed that day)."""

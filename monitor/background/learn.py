@@ -44,6 +44,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from monitor.background.nightlog import NightLog, read_night
+from monitor.background.rounds import every
 from monitor.core.history import StoredDay, StoredEvents
 from monitor.core.modelbook import LearnStatus
 from monitor.core.modelconfig import LearnConfig
@@ -173,12 +174,7 @@ class Learning:
         return self.monitor.hall(hall_id).learn
 
     async def loop(self) -> None:
-        while True:
-            try:
-                await self.check()
-            except Exception:
-                log.exception("learning check failed")
-            await asyncio.sleep(LEARN_CHECK_S)
+        await every(LEARN_CHECK_S, self.check, "learning check failed", log)
 
     def cancel(self) -> None:
         for job in self._jobs.values():

@@ -60,6 +60,7 @@ from monitor.background.nowcasting import hall_start as hall_start  # re-exporte
 from monitor.background.nowcasting import precision_of as precision_of
 from monitor.background.nowcasting import published as published
 from monitor.background.pool import new_pool, stop_pool
+from monitor.background.rounds import every
 from monitor.core.localdays import next_day
 from monitor.core.monitor import Monitor
 from monitor.core.snapshot import CallInNow, NowcastNow
@@ -131,12 +132,7 @@ class Background:
 
     # -- forecast -------------------------------------------------------------
     async def _forecast_loop(self) -> None:
-        while True:
-            try:
-                await self.refresh_forecasts()
-            except Exception:  # a failed forecast must not stop the exporter
-                log.exception("forecast refresh failed")
-            await asyncio.sleep(FORECAST_CHECK_S)
+        await every(FORECAST_CHECK_S, self.refresh_forecasts, "forecast refresh failed", log)
 
     async def refresh_forecasts(self) -> int:
         """Give every hall the forecast of its local day and of the next day

@@ -22,6 +22,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from monitor.background.etas import Etas
+from monitor.background.rounds import every
 from monitor.core.errors import EtaPending
 from monitor.core.etaconfig import NotifyConfig
 from monitor.core.monitor import Monitor
@@ -58,12 +59,7 @@ class Notifying:
         self.counts[(hall_id, result)] = self.counts.get((hall_id, result), 0) + 1
 
     async def loop(self) -> None:
-        while True:
-            try:
-                await self.check()
-            except Exception:  # a failed round must not stop the exporter
-                log.exception("notification round failed")
-            await asyncio.sleep(self.conf.every)
+        await every(self.conf.every, self.check, "notification round failed", log)
 
     async def check(self, hall_ids: Iterable[str] | None = None) -> int:
         """One round over ``hall_ids`` (default: every hall); returns the
