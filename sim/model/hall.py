@@ -210,7 +210,9 @@ class _Hall(Arrivals):
         self._catch_up(math.inf, 0)  # arrivals after the last event, with nobody idle
         # the last event, which may have been an arrival taken in another's callback
         end = self.end_s = max(self.env.now, self.arrived_s)
-        if not (stop_at_probe and self.stop.processed):  # the day ran out
+        # SimPy hands a StopSimulation event its callbacks back, so ``processed``
+        # never says the run stopped: the probes all called say it
+        if not (stop_at_probe and not self.probes_left):  # the day ran out
             for q in self.queues:  # never called: gave up, or still waiting at the end
                 for c in q:
                     if c >= self.n_real:

@@ -31,7 +31,7 @@ from sim.live.warmstart import (
     simulate_from,
 )
 from sim.model.hall import simulate, simulate_resumed
-from sim.model.records import ABANDONED, BALKED, SERVED, Records
+from sim.model.records import ABANDONED, BALKED, SERVED, UNSERVED, Records
 from sim.model.scenario import Distribution, Scenario, load_scenario, scenario_from_dict
 from sim.model.streams import draw, stream
 from tests.sim.stats import assert_mean_matches
@@ -559,6 +559,13 @@ def test_probes_leave_the_real_customers_untouched(hall: str) -> None:
             getattr(stopped.records, name)[done], getattr(plain.records, name)[done], name
         )
     assert not (stopped.records.called_s > stopped.end_s).any()
+    # and what was under way is left as it was: a ticket still waiting at the
+    # stop neither gave up nor left (as documented by simulate_resumed)
+    rec = stopped.records
+    assert not (rec.left_s > stopped.end_s).any()  # none settled after the stop
+    queued = (rec.arrival_s <= stopped.end_s) & np.isnan(rec.called_s) & np.isnan(rec.left_s)
+    assert (rec.outcome[queued] == UNSERVED).all()
+    assert queued.any() or hall == "flagship"  # its queue is empty by the last call
 
 
 def test_a_probe_holds_no_counter_even_for_an_instant() -> None:
