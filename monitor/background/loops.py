@@ -18,13 +18,15 @@ in a pool of worker processes while the app keeps answering.
   ``nowcast.every`` old. The loop looks every :data:`NOWCAST_CHECK_S` (a
   quarter of the limit, if less) for halls that are due (no nowcast of
   today, or one that would age past the limit before the next look and the
-  time the due halls take), oldest first, and runs them in small batches so
-  that each starts from a fresh picture. A hall with ``clock: events`` and no
-  event applied since its last picture is never due: its nowcast would come
-  out the same. A nowcast is published with its as-of time (the hall's clock
-  at the state it started from) and the wall time it was computed; for a
-  hall it predicts to breach, the call-in advice follows as a second batch
-  and an update of that nowcast (:mod:`monitor.background.callin`).
+  time a nowcast takes), oldest first, and keeps two of them under way per
+  worker, each pictured as it is sent: a stream, not rounds, so that no
+  worker waits for a round's slowest hall and each hall comes round about
+  every ``nowcast.every``, not every round plus a wait. A hall with
+  ``clock: events`` and no event applied since its last picture is never
+  due: its nowcast would come out the same. A nowcast is published with its
+  as-of time (the hall's clock at the state it started from) and the wall
+  time it was computed; for a hall it predicts to breach, the call-in advice
+  follows as an update of that nowcast (:mod:`monitor.background.callin`).
 * Learning and drift: :mod:`monitor.background.learn` (the nightly re-fit)
   and :mod:`monitor.background.drift` (the live stream against the model),
   on the same pool.
@@ -41,6 +43,7 @@ import logging
 import math
 import os
 import time
+from collections import deque
 from collections.abc import Iterable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from datetime import date
@@ -63,18 +66,16 @@ from monitor.background.pool import new_pool, stop_pool
 from monitor.background.rounds import every
 from monitor.core.localdays import next_day
 from monitor.core.monitor import Monitor
-from monitor.core.snapshot import CallInNow, NowcastNow
-from sim.live.callin import CallIn
+from monitor.core.snapshot import CallInNow
 from sim.live.forecast import DayForecast, forecast_date, forecast_key
-from sim.live.nowcast import Nowcast
-from sim.live.warmstart import HallStart
 from sim.model.days import day_scenario
 from sim.model.scenario import Scenario
 
 log = logging.getLogger("hallmon")
 FORECAST_CHECK_S = 5.0  # cheap when nothing is due: a date and a lookup per hall
 NOWCAST_CHECK_S = 2.0  # cheap too: a clock, a date and two lookups per hall
-NOWCAST_BATCH = 8  # nowcasts per worker in one batch: few, so each starts from a fresh picture
+IN_FLIGHT_PER_WORKER = 2  # nowcasts sent a worker: one running, the next waiting with its picture
+TOOK_KEPT = 64  # recent nowcasts whose time from picture to publication the lead reads
 FORECASTS_KEPT = 16  # per hall: days' plans × model versions
 K = TypeVar("K")
 R = TypeVar("R")
@@ -94,7 +95,9 @@ class Background:
         self._tasks: list[asyncio.Task[None]] = []
         # hall -> (wall clock of the picture its nowcast started from, its last change then, day)
         self._pictured: dict[str, tuple[float, float | None, str]] = {}
-        self._nowcast_pass_s = 0.0  # how long the last look's due halls took
+        # the seconds recent nowcasts took from their picture to their publication
+        self._took_s: deque[float] = deque(maxlen=TOOK_KEPT)
+        self._in_flight: set[str] = set()  # the halls with a nowcast under way
         # per hall, the forecasts computed, by (model version, the day's plan)
         self._computed: dict[str, dict[tuple[int, str], DayForecast]] = {}
         self.learning = Learning(monitor, self._executor)
@@ -217,34 +220,51 @@ class Background:
 
     # -- nowcast --------------------------------------------------------------
     async def _nowcast_loop(self) -> None:
+        """Keep ``IN_FLIGHT_PER_WORKER`` nowcasts a worker under way, the due
+        halls oldest first, each pictured when it is sent: a worker never waits
+        for a batch's slowest hall or for the loop, and no picture is older than
+        the job ahead of it. The due halls are looked for again every
+        :func:`_check_s` (a look costs a few lookups per hall)."""
         settings = self.monitor.settings
-        workers = settings.workers or os.cpu_count() or 1
+        check_s = _check_s(settings.nowcast.every)
+        depth = IN_FLIGHT_PER_WORKER * (settings.workers or os.cpu_count() or 1)
+        running: set[asyncio.Task[bool]] = set()
+        due: deque[str] = deque()
+        looked = -math.inf
         while True:
-            started = time.monotonic()
             try:
-                due = self.due_nowcasts()
-                size = NOWCAST_BATCH * workers
-                for i in range(0, len(due), size):
-                    await self.refresh_nowcasts(due[i : i + size])
+                if time.monotonic() - looked >= check_s:
+                    due = deque(self.due_nowcasts())  # those in flight are pictured: not due
+                    looked = time.monotonic()
+                while due and len(running) < depth:
+                    running.add(asyncio.create_task(self.nowcast_hall(due.popleft())))
             except Exception:
                 log.exception("nowcast refresh failed")
-            self._nowcast_pass_s = time.monotonic() - started
-            await asyncio.sleep(_check_s(settings.nowcast.every))
+            wait_s = max(0.0, looked + check_s - time.monotonic())
+            if running:
+                _, running = await asyncio.wait(
+                    running, timeout=wait_s, return_when=asyncio.FIRST_COMPLETED
+                )
+            else:
+                await asyncio.sleep(wait_s)
 
     def due_nowcasts(self, wall_s: float | None = None) -> list[str]:
         """The open halls whose nowcast is due at the wall time ``wall_s``
-        (default: now), oldest first: those without a nowcast of their current
-        day, and those whose nowcast would be ``nowcast.every`` old before the
-        next look has done its halls (the limit less the time between looks
-        and the time the last look took, at most half the limit), except a
-        hall with ``clock: events`` that has not changed since (its nowcast
+        (default: now), oldest first, none with a nowcast under way: those
+        without a nowcast of their current day, and those whose nowcast would
+        be ``nowcast.every`` old before a new one could be out (the limit less
+        the time between looks and twice the longest a recent nowcast took
+        from its picture to its publication, at most half the limit), except
+        a hall with ``clock: events`` that has not changed since (its nowcast
         would come out the same)."""
         monitor = self.monitor
         every = monitor.settings.nowcast.every
         wall_s = time.time() if wall_s is None else wall_s
-        lead_s = min(_check_s(every) + self._nowcast_pass_s, every / 2)
+        lead_s = min(_check_s(every) + 2 * max(self._took_s, default=0.0), every / 2)
         due: list[tuple[float, str]] = []
         for hall_id in monitor.hall_ids():
+            if hall_id in self._in_flight:
+                continue  # one nowcast of a hall at a time, however long it takes
             now_s = monitor.now_s(hall_id)
             if not monitor.is_open(hall_id, now_s):
                 continue
@@ -261,79 +281,75 @@ class Background:
 
     async def refresh_nowcasts(self, hall_ids: Iterable[str] | None = None) -> int:
         """Nowcast every open hall of ``hall_ids`` (default: every hall) from
-        its live state; returns how many were done. A hall whose nowcast
-        fails is logged and counted; the others are not held up."""
+        its live state, all at once; returns how many were done. A hall whose
+        nowcast fails is logged and counted; the others are not held up."""
+        halls = self.monitor.hall_ids() if hall_ids is None else hall_ids
+        return sum(await asyncio.gather(*(self.nowcast_hall(h) for h in halls)))
+
+    async def nowcast_hall(self, hall_id: str) -> bool:
+        """Nowcast the hall from its live state now and publish it, then, when
+        it predicts a breach, the call-in advice as an update; False when it
+        was not done (closed, closed today by the model's week, or failed:
+        logged and counted)."""
+        self._in_flight.add(hall_id)
+        try:
+            return await self._nowcast_hall(hall_id)
+        finally:
+            self._in_flight.discard(hall_id)
+
+    async def _nowcast_hall(self, hall_id: str) -> bool:
         monitor = self.monitor
         conf = monitor.settings.nowcast
-        precision = precision_of(conf)
         loop = asyncio.get_running_loop()
-        jobs: dict[str, tuple[tuple[float, HallStart, Scenario], asyncio.Future[Nowcast]]] = {}
-        for hall_id in monitor.hall_ids() if hall_ids is None else hall_ids:
-            try:
-                now_s = monitor.now_s(hall_id)
-                if not monitor.is_open(hall_id, now_s):
-                    continue
-                today = date.fromisoformat(monitor.local_day(hall_id, now_s))
-                scn = day_scenario(monitor.model(hall_id).scenario, today)
-                if scn is None:
-                    continue  # closed today by the model's week
-                local_now_s = monitor.local_seconds(hall_id, now_s)
-                changed_s = monitor.changed_s(hall_id)
-                drift = monitor.drift(hall_id)
-                level = None if drift is None else drift.level
-                start = hall_start(monitor.picture(hall_id, now_s), scn, local_now_s, level)
-                self._pictured[hall_id] = (
-                    time.time(),
-                    changed_s,
-                    monitor.local_day(hall_id, now_s),
-                )
-                job = loop.run_in_executor(
-                    self._executor(),
-                    nowcast_job,
-                    scn,
-                    start,
-                    conf.replications,
-                    conf.seed,
-                    precision,
-                )
-            except Exception as exc:
-                self._failed(hall_id, "nowcast", exc)
-                continue
-            jobs[hall_id] = ((now_s, start, scn), job)
-        done = 0
-        advised: dict[str, tuple[tuple[NowcastNow, Nowcast], asyncio.Future[CallIn]]] = {}
-        for hall_id, ((now_s, start, scn), result) in await _settled(jobs):
-            if isinstance(result, Exception):
-                self._failed(hall_id, "nowcast", result)
-                continue
-            hall = monitor.hall(hall_id)
-            shown = published(result, now_s, time.time())
-            if advice_needed(result, hall.objective):
-                # the nowcast now, with the advice it had; the new advice follows
-                monitor.publish_nowcast(
-                    hall_id, with_call_in(shown, result, self._advice.get(hall_id))
-                )
-                advising = loop.run_in_executor(
-                    self._executor(),
-                    call_in_job,
-                    scn,
-                    start,
-                    result,
-                    conf.seed,
-                    hall.objective,
-                )
-                advised[hall_id] = ((shown, result), advising)
-            else:
-                self._advice[hall_id] = NONE_NEEDED
-                monitor.publish_nowcast(hall_id, with_call_in(shown, result, NONE_NEEDED))
-            done += 1
-        for hall_id, ((shown, result), advice) in await _settled(advised):
-            if isinstance(advice, Exception):
-                self._failed(hall_id, "nowcast", advice)
-                continue
-            self._advice[hall_id] = advice_now(advice)
-            monitor.publish_nowcast(hall_id, with_call_in(shown, result, self._advice[hall_id]))
-        return done
+        try:
+            now_s = monitor.now_s(hall_id)
+            if not monitor.is_open(hall_id, now_s):
+                return False
+            day = monitor.local_day(hall_id, now_s)
+            scn = day_scenario(monitor.model(hall_id).scenario, date.fromisoformat(day))
+            if scn is None:
+                return False  # closed today by the model's week
+            drift = monitor.drift(hall_id)
+            level = None if drift is None else drift.level
+            local_now_s = monitor.local_seconds(hall_id, now_s)
+            start = hall_start(monitor.picture(hall_id, now_s), scn, local_now_s, level)
+            taken_s = time.time()
+            self._pictured[hall_id] = (taken_s, monitor.changed_s(hall_id), day)
+            result = await loop.run_in_executor(
+                self._executor(),
+                nowcast_job,
+                scn,
+                start,
+                conf.replications,
+                conf.seed,
+                precision_of(conf),
+            )
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            self._failed(hall_id, "nowcast", exc)
+            return False
+        objective = monitor.hall(hall_id).objective
+        shown = published(result, now_s, time.time())
+        self._took_s.append(time.time() - taken_s)
+        if not advice_needed(result, objective):
+            self._advice[hall_id] = NONE_NEEDED
+            monitor.publish_nowcast(hall_id, with_call_in(shown, result, NONE_NEEDED))
+            return True
+        # the nowcast now, with the advice it had; the new advice follows
+        monitor.publish_nowcast(hall_id, with_call_in(shown, result, self._advice.get(hall_id)))
+        try:
+            advice = await loop.run_in_executor(
+                self._executor(), call_in_job, scn, start, result, conf.seed, objective
+            )
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            self._failed(hall_id, "nowcast", exc)
+            return True
+        self._advice[hall_id] = advice_now(advice)
+        monitor.publish_nowcast(hall_id, with_call_in(shown, result, self._advice[hall_id]))
+        return True
 
     def _failed(self, hall_id: str, job: str, exc: Exception) -> None:
         log.error("%s of hall %s failed: %s", job, hall_id, exc, exc_info=exc)

@@ -7,9 +7,12 @@ the real simulation in a thread pool; the wall clock is given, not waited for.""
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -20,7 +23,9 @@ from monitor.core.config import Settings
 from monitor.core.modelconfig import NowcastConfig
 from monitor.core.monitor import Monitor
 from sim.eventlog.events import Event
-from sim.live.nowcast import Precision
+from sim.live.nowcast import Nowcast, Precision
+from sim.live.warmstart import HallStart
+from sim.model.scenario import Scenario
 
 EVERY_S = 60.0
 
@@ -72,10 +77,12 @@ def test_halls_are_due_until_nowcast_then_again_before_the_limit(monitor: Monito
         oldest = min(taken, key=lambda h: taken[h][0])
         assert due[0] == oldest  # oldest first
 
-        # a slow last look brings the next due time forward, by at most half the limit
-        background._nowcast_pass_s = 10.0
+        # slow nowcasts bring the next due time forward (twice the longest of the
+        # recent ones, from picture to publication), by at most half the limit
+        background._took_s.extend([1.0, 5.0, 2.0])
         assert set(background.due_nowcasts(now + EVERY_S - lead - 10)) == {"county", "flagship"}
-        background._nowcast_pass_s = 1000.0
+        assert background.due_nowcasts(now + EVERY_S - lead - 11) == []
+        background._took_s.append(1000.0)
         assert background.due_nowcasts(now + EVERY_S / 2 - 1) == []
         assert len(background.due_nowcasts(now + EVERY_S / 2)) == 2
 
@@ -141,4 +148,69 @@ def test_a_wall_clock_hall_is_due_at_the_limit_even_without_news(
             assert background.due_nowcasts(taken + 1) == []
             assert background.due_nowcasts(taken + EVERY_S) == ["county"]
     finally:
+        m.close()
+
+
+def test_a_slow_nowcast_holds_no_other_hall_up(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The loop is a stream, not rounds: while one hall's nowcast is stuck in a
+    worker, the other hall comes round again and again at its limit, and the
+    stuck hall is not sent again."""
+    halls = tuple(h.model_copy(update={"clock": "wall"}) for h in settings.halls)
+    every_s = 0.4  # a look every 0.1 s
+    m = Monitor(
+        settings.model_copy(
+            update={
+                "halls": halls,
+                "workers": 2,
+                "nowcast": NowcastConfig(every=every_s, replications=2, precision=None),
+            }
+        )
+    )
+    m.open()
+    monkeypatch.setattr(m, "is_open", lambda hall_id, now_s: True)  # whatever the hour here
+    stuck = threading.Event()
+    released = threading.Event()
+    real_job = loops.nowcast_job
+    sent: list[str] = []
+
+    def job(scn: Scenario, start: HallStart, *args: Any) -> Nowcast:
+        if scn.name == m.hall("flagship").scenario.name:
+            sent.append("flagship")
+            stuck.set()
+            released.wait(30)
+        return real_job(scn, start, *args)
+
+    monkeypatch.setattr(loops, "nowcast_job", job)
+    published: list[str] = []
+    publish = m.publish_nowcast
+    monkeypatch.setattr(
+        m,
+        "publish_nowcast",
+        lambda hall_id, now: (published.append(hall_id), publish(hall_id, now)),
+    )
+
+    async def run() -> None:
+        background = Background(m, pool)
+        loop = asyncio.create_task(background._nowcast_loop())
+        try:
+            assert await asyncio.to_thread(stuck.wait, 30)
+            county_before = published.count("county")
+            deadline = time.monotonic() + 60  # rounds would never get there
+            while published.count("county") < county_before + 3 and time.monotonic() < deadline:
+                await asyncio.sleep(every_s / 4)
+            assert "flagship" not in published  # still stuck
+            assert sent == ["flagship"]  # and not sent again while under way
+            assert published.count("county") >= county_before + 3
+        finally:
+            released.set()
+            loop.cancel()
+            await asyncio.gather(loop, return_exceptions=True)
+
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            asyncio.run(run())
+    finally:
+        released.set()
         m.close()
