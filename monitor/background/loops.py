@@ -97,6 +97,7 @@ class Background:
         self._pictured: dict[str, tuple[float, float | None, str]] = {}
         # the seconds recent nowcasts took from their picture to their publication
         self._took_s: deque[float] = deque(maxlen=TOOK_KEPT)
+        self._late_s: deque[float] = deque(maxlen=TOOK_KEPT)  # how late recent looks came
         self._in_flight: set[str] = set()  # the halls with a nowcast under way
         # per hall, the forecasts computed, by (model version, the day's plan)
         self._computed: dict[str, dict[tuple[int, str], DayForecast]] = {}
@@ -233,9 +234,12 @@ class Background:
         looked = -math.inf
         while True:
             try:
-                if time.monotonic() - looked >= check_s:
+                now = time.monotonic()
+                if now - looked >= check_s:
+                    if math.isfinite(looked):  # a busy event loop makes the looks late
+                        self._late_s.append(now - looked - check_s)
                     due = deque(self.due_nowcasts())  # those in flight are pictured: not due
-                    looked = time.monotonic()
+                    looked = now
                 while due and len(running) < depth:
                     running.add(asyncio.create_task(self.nowcast_hall(due.popleft())))
             except Exception:
@@ -253,14 +257,16 @@ class Background:
         (default: now), oldest first, none with a nowcast under way: those
         without a nowcast of their current day, and those whose nowcast would
         be ``nowcast.every`` old before a new one could be out (the limit less
-        the time between looks and twice the longest a recent nowcast took
-        from its picture to its publication, at most half the limit), except
+        the time between looks, the latest a recent look came, and twice the
+        longest a recent nowcast took from its picture to its publication; at
+        most half the limit), except
         a hall with ``clock: events`` that has not changed since (its nowcast
         would come out the same)."""
         monitor = self.monitor
         every = monitor.settings.nowcast.every
         wall_s = time.time() if wall_s is None else wall_s
-        lead_s = min(_check_s(every) + 2 * max(self._took_s, default=0.0), every / 2)
+        took_s, late_s = max(self._took_s, default=0.0), max(self._late_s, default=0.0)
+        lead_s = min(_check_s(every) + late_s + 2 * took_s, every / 2)
         due: list[tuple[float, str]] = []
         for hall_id in monitor.hall_ids():
             if hall_id in self._in_flight:

@@ -18,10 +18,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 import monitor.background.loops as loops
+from monitor.background.callin import nowcast_job
 from monitor.background.loops import Background, precision_of
 from monitor.core.config import Settings
 from monitor.core.modelconfig import NowcastConfig
 from monitor.core.monitor import Monitor
+from monitor.core.snapshot import NowcastNow
 from sim.eventlog.events import Event
 from sim.live.nowcast import Nowcast, Precision
 from sim.live.warmstart import HallStart
@@ -78,10 +80,14 @@ def test_halls_are_due_until_nowcast_then_again_before_the_limit(monitor: Monito
         assert due[0] == oldest  # oldest first
 
         # slow nowcasts bring the next due time forward (twice the longest of the
-        # recent ones, from picture to publication), by at most half the limit
+        # recent ones, from picture to publication), as do late looks, by at most
+        # half the limit
         background._took_s.extend([1.0, 5.0, 2.0])
         assert set(background.due_nowcasts(now + EVERY_S - lead - 10)) == {"county", "flagship"}
         assert background.due_nowcasts(now + EVERY_S - lead - 11) == []
+        background._late_s.append(3.0)  # and so do looks that an event loop made late
+        assert len(background.due_nowcasts(now + EVERY_S - lead - 13)) == 2
+        assert background.due_nowcasts(now + EVERY_S - lead - 14) == []
         background._took_s.append(1000.0)
         assert background.due_nowcasts(now + EVERY_S / 2 - 1) == []
         assert len(background.due_nowcasts(now + EVERY_S / 2)) == 2
@@ -172,7 +178,7 @@ def test_a_slow_nowcast_holds_no_other_hall_up(
     monkeypatch.setattr(m, "is_open", lambda hall_id, now_s: True)  # whatever the hour here
     stuck = threading.Event()
     released = threading.Event()
-    real_job = loops.nowcast_job
+    real_job = nowcast_job
     sent: list[str] = []
 
     def job(scn: Scenario, start: HallStart, *args: Any) -> Nowcast:
@@ -185,11 +191,12 @@ def test_a_slow_nowcast_holds_no_other_hall_up(
     monkeypatch.setattr(loops, "nowcast_job", job)
     published: list[str] = []
     publish = m.publish_nowcast
-    monkeypatch.setattr(
-        m,
-        "publish_nowcast",
-        lambda hall_id, now: (published.append(hall_id), publish(hall_id, now)),
-    )
+
+    def counted(hall_id: str, now: NowcastNow) -> None:
+        published.append(hall_id)
+        publish(hall_id, now)
+
+    monkeypatch.setattr(m, "publish_nowcast", counted)
 
     async def run() -> None:
         background = Background(m, pool)
