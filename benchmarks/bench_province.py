@@ -64,6 +64,7 @@ from sim.model.scenario import load_scenario  # noqa: E402
 SCENARIOS = {"flagship": ROOT / "scenarios/flagship.yaml", "county": ROOT / "scenarios/county.yaml"}
 BATCH = 500  # events per request of the morning's posts
 LOCAL_START_H = 10.5  # the halls' local time when the run starts
+REPLAYER_STOP_S = 300.0  # the ticket systems' requests under way finish, at most
 
 
 @dataclass(frozen=True)
@@ -348,7 +349,7 @@ def province(args: argparse.Namespace) -> dict[str, Any]:
         finally:
             if replayer is not None:
                 stop.set()
-                replayer.join(timeout=120)
+                replayer.join(timeout=REPLAYER_STOP_S)
                 if replayer.is_alive():
                     replayer.terminate()
             for process in (server, prom_process):
@@ -359,6 +360,12 @@ def province(args: argparse.Namespace) -> dict[str, Any]:
                     process.kill()
             log.close()
             prom_log.close()
+        if not results.exists():
+            raise SystemExit(
+                f"the ticket systems' process did not stop within {REPLAYER_STOP_S:.0f} s "
+                "(its requests still waiting on the exporter: is the machine overloaded?), "
+                "so no ingest latencies were written"
+            )
         posts = json.loads(results.read_text(encoding="utf-8"))
     seconds = m1 - m0
     window = [p for p in posts if m0 <= p["sent_s"] <= m1]
