@@ -210,18 +210,18 @@ def replication_kpis(r: Records, scn: Scenario) -> ReplicationKpis:
 
     queue_all, busy_all = queue_of(counter_cust), busy_of(busy_mask)
 
-    def kpis(subset: np.ndarray, queue: _StepIntegral, busy: _StepIntegral) -> Kpis:
-        return _arrival_kpis(r, in_window & subset, target_s) | _time_kpis(
-            queue, busy, staffed, lo_s, hi_s
-        )
+    def kpis(arrived: np.ndarray, queue: _StepIntegral, busy: _StepIntegral) -> Kpis:
+        return _arrival_kpis(r, arrived, target_s) | _time_kpis(queue, busy, staffed, lo_s, hi_s)
+
+    overall = kpis(in_window, queue_all, busy_all)
 
     def subset_kpis(mask: np.ndarray) -> Kpis:
-        if mask.all():  # the only service or segment: its spans are everyone's
-            return kpis(mask, queue_all, busy_all)
-        return kpis(mask, queue_of(counter_cust & mask), busy_of(busy_mask & mask))
+        if mask.all():  # the only service or segment: everyone's, computed once
+            return dict(overall)
+        return kpis(in_window & mask, queue_of(counter_cust & mask), busy_of(busy_mask & mask))
 
-    overall = kpis(np.ones(len(r), dtype=bool), queue_all, busy_all)
-    by_segment = {name: subset_kpis(r.segment == i) for i, name in enumerate(r.segments)}
+    segment_masks = [r.segment == i for i in range(len(r.segments))]
+    by_segment = {name: subset_kpis(m) for name, m in zip(r.segments, segment_masks, strict=True)}
     by_service = {name: subset_kpis(r.service == i) for i, name in enumerate(r.services)}
     by_interval: list[Kpis] = []
     for start_s, end_s in intervals(scn):
@@ -246,7 +246,8 @@ def replication_kpis(r: Records, scn: Scenario) -> ReplicationKpis:
     served = in_window & (r.outcome == SERVED)
     waits = r.called_s - r.arrival_s
     hist = {
-        name: _wait_histogram(waits[served & (r.segment == i)]) for i, name in enumerate(r.segments)
+        name: _wait_histogram(waits[served & m])
+        for name, m in zip(r.segments, segment_masks, strict=True)
     }
     return ReplicationKpis(
         overall,
