@@ -13,12 +13,13 @@ from __future__ import annotations
 import importlib
 import sys
 from collections.abc import Callable
-from typing import Any
-
-import typer
+from typing import TYPE_CHECKING, Any
 
 from sim.cli import startup
 from sim.reports.terminal import user_errors as _user_errors
+
+if TYPE_CHECKING:
+    import typer
 
 user_errors = _user_errors("hallsim")
 
@@ -48,6 +49,8 @@ def _attribute(where: tuple[str, str]) -> Any:
 def build_app(only: str | None = None) -> typer.Typer:
     """The ``hallsim`` app with every command, or with just the command or
     group ``only`` (whose help, options and errors are the same either way)."""
+    import typer  # here: the entry point sets the process up before it loads
+
     built = typer.Typer(
         help="Simulate a service hall's queues: waits, service level and staffing.",
         no_args_is_help=True,

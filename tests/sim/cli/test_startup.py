@@ -69,6 +69,15 @@ def test_a_json_run_skips_what_it_does_not_use() -> None:
     assert report["frozen"] > 0
 
 
+def test_the_entry_point_loads_typer_only_once_the_process_is_set_up() -> None:
+    """Importing the console script's ``sim.cli`` loads neither typer nor rich:
+    the entry point sets the process up (collector off, libraries' defaults)
+    before the command line loads, so its ~20 collections are not run."""
+    code = "import sys, sim.cli; print(' '.join(sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert not {m.split(".")[0] for m in out.stdout.split()} & {"typer", "rich", "click"}
+
+
 def test_the_users_own_settings_win() -> None:
     """An empty PYDANTIC_DISABLE_PLUGINS has pydantic look its plugins up again;
     OPENBLAS_NUM_THREADS as the user set it."""
