@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim.model.calendar import intervals
-from sim.model.records import ABANDONED, BALKED, SERVED, Records
+from sim.model.records import ABANDONED, BALKED, OUTCOMES, SERVED, Records
 from sim.model.remote import REMOTE_KEYS, remote_kpis
 from sim.model.scenario import Scenario
 from sim.model.summary import IntervalStats, KpiSummary, summarise_tables
@@ -143,20 +143,29 @@ def _wait_histogram(waits_s: np.ndarray) -> np.ndarray:
     return np.bincount(np.minimum(kept / WAIT_BIN_S, n_bins - 1).astype(np.intp), minlength=n_bins)
 
 
-def _arrival_kpis(r: Records, mask: np.ndarray, target_s: float) -> Kpis:
-    outcome = r.outcome[mask]
-    served = outcome == SERVED
-    waits = (r.called_s[mask] - r.arrival_s[mask])[served]
-    n = len(outcome)
+class _Outcomes:
+    """What the arrival KPIs of any set of customers read, made once per replication:
+    each customer's outcome, whether served, and wait (called - arrival)."""
+
+    def __init__(self, r: Records) -> None:
+        self.outcome = r.outcome
+        self.served = r.outcome == SERVED
+        self.wait_s = r.called_s - r.arrival_s
+
+
+def _arrival_kpis(o: _Outcomes, mask: np.ndarray, target_s: float) -> Kpis:
+    counts = np.bincount(o.outcome[mask], minlength=len(OUTCOMES))
+    served, abandoned, balked = int(counts[SERVED]), int(counts[ABANDONED]), int(counts[BALKED])
+    waits = o.wait_s[mask & o.served]
+    n = int(counts.sum())
     nan = math.nan
     p50, p90, p95 = _percentiles(waits, (0.5, 0.9, 0.95))
-    abandoned = int(np.count_nonzero(outcome == ABANDONED))
     return {
         "arrivals": float(n),
-        "served": float(served.sum()),
+        "served": float(served),
         "abandoned": float(abandoned),
-        "balked": float(np.count_nonzero(outcome == BALKED)),
-        "unserved": float(n - served.sum() - abandoned - np.count_nonzero(outcome == BALKED)),
+        "balked": float(balked),
+        "unserved": float(n - served - abandoned - balked),
         "wait_mean_s": float(waits.mean()) if len(waits) else nan,
         "wait_p50_s": float(p50),
         "wait_p90_s": float(p90),
@@ -210,8 +219,12 @@ def replication_kpis(r: Records, scn: Scenario) -> ReplicationKpis:
 
     queue_all, busy_all = queue_of(counter_cust), busy_of(busy_mask)
 
+    outcomes = _Outcomes(r)
+
     def kpis(arrived: np.ndarray, queue: _StepIntegral, busy: _StepIntegral) -> Kpis:
-        return _arrival_kpis(r, arrived, target_s) | _time_kpis(queue, busy, staffed, lo_s, hi_s)
+        return _arrival_kpis(outcomes, arrived, target_s) | _time_kpis(
+            queue, busy, staffed, lo_s, hi_s
+        )
 
     overall = kpis(in_window, queue_all, busy_all)
 
@@ -228,13 +241,13 @@ def replication_kpis(r: Records, scn: Scenario) -> ReplicationKpis:
         mask = counter_cust & (r.arrival_s >= start_s) & (r.arrival_s < end_s)
         by_interval.append(
             {"start_s": start_s}
-            | _arrival_kpis(r, mask, target_s)
+            | _arrival_kpis(outcomes, mask, target_s)
             | _time_kpis(queue_all, busy_all, staffed, start_s, end_s)
         )
 
     kiosk_in = r.kiosk & (r.arrival_s >= lo_s) & (r.arrival_s < hi_s)
     kiosk_spans = ~span_mask
-    kiosk_kpis = _arrival_kpis(r, kiosk_in, target_s) | _time_kpis(
+    kiosk_kpis = _arrival_kpis(outcomes, kiosk_in, target_s) | _time_kpis(
         queue_of(r.kiosk),
         busy_of((r.counter >= 0) & r.kiosk),
         _StepIntegral(r.span_opened_s[kiosk_spans], r.span_closed_s[kiosk_spans]),
@@ -243,10 +256,9 @@ def replication_kpis(r: Records, scn: Scenario) -> ReplicationKpis:
     )
 
     grid = np.arange(lo_s, hi_s + 1e-9, CURVE_STEP_S)
-    served = in_window & (r.outcome == SERVED)
-    waits = r.called_s - r.arrival_s
+    served = in_window & outcomes.served
     hist = {
-        name: _wait_histogram(waits[served & m])
+        name: _wait_histogram(outcomes.wait_s[served & m])
         for name, m in zip(r.segments, segment_masks, strict=True)
     }
     return ReplicationKpis(
