@@ -103,7 +103,7 @@ def test_start_up_in_the_hallsim_process(monkeypatch: pytest.MonkeyPatch) -> Non
     try:
         with pytest.raises(RuntimeError), startup.start_up():
             assert not gc.isenabled()
-            made = [[]]  # something start-up made
+            made: list[list[int]] = [[]]  # something start-up made
             raise RuntimeError("bad scenario")
         assert gc.isenabled()
         assert gc.get_freeze_count() > 0
