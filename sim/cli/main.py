@@ -10,17 +10,16 @@ the modules import what their commands need), ``app`` has them all."""
 
 from __future__ import annotations
 
-import atexit
-import gc
 import importlib
-import os
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import typer
-
+from sim.cli import startup
 from sim.reports.terminal import user_errors as _user_errors
+
+if TYPE_CHECKING:
+    import typer
 
 user_errors = _user_errors("hallsim")
 
@@ -50,6 +49,8 @@ def _attribute(where: tuple[str, str]) -> Any:
 def build_app(only: str | None = None) -> typer.Typer:
     """The ``hallsim`` app with every command, or with just the command or
     group ``only`` (whose help, options and errors are the same either way)."""
+    import typer  # here: the entry point sets the process up before it loads
+
     built = typer.Typer(
         help="Simulate a service hall's queues: waits, service level and staffing.",
         no_args_is_help=True,
@@ -78,17 +79,10 @@ def __getattr__(name: str) -> typer.Typer:
 
 def main() -> None:
     """Console-script entry point."""
-    # What is imported lives until the process ends: the cycle collector need
-    # not walk it, neither in its passes during a run nor in the last one, at
-    # exit, which alone costs a one-replication run about 80 ms.
-    gc.freeze()
-    atexit.register(gc.freeze)
-    # hallsim runs in parallel with processes (--workers): OpenBLAS's own thread
-    # pool would only compete with them, and starting it costs each process
-    # about 60 ms of CPU when numpy is imported (below, by the command). A user's
-    # own setting stays.
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    # The root takes no option but --help, so the first word, when it names
-    # a command, is the command click would run.
-    first = sys.argv[1] if len(sys.argv) > 1 else None
-    build_app(first if first in COMMANDS or first in GROUPS else None)()
+    startup.begin()  # before the command imports numpy and pydantic
+    with startup.start_up():
+        # The root takes no option but --help, so the first word, when it names
+        # a command, is the command click would run.
+        first = sys.argv[1] if len(sys.argv) > 1 else None
+        app = build_app(first if first in COMMANDS or first in GROUPS else None)
+    app()

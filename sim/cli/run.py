@@ -19,6 +19,7 @@ from sim.cli.options import (
     command_line,
     replications,
 )
+from sim.cli.startup import start_up
 from sim.reports.terminal import emit_json, err, load_or_fail, progress_bar, stdout_console
 
 
@@ -34,10 +35,10 @@ def run(
 ) -> None:
     """Simulate SCENARIO and print each KPI's mean and 95% confidence interval."""
     check_outputs([("--xlsx", xlsx)], [("--report", report)])
-    scn = load_or_fail(scenario)
-
-    from sim.runs.executor import local_executor
-    from sim.runs.experiment import run_experiment
+    with start_up():
+        scn = load_or_fail(scenario)
+        from sim.runs.executor import local_executor
+        from sim.runs.experiment import run_experiment
 
     executor = local_executor(workers, replications)
     progress = progress_bar()

@@ -23,14 +23,15 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim.model.calendar import intervals
-from sim.model.records import ABANDONED, BALKED, SERVED, Records
+from sim.model.records import ABANDONED, BALKED, OUTCOMES, SERVED, Records
 from sim.model.remote import REMOTE_KEYS, remote_kpis
 from sim.model.scenario import Scenario
 from sim.model.summary import IntervalStats, KpiSummary, summarise_tables
 from sim.model.units import format_clock
 
 CURVE_STEP_S = 60.0
-WAIT_BINS_S = np.concatenate([np.arange(0.0, 7200.0 + 1, 60.0), [np.inf]])
+WAIT_BIN_S = 60.0
+WAIT_BINS_S = np.concatenate([np.arange(0.0, 7200.0 + 1, WAIT_BIN_S), [np.inf]])
 
 Kpis = dict[str, float]
 
@@ -88,12 +89,32 @@ class _StepIntegral:
     def max(self, lo_s: float, hi_s: float) -> float:
         """The largest count in ``[lo_s, hi_s)``: at ``lo_s`` or just after a start."""
         first, last = np.searchsorted(self.start, [lo_s, hi_s], side="left")
-        candidates = self.start[first:last]
         best = float(self.at(np.array([lo_s]))[0])
-        if len(candidates):
-            levels = np.arange(first, last) + 1 - np.searchsorted(self.end, candidates, "right")
-            best = max(best, float(levels.max()))
+        if last > first:
+            best = max(best, float(_peak(self.start[first:last], self.end, int(first))))
         return best
+
+
+_PEAK_BLOCK = 16
+
+
+def _peak(starts: np.ndarray, ends: np.ndarray, first: int) -> int:
+    """The largest count just after a start in ``starts`` (``self.start[first:]``),
+    ``max(first + i + 1 - #(ends <= starts[i]))``, without a search for every start:
+    the count at each block's first start is exact, and the starts after it in the
+    block add at most one each, so only the blocks that could top the best first
+    start are searched start by start (the benchmark's 199,208 customers: 13 blocks
+    of 7,477)."""
+    heads = np.arange(0, len(starts), _PEAK_BLOCK)
+    level = heads + (first + 1) - np.searchsorted(ends, starts[heads], "right")
+    best = int(level.max())
+    open_blocks = heads[level + (_PEAK_BLOCK - 1) > best]
+    inside = (open_blocks[:, None] + np.arange(1, _PEAK_BLOCK)).ravel()
+    inside = inside[inside < len(starts)]
+    if len(inside):
+        levels = inside + (first + 1) - np.searchsorted(ends, starts[inside], "right")
+        best = max(best, int(levels.max()))
+    return best
 
 
 def _percentiles(values: np.ndarray, qs: tuple[float, ...]) -> list[float]:
@@ -113,28 +134,40 @@ def _percentiles(values: np.ndarray, qs: tuple[float, ...]) -> list[float]:
 
 
 def _wait_histogram(waits_s: np.ndarray) -> np.ndarray:
-    """``np.histogram(waits_s, WAIT_BINS_S)[0]`` without its sort: each wait's bin
-    by bisection (the last bin is closed, and waits outside the bins are left out)."""
+    """``np.histogram(waits_s, WAIT_BINS_S)[0]`` without its sort or a search: each
+    wait's bin is ``floor(wait / 60 s)``, which the division gets exactly at the
+    edges: ``60 k / 60`` is ``k``, and a wait below ``60 k`` lies at least one unit
+    in the last place of ``60 k`` (32 or 64 of ``k``'s) below it, so divided by 60
+    it stays more than half of ``k``'s unit below ``k`` and never rounds up to it.
+    Waits from 2 h on fall in the last, closed bin; negative or NaN ones nowhere."""
     n_bins = len(WAIT_BINS_S) - 1
-    i = np.searchsorted(WAIT_BINS_S, waits_s, side="right") - 1
-    i[waits_s == WAIT_BINS_S[-1]] = n_bins - 1
-    return np.bincount(i[(i >= 0) & (i < n_bins)], minlength=n_bins)
+    kept = waits_s[waits_s >= 0.0]
+    return np.bincount(np.minimum(kept / WAIT_BIN_S, n_bins - 1).astype(np.intp), minlength=n_bins)
 
 
-def _arrival_kpis(r: Records, mask: np.ndarray, target_s: float) -> Kpis:
-    outcome = r.outcome[mask]
-    served = outcome == SERVED
-    waits = (r.called_s[mask] - r.arrival_s[mask])[served]
-    n = len(outcome)
+class _Outcomes:
+    """What the arrival KPIs of any set of customers read, made once per replication:
+    each customer's outcome, whether served, and wait (called - arrival)."""
+
+    def __init__(self, r: Records) -> None:
+        self.outcome = r.outcome
+        self.served = r.outcome == SERVED
+        self.wait_s = r.called_s - r.arrival_s
+
+
+def _arrival_kpis(o: _Outcomes, mask: np.ndarray, target_s: float) -> Kpis:
+    counts = np.bincount(o.outcome[mask], minlength=len(OUTCOMES))
+    served, abandoned, balked = int(counts[SERVED]), int(counts[ABANDONED]), int(counts[BALKED])
+    waits = o.wait_s[mask & o.served]
+    n = int(counts.sum())
     nan = math.nan
     p50, p90, p95 = _percentiles(waits, (0.5, 0.9, 0.95))
-    abandoned = int(np.count_nonzero(outcome == ABANDONED))
     return {
         "arrivals": float(n),
-        "served": float(served.sum()),
+        "served": float(served),
         "abandoned": float(abandoned),
-        "balked": float(np.count_nonzero(outcome == BALKED)),
-        "unserved": float(n - served.sum() - abandoned - np.count_nonzero(outcome == BALKED)),
+        "balked": float(balked),
+        "unserved": float(n - served - abandoned - balked),
         "wait_mean_s": float(waits.mean()) if len(waits) else nan,
         "wait_p50_s": float(p50),
         "wait_p90_s": float(p90),
@@ -188,31 +221,35 @@ def replication_kpis(r: Records, scn: Scenario) -> ReplicationKpis:
 
     queue_all, busy_all = queue_of(counter_cust), busy_of(busy_mask)
 
-    def kpis(subset: np.ndarray, queue: _StepIntegral, busy: _StepIntegral) -> Kpis:
-        return _arrival_kpis(r, in_window & subset, target_s) | _time_kpis(
+    outcomes = _Outcomes(r)
+
+    def kpis(arrived: np.ndarray, queue: _StepIntegral, busy: _StepIntegral) -> Kpis:
+        return _arrival_kpis(outcomes, arrived, target_s) | _time_kpis(
             queue, busy, staffed, lo_s, hi_s
         )
 
-    def subset_kpis(mask: np.ndarray) -> Kpis:
-        if mask.all():  # the only service or segment: its spans are everyone's
-            return kpis(mask, queue_all, busy_all)
-        return kpis(mask, queue_of(counter_cust & mask), busy_of(busy_mask & mask))
+    overall = kpis(in_window, queue_all, busy_all)
 
-    overall = kpis(np.ones(len(r), dtype=bool), queue_all, busy_all)
-    by_segment = {name: subset_kpis(r.segment == i) for i, name in enumerate(r.segments)}
+    def subset_kpis(mask: np.ndarray) -> Kpis:
+        if mask.all():  # the only service or segment: everyone's, computed once
+            return dict(overall)
+        return kpis(in_window & mask, queue_of(counter_cust & mask), busy_of(busy_mask & mask))
+
+    segment_masks = [r.segment == i for i in range(len(r.segments))]
+    by_segment = {name: subset_kpis(m) for name, m in zip(r.segments, segment_masks, strict=True)}
     by_service = {name: subset_kpis(r.service == i) for i, name in enumerate(r.services)}
     by_interval: list[Kpis] = []
     for start_s, end_s in intervals(scn):
         mask = counter_cust & (r.arrival_s >= start_s) & (r.arrival_s < end_s)
         by_interval.append(
             {"start_s": start_s}
-            | _arrival_kpis(r, mask, target_s)
+            | _arrival_kpis(outcomes, mask, target_s)
             | _time_kpis(queue_all, busy_all, staffed, start_s, end_s)
         )
 
     kiosk_in = r.kiosk & (r.arrival_s >= lo_s) & (r.arrival_s < hi_s)
     kiosk_spans = ~span_mask
-    kiosk_kpis = _arrival_kpis(r, kiosk_in, target_s) | _time_kpis(
+    kiosk_kpis = _arrival_kpis(outcomes, kiosk_in, target_s) | _time_kpis(
         queue_of(r.kiosk),
         busy_of((r.counter >= 0) & r.kiosk),
         _StepIntegral(r.span_opened_s[kiosk_spans], r.span_closed_s[kiosk_spans]),
@@ -221,10 +258,10 @@ def replication_kpis(r: Records, scn: Scenario) -> ReplicationKpis:
     )
 
     grid = np.arange(lo_s, hi_s + 1e-9, CURVE_STEP_S)
-    served = in_window & (r.outcome == SERVED)
-    waits = r.called_s - r.arrival_s
+    served = in_window & outcomes.served
     hist = {
-        name: _wait_histogram(waits[served & (r.segment == i)]) for i, name in enumerate(r.segments)
+        name: _wait_histogram(outcomes.wait_s[served & m])
+        for name, m in zip(r.segments, segment_masks, strict=True)
     }
     return ReplicationKpis(
         overall,

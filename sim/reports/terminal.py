@@ -20,11 +20,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, cast
 
-import typer
-
 from sim.model.errors import InputError
 
 if TYPE_CHECKING:
+    import typer
     from rich.console import Console
     from rich.progress import Progress, TaskID
 
@@ -80,6 +79,7 @@ def jsonable(value: Any) -> Any:
 def fail(message: str, prog: str = "hallsim", *, code: int = 2) -> typer.Exit:
     """Print ``prog: message`` on stderr, each line prefixed; the caller raises
     the returned exit (status 2: bad input, no traceback)."""
+    import typer
     from rich.markup import escape
 
     for line in message.splitlines() or [""]:

@@ -127,3 +127,51 @@ def test_queue_of_a_window_nobody_waited_in_is_exactly_zero() -> None:
     assert steps.integral(32_000.0, 40_000.0) == 0.0
     assert steps.integral(0.0, 30_000.0) == 0.0 and steps.integral(41_000.0, 50_000.0) == 0.0
     assert steps.integral(30_000.0, 31_100.0) == pytest.approx((30_500.9 - 30_000.123) + 99.3)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_queue_max_is_the_count_after_every_start(seed: int) -> None:
+    """``_StepIntegral.max`` searches only the blocks of starts that could hold the
+    peak: it must find what a search after every start finds, over any window, for
+    short and long, sparse and crowded, tied and untied spans."""
+    from sim.model.kpis import _StepIntegral
+
+    rng = np.random.default_rng(seed)
+    n = [5, 40, 3_000, 20_000, 20_000, 50_000][seed]
+    starts = np.cumsum(rng.exponential(1.0, n))
+    if seed % 2:  # ties: times on a coarse grid
+        starts = np.floor(starts / 4) * 4
+    # waits from very short to long enough that thousands overlap
+    ends = starts + rng.exponential([0.5, 3.0, 50.0, 300.0, 2.0, 3_000.0][seed], n)
+    steps = _StepIntegral(starts, ends)
+
+    def by_every_start(lo_s: float, hi_s: float) -> float:
+        times = np.concatenate([[lo_s], steps.start[(steps.start >= lo_s) & (steps.start < hi_s)]])
+        started = np.searchsorted(steps.start, times, "right")
+        return float((started - np.searchsorted(steps.end, times, "right")).max())
+
+    span_s = float(ends.max())
+    windows = [(0, span_s + 1), (-5, span_s / 3), (span_s / 3, span_s / 2), (span_s, span_s + 9)]
+    for lo_s, hi_s in windows:
+        assert steps.max(lo_s, hi_s) == by_every_start(lo_s, hi_s), (lo_s, hi_s)
+
+
+def test_wait_histogram_is_numpys() -> None:
+    """The bins by division count as ``np.histogram`` does, edges included: a wait
+    on an edge goes up, one just below stays down, 2 h and longer (infinite too)
+    go in the last bin, negative and NaN waits nowhere."""
+    from sim.model.kpis import WAIT_BINS_S, _wait_histogram
+
+    edges = WAIT_BINS_S[:-1]
+    waits = np.concatenate(
+        [
+            edges,
+            np.nextafter(edges, -np.inf),
+            np.nextafter(edges, np.inf),
+            [-1.0, -0.0, np.nan, 7_199.999, 7_200.0, 1e9, np.inf],
+            np.random.default_rng(3).exponential(900.0, 20_000),
+        ]
+    )
+    expected = np.histogram(waits[~np.isnan(waits)], WAIT_BINS_S)[0]  # it refuses NaN
+    got = _wait_histogram(waits)
+    assert got.dtype == expected.dtype and got.tolist() == expected.tolist()
