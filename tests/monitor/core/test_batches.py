@@ -38,22 +38,37 @@ times = st.sampled_from(
 )
 
 
+plain_names = st.sampled_from(["A", "B1", "consult", "t-001", "V1"])
+plain_times = st.sampled_from(
+    ["2026-03-02T09:30:00+08:00", "2026-03-02T09:30:59.123456+08:00", "2026-03-02T01:30:07.5Z"]
+)
+
+
 @st.composite
-def events(draw: st.DrawFn) -> dict[str, Any]:
+def events(draw: st.DrawFn, plain: bool = False) -> dict[str, Any]:
+    """An event, good or bad in any way; ``plain``: good but for a rare shape
+    a kind does not take (so that whole batches take the column path)."""
+    names_of = plain_names if plain else names
     kind = draw(st.sampled_from(KINDS))
     needed, allowed = FIELDS_BY_KIND[kind]
     event: dict[str, Any] = {
-        "id": draw(st.sampled_from(["e1", "e2", "ｅ3", "e 4"]) | st.text(min_size=1, max_size=8)),
-        "hall": draw(st.sampled_from([HALL, HALL, HALL, "other", "ｆｌａｇｓｈｉｐ"])),
-        "ts": draw(times),
+        "id": draw(
+            st.sampled_from(["e1", "e2"])
+            if plain
+            else st.sampled_from(["e1", "e2", "ｅ3", "e 4"]) | st.text(min_size=1, max_size=8)
+        ),
+        "hall": HALL
+        if plain
+        else draw(st.sampled_from([HALL, HALL, HALL, "other", "ｆｌａｇｓｈｉｐ"])),
+        "ts": draw(plain_times if plain else times),
         "kind": kind,
     }
     for field in ("ticket", "service", "segment", "counter"):
         present = field in needed or (field in allowed and draw(st.booleans()))
-        if draw(st.integers(0, 19)) == 0:
+        if draw(st.integers(0, 99 if plain else 19)) == 0:
             present = not present  # a shape the kind does not take
         if present:
-            event[field] = draw(names)
+            event[field] = draw(names_of)
     return event
 
 
@@ -66,7 +81,8 @@ def read(body: bytes, media: str) -> list[Row] | tuple[str, Any, int]:
 
 @settings(max_examples=300, deadline=None)
 @given(
-    st.lists(events(), max_size=12), st.sampled_from(["application/json", "application/x-ndjson"])
+    st.lists(events(), max_size=12) | st.lists(events(plain=True), max_size=40),
+    st.sampled_from(["application/json", "application/x-ndjson"]),
 )
 def test_the_columns_read_a_batch_as_the_events_one_by_one_do(
     batch: list[dict[str, Any]], media: str
