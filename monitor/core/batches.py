@@ -25,6 +25,7 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import msgspec
+from msgspec.structs import astuple
 
 from monitor.core.errors import Problem
 from monitor.core.localdays import LocalDays
@@ -102,7 +103,10 @@ def read_batch(body: bytes, media: str, hall: str, days: LocalDays) -> list[Row]
             wires = _BATCH.decode(body)
         except (msgspec.DecodeError, msgspec.ValidationError) as exc:
             raise _array_problems(body, exc, days) from None
-    rows: list[Row] = []
+    rows = _plain_rows(wires, hall, days)
+    if rows is not None:
+        return rows
+    rows = []
     problems: list[Problem] = []
     day, stamps = days.day, Stamps()
     for index, wire in enumerate(wires):
@@ -123,6 +127,55 @@ def read_batch(body: bytes, media: str, hall: str, days: LocalDays) -> list[Row]
     return rows
 
 
+def _plain_rows(wires: list[_Wire], hall: str, days: LocalDays) -> list[Row] | None:
+    """The rows of a batch in the common case, column by column (no Python
+    call an event): every event of a shape its kind allows, of ``hall``,
+    every name ASCII without control characters or spaces (so already in
+    NFKC), every time read. None when any of it fails: :func:`read_batch`
+    then reads the batch event by event, which names each problem (or
+    normalizes the names)."""
+    if not wires:
+        return []
+    ids, halls, times, kinds, tickets, services, segments, counters = zip(
+        *map(astuple, wires), strict=True
+    )
+    shapes = set(
+        zip(
+            kinds,
+            [t is not None for t in tickets],
+            [s is not None for s in services],
+            [g is not None for g in segments],
+            [c is not None for c in counters],
+            strict=True,
+        )
+    )
+    if not shapes <= _KIND_SHAPES or halls.count(hall) != len(halls):
+        return None
+    names = "".join(
+        [
+            "".join(ids),
+            *("".join(filter(None, names)) for names in (tickets, services, segments, counters)),
+        ]
+    )
+    if not (names.isascii() and names.isprintable() and " " not in names and _plain(hall)):
+        return None
+    read = Stamps().read_all(times)
+    if read is None:
+        return None
+    ts_us, offsets = read
+    return list(
+        map(
+            _row,
+            zip(ids, ts_us, days.days(ts_us), kinds, tickets, services, segments, counters,
+                offsets, strict=True),
+        )
+    )  # fmt: skip
+
+
+def _plain(name: str) -> bool:
+    return name.isascii() and name.isprintable() and " " not in name
+
+
 def _shapes(needed: tuple[str, ...], absent: tuple[str, ...]) -> frozenset[tuple[bool, ...]]:
     """Which of ticket, service, segment, counter may be present, as the tuples
     of presence a kind allows."""
@@ -136,6 +189,8 @@ def _shapes(needed: tuple[str, ...], absent: tuple[str, ...]) -> frozenset[tuple
 
 # kind -> every presence of (ticket, service, segment, counter) it allows: one lookup an event
 _SHAPES = {kind: _shapes(needed, absent) for kind, (needed, _, absent) in RULES.items()}
+# (kind, *presence) of every event shape the contract allows: one set for a whole batch
+_KIND_SHAPES = frozenset((kind, *shape) for kind, shapes in _SHAPES.items() for shape in shapes)
 
 
 def _shape_problem(wire: _Wire, index: int) -> Problem:

@@ -4,6 +4,7 @@ zone's offset looked up once per UTC hour and each date's text built once."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from monitor.core.rows import EPOCH
@@ -36,6 +37,17 @@ class LocalDays:
             if first == self._day((hour + 1) * self._HOUR_US - 1, hour) == text:
                 self._hours[hour] = text
         return text
+
+    def days(self, ts_us: list[int]) -> list[str]:
+        """:meth:`day` of each of ``ts_us`` (a batch's times): the hours already
+        known looked up without a Python call an event."""
+        hours, hour_us = self._hours, self._HOUR_US
+        found = [hours.get(ts // hour_us) for ts in ts_us]
+        if None not in found:
+            return cast(list[str], found)
+        return [
+            self.day(ts) if text is None else text for ts, text in zip(ts_us, found, strict=True)
+        ]
 
     def _day(self, ts_us: int, hour: int) -> str:
         offset = self._offsets.get(hour)

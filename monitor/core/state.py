@@ -148,11 +148,14 @@ class HallState(DayCounting):
         return int((self._wall() + self.future_slack_s) * 1e6)
 
     # -- deciding about new events --------------------------------------------
-    def backwards(self, rows: Iterable[Row], pending: Iterable[Row] = ()) -> list[tuple[str, str]]:
+    def backwards(self, rows: Sequence[Row], pending: Sequence[Row] = ()) -> list[tuple[str, str]]:
         """(id, reason) of the ``rows`` that run time backwards within their
         ticket, given the tickets of the current day and the ``pending`` rows
         (stored, about to be applied; :mod:`monitor.core.timeline`)."""
-        ahead = facts_of(pending)
+        ahead: dict[tuple[str, str], Facts] = {}
+        if pending:  # only the tickets of ``rows`` are looked up: others' rows are skipped
+            wanted = {r.ticket for r in rows}  # None too: facts_of skips rows without one
+            ahead = facts_of(r for r in pending if r.ticket in wanted)
         with self._lock:
             d = self._d
 

@@ -77,3 +77,25 @@ def test_a_check_in_before_its_issue_is_held(settings: Settings) -> None:
     early: Event = _event(2, "ticket_checked_in", "T9", _ts(4))
     rows = to_rows([issue, early], state.zone)
     assert state.backwards(rows) == [("e2", "checked_in_before_issued")]
+
+
+def test_pending_rows_of_the_batch_s_tickets_count_and_others_are_left_out(
+    settings: Settings,
+) -> None:
+    """A batch is checked against the rows of batches stored but not yet
+    applied (``pending``): an issue pending for its ticket holds a call dated
+    before it; pending rows of other tickets say nothing of the batch."""
+    hall = settings.halls[0]
+    state = HallState(hall)
+    pending = to_rows(
+        [
+            _event(1, "ticket_issued", "T1", _ts(5), service="business", segment="gotone"),
+            _event(2, "ticket_issued", "T2", _ts(9), service="business", segment="gotone"),
+        ],
+        state.zone,
+    )
+    call = to_rows([_event(3, "ticket_called", "T1", _ts(4), counter="C1")], state.zone)
+    assert state.backwards(call, pending) == [("e3", "called_before_issued")]
+    assert state.backwards(call, pending[1:]) == []
+    other = to_rows([_event(4, "ticket_called", "T3", _ts(4), counter="C1")], state.zone)
+    assert state.backwards(other, pending) == []

@@ -76,3 +76,19 @@ def test_a_rest_too_long_to_be_a_time_is_refused_and_not_remembered() -> None:
     remembered = dict(stamps._rests)
     assert stamps.read("2026-03-02T09:30:00+08:00" + "0" * 10_000) is None
     assert stamps._rests == remembered
+
+
+@given(st.lists(stamps | st.sampled_from(["2026-03-02T09:30:00.25+08:00", "2026-03-02T09:31:00Z"])))
+@example(["2026-03-02T09:30:00+08:00", "2026-03-02T09:30:01.5+08:00"])
+@example(["2026-03-02T09:30:00+08:00\n2026-03-02T09:30:00+08:00"])
+@example(["2026-03-02T09:30:00+08:00", "2026-03-02T09:30:00.1234567+08:00"])
+@example([])
+def test_a_batch_of_times_reads_as_each_time_does(texts: list[str]) -> None:
+    """``read_all`` (one regular expression over the batch) gives what ``read``
+    gives each time, or None when any of them is not a time."""
+    each = [Stamps().read(text) for text in texts]
+    together = Stamps().read_all(texts)
+    if not texts or None in each:
+        assert together is None
+    else:
+        assert together == ([r[0] for r in each if r], [r[1] for r in each if r])
