@@ -192,9 +192,19 @@ def _mean_ci(values: np.ndarray) -> tuple[float, float]:
     """Mean and 95 % Student-t half-width over the non-NaN ``values`` (NaN when
     there are too few)."""
     x = values[~np.isnan(values)]
-    if x.size < 2:
-        return (float(x[0]) if x.size else math.nan), math.nan
-    return float(x.mean()), t_quantile_975(x.size - 1) * float(x.std(ddof=1)) / math.sqrt(x.size)
+    n = x.size
+    if n < 2:
+        return (float(x[0]) if n else math.nan), math.nan
+    # x.mean() and x.std(ddof=1) to the bit (the same pairwise sums, subtraction,
+    # squares and divisions), without their Python wrappers: a nowcast takes
+    # about 60 of them
+    mean = _sum(x) / n
+    deviation = x - mean
+    std = math.sqrt(_sum(deviation * deviation) / (n - 1))
+    return float(mean), t_quantile_975(n - 1) * std / math.sqrt(n)
+
+
+_sum = np.add.reduce
 
 
 @dataclass(frozen=True)
@@ -230,13 +240,7 @@ def nowcast(
     keys = [(svc, seg, h) for h in horizons for svc in services for seg in segments]
     probes = [Probe(now + h, svc, seg) for svc, seg, h in keys]
     waits = np.full((replications, len(keys)), math.nan)
-    seg_w = np.array([segments[seg] for _, seg, _ in keys])
-    mix_w = np.array([services[svc] for svc, _, _ in keys]) * seg_w
-
-    def tables_of(n: int, quantiles: bool = True) -> Tables:
-        return _tables(
-            waits[:n], keys, horizons, services, seg_w, mix_w, scn.target.wait, quantiles
-        )
+    layout = _Layout.of(keys, horizons, services, segments, scn.target.wait)
 
     runs = WarmStart(scn, start, probes)
     checkpoints = [replications] if precision is None else precision.checkpoints(replications)
@@ -247,11 +251,11 @@ def nowcast(
         done = n
         if precision is None or n == replications:
             break
-        check = tables_of(n, quantiles=False)  # the precision reads no quantile
+        check = layout.tables(waits[:n], quantiles=False)  # the precision reads no quantile
         probabilities = (*check.breach.values(), *check.service_breach.values())
         if precision.settled(check.wait_s, check.wait_ci_s, probabilities, n):
             break
-    tables = tables_of(done)
+    tables = layout.tables(waits[:done])
 
     queue = dict.fromkeys(services, 0)
     present_queue = dict.fromkeys(services, 0.0)
@@ -278,38 +282,63 @@ def nowcast(
     )
 
 
-def _tables(
-    waits: np.ndarray,
-    keys: list[tuple[str, str, float]],
-    horizons: tuple[float, ...],
-    services: dict[str, float],
-    seg_w: np.ndarray,
-    mix_w: np.ndarray,
-    target_s: float,
-    quantiles: bool = True,
-) -> Tables:
-    """The estimates from the probes' ``waits`` (replications × keys); the
-    medians and 90th percentiles left empty without ``quantiles``."""
-    breach = np.isnan(waits) | (waits > target_s)  # never called counts as a breach
-    tables = Tables({}, {}, {}, {}, {}, {})
-    for h in horizons:
-        at_h = np.array([k[2] == h for k in keys])
-        tables.breach[h] = float((breach[:, at_h] @ mix_w[at_h]).mean() / mix_w[at_h].sum())
-        for svc in services:
-            mine = at_h & np.array([k[0] == svc for k in keys])
-            x, called = waits[:, mine], ~np.isnan(waits[:, mine])
-            with np.errstate(invalid="ignore"):  # NaN for a replication with no call
-                per_rep = np.where(called, x, 0.0) @ seg_w[mine] / (called @ seg_w[mine])
-            tables.wait_s[(svc, h)], tables.wait_ci_s[(svc, h)] = _mean_ci(per_rep)
-            tables.service_breach[(svc, h)] = float(
-                (breach[:, mine] @ seg_w[mine]).mean() / seg_w[mine].sum()
-            )
-            if quantiles:
-                pooled = np.where(called, x, math.inf).ravel()
-                pooled_w = np.broadcast_to(seg_w[mine], x.shape).ravel()
-                tables.median_s[(svc, h)] = weighted_quantile(pooled, pooled_w, 0.5)
-                tables.p90_s[(svc, h)] = weighted_quantile(pooled, pooled_w, 0.9)
-    return tables
+@dataclass(frozen=True)
+class _Layout:
+    """Where each horizon's and each (service, horizon)'s probes sit among a
+    nowcast's keys, with their weights: worked out once a nowcast, as the
+    tables are computed at every checkpoint of the sequential stopping."""
+
+    target_s: float
+    # per horizon: its columns, their weights (service share × segment share), their sum
+    horizons: list[tuple[float, np.ndarray, np.ndarray, float]]
+    # per (service, horizon): its columns, their segment shares, their sum
+    groups: list[tuple[tuple[str, float], np.ndarray, np.ndarray, float]]
+
+    @classmethod
+    def of(
+        cls,
+        keys: list[tuple[str, str, float]],
+        horizons: tuple[float, ...],
+        services: dict[str, float],
+        segments: dict[str, float],
+        target_s: float,
+    ) -> _Layout:
+        seg_w = np.array([segments[seg] for _, seg, _ in keys])
+        mix_w = np.array([services[svc] for svc, _, _ in keys]) * seg_w
+        by_horizon, groups = [], []
+        for h in horizons:
+            at_h = np.array([k[2] == h for k in keys])
+            cols = np.flatnonzero(at_h)
+            by_horizon.append((h, cols, mix_w[cols], mix_w[cols].sum()))
+            for svc in services:
+                cols = np.flatnonzero(at_h & np.array([k[0] == svc for k in keys]))
+                groups.append(((svc, h), cols, seg_w[cols], seg_w[cols].sum()))
+        return cls(target_s, by_horizon, groups)
+
+    def tables(self, waits: np.ndarray, quantiles: bool = True) -> Tables:
+        """The estimates from the probes' ``waits`` (replications × keys); the
+        medians and 90th percentiles left empty without ``quantiles``."""
+        called = ~np.isnan(waits)
+        breach = ~called | (waits > self.target_s)  # never called counts as a breach
+        filled = np.where(called, waits, 0.0)
+        tables = Tables({}, {}, {}, {}, {}, {})
+        for h, cols, mix_w, mix_sum in self.horizons:
+            tables.breach[h] = float((breach[:, cols] @ mix_w).mean() / mix_sum)
+        with np.errstate(invalid="ignore"):  # NaN for a replication with no call
+            # each table its own key tuples, as before: a pickled nowcast stays the same
+            for (svc, h), cols, seg_w, seg_sum in self.groups:
+                mine = called[:, cols]
+                per_rep = filled[:, cols] @ seg_w / (mine @ seg_w)
+                tables.wait_s[(svc, h)], tables.wait_ci_s[(svc, h)] = _mean_ci(per_rep)
+                tables.service_breach[(svc, h)] = float(
+                    (breach[:, cols] @ seg_w).mean() / seg_sum
+                )
+                if quantiles:
+                    pooled = np.where(mine, waits[:, cols], math.inf).ravel()
+                    pooled_w = np.broadcast_to(seg_w, mine.shape).ravel()
+                    tables.median_s[(svc, h)] = weighted_quantile(pooled, pooled_w, 0.5)
+                    tables.p90_s[(svc, h)] = weighted_quantile(pooled, pooled_w, 0.9)
+        return tables
 
 
 def state_at(records: Records, now_s: float) -> HallStart:
