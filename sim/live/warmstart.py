@@ -46,13 +46,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.live.conditional import (
+    ServiceLeft,
     called_no_show_probability,
     presence_probabilities,
     presence_probability,
     remaining_service_s,
     survival,
 )
-from sim.live.demandlevel import draw_day_factor
+from sim.live.demandlevel import DemandLevel, day_factor_posterior
 from sim.live.hallstart import BusyCounter, HallStart, Probe, WaitingTicket, WarmRun
 from sim.model.calendar import CounterInstance
 from sim.model.demand import Demand, draw_demand
@@ -195,11 +196,12 @@ class WarmStart:
             for i, name in enumerate(services)
             if (mine := np.flatnonzero(self.svc[:n_wait] == i)).size
         ]
-        self.remaining = [
-            (name, scn.services[name].service_time, mine)
-            for i, name in enumerate(services)
-            if (mine := np.flatnonzero(self.svc[n_wait:] == i)).size
-        ]
+        self.remaining: list[tuple[str, ServiceLeft, np.ndarray]] = []
+        for i, name in enumerate(services):
+            if (mine := np.flatnonzero(self.svc[n_wait:] == i)).size:
+                dist = scn.services[name].service_time
+                left = ServiceLeft(dist, self.ago[n_wait + mine], self.speed[mine])
+                self.remaining.append((name, left, mine))
         self.no_show_p = _called_no_show_probabilities(scn, busy, seg_names[n_wait:], self.speed)
         self.order = np.argsort(start.now_s - self.ago, kind="stable")
         self.position = np.argsort(self.order)  # where each present customer went
@@ -210,6 +212,12 @@ class WarmStart:
             self.order
         ]
         self.windows = _windows_from(scn, instances, start)
+        # the rest of the day's demand level: as the drift test read it, else as
+        # the tickets issued so far tell it (None: drawn as for a new day)
+        self.level = start.level
+        if self.level is None and start.issued is not None and scn.arrivals.day_noise_cv > 0:
+            shape, scale = day_factor_posterior(scn, start.now_s, start.issued)
+            self.level = DemandLevel(shape, scale, scn.start_s)
         self.probe_at = np.array([p.at_s for p in probes], dtype=float)
         self.lookahead_s = LOOKAHEAD_S  # grows with the calls seen (see probe_waits)
         # one probe for those taken at the same time into classes called alike
@@ -237,7 +245,7 @@ class WarmStart:
 
     def prepare(self, seed: int, replication: int) -> _Prepared:
         """Replication ``replication``'s customers and resume point."""
-        scn, start, now, n_wait = self.scn, self.start, self.start.now_s, self.n_wait
+        scn, now, n_wait = self.scn, self.start.now_s, self.n_wait
         ago = self.ago
         patience = np.full(len(ago), np.inf)
         for name, dist, mine in self.patience:
@@ -248,9 +256,8 @@ class WarmStart:
             work[mine] = draw(dist, stream(seed, replication, f"warm:work:{name}"), mine.size)
         remaining = np.zeros(len(self.at))
         speed = self.speed
-        for name, dist, mine in self.remaining:
-            rng = stream(seed, replication, f"warm:remaining:{name}")
-            remaining[mine] = remaining_service_s(dist, ago[n_wait + mine], rng, speed[mine])
+        for name, left, mine in self.remaining:
+            remaining[mine] = left.draw(stream(seed, replication, f"warm:remaining:{name}"))
         work[n_wait:] = remaining * speed
         no_show = np.zeros(len(self.at), dtype=bool)
         if (self.no_show_p > 0).any():
@@ -259,13 +266,8 @@ class WarmStart:
         remaining[no_show] = np.maximum(scn.no_show_delay - ago[n_wait:][no_show], 0.0)
         work[n_wait:][no_show] = 0.0
 
-        if start.level is not None or (start.issued is not None and scn.arrivals.day_noise_cv > 0):
-            rng = stream(seed, replication, "warm:day_noise")
-            if start.level is not None:
-                factor = start.level.draw(rng)
-            else:
-                assert start.issued is not None
-                factor = draw_day_factor(scn, now, start.issued, rng)
+        if self.level is not None:
+            factor = self.level.draw(stream(seed, replication, "warm:day_noise"))
             # the customers of demand_scenario(scn, factor)
             future = draw_demand(scn, seed, replication, day_factor=factor)
         else:
