@@ -203,6 +203,7 @@ class WarmStart:
                 left = ServiceLeft(dist, self.ago[n_wait + mine], self.speed[mine])
                 self.remaining.append((name, left, mine))
         self.no_show_p = _called_no_show_probabilities(scn, busy, seg_names[n_wait:], self.speed)
+        self.may_not_show = bool((self.no_show_p > 0).any())
         self.order = np.argsort(start.now_s - self.ago, kind="stable")
         self.position = np.argsort(self.order)  # where each present customer went
         self.appointment = np.array(
@@ -211,6 +212,10 @@ class WarmStart:
         self.kiosk = np.array([False] * n_wait + [instances[k].kiosk for k in at], dtype=bool)[
             self.order
         ]
+        # what every replication puts first: the present customers in arrival order
+        self.arrival_s = (start.now_s - self.ago)[self.order]
+        self.svc_in_order, self.seg_in_order = self.svc[self.order], self.seg[self.order]
+        self.seats = [(int(self.position[n_wait + j]), k) for j, k in enumerate(at)]
         self.windows = _windows_from(scn, instances, start)
         # the rest of the day's demand level: as the drift test read it, else as
         # the tickets issued so far tell it (None: drawn as for a new day)
@@ -219,6 +224,7 @@ class WarmStart:
             shape, scale = day_factor_posterior(scn, start.now_s, start.issued)
             self.level = DemandLevel(shape, scale, scn.start_s)
         self.probe_at = np.array([p.at_s for p in probes], dtype=float)
+        self.last_probe_s = float(self.probe_at.max()) if probes else math.nan
         self.lookahead_s = LOOKAHEAD_S  # grows with the calls seen (see probe_waits)
         # one probe for those taken at the same time into classes called alike
         # (segments of one priority): they are called at the same time, as a
@@ -260,11 +266,11 @@ class WarmStart:
             remaining[mine] = left.draw(stream(seed, replication, f"warm:remaining:{name}"))
         work[n_wait:] = remaining * speed
         no_show = np.zeros(len(self.at), dtype=bool)
-        if (self.no_show_p > 0).any():
+        if self.may_not_show:
             u = stream(seed, replication, "warm:called-no-show").random(len(self.at))
             no_show = u < self.no_show_p
-        remaining[no_show] = np.maximum(scn.no_show_delay - ago[n_wait:][no_show], 0.0)
-        work[n_wait:][no_show] = 0.0
+            remaining[no_show] = np.maximum(scn.no_show_delay - ago[n_wait:][no_show], 0.0)
+            work[n_wait:][no_show] = 0.0
 
         if self.level is not None:
             factor = self.level.draw(stream(seed, replication, "warm:day_noise"))
@@ -279,16 +285,15 @@ class WarmStart:
             return np.concatenate([present.astype(later.dtype, copy=False), later[keep]])
 
         demand = Demand(
-            arrival_s=then((now - ago)[order], future.arrival_s),
-            service=then(self.svc[order], future.service),
-            segment=then(self.seg[order], future.segment),
+            arrival_s=then(self.arrival_s, future.arrival_s),
+            service=then(self.svc_in_order, future.service),
+            segment=then(self.seg_in_order, future.segment),
             appointment=then(self.appointment, future.appointment),
             kiosk=then(self.kiosk, future.kiosk),
             work_s=then(work[order], future.work_s),
             patience_s=then(patience[order], future.patience_s),
             day_factor=future.day_factor,
         )
-        position = self.position
         probes, stand_in = self.probes, self.stand_in
         if self.shared_at.size and np.isin(self.shared_at, demand.arrival_s).any():
             probes, stand_in = self.all_probes, np.arange(len(self.all_probes))
@@ -296,7 +301,7 @@ class WarmStart:
             now_s=now,
             present=len(order),
             serving=tuple(
-                (int(position[n_wait + j]), k, float(remaining[j])) for j, k in enumerate(self.at)
+                (c, k, r) for (c, k), r in zip(self.seats, remaining.tolist(), strict=True)
             ),
             windows=self.windows,
             probes=probes,
@@ -331,7 +336,7 @@ class WarmStart:
             return self.run(seed, replication).probe_wait_s
         prepared = self.prepare(seed, replication)
         demand, resume = prepared.demand, prepared.resume
-        arrival_s, last_probe_s = demand.arrival_s, float(self.probe_at.max())
+        arrival_s, last_probe_s = demand.arrival_s, self.last_probe_s
         first_out = int(np.searchsorted(arrival_s, last_probe_s + self.lookahead_s, side="right"))
         if first_out < len(arrival_s):
             _, called_s, _ = simulate_resumed(self.scn, demand.first(first_out), resume)
