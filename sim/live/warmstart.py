@@ -329,25 +329,31 @@ class WarmStart:
         out from a lookahead after the last probe's ticket on (at first
         :data:`LOOKAHEAD_S`; after a run that needed more, twice what it
         needed); a run whose last call came after the first customer left out
-        (or never came) is run again with every customer. Every customer is
-        still drawn, so that replication ``r`` draws the same customers in
-        every nowcast (common random numbers)."""
+        is run again with twice what it needed (with every customer if a probe
+        was never called), until one is not. Every customer is still drawn, so
+        that replication ``r`` draws the same customers in every nowcast
+        (common random numbers)."""
         if not self.probes or self.run_to_end:
             return self.run(seed, replication).probe_wait_s
         prepared = self.prepare(seed, replication)
         demand, resume = prepared.demand, prepared.resume
         arrival_s, last_probe_s = demand.arrival_s, self.last_probe_s
-        first_out = int(np.searchsorted(arrival_s, last_probe_s + self.lookahead_s, side="right"))
-        if first_out < len(arrival_s):
-            _, called_s, _ = simulate_resumed(self.scn, demand.first(first_out), resume)
-            if called_s.max() < arrival_s[first_out]:  # NaN: a probe never called
-                waits: np.ndarray = called_s[prepared.stand_in] - self.probe_at
-                return waits
-        _, called_s, _ = simulate_resumed(self.scn, demand, resume)
-        needed_s = float(called_s.max()) - last_probe_s  # NaN: a probe never called
+        lookahead_s = self.lookahead_s
+        while True:
+            first_out = int(np.searchsorted(arrival_s, last_probe_s + lookahead_s, side="right"))
+            seen = demand.first(first_out) if first_out < len(arrival_s) else demand
+            _, called_s, _ = simulate_resumed(self.scn, seen, resume)
+            last_call_s = float(called_s.max())  # NaN: a probe never called
+            needed_s = last_call_s - last_probe_s
+            if seen is demand or last_call_s < arrival_s[first_out]:
+                break
+            # the last call came after the first customer left out, or never:
+            # again with twice what this run needed, or with everyone
+            grown_s = LOOKAHEAD_GROWTH * max(needed_s, lookahead_s)
+            lookahead_s = grown_s if math.isfinite(needed_s) else math.inf
         if needed_s >= self.lookahead_s:
             self.lookahead_s = LOOKAHEAD_GROWTH * needed_s
-        waits = called_s[prepared.stand_in] - self.probe_at
+        waits: np.ndarray = called_s[prepared.stand_in] - self.probe_at
         return waits
 
 
