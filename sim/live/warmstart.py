@@ -278,11 +278,12 @@ class WarmStart:
             future = draw_demand(scn, seed, replication, day_factor=factor)
         else:
             future = draw_demand(scn, seed, replication)
-        keep = future.arrival_s >= now
+        # those arriving from now on: a demand's arrivals are sorted
+        first = int(np.searchsorted(future.arrival_s, now, side="left"))
         order = self.order
 
         def then(present: np.ndarray, later: np.ndarray) -> np.ndarray:
-            return np.concatenate([present.astype(later.dtype, copy=False), later[keep]])
+            return np.concatenate([present.astype(later.dtype, copy=False), later[first:]])
 
         demand = Demand(
             arrival_s=then(self.arrival_s, future.arrival_s),

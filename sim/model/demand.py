@@ -181,7 +181,7 @@ def draw_demand(
         work_s[mine] = draw(
             scn.services[name].service_time,
             stream(seed, replication, f"service:{name}"),
-            int(mine.sum()),
+            int(np.count_nonzero(mine)),
         )
     patience_s = np.full(n, np.inf)
     for i, name in enumerate(segment_names):
@@ -190,7 +190,7 @@ def draw_demand(
             continue
         mine = segment == i
         patience_s[mine] = draw(
-            dist, stream(seed, replication, f"patience:{name}"), int(mine.sum())
+            dist, stream(seed, replication, f"patience:{name}"), int(np.count_nonzero(mine))
         )
     travel_s = _remote_travel(scn, seed, replication, service, appointment | kiosk)
     if day_factor is not None:
