@@ -38,6 +38,7 @@ from sim.model.scenario import Scenario, load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 FLAGSHIP = ROOT / "scenarios/flagship.yaml"
+COUNTY = ROOT / "scenarios/county.yaml"
 BATCH = 500
 INGEST_GOAL_RATIO = 0.5  # of raw SQLite executemany of the same rows (issue 22)
 NOWCAST_LIMIT_S = 30.0
@@ -290,11 +291,12 @@ def busy_monitor(
     workers: int,
     precision: NowcastPrecision | None,
     hour: float = 18.5,
+    scenario: Path = FLAGSHIP,
 ) -> Monitor:
-    """``n_halls`` copies of the flagship hall, each holding its own simulated day
-    up to ``hour`` (18:30: the evening peak), nowcast with at most 30
-    replications (sequential stopping to ``precision``, None: all 30)."""
-    scn = load_scenario(FLAGSHIP)
+    """``n_halls`` copies of the ``scenario`` hall (the flagship), each holding
+    its own simulated day up to ``hour`` (18:30: the evening peak), nowcast with
+    at most 30 replications (sequential stopping to ``precision``, None: all 30)."""
+    scn = load_scenario(scenario)
     halls = [
         Hall(id=f"h{i:04d}", name=f"hall {i}", district="", city="", scenario=scn,
              target_wait_s=scn.target.wait, objective=scn.target.service_level,
@@ -302,7 +304,7 @@ def busy_monitor(
         for i in range(n_halls)
     ]  # fmt: skip
     settings = Settings(
-        halls=tuple(halls), store=directory / f"nowcast-{hour}.db", workers=workers,
+        halls=tuple(halls), store=directory / f"nowcast-{scenario.stem}-{hour}.db", workers=workers,
         nowcast=NowcastConfig(every=60.0, replications=30, precision=precision),
     )  # fmt: skip
     monitor = Monitor(settings)
@@ -327,15 +329,20 @@ def _cpu_s(pids: list[int]) -> float:
 
 
 def measure_nowcast(
-    n_halls: int, directory: Path, workers: int, rounds: int = 3, hour: float = 18.5
+    n_halls: int,
+    directory: Path,
+    workers: int,
+    rounds: int = 3,
+    hour: float = 18.5,
+    scenario: Path = FLAGSHIP,
 ) -> dict[str, Any]:
-    """One nowcast refresh of ``n_halls`` busy halls at ``hour`` on ``workers``
+    """One nowcast refresh of ``n_halls`` busy halls of ``scenario`` at ``hour`` on ``workers``
     processes, with sequential stopping (the default precision) and without
     (all 30 replications), the two alternated round by round on the same
     halls and pool: seconds of the first round (pool start-up included), the
     best of ``rounds`` more of each, and the workers' CPU seconds in each
     (steadier than the wall clock on a shared machine)."""
-    monitor = busy_monitor(n_halls, directory, workers, NowcastPrecision(), hour)
+    monitor = busy_monitor(n_halls, directory, workers, NowcastPrecision(), hour, scenario)
     pictures = [monitor.picture(h, monitor.now_s(h)) for h in monitor.hall_ids()]
     settings = {
         "precision": monitor.settings,
@@ -378,6 +385,7 @@ def measure_nowcast(
     round_cpu_s = warm_cpu / n_halls * PROVINCE_HALLS / workers
     return {
         "halls": n_halls,
+        "hall": scenario.stem,
         "hour": hour,
         "workers": workers,
         "replications": 30,

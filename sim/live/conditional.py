@@ -105,35 +105,61 @@ def remaining_service_s(
     memoryless; fixed leaves ``max(mean - done, 0)``; empirical resamples the
     samples above the work done (none left: 0); lognormal, gamma and Weibull
     invert the conditional distribution, and a service so long that its tail
-    probability underflows ends now."""
-    done = np.asarray(elapsed_s, dtype=float) * np.asarray(speed, dtype=float)
-    n = done.size
-    if dist.dist == "exponential":
-        left = rng.exponential(dist.mean_s, n)
-    elif dist.dist == "fixed":
-        left = np.maximum(dist.mean_s - done, 0.0)
-    elif dist.dist == "empirical":
-        assert dist.samples is not None
-        samples = np.sort(np.asarray(dist.samples, dtype=float))
-        first = np.searchsorted(samples, done, side="right")
-        longer = len(samples) - first
-        pick = np.minimum(first + (rng.random(n) * longer).astype(int), len(samples) - 1)
-        left = np.where(longer > 0, samples[pick] - done, 0.0)
-    else:
-        from scipy import special  # lazily: scipy stays out of the CLI's start-up
+    probability underflows ends now. Many draws for the same services:
+    :class:`ServiceLeft`."""
+    return ServiceLeft(dist, elapsed_s, speed).draw(rng)
 
-        tail = survival(dist, done)
-        q = (1.0 - rng.random(n)) * tail  # uniform on (0, tail]
-        with np.errstate(divide="ignore", over="ignore"):
-            if dist.dist == "gamma":
-                shape, scale = _gamma_shape_scale(dist)
-                work = scale * special.gammainccinv(shape, q)
-            elif dist.dist == "weibull":
-                shape, scale = _weibull_shape_scale(dist)
-                work = scale * (-np.log(q)) ** (1.0 / shape)
-            else:
-                mu, sigma = _lognormal_mu_sigma(dist)
-                work = np.exp(mu - sigma * special.ndtri(q))
-        ok = (tail > 0) & np.isfinite(work)
-        left = np.where(ok, np.maximum(work - done, 0.0), 0.0)
-    return np.asarray(left / np.asarray(speed, dtype=float), dtype=float).reshape(n)
+
+class ServiceLeft:
+    """:func:`remaining_service_s` of the services that have lasted
+    ``elapsed_s`` at counters of ``speed``, with what does not depend on the
+    draw (the work done, its tail probability, the family's parameters) worked
+    out once: a warm start draws them in every replication."""
+
+    def __init__(self, dist: Distribution, elapsed_s: ArrayLike, speed: ArrayLike = 1.0) -> None:
+        self.dist = dist
+        self.speed = np.asarray(speed, dtype=float)
+        self.done = done = np.asarray(elapsed_s, dtype=float) * self.speed
+        self.n = done.size
+        if dist.dist == "empirical":
+            assert dist.samples is not None
+            self.samples = np.sort(np.asarray(dist.samples, dtype=float))
+            self.first = np.searchsorted(self.samples, done, side="right")
+            self.longer = len(self.samples) - self.first
+        elif dist.dist in ("gamma", "weibull", "lognormal"):
+            self.tail = survival(dist, done)
+            self.params = {
+                "gamma": _gamma_shape_scale,
+                "weibull": _weibull_shape_scale,
+                "lognormal": _lognormal_mu_sigma,
+            }[dist.dist](dist)
+
+    def draw(self, rng: np.random.Generator) -> np.ndarray:
+        """One draw of what is left of each service, in wall seconds."""
+        dist, done, n = self.dist, self.done, self.n
+        if dist.dist == "exponential":
+            left = rng.exponential(dist.mean_s, n)
+        elif dist.dist == "fixed":
+            left = np.maximum(dist.mean_s - done, 0.0)
+        elif dist.dist == "empirical":
+            samples, first, longer = self.samples, self.first, self.longer
+            pick = np.minimum(first + (rng.random(n) * longer).astype(int), len(samples) - 1)
+            left = np.where(longer > 0, samples[pick] - done, 0.0)
+        else:
+            from scipy import special  # lazily: scipy stays out of the CLI's start-up
+
+            tail = self.tail
+            q = (1.0 - rng.random(n)) * tail  # uniform on (0, tail]
+            with np.errstate(divide="ignore", over="ignore"):
+                if dist.dist == "gamma":
+                    shape, scale = self.params
+                    work = scale * special.gammainccinv(shape, q)
+                elif dist.dist == "weibull":
+                    shape, scale = self.params
+                    work = scale * (-np.log(q)) ** (1.0 / shape)
+                else:
+                    mu, sigma = self.params
+                    work = np.exp(mu - sigma * special.ndtri(q))
+            ok = (tail > 0) & np.isfinite(work)
+            left = np.where(ok, np.maximum(work - done, 0.0), 0.0)
+        return np.asarray(left / self.speed, dtype=float).reshape(n)

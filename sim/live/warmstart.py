@@ -46,13 +46,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.live.conditional import (
+    ServiceLeft,
     called_no_show_probability,
     presence_probabilities,
     presence_probability,
     remaining_service_s,
     survival,
 )
-from sim.live.demandlevel import draw_day_factor
+from sim.live.demandlevel import DemandLevel, day_factor_posterior
 from sim.live.hallstart import BusyCounter, HallStart, Probe, WaitingTicket, WarmRun
 from sim.model.calendar import CounterInstance
 from sim.model.demand import Demand, draw_demand
@@ -195,12 +196,14 @@ class WarmStart:
             for i, name in enumerate(services)
             if (mine := np.flatnonzero(self.svc[:n_wait] == i)).size
         ]
-        self.remaining = [
-            (name, scn.services[name].service_time, mine)
-            for i, name in enumerate(services)
-            if (mine := np.flatnonzero(self.svc[n_wait:] == i)).size
-        ]
+        self.remaining: list[tuple[str, ServiceLeft, np.ndarray]] = []
+        for i, name in enumerate(services):
+            if (mine := np.flatnonzero(self.svc[n_wait:] == i)).size:
+                dist = scn.services[name].service_time
+                left = ServiceLeft(dist, self.ago[n_wait + mine], self.speed[mine])
+                self.remaining.append((name, left, mine))
         self.no_show_p = _called_no_show_probabilities(scn, busy, seg_names[n_wait:], self.speed)
+        self.may_not_show = bool((self.no_show_p > 0).any())
         self.order = np.argsort(start.now_s - self.ago, kind="stable")
         self.position = np.argsort(self.order)  # where each present customer went
         self.appointment = np.array(
@@ -209,8 +212,19 @@ class WarmStart:
         self.kiosk = np.array([False] * n_wait + [instances[k].kiosk for k in at], dtype=bool)[
             self.order
         ]
+        # what every replication puts first: the present customers in arrival order
+        self.arrival_s = (start.now_s - self.ago)[self.order]
+        self.svc_in_order, self.seg_in_order = self.svc[self.order], self.seg[self.order]
+        self.seats = [(int(self.position[n_wait + j]), k) for j, k in enumerate(at)]
         self.windows = _windows_from(scn, instances, start)
+        # the rest of the day's demand level: as the drift test read it, else as
+        # the tickets issued so far tell it (None: drawn as for a new day)
+        self.level = start.level
+        if self.level is None and start.issued is not None and scn.arrivals.day_noise_cv > 0:
+            shape, scale = day_factor_posterior(scn, start.now_s, start.issued)
+            self.level = DemandLevel(shape, scale, scn.start_s)
         self.probe_at = np.array([p.at_s for p in probes], dtype=float)
+        self.last_probe_s = float(self.probe_at.max()) if probes else math.nan
         self.lookahead_s = LOOKAHEAD_S  # grows with the calls seen (see probe_waits)
         # one probe for those taken at the same time into classes called alike
         # (segments of one priority): they are called at the same time, as a
@@ -237,7 +251,7 @@ class WarmStart:
 
     def prepare(self, seed: int, replication: int) -> _Prepared:
         """Replication ``replication``'s customers and resume point."""
-        scn, start, now, n_wait = self.scn, self.start, self.start.now_s, self.n_wait
+        scn, now, n_wait = self.scn, self.start.now_s, self.n_wait
         ago = self.ago
         patience = np.full(len(ago), np.inf)
         for name, dist, mine in self.patience:
@@ -248,53 +262,47 @@ class WarmStart:
             work[mine] = draw(dist, stream(seed, replication, f"warm:work:{name}"), mine.size)
         remaining = np.zeros(len(self.at))
         speed = self.speed
-        for name, dist, mine in self.remaining:
-            rng = stream(seed, replication, f"warm:remaining:{name}")
-            remaining[mine] = remaining_service_s(dist, ago[n_wait + mine], rng, speed[mine])
+        for name, left, mine in self.remaining:
+            remaining[mine] = left.draw(stream(seed, replication, f"warm:remaining:{name}"))
         work[n_wait:] = remaining * speed
         no_show = np.zeros(len(self.at), dtype=bool)
-        if (self.no_show_p > 0).any():
+        if self.may_not_show:
             u = stream(seed, replication, "warm:called-no-show").random(len(self.at))
             no_show = u < self.no_show_p
-        remaining[no_show] = np.maximum(scn.no_show_delay - ago[n_wait:][no_show], 0.0)
-        work[n_wait:][no_show] = 0.0
+            remaining[no_show] = np.maximum(scn.no_show_delay - ago[n_wait:][no_show], 0.0)
+            work[n_wait:][no_show] = 0.0
 
-        if start.level is not None or (start.issued is not None and scn.arrivals.day_noise_cv > 0):
-            rng = stream(seed, replication, "warm:day_noise")
-            if start.level is not None:
-                factor = start.level.draw(rng)
-            else:
-                assert start.issued is not None
-                factor = draw_day_factor(scn, now, start.issued, rng)
+        if self.level is not None:
+            factor = self.level.draw(stream(seed, replication, "warm:day_noise"))
             # the customers of demand_scenario(scn, factor)
             future = draw_demand(scn, seed, replication, day_factor=factor)
         else:
             future = draw_demand(scn, seed, replication)
-        keep = future.arrival_s >= now
+        # those arriving from now on: a demand's arrivals are sorted
+        first = int(np.searchsorted(future.arrival_s, now, side="left"))
         order = self.order
 
         def then(present: np.ndarray, later: np.ndarray) -> np.ndarray:
-            return np.concatenate([present.astype(later.dtype, copy=False), later[keep]])
+            return np.concatenate([present.astype(later.dtype, copy=False), later[first:]])
 
         demand = Demand(
-            arrival_s=then((now - ago)[order], future.arrival_s),
-            service=then(self.svc[order], future.service),
-            segment=then(self.seg[order], future.segment),
+            arrival_s=then(self.arrival_s, future.arrival_s),
+            service=then(self.svc_in_order, future.service),
+            segment=then(self.seg_in_order, future.segment),
             appointment=then(self.appointment, future.appointment),
             kiosk=then(self.kiosk, future.kiosk),
             work_s=then(work[order], future.work_s),
             patience_s=then(patience[order], future.patience_s),
             day_factor=future.day_factor,
         )
-        position = self.position
         probes, stand_in = self.probes, self.stand_in
-        if self.shared_at.size and np.isin(self.shared_at, demand.arrival_s).any():
+        if self.shared_at.size and _any_at(demand.arrival_s, self.shared_at):
             probes, stand_in = self.all_probes, np.arange(len(self.all_probes))
         resume = Resume(
             now_s=now,
             present=len(order),
             serving=tuple(
-                (int(position[n_wait + j]), k, float(remaining[j])) for j, k in enumerate(self.at)
+                (c, k, r) for (c, k), r in zip(self.seats, remaining.tolist(), strict=True)
             ),
             windows=self.windows,
             probes=probes,
@@ -322,26 +330,39 @@ class WarmStart:
         out from a lookahead after the last probe's ticket on (at first
         :data:`LOOKAHEAD_S`; after a run that needed more, twice what it
         needed); a run whose last call came after the first customer left out
-        (or never came) is run again with every customer. Every customer is
-        still drawn, so that replication ``r`` draws the same customers in
-        every nowcast (common random numbers)."""
+        is run again with twice what it needed (with every customer if a probe
+        was never called), until one is not. Every customer is still drawn, so
+        that replication ``r`` draws the same customers in every nowcast
+        (common random numbers)."""
         if not self.probes or self.run_to_end:
             return self.run(seed, replication).probe_wait_s
         prepared = self.prepare(seed, replication)
         demand, resume = prepared.demand, prepared.resume
-        arrival_s, last_probe_s = demand.arrival_s, float(self.probe_at.max())
-        first_out = int(np.searchsorted(arrival_s, last_probe_s + self.lookahead_s, side="right"))
-        if first_out < len(arrival_s):
-            _, called_s, _ = simulate_resumed(self.scn, demand.first(first_out), resume)
-            if called_s.max() < arrival_s[first_out]:  # NaN: a probe never called
-                waits: np.ndarray = called_s[prepared.stand_in] - self.probe_at
-                return waits
-        _, called_s, _ = simulate_resumed(self.scn, demand, resume)
-        needed_s = float(called_s.max()) - last_probe_s  # NaN: a probe never called
+        arrival_s, last_probe_s = demand.arrival_s, self.last_probe_s
+        lookahead_s = self.lookahead_s
+        while True:
+            first_out = int(np.searchsorted(arrival_s, last_probe_s + lookahead_s, side="right"))
+            seen = demand.first(first_out) if first_out < len(arrival_s) else demand
+            _, called_s, _ = simulate_resumed(self.scn, seen, resume)
+            last_call_s = float(called_s.max())  # NaN: a probe never called
+            needed_s = last_call_s - last_probe_s
+            if seen is demand or last_call_s < arrival_s[first_out]:
+                break
+            # the last call came after the first customer left out, or never:
+            # again with twice what this run needed, or with everyone
+            grown_s = LOOKAHEAD_GROWTH * max(needed_s, lookahead_s)
+            lookahead_s = grown_s if math.isfinite(needed_s) else math.inf
         if needed_s >= self.lookahead_s:
             self.lookahead_s = LOOKAHEAD_GROWTH * needed_s
-        waits = called_s[prepared.stand_in] - self.probe_at
+        waits: np.ndarray = called_s[prepared.stand_in] - self.probe_at
         return waits
+
+
+def _any_at(sorted_s: np.ndarray, times_s: np.ndarray) -> bool:
+    """Whether any of ``times_s`` is in ``sorted_s`` (sorted, as a demand's
+    arrivals are): ``np.isin`` by binary search, without its sort of both."""
+    i = np.minimum(np.searchsorted(sorted_s, times_s), len(sorted_s) - 1)
+    return bool(len(sorted_s)) and bool((sorted_s[i] == times_s).any())
 
 
 LOOKAHEAD_S = 1800.0  # customers simulated past the last probe's ticket, at first

@@ -11,7 +11,9 @@ model's hot loop draws nothing.
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -64,14 +66,26 @@ class Demand:
 def _cumulative_rate(scn: Scenario, factor: float, scale: float) -> tuple[np.ndarray, np.ndarray]:
     """Knots ``(t_s, Λ(t))`` of the cumulative arrival intensity over the run,
     at ``scale`` (the scenario's) times the day's ``factor``."""
-    start_s, end_s = scn.start_s, scn.end_s
-    steps = scn.arrivals.rate_per_hour
-    knots = [start_s, *(t for t, _ in steps if start_s < t < end_s), end_s]
+    knots, pieces = _rate_pieces(scn.arrivals.rate_per_hour, scn.start_s, scn.end_s)
     cum = [0.0]
-    for lo, hi in itertools.pairwise(knots):
-        rate_per_s = step_value(steps, lo) * scale * factor / 3600.0
-        cum.append(cum[-1] + rate_per_s * (hi - lo))
-    return np.asarray(knots), np.asarray(cum)
+    for rate_per_hour, width_s in pieces:
+        rate_per_s = rate_per_hour * scale * factor / 3600.0
+        cum.append(cum[-1] + rate_per_s * width_s)
+    return knots, np.asarray(cum)
+
+
+@lru_cache(maxsize=256)
+def _rate_pieces(
+    steps: tuple[tuple[float, float], ...], start_s: float, end_s: float
+) -> tuple[np.ndarray, tuple[tuple[float, float], ...]]:
+    """The knots of the run's rate steps (read-only) and, between each two,
+    the rate and the width: the same for every replication of a scenario (a
+    nowcast draws a day's customers in each of its replications)."""
+    knots = [start_s, *(t for t, _ in steps if start_s < t < end_s), end_s]
+    pieces = tuple((step_value(steps, lo), hi - lo) for lo, hi in itertools.pairwise(knots))
+    knots_s = np.asarray(knots)
+    knots_s.flags.writeable = False
+    return knots_s, pieces
 
 
 def _arrival_times(
@@ -87,19 +101,26 @@ def _arrival_times(
     points: list[np.ndarray] = []
     reached = 0.0
     while reached <= total:
-        block = np.cumsum(rng.exponential(1.0, int(total + 6 * np.sqrt(total) + 16))) + reached
+        block = np.cumsum(rng.exponential(1.0, int(total + 6 * math.sqrt(total) + 16))) + reached
         points.append(block)
         reached = float(block[-1])
-    unit = np.concatenate(points)
+    unit = points[0] if len(points) == 1 else np.concatenate(points)
     unit = unit[unit < total]
     times: np.ndarray = np.interp(unit, cum, knots)
     return times
 
 
-def _categorical(rng: np.random.Generator, shares: list[float], size: int) -> np.ndarray:
+def _categorical(rng: np.random.Generator, shares: tuple[float, ...], size: int) -> np.ndarray:
+    return np.searchsorted(_cdf(shares), rng.random(size), side="right")
+
+
+@lru_cache(maxsize=256)
+def _cdf(shares: tuple[float, ...]) -> np.ndarray:
+    """The cumulative ``shares``, the last set to 1 (read-only)."""
     cdf = np.cumsum(shares)
     cdf[-1] = 1.0
-    return np.searchsorted(cdf, rng.random(size), side="right")
+    cdf.flags.writeable = False
+    return cdf
 
 
 def draw_demand(
@@ -120,10 +141,10 @@ def draw_demand(
     n = len(arrival_s)
     service_names = list(scn.services)
     segment_names = list(scn.segments)
-    mix = [scn.arrivals.mix.get(name, 0.0) for name in service_names]
+    mix = tuple(scn.arrivals.mix.get(name, 0.0) for name in service_names)
     service = _categorical(stream(seed, replication, "mix"), mix, n)
     segment = _categorical(
-        stream(seed, replication, "segments"), [s.share for s in scn.segments.values()], n
+        stream(seed, replication, "segments"), tuple(s.share for s in scn.segments.values()), n
     )
 
     appointment = np.zeros(n, dtype=bool)
@@ -147,11 +168,12 @@ def draw_demand(
         )
 
     kiosk = np.zeros(n, dtype=bool)
-    kiosk_u = stream(seed, replication, "kiosk").random(n)
-    for group in scn.kiosks:
-        for name in group.services:
-            mine = service == service_names.index(name)
-            kiosk |= mine & (kiosk_u < group.share)
+    if scn.kiosks:  # its own stream: a hall without kiosks need not draw it
+        kiosk_u = stream(seed, replication, "kiosk").random(n)
+        for group in scn.kiosks:
+            for name in group.services:
+                mine = service == service_names.index(name)
+                kiosk |= mine & (kiosk_u < group.share)
 
     work_s = np.empty(n)
     for i, name in enumerate(service_names):
@@ -159,7 +181,7 @@ def draw_demand(
         work_s[mine] = draw(
             scn.services[name].service_time,
             stream(seed, replication, f"service:{name}"),
-            int(mine.sum()),
+            int(np.count_nonzero(mine)),
         )
     patience_s = np.full(n, np.inf)
     for i, name in enumerate(segment_names):
@@ -168,7 +190,7 @@ def draw_demand(
             continue
         mine = segment == i
         patience_s[mine] = draw(
-            dist, stream(seed, replication, f"patience:{name}"), int(mine.sum())
+            dist, stream(seed, replication, f"patience:{name}"), int(np.count_nonzero(mine))
         )
     travel_s = _remote_travel(scn, seed, replication, service, appointment | kiosk)
     if day_factor is not None:
