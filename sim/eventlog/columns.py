@@ -39,7 +39,7 @@ from sim.eventlog.schema import (
 from sim.eventlog.stamps import parse_timestamps, stamp_of
 
 BLOCK_BYTES = 4 << 20  # about 25,000 events: a batch's columns stay small
-_BOM = b"\xef\xbb\xbf"
+BOM = b"\xef\xbb\xbf"
 _Name = Annotated[str, msgspec.Meta(min_length=1)]
 
 
@@ -170,7 +170,7 @@ class _Block:
 
     def text(self, line_no: int) -> bytes:
         raw = self.lines[line_no - self.first_line]
-        return raw.removeprefix(_BOM) if line_no == 1 else raw  # as Excel writes on line 1
+        return raw.removeprefix(BOM) if line_no == 1 else raw  # as Excel writes on line 1
 
     def read(self, lenient: bool, stats: ReadStats) -> tuple[EventBatch, EventError | None]:
         if not self._decode_all(stats):
@@ -188,7 +188,7 @@ class _Block:
 
     def _decode_all(self, stats: ReadStats) -> bool:
         """Decode the whole block at once; False unless every line is an event."""
-        if self.first_line == 1 and self.block.startswith(_BOM):
+        if self.first_line == 1 and self.block.startswith(BOM):
             return False
         try:
             rows = _DECODER.decode_lines(self.block)

@@ -213,10 +213,10 @@ def _old(path: Path, lenient: bool) -> tuple[LogData | Exception, ReadStats]:
         return exc, stats
 
 
-def _new(path: Path, lenient: bool) -> tuple[LogData | Exception, ReadStats]:
+def _new(path: Path, lenient: bool, workers: int = 1) -> tuple[LogData | Exception, ReadStats]:
     stats = ReadStats()
     try:
-        return read_log(path, lenient=lenient, stats=stats), stats
+        return read_log(path, lenient=lenient, stats=stats, workers=workers), stats
     except (EventError, ValueError) as exc:
         return exc, stats
 
@@ -248,10 +248,35 @@ def _same(a: object, b: object) -> bool:
 def test_both_paths_read_a_log_alike(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, log: tuple[list[str], int], lenient: bool
 ) -> None:
+    _alike(tmp_path, monkeypatch, log, lenient, workers=1)
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=80,  # a process started for each
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(log=logs(), lenient=st.booleans())
+def test_a_log_decoded_in_a_worker_process_reads_alike(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, log: tuple[list[str], int], lenient: bool
+) -> None:
+    """The columns, the problems, the reader's counts and errors come across
+    the pipe as they are (the worker is forked: it reads with BLOCK_BYTES)."""
+    _alike(tmp_path, monkeypatch, log, lenient, workers=2)
+
+
+def _alike(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    log: tuple[list[str], int],
+    lenient: bool,
+    workers: int,
+) -> None:
     lines, block = log
     monkeypatch.setattr(columns, "BLOCK_BYTES", block)
     path = _write(tmp_path, lines)
-    (old, old_stats), (new, new_stats) = _old(path, lenient), _new(path, lenient)
+    (old, old_stats), (new, new_stats) = _old(path, lenient), _new(path, lenient, workers)
     if isinstance(old, Exception) or isinstance(new, Exception):
         assert type(old) is type(new), (old, new)
         if not any(not line.strip() or line.isspace() for line in lines):
