@@ -33,6 +33,7 @@ from sim.calibration.logsift import (
     K,
     Sifted,
     sifted_batches,
+    take,
 )
 from sim.eventlog.columns import BOM
 from sim.eventlog.events import Event, ReadStats, event_format, read_csv
@@ -69,7 +70,7 @@ class _Gatherer:
         self.last_epoch = -math.inf
         self.open_since: dict[str, tuple[float, date, float]] = {}
         self.dates: dict[int, date] = {}
-        self.names: list[str] = []  # of the tickets, by code
+        self.names: list[str | None] = []  # of the tickets, by code (never None)
         self.issue_pos = np.zeros(0)  # per code: position of its issue, inf if none
         self.midnight = np.zeros(0)  # per code: epoch seconds of its issue day's midnight
         # (code, day, tod_s, service, segment, remote)
@@ -119,7 +120,7 @@ class _Gatherer:
     def _counters(self, b: Columns) -> None:
         """Counter spans, opened to closed, in file order."""
         rows = np.flatnonzero((b.kind == OPENED) | (b.kind == CLOSED))
-        for i, counter in zip(rows.tolist(), b.counter[rows], strict=True):
+        for i, counter in zip(rows.tolist(), take(b.counter, rows), strict=True):
             epoch, tod = float(b.epoch_s[i]), float(b.tod_s[i])
             if b.kind[i] == OPENED:
                 since = (epoch - tod, self.date_of(int(b.day[i])), tod)
@@ -148,8 +149,8 @@ class _Gatherer:
                 codes,
                 b.day[fresh],
                 b.tod_s[fresh],
-                b.service[new],
-                b.segment[new],
+                take(b.service, new),
+                take(b.segment, new),
                 b.kind[fresh] == REMOTE,
             )
         )
@@ -166,7 +167,7 @@ class _Gatherer:
         valid = issue_pos < pos[rows]
         ok, codes = rows[valid], codes[valid]
         at_s = b.epoch_s[ok] - self.midnight[codes]
-        self.later.append((pos[ok], codes, b.kind[ok], at_s, b.counter[ok]))
+        self.later.append((pos[ok], codes, b.kind[ok], at_s, take(b.counter, ok)))
         return rows[~valid]
 
     def _problems(self, found: dict[str, np.ndarray]) -> None:

@@ -6,9 +6,7 @@ dropped and the tickets numbered in the order they are first issued, as
 The two halves keep no state in common, so with ``workers`` above 1 this half
 runs in a process of its own and hands its batches over a pipe while the
 caller gathers the ones before: the same columns, in the same order, read in
-about the time of the slower half. Its strings cross the pipe as the distinct
-values and an index per event (a log names a few halls, services, segments and
-counters a million times); each ticket's name crosses once.
+about the time of the slower half. Its strings cross the pipe marshalled.
 """
 
 from __future__ import annotations
@@ -20,7 +18,7 @@ from dataclasses import dataclass, fields
 from itertools import compress, filterfalse, repeat
 from operator import attrgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -32,7 +30,9 @@ OPENED, CLOSED = K["counter_opened"], K["counter_closed"]
 ISSUES, REMOTE = [K["ticket_issued"], K["remote_ticket_issued"]], K["remote_ticket_issued"]
 CALLED, NO_SHOW, CHECK_IN = K["ticket_called"], K["ticket_no_show"], K["ticket_checked_in"]
 TICKET_LATER = [CALLED, K["service_ended"], K["ticket_abandoned"], NO_SHOW, CHECK_IN]
-_FEW_VALUES = ("service", "segment", "counter", "hall")  # object columns sent as values + indices
+T = TypeVar("T")
+_MARSHAL_V = 0  # no references kept: every string is its own (as fast, and less to loads)
+_TEXT = ("ids", "ticket", "counter", "service", "segment", "hall")  # lists of strings
 
 
 @dataclass
@@ -51,18 +51,20 @@ class Columns:
     day: np.ndarray
     offset_s: np.ndarray
     ids: list[str]
-    ticket: np.ndarray
-    counter: np.ndarray
+    ticket: list[str | None]
+    counter: list[str | None]
     issues: np.ndarray
-    service: np.ndarray
-    segment: np.ndarray
+    service: list[str]
+    segment: list[str]
     starts: np.ndarray
-    hall: np.ndarray
+    hall: list[str]
 
     @classmethod
     def of(cls, b: EventBatch) -> Columns:
+        rows = b.rows
         issues = np.flatnonzero(np.isin(b.kind, ISSUES))
         starts = np.flatnonzero(np.isin(b.kind, [*ISSUES, OPENED, CLOSED]))
+        issuing = list(map(rows.__getitem__, issues.tolist()))
         return cls(
             b.line,
             b.kind,
@@ -70,21 +72,21 @@ class Columns:
             b.tod_s,
             b.day,
             b.offset_s,
-            list(map(attrgetter("id"), b.rows)),
-            b.column("ticket"),
-            b.column("counter"),
+            list(map(attrgetter("id"), rows)),
+            list(map(attrgetter("ticket"), rows)),
+            list(map(attrgetter("counter"), rows)),
             issues,
-            b.column("service", issues),
-            b.column("segment", issues),
+            list(map(attrgetter("service"), issuing)),
+            list(map(attrgetter("segment"), issuing)),
             starts,
-            b.column("hall", starts),
+            list(map(attrgetter("hall"), map(rows.__getitem__, starts.tolist()))),
         )
 
     def subset(self, keep: np.ndarray) -> Columns:
         """The events where ``keep`` is True."""
         if keep.all():
             return self
-        kind = self.kind[keep]
+        kind, kept = self.kind[keep], keep.tolist()
         return Columns(
             self.line[keep],
             kind,
@@ -92,40 +94,33 @@ class Columns:
             self.tod_s[keep],
             self.day[keep],
             self.offset_s[keep],
-            list(compress(self.ids, keep.tolist())),
-            self.ticket[keep],
-            self.counter[keep],
+            list(compress(self.ids, kept)),
+            list(compress(self.ticket, kept)),
+            list(compress(self.counter, kept)),
             np.flatnonzero(np.isin(kind, ISSUES)),
-            self.service[keep[self.issues]],
-            self.segment[keep[self.issues]],
+            list(compress(self.service, keep[self.issues].tolist())),
+            list(compress(self.segment, keep[self.issues].tolist())),
             np.flatnonzero(np.isin(kind, [*ISSUES, OPENED, CLOSED])),
-            self.hall[keep[self.starts]],
+            list(compress(self.hall, keep[self.starts].tolist())),
         )
 
     def __getstate__(self) -> dict[str, Any]:
         state = {f.name: getattr(self, f.name) for f in fields(self)}
-        for name in _FEW_VALUES:
-            state[name] = _factorised(state[name])
-        # marshal: the pickler's memo of a million distinct strings costs more than they do
-        state["ids"] = marshal.dumps(self.ids)
-        state["ticket"] = marshal.dumps(self.ticket.tolist())
+        # marshalled together: the pickler's memo of a million distinct
+        # strings costs more than the strings do
+        state["_text"] = marshal.dumps(tuple(state.pop(name) for name in _TEXT), _MARSHAL_V)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        for name in _FEW_VALUES:
-            values, index = state[name]
-            state[name] = np.array(values, dtype=object)[index]
-        state["ids"] = marshal.loads(state["ids"])
-        state["ticket"] = np.array(marshal.loads(state["ticket"]), dtype=object)
+        state.update(zip(_TEXT, marshal.loads(state.pop("_text")), strict=True))
         self.__dict__.update(state)
 
 
-def _factorised(column: np.ndarray) -> tuple[list[Any], np.ndarray]:
-    """``column`` as its distinct values and each row's index among them."""
-    values = column.tolist()
-    index_of = {value: i for i, value in enumerate(dict.fromkeys(values))}
-    index = np.fromiter(map(index_of.__getitem__, values), dtype=np.int32, count=len(values))
-    return list(index_of), index
+def take(values: list[T], rows: np.ndarray) -> np.ndarray:
+    """``values`` at ``rows`` (indices, or a mask as long) as an object array."""
+    if rows.dtype == bool:
+        return np.fromiter(compress(values, rows.tolist()), dtype=object, count=int(rows.sum()))
+    return np.fromiter(map(values.__getitem__, rows.tolist()), dtype=object, count=len(rows))
 
 
 @dataclass
@@ -138,7 +133,7 @@ class Sifted:
     columns: Columns
     resent_lines: np.ndarray
     code: np.ndarray
-    new_tickets: list[str]
+    new_tickets: list[str | None]  # never None: every issue names its ticket
 
 
 class Sifter:
@@ -146,21 +141,22 @@ class Sifter:
 
     def __init__(self) -> None:
         self.seen: set[str] = set()
-        self.code_of: dict[str, int] = {}
+        self.code_of: dict[str | None, int] = {}
 
     def sift(self, c: Columns) -> Sifted:
         keep = self._first_sightings(c.ids)
         resent_lines = c.line[~keep]
         c = c.subset(keep)
-        code_of, start = self.code_of, len(self.code_of)
-        issued = c.ticket[c.issues].tolist()
+        code_of: dict[str | None, int] = self.code_of
+        start = len(code_of)
+        issued = list(map(c.ticket.__getitem__, c.issues.tolist()))  # a str on every issue
         # number the tickets not seen before in the order they first come
         new_tickets = list(filterfalse(code_of.__contains__, dict.fromkeys(issued)))
         code_of.update(zip(new_tickets, range(start, start + len(new_tickets)), strict=True))
         code = np.full(len(c.line), -1, dtype=np.int64)
         code[c.issues] = np.fromiter(map(code_of.__getitem__, issued), np.int64, len(issued))
         later = np.flatnonzero(np.isin(c.kind, TICKET_LATER))
-        named = map(code_of.get, c.ticket[later].tolist(), repeat(-1))
+        named = map(code_of.get, map(c.ticket.__getitem__, later.tolist()), repeat(-1))
         code[later] = np.fromiter(named, np.int64, len(later))
         return Sifted(c, resent_lines, code, new_tickets)
 
