@@ -3,7 +3,9 @@ batch (:func:`read_log`): what :func:`~sim.calibration.logdata.collect` does
 event by event, done on columns, with the same result: the same tickets in the
 same order, the same spans, days and no-show delays, the same problems counted
 or, read strictly, the first of them raised, naming the same event. JSON Lines
-logs take the fast reader (:mod:`sim.eventlog.columns`); CSV logs go through
+logs take the fast reader (:mod:`sim.eventlog.columns`), its batches sifted by
+:mod:`sim.calibration.logsift` (resent events dropped, tickets numbered: in a
+second process with ``workers``) and gathered here; CSV logs go through
 :func:`~sim.eventlog.events.read_csv` and ``collect``.
 
 One difference: a consistency problem read strictly names the event's line in
