@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from sim.eventlog.columns import EventBatch, read_batches
+from sim.eventlog.columns import EventBatch, EventTimes, read_batches
 from sim.eventlog.events import KINDS, ReadStats
 
 K = {kind: np.int8(code) for code, kind in enumerate(KINDS)}
@@ -36,20 +36,13 @@ _TEXT = ("ids", "ticket", "counter", "service", "segment", "hall")  # lists of s
 
 
 @dataclass
-class Columns:
-    """One batch of events as the gathering reads them: per event its line,
-    kind (index into :data:`KINDS`), epoch seconds, time of day, local date
-    (ordinal), UTC offset, id, ticket and counter (None where none); the rows
-    that issue a ticket (``issues``) with their service and segment, and the
-    rows that issue one or open or close a counter (``starts``) with their
-    hall."""
+class Columns(EventTimes):
+    """One batch of events as the gathering reads them: per event its
+    :class:`~sim.eventlog.columns.EventTimes`, id, ticket and counter (None
+    where none); the rows that issue a ticket (``issues``) with their service
+    and segment, and the rows that issue one or open or close a counter
+    (``starts``) with their hall."""
 
-    line: np.ndarray
-    kind: np.ndarray
-    epoch_s: np.ndarray
-    tod_s: np.ndarray
-    day: np.ndarray
-    offset_s: np.ndarray
     ids: list[str]
     ticket: list[str | None]
     counter: list[str | None]
@@ -88,12 +81,7 @@ class Columns:
             return self
         kind, kept = self.kind[keep], keep.tolist()
         return Columns(
-            self.line[keep],
-            kind,
-            self.epoch_s[keep],
-            self.tod_s[keep],
-            self.day[keep],
-            self.offset_s[keep],
+            *self.times_at(keep),
             list(compress(self.ids, kept)),
             list(compress(self.ticket, kept)),
             list(compress(self.counter, kept)),

@@ -239,6 +239,7 @@ def _same(a: object, b: object) -> bool:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("workers", [1, 2])
 @settings(
     max_examples=400,
     deadline=None,
@@ -246,33 +247,15 @@ def _same(a: object, b: object) -> bool:
 )
 @given(log=logs(), lenient=st.booleans())
 def test_both_paths_read_a_log_alike(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, log: tuple[list[str], int], lenient: bool
-) -> None:
-    _alike(tmp_path, monkeypatch, log, lenient, workers=1)
-
-
-@pytest.mark.slow
-@settings(
-    max_examples=80,  # a process started for each
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-@given(log=logs(), lenient=st.booleans())
-def test_a_log_decoded_in_a_worker_process_reads_alike(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, log: tuple[list[str], int], lenient: bool
-) -> None:
-    """The columns, the problems, the reader's counts and errors come across
-    the pipe as they are (the worker is forked: it reads with BLOCK_BYTES)."""
-    _alike(tmp_path, monkeypatch, log, lenient, workers=2)
-
-
-def _alike(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     log: tuple[list[str], int],
     lenient: bool,
     workers: int,
 ) -> None:
+    """With 2 workers the columns, the problems, the reader's counts and its
+    errors come across the pipe as they are (the worker is forked: it reads
+    with the BLOCK_BYTES set here)."""
     lines, block = log
     monkeypatch.setattr(columns, "BLOCK_BYTES", block)
     path = _write(tmp_path, lines)
