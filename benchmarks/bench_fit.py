@@ -7,7 +7,10 @@ JSON Lines file, then times in the same process (best of ``--repeat``):
 
     json_loads   ``json.loads`` of every line: the floor any reader pays
     read         :func:`sim.calibration.logread.read_log`, the path ``hallsim fit``
-                 takes: validation, consistency checks, per-ticket gathering
+                 takes: validation, consistency checks, per-ticket gathering,
+                 the lines decoded in a second process with ``--workers`` above 1
+                 as ``hallsim fit`` does, and in this process alone
+                 (``read_one_process``)
     fit          :func:`sim.calibration.fit.fit_log` + ``fitted_scenario``, the
                  segments' patience in ``--workers`` processes as ``hallsim fit``
                  does (default: the CPU count), and in this process alone
@@ -28,6 +31,7 @@ other jobs than about the fit, and the workers buy wall time with CPU time.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import os
@@ -105,6 +109,13 @@ def event_by_event(path: Path) -> LogData:
         return collect(stream, source=str(path), line_of=lambda: stream.stats.lines)
 
 
+def as_text(log: LogData) -> str:
+    """Everything ``log`` holds, written out (NaN as ``nan``)."""
+    columns = dataclasses.asdict(log.ticket_columns())
+    held = {k: v for k, v in vars(log).items() if not k.startswith("_")}
+    return repr([held, {k: getattr(v, "tolist", lambda v=v: v)() for k, v in columns.items()}])
+
+
 def whole_command(path: Path, out: Path, workers: int) -> tuple[float, float]:
     """Wall and CPU seconds of the ``hallsim fit`` process (imports and exit included)."""
     hallsim = Path(sys.executable).parent / "hallsim"
@@ -128,7 +139,7 @@ def main() -> None:
         "--workers",
         type=int,
         default=os.cpu_count() or 1,
-        help="processes for the patience fits (default: the CPU count, as hallsim fit)",
+        help="processes for reading and the patience fits (default: the CPU count, as hallsim fit)",
     )
     parser.add_argument(
         "--event-by-event", action="store_true", help="also time read_events + collect"
@@ -142,7 +153,9 @@ def main() -> None:
         generate_s = time.perf_counter() - t0
 
         json_s, _, json_cpu = best_of(args.repeat, lambda: json_floor(path))
-        read_s, log, read_cpu = best_of(args.repeat, lambda: read_log(path))
+        read_s, log, read_cpu = best_of(args.repeat, lambda: read_log(path, workers=args.workers))
+        read_alone_s, log_alone, read_alone_cpu = best_of(args.repeat, lambda: read_log(path))
+        assert as_text(log_alone) == as_text(log), "the worker changed the log"
         fit_s, result, fit_cpu = best_of(args.repeat, lambda: fit(log, args.workers))
         alone_s, alone, alone_cpu = best_of(args.repeat, lambda: fit(log, 1))
         assert repr(alone) == repr(result), "the workers changed the fit"
@@ -161,6 +174,7 @@ def main() -> None:
                 "read_s": round(read_s, 2),
                 "read_events_per_s": round(n / read_s),
                 "read_over_json_loads": round(read_s / json_s, 2),
+                "read_one_process_s": round(read_alone_s, 2),
                 "event_by_event_read_s": None if math.isnan(slow_s) else round(slow_s, 2),
                 "fit_workers": args.workers,
                 "fit_s": round(fit_s, 2),
@@ -171,6 +185,7 @@ def main() -> None:
                 "json_loads_cpu_s": round(json_cpu, 2),
                 "read_cpu_s": round(read_cpu, 2),
                 "read_over_json_loads_cpu": round(read_cpu / json_cpu, 2),
+                "read_one_process_cpu_s": round(read_alone_cpu, 2),
                 "fit_cpu_s": round(fit_cpu, 2),
                 "fit_one_process_cpu_s": round(alone_cpu, 2),
                 "total_fit_cpu_s": round(total_cpu, 2),

@@ -56,8 +56,10 @@ def fit_counters(
     service ``svc``, segment ``seg`` and counter ``ctr`` indices) and counter
     ``spans`` ``(counter, day index, opened_s, closed_s, busy_since_s)``;
     ``hours`` are the fitted ``(open_s, close_s, interval_s)``."""
-    names = sorted({group_of(c) for c in counters})
-    group_idx = np.array([names.index(group_of(c)) for c in counters], dtype=np.int64)
+    # a regular expression per counter name, not per span (a log has thousands)
+    group_by_name = {c: group_of(c) for c in {*counters, *(span[0] for span in spans)}}
+    names = sorted({group_by_name[c] for c in counters})
+    group_idx = np.array([names.index(group_by_name[c]) for c in counters], dtype=np.int64)
     by_group = fit_speeds(duration_s, svc, group_idx[ctr], len(services), len(names))
     by_counter = fit_speeds(duration_s, svc, ctr, len(services), len(counters))
     ref = int(np.argmax(by_group.served))
@@ -83,7 +85,7 @@ def fit_counters(
                 segments=segment_restriction(seg[mine], segments, seg_shares) if n else None,
                 served=n,
                 count=group_staffing(
-                    [(d, o, c, b) for cn, d, o, c, b in spans if group_of(cn) == name],
+                    [(d, o, c, b) for cn, d, o, c, b in spans if group_by_name[cn] == name],
                     n_days,
                     open_s,
                     close_s,

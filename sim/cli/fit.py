@@ -101,7 +101,9 @@ def fit(
         raise fail(f"--by: {by!r} is not 'weekday'")
     try:
         stats = ReadStats()
-        log = read_log(events, lenient=lenient, stats=stats)
+        # decoding in a worker process while this one gathers; then the patience fits
+        workers = workers if workers is not None else os.cpu_count() or 1
+        log = read_log(events, lenient=lenient, stats=stats, workers=workers)
         mode: AbandonEvents | None = None
         if abandon_events is not None:
             mode = "exact" if abandon_events is AbandonMode.exact else "no_show"
@@ -113,7 +115,7 @@ def fit(
             target_wait_s=target_s,
             service_level=service_level,
             # the segments' patience fits in worker processes alongside the rest
-            workers=workers if workers is not None else os.cpu_count() or 1,
+            workers=workers,
         )
         result, scn = fitted.result, fitted.scenario
         by_day = weekday_arrivals(log, result) if by == "weekday" else {}

@@ -39,7 +39,7 @@ from sim.eventlog.schema import (
 from sim.eventlog.stamps import parse_timestamps, stamp_of
 
 BLOCK_BYTES = 4 << 20  # about 25,000 events: a batch's columns stay small
-_BOM = b"\xef\xbb\xbf"
+BOM = b"\xef\xbb\xbf"
 _Name = Annotated[str, msgspec.Meta(min_length=1)]
 
 
@@ -74,20 +74,40 @@ _DECODER: msgspec.json.Decoder[Any] = msgspec.json.Decoder(Union[_STRUCTS])  # n
 
 
 @dataclass
-class EventBatch:
-    """Valid events of consecutive lines, in file order: ``rows`` (the kind's
-    struct: ``row.ticket`` and so on, None where a field does not apply) and,
-    per event, its line, kind (index into :data:`KINDS`), time (epoch seconds),
-    time of day (seconds after its local midnight), local date (ordinal) and
-    UTC offset (seconds)."""
+class EventTimes:
+    """Per event of a batch: its line, kind (index into :data:`KINDS`), time
+    (epoch seconds), time of day (seconds after its local midnight), local
+    date (ordinal) and UTC offset (seconds)."""
 
-    rows: list[Any]
     line: np.ndarray
     kind: np.ndarray
     epoch_s: np.ndarray
     tod_s: np.ndarray
     day: np.ndarray
     offset_s: np.ndarray
+
+    def times_at(
+        self, keep: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The six columns where ``keep`` is True."""
+        k = keep
+        return (
+            self.line[k],
+            self.kind[k],
+            self.epoch_s[k],
+            self.tod_s[k],
+            self.day[k],
+            self.offset_s[k],
+        )
+
+
+@dataclass
+class EventBatch(EventTimes):
+    """Valid events of consecutive lines, in file order: their
+    :class:`EventTimes` and ``rows`` (the kind's struct: ``row.ticket`` and so
+    on, None where a field does not apply)."""
+
+    rows: list[Any]
     _columns: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     def column(self, name: str, at: np.ndarray | None = None) -> np.ndarray:
@@ -107,9 +127,7 @@ class EventBatch:
         """The events where ``keep`` is True."""
         if keep.all():
             return self
-        rows = list(compress(self.rows, keep.tolist()))
-        arrays = (self.line, self.kind, self.epoch_s, self.tod_s, self.day, self.offset_s)
-        batch = EventBatch(rows, *(a[keep] for a in arrays))
+        batch = EventBatch(*self.times_at(keep), list(compress(self.rows, keep.tolist())))
         batch._columns = {name: col[keep] for name, col in self._columns.items()}
         return batch
 
@@ -170,7 +188,7 @@ class _Block:
 
     def text(self, line_no: int) -> bytes:
         raw = self.lines[line_no - self.first_line]
-        return raw.removeprefix(_BOM) if line_no == 1 else raw  # as Excel writes on line 1
+        return raw.removeprefix(BOM) if line_no == 1 else raw  # as Excel writes on line 1
 
     def read(self, lenient: bool, stats: ReadStats) -> tuple[EventBatch, EventError | None]:
         if not self._decode_all(stats):
@@ -188,7 +206,7 @@ class _Block:
 
     def _decode_all(self, stats: ReadStats) -> bool:
         """Decode the whole block at once; False unless every line is an event."""
-        if self.first_line == 1 and self.block.startswith(_BOM):
+        if self.first_line == 1 and self.block.startswith(BOM):
             return False
         try:
             rows = _DECODER.decode_lines(self.block)
@@ -247,13 +265,13 @@ class _Block:
         items, n = self.items, len(self.items)
         parsed = parse_timestamps(list(map(attrgetter("ts"), items)))
         batch = EventBatch(
-            items,
             np.array(self.numbers, dtype=np.int64),
             np.fromiter(map(_CODE.__getitem__, map(type, items)), dtype=np.int8, count=n),
             parsed.epoch_s,
             parsed.tod_s,
             parsed.day,
             parsed.offset_s,
+            items,
         )
         keep = np.ones(n, dtype=bool)
         for i in np.flatnonzero(~parsed.ok).tolist():

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated, Literal, get_args
+from functools import partial
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     AwareDatetime,
@@ -158,6 +159,11 @@ class EventError(InputError):
         self.reason, self.line, self.field, self.source = reason, line, field, source
         where = source if line is None else f"{source}:{line}"
         super().__init__(f"{where}: {field}: {message}" if field else f"{where}: {message}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # pickled whole (a log read in a worker process raises it in the caller)
+        where = partial(EventError, line=self.line, field=self.field, source=self.source)
+        return partial(where, reason=self.reason), (self.message,)
 
 
 # pydantic error type -> (reason, message in place of pydantic's, if any)

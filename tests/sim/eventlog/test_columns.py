@@ -213,10 +213,10 @@ def _old(path: Path, lenient: bool) -> tuple[LogData | Exception, ReadStats]:
         return exc, stats
 
 
-def _new(path: Path, lenient: bool) -> tuple[LogData | Exception, ReadStats]:
+def _new(path: Path, lenient: bool, workers: int = 1) -> tuple[LogData | Exception, ReadStats]:
     stats = ReadStats()
     try:
-        return read_log(path, lenient=lenient, stats=stats), stats
+        return read_log(path, lenient=lenient, stats=stats, workers=workers), stats
     except (EventError, ValueError) as exc:
         return exc, stats
 
@@ -239,6 +239,7 @@ def _same(a: object, b: object) -> bool:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("workers", [1, 2])
 @settings(
     max_examples=400,
     deadline=None,
@@ -246,12 +247,19 @@ def _same(a: object, b: object) -> bool:
 )
 @given(log=logs(), lenient=st.booleans())
 def test_both_paths_read_a_log_alike(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, log: tuple[list[str], int], lenient: bool
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    log: tuple[list[str], int],
+    lenient: bool,
+    workers: int,
 ) -> None:
+    """With 2 workers the columns, the problems, the reader's counts and its
+    errors come across the pipe as they are (the worker is forked: it reads
+    with the BLOCK_BYTES set here)."""
     lines, block = log
     monkeypatch.setattr(columns, "BLOCK_BYTES", block)
     path = _write(tmp_path, lines)
-    (old, old_stats), (new, new_stats) = _old(path, lenient), _new(path, lenient)
+    (old, old_stats), (new, new_stats) = _old(path, lenient), _new(path, lenient, workers)
     if isinstance(old, Exception) or isinstance(new, Exception):
         assert type(old) is type(new), (old, new)
         if not any(not line.strip() or line.isspace() for line in lines):
