@@ -257,16 +257,19 @@ class Background:
         (default: now), oldest first, none with a nowcast under way: those
         without a nowcast of their current day, and those whose nowcast would
         be ``nowcast.every`` old before a new one could be out (the limit less
-        the time between looks, the latest a recent look came, and twice the
-        longest a recent nowcast took from its picture to its publication; at
-        most half the limit), except
+        the time between looks, how late recent looks came and how long recent
+        nowcasts took from their picture to their publication, each the 90th
+        percentile of the last 64; at most a quarter of the limit), except
         a hall with ``clock: events`` that has not changed since (its nowcast
         would come out the same)."""
         monitor = self.monitor
         every = monitor.settings.nowcast.every
         wall_s = time.time() if wall_s is None else wall_s
-        took_s, late_s = max(self._took_s, default=0.0), max(self._late_s, default=0.0)
-        lead_s = min(_check_s(every) + late_s + 2 * took_s, every / 2)
+        # Recent typical delays, not the worst: the earlier a hall is due, the
+        # more often every hall is nowcast, and a busy machine would make itself
+        # busier (the p90 of the last 64 leaves out a scrape's stall or two).
+        late_s, took_s = _p90(self._late_s), _p90(self._took_s)
+        lead_s = min(_check_s(every) + late_s + took_s, every / 4)
         due: list[tuple[float, str]] = []
         for hall_id in monitor.hall_ids():
             if hall_id in self._in_flight:
@@ -360,6 +363,12 @@ class Background:
     def _failed(self, hall_id: str, job: str, exc: Exception) -> None:
         log.error("%s of hall %s failed: %s", job, hall_id, exc, exc_info=exc)
         self.monitor.count_failure(hall_id, job)
+
+
+def _p90(values: Iterable[float]) -> float:
+    """The 90th percentile of ``values`` (the lower of two neighbours; 0 for none)."""
+    ordered = sorted(values)
+    return ordered[(len(ordered) - 1) * 9 // 10] if ordered else 0.0
 
 
 def _check_s(every_s: float) -> float:
