@@ -232,25 +232,30 @@ class Background:
         running: set[asyncio.Task[bool]] = set()
         due: deque[str] = deque()
         looked = -math.inf
-        while True:
-            try:
-                now = time.monotonic()
-                if now - looked >= check_s:
-                    if math.isfinite(looked):  # a busy event loop makes the looks late
-                        self._late_s.append(now - looked - check_s)
-                    due = deque(self.due_nowcasts())  # those in flight are pictured: not due
-                    looked = now
-                while due and len(running) < depth:
-                    running.add(asyncio.create_task(self.nowcast_hall(due.popleft())))
-            except Exception:
-                log.exception("nowcast refresh failed")
-            wait_s = max(0.0, looked + check_s - time.monotonic())
-            if running:
-                _, running = await asyncio.wait(
-                    running, timeout=wait_s, return_when=asyncio.FIRST_COMPLETED
-                )
-            else:
-                await asyncio.sleep(wait_s)
+        try:
+            while True:
+                try:
+                    now = time.monotonic()
+                    if now - looked >= check_s:
+                        if math.isfinite(looked):  # a busy event loop makes the looks late
+                            self._late_s.append(now - looked - check_s)
+                        due = deque(self.due_nowcasts())  # those in flight are pictured
+                        looked = now
+                    while due and len(running) < depth:
+                        running.add(asyncio.create_task(self.nowcast_hall(due.popleft())))
+                except Exception:
+                    log.exception("nowcast refresh failed")
+                wait_s = max(0.0, looked + check_s - time.monotonic())
+                if running:
+                    done, _ = await asyncio.wait(
+                        running, timeout=wait_s, return_when=asyncio.FIRST_COMPLETED
+                    )
+                    running -= done
+                else:
+                    await asyncio.sleep(wait_s)
+        finally:  # stopped: the nowcasts under way go with the loop, not as failures
+            for task in running:
+                task.cancel()
 
     def due_nowcasts(self, wall_s: float | None = None) -> list[str]:
         """The open halls whose nowcast is due at the wall time ``wall_s``
