@@ -20,7 +20,8 @@ every hall each minute, for ``--minutes`` (default 30).
   ``--minutes``: the CPU the exporter uses (its process and its nowcast
   workers, in cores of the machine's), its resident memory, the ingest
   latency (p50, p99), Prometheus's scrape duration of ``/metrics``, the oldest
-  nowcast at any scrape (scrape time less the time it was computed), whether
+  nowcast at any scrape (scrape time less the time it was computed), the
+  nowcasts published a minute and the workers' CPU per nowcast, whether
   every rule group evaluates, and what Prometheus and the ticket systems used.
 
 Not a test and not in CI (it takes the whole run plus a start-up of minutes).
@@ -344,6 +345,11 @@ def province(args: argparse.Namespace) -> dict[str, Any]:
                           " - hall_nowcast_computed_timestamp_seconds)", m0, m1)  # fmt: skip
             nowcasts = _range(prom, "count(hall_nowcast_computed_timestamp_seconds)", m0, m1)
             samples = _range(prom, 'scrape_samples_scraped{job="hallmon"}', m0, m1)
+            # each hall's computed time changes once per nowcast published (its call-in
+            # advice, an update of the same nowcast, keeps it): a scrape every 15 s
+            # counts two nowcasts of one hall between scrapes as one
+            published = _range(prom, "sum(changes(hall_nowcast_computed_timestamp_seconds"
+                               f"[{round(m1 - m0)}s]))", m1, m1)  # fmt: skip
             rules = httpx.get(f"{prom}/api/v1/rules", timeout=30).json()["data"]["groups"]
             head_series = _own_metric(prom, "prometheus_tsdb_head_series")
         finally:
@@ -410,6 +416,10 @@ def province(args: argparse.Namespace) -> dict[str, Any]:
             "samples": max(samples, default=None),
         },
         "nowcast": {
+            "per_min": round(published[0] / seconds * 60, 1) if published else None,
+            "workers_cpu_s_each": round((cpu1["children"] - cpu0["children"]) / published[0], 3)
+            if published and published[0]
+            else None,
             "oldest_s": max(ages, default=None),
             "oldest_p50_s": _quantile(ages, 0.5),
             "halls_with_one_fewest": min(nowcasts, default=None),
@@ -445,6 +455,8 @@ def report(r: dict[str, Any]) -> None:
         + "".join(f"    failed {n}x: {why}\n" for why, n in ing["failed_why"].items())
         + f"  /metrics scraped by Prometheus: {scr['scrapes']} scrapes of {scr['samples']} "
         f"samples, p50 {scr['p50_s']} s, max {scr['max_s']} s\n"
+        f"  nowcasts: {nc['per_min']} a minute, the workers' CPU {nc['workers_cpu_s_each']} s "
+        "each (with the forecasts, drift references and call-in advice they also ran)\n"
         f"  oldest nowcast at a scrape: {nc['oldest_s']} s (p50 of the scrapes' oldest "
         f"{nc['oldest_p50_s']} s); halls with a nowcast, fewest: {nc['halls_with_one_fewest']}\n"
         f"  Prometheus: {r['prometheus_series']} series; rules: {r['rules']['groups']} groups, "

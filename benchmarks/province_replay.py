@@ -16,6 +16,10 @@ import httpx
 
 TICK_S = 0.5
 CONNECTIONS = 16
+# Idle connections let go before the exporter's limits.keep_alive (5 s) closes
+# them: a client whose idle expiry equals it now and then reuses a connection
+# as the exporter closes it, and its request gets no answer (docs/reference/http-api.md).
+KEEPALIVE_EXPIRY_S = 4.0
 # hall -> (its token, its events as (Unix s, JSON object) in time order)
 Plan = dict[str, tuple[str, list[tuple[float, str]]]]
 
@@ -37,7 +41,11 @@ async def _replay(url: str, plan: Plan, stop: Flag) -> list[dict[str, object]]:
     cursors = dict.fromkeys(plan, 0)
     gate = asyncio.Semaphore(CONNECTIONS)
     running: set[asyncio.Task[None]] = set()
-    limits = httpx.Limits(max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS)
+    limits = httpx.Limits(
+        max_connections=CONNECTIONS,
+        max_keepalive_connections=CONNECTIONS,
+        keepalive_expiry=KEEPALIVE_EXPIRY_S,
+    )
     async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as client:
 
         async def post(hall: str, token: str, body: bytes, events: int) -> None:

@@ -5,17 +5,24 @@ nowcast's demand level.
 
 A day's reference (its 5-minute bins, expected tickets and thresholds) is
 computed once per model version and day plan in the worker pool (its
-arrivals threshold is calibrated on simulated days, about half a second); the
-test itself reads the day's tickets from the live state and takes a few
-milliseconds, in a thread, so the event loop stays free for ingest.
+arrivals threshold is calibrated on simulated days, a few tenths of a
+second), and once for all the halls whose day is the same model but for the
+hall's id, name and time zone (:func:`reference_key`): a province of halls
+started from one template scenario computes one reference a day plan, not
+one a hall. The test itself reads the day's tickets from the live state and
+takes a few milliseconds, in a thread, so the event loop stays free for
+ingest.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
+from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Executor
+from dataclasses import replace
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -57,6 +64,14 @@ def _reference_job(scn: Scenario, alpha: float) -> DriftReference:
     return drift_reference(scn, alpha)
 
 
+def reference_key(one_day: Scenario) -> str:
+    """A digest of everything a day's reference depends on: the one-day
+    scenario but its hall's id, display name and time zone (the reference
+    reads local seconds after midnight, never a date or an instant)."""
+    text = one_day.model_dump_json(exclude={"hall", "name", "timezone"})
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 class DriftWatch:
     """The drift loop of one :class:`Monitor`, on the executor ``pool()`` gives."""
 
@@ -64,6 +79,8 @@ class DriftWatch:
         self.monitor = monitor
         self._pool = pool
         self._references: dict[str, dict[tuple[int, str], DriftReference]] = {}
+        # by reference_key, the latest first out: as many as the halls may hold
+        self._shared: OrderedDict[str, DriftReference] = OrderedDict()
 
     async def loop(self) -> None:
         await every(self.monitor.settings.drift.every, self.refresh, "drift refresh failed", log)
@@ -79,12 +96,27 @@ class DriftWatch:
         one_day = day_scenario(scn, date.fromisoformat(day))
         if one_day is None or one_day.stationary:
             return None
-        alpha = self.monitor.settings.drift.false_alarm
-        loop = asyncio.get_running_loop()
-        found = await loop.run_in_executor(self._pool(), _reference_job, one_day, alpha)
+        shared = await self._shared_reference(one_day)
+        found = replace(shared, scenario=one_day)  # the hall's own, the same but for its names
         if len(held) >= REFERENCES_KEPT:
             del held[next(iter(held))]
         held[key] = found
+        return found
+
+    async def _shared_reference(self, one_day: Scenario) -> DriftReference:
+        """The reference of ``one_day`` or of a hall's day the same but for its
+        names (:func:`reference_key`), computed in the pool when none is held."""
+        key = reference_key(one_day)
+        found = self._shared.get(key)
+        if found is not None:
+            self._shared.move_to_end(key)
+            return found
+        alpha = self.monitor.settings.drift.false_alarm
+        loop = asyncio.get_running_loop()
+        found = await loop.run_in_executor(self._pool(), _reference_job, one_day, alpha)
+        self._shared[key] = found
+        while len(self._shared) > REFERENCES_KEPT * max(1, len(self.monitor.hall_ids())):
+            self._shared.popitem(last=False)
         return found
 
     async def refresh(self) -> int:

@@ -1,0 +1,118 @@
+"""The drift loop's references: computed once per model version and day plan
+for a hall, and once for all the halls whose day is the same model but for
+the hall's id, name and time zone; each hall's reference is what computing it
+for that hall alone gives. Checked on a real monitor with the real
+computation in a thread pool that counts the references it is sent."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from monitor.background.drift import DriftWatch, _reference_job, reference_key
+from monitor.core.config import load_settings
+from monitor.core.monitor import Monitor
+from sim.eventlog.events import Event
+from sim.live.drift import drift_reference
+from sim.model.days import day_scenario
+from sim.model.scenario import load_scenario
+from sim.model.scenario_io import write_scenario
+from tests.monitor.conftest import DAY, ROOT
+
+TOKENS = {"T_A": "county-a-token", "T_B": "county-b-token", "T_F": "flagship-token"}
+
+
+class CountingPool(ThreadPoolExecutor):
+    """A thread pool that counts the drift references it is sent."""
+
+    def __init__(self) -> None:
+        super().__init__(2)
+        self.references = 0
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        if fn is _reference_job:
+            self.references += 1
+        return super().submit(fn, *args, **kwargs)
+
+
+@pytest.fixture
+def monitor(
+    tmp_path: Path, county_day: list[Event], flagship_day: list[Event]
+) -> Iterator[Monitor]:
+    """Two county halls of one model but for their ids and time zones (both
+    UTC+8 all year), and the flagship: all open, their mornings applied."""
+    county = load_scenario(ROOT / "scenarios/county.yaml")
+    twin = county.model_copy(
+        update={"hall": "county_b", "name": "另一县城", "timezone": "Asia/Hong_Kong"}
+    )
+    write_scenario(twin, tmp_path / "county_b.yaml")
+    config = tmp_path / "monitor.yaml"
+    config.write_text(
+        f"""
+store: {tmp_path / "hallmon.db"}
+clock: events
+nowcast: {{every: 0}}
+forecast: {{replications: 0}}
+drift: {{every: 60s}}
+halls:
+  - {{id: county_a, scenario: {ROOT / "scenarios/county.yaml"}, token_env: T_A}}
+  - {{id: county_b, scenario: {tmp_path / "county_b.yaml"}, token_env: T_B}}
+  - {{id: flagship, scenario: {ROOT / "scenarios/flagship.yaml"}, token_env: T_F}}
+""",
+        encoding="utf-8",
+    )
+    m = Monitor(load_settings(config, environ=TOKENS))
+    m.open()
+    for hall_id, day in (
+        ("county_a", county_day),
+        ("county_b", county_day),
+        ("flagship", flagship_day),
+    ):
+        m.ingest(
+            m.hall(hall_id), [e.model_copy(update={"hall": hall_id}) for e in day if e.ts.hour < 11]
+        )
+    yield m
+    m.close()
+
+
+def test_halls_of_one_model_share_one_reference_each_with_its_own_scenario(
+    monitor: Monitor,
+) -> None:
+    with CountingPool() as pool:
+        watch = DriftWatch(monitor, lambda: pool)
+        assert asyncio.run(watch.refresh()) == 3  # every hall tested
+        assert pool.references == 2  # one for the two county halls, one for the flagship
+        assert asyncio.run(watch.refresh()) == 3
+        assert pool.references == 2  # held: none computed again
+
+    alpha = monitor.settings.drift.false_alarm
+    for hall_id in ("county_a", "county_b", "flagship"):
+        (held,) = watch._references[hall_id].values()
+        one_day = day_scenario(monitor.model(hall_id).scenario, DAY)
+        assert one_day is not None
+        assert held.scenario is one_day or held.scenario == one_day  # the hall's own
+        assert held == drift_reference(one_day, alpha)  # what it alone would compute
+
+
+def test_reference_key_reads_the_model_not_the_names() -> None:
+    county = load_scenario(ROOT / "scenarios/county.yaml")
+    day = date(2026, 3, 2)
+    base = day_scenario(county, day)
+    renamed = day_scenario(
+        county.model_copy(update={"hall": "x", "name": "X", "timezone": "Europe/Paris"}), day
+    )
+    busier = day_scenario(
+        county.model_copy(
+            update={"arrivals": county.arrivals.model_copy(update={"day_noise_cv": 0.3})}
+        ),
+        day,
+    )
+    assert base is not None and renamed is not None and busier is not None
+    assert reference_key(renamed) == reference_key(base)
+    assert reference_key(busier) != reference_key(base)
