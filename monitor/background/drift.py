@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from monitor.background.rounds import every
+from monitor.core.localdays import next_day
 from monitor.core.monitor import Monitor
 from monitor.core.observed import Observed
 from sim.live.drift import DayObservations, DriftReference, HallDrift, day_drift, drift_reference
@@ -121,15 +122,18 @@ class DriftWatch:
 
     async def refresh(self) -> int:
         """Test every open hall's day so far; returns how many were tested. A
-        hall whose test fails is logged and counted; the others go on."""
+        hall whose test fails is logged and counted; the others go on. A hall
+        closed now gets the references of its day and the next day computed
+        ahead, so that they are in place when it opens (:meth:`_ahead`)."""
         monitor = self.monitor
         done = 0
         for hall_id in monitor.hall_ids():
             try:
                 now_s = monitor.now_s(hall_id)
-                if not monitor.is_open(hall_id, now_s):
-                    continue
                 day = monitor.local_day(hall_id, now_s)
+                if not monitor.is_open(hall_id, now_s):
+                    await self._ahead(hall_id, day)
+                    continue
                 ref = await self._reference(hall_id, monitor.model(hall_id).scenario, day)
                 if ref is None:
                     continue
@@ -142,6 +146,18 @@ class DriftWatch:
                 monitor.publish_drift(hall_id, result)
                 done += 1
         return done
+
+    async def _ahead(self, hall_id: str, day: str) -> None:
+        """The references of a closed hall's local ``day`` and the next day
+        with its model in use. At night every hall is closed and the pool has
+        no nowcast to run: the references of the coming day (and of a model
+        adopted overnight) are computed then, one at a time, not at opening,
+        when every hall would need its own at once while the nowcasts start
+        (a province of halls with models of their own: some 2,000 references
+        of a few tenths of a second each)."""
+        scn = self.monitor.model(hall_id).scenario
+        for one in (day, next_day(day)):
+            await self._reference(hall_id, scn, one)
 
     def _test(self, hall_id: str, ref: DriftReference, now_s: float) -> HallDrift | None:
         monitor = self.monitor

@@ -17,9 +17,11 @@ import pytest
 
 from monitor.background.drift import DriftWatch, _reference_job, reference_key
 from monitor.core.config import load_settings
+from monitor.core.localdays import next_day
 from monitor.core.monitor import Monitor
 from sim.eventlog.events import Event
 from sim.live.drift import drift_reference
+from sim.live.forecast import forecast_key
 from sim.model.days import day_scenario
 from sim.model.scenario import load_scenario
 from sim.model.scenario_io import write_scenario
@@ -41,12 +43,9 @@ class CountingPool(ThreadPoolExecutor):
         return super().submit(fn, *args, **kwargs)
 
 
-@pytest.fixture
-def monitor(
-    tmp_path: Path, county_day: list[Event], flagship_day: list[Event]
-) -> Iterator[Monitor]:
+def province(tmp_path: Path, days: dict[str, list[Event]]) -> Monitor:
     """Two county halls of one model but for their ids and time zones (both
-    UTC+8 all year), and the flagship: all open, their mornings applied."""
+    UTC+8 all year), and the flagship, with ``days[kind]`` applied."""
     county = load_scenario(ROOT / "scenarios/county.yaml")
     twin = county.model_copy(
         update={"hall": "county_b", "name": "另一县城", "timezone": "Asia/Hong_Kong"}
@@ -69,21 +68,37 @@ halls:
     )
     m = Monitor(load_settings(config, environ=TOKENS))
     m.open()
-    for hall_id, day in (
-        ("county_a", county_day),
-        ("county_b", county_day),
-        ("flagship", flagship_day),
-    ):
-        m.ingest(
-            m.hall(hall_id), [e.model_copy(update={"hall": hall_id}) for e in day if e.ts.hour < 11]
-        )
+    for hall_id in m.hall_ids():
+        day = days["flagship" if hall_id == "flagship" else "county"]
+        m.ingest(m.hall(hall_id), [e.model_copy(update={"hall": hall_id}) for e in day])
+    return m
+
+
+@pytest.fixture
+def mornings(
+    tmp_path: Path, county_day: list[Event], flagship_day: list[Event]
+) -> Iterator[Monitor]:
+    """Every hall open: its morning applied."""
+    days = {"county": county_day, "flagship": flagship_day}
+    m = province(tmp_path, {k: [e for e in v if e.ts.hour < 11] for k, v in days.items()})
+    yield m
+    m.close()
+
+
+@pytest.fixture
+def evenings(
+    tmp_path: Path, county_day: list[Event], flagship_day: list[Event]
+) -> Iterator[Monitor]:
+    """Every hall closed: its whole day applied."""
+    m = province(tmp_path, {"county": county_day, "flagship": flagship_day})
     yield m
     m.close()
 
 
 def test_halls_of_one_model_share_one_reference_each_with_its_own_scenario(
-    monitor: Monitor,
+    mornings: Monitor,
 ) -> None:
+    monitor = mornings
     with CountingPool() as pool:
         watch = DriftWatch(monitor, lambda: pool)
         assert asyncio.run(watch.refresh()) == 3  # every hall tested
@@ -116,3 +131,29 @@ def test_reference_key_reads_the_model_not_the_names() -> None:
     assert base is not None and renamed is not None and busier is not None
     assert reference_key(renamed) == reference_key(base)
     assert reference_key(busier) != reference_key(base)
+
+
+def test_a_closed_hall_gets_the_references_of_its_day_and_the_next_ahead(
+    evenings: Monitor,
+) -> None:
+    monitor = evenings
+    wanted: dict[str, list[tuple[tuple[int, str], str]]] = {}
+    for hall_id in monitor.hall_ids():
+        now_s = monitor.now_s(hall_id)
+        assert not monitor.is_open(hall_id, now_s)
+        day = monitor.local_day(hall_id, now_s)
+        model = monitor.model(hall_id)
+        for one in (day, next_day(day)):
+            one_day = day_scenario(model.scenario, date.fromisoformat(one))
+            assert one_day is not None
+            key = (model.version, forecast_key(model.scenario, one))
+            wanted.setdefault(hall_id, []).append((key, reference_key(one_day)))
+    distinct = {ref for pairs in wanted.values() for _, ref in pairs}
+    with CountingPool() as pool:
+        watch = DriftWatch(monitor, lambda: pool)
+        assert asyncio.run(watch.refresh()) == 0  # none open: none tested
+        assert pool.references == len(distinct)
+        for hall_id, pairs in wanted.items():
+            assert set(watch._references[hall_id]) == {key for key, _ in pairs}
+        assert asyncio.run(watch.refresh()) == 0
+        assert pool.references == len(distinct)  # held: none computed again
