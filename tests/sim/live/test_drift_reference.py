@@ -79,8 +79,8 @@ def test_each_day_s_largest_statistic_is_the_whole_path_s_largest_bit_for_bit(
     factor = np.ones((203, 1)) if math.isinf(k) else rng.gamma(k, 1.0 / k, (203, 1))
     counts = rng.poisson(factor * expected).astype(float)
     whole, _ = arrivals_statistic(counts, expected, k, change_every)
-    for chunk_days in (1, 64, 512):
-        largest = largest_arrivals_statistic(counts, expected, k, change_every, chunk_days=chunk_days)
+    for chunk in (1, 64, 512):
+        largest = largest_arrivals_statistic(counts, expected, k, change_every, chunk_days=chunk)
         assert largest.tobytes() == whole.max(axis=1).tobytes()
 
 
