@@ -10,23 +10,35 @@ three tests together, 1/3% for the arrivals), and ``--days`` days whose demand
 is 30% higher from noon, with the delay from noon to the drift (read on the
 5-minute grid the test looks at). Figures only; exit status 0.
 
-    python benchmarks/bench_drift.py [--days 200] [--json]
+First, what a day's reference costs (:func:`drift_reference`, the bundled
+flagship and county halls' Tuesday, α = 1%: the thresholds calibrated on
+4,000 simulated days), in CPU seconds against the way it was calibrated
+before (the whole statistic path of every day, then its largest value: the
+peer), the two alternated in ``--pairs`` pairs in the same run and checked to
+give the same reference; the medians and their ratio.
+
+    python benchmarks/bench_drift.py [--days 200] [--pairs 9] [--reference-only] [--json]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import time
 from datetime import date
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from sim.live import drift  # noqa: E402
+from sim.live.changes import arrivals_statistic  # noqa: E402
 from sim.live.drift import drift_reference, observations_at, score_paths  # noqa: E402
 from sim.model.calendar import step_value  # noqa: E402
 from sim.model.days import day_scenario  # noqa: E402
@@ -35,6 +47,42 @@ from sim.model.scenario import Scenario, load_scenario  # noqa: E402
 
 NOON_S = 12 * 3600.0
 SIZES = (0.25, 0.5, 1.0)
+TUESDAY = date(2026, 3, 3)
+
+
+def _whole_path_largest(
+    counts: np.ndarray, expected: np.ndarray, k: float, change_every: int
+) -> np.ndarray:
+    """The peer: each day's largest statistic as the calibration took it
+    before, off the whole path (every end, with the change time giving it)."""
+    stat, _ = arrivals_statistic(counts, expected, k, change_every)
+    return np.asarray(stat.max(axis=1))
+
+
+def reference_cost(name: str, pairs: int) -> dict[str, Any]:
+    scn = day_scenario(load_scenario(ROOT / "scenarios" / f"{name}.yaml"), TUESDAY)
+    assert scn is not None
+    now_s, before_s = [], []
+    for _ in range(pairs):
+        began = time.process_time()
+        ref = drift_reference(scn, 0.01)
+        now_s.append(time.process_time() - began)
+        with mock.patch.object(drift, "largest_arrivals_statistic", _whole_path_largest):
+            began = time.process_time()
+            peer = drift_reference(scn, 0.01)
+            before_s.append(time.process_time() - began)
+        if ref != peer:
+            raise SystemExit(f"{name}: the reference differs from the peer's")
+    now, before = float(np.median(now_s)), float(np.median(before_s))
+    return {
+        "scenario": name,
+        "bins": len(ref.expected),
+        "cpu_s": round(now, 4),
+        "before_cpu_s": round(before, 4),
+        "ratio": round(before / now, 2),
+        "pairs": pairs,
+        "load_average": round(os.getloadavg()[0], 2),
+    }
 
 
 def _scaled(scn: Scenario, factor: float, from_noon: float = 1.0) -> Scenario:
@@ -55,7 +103,7 @@ def _scaled(scn: Scenario, factor: float, from_noon: float = 1.0) -> Scenario:
 
 def measure(size: float, days: int) -> dict[str, Any]:
     tuesday = day_scenario(load_scenario(ROOT / "tests/monitor/background/halls/city.yaml"),
-                           date(2026, 3, 3))  # fmt: skip
+                           TUESDAY)  # fmt: skip
     assert tuesday is not None
     model = _scaled(tuesday, size)
     ref = drift_reference(model, 0.01)
@@ -96,12 +144,21 @@ def measure(size: float, days: int) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=200)
+    parser.add_argument("--pairs", type=int, default=9)
+    parser.add_argument("--reference-only", action="store_true")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    rows = [measure(size, args.days) for size in SIZES]
+    costs = [reference_cost(name, args.pairs) for name in ("flagship", "county")]
+    rows = [] if args.reference_only else [measure(size, args.days) for size in SIZES]
     if args.json:
-        print(json.dumps(rows))
+        print(json.dumps({"reference": costs, "detection": rows}))
         return
+    for c in costs:
+        print(
+            f"{c['scenario']} reference ({c['bins']} bins): {c['cpu_s']:.3f} CPU-s, "
+            f"before {c['before_cpu_s']:.3f} CPU-s: x{c['ratio']:.2f} "
+            f"(medians of {c['pairs']} pairs, load average {c['load_average']})"
+        )
     for r in rows:
         print(
             f"{r['tickets_per_day']:>5} tickets/day: false alarms "

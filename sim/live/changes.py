@@ -63,6 +63,48 @@ def arrivals_statistic(
     return stat, where
 
 
+def largest_arrivals_statistic(
+    counts: np.ndarray, expected: np.ndarray, k: float, change_every: int, *, chunk_days: int = 512
+) -> np.ndarray:
+    """Each day's (row of ``counts``, days × bins) largest statistic over all
+    bin ends and change times: ``arrivals_statistic(counts, expected, k,
+    change_every)[0].max(axis=1)`` bit for bit, about five times cheaper (the
+    drift's calibration needs only this).
+
+    Every log-likelihood ratio is the same floating-point expression of the
+    same operands as in :func:`arrival_llr`, and a max is exact, so only the
+    order of the work differs: a pass per change time over all later ends,
+    days along the contiguous axis (no gather, no per-end Python loop, no
+    argmax); the terms that do not depend on the day once per (change time,
+    end)."""
+    days, bins = counts.shape
+    m = cumulative(expected)
+    day_free = []  # per change time: per ratio, log ρ and the term of the end and change time
+    for tau in range(0, bins, change_every):
+        a_total = m[tau + 1 :]
+        a_after = a_total - m[tau]
+        terms = []
+        for rho in RATIOS:
+            if math.isinf(k):
+                term = (rho - 1.0) * a_after
+            else:
+                term = np.log(a_total + (rho - 1.0) * a_after + k) - np.log(a_total + k)
+            terms.append((math.log(rho), term[:, None]))
+        day_free.append((tau, terms))
+    best = np.full(days, -np.inf)
+    for lo in range(0, days, chunk_days):
+        c = np.ascontiguousarray(cumulative(counts[lo : lo + chunk_days]).T)  # ends × days
+        k_plus_n = c if math.isinf(k) else k + c
+        top = best[lo : lo + chunk_days]
+        for tau, terms in day_free:
+            n_after = c[tau + 1 :] - c[tau]
+            for log_rho, term in terms:
+                llr = n_after * log_rho
+                llr -= term if math.isinf(k) else k_plus_n[tau + 1 :] * term
+                np.maximum(top, llr.max(axis=0), out=top)
+    return best
+
+
 def scale_llr(dist: Distribution, x_s: np.ndarray, rho: float) -> np.ndarray:
     """log f_ρ(x) − log f(x) for ``dist`` scaled by ``rho`` (exact for the
     exponential, gamma and lognormal families; a gamma of the same mean and cv

@@ -48,7 +48,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.live.changes import RATIOS, arrivals_statistic, odds_llrs, scale_llr, sequential
+from sim.live.changes import (
+    RATIOS,
+    arrivals_statistic,
+    largest_arrivals_statistic,
+    odds_llrs,
+    scale_llr,
+    sequential,
+)
 from sim.live.conditional import survival
 from sim.live.demandlevel import DemandLevel, demand_level, expected_between
 from sim.model.calendar import counter_instances
@@ -170,8 +177,11 @@ def drift_reference(scn: Scenario, alpha: float, *, seed: int = 1) -> DriftRefer
         else rng.gamma(k, 1.0 / k, (CALIBRATION_DAYS, 1))
     )
     counts = rng.poisson(factor * expected[None, :]).astype(float)
-    stat, _ = arrivals_statistic(counts, expected, k, int(CHANGE_S // BIN_S))
-    threshold = float(np.quantile(stat.max(axis=1), 1.0 - share)) if len(expected) else math.inf
+    if len(expected):
+        largest = largest_arrivals_statistic(counts, expected, k, int(CHANGE_S // BIN_S))
+        threshold = float(np.quantile(largest, 1.0 - share))
+    else:
+        threshold = math.inf
     changes = max(1, math.ceil((hi - lo) / CHANGE_S))
     speeds = {inst.name: inst.speed for inst in counter_instances(scn) if not inst.kiosk}
     return DriftReference(
