@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.live.nowcast import counter_service_shares, nowcast, state_at, weighted_quantile
+from sim.live.nowcast import counter_service_shares, nowcast, state_at
 from sim.live.warmstart import BusyCounter, HallStart, WaitingTicket
 from sim.model.hall import simulate
 from sim.model.records import ABANDONED, BALKED, SERVED
@@ -153,17 +153,6 @@ def test_median_and_p90_of_the_wait_behind_a_known_queue(busy: int, ahead: int) 
     half = 2.576 * math.sqrt(p * (1 - p) / n)
     assert abs(nc.service_breach_probability[("s", 0.0)] - p) <= half
     assert nc.breach_probability[0.0] == nc.service_breach_probability[("s", 0.0)]
-
-
-def test_weighted_quantile_is_a_lower_quantile_of_the_weighted_sample() -> None:
-    values = np.array([5.0, 1.0, 3.0, math.inf])
-    weights = np.array([0.25, 0.25, 0.25, 0.25])
-    assert weighted_quantile(values, weights, 0.5) == 3.0
-    assert weighted_quantile(values, weights, 0.25) == 1.0
-    assert weighted_quantile(values, weights, 0.75) == 5.0
-    assert math.isnan(weighted_quantile(values, weights, 0.9))  # falls on a ticket never called
-    uneven = np.array([0.7, 0.1, 0.1, 0.1])
-    assert weighted_quantile(values, uneven, 0.5) == 5.0
 
 
 def test_the_hall_wide_breach_probability_weighs_the_services() -> None:
