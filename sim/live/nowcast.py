@@ -34,6 +34,8 @@ probes, 48 run: the two segments of one priority share theirs; runs of about
 an hour) takes 2-3 ms of CPU per replication, so the default 30 replications
 (60-90 ms) fit the monitor's budget of about 0.3 s per hall and minute; the
 first call of a process also imports scipy (~0.25 s).
+``benchmarks/bench_ingest.py --only nowcast`` holds a round of such halls
+against that budget.
 """
 
 from __future__ import annotations
