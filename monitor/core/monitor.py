@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 
 from monitor.core.batches import BatchInvalid, OtherHalls, read_batch, to_rows
 from monitor.core.config import Hall, Settings, token_hash
+from monitor.core.countbook import CountBook
 from monitor.core.errors import (
     Forbidden,
     HallNotServed,
@@ -43,28 +44,20 @@ from monitor.core.modelbook import ModelBook
 from monitor.core.observed import Observed
 from monitor.core.plan import HallPlan
 from monitor.core.rows import stored_bytes
-from monitor.core.snapshot import (
-    BACKGROUND_JOBS,
-    HALL_LIMITS,
-    INGEST_RESULTS,
-    HallView,
-    Ingested,
-    QueuePicture,
-    Readiness,
-    TicketNow,
-)
+from monitor.core.snapshot import HallView, Ingested, QueuePicture, Readiness, TicketNow
 from monitor.core.state import HallState
 from monitor.core.store import EventStore, Row
 from monitor.core.storing import Pending, rebuild, store_batch
 from sim.eventlog.events import Event
 
 
-class Monitor(ModelBook, ForecastBook):
+class Monitor(CountBook, ModelBook, ForecastBook):
     """Every configured hall's state, store and published numbers. Its state
     changes only through its methods: ingest (:meth:`receive`, :meth:`ingest`),
     the background's publications (:meth:`publish_forecasts`,
-    :meth:`publish_nowcast` of :class:`ForecastBook`, :meth:`count_failure`,
-    and those of :class:`ModelBook`: models, drift, learning) and the life cycle."""
+    :meth:`publish_nowcast` of :class:`ForecastBook`, :meth:`count_failure` of
+    :class:`CountBook`, and those of :class:`ModelBook`: models, drift,
+    learning) and the life cycle."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -80,17 +73,14 @@ class Monitor(ModelBook, ForecastBook):
         self._plans = {h.id: HallPlan(h.scenario, h.roster) for h in settings.halls}
         self._by_token = {h.token_sha256: h.id for h in settings.halls}
         self._store: EventStore | None = None
-        self._ingested = {h.id: dict.fromkeys(INGEST_RESULTS, 0) for h in settings.halls}
-        self._limited = {h.id: dict.fromkeys(HALL_LIMITS, 0) for h in settings.halls}
         self._intake = {h.id: HallIntake(h.id, h.limits) for h in settings.halls}
         # one batch of a hall at a time is decided and stored: what is decided
         # (labels, events running backwards) reads what the batches before it left
         self._hall_locks = {h.id: threading.Lock() for h in settings.halls}
         self._pending = {h.id: Pending() for h in settings.halls}
-        self._failures = {h.id: dict.fromkeys(BACKGROUND_JOBS, 0) for h in settings.halls}
         self._ready = False
         self._health = StoreHealth(settings.max_body_bytes)
-        self._count_lock = threading.Lock()
+        CountBook.__init__(self, self._halls)
         ModelBook.__init__(self)
         ForecastBook.__init__(self)
 
@@ -215,16 +205,6 @@ class Monitor(ModelBook, ForecastBook):
         return digest in self._by_token or digest == self.settings.read_token_sha256
 
     # -- ingest ---------------------------------------------------------------
-    def count(self, hall_id: str, result: str, n: int) -> None:
-        """Count ``n`` ingested events of ``result`` (one of INGEST_RESULTS)."""
-        with self._count_lock:
-            self._ingested[hall_id][result] += n
-
-    def count_failure(self, hall_id: str, job: str) -> None:
-        """Count one failed background ``job`` (one of BACKGROUND_JOBS) of the hall."""
-        with self._count_lock:
-            self._failures[hall_id][job] += 1
-
     def receive(self, hall: Hall, body: bytes, media: str) -> Ingested:
         """Parse, validate, store and apply one request body of media type
         ``media``: :class:`InvalidEvents` listing every bad event,
@@ -271,10 +251,6 @@ class Monitor(ModelBook, ForecastBook):
         now_s = time.time()
         return state.local_day(now_s), 86400.0 - state.local_seconds(now_s)
 
-    def _count_limited(self, hall_id: str, refusal: RateLimited) -> None:
-        with self._count_lock:
-            self._limited[hall_id][refusal.limit] += 1
-
     def _store_rows(self, hall: Hall, rows: list[Row], size_bytes: int) -> Ingested:
         """Store a batch of ``size_bytes`` (its request body) and apply its new
         rows (see :meth:`receive` and :mod:`monitor.core.storing`)."""
@@ -304,13 +280,7 @@ class Monitor(ModelBook, ForecastBook):
         finally:
             with lock:
                 pending.remove(done.to_apply)
-        with self._count_lock:
-            counts = self._ingested[hall.id]
-            counts["accepted"] += done.applied
-            counts["duplicate"] += done.duplicates
-            counts["conflict"] += done.conflicts
-            counts["future"] += done.future
-            counts["backwards"] += done.backwards
+        self._count_stored(hall.id, done)
         quarantined = done.future + done.backwards
         return Ingested(done.applied, done.duplicates, quarantined, done.conflicts)
 
@@ -379,10 +349,7 @@ class Monitor(ModelBook, ForecastBook):
         nowcast = self._nowcasts.get(hall_id)
         if nowcast is not None and state.local_day(nowcast.computed_s) != live.day:
             nowcast = None
-        with self._count_lock:
-            ingested = dict(self._ingested[hall_id])
-            failures = dict(self._failures[hall_id])
-            limited = dict(self._limited[hall_id])
+        ingested, failures, limited = self._counts(hall_id)
         return HallView(
             info=state.info,
             live=live,

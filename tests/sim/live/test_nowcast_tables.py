@@ -1,7 +1,8 @@
 """The nowcast's tables, computed for every (service, horizon) at once, are the
 numbers the plain per-(service, horizon) computation gives, to the bit: the
 nowcast publishes them and the precision's stopping rule reads them, so a
-last-bit difference would move what a hall shows and when a nowcast stops."""
+last-bit difference would move what a hall shows and when a nowcast stops.
+And the weighted quantile the medians and 90th percentiles are read with."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import math
 import numpy as np
 import pytest
 
-from sim.live.nowcast import Tables, _Layout, _mean_ci, weighted_quantile
+from sim.live.nowcasttables import Layout, Tables, _mean_ci, weighted_quantile
 from sim.model.summary import t_quantile_975
 
 
@@ -72,7 +73,7 @@ def test_the_tables_are_the_plain_computations_to_the_bit(seed: int) -> None:
             waits[rng.random(waits.shape) < rng.choice([0.02, 0.3, 0.9])] = np.nan
         if case % 5 == 0:  # ties in the quantiles
             waits = np.round(waits, -1)
-        layout = _Layout.of(horizons, services, segments, 900.0)
+        layout = Layout.of(horizons, services, segments, 900.0)
         got = layout.tables(waits)
         layout.add_quantiles(waits, got)
         want = plain_tables(waits, horizons, services, segments, 900.0)
@@ -93,3 +94,14 @@ def test_the_mean_and_half_width_are_numpys_to_the_bit() -> None:
             continue
         half = t_quantile_975(kept.size - 1) * float(kept.std(ddof=1)) / math.sqrt(kept.size)
         assert repr(got) == repr((float(kept.mean()), half))
+
+
+def test_weighted_quantile_is_a_lower_quantile_of_the_weighted_sample() -> None:
+    values = np.array([5.0, 1.0, 3.0, math.inf])
+    weights = np.array([0.25, 0.25, 0.25, 0.25])
+    assert weighted_quantile(values, weights, 0.5) == 3.0
+    assert weighted_quantile(values, weights, 0.25) == 1.0
+    assert weighted_quantile(values, weights, 0.75) == 5.0
+    assert math.isnan(weighted_quantile(values, weights, 0.9))  # falls on a ticket never called
+    uneven = np.array([0.7, 0.1, 0.1, 0.1])
+    assert weighted_quantile(values, uneven, 0.5) == 5.0
