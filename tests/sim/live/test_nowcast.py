@@ -229,3 +229,12 @@ def test_state_at_reads_a_simulated_day() -> None:
             (day.arrival_s < now) & ~day.kiosk & ~(day.called_s <= now) & (day.outcome != BALKED)
         ).sum()
     )
+
+
+def test_a_busy_hall_gets_every_replication_and_finite_waits() -> None:
+    """Without a precision, the flagship at 11:00 runs all 30 replications and
+    every service's wait at every horizon is a number (what the timed test
+    this replaces also checked; its cost is ``bench_ingest.py --only nowcast``'s)."""
+    nc = nowcast(flagship(), flagship_at_11())
+    assert nc.replications == 30
+    assert nc.wait_s and np.isfinite(list(nc.wait_s.values())).all()
