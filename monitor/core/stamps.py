@@ -128,9 +128,13 @@ class Stamps:
             if after is None:
                 return None
             afters[rest] = after
-        known = [(bases[m], afters[s + o], f) for m, s, f, o in parts]
-        ts_us = [base + after[0] + (int(f.ljust(6, "0")) if f else 0) for base, after, f in known]
-        return ts_us, [after[1] for _, after, _ in known]
+        ts_us = [
+            bases[m] + afters[s + o][0] + (int(f.ljust(6, "0")) if f else 0) for m, s, f, o in parts
+        ]
+        offsets = {after[1] for after in afters.values()}
+        if len(offsets) == 1:  # the common batch: one UTC offset for all
+            return ts_us, [offsets.pop()] * len(parts)
+        return ts_us, [afters[s + o][1] for _, s, _, o in parts]
 
     def _minute(self, minute: str) -> int | None:
         if len(self._minutes) >= _MAX_SEEN:
