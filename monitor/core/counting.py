@@ -8,7 +8,6 @@ order the events came in."""
 from __future__ import annotations
 
 from monitor.core.hallinfo import SERVICE_BOUNDS_S
-from monitor.core.store import Row
 from monitor.core.tickets import (
     ALL_PARTS,
     AWAY,
@@ -45,26 +44,33 @@ class DayCounting:
                 self._recount(d, t.effect, effect, ticket)
                 t.effect = effect
 
-    def _merge(self, d: Day, row: Row) -> Ticket | None:
-        """Merge one event into the day's facts; the ticket when its facts
-        changed (its effect is settled by :meth:`_settle`), else None."""
-        kind = row.kind
+    def _merge(
+        self,
+        d: Day,
+        kind: str,
+        ts_us: int,
+        ticket: str | None,
+        service: str | None,
+        segment: str | None,
+        counter: str | None,
+    ) -> Ticket | None:
+        """Merge one event (its fields as a row has them) into the day's facts;
+        the ticket when its facts changed (its effect is settled by
+        :meth:`_settle`), else None."""
         if kind == "counter_opened" or kind == "counter_closed":
-            assert row.counter is not None
-            c = self._counter(d, row.counter)
-            switch = (row.ts_us, KIND_ORDER[kind])
+            assert counter is not None
+            c = self._counter(d, counter)
+            switch = (ts_us, KIND_ORDER[kind])
             if c.switch is None or switch >= c.switch:
                 c.switch, c.is_open = switch, kind == "counter_opened"
             return None
-        ticket = row.ticket
         assert ticket is not None
         t = d.tickets.get(ticket)
         if t is None:
             t = d.tickets[ticket] = Ticket()
-        ts_us = row.ts_us
         if kind in ISSUE_KINDS:
-            assert row.service is not None and row.segment is not None
-            issue = (ts_us, row.service, row.segment)
+            assert service is not None and segment is not None
+            issue = (ts_us, service, segment)
             remote = t.remote or kind == "remote_ticket_issued"
             if t.issue is not None and t.issue <= issue and remote == t.remote:
                 return None  # issued twice: the earliest stands
@@ -75,15 +81,15 @@ class DayCounting:
                 return None
             t.checked_in_us = ts_us
         elif kind == "ticket_called":
-            assert row.counter is not None
-            call = (ts_us, row.counter)
+            assert counter is not None
+            call = (ts_us, counter)
             if not t.calls:
                 t.calls = (call,)
             elif call in t.calls:
                 return None
             else:
                 t.calls = tuple(sorted((*t.calls, call)))
-            c = self._counter(d, row.counter)
+            c = self._counter(d, counter)
             if (ts_us, ticket) >= (c.call_us, c.ticket or ""):
                 c.call_us, c.ticket = ts_us, ticket
         elif kind == "ticket_abandoned":
@@ -142,6 +148,9 @@ class DayCounting:
         service = key[0]
         known_service = service in self._services
         known = known_service and key[1] in self._segments
+        if known:
+            _count_known(d, e, ticket, sign, parts)
+            return
         if parts & ISSUED:
             add_count(d.issued, key, sign, known)
         if parts & WAIT and e.wait_us is not None:
@@ -170,3 +179,33 @@ class DayCounting:
                 if not queue and not known_service:
                     del d.waiting[service]
             add_count(d.queue_seg, key, sign, known)
+
+
+def _count_known(d: Day, e: Effect, ticket: str, sign: int, parts: int) -> None:
+    """:meth:`DayCounting._count` of a ticket of a service and segment the
+    scenario knows (nearly all): their counts, histograms and queue exist all
+    day (:meth:`~monitor.core.state.HallState._new_day` makes them), so each is
+    added to in place, without the look-ups and calls that keep an unknown
+    name's counts only while they are not zero."""
+    key = e.key
+    assert key is not None
+    service = key[0]
+    if parts & ISSUED:
+        d.issued[key] += sign
+    if parts & WAIT and e.wait_us is not None:
+        d.served[key] += sign
+        d.wait[service].observe(e.wait_us, sign)
+    if parts & SERVICE and e.service_us is not None:
+        d.service_time[service].observe(e.service_us, sign)
+    if parts & GONE and e.gone:
+        d.abandoned[key] += sign
+    if parts & OUTCOME and e.outcome is not None:
+        (d.came if e.outcome == "came" else d.no_show)[key] += sign
+    if parts & AWAY and e.away:
+        d.away[service] += sign
+    if parts & QUEUE and e.waiting_since_us is not None:
+        if sign > 0:
+            d.waiting[service][ticket] = e.waiting_since_us
+        else:
+            del d.waiting[service][ticket]
+        d.queue_seg[key] += sign

@@ -18,13 +18,18 @@ order the events are replayed in.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from operator import itemgetter
 
 from monitor.core.rows import Row
 from monitor.core.snapshot import LABEL_DIMENSIONS
 
 OTHER = "other"
 DIMENSIONS: tuple[str, ...] = LABEL_DIMENSIONS
+# a row's service, segment and counter, in the order of DIMENSIONS
+_FIELDS: tuple[Callable[[Row], str | None], ...] = tuple(
+    itemgetter(Row._fields.index(field)) for field in ("service", "segment", "counter")
+)
 
 
 class LabelCap:
@@ -63,6 +68,8 @@ def admissions(
     """(day, dimension, name) newly admitted by ``rows``: only their latest
     local day counts (applying them ends any earlier one); its caps are the
     ``current`` day's, or for a later day the admissions decided ``ahead``."""
+    if all(_configured(rows, field, names) for field, names in zip(_FIELDS, known, strict=True)):
+        return []  # the common batch: every name is the scenario's (one pass per dimension, in C)
     latest = max((r.day for r in rows), default=None)
     day, caps = current
     if latest is None or (day is not None and latest < day):
@@ -95,3 +102,12 @@ def admissions(
                 admitted[i].add(name)
                 chosen.append((latest, DIMENSIONS[i], name))
     return chosen
+
+
+def _configured(
+    rows: Sequence[Row], field: Callable[[Row], str | None], names: Iterable[str]
+) -> bool:
+    """Whether every name ``field`` picks from ``rows`` (but None) is one of ``names``."""
+    found = set(map(field, rows))
+    found.discard(None)
+    return found.issubset(names)

@@ -5,12 +5,13 @@ Ingest reads every event's time, and checking it against the contract's
 pattern, parsing it into a ``datetime`` and taking the epoch off it cost more
 than the rest of an event's checks together. A batch's events come from the
 same few minutes, so :class:`Stamps` checks and converts a time's first 16
-characters (date, hour and minute) once per distinct minute, and the rest
+characters (date, hour and minute) once per distinct minute, from its date and
+its time of day (each checked and converted once, remembered across batches:
+a hall sends one date a day, and a day has 1,440 times of day), and the rest
 (seconds and offset: a short pattern) once per distinct rest, remembered
-across batches (a rest is a pure function of its text, and there are about
-sixty per UTC offset in use); a fraction of a second is only checked for its
-digits. The result is
-exactly what the pattern and ``datetime.fromisoformat`` give
+across batches too (a rest is a pure function of its text, and there are
+about sixty per UTC offset in use); a fraction of a second is only checked
+for its digits. The result is exactly what the pattern and ``datetime.fromisoformat`` give
 (``tests/monitor/core/test_stamps.py`` compares them).
 """
 
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import date
 
 from monitor.core.rows import EPOCH
 from monitor.core.wire import TS_MINUTE_RE, TS_REST_RE
@@ -28,7 +29,8 @@ _REST_CHARS = 9  # ":59+08:00", the longest rest without a fraction: a longer on
 _MAX_SEEN = 4096  # distinct minutes (and rests) remembered; beyond, the memory starts again
 _UNSEEN = -1  # no minute is -1 Unix microseconds (they are whole minutes)
 _NOT_SEEN = (0, -1)  # no rest has it: the offset -1 s has no form in the pattern
-_US = timedelta(microseconds=1)
+_EPOCH_DATE = EPOCH.date()
+_MINUTE_US, _HOUR_US, _DAY_US = 60_000_000, 3_600_000_000, 86_400_000_000
 # the rest without its fraction -> (microseconds to add to the minute, UTC offset in s), or
 # None (not a time): shared by every batch of every hall (two threads writing one entry at once
 # write the same value); a batch's minutes are its own (a day has 1,440 a hall)
@@ -36,6 +38,33 @@ _RESTS: dict[str, tuple[int, int] | None] = {}
 # a batch's times split at once, one per line: minute, seconds, fraction digits, offset; what
 # the parts must be is checked by the minute's and the rest's own patterns (``_minute``, ``_rest``)
 _PARTS = re.compile(r"^(.{16})(:..)(?:\.([0-9]{1,6}))?([Zz]|[+-].....)$", re.MULTILINE)
+
+# a minute is a date and a time of day, each checked by the minute's pattern (their parts are
+# independent in it) and read once, shared like the rests: a batch's minutes are mostly new,
+# its dates and times of day not (a day has 1,440 times of day, a hall one date)
+_DAYS: dict[str, int | None] = {}  # "2026-03-02" -> Unix microseconds of its midnight as UTC
+_CLOCKS: dict[str, int | None] = {}  # "T09:30" -> microseconds after midnight
+_A_DATE, _A_CLOCK = "2000-01-01", "T00:00"  # what the pattern accepts, to check the other part
+
+
+def _day(text: str) -> int | None:
+    if len(_DAYS) >= _MAX_SEEN:
+        _DAYS.clear()
+    day_us: int | None = None
+    if TS_MINUTE_RE.match(text + _A_CLOCK) is not None:
+        day_us = (date.fromisoformat(text) - _EPOCH_DATE).days * _DAY_US
+    _DAYS[text] = day_us
+    return day_us
+
+
+def _clock(text: str) -> int | None:
+    if len(_CLOCKS) >= _MAX_SEEN:
+        _CLOCKS.clear()
+    clock_us: int | None = None
+    if TS_MINUTE_RE.match(_A_DATE + text) is not None:
+        clock_us = int(text[1:3]) * _HOUR_US + int(text[4:6]) * _MINUTE_US
+    _CLOCKS[text] = clock_us
+    return clock_us
 
 
 class Stamps:
@@ -99,17 +128,27 @@ class Stamps:
             if after is None:
                 return None
             afters[rest] = after
-        known = [(bases[m], afters[s + o], f) for m, s, f, o in parts]
-        ts_us = [base + after[0] + (int(f.ljust(6, "0")) if f else 0) for base, after, f in known]
-        return ts_us, [after[1] for _, after, _ in known]
+        ts_us = [
+            bases[m] + afters[s + o][0] + (int(f.ljust(6, "0")) if f else 0) for m, s, f, o in parts
+        ]
+        offsets = {after[1] for after in afters.values()}
+        if len(offsets) == 1:  # the common batch: one UTC offset for all
+            return ts_us, [offsets.pop()] * len(parts)
+        return ts_us, [afters[s + o][1] for _, s, _, o in parts]
 
     def _minute(self, minute: str) -> int | None:
         if len(self._minutes) >= _MAX_SEEN:
             self._minutes.clear()
         base: int | None = None
-        if TS_MINUTE_RE.match(minute) is not None:
-            wall = datetime.fromisoformat(f"{minute[:10]}T{minute[11:]}+00:00")
-            base = (wall - EPOCH) // _US
+        if len(minute) == _MINUTE_CHARS:
+            day = _DAYS.get(minute[:10], _UNSEEN)
+            if day == _UNSEEN:
+                day = _day(minute[:10])
+            clock = _CLOCKS.get(minute[10:], _UNSEEN)
+            if clock == _UNSEEN:
+                clock = _clock(minute[10:])
+            if day is not None and clock is not None:
+                base = day + clock
         self._minutes[minute] = base
         return base
 

@@ -209,51 +209,55 @@ class HallState(DayCounting):
         applied = 0
         limit_us = self.future_limit_us()
         with self._lock:
-            last_before = self.last_event_us
+            last_before = last_us = self.last_event_us
             d = self._d
+            services, segments, counters = _known(d)
+            merge = self._merge
             # tickets whose facts changed: their effect is settled once, after
             # all of their events in the batch are merged
             touched: dict[str, Ticket] = {}
             for row in rows:
-                if row.ts_us > limit_us:
+                _, ts_us, day, kind, ticket, service, segment, counter, _ = row
+                if ts_us > limit_us:
                     continue
-                if self.last_event_us is None or row.ts_us > self.last_event_us:
-                    self.last_event_us = row.ts_us
-                if d.day is None or row.day > d.day:
+                if last_us is None or ts_us > last_us:
+                    last_us = ts_us
+                if d.day is None or day > d.day:
                     self._settle(d, touched)
                     touched = {}
-                    d = self._d = self._new_day(row.day)
-                elif row.day < d.day:
+                    d = self._d = self._new_day(day)
+                    services, segments, counters = _known(d)
+                elif day < d.day:
                     continue
-                t = self._merge(d, self._capped(d, row))
+                if not (
+                    (service is None or service in services)
+                    and (segment is None or segment in segments)
+                    and (counter is None or counter in counters)
+                ):  # a name the scenario does not know: its own, or OTHER past the cap
+                    service, segment, counter = self._capped(d, service, segment, counter)
+                t = merge(d, kind, ts_us, ticket, service, segment, counter)
                 if t is not None:
-                    touched[row.ticket] = t  # type: ignore[index]  # a ticket's event
+                    touched[ticket] = t  # type: ignore[index]  # a ticket's event
                 applied += 1
             self._settle(d, touched)
+            self.last_event_us = last_us
             if applied:
                 self.received_s = time.time()
-            if applied or self.last_event_us != last_before:
+            if applied or last_us != last_before:
                 self._changes += 1
         return applied
 
-    def _capped(self, d: Day, row: Row) -> Row:
-        """``row`` with unknown names past the day's cap replaced by :data:`OTHER`."""
+    def _capped(self, d: Day, *names: str | None) -> tuple[str | None, str | None, str | None]:
+        """The service, segment and counter ``names`` of an event, those past
+        the day's cap replaced by :data:`OTHER`."""
         assert d.caps is not None
-        services, segments, counters = d.caps
-        service, segment, counter = row.service, row.segment, row.counter
-        if (
-            (service is None or service in services.known)
-            and (segment is None or segment in segments.known)
-            and (counter is None or counter in counters.known)
-        ):
-            return row  # the common case: every name is configured
-        names = [service, segment, counter]
+        published = list(names)
         for i, (dimension, cap) in enumerate(zip(DIMENSIONS, d.caps, strict=True)):
-            name = names[i]
+            name = published[i]
             if name is not None and cap.label(name) is None:
-                names[i] = OTHER
+                published[i] = OTHER
                 self.overflow[dimension] += 1
-        return row._replace(service=names[0], segment=names[1], counter=names[2])
+        return published[0], published[1], published[2]
 
     def overflow_counts(self) -> dict[str, int]:
         """Events whose name was published as :data:`OTHER`, per dimension, since start."""
@@ -350,3 +354,11 @@ class HallState(DayCounting):
         with self._lock:
             now_s = self.now_s() if now_s is None else now_s
             return day_picture(self._roll(now_s), self.info.counters, now_s)
+
+
+def _known(d: Day) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """The configured services, segments and counters of the day ``d`` (its
+    caps' known names): an event naming only these is applied as it is."""
+    assert d.caps is not None
+    services, segments, counters = d.caps
+    return services.known, segments.known, counters.known

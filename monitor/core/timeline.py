@@ -80,7 +80,15 @@ def _earliest(a: int | None, b: int | None) -> int | None:
 def backwards(rows: Iterable[Row], known: Known) -> list[tuple[str, str]]:
     """(id, reason) of the ``rows`` that run time backwards within their ticket
     (a ticket number is one ticket within a local day), given what is ``known``
-    of each ticket."""
+    of each ticket.
+
+    The events of a ticket are decided issues first, then calls, then the rest
+    (:func:`_reason` on what the ticket's events before them taught,
+    :func:`_learn`); within each rank, no event's decision depends on another
+    of the same rank (an issue is judged by calls and ends already known, a
+    call by the issue, an end by the issue and the first call, and the
+    earliest of those that pass is what is learnt), so each rank is decided in
+    one pass in any order, without sorting the ticket's events."""
     tickets: dict[tuple[str, str], list[Row]] = {}
     for row in rows:
         if row.ticket is not None:
@@ -91,17 +99,55 @@ def backwards(rows: Iterable[Row], known: Known) -> list[tuple[str, str]]:
         if found is None:
             if len(events) == 1:
                 continue  # one event of a ticket nothing is known of: nothing to contradict
-            facts = Facts()
+            issued = first_call = ended = None
         else:
-            facts = Facts(found.issued_us, found.first_call_us, found.ended_us)
-        events.sort(key=lambda r: (_RANK.get(r.kind, 2), r.ts_us, r.id))
-        for row in events:
-            reason = _reason(row, facts)
-            if reason is None:
-                _learn(row, facts)
+            issued, first_call, ended = found.issued_us, found.first_call_us, found.ended_us
+        ticket_held: list[tuple[Row, str]] = []
+        calls: list[Row] = []
+        others: list[Row] = []
+        for row in events:  # issues: judged by the calls and ends known before the batch
+            kind, ts = row.kind, row.ts_us
+            if kind in ISSUE_KINDS:
+                if (first_call is not None and ts > first_call) or (
+                    ended is not None and ts > ended
+                ):
+                    ticket_held.append((row, _why(row, first_call, ended)))
+                elif issued is None or ts < issued:
+                    issued = ts
+            elif kind == "ticket_called":
+                calls.append(row)
             else:
-                held.append((row.id, reason))
+                others.append(row)
+        for row in calls:  # calls: by the issue
+            ts = row.ts_us
+            if issued is not None and ts < issued:
+                ticket_held.append((row, "called_before_issued"))
+            elif first_call is None or ts < first_call:
+                first_call = ts
+        for row in others:  # check-ins, ends and give-ups: by the issue and the first call
+            ts = row.ts_us
+            if (issued is not None and ts < issued) or (
+                first_call is not None
+                and ts < first_call
+                and row.kind in ("service_ended", "ticket_no_show")
+            ):
+                ticket_held.append((row, _why(row, first_call, ended, issued)))
+        if ticket_held:  # rare: listed in the order the ticket's events are decided in
+            ticket_held.sort(key=_decided_order)
+            held += [(row.id, reason) for row, reason in ticket_held]
     return held
+
+
+def _decided_order(held: tuple[Row, str]) -> tuple[int, int, str]:
+    row = held[0]
+    return _RANK.get(row.kind, 2), row.ts_us, row.id
+
+
+def _why(row: Row, first_call: int | None, ended: int | None, issued: int | None = None) -> str:
+    """The reason a held ``row`` runs time backwards, by the facts it was judged by."""
+    reason = _reason(row, Facts(issued, first_call, ended))
+    assert reason is not None
+    return reason
 
 
 def _reason(row: Row, facts: Facts) -> str | None:

@@ -100,3 +100,31 @@ def test_replay_of_a_day_the_hall_does_not_open_is_one_line(tmp_path: Path) -> N
         "hallmon: --start: flagship does not open on 2027-02-17 (its week or holidays):"
         " give --start a date it opens\n"
     )
+
+
+@pytest.mark.parametrize("own_process", [True, False])
+def test_serve_freezes_what_start_up_made_only_in_its_own_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, own_process: bool
+) -> None:
+    """In hallmon's own process, what start-up made is out of the cycle
+    collector's passes by the time the server runs; a process that runs the
+    command in-process (this test) keeps its collector as it was."""
+    import gc
+
+    import monitor.cli.app as cli
+    import monitor.server.serving as serving
+
+    frozen_at_run: list[int] = []
+
+    def run(*args: object, **kwargs: object) -> None:  # the server loop itself: not under test
+        frozen_at_run.append(gc.get_freeze_count())
+
+    monkeypatch.setattr(serving, "serve", run)
+    monkeypatch.setattr(cli, "_own_process", own_process)
+    before = gc.get_freeze_count()
+    try:
+        code, _ = _run("serve", "--config", str(write_config(tmp_path)), "--port", "0", env=ENV)
+    finally:
+        gc.unfreeze()
+    assert code == 0 and len(frozen_at_run) == 1
+    assert (frozen_at_run[0] > before) is own_process
