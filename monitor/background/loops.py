@@ -95,7 +95,8 @@ class Background:
         self._tasks: list[asyncio.Task[None]] = []
         # hall -> (wall clock of the picture its nowcast started from, its last change then, day)
         self._pictured: dict[str, tuple[float, float | None, str]] = {}
-        # the seconds recent nowcasts took from their picture to their publication
+        # the seconds recent nowcasts took from the look that found them due (or
+        # their picture) to their publication
         self._took_s: deque[float] = deque(maxlen=TOOK_KEPT)
         self._late_s: deque[float] = deque(maxlen=TOOK_KEPT)  # how late recent looks came
         self._in_flight: set[str] = set()  # the halls with a nowcast under way
@@ -231,7 +232,7 @@ class Background:
         depth = IN_FLIGHT_PER_WORKER * (settings.workers or os.cpu_count() or 1)
         running: set[asyncio.Task[bool]] = set()
         due: deque[str] = deque()
-        looked = -math.inf
+        looked, found_s = -math.inf, 0.0  # the last look, on the monotonic and the wall clock
         try:
             while True:
                 try:
@@ -239,10 +240,12 @@ class Background:
                     if now - looked >= check_s:
                         if math.isfinite(looked):  # a busy event loop makes the looks late
                             self._late_s.append(now - looked - check_s)
-                        due = deque(self.due_nowcasts())  # those in flight are pictured
+                        found_s = time.time()
+                        due = deque(self.due_nowcasts(found_s))  # those in flight are pictured
                         looked = now
                     while due and len(running) < depth:
-                        running.add(asyncio.create_task(self.nowcast_hall(due.popleft())))
+                        nowcast = self.nowcast_hall(due.popleft(), found_s)
+                        running.add(asyncio.create_task(nowcast))
                 except Exception:
                     log.exception("nowcast refresh failed")
                 wait_s = max(0.0, looked + check_s - time.monotonic())
@@ -263,8 +266,9 @@ class Background:
         without a nowcast of their current day, and those whose nowcast would
         be ``nowcast.every`` old before a new one could be out (the limit less
         the time between looks, how late recent looks came and how long recent
-        nowcasts took from their picture to their publication, each the 90th
-        percentile of the last 64; at most a quarter of the limit), except
+        nowcasts took from the look that found them due to their publication,
+        a wait for a free worker included, each the 90th percentile of the
+        last 64; at most a quarter of the limit), except
         a hall with ``clock: events`` that has not changed since (its nowcast
         would come out the same)."""
         monitor = self.monitor
@@ -300,18 +304,20 @@ class Background:
         halls = self.monitor.hall_ids() if hall_ids is None else hall_ids
         return sum(await asyncio.gather(*(self.nowcast_hall(h) for h in halls)))
 
-    async def nowcast_hall(self, hall_id: str) -> bool:
+    async def nowcast_hall(self, hall_id: str, found_s: float | None = None) -> bool:
         """Nowcast the hall from its live state now and publish it, then, when
         it predicts a breach, the call-in advice as an update; False when it
         was not done (closed, closed today by the model's week, or failed:
-        logged and counted)."""
+        logged and counted). ``found_s``: the wall time of the look that found
+        the hall due (default: now); the time from it to the publication is
+        what the due time reads (:meth:`due_nowcasts`)."""
         self._in_flight.add(hall_id)
         try:
-            return await self._nowcast_hall(hall_id)
+            return await self._nowcast_hall(hall_id, found_s)
         finally:
             self._in_flight.discard(hall_id)
 
-    async def _nowcast_hall(self, hall_id: str) -> bool:
+    async def _nowcast_hall(self, hall_id: str, found_s: float | None) -> bool:
         monitor = self.monitor
         conf = monitor.settings.nowcast
         loop = asyncio.get_running_loop()
@@ -345,7 +351,8 @@ class Background:
             return False
         objective = monitor.hall(hall_id).objective
         shown = published(result, now_s, time.time())
-        self._took_s.append(time.time() - taken_s)
+        # from the look that found it due: the wait for a free worker counts too
+        self._took_s.append(time.time() - (taken_s if found_s is None else min(found_s, taken_s)))
         if not advice_needed(result, objective):
             self._advice[hall_id] = NONE_NEEDED
             monitor.publish_nowcast(hall_id, with_call_in(shown, result, NONE_NEEDED))

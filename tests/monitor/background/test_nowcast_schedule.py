@@ -234,3 +234,20 @@ def test_a_slow_nowcast_holds_no_other_hall_up(
     finally:
         released.set()
         m.close()
+
+
+def test_the_wait_for_a_free_worker_counts_in_the_time_a_nowcast_takes(monitor: Monitor) -> None:
+    """The due time reads how long nowcasts take from the look that found
+    them due to their publication: a hall that waited 7 s for a free worker
+    took 7 s more than its picture-to-publication time."""
+    with ThreadPoolExecutor(2) as pool:
+        background = Background(monitor, pool)
+
+        async def run() -> None:
+            assert await background.nowcast_hall("county", time.time() - 7.0)
+            assert await background.nowcast_hall("flagship")
+
+        asyncio.run(run())
+        waited, alone = background._took_s
+        assert waited >= 7.0
+        assert alone < 7.0
