@@ -5,7 +5,7 @@ nowcast's demand level.
 
 A day's reference (its 5-minute bins, expected tickets and thresholds) is
 computed once per model version and day plan in the worker pool (its
-arrivals threshold is calibrated on simulated days, a few tenths of a
+arrivals threshold is calibrated on simulated days, under a tenth of a
 second), and once for all the halls whose day is the same model but for the
 hall's id, name and time zone (:func:`reference_key`): a province of halls
 started from one template scenario computes one reference a day plan, not
@@ -154,7 +154,7 @@ class DriftWatch:
         adopted overnight) are computed then, one at a time, not at opening,
         when every hall would need its own at once while the nowcasts start
         (a province of halls with models of their own: some 2,000 references
-        of a few tenths of a second each)."""
+        of up to a tenth of a second each)."""
         scn = self.monitor.model(hall_id).scenario
         for one in (day, next_day(day)):
             await self._reference(hall_id, scn, one)
