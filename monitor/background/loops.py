@@ -47,7 +47,6 @@ from collections import deque
 from collections.abc import Iterable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from datetime import date
-from typing import TypeVar
 
 from monitor.background.callin import (
     NONE_NEEDED,
@@ -63,7 +62,7 @@ from monitor.background.nowcasting import hall_start as hall_start  # re-exporte
 from monitor.background.nowcasting import precision_of as precision_of
 from monitor.background.nowcasting import published as published
 from monitor.background.pool import new_pool, stop_pool
-from monitor.background.rounds import every
+from monitor.background.rounds import every, settled
 from monitor.core.localdays import next_day
 from monitor.core.monitor import Monitor
 from monitor.core.snapshot import CallInNow
@@ -77,8 +76,6 @@ NOWCAST_CHECK_S = 2.0  # cheap too: a clock, a date and two lookups per hall
 IN_FLIGHT_PER_WORKER = 2  # nowcasts sent a worker: one running, the next waiting with its picture
 TOOK_KEPT = 64  # recent nowcasts whose time from picture to publication the lead reads
 FORECASTS_KEPT = 16  # per hall: days' plans × model versions
-K = TypeVar("K")
-R = TypeVar("R")
 
 
 def _forecast_job(scn: Scenario, day: str, replications: int, seed: int) -> DayForecast:
@@ -186,7 +183,7 @@ class Background:
                 continue
             jobs[hall_id] = (key, job)
         done = 0
-        for hall_id, (key, result) in await _settled(jobs):
+        for hall_id, (key, result) in await settled(jobs):
             if isinstance(result, Exception):
                 self._failed(hall_id, "forecast", result)
                 failed.add(hall_id)
@@ -386,17 +383,3 @@ def _p90(values: Iterable[float]) -> float:
 def _check_s(every_s: float) -> float:
     """Seconds between two looks for due nowcasts."""
     return min(NOWCAST_CHECK_S, every_s / 4)
-
-
-async def _settled(
-    jobs: dict[str, tuple[K, asyncio.Future[R]]],
-) -> list[tuple[str, tuple[K, R | Exception]]]:
-    """Every job's result or exception, once all have finished: one failing
-    job must not abandon the others' results (cancellation still propagates)."""
-    results = await asyncio.gather(*(job for _, job in jobs.values()), return_exceptions=True)
-    out: list[tuple[str, tuple[K, R | Exception]]] = []
-    for (hall_id, (key, _)), result in zip(jobs.items(), results, strict=True):
-        if isinstance(result, BaseException) and not isinstance(result, Exception):
-            raise result  # CancelledError, KeyboardInterrupt: not a job's failure
-        out.append((hall_id, (key, result)))
-    return out

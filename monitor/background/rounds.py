@@ -1,12 +1,16 @@
 """The exporter's background rounds: a job run again and again for as long as
-its task lives, which one failure never stops."""
+its task lives, which one failure never stops, and a round's jobs gathered so
+that one failing abandons none of the others."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import NoReturn
+from typing import NoReturn, TypeVar
+
+K = TypeVar("K")
+R = TypeVar("R")
 
 
 async def every(
@@ -22,3 +26,17 @@ async def every(
         except Exception:
             log.exception(failed)
         await asyncio.sleep(interval_s)
+
+
+async def settled(
+    jobs: dict[str, tuple[K, asyncio.Future[R]]],
+) -> list[tuple[str, tuple[K, R | Exception]]]:
+    """Every job's result or exception, once all have finished: one failing
+    job must not abandon the others' results (cancellation still propagates)."""
+    results = await asyncio.gather(*(job for _, job in jobs.values()), return_exceptions=True)
+    out: list[tuple[str, tuple[K, R | Exception]]] = []
+    for (hall_id, (key, _)), result in zip(jobs.items(), results, strict=True):
+        if isinstance(result, BaseException) and not isinstance(result, Exception):
+            raise result  # CancelledError, KeyboardInterrupt: not a job's failure
+        out.append((hall_id, (key, result)))
+    return out
