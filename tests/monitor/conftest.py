@@ -19,6 +19,13 @@ TOKENS = {"county": "county-secret-token", "flagship": "flagship-secret-token"}
 DAY = date(2026, 3, 2)
 
 
+BUNDLED_HALLS = f"""\
+  - {{id: county, name: 县城营业厅, district: 从化区, city: 广州,
+      scenario: {ROOT / "scenarios/county.yaml"}, token_env: T_COUNTY}}
+  - {{id: flagship, district: 天河区, city: 广州,
+      scenario: {ROOT / "scenarios/flagship.yaml"}, token_env: T_FLAGSHIP}}"""
+
+
 def write_config(
     directory: Path,
     *,
@@ -26,9 +33,10 @@ def write_config(
     nowcast: str = "{every: 0}",
     forecast: str = "{replications: 0}",
     extra: str = "",
+    halls: str | None = None,
 ) -> Path:
-    """A config serving county and flagship from the bundled scenarios (forecast
-    and nowcast off unless given)."""
+    """A config serving county and flagship from the bundled scenarios, or the
+    YAML list ``halls`` (forecast and nowcast off unless given)."""
     path = directory / "monitor.yaml"
     path.write_text(
         f"""
@@ -39,10 +47,7 @@ nowcast: {nowcast}
 forecast: {forecast}
 {extra}
 halls:
-  - {{id: county, name: 县城营业厅, district: 从化区, city: 广州,
-      scenario: {ROOT / "scenarios/county.yaml"}, token_env: T_COUNTY}}
-  - {{id: flagship, district: 天河区, city: 广州,
-      scenario: {ROOT / "scenarios/flagship.yaml"}, token_env: T_FLAGSHIP}}
+{BUNDLED_HALLS if halls is None else halls}
 """,
         encoding="utf-8",
     )

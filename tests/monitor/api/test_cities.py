@@ -16,29 +16,12 @@ from monitor.core.config import ConfigError, Settings, load_settings
 from monitor.core.snapshot import HORIZONS, NowcastNow
 from monitor.server.app import create_app
 from sim.eventlog.events import Event
-from tests.monitor.conftest import ENV, ROOT, as_json, auth
+from tests.monitor.conftest import ENV, ROOT, as_json, auth, write_config
 
 # 天河区 and 从化区 of 广州, GCJ-02 (as a map app gives them)
 FLAGSHIP = (23.1375, 113.3245)
 COUNTY = (23.5488, 113.5862)
 HOSTILE = "<img src=x onerror=alert(1)>\"'&; مرحبا 🏢" + "长" * 300
-
-
-def write(directory: Path, halls: str, extra: str = "") -> Path:
-    path = directory / "monitor.yaml"
-    path.write_text(
-        f"""
-store: {directory / "hallmon.db"}
-clock: events
-nowcast: {{every: 0}}
-forecast: {{replications: 0}}
-{extra}
-halls:
-{halls}
-""",
-        encoding="utf-8",
-    )
-    return path
 
 
 HALLS = f"""
@@ -53,7 +36,9 @@ HALLS = f"""
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return load_settings(write(tmp_path, HALLS, "city_map: {speed_km_per_h: 30}"), environ=ENV)
+    return load_settings(
+        write_config(tmp_path, halls=HALLS, extra="city_map: {speed_km_per_h: 30}"), environ=ENV
+    )
 
 
 def morning(events: list[Event], until: str = "T11:00") -> list[dict[str, str]]:
@@ -182,20 +167,22 @@ def test_config_errors_name_the_path_and_value(tmp_path: Path) -> None:
         "services: [consult, business]", "services: [consult, haircut]"
     )
     with pytest.raises(ConfigError) as caught:
-        load_settings(write(tmp_path, bad), environ=ENV)
+        load_settings(write_config(tmp_path, halls=bad), environ=ENV)
     text = str(caught.value)
     assert "halls[0].location.lat" in text and "123.5" in text
     with pytest.raises(ConfigError) as caught:
-        load_settings(write(tmp_path, HALLS.replace(f"lat: {COUNTY[0]}", "lat: 23.5")
-                            .replace("business]", "haircut]")), environ=ENV)  # fmt: skip
+        halls = HALLS.replace(f"lat: {COUNTY[0]}", "lat: 23.5").replace("business]", "haircut]")
+        load_settings(write_config(tmp_path, halls=halls), environ=ENV)
     assert "halls[0].services[1]: 'haircut' is not a service of the hall's scenario" in str(
         caught.value
     )
     (tmp_path / "bad.geojson").write_text('{"type": "Point", "coordinates": [1, 2]}')
     extra = f"city_map: {{outlines: {{广州: {tmp_path / 'bad.geojson'}}}}}"
     with pytest.raises(ConfigError, match=r"city_map\.outlines\.广州: .* is not a GeoJSON outline"):
-        load_settings(write(tmp_path, HALLS, extra), environ=ENV)
-    assert math.isfinite(load_settings(write(tmp_path, HALLS), environ=ENV).city_map.speed_km_per_h)
+        load_settings(write_config(tmp_path, halls=HALLS, extra=extra), environ=ENV)
+    assert math.isfinite(
+        load_settings(write_config(tmp_path, halls=HALLS), environ=ENV).city_map.speed_km_per_h
+    )
 
 
 def test_offered_services_default_to_what_the_counters_serve(settings: Settings) -> None:
@@ -218,7 +205,9 @@ def test_a_hall_taking_tickets_from_home_ranks_by_a_ticket_taken_in_time(
       location: {{lat: {FLAGSHIP[0]}, lon: {FLAGSHIP[1]}}},
       scenario: {ROOT / "scenarios/flagship-remote.yaml"}}}
 """
-    settings = load_settings(write(tmp_path, halls, "city_map: {speed_km_per_h: 30}"), environ=ENV)
+    settings = load_settings(
+        write_config(tmp_path, halls=halls, extra="city_map: {speed_km_per_h: 30}"), environ=ENV
+    )
     with TestClient(create_app(settings, background=False)) as client:
         for hall, token, day in (("county", "county", county_day),
                                  ("flagship-remote", "flagship", flagship_day)):  # fmt: skip

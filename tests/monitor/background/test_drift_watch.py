@@ -25,7 +25,7 @@ from sim.live.forecast import forecast_key
 from sim.model.days import day_scenario
 from sim.model.scenario import load_scenario
 from sim.model.scenario_io import write_scenario
-from tests.monitor.conftest import DAY, ROOT
+from tests.monitor.conftest import DAY, ROOT, write_config
 
 TOKENS = {"T_A": "county-a-token", "T_B": "county-b-token", "T_F": "flagship-token"}
 
@@ -51,21 +51,11 @@ def province(tmp_path: Path, days: dict[str, list[Event]]) -> Monitor:
         update={"hall": "county_b", "name": "另一县城", "timezone": "Asia/Hong_Kong"}
     )
     write_scenario(twin, tmp_path / "county_b.yaml")
-    config = tmp_path / "monitor.yaml"
-    config.write_text(
-        f"""
-store: {tmp_path / "hallmon.db"}
-clock: events
-nowcast: {{every: 0}}
-forecast: {{replications: 0}}
-drift: {{every: 60s}}
-halls:
+    halls = f"""\
   - {{id: county_a, scenario: {ROOT / "scenarios/county.yaml"}, token_env: T_A}}
   - {{id: county_b, scenario: {tmp_path / "county_b.yaml"}, token_env: T_B}}
-  - {{id: flagship, scenario: {ROOT / "scenarios/flagship.yaml"}, token_env: T_F}}
-""",
-        encoding="utf-8",
-    )
+  - {{id: flagship, scenario: {ROOT / "scenarios/flagship.yaml"}, token_env: T_F}}"""
+    config = write_config(tmp_path, extra="drift: {every: 60s}", halls=halls)
     m = Monitor(load_settings(config, environ=TOKENS))
     m.open()
     for hall_id in m.hall_ids():
