@@ -255,6 +255,13 @@ def _range(prom: str, query: str, start: float, end: float) -> list[float]:
     return [float(v) for series in reply["data"]["result"] for _, v in series["values"]]
 
 
+def _by_label(prom: str, query: str, label: str, at_s: float) -> dict[str, float]:
+    """An instant query's values at ``at_s``, by the value of ``label``."""
+    params: dict[str, str | float] = {"query": query, "time": at_s}
+    reply = httpx.get(f"{prom}/api/v1/query", timeout=60, params=params).json()
+    return {r["metric"].get(label, ""): float(r["value"][1]) for r in reply["data"]["result"]}
+
+
 def _own_metric(prom: str, name: str) -> float | None:
     """A sample of Prometheus's own ``/metrics`` (it does not scrape itself here)."""
     for line in httpx.get(f"{prom}/metrics", timeout=30).text.splitlines():
@@ -350,6 +357,14 @@ def province(args: argparse.Namespace) -> dict[str, Any]:
             # counts two nowcasts of one hall between scrapes as one
             published = _range(prom, "sum(changes(hall_nowcast_computed_timestamp_seconds"
                                f"[{round(m1 - m0)}s]))", m1, m1)  # fmt: skip
+            # the workers' CPU by task, as the exporter counts it (hallmon_pool_*)
+            span = f"[{round(m1 - m0)}s]"
+            by_task = {
+                kind: _by_label(
+                    prom, f"sum by (task) (increase(hallmon_pool_{kind}_total{span}))", "task", m1
+                )
+                for kind in ("cpu_seconds", "jobs")
+            }
             rules = httpx.get(f"{prom}/api/v1/rules", timeout=30).json()["data"]["groups"]
             head_series = _own_metric(prom, "prometheus_tsdb_head_series")
         finally:
@@ -424,6 +439,16 @@ def province(args: argparse.Namespace) -> dict[str, Any]:
             "oldest_p50_s": _quantile(ages, 0.5),
             "halls_with_one_fewest": min(nowcasts, default=None),
         },
+        "pool": {
+            task: {
+                "cores": round(cpu / seconds, 3),
+                "jobs_per_min": round(by_task["jobs"].get(task, 0.0) / seconds * 60, 1),
+                "cpu_s_each": round(cpu / by_task["jobs"][task], 4)
+                if by_task["jobs"].get(task)
+                else None,
+            }
+            for task, cpu in sorted(by_task["cpu_seconds"].items())
+        },
         "rules": {
             "groups": len(rules),
             "unhealthy": [r["name"] for g in rules for r in g["rules"] if r["health"] != "ok"],
@@ -457,6 +482,14 @@ def report(r: dict[str, Any]) -> None:
         f"samples, p50 {scr['p50_s']} s, max {scr['max_s']} s\n"
         f"  nowcasts: {nc['per_min']} a minute, the workers' CPU {nc['workers_cpu_s_each']} s "
         "each (with the forecasts, drift references and call-in advice they also ran)\n"
+        "  the workers' CPU by task (hallmon_pool_cpu_seconds_total): "
+        + ", ".join(
+            f"{task} {p['cores']:.2f} cores ({p['jobs_per_min']} a minute, "
+            f"{p['cpu_s_each']} s each)"
+            for task, p in r["pool"].items()
+            if p["jobs_per_min"]
+        )
+        + "\n"
         f"  oldest nowcast at a scrape: {nc['oldest_s']} s (p50 of the scrapes' oldest "
         f"{nc['oldest_p50_s']} s); halls with a nowcast, fewest: {nc['halls_with_one_fewest']}\n"
         f"  Prometheus: {r['prometheus_series']} series; rules: {r['rules']['groups']} groups, "

@@ -51,11 +51,11 @@ from monitor.api.families import FAMILIES
 from monitor.api.samples import (
     COUNTER,
     DIMENSION,
-    JOB,
     LIMIT,
     RESULT,
     SEGMENT,
     SERVICE,
+    TASK,
     Family,
     HallLabels,
     available,
@@ -208,6 +208,6 @@ class HallCollector:
             single(f["hall_last_heard_timestamp_seconds"], hall, heard)
         single(f["hall_clock_timestamp_seconds"], hall, live.now_s)
         keyed(f["hallmon_ingest_events"], lab.results, view.ingested, RESULT, hall_id)
-        keyed(f["hallmon_background_failures"], lab.jobs, view.failures, JOB, hall_id)
+        keyed(f["hallmon_background_failures"], lab.jobs, view.failures, TASK, hall_id)
         keyed(f["hallmon_label_overflow"], lab.dimensions, view.overflow, DIMENSION, hall_id)
         keyed(f["hallmon_limited_requests"], lab.limits, view.limited, LIMIT, hall_id)

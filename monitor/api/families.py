@@ -92,7 +92,8 @@ FAMILIES: dict[str, tuple[str, str]] = {
     "hallmon_ingest_events": ("counter", "Events received since start, by result."),
     "hallmon_background_failures": (
         "counter",
-        "Forecast or nowcast runs of the hall that failed since start, by job.",
+        "Background runs of the hall that failed since start, by task: forecast, nowcast, "
+        "learn, drift.",
     ),
     "hallmon_label_overflow": (
         "counter",

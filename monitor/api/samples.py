@@ -35,12 +35,12 @@ from monitor.core.snapshot import (
 Labels = dict[str, str]
 Pairs = tuple[tuple[Any, Labels], ...]  # (snapshot key, label dict) in configured order
 # label names of a snapshot key (a key the configuration does not name gets fresh labels)
-SERVICE, SEGMENT, COUNTER, RESULT, JOB, DIMENSION, LIMIT = (
+SERVICE, SEGMENT, COUNTER, RESULT, TASK, DIMENSION, LIMIT = (
     ("service",),
     ("service", "segment"),
     ("counter",),
     ("result",),
-    ("job",),
+    ("task",),  # not "job": Prometheus keeps that for the scrape's target
     ("dimension",),
     ("limit",),
 )
@@ -147,7 +147,7 @@ class HallLabels:
         )
         self.counters: Pairs = tuple((c, {"hall": hall, "counter": c}) for c in info.counters)
         self.results: Pairs = tuple((r, {"hall": hall, "result": r}) for r in INGEST_RESULTS)
-        self.jobs: Pairs = tuple((j, {"hall": hall, "job": j}) for j in BACKGROUND_JOBS)
+        self.jobs: Pairs = tuple((j, {"hall": hall, "task": j}) for j in BACKGROUND_JOBS)
         self.dimensions: Pairs = tuple(
             (d, {"hall": hall, "dimension": d}) for d in LABEL_DIMENSIONS
         )

@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from monitor.background.rounds import every
+from monitor.background.usage import PoolUsage
 from monitor.core.localdays import next_day
 from monitor.core.monitor import Monitor
 from monitor.core.observed import Observed
@@ -76,9 +77,12 @@ def reference_key(one_day: Scenario) -> str:
 class DriftWatch:
     """The drift loop of one :class:`Monitor`, on the executor ``pool()`` gives."""
 
-    def __init__(self, monitor: Monitor, pool: Callable[[], Executor]) -> None:
+    def __init__(
+        self, monitor: Monitor, pool: Callable[[], Executor], usage: PoolUsage | None = None
+    ) -> None:
         self.monitor = monitor
         self._pool = pool
+        self._usage = PoolUsage() if usage is None else usage
         self._references: dict[str, dict[tuple[int, str], DriftReference]] = {}
         # by reference_key, the latest first out: as many as the halls may hold
         self._shared: OrderedDict[str, DriftReference] = OrderedDict()
@@ -113,8 +117,7 @@ class DriftWatch:
             self._shared.move_to_end(key)
             return found
         alpha = self.monitor.settings.drift.false_alarm
-        loop = asyncio.get_running_loop()
-        found = await loop.run_in_executor(self._pool(), _reference_job, one_day, alpha)
+        found = await self._usage.run(self._pool(), "drift", _reference_job, one_day, alpha)
         self._shared[key] = found
         while len(self._shared) > REFERENCES_KEPT * max(1, len(self.monitor.hall_ids())):
             self._shared.popitem(last=False)

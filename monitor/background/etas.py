@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from monitor.background.nowcasting import hall_start
+from monitor.background.usage import PoolUsage
 from monitor.core.errors import EtaFailed, EtaPending, TicketNotFound
 from monitor.core.monitor import Monitor
 from monitor.core.snapshot import QueuePicture, TicketNow
@@ -92,9 +93,15 @@ class Etas:
     """The ETAs of one :class:`Monitor`'s halls, computed on ``executor()``
     (None: a thread of its own) and counted by hall and result."""
 
-    def __init__(self, monitor: Monitor, executor: Callable[[], Executor] | None = None) -> None:
+    def __init__(
+        self,
+        monitor: Monitor,
+        executor: Callable[[], Executor] | None = None,
+        usage: PoolUsage | None = None,
+    ) -> None:
         self.monitor = monitor
         self._executor = executor
+        self._usage = PoolUsage() if usage is None else usage
         self._held: dict[str, HallEtas] = {}
         self._running: dict[str, tuple[Key, asyncio.Task[HallEtas]]] = {}
         self.requests: dict[tuple[str, str], int] = {}  # (hall, result) -> requests
@@ -158,8 +165,7 @@ class Etas:
         if self._executor is None:
             times = await asyncio.to_thread(eta_job, *args)
         else:
-            loop = asyncio.get_running_loop()
-            times = await loop.run_in_executor(self._executor(), eta_job, *args)
+            times = await self._usage.run(self._executor(), "eta", eta_job, *args)
         self.simulations[hall_id] = self.simulations.get(hall_id, 0) + 1
         etas = HallEtas(key, now_s, time.time(), known_waiting(picture, scn), times)
         self._held[hall_id] = etas

@@ -26,7 +26,7 @@ forecast uses, so ingest, scrapes and pages never wait for it; with ``dask:``
 set, the exporter reads the fit's days (in a thread) and sends them with the
 job to that Dask scheduler (:mod:`monitor.background.nightlog`), so a province's
 nights run on a cluster and the exporter's workers keep to the nowcast; a fit that
-fails is logged, counted (``hallmon_background_failures_total{job="learn"}``)
+fails is logged, counted (``hallmon_background_failures_total{task="learn"}``)
 and recorded in the hall's model history, and the model in use stays.
 """
 
@@ -45,6 +45,7 @@ from pathlib import Path
 
 from monitor.background.nightlog import NightLog, read_night
 from monitor.background.rounds import every
+from monitor.background.usage import PoolUsage
 from monitor.core.history import StoredDay, StoredEvents
 from monitor.core.modelbook import LearnStatus
 from monitor.core.modelconfig import LearnConfig
@@ -161,9 +162,12 @@ def outcome_text(candidate: Score, current: Score, adopt: bool) -> str:
 class Learning:
     """The nightly learning of one :class:`Monitor`'s halls, on ``pool()``."""
 
-    def __init__(self, monitor: Monitor, pool: Callable[[], Executor]) -> None:
+    def __init__(
+        self, monitor: Monitor, pool: Callable[[], Executor], usage: PoolUsage | None = None
+    ) -> None:
         self.monitor = monitor
         self._pool = pool
+        self._usage = PoolUsage() if usage is None else usage
         self._done: dict[str, date] = {}  # the night looked at last, per hall
         self._jobs: dict[str, asyncio.Task[None]] = {}
         self._stored: StoredEvents | None = None
@@ -255,8 +259,9 @@ class Learning:
             fit_days, holdout = split_days(days, learn.holdout)
             store, configured = str(monitor.settings.store), monitor.hall(hall_id).scenario
             if monitor.settings.dask is None:
-                result = await asyncio.get_running_loop().run_in_executor(
+                result = await self._usage.run(
                     self._pool(),
+                    "learn",
                     night_job,
                     store,
                     hall_id,

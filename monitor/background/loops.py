@@ -32,7 +32,7 @@ in a pool of worker processes while the app keeps answering.
   on the same pool.
 
 Each hall's job stands alone: one that fails is logged with its traceback and
-counted (``hallmon_background_failures_total{hall,job}``), and the other halls'
+counted (``hallmon_background_failures_total{hall,task}``), and the other halls'
 results of the same round are still published.
 """
 
@@ -63,6 +63,7 @@ from monitor.background.nowcasting import precision_of as precision_of
 from monitor.background.nowcasting import published as published
 from monitor.background.pool import new_pool, stop_pool
 from monitor.background.rounds import every, settled
+from monitor.background.usage import PoolUsage
 from monitor.core.localdays import next_day
 from monitor.core.monitor import Monitor
 from monitor.core.snapshot import CallInNow
@@ -99,8 +100,9 @@ class Background:
         self._in_flight: set[str] = set()  # the halls with a nowcast under way
         # per hall, the forecasts computed, by (model version, the day's plan)
         self._computed: dict[str, dict[tuple[int, str], DayForecast]] = {}
-        self.learning = Learning(monitor, self._executor)
-        self.drift = DriftWatch(monitor, self._executor)
+        self.usage = PoolUsage()  # the pool's CPU by job, for /metrics
+        self.learning = Learning(monitor, self._executor, self.usage)
+        self.drift = DriftWatch(monitor, self._executor, self.usage)
         self._advice: dict[str, CallInNow] = {}  # hall -> its latest call-in advice
 
     def executor(self) -> Executor:
@@ -158,7 +160,6 @@ class Background:
         to which the halls that fail are added); returns how many succeeded."""
         monitor = self.monitor
         conf = monitor.settings.forecast
-        loop = asyncio.get_running_loop()
         jobs: dict[str, tuple[tuple[int, str], asyncio.Future[DayForecast]]] = {}
         for hall_id in monitor.hall_ids():
             if hall_id in failed:
@@ -169,13 +170,16 @@ class Background:
                     continue
                 model = monitor.model(hall_id)
                 key = (model.version, forecast_key(model.scenario, missing))
-                job = loop.run_in_executor(
-                    self._executor(),
-                    _forecast_job,
-                    model.scenario,
-                    missing,
-                    conf.replications,
-                    conf.seed,
+                job = asyncio.ensure_future(
+                    self.usage.run(
+                        self._executor(),
+                        "forecast",
+                        _forecast_job,
+                        model.scenario,
+                        missing,
+                        conf.replications,
+                        conf.seed,
+                    )
                 )
             except Exception as exc:
                 self._failed(hall_id, "forecast", exc)
@@ -317,7 +321,6 @@ class Background:
     async def _nowcast_hall(self, hall_id: str, found_s: float | None) -> bool:
         monitor = self.monitor
         conf = monitor.settings.nowcast
-        loop = asyncio.get_running_loop()
         try:
             now_s = monitor.now_s(hall_id)
             if not monitor.is_open(hall_id, now_s):
@@ -332,8 +335,9 @@ class Background:
             start = hall_start(monitor.picture(hall_id, now_s), scn, local_now_s, level)
             taken_s = time.time()
             self._pictured[hall_id] = (taken_s, monitor.changed_s(hall_id), day)
-            result = await loop.run_in_executor(
+            result = await self.usage.run(
                 self._executor(),
+                "nowcast",
                 nowcast_job,
                 scn,
                 start,
@@ -357,8 +361,8 @@ class Background:
         # the nowcast now, with the advice it had; the new advice follows
         monitor.publish_nowcast(hall_id, with_call_in(shown, result, self._advice.get(hall_id)))
         try:
-            advice = await loop.run_in_executor(
-                self._executor(), call_in_job, scn, start, result, conf.seed, objective
+            advice = await self.usage.run(
+                self._executor(), "call_in", call_in_job, scn, start, result, conf.seed, objective
             )
         except asyncio.CancelledError:
             raise

@@ -23,6 +23,8 @@ INGEST_RESULTS: tuple[str, ...] = (
 HALL_LIMITS: tuple[str, ...] = ("events_per_s", "stored_bytes_per_day")
 LABEL_DIMENSIONS: tuple[str, ...] = ("service", "segment", "counter")  # capped label names
 BACKGROUND_JOBS: tuple[str, ...] = ("forecast", "nowcast", "learn", "drift")
+# what the pool of simulation processes runs (monitor.background.usage)
+POOL_JOBS: tuple[str, ...] = ("forecast", "nowcast", "call_in", "drift", "eta", "learn")
 HORIZONS: tuple[str, ...] = ("0m", "15m", "30m", "60m")
 HORIZON_S: dict[str, float] = {"0m": 0.0, "15m": 900.0, "30m": 1800.0, "60m": 3600.0}
 

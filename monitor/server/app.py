@@ -28,6 +28,7 @@ from monitor.api.eta_metrics import EtaCollector
 from monitor.api.exposition import Exposition, HallBlocks
 from monitor.api.gate import ReadGate
 from monitor.api.model_metrics import ModelCollector
+from monitor.api.pool_metrics import PoolCollector
 from monitor.core.config import Settings
 from monitor.core.monitor import Monitor
 from monitor.core.travel import StraightLine, TravelTimes
@@ -72,7 +73,9 @@ def create_app(
         from monitor.background.loops import Background
 
         workers = Background(monitor)
-    etas = Etas(monitor, None if workers is None else workers.executor)
+    usage = None if workers is None else workers.usage
+    etas = Etas(monitor, None if workers is None else workers.executor, usage)
+    models.register(PoolCollector(lambda: usage))  # what the pool's CPU goes to
     notify = settings.notify if background else None
     notifying: list[Notifying] = []  # the loop, once the store is open
     # the ETA and notification counters, rendered whole at each scrape too

@@ -234,6 +234,13 @@ def test_forecast_and_nowcast_are_published(
     }
     assert counts == {"ready": True, "halls": 2, "forecasts": 2, "nowcasts": 1}
 
+    # -- what the pool's CPU went to, exporter-wide (no hall label) --------------
+    for task in ("forecast", "nowcast"):
+        assert (sample(found, "hallmon_pool_jobs_total", task=task) or 0) >= 1, task
+        assert (sample(found, "hallmon_pool_cpu_seconds_total", task=task) or 0) > 0, task
+    assert sample(found, "hallmon_pool_jobs_total", task="eta") == 0  # none asked for
+    assert sample(found, "hallmon_pool_cpu_seconds_total", task="eta") == 0
+
 
 # -- hall_start and published ----------------------------------------------------------
 

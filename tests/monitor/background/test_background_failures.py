@@ -53,7 +53,7 @@ def _failures(m: Monitor) -> dict[tuple[str, str], float | None]:
     registry.register(HallCollector(m.views))
     return {
         (hall, job): registry.get_sample_value(
-            "hallmon_background_failures_total", {"hall": hall, "job": job}
+            "hallmon_background_failures_total", {"hall": hall, "task": job}
         )
         for hall in m.hall_ids()
         for job in ("forecast", "nowcast")

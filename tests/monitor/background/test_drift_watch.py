@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from monitor.background.drift import DriftWatch, _reference_job, reference_key
+from monitor.background.usage import PoolUsage
 from monitor.core.config import load_settings
 from monitor.core.localdays import next_day
 from monitor.core.monitor import Monitor
@@ -38,7 +39,8 @@ class CountingPool(ThreadPoolExecutor):
         self.references = 0
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        if fn is _reference_job:
+        # a job is sent as is or under the pool's CPU count (fn(job, *its args))
+        if _reference_job in (fn, *args[:1]):
             self.references += 1
         return super().submit(fn, *args, **kwargs)
 
@@ -89,12 +91,14 @@ def test_halls_of_one_model_share_one_reference_each_with_its_own_scenario(
     mornings: Monitor,
 ) -> None:
     monitor = mornings
+    usage = PoolUsage()
     with CountingPool() as pool:
-        watch = DriftWatch(monitor, lambda: pool)
+        watch = DriftWatch(monitor, lambda: pool, usage)
         assert asyncio.run(watch.refresh()) == 3  # every hall tested
         assert pool.references == 2  # one for the two county halls, one for the flagship
         assert asyncio.run(watch.refresh()) == 3
         assert pool.references == 2  # held: none computed again
+    assert usage.jobs["drift"] == 2 and usage.cpu_s["drift"] > 0  # on /metrics
 
     alpha = monitor.settings.drift.false_alarm
     for hall_id in ("county_a", "county_b", "flagship"):
