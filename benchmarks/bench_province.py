@@ -453,6 +453,9 @@ def province(args: argparse.Namespace) -> dict[str, Any]:
             "groups": len(rules),
             "unhealthy": [r["name"] for g in rules for r in g["rules"] if r["health"] != "ok"],
             "slowest_group_s": max((g["evaluationTime"] for g in rules), default=None),
+            # each group's last evaluation over its interval: about the share of a core
+            # the rules keep busy
+            "busy_share": round(sum(g["evaluationTime"] / g["interval"] for g in rules), 3),
         },
         "prometheus_series": head_series,
     }
@@ -494,7 +497,8 @@ def report(r: dict[str, Any]) -> None:
         f"{nc['oldest_p50_s']} s); halls with a nowcast, fewest: {nc['halls_with_one_fewest']}\n"
         f"  Prometheus: {r['prometheus_series']} series; rules: {r['rules']['groups']} groups, "
         f"unhealthy {r['rules']['unhealthy'] or 'none'}, slowest group "
-        f"{r['rules']['slowest_group_s']} s to evaluate"
+        f"{r['rules']['slowest_group_s']} s to evaluate (all groups: "
+        f"{r['rules']['busy_share']} of a core)"
     )
 
 

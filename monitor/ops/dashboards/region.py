@@ -309,10 +309,28 @@ def build(scale: TimeScale = REAL_TIME) -> model.Dashboard:
             "scraped (the exporter-down alert, city rung, after 2 minutes).",
             "none",
             [('up{job="hallmon"}', "{{instance}}")],
-            width=24,
+            width=12,
             height=6,
         )
         .min(0)
         .max(1)
+    )
+    builder.with_panel(
+        graph(
+            "Simulation workers' CPU by task",
+            "CPU cores each exporter's simulation processes spend, by task: nowcast, call_in "
+            "(the advice to call staff in), forecast, drift (the drift tests' references), eta, "
+            "learn. A nowcast share near the exporter's workers means its nowcasts fall behind.",
+            "short",
+            [
+                (
+                    'sum by (instance, task) (rate(hallmon_pool_cpu_seconds_total{job="hallmon"}'
+                    "[$__rate_interval]))",
+                    "{{instance}} {{task}}",
+                )
+            ],
+            width=12,
+            height=6,
+        ).min(0)
     )
     return number_panels(builder.build())
