@@ -65,6 +65,7 @@ from sim.model.scenario import load_scenario  # noqa: E402
 SCENARIOS = {"flagship": ROOT / "scenarios/flagship.yaml", "county": ROOT / "scenarios/county.yaml"}
 BATCH = 500  # events per request of the morning's posts
 LOCAL_START_H = 10.5  # the halls' local time when the run starts
+SCRAPE_S = 15.0  # Prometheus's scrape interval (hallmon prometheus-config)
 REPLAYER_STOP_S = 300.0  # the ticket systems' requests under way finish, at most
 
 
@@ -350,7 +351,11 @@ def province(args: argparse.Namespace) -> dict[str, Any]:
             scrape = _range(prom, 'scrape_duration_seconds{job="hallmon"}', m0, m1)
             ages = _range(prom, "max(timestamp(hall_nowcast_computed_timestamp_seconds)"
                           " - hall_nowcast_computed_timestamp_seconds)", m0, m1)  # fmt: skip
-            nowcasts = _range(prom, "count(hall_nowcast_computed_timestamp_seconds)", m0, m1)
+            # from two scrapes on: the warm-up ends when the exporter holds a nowcast of
+            # every hall, the latest of which Prometheus has not scraped yet
+            nowcasts = _range(
+                prom, "count(hall_nowcast_computed_timestamp_seconds)", m0 + 2 * SCRAPE_S, m1
+            )
             samples = _range(prom, 'scrape_samples_scraped{job="hallmon"}', m0, m1)
             # each hall's computed time changes once per nowcast published (its call-in
             # advice, an update of the same nowcast, keeps it): a scrape every 15 s
@@ -453,8 +458,7 @@ def province(args: argparse.Namespace) -> dict[str, Any]:
             "groups": len(rules),
             "unhealthy": [r["name"] for g in rules for r in g["rules"] if r["health"] != "ok"],
             "slowest_group_s": max((g["evaluationTime"] for g in rules), default=None),
-            # each group's last evaluation over its interval: about the share of a core
-            # the rules keep busy
+            # each group's last evaluation (wall clock) over its interval, summed
             "busy_share": round(sum(g["evaluationTime"] / g["interval"] for g in rules), 3),
         },
         "prometheus_series": head_series,
@@ -497,8 +501,8 @@ def report(r: dict[str, Any]) -> None:
         f"{nc['oldest_p50_s']} s); halls with a nowcast, fewest: {nc['halls_with_one_fewest']}\n"
         f"  Prometheus: {r['prometheus_series']} series; rules: {r['rules']['groups']} groups, "
         f"unhealthy {r['rules']['unhealthy'] or 'none'}, slowest group "
-        f"{r['rules']['slowest_group_s']} s to evaluate (all groups: "
-        f"{r['rules']['busy_share']} of a core)"
+        f"{r['rules']['slowest_group_s']} s to evaluate (all groups: evaluating "
+        f"{r['rules']['busy_share']:.0%} of the time)"
     )
 
 
