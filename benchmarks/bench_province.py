@@ -37,6 +37,7 @@ import argparse
 import json
 import multiprocessing
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -393,6 +394,7 @@ def province(args: argparse.Namespace) -> dict[str, Any]:
                 "so no ingest latencies were written"
             )
         posts = json.loads(results.read_text(encoding="utf-8"))
+        complaints = _complaints(directory / "hallmon.log")
     seconds = m1 - m0
     window = [p for p in posts if m0 <= p["sent_s"] <= m1]
     latencies = [p["latency_s"] for p in window if p["ok"]]
@@ -462,7 +464,19 @@ def province(args: argparse.Namespace) -> dict[str, Any]:
             "busy_share": round(sum(g["evaluationTime"] / g["interval"] for g in rules), 3),
         },
         "prometheus_series": head_series,
+        "hallmon_log": complaints,
     }
+
+
+def _complaints(log: Path) -> dict[str, int]:
+    """The exporter's warnings and errors (uvicorn's and hallmon's), each kind
+    once with how often, its numbers blanked: why a ticket system's request failed
+    is often only there."""
+    found: Counter[str] = Counter()
+    for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
+        if "WARNING" in line or "ERROR" in line or "Traceback" in line:
+            found[re.sub(r"\d+(\.\d+)?", "#", line.strip())[:160]] += 1
+    return dict(found.most_common(10))
 
 
 def _ms(seconds: float | None) -> float | None:
@@ -502,7 +516,14 @@ def report(r: dict[str, Any]) -> None:
         f"  Prometheus: {r['prometheus_series']} series; rules: {r['rules']['groups']} groups, "
         f"unhealthy {r['rules']['unhealthy'] or 'none'}, slowest group "
         f"{r['rules']['slowest_group_s']} s to evaluate (all groups: evaluating "
-        f"{r['rules']['busy_share']:.0%} of the time)"
+        f"{r['rules']['busy_share']:.0%} of the time)\n"
+        + (
+            "  the exporter's log, warnings and errors:\n"
+            + "".join(f"    {n}x {line}\n" for line, n in r["hallmon_log"].items())
+            if r["hallmon_log"]
+            else "  the exporter's log: no warning or error\n"
+        ),
+        end="",
     )
 
 
