@@ -44,21 +44,51 @@ def _text(nc: Nowcast) -> str:
 @pytest.mark.parametrize(
     ("hall", "day", "hour", "seed", "precise", "replications", "digest"),
     [
-        ("county", 4, 10.5, 1, True, 28, "781c81b6a772e663f599f63ada998fabff5e1c709c8ee5cc0320dcdbe2b3a46a"),
-        ("county", 9, 15.25, 2, False, 30, "b631a85f99c659f3b599b5cfef47231563fd5ae1f0f53600849c54d0b2cfa5ac"),
-        ("flagship", 7, 11.0, 1, True, 30, "dc790011a70f219079e6ad595eb4a833abf85abca5b05cfe45d1332cabe63be9"),
-        ("flagship-remote", 3, 18.5, 3, False, 30, "96a6339a71bd78f4ecaa75644fe5ae90d88946753f3e262e7630470db51573f8"),
+        (
+            "county",
+            4,
+            10.5,
+            1,
+            True,
+            28,
+            "781c81b6a772e663f599f63ada998fabff5e1c709c8ee5cc0320dcdbe2b3a46a",
+        ),
+        (
+            "county",
+            9,
+            15.25,
+            2,
+            False,
+            30,
+            "b631a85f99c659f3b599b5cfef47231563fd5ae1f0f53600849c54d0b2cfa5ac",
+        ),
+        (
+            "flagship",
+            7,
+            11.0,
+            1,
+            True,
+            30,
+            "dc790011a70f219079e6ad595eb4a833abf85abca5b05cfe45d1332cabe63be9",
+        ),
+        (
+            "flagship-remote",
+            3,
+            18.5,
+            3,
+            False,
+            30,
+            "96a6339a71bd78f4ecaa75644fe5ae90d88946753f3e262e7630470db51573f8",
+        ),
     ],
-)  # fmt: skip
+)
 def test_a_nowcast_is_pinned_to_the_bit(
     hall: str, day: int, hour: float, seed: int, precise: bool, replications: int, digest: str
 ) -> None:
     scn = load_scenario(SCENARIOS / f"{hall}.yaml")
     start = state_at(simulate(scn, 2, day), hour * H)
     precision = Precision(120.0, 0.2, 0.1, 12) if precise else None
-    nc = nowcast(
-        scn, start, horizons_s=HORIZONS_S, replications=30, seed=seed, precision=precision
-    )
+    nc = nowcast(scn, start, horizons_s=HORIZONS_S, replications=30, seed=seed, precision=precision)
     assert nc.replications == replications
     assert hashlib.sha256(_text(nc).encode()).hexdigest() == digest
 
@@ -67,9 +97,14 @@ def test_a_nowcast_is_pinned_to_the_bit(
     ("hall", "day", "hour", "digest"),
     [
         ("county", 5, 11.0, "1239d8f3eaa1864bbcf35e928ca0b2db06953eaddf964ce8fd354677c0ab9696"),
-        ("flagship-remote", 2, 17.0, "118577c872a6132193fff3fe9091730c2e7c2dee461dc73630c67a77461f7cdf"),
+        (
+            "flagship-remote",
+            2,
+            17.0,
+            "118577c872a6132193fff3fe9091730c2e7c2dee461dc73630c67a77461f7cdf",
+        ),
     ],
-)  # fmt: skip
+)
 def test_warm_runs_and_their_probe_waits_are_pinned_to_the_bit(
     hall: str, day: int, hour: float, digest: str
 ) -> None:
