@@ -58,7 +58,7 @@ from sim.live.hallstart import BusyCounter, HallStart, Probe, WaitingTicket, War
 from sim.model.calendar import CounterInstance
 from sim.model.demand import Demand, draw_demand
 from sim.model.dispatch import tables
-from sim.model.hall import Resume, Windows, simulate_resumed
+from sim.model.hall import Resume, Windows, probe_calls, simulate_resumed
 from sim.model.records import ABANDONED
 from sim.model.scenario import Scenario
 from sim.model.streams import draw, stream
@@ -343,7 +343,7 @@ class WarmStart:
         while True:
             first_out = int(np.searchsorted(arrival_s, last_probe_s + lookahead_s, side="right"))
             seen = demand.first(first_out) if first_out < len(arrival_s) else demand
-            _, called_s, _ = simulate_resumed(self.scn, seen, resume)
+            called_s = probe_calls(self.scn, seen, resume)
             last_call_s = float(called_s.max())  # NaN: a probe never called
             needed_s = last_call_s - last_probe_s
             if seen is demand or last_call_s < arrival_s[first_out]:
