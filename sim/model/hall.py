@@ -74,10 +74,13 @@ class _Hall(Arrivals):
         any other event of that time could be, and none of them schedules an
         event that time but the stop, which comes after them all."""
         now = self.env.now
+        idle, eligible, all_cls = self.idle, self.eligible, self.cls
         for j in cast(list[int], event.value):  # the probes' indices, in order
-            cls = self.cls[j]
-            if any(self.idle[g] for g in self.eligible[cls]):
-                self._probe_called(j, now)
+            cls = all_cls[j]
+            for g in eligible[cls]:  # any group serving it idle (a loop: no generator)
+                if idle[g]:
+                    self._probe_called(j, now)
+                    break
             else:
                 self.queues[cls].append(j)
 

@@ -186,14 +186,18 @@ class HallState(RemoteCalls):
         self.ghosts: list[deque[int]] = [deque() for _ in self.queues]
         used = np.bincount(classes, minlength=table.n_queues) > 0
         used[probes.classes] = True
-        pairs = list(zip(self.queues, self.ghosts, strict=True))
+        queues, ghosts = self.queues, self.ghosts
         shape = _tiers_used(table.tiers, used.tobytes())
         self.idle: list[deque[int]] = [deque() for _ in shape]
         # per counter, its group's tiers as (queue, ghosts, None) for a tier of one
         # queue (the common case, taken in short) or (_, _, [(queue, ghosts), ...])
         tiers = [
             [
-                (*pairs[first], None if rest is None else [pairs[c] for c in rest])
+                (
+                    queues[first],
+                    ghosts[first],
+                    None if rest is None else [(queues[c], ghosts[c]) for c in rest],
+                )
                 for first, rest in group
             ]
             for group in shape
