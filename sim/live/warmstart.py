@@ -234,11 +234,14 @@ class WarmStart:
         self.all_probes = tuple(
             (p.at_s, services.index(p.service), segments.index(p.segment)) for p in probes
         )
+        # how each (service, segment) is called: the same for every horizon's probe
+        called: dict[tuple[int, int], tuple[tuple[int, int], ...]] = {}
+        for _, svc, seg in self.all_probes:
+            if (svc, seg) not in called:
+                called[svc, seg] = table.called_alike(table.counter_class(svc, seg))
         self.stand_in = np.array(
             [
-                alike.setdefault(
-                    (at_s, table.called_alike(table.counter_class(svc, seg))), len(alike)
-                )
+                alike.setdefault((at_s, called[svc, seg]), len(alike))
                 for at_s, svc, seg in self.all_probes
             ],
             dtype=np.int64,
