@@ -44,12 +44,13 @@ class Calls(HallState):
                     continue
                 best, best_q = first_q[0], first_q
             else:  # the earliest ticket at the heads of the tier's queues
-                best, best_t, best_q = _NONE, math.inf, None
+                best, best_t, found = _NONE, math.inf, None
                 for q, _ in several:
                     if q and arr[q[0]] < best_t:
-                        best, best_t, best_q = q[0], arr[q[0]], q
-                if best_q is None:
+                        best, best_t, found = q[0], arr[q[0]], q
+                if found is None:
                     continue
+                best_q = found
             best_q.popleft()
             if best >= self.n_real:  # a probe: its call takes no time, so call again
                 self._probe_called(best, now)
