@@ -235,10 +235,8 @@ class WarmStart:
             (p.at_s, services.index(p.service), segments.index(p.segment)) for p in probes
         )
         # how each (service, segment) is called: the same for every horizon's probe
-        called: dict[tuple[int, int], tuple[tuple[int, int], ...]] = {}
-        for _, svc, seg in self.all_probes:
-            if (svc, seg) not in called:
-                called[svc, seg] = table.called_alike(table.counter_class(svc, seg))
+        pairs = dict.fromkeys((svc, seg) for _, svc, seg in self.all_probes)
+        called = {p: table.called_alike(table.counter_class(*p)) for p in pairs}
         self.stand_in = np.array(
             [
                 alike.setdefault((at_s, called[svc, seg]), len(alike))
