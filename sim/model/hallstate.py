@@ -17,7 +17,7 @@ import numpy as np
 import simpy
 
 from sim.model.demand import Demand
-from sim.model.dispatch import tables
+from sim.model.dispatch import counter_class, tables
 from sim.model.records import SERVED, UNSERVED, Records
 from sim.model.remote_calls import RemoteCalls
 from sim.model.scenario import Scenario
@@ -52,7 +52,8 @@ class Resume:
 class _ProbeParts:
     """A run's probes as every run with them puts them after its customers
     (:class:`HallState`): the same in every replication of a nowcast, so
-    prepared once (:func:`_probe_parts`) and only read by the runs."""
+    prepared once (:func:`_probe_parts`) and shared: the runs only read them
+    (a run's lists are new lists, ``its own + these``)."""
 
     at_s: list[float]
     svc: list[int]
@@ -67,12 +68,12 @@ class _ProbeParts:
 
 @lru_cache(maxsize=64)
 def _probe_parts(n_segments: int, probes: tuple[tuple[float, int, int], ...]) -> _ProbeParts:
-    """The parts of ``probes`` (see :class:`_ProbeParts`); a probe's class as
-    :meth:`Dispatch.counter_class` gives it, which reads only ``n_segments``."""
+    """The parts of ``probes`` (see :class:`_ProbeParts`), for a hall of
+    ``n_segments`` segments (all a probe's class depends on)."""
     at_s = np.array([at_s for at_s, _, _ in probes], dtype=float).tolist()
     svc = np.array([svc for _, svc, _ in probes], dtype=np.int64).tolist()
     seg = np.array([seg for _, _, seg in probes], dtype=np.int64).tolist()
-    cls = [(v * n_segments + g) * 2 for v, g in zip(svc, seg, strict=True)]  # not booked
+    cls = [counter_class(n_segments, v, g) for v, g in zip(svc, seg, strict=True)]
     due: dict[float, list[int]] = {}
     for j, t_s in enumerate(at_s):
         due.setdefault(t_s, []).append(j)
@@ -82,9 +83,14 @@ def _probe_parts(n_segments: int, probes: tuple[tuple[float, int, int], ...]) ->
         cls=cls,
         zeros=[0.0] * len(probes),
         never=[math.inf] * len(probes),
-        classes=np.array(sorted(set(cls)), dtype=np.int64),
+        classes=_read_only(np.array(sorted(set(cls)), dtype=np.int64)),
         due=tuple((t_s, tuple(js)) for t_s, js in due.items()),
     )
+
+
+def _read_only(a: np.ndarray) -> np.ndarray:
+    a.flags.writeable = False
+    return a
 
 
 @lru_cache(maxsize=256)
