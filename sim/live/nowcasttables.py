@@ -114,19 +114,19 @@ class Layout:
         breach = ~called | (waits > self.target_s)  # never called counts as a breach
         filled = np.where(called, waits, 0.0)
         seg_w, g = self.seg_w, len(self.seg_w)
-        breach_h = _mean_rows(_blocks(breach, len(self.mix_w)) @ self.mix_w) / self.mix_sum
+        breach_h = mean_rows(_blocks(breach, len(self.mix_w)) @ self.mix_w) / self.mix_sum
         for h, p in zip(self.horizons, breach_h.tolist(), strict=True):
             tables.breach[h] = p
         with np.errstate(invalid="ignore", divide="ignore"):  # NaN: a replication with no call
             per_rep = _blocks(filled, g) @ seg_w / (_blocks(called, g) @ seg_w)
-            mean = _mean_rows(per_rep)
+            mean = mean_rows(per_rep)
             deviation = per_rep - mean[:, None]
             std = np.sqrt(_sum(deviation * deviation, axis=1) / (n - 1))
         half = t_quantile_975(n - 1) * std / math.sqrt(n) if n > 1 else std
         # a replication without a call is left out of its service's mean: such a
         # row (or all, with fewer than two) is taken one by one
         whole = ~np.isnan(per_rep).any(axis=1) if n > 1 else np.zeros(len(per_rep), dtype=bool)
-        service_breach = (_mean_rows(_blocks(breach, g) @ seg_w) / self.seg_sum).tolist()
+        service_breach = (mean_rows(_blocks(breach, g) @ seg_w) / self.seg_sum).tolist()
         # each table its own key tuples, as before: a pickled nowcast stays the same
         for i, (h, svc) in enumerate(self.keys):
             if whole[i]:
@@ -156,7 +156,8 @@ def _blocks(a: np.ndarray, width: int) -> np.ndarray:
     return blocks
 
 
-def _mean_rows(a: np.ndarray) -> np.ndarray:
-    """Each row's mean, as ``row.mean()`` gives it."""
+def mean_rows(a: np.ndarray) -> np.ndarray:
+    """Each row's mean of the C-ordered ``a``, as ``row.mean()`` gives it (numpy
+    sums a row of a C-ordered array as it sums a vector)."""
     means: np.ndarray = _sum(a, axis=1) / a.shape[1]
     return means

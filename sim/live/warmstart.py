@@ -58,7 +58,7 @@ from sim.live.hallstart import BusyCounter, HallStart, Probe, WaitingTicket, War
 from sim.model.calendar import CounterInstance
 from sim.model.demand import Demand, draw_demand
 from sim.model.dispatch import tables
-from sim.model.hall import Resume, Windows, simulate_resumed
+from sim.model.hall import Resume, Windows, probe_calls, simulate_resumed
 from sim.model.records import ABANDONED
 from sim.model.scenario import Scenario
 from sim.model.streams import draw, stream
@@ -234,11 +234,12 @@ class WarmStart:
         self.all_probes = tuple(
             (p.at_s, services.index(p.service), segments.index(p.segment)) for p in probes
         )
+        # how each (service, segment) is called: the same for every horizon's probe
+        pairs = dict.fromkeys((svc, seg) for _, svc, seg in self.all_probes)
+        called = {p: table.called_alike(table.counter_class(*p)) for p in pairs}
         self.stand_in = np.array(
             [
-                alike.setdefault(
-                    (at_s, table.called_alike(table.counter_class(svc, seg))), len(alike)
-                )
+                alike.setdefault((at_s, called[svc, seg]), len(alike))
                 for at_s, svc, seg in self.all_probes
             ],
             dtype=np.int64,
@@ -343,7 +344,7 @@ class WarmStart:
         while True:
             first_out = int(np.searchsorted(arrival_s, last_probe_s + lookahead_s, side="right"))
             seen = demand.first(first_out) if first_out < len(arrival_s) else demand
-            _, called_s, _ = simulate_resumed(self.scn, seen, resume)
+            called_s = probe_calls(self.scn, seen, resume)
             last_call_s = float(called_s.max())  # NaN: a probe never called
             needed_s = last_call_s - last_probe_s
             if seen is demand or last_call_s < arrival_s[first_out]:

@@ -39,29 +39,36 @@ class Calls(HallState):
         deadline = self.deadline
         arr = self.arr
         for first_q, _, several in self.tiers_of[k]:
-            best, best_t, best_q = _NONE, math.inf, None
-            for q, _ in several or ((first_q, first_q),):
-                if q and arr[q[0]] < best_t:
-                    best, best_t, best_q = q[0], arr[q[0]], q
-            if best_q is not None:
-                best_q.popleft()
-                if best >= self.n_real:  # a probe: its call takes no time, so call again
-                    self._probe_called(best, now)
-                    return self._call_late(k, now)
-                if self.balking:
-                    self.waiting[self.slot[best]] -= 1
-                if deadline[best] <= now:  # called, nobody comes: a no-show
-                    self.current[k] = best
-                    self.called[best] = now
-                    self.counter_of[best] = k
-                    self.outcome[best] = ABANDONED
-                    self.left[best] = deadline[best]
-                    self.done_events[k].arm(self.scn.no_show_delay, now)
-                elif self.remote and self.hall_at[best] > now:  # its holder is on the way
-                    self._early_call(k, best, now)
-                else:
-                    self._start(k, best, now)
-                return True
+            if several is None:  # a tier of one queue (the common case): its head
+                if not (first_q and arr[first_q[0]] < math.inf):
+                    continue
+                best, best_q = first_q[0], first_q
+            else:  # the earliest ticket at the heads of the tier's queues
+                best, best_t, found = _NONE, math.inf, None
+                for q, _ in several:
+                    if q and arr[q[0]] < best_t:
+                        best, best_t, found = q[0], arr[q[0]], q
+                if found is None:
+                    continue
+                best_q = found
+            best_q.popleft()
+            if best >= self.n_real:  # a probe: its call takes no time, so call again
+                self._probe_called(best, now)
+                return self._call_late(k, now)
+            if self.balking:
+                self.waiting[self.slot[best]] -= 1
+            if deadline[best] <= now:  # called, nobody comes: a no-show
+                self.current[k] = best
+                self.called[best] = now
+                self.counter_of[best] = k
+                self.outcome[best] = ABANDONED
+                self.left[best] = deadline[best]
+                self.done_events[k].arm(self.scn.no_show_delay, now)
+            elif self.remote and self.hall_at[best] > now:  # its holder is on the way
+                self._early_call(k, best, now)
+            else:
+                self._start(k, best, now)
+            return True
         return False
 
     def _call_in_turn(self, k: int, now: float) -> bool:

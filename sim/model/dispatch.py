@@ -28,6 +28,12 @@ from sim.model.scenario import Scenario
 _CACHE_SIZE = 32
 
 
+def counter_class(n_segments: int, service: int, segment: int, booked: bool = False) -> int:
+    """The queue class of a counter customer in a hall of ``n_segments`` segments
+    (:meth:`Dispatch.counter_class`; it reads nothing else of the tables)."""
+    return (service * n_segments + segment) * 2 + int(booked)
+
+
 @dataclass(frozen=True)
 class Dispatch:
     """The dispatch tables of one scenario (see the module docstring)."""
@@ -47,7 +53,7 @@ class Dispatch:
 
     def counter_class(self, service: int, segment: int, booked: bool = False) -> int:
         """The queue class of a counter customer."""
-        return (service * self.n_segments + segment) * 2 + int(booked)
+        return counter_class(self.n_segments, service, segment, booked)
 
     def called_alike(self, cls: int) -> tuple[tuple[int, int], ...]:
         """Which groups serve class ``cls`` and in which of their tiers: two

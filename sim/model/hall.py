@@ -74,10 +74,13 @@ class _Hall(Arrivals):
         any other event of that time could be, and none of them schedules an
         event that time but the stop, which comes after them all."""
         now = self.env.now
+        idle, eligible, all_cls = self.idle, self.eligible, self.cls
         for j in cast(list[int], event.value):  # the probes' indices, in order
-            cls = self.cls[j]
-            if any(self.idle[g] for g in self.eligible[cls]):
-                self._probe_called(j, now)
+            cls = all_cls[j]
+            for g in eligible[cls]:  # any group serving it idle (a loop: no generator)
+                if idle[g]:
+                    self._probe_called(j, now)
+                    break
             else:
                 self.queues[cls].append(j)
 
@@ -187,6 +190,12 @@ class _Hall(Arrivals):
 
     # -- the run --------------------------------------------------------------
     def run(self) -> Records:
+        """Run to the end (or the last probe's call) and make the records."""
+        self.run_only()
+        return self.records()
+
+    def run_only(self) -> None:
+        """The run, without its records (those who only read the calls need none)."""
         scn, resume = self.scn, self.resume
         serve_all = scn.closing == "serve_all"
         windows = [i.windows for i in self.instances] if resume is None else resume.windows
@@ -227,7 +236,6 @@ class _Hall(Arrivals):
                 self.spans.append((k, opened, end))
         for wakeup in (*self.done_events, self.arrival_event):
             wakeup.release()  # see Wakeup.release: the hall is freed as soon as it is dropped
-        return self.records()
 
     def _pick_up(self, resume: Resume) -> None:
         """Seat the customers present on resuming. Completions are armed after the
@@ -247,11 +255,9 @@ class _Hall(Arrivals):
                 self.queues[self.cls[c]].append(c)
                 if self.balking:
                     self.waiting[self.slot[c]] += 1
-        due: dict[float, list[int]] = {}
-        for j in range(self.n_real, len(self.arr)):
-            due.setdefault(self.arr[j], []).append(j)
-        for at_s, probes in due.items():  # in the order of each time's first probe
-            self._at(at_s, self._on_probe, probes)
+        n_real = self.n_real
+        for at_s, offsets in self.probes.due:  # in the order of each time's first probe
+            self._at(at_s, self._on_probe, [n_real + j for j in offsets])
 
 
 def simulate(
@@ -272,3 +278,11 @@ def simulate_resumed(
     hall = _Hall(scn, demand, resume)
     records = hall.run()
     return records, np.array(hall.called[hall.n_real :]), hall.end_s
+
+
+def probe_calls(scn: Scenario, demand: Demand, resume: Resume) -> np.ndarray:
+    """Each probe's call time (NaN if never called) of :func:`simulate_resumed`,
+    without the run's records, which a nowcast's runs never read."""
+    hall = _Hall(scn, demand, resume)
+    hall.run_only()
+    return np.array(hall.called[hall.n_real :])

@@ -11,12 +11,13 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import simpy
 
 from sim.model.demand import Demand
-from sim.model.dispatch import tables
+from sim.model.dispatch import counter_class, tables
 from sim.model.records import SERVED, UNSERVED, Records
 from sim.model.remote_calls import RemoteCalls
 from sim.model.scenario import Scenario
@@ -45,6 +46,65 @@ class Resume:
     windows: tuple[Windows, ...]
     probes: tuple[tuple[float, int, int], ...] = ()
     to_end: bool = False
+
+
+@dataclass(frozen=True)
+class _ProbeParts:
+    """A run's probes as every run with them puts them after its customers
+    (:class:`HallState`): the same in every replication of a nowcast, so
+    prepared once (:func:`_probe_parts`) and shared: the runs only read them
+    (a run's lists are new lists, ``its own + these``)."""
+
+    at_s: list[float]
+    svc: list[int]
+    cls: list[int]
+    zeros: list[float]  # their work
+    never: list[float]  # their patience and balking limit
+    classes: np.ndarray  # the classes they take tickets of (a run's tiers keep these)
+    # (time, the probes due then as offsets after the customers), in the order of
+    # each time's first probe: one event each (see the hall's _pick_up)
+    due: tuple[tuple[float, tuple[int, ...]], ...]
+
+
+@lru_cache(maxsize=64)
+def _probe_parts(n_segments: int, probes: tuple[tuple[float, int, int], ...]) -> _ProbeParts:
+    """The parts of ``probes`` (see :class:`_ProbeParts`), for a hall of
+    ``n_segments`` segments (all a probe's class depends on)."""
+    at_s = np.array([at_s for at_s, _, _ in probes], dtype=float).tolist()
+    svc = np.array([svc for _, svc, _ in probes], dtype=np.int64).tolist()
+    seg = np.array([seg for _, _, seg in probes], dtype=np.int64).tolist()
+    cls = [counter_class(n_segments, v, g) for v, g in zip(svc, seg, strict=True)]
+    due: dict[float, list[int]] = {}
+    for j, t_s in enumerate(at_s):
+        due.setdefault(t_s, []).append(j)
+    return _ProbeParts(
+        at_s=at_s,
+        svc=svc,
+        cls=cls,
+        zeros=[0.0] * len(probes),
+        never=[math.inf] * len(probes),
+        classes=_read_only(np.array(sorted(set(cls)), dtype=np.int64)),
+        due=tuple((t_s, tuple(js)) for t_s, js in due.items()),
+    )
+
+
+def _read_only(a: np.ndarray) -> np.ndarray:
+    a.flags.writeable = False
+    return a
+
+
+@lru_cache(maxsize=256)
+def _tiers_used(
+    tiers: tuple[tuple[tuple[int, ...], ...], ...], used: bytes
+) -> tuple[tuple[tuple[int, tuple[int, ...] | None], ...], ...]:
+    """Per group of the dispatch ``tiers``, the tiers that keep a class marked in
+    ``used`` (a boolean mask's bytes), each as its first used class and, for a
+    tier of several, all its used classes (None for a tier of one)."""
+    groups = []
+    for group in tiers:
+        kept = [tuple(c for c in tier if used[c]) for tier in group]
+        groups.append(tuple((t[0], None if len(t) == 1 else t) for t in kept if t))
+    return tuple(groups)
 
 
 class HallState(RemoteCalls):
@@ -99,21 +159,20 @@ class HallState(RemoteCalls):
         # follow the real customers: virtual counter tickets, no work, endless patience
         d = demand
         n_svc = table.n_services
-        probes = resume.probes if resume is not None else ()
+        probes = _probe_parts(table.n_segments, resume.probes if resume is not None else ())
+        self.probes = probes
         self.n_real = len(d)
-        self.probes_left = len(probes)
+        self.probes_left = len(probes.at_s)
         self.stop = self.env.event()  # succeeds when the last probe is called
-        probe_at = np.array([at_s for at_s, _, _ in probes], dtype=float)
-        probe_svc = np.array([svc for _, svc, _ in probes], dtype=np.int64)
-        probe_cls = [table.counter_class(svc, seg) for _, svc, seg in probes]
-        classes = np.concatenate([table.classes(d), np.array(probe_cls, dtype=np.int64)])
-        never = np.full(len(probes), np.inf)
-        self.arr: list[float] = np.concatenate([d.arrival_s, probe_at]).tolist()
-        self.cls: list[int] = classes.tolist()
-        self.work: list[float] = np.concatenate([d.work_s, np.zeros(len(probes))]).tolist()
+        classes = table.classes(d)
+        # list + list: the same Python floats and ints as the lists of the arrays
+        # concatenated, without the probes' part converted again in every run
+        self.arr: list[float] = d.arrival_s.tolist() + probes.at_s
+        self.cls: list[int] = classes.tolist() + probes.cls
+        self.work: list[float] = d.work_s.tolist() + probes.zeros
         deadline = np.where(d.kiosk, np.inf, d.hall_s + d.patience_s)
-        self.deadline: list[float] = np.concatenate([deadline, never]).tolist()
-        self._init_remote(d, probe_at)  # remote holders: when each is in the hall, the rule
+        self.deadline: list[float] = deadline.tolist() + probes.never
+        self._init_remote(d, probes.at_s)  # remote holders: when each is in the hall, the rule
         # tickets not yet called, per service (+ kiosks): kept only when someone may balk
         self.balking = bool(np.isfinite(table.balk_limit).any())
         self.waiting = [0] * (n_svc + 1)
@@ -122,8 +181,8 @@ class HallState(RemoteCalls):
         if self.balking:
             slot = np.where(d.kiosk, n_svc, d.service)
             balk_at = np.where(d.kiosk, np.inf, table.balk_limit[d.segment])
-            self.slot = np.concatenate([slot, probe_svc]).tolist()
-            self.balk_at = np.concatenate([balk_at, never]).tolist()
+            self.slot = slot.tolist() + probes.svc
+            self.balk_at = balk_at.tolist() + probes.never
 
         # the run's queues and their ghosts (see _call_in_turn), arranged as the
         # scenario's tables say; a group's tiers keep only the classes someone in
@@ -132,16 +191,22 @@ class HallState(RemoteCalls):
         self.queues: list[deque[int]] = [deque() for _ in range(table.n_queues)]
         self.ghosts: list[deque[int]] = [deque() for _ in self.queues]
         used = np.bincount(classes, minlength=table.n_queues) > 0
-        pairs = list(zip(self.queues, self.ghosts, strict=True))
-        groups = [
-            [[pairs[c] for c in tier if used[c]] for tier in group if used[list(tier)].any()]
-            for group in table.tiers
-        ]
-        self.idle: list[deque[int]] = [deque() for _ in groups]
+        used[probes.classes] = True
+        queues, ghosts = self.queues, self.ghosts
+        shape = _tiers_used(table.tiers, used.tobytes())
+        self.idle: list[deque[int]] = [deque() for _ in shape]
         # per counter, its group's tiers as (queue, ghosts, None) for a tier of one
         # queue (the common case, taken in short) or (_, _, [(queue, ghosts), ...])
         tiers = [
-            [(*tier[0], None if len(tier) == 1 else tier) for tier in group] for group in groups
+            [
+                (
+                    queues[first],
+                    ghosts[first],
+                    None if rest is None else [(queues[c], ghosts[c]) for c in rest],
+                )
+                for first, rest in group
+            ]
+            for group in shape
         ]
         self.tiers_of: list[list[Tier]] = [tiers[g] for g in table.group_of]
         self.skip_gone = scn.no_show_delay == 0

@@ -62,7 +62,7 @@ class RemoteCalls:
 
         def _start(self, k: int, c: int, now: float) -> float: ...
 
-    def _init_remote(self, d: Demand, probe_at: np.ndarray) -> None:
+    def _init_remote(self, d: Demand, probe_at: list[float]) -> None:
         """Set up after the hall's per-customer lists (``arr``), before its outputs:
         ``remote``, whether anyone took a ticket remotely; ``hall_at``, when each
         customer (and probe) is in the hall; the rule; where early calls are noted."""
@@ -76,7 +76,7 @@ class RemoteCalls:
         if rule is None:
             raise ValueError(f"hall {self.scn.hall!r}: remote customers, but no arrivals.remote")
         self.rule, self.hold_s = rule.early_call, rule.hold
-        self.hall_at = np.concatenate([d.hall_s, probe_at]).tolist()
+        self.hall_at = d.hall_s.tolist() + probe_at
         self.early_called = [math.nan] * len(self.arr)
         self.early_counter = [_NONE] * len(self.arr)
 

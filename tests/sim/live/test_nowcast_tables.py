@@ -11,6 +11,7 @@ import math
 import numpy as np
 import pytest
 
+from sim.live.nowcast import _column_means, _mean
 from sim.live.nowcasttables import Layout, Tables, _mean_ci, weighted_quantile
 from sim.model.summary import t_quantile_975
 
@@ -105,3 +106,17 @@ def test_weighted_quantile_is_a_lower_quantile_of_the_weighted_sample() -> None:
     assert math.isnan(weighted_quantile(values, weights, 0.9))  # falls on a ticket never called
     uneven = np.array([0.7, 0.1, 0.1, 0.1])
     assert weighted_quantile(values, uneven, 0.5) == 5.0
+
+
+def test_column_means_are_each_columns_mean_to_the_bit() -> None:
+    """The expected wait per (service, segment, horizon): every column's mean of
+    its called probes, as one ``x.mean()`` a column gives it, on random tables of
+    1-40 replications with never-called probes."""
+    rng = np.random.default_rng(22)
+    for _ in range(300):
+        n, keys = int(rng.integers(1, 41)), int(rng.integers(1, 60))
+        waits = rng.exponential(rng.uniform(10.0, 3000.0), (n, keys))
+        waits[rng.random((n, keys)) < rng.choice([0.0, 0.02, 0.3])] = np.nan
+        got = _column_means(waits)
+        for i in range(keys):
+            assert got[i].hex() == _mean(waits[:, i]).hex()
