@@ -355,8 +355,7 @@ class WarmStart:
             lookahead_s = grown_s if math.isfinite(needed_s) else math.inf
         if needed_s >= self.lookahead_s:
             self.lookahead_s = LOOKAHEAD_GROWTH * needed_s
-        waits: np.ndarray = called_s[prepared.stand_in] - self.probe_at
-        return waits
+        return np.asarray(called_s[prepared.stand_in] - self.probe_at)
 
 
 def _any_at(sorted_s: np.ndarray, times_s: np.ndarray) -> bool:
