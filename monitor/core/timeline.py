@@ -90,14 +90,9 @@ def backwards(rows: Iterable[Row], known: Known) -> list[tuple[str, str]]:
     earliest of those that pass is what is learnt), so each rank is decided in
     one pass in any order, without sorting the ticket's events."""
     tickets: dict[tuple[str, str], list[Row]] = {}
-    for row in rows:  # unpacked, not read by name: the loop an event of every batch
-        _, _, day, _, ticket, _, _, _, _ = row
-        if ticket is not None:
-            events = tickets.get((day, ticket))
-            if events is None:
-                tickets[(day, ticket)] = [row]
-            else:
-                events.append(row)
+    for row in rows:
+        if row.ticket is not None:
+            tickets.setdefault((row.day, row.ticket), []).append(row)
     held: list[tuple[str, str]] = []
     for (day, ticket), events in tickets.items():
         found = known(day, ticket)
@@ -111,7 +106,7 @@ def backwards(rows: Iterable[Row], known: Known) -> list[tuple[str, str]]:
         calls: list[Row] = []
         others: list[Row] = []
         for row in events:  # issues: judged by the calls and ends known before the batch
-            _, ts, _, kind, _, _, _, _, _ = row
+            kind, ts = row.kind, row.ts_us
             if kind in ISSUE_KINDS:
                 if (first_call is not None and ts > first_call) or (
                     ended is not None and ts > ended
