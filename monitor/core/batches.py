@@ -21,7 +21,6 @@ import itertools
 import re
 from collections.abc import Callable, Sequence
 from datetime import timedelta
-from itertools import repeat
 from operator import is_not
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -144,7 +143,7 @@ def _plain_rows(wires: list[_Wire], hall: str, days: LocalDays) -> list[Row] | N
     ids, halls, times, kinds, tickets, services, segments, counters = zip(
         *map(astuple, wires), strict=True
     )
-    nones = repeat(None)  # which names each event has, in C (no Python loop an event)
+    nones = itertools.repeat(None)  # which names each event has, in C (no Python loop an event)
     shapes = set(
         zip(
             kinds,
