@@ -20,12 +20,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import date
+from operator import add, methodcaller
 
 from monitor.core.rows import EPOCH
 from monitor.core.wire import TS_MINUTE_RE, TS_REST_RE
 
 _MINUTE_CHARS = 16  # "2026-03-02T09:30"
 _REST_CHARS = 9  # ":59+08:00", the longest rest without a fraction: a longer one is not a time
+_SIX_DIGITS = methodcaller("ljust", 6, "0")  # a fraction's digits to microseconds ("" to 0)
 _MAX_SEEN = 4096  # distinct minutes (and rests) remembered; beyond, the memory starts again
 _UNSEEN = -1  # no minute is -1 Unix microseconds (they are whole minutes)
 _NOT_SEEN = (0, -1)  # no rest has it: the offset -1 s has no form in the pattern
@@ -104,37 +106,47 @@ class Stamps:
         """What :meth:`read` says of each of ``texts`` (a batch's times), as two
         lists (Unix microseconds, UTC offsets in seconds); None when one of them
         is not a time (:meth:`read` then tells which). The texts are split by
-        one regular expression over them all, and each distinct minute and
-        rest is read once: no Python call an event."""
+        one regular expression over them all, each distinct minute and rest is
+        read once, and the rest is done in C: no Python code an event."""
         joined = "\n".join(texts)
         if joined.count("\n") != len(texts) - 1:
             return None  # a line break inside a time: not a time (and the lines would not line up)
         parts = _PARTS.findall(joined)
-        if len(parts) != len(texts):  # each line is matched whole once, or not at all
+        if len(parts) != len(texts) or not parts:  # each line is matched whole once, or not at all
             return None
+        # the parts as columns, and what follows in C: each time's minute and rest looked up,
+        # added to its fraction (the rest is the seconds alone when the batch has one offset)
+        minutes, seconds, fractions, offsets = zip(*parts, strict=True)
         bases: dict[str, int] = {}
-        for minute in {p[0] for p in parts}:
+        for minute in set(minutes):
             base = self._minutes.get(minute, _UNSEEN)
             if base == _UNSEEN:
                 base = self._minute(minute)
             if base is None:
                 return None
             bases[minute] = base
-        afters: dict[str, tuple[int, int]] = {}
-        for rest in {p[1] + p[3] for p in parts}:
-            after = self._rests.get(rest, _NOT_SEEN)
+        one_offset = len(set(offsets)) == 1
+        rests = seconds if one_offset else list(map(add, seconds, offsets))
+        after_us: dict[str, int] = {}
+        offset_s: dict[str, int] = {}
+        for rest in set(rests):
+            whole = rest + offsets[0] if one_offset else rest
+            after = self._rests.get(whole, _NOT_SEEN)
             if after is _NOT_SEEN:
-                after = self._rest(rest)
+                after = self._rest(whole)
             if after is None:
                 return None
-            afters[rest] = after
-        ts_us = [
-            bases[m] + afters[s + o][0] + (int(f.ljust(6, "0")) if f else 0) for m, s, f, o in parts
-        ]
-        offsets = {after[1] for after in afters.values()}
-        if len(offsets) == 1:  # the common batch: one UTC offset for all
-            return ts_us, [offsets.pop()] * len(parts)
-        return ts_us, [afters[s + o][1] for _, s, _, o in parts]
+            after_us[rest], offset_s[rest] = after
+        ts_us = list(
+            map(
+                add,
+                map(add, map(bases.__getitem__, minutes), map(after_us.__getitem__, rests)),
+                map(int, map(_SIX_DIGITS, fractions)),
+            )
+        )
+        if one_offset:  # the common batch: one UTC offset for all
+            return ts_us, [offset_s[rests[0]]] * len(parts)
+        return ts_us, list(map(offset_s.__getitem__, rests))
 
     def _minute(self, minute: str) -> int | None:
         if len(self._minutes) >= _MAX_SEEN:

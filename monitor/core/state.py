@@ -35,6 +35,8 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import date, datetime
+from itertools import compress
+from operator import itemgetter
 from zoneinfo import ZoneInfo
 
 from monitor.core.config import Hall
@@ -64,6 +66,7 @@ from sim.model.days import day_scenario
 
 FUTURE_SLACK_S = 300.0  # default: events further ahead of the wall clock are never applied
 MAX_LABEL_VALUES = 50  # default: unknown names per dimension and day with their own label
+_TICKET = itemgetter(Row._fields.index("ticket"))
 
 
 class HallState(DayCounting):
@@ -154,22 +157,23 @@ class HallState(DayCounting):
         (stored, about to be applied; :mod:`monitor.core.timeline`)."""
         ahead: dict[tuple[str, str], Facts] = {}
         if pending:  # only the tickets of ``rows`` are looked up: others' rows are skipped
-            wanted = {r.ticket for r in rows}  # None too: facts_of skips rows without one
-            ahead = facts_of(r for r in pending if r.ticket in wanted)
+            wanted = set(map(_TICKET, rows))  # None too: facts_of skips rows without one
+            ahead = facts_of(compress(pending, map(wanted.__contains__, map(_TICKET, pending))))
         with self._lock:
             d = self._d
 
             def known(day: str, ticket: str) -> Facts | None:
                 t = d.tickets.get(ticket) if day == d.day else None
                 if t is None:
-                    return ahead.get((day, ticket))
-                ends = [x for x in (t.end[0] if t.end else None, t.left_us) if x is not None]
-                facts = Facts(
-                    t.issue[0] if t.issue else None,
-                    t.calls[0][0] if t.calls else None,
-                    min(ends) if ends else None,
+                    return ahead.get((day, ticket)) if ahead else None
+                end, left_us = t.end, t.left_us
+                ended = (
+                    left_us if end is None else end[0] if left_us is None else min(end[0], left_us)
                 )
-                return merged(facts, ahead.get((day, ticket)))
+                facts = Facts(
+                    t.issue[0] if t.issue else None, t.calls[0][0] if t.calls else None, ended
+                )
+                return merged(facts, ahead.get((day, ticket))) if ahead else facts
 
             return backwards(rows, known)
 

@@ -14,11 +14,14 @@ apply runs while the next is committed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import itemgetter
 
 from monitor.core.intake import HallIntake
 from monitor.core.rows import Row
 from monitor.core.state import HallState
 from monitor.core.store import Decision, EventStore
+
+_TS_US = itemgetter(Row._fields.index("ts_us"))
 
 
 class Pending:
@@ -78,7 +81,9 @@ def store_batch(
         added = len(fresh) + len(conflicts)
         added_bytes = size_bytes if added == len(rows) else size_bytes * added // len(rows)
         intake.check_room(today, added_bytes, to_midnight_s)
-        held = [(r.id, "future") for r in fresh if r.ts_us > future_us]
+        # the latest time found in C first: a batch dated too far ahead is rare
+        too_late = bool(fresh) and max(map(_TS_US, fresh)) > future_us
+        held = [(r.id, "future") for r in fresh if r.ts_us > future_us] if too_late else []
         applicable = [r for r in fresh if r.ts_us <= future_us] if held else fresh
         held_back = state.backwards(applicable, pending.rows())
         future, backwards = len(held), len(held_back)

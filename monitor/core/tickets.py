@@ -11,8 +11,10 @@ change, the state takes the old effect back and adds the new one
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from functools import partial
+from typing import Any, NamedTuple
 
 from monitor.core.labels import LabelCap
 from monitor.core.snapshot import Histogram
@@ -63,6 +65,9 @@ class Effect(NamedTuple):
 
 
 NO_EFFECT = Effect(None, None, None, False, None, None, None)
+# an Effect made at once, its fields in order: its own __new__ is Python code, and an
+# effect is made for every ticket a batch touches
+_effect: Callable[[tuple[Any, ...]], Effect] = partial(tuple.__new__, Effect)
 # the parts of an effect, for recounting only what changed
 ISSUED, WAIT, SERVICE, GONE, QUEUE, OUTCOME, AWAY = 1, 2, 4, 8, 16, 32, 64
 ALL_PARTS = ISSUED | WAIT | SERVICE | GONE | QUEUE | OUTCOME | AWAY
@@ -87,7 +92,7 @@ class Ticket:
         calls, issue = self.calls, self.issue
         first_counter = calls[0][1] if calls else None
         if issue is None:
-            return Effect(None, None, None, False, None, first_counter, None)
+            return _effect((None, None, None, False, None, first_counter, None, False))
         issued_us, service, segment = issue
         wait_us = None
         if calls and calls[0][0] >= issued_us:
@@ -111,10 +116,10 @@ class Ticket:
         waiting = not calls and self.left_us is None
         outcome = None if not calls else "no_show" if no_show else None if gone else "came"
         away = waiting and self.remote and self.checked_in_us is None
-        return Effect(
+        return _effect((
             (service, segment), wait_us, service_us, gone, issued_us if waiting else None,
             first_counter, outcome, away,
-        )  # fmt: skip
+        ))  # fmt: skip
 
 
 @dataclass(slots=True)
