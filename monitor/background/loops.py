@@ -62,7 +62,7 @@ from monitor.background.nowcasting import hall_start as hall_start  # re-exporte
 from monitor.background.nowcasting import precision_of as precision_of
 from monitor.background.nowcasting import published as published
 from monitor.background.pool import new_pool, stop_pool
-from monitor.background.rounds import every, settled
+from monitor.background.rounds import LongestRecent, every, settled
 from monitor.background.usage import PoolUsage
 from monitor.core.localdays import next_day
 from monitor.core.monitor import Monitor
@@ -75,7 +75,6 @@ log = logging.getLogger("hallmon")
 FORECAST_CHECK_S = 5.0  # cheap when nothing is due: a date and a lookup per hall
 NOWCAST_CHECK_S = 2.0  # cheap too: a clock, a date and two lookups per hall
 IN_FLIGHT_PER_WORKER = 2  # nowcasts sent a worker: one running, the next waiting with its picture
-TOOK_KEPT = 64  # recent nowcasts whose time from picture to publication the lead reads
 FORECASTS_KEPT = 16  # per hall: days' plans × model versions
 
 
@@ -93,10 +92,10 @@ class Background:
         self._tasks: list[asyncio.Task[None]] = []
         # hall -> (wall clock of the picture its nowcast started from, its last change then, day)
         self._pictured: dict[str, tuple[float, float | None, str]] = {}
-        # the seconds recent nowcasts took from the look that found them due (or
-        # their picture) to their publication
-        self._took_s: deque[float] = deque(maxlen=TOOK_KEPT)
-        self._late_s: deque[float] = deque(maxlen=TOOK_KEPT)  # how late recent looks came
+        # over the last nowcast.every: the longest a nowcast took from the look that
+        # found it due (or its picture) to its publication, and the latest a look came
+        self._took = LongestRecent(monitor.settings.nowcast.every)
+        self._late = LongestRecent(monitor.settings.nowcast.every)
         self._in_flight: set[str] = set()  # the halls with a nowcast under way
         # per hall, the forecasts computed, by (model version, the day's plan)
         self._computed: dict[str, dict[tuple[int, str], DayForecast]] = {}
@@ -240,7 +239,7 @@ class Background:
                     now = time.monotonic()
                     if now - looked >= check_s:
                         if math.isfinite(looked):  # a busy event loop makes the looks late
-                            self._late_s.append(now - looked - check_s)
+                            self._late.add(now - looked - check_s)
                         found_s = time.time()
                         due = deque(self.due_nowcasts(found_s))  # those in flight are pictured
                         looked = now
@@ -266,20 +265,22 @@ class Background:
         (default: now), oldest first, none with a nowcast under way: those
         without a nowcast of their current day, and those whose nowcast would
         be ``nowcast.every`` old before a new one could be out (the limit less
-        the time between looks, how late recent looks came and how long recent
-        nowcasts took from the look that found them due to their publication,
-        a wait for a free worker included, each the 90th percentile of the
-        last 64; at most a quarter of the limit), except
+        the time between looks, the latest a look came and the longest a
+        nowcast took from the look that found it due to its publication, a
+        wait for a free worker included, both over the last ``nowcast.every``;
+        at most a quarter of the limit), except
         a hall with ``clock: events`` that has not changed since (its nowcast
         would come out the same)."""
         monitor = self.monitor
         every = monitor.settings.nowcast.every
         wall_s = time.time() if wall_s is None else wall_s
-        # Recent typical delays, not the worst: the earlier a hall is due, the
-        # more often every hall is nowcast, and a busy machine would make itself
-        # busier (the p90 of the last 64 leaves out a scrape's stall or two).
-        late_s, took_s = _p90(self._late_s), _p90(self._took_s)
-        lead_s = min(_check_s(every) + late_s + took_s, every / 4)
+        # The worst delays of a nowcast's lifetime, not typical ones: a scrape of a
+        # province's exposition slows the event loop for seconds every 15 s, and a
+        # hall whose nowcast expires then must be sent before it (with the 90th
+        # percentile of the last 64 nowcasts the soak's oldest was 61.6 s). A longer
+        # lead cannot make a saturated pool's oldest older: the oldest go first, so
+        # it is as old as every hall takes to come round, whatever the lead.
+        lead_s = min(_check_s(every) + self._late.longest() + self._took.longest(), every / 4)
         due: list[tuple[float, str]] = []
         for hall_id in monitor.hall_ids():
             if hall_id in self._in_flight:
@@ -353,7 +354,7 @@ class Background:
         objective = monitor.hall(hall_id).objective
         shown = published(result, now_s, time.time())
         # from the look that found it due: the wait for a free worker counts too
-        self._took_s.append(time.time() - (taken_s if found_s is None else min(found_s, taken_s)))
+        self._took.add(time.time() - (taken_s if found_s is None else min(found_s, taken_s)))
         if not advice_needed(result, objective):
             self._advice[hall_id] = NONE_NEEDED
             monitor.publish_nowcast(hall_id, with_call_in(shown, result, NONE_NEEDED))
@@ -376,12 +377,6 @@ class Background:
     def _failed(self, hall_id: str, job: str, exc: Exception) -> None:
         log.error("%s of hall %s failed: %s", job, hall_id, exc, exc_info=exc)
         self.monitor.count_failure(hall_id, job)
-
-
-def _p90(values: Iterable[float]) -> float:
-    """The 90th percentile of ``values`` (the lower of two neighbours; 0 for none)."""
-    ordered = sorted(values)
-    return ordered[(len(ordered) - 1) * 9 // 10] if ordered else 0.0
 
 
 def _check_s(every_s: float) -> float:
