@@ -44,7 +44,12 @@ from monitor.ops.annotations import (
     hall_panel,
     query,
 )
-from monitor.ops.feed_alerts import exporter_alerts, limited_alert, no_events_alerts
+from monitor.ops.feed_alerts import (
+    exporter_alerts,
+    limited_alert,
+    no_events_alerts,
+    nowcast_stale_alerts,
+)
 from monitor.ops.links import Links, exporter_runbook
 from monitor.ops.recording import CEILING
 from monitor.ops.timescale import REAL_TIME, TimeScale
@@ -361,5 +366,6 @@ def alert_groups(
     rules += no_events_alerts(ctx)
     rules += exporter_alerts(ctx)
     rules.append(limited_alert(ctx))
+    rules += nowcast_stale_alerts(ctx)
     rules.append(drift_alert(ctx))
     return [{"name": "hallq-alerts", "rules": rules}]

@@ -1,8 +1,9 @@
 """The alerts that say the figures cannot be trusted: a hall's ticket system
 has gone quiet (``HallNoEvents``), or the exporter that serves it cannot be
 scraped (``HallmonExporterDown``, ``HallmonNotScraped``), or its batches are
-refused by the hall's limits (``HallIngestLimited``). Part of the rule
-group of :mod:`monitor.ops.alerts`."""
+refused by the hall's limits (``HallIngestLimited``), or its nowcast is no
+longer refreshed (``HallNowcastStale``). Part of the rule group of
+:mod:`monitor.ops.alerts`."""
 
 from __future__ import annotations
 
@@ -16,8 +17,12 @@ from monitor.ops.annotations import (
     alert,
     hall_panel,
 )
+from monitor.ops.timescale import duration_s, duration_text
 
 NO_EVENTS_S = 600  # an open hall silent this long
+# three times the default nowcast.every (60 s): see nowcast_stale_alerts
+NOWCAST_STALE_S = 180
+NOWCAST_STALE_FOR = "1m"
 
 
 def no_events_alerts(ctx: Context) -> list[Rule]:
@@ -138,3 +143,106 @@ def limited_alert(ctx: Context) -> Rule:
         ctx=Context(ctx.links),
         panel=hall_panel("Ticket system: events in, batches refused"),
     )
+
+
+def nowcast_stale_alerts(ctx: Context) -> list[Rule]:
+    """An open hall whose nowcast the exporter no longer refreshes: its last
+    one is over :data:`NOWCAST_STALE_S` old (wall clock) for
+    :data:`NOWCAST_STALE_FOR` (``nowcast="stale"``), or it has had none for
+    as long while the exporter does nowcast (``nowcast="never"``). The
+    predictive alert, the advice and the dashboards show an old forecast
+    meanwhile.
+
+    The exporter publishes each hall's nowcast before it is ``nowcast.every``
+    old (60 s by default; 58-63 s at most in the province soaks), and
+    Prometheus sees it up to a scrape (15 s) late. The threshold is three
+    intervals of the default, which a slow round does not reach (one twice
+    as long leaves a nowcast two intervals old), while a broken or saturated
+    pool, or a hall whose nowcast fails every time, pages 4 minutes after its
+    last nowcast. The minute of ``for`` rides out the seconds a hall's old
+    nowcast is the latest once it is due again (a ``clock: events`` hall
+    hearing again after a quiet spell). The exporter does not publish
+    ``nowcast.every``: the threshold is fixed, tied to the default (a
+    ``nowcast.every`` above 2 minutes needs a larger one).
+
+    A ``clock: events`` hall keeps its nowcast while no event comes (it would
+    come out the same): its nowcast is stale only once the hall's clock has
+    passed the nowcast's as-of time. A hall that never sent an event is left
+    to ``HallNoEvents`` (with ``clock: events`` its clock is then the wall
+    clock, which its nowcast does not follow). With ``nowcast.every: 0`` the
+    exporter publishes no nowcast, finishes no nowcast job
+    (``hallmon_pool_jobs_total{task="nowcast"}``) and fails none
+    (``hallmon_background_failures_total{task="nowcast"}``): neither branch
+    fires. Wall time at any time scale: the nowcast's schedule is the
+    exporter's, in wall seconds (the demo nowcasts every 3 s at 60x)."""
+    wall = Context(ctx.links)
+    zh = (
+        "超时预警、加开柜台建议和看板因此不可信。"
+        "请检查 hallmon 采集器 {{ $labels.instance }} 的模拟进程（CPU、失败次数）和日志。"
+    )
+    en = (
+        "the breach prediction, the advice and the dashboards cannot be trusted. Check the "
+        "simulation workers (CPU, failures) and the log of the hallmon exporter "
+        "{{ $labels.instance }}."
+    )
+    age = "{{ $value | humanizeDuration }}"
+    panel = (*REGION, "Simulation workers' CPU by task", "")
+    # the exporter nowcasts: it has finished or failed a nowcast since it started
+    nowcasting = (
+        "  (\n"
+        '    max by (instance) (hallmon_pool_jobs_total{task="nowcast"}) > 0\n'
+        "    or\n"
+        '    max by (instance) (hallmon_background_failures_total{task="nowcast"}) > 0\n'
+        "  )\n"
+    )
+    never_for = duration_text(NOWCAST_STALE_S + duration_s(NOWCAST_STALE_FOR))
+    return [
+        alert(
+            "HallNowcastStale",
+            "city",
+            "(\n"
+            f"  time() - hall_nowcast_computed_timestamp_seconds > {NOWCAST_STALE_S}\n"
+            "  and on (hall)\n"
+            "  hall_clock_timestamp_seconds > on (hall) hall_nowcast_as_of_timestamp_seconds\n"
+            "  and on (hall)\n"
+            "  hall_last_event_timestamp_seconds\n"
+            "  and on (hall)\n"
+            "  hall_open == 1\n"
+            ")\n"
+            f"{HALL_LABELS}",
+            NOWCAST_STALE_FOR,
+            (
+                f"{WHO}（全部业务）：营业中，但排队预测（nowcast）已 {age} 未更新"
+                f"（超过{NOWCAST_STALE_S // 60}分钟）；{zh}",
+                f"{WHO_EN}, all services: open, but its nowcast is {age} old "
+                f"(over {NOWCAST_STALE_S // 60} minutes); {en}",
+            ),
+            ctx=wall,
+            panel=panel,
+            nowcast="stale",
+        ),
+        alert(
+            "HallNowcastStale",
+            "city",
+            "(\n"
+            "  (\n"
+            "    hall_open == 1\n"
+            "    unless on (hall)\n"
+            "    hall_nowcast_computed_timestamp_seconds\n"
+            "  )\n"
+            "  and on (instance)\n"
+            f"{nowcasting}"
+            ")\n"
+            f"{HALL_LABELS}",
+            never_for,
+            (
+                f"{WHO}（全部业务）：营业中，但超过{duration_s(never_for) // 60}分钟没有排队预测"
+                f"（nowcast）；{zh}",
+                f"{WHO_EN}, all services: open, but no nowcast for over "
+                f"{duration_s(never_for) // 60} minutes; {en}",
+            ),
+            ctx=wall,
+            panel=panel,
+            nowcast="never",
+        ),
+    ]
