@@ -14,7 +14,8 @@ Durations are hall time: with a :class:`~monitor.ops.timescale.TimeScale`
 (the demo, a replay at speed) every ``for:``, window and seconds threshold of
 the hall alerts is divided by its factor; at 1× the rules are exactly those
 of production. The exporter alerts are about processes, which live in wall
-time, and are never scaled.
+time, and are never scaled; nor is ``HallNowcastStale`` (the nowcast's schedule
+is the exporter's, in wall seconds).
 
 Burn-rate rungs. The error budget is ``1 - objective``; a burn rate ``b``
 over a window spends ``b × window / day`` of the day's budget, and can reach
