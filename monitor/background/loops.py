@@ -23,10 +23,12 @@ in a pool of worker processes while the app keeps answering.
   worker waits for a round's slowest hall and each hall comes round about
   every ``nowcast.every``, not every round plus a wait. A hall with
   ``clock: events`` and no event applied since its last picture is never
-  due: its nowcast would come out the same. A nowcast is published with its
-  as-of time (the hall's clock at the state it started from) and the wall
-  time it was computed; for a hall it predicts to breach, the call-in advice
-  follows as an update of that nowcast (:mod:`monitor.background.callin`).
+  due: its nowcast would come out the same (before its first event its
+  clock is the wall clock, and it comes round as a wall-clock hall does). A
+  nowcast is published with its as-of time (the hall's clock at the state it
+  started from) and the wall time it was computed; for a hall it predicts to
+  breach, the call-in advice follows as an update of that nowcast
+  (:mod:`monitor.background.callin`).
 * Learning and drift: :mod:`monitor.background.learn` (the nightly re-fit)
   and :mod:`monitor.background.drift` (the live stream against the model),
   on the same pool.
@@ -270,7 +272,8 @@ class Background:
         wait for a free worker included, both over the last ``nowcast.every``;
         at most a quarter of the limit), except
         a hall with ``clock: events`` that has not changed since (its nowcast
-        would come out the same)."""
+        would come out the same) and has had an event (before its first its
+        clock is the wall clock, which moves on)."""
         monitor = self.monitor
         every = monitor.settings.nowcast.every
         wall_s = time.time() if wall_s is None else wall_s
@@ -293,7 +296,10 @@ class Background:
                 due.append((-math.inf, hall_id))
                 continue
             taken_s, changed_s, _ = pictured
-            if monitor.hall(hall_id).clock == "events" and monitor.changed_s(hall_id) == changed_s:
+            # a clock: events hall stands still between events, but before its
+            # first one its clock is the wall clock (changed_s None), which moves on
+            stands_still = changed_s is not None and monitor.changed_s(hall_id) == changed_s
+            if monitor.hall(hall_id).clock == "events" and stands_still:
                 continue
             if wall_s - taken_s + lead_s >= every:
                 due.append((taken_s, hall_id))

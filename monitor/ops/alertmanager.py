@@ -5,7 +5,8 @@
 (``severity`` = ``hall_manager``, ``district``, ``city``), each receiver
 reaching that rung's people on WeChat Work (企业微信, the Chinese message of
 ``templates/hallq.tmpl``) and on webhooks, as ``contacts.yaml`` says
-(:class:`Contacts`). Alerts are grouped per hall; the exporter alerts per
+(:class:`Contacts`). Alerts are grouped per hall; the exporter alerts (and
+``HallNowcastStale``: a broken pool makes all its halls' nowcasts stale) per
 exporter.
 
 Inhibition is by hall, service and alert: a higher rung of an alert silences
@@ -33,7 +34,9 @@ from sim.model.yamltree import read_yaml_file, validate_tree
 RUNGS: tuple[str, ...] = ("hall_manager", "district", "city")
 RECEIVER = {"hall_manager": "hall-manager", "district": "district", "city": "city",
             "info": "model"}  # fmt: skip
-EXPORTER_ALERTS = "HallmonExporterDown|HallmonNotScraped"
+# about an exporter, whichever halls they name: a broken pool makes every hall of its
+# exporter's nowcast stale at once
+EXPORTER_ALERTS = "HallmonExporterDown|HallmonNotScraped|HallNowcastStale"
 Url = Annotated[str, Field(pattern=r"^https?://\S+$")]
 Duration = Annotated[str, Field(pattern=r"^[0-9]+[smhd]$")]
 

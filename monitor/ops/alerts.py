@@ -14,7 +14,8 @@ Durations are hall time: with a :class:`~monitor.ops.timescale.TimeScale`
 (the demo, a replay at speed) every ``for:``, window and seconds threshold of
 the hall alerts is divided by its factor; at 1× the rules are exactly those
 of production. The exporter alerts are about processes, which live in wall
-time, and are never scaled.
+time, and are never scaled; nor is ``HallNowcastStale`` (the nowcast's schedule
+is the exporter's, in wall seconds).
 
 Burn-rate rungs. The error budget is ``1 - objective``; a burn rate ``b``
 over a window spends ``b × window / day`` of the day's budget, and can reach
@@ -44,7 +45,12 @@ from monitor.ops.annotations import (
     hall_panel,
     query,
 )
-from monitor.ops.feed_alerts import exporter_alerts, limited_alert, no_events_alerts
+from monitor.ops.feed_alerts import (
+    exporter_alerts,
+    limited_alert,
+    no_events_alerts,
+    nowcast_stale_alerts,
+)
 from monitor.ops.links import Links, exporter_runbook
 from monitor.ops.recording import CEILING
 from monitor.ops.timescale import REAL_TIME, TimeScale
@@ -361,5 +367,6 @@ def alert_groups(
     rules += no_events_alerts(ctx)
     rules += exporter_alerts(ctx)
     rules.append(limited_alert(ctx))
+    rules += nowcast_stale_alerts(ctx)
     rules.append(drift_alert(ctx))
     return [{"name": "hallq-alerts", "rules": rules}]

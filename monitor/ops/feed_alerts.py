@@ -1,8 +1,9 @@
 """The alerts that say the figures cannot be trusted: a hall's ticket system
 has gone quiet (``HallNoEvents``), or the exporter that serves it cannot be
 scraped (``HallmonExporterDown``, ``HallmonNotScraped``), or its batches are
-refused by the hall's limits (``HallIngestLimited``). Part of the rule
-group of :mod:`monitor.ops.alerts`."""
+refused by the hall's limits (``HallIngestLimited``), or its nowcast is no
+longer refreshed (``HallNowcastStale``). Part of the rule group of
+:mod:`monitor.ops.alerts`."""
 
 from __future__ import annotations
 
@@ -16,8 +17,14 @@ from monitor.ops.annotations import (
     alert,
     hall_panel,
 )
+from monitor.ops.timescale import duration_s, duration_text
 
 NO_EVENTS_S = 600  # an open hall silent this long
+# a nowcast older than this many of its exporter's nowcast.every, and than the
+# floor (three times the default 60 s), is stale: see nowcast_stale_alerts
+NOWCAST_STALE_INTERVALS = 3
+NOWCAST_STALE_MIN_S = 180
+NOWCAST_STALE_FOR = "1m"
 
 
 def no_events_alerts(ctx: Context) -> list[Rule]:
@@ -138,3 +145,108 @@ def limited_alert(ctx: Context) -> Rule:
         ctx=Context(ctx.links),
         panel=hall_panel("Ticket system: events in, batches refused"),
     )
+
+
+def nowcast_stale_alerts(ctx: Context) -> list[Rule]:
+    """An open hall whose nowcast the exporter no longer refreshes: its last
+    one is over :data:`NOWCAST_STALE_INTERVALS` times its exporter's
+    ``nowcast.every`` old (``hallmon_nowcast_interval_seconds``; at least
+    :data:`NOWCAST_STALE_MIN_S`, wall clock) for :data:`NOWCAST_STALE_FOR`
+    (``nowcast="stale"``), or it has had none for :data:`NOWCAST_STALE_MIN_S`
+    and the ``for`` while its exporter is set to nowcast (``nowcast="never"``).
+    The predictive alert, the advice and the dashboards show an old forecast
+    meanwhile.
+
+    The exporter publishes each hall's nowcast before it is ``nowcast.every``
+    old (58-63 s at most at the default 60 s in the province soaks), and
+    Prometheus sees it up to a scrape (15 s) late. Three intervals is more
+    than a slow round reaches (one twice as long leaves a nowcast two
+    intervals old), while a broken or saturated pool, or a hall whose nowcast
+    fails every time, pages 4 minutes after its last nowcast at the default.
+    The floor of 3 minutes keeps a short interval (the demo's 3 s) from paging
+    on a scrape's or a busy event loop's delay. The threshold is each
+    exporter's own (``on (instance)``): a deployment nowcasting every 5
+    minutes pages once a nowcast is over 15 minutes old, not all day. The
+    minute of ``for`` rides out the seconds a hall's old nowcast is the latest
+    once it is due again (a ``clock: events`` hall hearing again after a quiet
+    spell).
+
+    A ``clock: events`` hall keeps its nowcast while no event comes (it would
+    come out the same): its nowcast is stale only once the hall's clock has
+    passed the nowcast's as-of time. Before its first event its clock is the
+    wall clock and it is nowcast as a wall-clock hall is, so a hall without
+    events is watched as any other.
+
+    The "never" part reads only the exporter's setting, not whether its pool
+    has finished or failed a nowcast: a pool that hangs from its start
+    finishes and fails nothing, and must page too. With ``nowcast.every: 0``
+    the interval is 0 and the exporter publishes no nowcast: neither part
+    fires. The 4 minutes do not scale with the interval: a hall without a
+    nowcast of its day is due at once, whatever the interval. Wall time at
+    any time scale: the nowcast's schedule is the exporter's, in wall seconds
+    (the demo nowcasts every 3 s at 60x)."""
+    wall = Context(ctx.links)
+    zh = (
+        "超时预警、加开柜台建议和看板因此不可信。"
+        "请检查 hallmon 采集器 {{ $labels.instance }} 的模拟进程（CPU、失败次数）和日志。"
+    )
+    en = (
+        "the breach prediction, the advice and the dashboards cannot be trusted. Check the "
+        "simulation workers (CPU, failures) and the log of the hallmon exporter "
+        "{{ $labels.instance }}."
+    )
+    age = "{{ $value | humanizeDuration }}"
+    panel = (*REGION, "Simulation workers' CPU by task", "")
+    n, floor_min = NOWCAST_STALE_INTERVALS, NOWCAST_STALE_MIN_S // 60
+    never_for = duration_text(NOWCAST_STALE_MIN_S + duration_s(NOWCAST_STALE_FOR))
+    return [
+        alert(
+            "HallNowcastStale",
+            "city",
+            "(\n"
+            "  time() - hall_nowcast_computed_timestamp_seconds\n"
+            "  > on (instance) group_left ()\n"
+            f"  clamp_min({n} * hallmon_nowcast_interval_seconds, {NOWCAST_STALE_MIN_S})\n"
+            "  and on (hall)\n"
+            "  hall_clock_timestamp_seconds > on (hall) hall_nowcast_as_of_timestamp_seconds\n"
+            "  and on (hall)\n"
+            "  hall_open == 1\n"
+            ")\n"
+            f"{HALL_LABELS}",
+            NOWCAST_STALE_FOR,
+            (
+                f"{WHO}（全部业务）：营业中，但排队预测（nowcast）已 {age} 未更新"
+                f"（超过采集器预测间隔的{n}倍，至少{floor_min}分钟）；{zh}",
+                f"{WHO_EN}, all services: open, but its nowcast is {age} old "
+                f"(over {n} times its exporter's nowcast.every, {floor_min} minutes at least); "
+                f"{en}",
+            ),
+            ctx=wall,
+            panel=panel,
+            nowcast="stale",
+        ),
+        alert(
+            "HallNowcastStale",
+            "city",
+            "(\n"
+            "  (\n"
+            "    hall_open == 1\n"
+            "    unless on (hall)\n"
+            "    hall_nowcast_computed_timestamp_seconds\n"
+            "  )\n"
+            "  and on (instance)\n"
+            "  hallmon_nowcast_interval_seconds > 0\n"
+            ")\n"
+            f"{HALL_LABELS}",
+            never_for,
+            (
+                f"{WHO}（全部业务）：营业中，但超过{duration_s(never_for) // 60}分钟没有排队预测"
+                f"（nowcast）；{zh}",
+                f"{WHO_EN}, all services: open, but no nowcast for over "
+                f"{duration_s(never_for) // 60} minutes; {en}",
+            ),
+            ctx=wall,
+            panel=panel,
+            nowcast="never",
+        ),
+    ]

@@ -75,7 +75,9 @@ def create_app(
         workers = Background(monitor)
     usage = None if workers is None else workers.usage
     etas = Etas(monitor, None if workers is None else workers.executor, usage)
-    models.register(PoolCollector(lambda: usage))  # what the pool's CPU goes to
+    # what the pool's CPU goes to, and how often it nowcasts (0: never, without workers)
+    nowcast_every_s = settings.nowcast.every if workers is not None else 0.0
+    models.register(PoolCollector(lambda: usage, nowcast_every_s))
     notify = settings.notify if background else None
     notifying: list[Notifying] = []  # the loop, once the store is open
     # the ETA and notification counters, rendered whole at each scrape too

@@ -59,6 +59,7 @@ def test_amtool_checks_the_config() -> None:
         ("alertname=HallOldestWaitPastTarget severity=city hall=flagship", "city"),
         ("alertname=HallErrorBudgetBurn severity=city hall=flagship", "city"),
         ("alertname=HallmonExporterDown severity=city hall=flagship instance=e:9180", "city"),
+        ("alertname=HallNowcastStale severity=city hall=flagship instance=e:9180", "city"),
         ("alertname=HallModelDrift severity=info hall=flagship quantity=arrivals", "model"),
         ("alertname=SomethingElse", "city"),
     ],
@@ -145,6 +146,9 @@ def test_alertmanager_routes_groups_and_inhibits(tmp_path: Path) -> None:
         _alert("HallNoEvents", "hall_manager", "d"),
         _alert("HallmonExporterDown", "city", "d", instance="e:9180"),
         _alert("HallmonExporterDown", "city", "e", instance="e:9180"),
+        # f, g: their exporter's nowcasts are stale, one city message for both
+        _alert("HallNowcastStale", "city", "f", instance="e:9181", nowcast="stale"),
+        _alert("HallNowcastStale", "city", "g", instance="e:9181", nowcast="stale"),
     ]
     with (
         running_receiver() as (url, received),
@@ -160,7 +164,8 @@ def test_alertmanager_routes_groups_and_inhibits(tmp_path: Path) -> None:
                 and {"c"} in _halls(notes, "district")
                 and {"b"} in _halls(notes, "city")
                 and {"d", "e"} in _halls(notes, "city")
-                and sum(n.receiver == "wechat:message/send" for n in notes) >= 6
+                and {"f", "g"} in _halls(notes, "city")
+                and sum(n.receiver == "wechat:message/send" for n in notes) >= 7
             )
 
         notes = received.wait_for(arrived, WAIT_S, "a notification per rung")
@@ -197,7 +202,8 @@ def test_alertmanager_routes_groups_and_inhibits(tmp_path: Path) -> None:
         assert _halls(notes, "district") == [{"c"}]
         city = {n.body["groupKey"]: n for n in notes if n.receiver == "city"}
         assert {frozenset(n.body["groupLabels"].items()) for n in city.values()} == {
-            frozenset({("hall", "b")}), frozenset({("instance", "e:9180")})
+            frozenset({("hall", "b")}), frozenset({("instance", "e:9180")}),
+            frozenset({("instance", "e:9181")}),
         }  # fmt: skip
         # WeChat Work: a token, then a text message to each rung's department
         wechat = [n for n in notes if n.receiver == "wechat:message/send"]

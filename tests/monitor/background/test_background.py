@@ -240,6 +240,16 @@ def test_forecast_and_nowcast_are_published(
         assert (sample(found, "hallmon_pool_cpu_seconds_total", task=task) or 0) > 0, task
     assert sample(found, "hallmon_pool_jobs_total", task="eta") == 0  # none asked for
     assert sample(found, "hallmon_pool_cpu_seconds_total", task="eta") == 0
+    assert sample(found, "hallmon_nowcast_interval_seconds") == 1.0  # nowcast.every: 1s
+
+
+def test_an_exporter_without_nowcasts_publishes_an_interval_of_0(tmp_path: Path) -> None:
+    """``nowcast: {every: 0}``, its background work on: the interval the
+    stale-nowcast alert reads is 0, not the default's 60 s."""
+    config = write_config(tmp_path, nowcast="{every: 0}", extra="drift: {every: 0}")
+    with TestClient(create_app(load_settings(config, environ=ENV))) as c:
+        found = samples(c.get("/metrics").text)
+    assert sample(found, "hallmon_nowcast_interval_seconds") == 0.0
 
 
 # -- hall_start and published ----------------------------------------------------------

@@ -1,7 +1,8 @@
 """Which halls the nowcast loop runs: a hall without a nowcast at once, the
 others oldest first before their nowcast ages past ``nowcast.every``, a closed
 hall never, and a hall with ``clock: events`` whose state has not changed
-never (its nowcast would come out the same). Checked on a real monitor with
+never (its nowcast would come out the same), unless it has had no event yet
+(its clock is then the wall clock). Checked on a real monitor with
 the real simulation in a thread pool; the wall clock is given, not waited for."""
 
 from __future__ import annotations
@@ -152,6 +153,34 @@ def test_a_wall_clock_hall_is_due_at_the_limit_even_without_news(
     m.open()
     monkeypatch.setattr(m, "is_open", lambda hall_id, now_s: True)  # whatever the hour here
     try:
+        with ThreadPoolExecutor(1) as pool:
+            background = Background(m, pool)
+            refresh(background)
+            ((taken, _, _),) = background._pictured.values()
+            assert background.due_nowcasts(taken + 1) == []
+            assert background.due_nowcasts(taken + EVERY_S) == ["county"]
+    finally:
+        m.close()
+
+
+def test_an_events_clock_hall_without_any_event_is_due_at_the_limit(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With ``clock: events`` and no event yet the hall's clock is the wall
+    clock: it moves on with nothing applied, as a wall-clock hall's does, so
+    its nowcast is due again at the limit."""
+    m = Monitor(
+        settings.model_copy(
+            update={
+                "halls": settings.halls[:1],
+                "nowcast": NowcastConfig(every=EVERY_S, replications=2, precision=None),
+            }
+        )
+    )
+    m.open()
+    monkeypatch.setattr(m, "is_open", lambda hall_id, now_s: True)  # whatever the hour here
+    try:
+        assert m.hall("county").clock == "events" and m.changed_s("county") is None
         with ThreadPoolExecutor(1) as pool:
             background = Background(m, pool)
             refresh(background)

@@ -1,5 +1,6 @@
 """The pool's CPU by task (``hallmon_pool_cpu_seconds_total``): counted where the
-job runs, in the worker, for the jobs that finish."""
+job runs, in the worker, for the jobs that finish; and the nowcast's interval
+(``hallmon_nowcast_interval_seconds``) beside it."""
 
 from __future__ import annotations
 
@@ -66,12 +67,17 @@ def test_the_families_name_every_task_or_none_without_a_pool() -> None:
     usage = PoolUsage()
     usage.cpu_s["nowcast"], usage.jobs["nowcast"] = 12.5, 700
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(PoolCollector(lambda: usage))
+    registry.register(PoolCollector(lambda: usage, 90.0))
     for task in POOL_JOBS:
         cpu = registry.get_sample_value("hallmon_pool_cpu_seconds_total", {"task": task})
         jobs = registry.get_sample_value("hallmon_pool_jobs_total", {"task": task})
         assert (cpu, jobs) == ((12.5, 700) if task == "nowcast" else (0.0, 0.0)), task
+    assert registry.get_sample_value("hallmon_nowcast_interval_seconds") == 90.0
     without = CollectorRegistry(auto_describe=False)
-    without.register(PoolCollector(lambda: None))
+    without.register(PoolCollector(lambda: None, 0.0))
     families = {f.name: f.samples for f in without.collect()}
-    assert families == {"hallmon_pool_cpu_seconds": [], "hallmon_pool_jobs": []}
+    assert families.keys() == {
+        "hallmon_pool_cpu_seconds", "hallmon_pool_jobs", "hallmon_nowcast_interval_seconds"
+    }  # fmt: skip
+    assert families["hallmon_pool_cpu_seconds"] == families["hallmon_pool_jobs"] == []
+    assert without.get_sample_value("hallmon_nowcast_interval_seconds") == 0.0
