@@ -59,8 +59,9 @@ def gc_paused() -> Iterator[None]:
     A scrape creates hundreds of thousands of sample tuples that live until it
     is rendered; each allocation burst would otherwise trigger full
     collections over the whole heap (most of the build time at 2,000 halls).
-    The first young-generation pass after it untracks them (their contents are
-    atomic), so they never reach the old generations."""
+    A :class:`Sample` holds its label dict, so the collector never untracks
+    it: the samples a scrape does not keep are freed before it resumes
+    (:func:`monitor.api.exposition._drop_unchanged`)."""
     global _gc_pauses, _gc_was_enabled
     with _gc_lock:
         if _gc_pauses == 0:

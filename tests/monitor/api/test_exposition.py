@@ -5,12 +5,14 @@ re-rendered: a stale block is what these tests are here to catch."""
 
 from __future__ import annotations
 
+import gc
 import math
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from prometheus_client import CollectorRegistry, disable_created_metrics, generate_latest
+from prometheus_client.samples import Sample
 
 from monitor.api.collector import METRIC_SETS, HallCollector, MetricSet
 from monitor.api.exposition import HallBlocks
@@ -136,6 +138,28 @@ def test_only_changed_lines_are_written_and_a_changed_hall_shows_its_new_value()
     assert b'name="\xe6\x96\xb0\xe5\x90\x8d\xe5\xad\x97"' in body3  # 新名字
     # only the renamed hall's labels changed, and only its hall_info line carries the name
     assert halls.blocks.lines_rendered == written + 1
+
+
+def _samples_alive() -> int:
+    return sum(1 for o in gc.get_objects() if type(o) is Sample)
+
+
+def test_a_scrape_keeps_no_samples_but_those_of_the_lines_it_wrote() -> None:
+    """A scrape of halls that did not change leaves no new sample alive (a
+    sample holds its label dict, so the cyclic collector would traverse every
+    one kept, then promote it toward the full passes over the whole heap)."""
+    halls = Halls([make_view(f"h{i}") for i in range(20)])
+    halls.scrape()
+    alive = _samples_alive()
+    for _ in range(3):
+        halls.scrape()
+    assert _samples_alive() == alive
+
+    h0 = halls.views[0]
+    served = h0.live.counter_served | {"B1": 13}
+    halls.views = [replace(h0, live=replace(h0.live, counter_served=served)), *halls.views[1:]]
+    halls.scrape()  # one family of one hall changed: its samples replace those it had
+    assert _samples_alive() == alive
 
 
 def test_compact_publishes_one_histogram_per_hall_with_the_services_added_up() -> None:
