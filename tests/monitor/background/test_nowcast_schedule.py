@@ -137,11 +137,14 @@ def news(monitor: Monitor, hall: str, k: int) -> list[Event]:
     ]
 
 
-def test_a_wall_clock_hall_is_due_at_the_limit_even_without_news(
-    settings: Settings, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("clock", ["wall", "events"])
+def test_a_hall_whose_clock_moves_on_is_due_at_the_limit_even_without_news(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, clock: str
 ) -> None:
-    """Its clock moves on, waits grow: the same state later is another start."""
-    county = settings.halls[0].model_copy(update={"clock": "wall"})
+    """A wall-clock hall's clock moves on, waits grow: the same state later is
+    another start. So does a ``clock: events`` hall's before its first event
+    (its clock is the wall clock until then), though nothing was applied."""
+    county = settings.halls[0].model_copy(update={"clock": clock})
     m = Monitor(
         settings.model_copy(
             update={
@@ -153,34 +156,7 @@ def test_a_wall_clock_hall_is_due_at_the_limit_even_without_news(
     m.open()
     monkeypatch.setattr(m, "is_open", lambda hall_id, now_s: True)  # whatever the hour here
     try:
-        with ThreadPoolExecutor(1) as pool:
-            background = Background(m, pool)
-            refresh(background)
-            ((taken, _, _),) = background._pictured.values()
-            assert background.due_nowcasts(taken + 1) == []
-            assert background.due_nowcasts(taken + EVERY_S) == ["county"]
-    finally:
-        m.close()
-
-
-def test_an_events_clock_hall_without_any_event_is_due_at_the_limit(
-    settings: Settings, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """With ``clock: events`` and no event yet the hall's clock is the wall
-    clock: it moves on with nothing applied, as a wall-clock hall's does, so
-    its nowcast is due again at the limit."""
-    m = Monitor(
-        settings.model_copy(
-            update={
-                "halls": settings.halls[:1],
-                "nowcast": NowcastConfig(every=EVERY_S, replications=2, precision=None),
-            }
-        )
-    )
-    m.open()
-    monkeypatch.setattr(m, "is_open", lambda hall_id, now_s: True)  # whatever the hour here
-    try:
-        assert m.hall("county").clock == "events" and m.changed_s("county") is None
+        assert m.changed_s("county") is None  # no event applied
         with ThreadPoolExecutor(1) as pool:
             background = Background(m, pool)
             refresh(background)
