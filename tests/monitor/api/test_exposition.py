@@ -141,6 +141,8 @@ def test_only_changed_lines_are_written_and_a_changed_hall_shows_its_new_value()
 
 
 def _samples_alive() -> int:
+    """Samples reachable now (the garbage of earlier tests collected first)."""
+    gc.collect()
     return sum(1 for o in gc.get_objects() if type(o) is Sample)
 
 
