@@ -22,7 +22,8 @@ every hall each minute, for ``--minutes`` (default 30).
   latency (p50, p99), Prometheus's scrape duration of ``/metrics``, the oldest
   nowcast at any scrape (scrape time less the time it was computed), the
   nowcasts published a minute and the workers' CPU per nowcast, whether
-  every rule group evaluates, and what Prometheus and the ticket systems used.
+  every rule group evaluates (and which rules took longest), and what Prometheus and the
+  ticket systems used.
 
 Not a test and not in CI (it takes the whole run plus a start-up of minutes).
 Needs the Debian ``prometheus``. Exit status 0 whatever it finds.
@@ -67,6 +68,7 @@ SCENARIOS = {"flagship": ROOT / "scenarios/flagship.yaml", "county": ROOT / "sce
 BATCH = 500  # events per request of the morning's posts
 LOCAL_START_H = 10.5  # the halls' local time when the run starts
 SCRAPE_S = 15.0  # Prometheus's scrape interval (hallmon prometheus-config)
+SLOWEST_RULES = 5  # the rules reported with their evaluation time
 REPLAYER_STOP_S = 300.0  # the ticket systems' requests under way finish, at most
 
 
@@ -462,6 +464,15 @@ def province(args: argparse.Namespace) -> dict[str, Any]:
             "slowest_group_s": max((g["evaluationTime"] for g in rules), default=None),
             # each group's last evaluation (wall clock) over its interval, summed
             "busy_share": round(sum(g["evaluationTime"] / g["interval"] for g in rules), 3),
+            # the rules whose last evaluation took longest: what makes a group slow
+            "slowest": sorted(
+                (
+                    {"group": g["name"], "rule": r["name"], "s": round(r["evaluationTime"], 3)}
+                    for g in rules
+                    for r in g["rules"]
+                ),
+                key=lambda rule: -rule["s"],
+            )[:SLOWEST_RULES],
         },
         "prometheus_series": head_series,
         "hallmon_log": complaints,
@@ -485,6 +496,7 @@ def _ms(seconds: float | None) -> float | None:
 
 def report(r: dict[str, Any]) -> None:
     cpu, rss, ing, scr, nc = r["cpu_cores"], r["rss_mib"], r["ingest"], r["scrape"], r["nowcast"]
+    slowest = r["rules"]["slowest"]
     print(
         f"province: {r['halls']} halls ({r['flagship_halls']} flagship), {r['minutes']:g} min "
         f"measured after a {r['warmup_s']:.0f} s warm-up (forecasts and nowcasts of every hall, or "
@@ -516,7 +528,9 @@ def report(r: dict[str, Any]) -> None:
         f"  Prometheus: {r['prometheus_series']} series; rules: {r['rules']['groups']} groups, "
         f"unhealthy {r['rules']['unhealthy'] or 'none'}, slowest group "
         f"{r['rules']['slowest_group_s']} s to evaluate (all groups: evaluating "
-        f"{r['rules']['busy_share']:.0%} of the time)\n"
+        f"{r['rules']['busy_share']:.0%} of the time); slowest rules: "
+        + ", ".join(f"{s['rule']} {s['s']} s" for s in slowest)
+        + "\n"
         + (
             "  the exporter's log, warnings and errors:\n"
             + "".join(f"    {n}x {line}\n" for line, n in r["hallmon_log"].items())
