@@ -61,7 +61,7 @@ def gc_paused() -> Iterator[None]:
     collections over the whole heap (most of the build time at 2,000 halls).
     A :class:`Sample` holds its label dict, so the collector never untracks
     it: the samples a scrape does not keep are freed before it resumes
-    (:func:`monitor.api.exposition._drop_unchanged`)."""
+    (:meth:`monitor.api.exposition.HallBlocks.render`)."""
     global _gc_pauses, _gc_was_enabled
     with _gc_lock:
         if _gc_pauses == 0:
