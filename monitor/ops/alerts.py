@@ -46,7 +46,9 @@ from monitor.ops.annotations import (
     query,
 )
 from monitor.ops.feed_alerts import (
+    NOWCAST_STALE,
     exporter_alerts,
+    indent,
     limited_alert,
     no_events_alerts,
     nowcast_stale_alerts,
@@ -245,7 +247,10 @@ def queue_alert(ctx: Context) -> Rule:
 
 def breach_predicted_alert(ctx: Context) -> Rule:
     """The nowcast says a ticket taken 30 minutes from now is more likely to
-    wait past the target than the objective allows, while nobody waits past it yet."""
+    wait past the target than the objective allows, while nobody waits past it
+    yet. Not on a stale nowcast (:data:`~monitor.ops.feed_alerts.NOWCAST_STALE`):
+    a prediction nobody refreshes could neither resolve nor be trusted, and
+    ``HallNowcastStale`` says so to the city rung."""
     expr = (
         "(\n"
         '  hall_nowcast_breach_probability{horizon="30m"}\n'
@@ -253,6 +258,8 @@ def breach_predicted_alert(ctx: Context) -> Rule:
         "  unless on (hall)\n"
         "  (hall:hall_oldest_wait_seconds:max\n"
         "    >= on (hall) max by (hall) (hall_slo_target_wait_seconds))\n"
+        "  unless on (hall)\n"
+        f"  (\n{indent(NOWCAST_STALE, 4)}\n  )\n"
         "  and on (hall)\n"
         "  hall_open == 1\n"
         ")\n"

@@ -25,6 +25,22 @@ NO_EVENTS_S = 600  # an open hall silent this long
 NOWCAST_STALE_INTERVALS = 3
 NOWCAST_STALE_MIN_S = 180
 NOWCAST_STALE_FOR = "1m"
+# an open or closed hall whose nowcast is stale (wall time at any time scale; a
+# `clock: events` hall only once its clock has passed the nowcast's as-of
+# time): HallNowcastStale pages on it, HallBreachPredicted does not trust it
+NOWCAST_STALE = (
+    "time() - hall_nowcast_computed_timestamp_seconds\n"
+    "> on (instance) group_left ()\n"
+    f"clamp_min({NOWCAST_STALE_INTERVALS} * hallmon_nowcast_interval_seconds, "
+    f"{NOWCAST_STALE_MIN_S})\n"
+    "and on (hall)\n"
+    "hall_clock_timestamp_seconds > on (hall) hall_nowcast_as_of_timestamp_seconds"
+)
+
+
+def indent(expr: str, spaces: int) -> str:
+    """``expr`` with each line indented by ``spaces``."""
+    return "\n".join(" " * spaces + line for line in expr.splitlines())
 
 
 def no_events_alerts(ctx: Context) -> list[Rule]:
@@ -203,16 +219,7 @@ def nowcast_stale_alerts(ctx: Context) -> list[Rule]:
         alert(
             "HallNowcastStale",
             "city",
-            "(\n"
-            "  time() - hall_nowcast_computed_timestamp_seconds\n"
-            "  > on (instance) group_left ()\n"
-            f"  clamp_min({n} * hallmon_nowcast_interval_seconds, {NOWCAST_STALE_MIN_S})\n"
-            "  and on (hall)\n"
-            "  hall_clock_timestamp_seconds > on (hall) hall_nowcast_as_of_timestamp_seconds\n"
-            "  and on (hall)\n"
-            "  hall_open == 1\n"
-            ")\n"
-            f"{HALL_LABELS}",
+            f"(\n{indent(NOWCAST_STALE, 2)}\n  and on (hall)\n  hall_open == 1\n)\n{HALL_LABELS}",
             NOWCAST_STALE_FOR,
             (
                 f"{WHO}（全部业务）：营业中，但排队预测（nowcast）已 {age} 未更新"
