@@ -278,8 +278,7 @@ class Monitor(CountBook, ModelBook, ForecastBook):
         try:  # outside the hall's lock: its next batch is decided and committed meanwhile
             state.apply(done.to_apply)
         finally:
-            with lock:
-                pending.remove(done.to_apply)
+            pending.remove(done.to_apply)
         self._count_stored(hall.id, done)
         quarantined = done.future + done.backwards
         return Ingested(done.applied, done.duplicates, quarantined, done.conflicts)

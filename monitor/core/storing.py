@@ -13,6 +13,7 @@ apply runs while the next is committed.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from operator import itemgetter
 
@@ -25,19 +26,27 @@ _TS_US = itemgetter(Row._fields.index("ts_us"))
 
 
 class Pending:
-    """A hall's batches committed and not yet applied (guarded by the hall's lock)."""
+    """A hall's batches committed and not yet applied. Added to under the hall's
+    lock, as a batch is decided; removed from once applied, under a lock of its
+    own, so that a batch applied is answered without waiting for the next
+    batch's commit to end (rows in both the hall's state and here, for a moment,
+    change no decision: they are the batches before, either way)."""
 
     def __init__(self) -> None:
         self._batches: list[list[Row]] = []
+        self._lock = threading.Lock()
 
     def rows(self) -> list[Row]:
-        return [row for batch in self._batches for row in batch]
+        with self._lock:
+            return [row for batch in self._batches for row in batch]
 
     def add(self, rows: list[Row]) -> None:
-        self._batches.append(rows)
+        with self._lock:
+            self._batches.append(rows)
 
     def remove(self, rows: list[Row]) -> None:
-        self._batches = [batch for batch in self._batches if batch is not rows]
+        with self._lock:
+            self._batches = [batch for batch in self._batches if batch is not rows]
 
 
 @dataclass(frozen=True, slots=True)

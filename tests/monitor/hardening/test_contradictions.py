@@ -12,9 +12,11 @@ restart."""
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.monitor.hardening.conftest import at, client_for, issued, post, settings_for
@@ -152,3 +154,54 @@ def test_a_batch_committed_but_not_yet_applied_counts_for_the_next(tmp_path: Pat
     pending.remove(first.to_apply)
     assert pending.rows() == [] and state.snapshot().issued[("consult", "gotone")] == 1
     store.close()
+
+
+def test_a_batch_applied_is_answered_while_the_halls_next_is_committed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two clients of one hall: the first batch is applied while the second is
+    committed (its ``fsync`` held here); the first is answered without waiting
+    for that commit to end (before, it waited for the hall's lock to say it was
+    applied: each reply waited for the next batch's commit)."""
+    from monitor.core.monitor import Monitor
+    from monitor.core.state import HallState
+    from monitor.core.store import EventStore
+
+    committing, release = threading.Event(), threading.Event()
+    commit, apply = EventStore.commit, HallState.apply
+
+    def slow_commit(store: EventStore, *args: Any) -> Any:
+        if threading.current_thread().name == "second":
+            committing.set()
+            assert release.wait(30)
+        return commit(store, *args)
+
+    def apply_once_second_commits(state: HallState, rows: Any) -> int:
+        if threading.current_thread().name == "first":
+            assert committing.wait(30)
+        return apply(state, rows)
+
+    monkeypatch.setattr(EventStore, "commit", slow_commit)
+    monkeypatch.setattr(HallState, "apply", apply_once_second_commits)
+    monitor = Monitor(settings_for(tmp_path))
+    monitor.open()
+    hall = monitor.hall("county")
+    answers: dict[str, Any] = {}
+
+    def send(events: list[dict[str, Any]]) -> None:
+        body = json.dumps(events).encode()
+        answers[threading.current_thread().name] = monitor.receive(hall, body, "application/json")
+
+    first = threading.Thread(target=send, args=([issued(1)],), name="first")
+    second = threading.Thread(target=send, args=([_called(1, 60)],), name="second")
+    try:
+        first.start()
+        second.start()
+        first.join(10)
+        assert not first.is_alive() and answers["first"].accepted == 1
+        assert "second" not in answers  # still committing
+    finally:
+        release.set()
+        second.join(30)
+        monitor.close()
+    assert answers["second"].accepted == 1
