@@ -92,8 +92,9 @@ class Background:
         self._pool = pool
         self._own_pool = pool is None
         self._tasks: list[asyncio.Task[None]] = []
-        # hall -> (wall clock of the picture its nowcast started from, its last change then, day)
-        self._pictured: dict[str, tuple[float, float | None, str]] = {}
+        # hall -> (wall clock of the picture its nowcast started from, its last
+        # change then, day, model version)
+        self._pictured: dict[str, tuple[float, float | None, str, int]] = {}
         # over the last nowcast.every: the longest a nowcast took from the look that
         # found it due (or its picture) to its publication, and the latest a look came
         self._took = LongestRecent(monitor.settings.nowcast.every)
@@ -265,7 +266,7 @@ class Background:
     def due_nowcasts(self, wall_s: float | None = None) -> list[str]:
         """The open halls whose nowcast is due at the wall time ``wall_s``
         (default: now), oldest first, none with a nowcast under way: those
-        without a nowcast of their current day, and those whose nowcast would
+        without a nowcast of their current day and model in use, and those whose nowcast would
         be ``nowcast.every`` old before a new one could be out (the limit less
         the time between looks, the latest a look came and the longest a
         nowcast took from the look that found it due to its publication, a
@@ -292,10 +293,14 @@ class Background:
             if not monitor.is_open(hall_id, now_s):
                 continue
             pictured = self._pictured.get(hall_id)
-            if pictured is None or pictured[2] != monitor.local_day(hall_id, now_s):
+            if (
+                pictured is None
+                or pictured[2] != monitor.local_day(hall_id, now_s)
+                or pictured[3] != monitor.model(hall_id).version
+            ):  # none of its day, or of the model it now uses
                 due.append((-math.inf, hall_id))
                 continue
-            taken_s, changed_s, _ = pictured
+            taken_s, changed_s, _, _ = pictured
             # a clock: events hall stands still between events, but before its
             # first one its clock is the wall clock (changed_s None), which moves on
             stands_still = changed_s is not None and monitor.changed_s(hall_id) == changed_s
@@ -333,7 +338,8 @@ class Background:
             if not monitor.is_open(hall_id, now_s):
                 return False
             day = monitor.local_day(hall_id, now_s)
-            scn = day_scenario(monitor.model(hall_id).scenario, date.fromisoformat(day))
+            model = monitor.model(hall_id)
+            scn = day_scenario(model.scenario, date.fromisoformat(day))
             if scn is None:
                 return False  # closed today by the model's week
             drift = monitor.drift(hall_id)
@@ -341,7 +347,7 @@ class Background:
             local_now_s = monitor.local_seconds(hall_id, now_s)
             start = hall_start(monitor.picture(hall_id, now_s), scn, local_now_s, level)
             taken_s = time.time()
-            self._pictured[hall_id] = (taken_s, monitor.changed_s(hall_id), day)
+            self._pictured[hall_id] = (taken_s, monitor.changed_s(hall_id), day, model.version)
             result = await self.usage.run(
                 self._executor(),
                 "nowcast",

@@ -23,6 +23,7 @@ from monitor.background.callin import nowcast_job
 from monitor.background.loops import Background, precision_of
 from monitor.core.config import Settings
 from monitor.core.modelconfig import NowcastConfig
+from monitor.core.models import ModelVersion
 from monitor.core.monitor import Monitor
 from monitor.core.snapshot import NowcastNow
 from sim.eventlog.events import Event
@@ -65,7 +66,7 @@ def test_halls_are_due_until_nowcast_then_again_before_the_limit(monitor: Monito
         assert background.due_nowcasts() == ["county"]
         assert refresh(background) == 2
         taken = background._pictured
-        now = max(t for t, _, _ in taken.values())
+        now = max(t for t, *_ in taken.values())
         assert background.due_nowcasts(now) == []
 
         # changed since: due once the nowcast would be `every` old before the next
@@ -103,10 +104,28 @@ def test_an_events_clock_hall_without_news_keeps_its_nowcast(monitor: Monitor) -
     with ThreadPoolExecutor(2) as pool:
         background = Background(monitor, pool)
         refresh(background)
-        later = max(t for t, _, _ in background._pictured.values()) + 10 * EVERY_S
+        later = max(t for t, *_ in background._pictured.values()) + 10 * EVERY_S
         assert background.due_nowcasts(later) == []  # nothing happened: same nowcast
         monitor.ingest(monitor.hall("county"), news(monitor, "county", 3))
         assert background.due_nowcasts(later) == ["county"]
+
+
+def test_a_hall_is_due_at_once_when_its_model_changes(monitor: Monitor) -> None:
+    """A ``clock: events`` hall without news keeps its nowcast, but not one of a
+    model it no longer uses: adopted at night or rolled back by ops by day, the
+    new model is nowcast at the next look."""
+    with ThreadPoolExecutor(2) as pool:
+        background = Background(monitor, pool)
+        refresh(background)
+        later = max(t for t, *_ in background._pictured.values()) + 10 * EVERY_S
+        assert background.due_nowcasts(later) == []
+        text = monitor.model("county").in_use.model.scenario_yaml
+        fitted = ModelVersion("county", 0, "fitted", 0.0, text, days=("2026-03-02",),
+                              holdout=("2026-03-03",), scores={}, night="2026-03-03")  # fmt: skip
+        monitor.record_model(fitted, adopt=True, detail="better")
+        assert background.due_nowcasts(later) == ["county"]
+        assert refresh(background, ["county"]) == 1
+        assert background.due_nowcasts(later) == []
 
 
 def test_a_closed_hall_is_never_due(monitor: Monitor, county_day: list[Event]) -> None:
@@ -160,7 +179,7 @@ def test_a_hall_whose_clock_moves_on_is_due_at_the_limit_even_without_news(
         with ThreadPoolExecutor(1) as pool:
             background = Background(m, pool)
             refresh(background)
-            ((taken, _, _),) = background._pictured.values()
+            ((taken, *_),) = background._pictured.values()
             assert background.due_nowcasts(taken + 1) == []
             assert background.due_nowcasts(taken + EVERY_S) == ["county"]
     finally:
