@@ -1,19 +1,21 @@
 """The Prometheus families of each hall's model: which version is in use, how
-old it is, whether ops pinned it, its back-test against the model it replaced,
-the learning's progress, and today's drift of the live stream from it. A
-collector of its own beside :class:`~monitor.api.collector.HallCollector`,
-registered by the app; built at scrape time from the monitor's memory (no
-store read)."""
+old it is, whether ops pinned it, whether it opens the hall today, its
+back-test against the model it replaced, the learning's progress, and today's
+drift of the live stream from it. A collector of its own beside
+:class:`~monitor.api.collector.HallCollector`, registered by the app; built at
+scrape time from the monitor's memory (no store read)."""
 
 from __future__ import annotations
 
 import math
 import time
 from collections.abc import Callable, Iterator
+from datetime import date
 
 from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 
 from monitor.core.monitor import Monitor
+from sim.model.days import day_plan
 
 QUANTITIES = ("arrivals", "queue", "wait")  # back-tested
 DRIFTS = ("arrivals", "service", "no_show")  # drift-tested
@@ -24,6 +26,8 @@ FAMILIES: dict[str, str] = {
     "cold_start or fitted); always that number.",
     "hall_model_age_seconds": "Seconds since the model in use was made (fitted or configured).",
     "hall_model_pinned": "1 while ops keep the model in use (hallmon model pin/rollback), else 0.",
+    "hall_model_day_open": "1 when the model in use opens the hall on its current local day, 0 "
+    "when its week or holidays keep it closed (no nowcast, forecast or drift test that day).",
     "hall_model_backtest_wmape_ratio": "Back-test wMAPE of the model in use (model=in_use) and "
     "of the one it replaced (model=replaced) on the same held-out days, by quantity.",
     "hall_model_learning_days": "Days with events the hall's latest night had for a fit.",
@@ -70,12 +74,16 @@ class ModelCollector:
 
     def _hall(self, f: dict[str, GaugeMetricFamily], hall_id: str, now: float) -> None:
         monitor = self._monitor
-        in_use = monitor.model(hall_id).in_use
+        in_use_model = monitor.model(hall_id)
+        in_use = in_use_model.in_use
         model = in_use.model
         hall = [hall_id]
         f["hall_model_version"].add_metric([hall_id, model.source], model.version)
         f["hall_model_age_seconds"].add_metric(hall, max(0.0, now - model.created_s))
         f["hall_model_pinned"].add_metric(hall, float(in_use.pinned))
+        day = date.fromisoformat(monitor.local_day(hall_id, monitor.now_s(hall_id)))
+        closed = day_plan(in_use_model.scenario, day).closed
+        f["hall_model_day_open"].add_metric(hall, 0.0 if closed else 1.0)
         for role, key in (("in_use", "candidate"), ("replaced", "current")):
             score = model.scores.get(key) or {}
             for quantity in QUANTITIES:

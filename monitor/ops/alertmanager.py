@@ -107,7 +107,8 @@ class Rung(FrozenModel):
 class Contacts(FrozenModel):
     """``contacts.yaml``: the WeChat Work application, the three rungs and,
     apart from the ladder, who owns the halls' models (``model``: told of
-    ``HallModelDrift``, severity ``info``; without it, the city rung is)."""
+    ``HallModelDrift`` and ``HallModelClosed``, severity ``info``; without it,
+    the city rung is)."""
 
     wechat: WeChat | None = None
     resolve_timeout: Duration = "5m"

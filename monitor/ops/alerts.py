@@ -5,7 +5,7 @@ the exporter at ``/runbook``) explains every alert, with one section per alert
 name (the ``runbook_url`` anchors).
 
 Every alert carries ``severity`` (the rung: ``hall_manager``, ``district``,
-``city``; ``info`` for the model's drift, which is no rung), the hall's
+``city``; ``info`` for the model's alerts, which are no rung), the hall's
 ``name``, ``district`` and ``city`` (joined from ``hall_info``) and the
 annotations of :mod:`monitor.ops.annotations`. Hall alerts are silent while a
 hall is closed and no counter is open.
@@ -54,6 +54,7 @@ from monitor.ops.feed_alerts import (
     nowcast_stale_alerts,
 )
 from monitor.ops.links import Links, exporter_runbook
+from monitor.ops.model_alerts import drift_alert, model_closed_alert
 from monitor.ops.recording import CEILING
 from monitor.ops.timescale import REAL_TIME, TimeScale
 
@@ -319,47 +320,6 @@ def below_plan_alert(ctx: Context) -> Rule:
     )
 
 
-def drift_alert(ctx: Context) -> Rule:
-    """For information: today's live stream has left the hall's model (the
-    drift test of arrivals, service times or no-shows, with its documented
-    false-alarm rate), while the hall is open. Not a rung of the ladder: the
-    model's owners look, the nightly fit learns what lasts."""
-    expr = (
-        "(\n"
-        "  max by (hall, quantity) (hall_model_drift_score) >= 1\n"
-        "  and on (hall)\n"
-        "  hall_open == 1\n"
-        ")\n"
-        f"{HALL_LABELS}"
-    )
-    ratio = (
-        '{{ with printf "hall_model_drift_ratio{hall=%q,quantity=%q}" $labels.hall '
-        "$labels.quantity | query }}{{ . | first | value | humanizePercentage }}{{ end }}"
-    )
-    lasted = (
-        '{{ with printf "time() - hall_model_drift_since_timestamp_seconds'
-        '{hall=%q,quantity=%q}" $labels.hall $labels.quantity | query }}'
-        "{{ . | first | value | humanizeDuration }}{{ end }}"
-    )
-    return alert(
-        "HallModelDrift",
-        "info",
-        expr,
-        "0m",
-        (
-            f"{WHO}：{{{{ $labels.quantity }}}} 近 {lasted} 为模型预期的 {ratio}，"
-            "已偏离模型（预测、预警随之偏差）。今晚的模型重估会学习持续的变化；"
-            "若营业厅有长期变动（新业务、人员调整），请核查模型（hallmon model show）。",
-            f"{WHO_EN}: {{{{ $labels.quantity }}}} at {ratio} of what the model expects for the "
-            f"last {lasted}: the live stream has left the model (forecasts and alerts are off "
-            "by as much). Tonight's re-fit learns what lasts; if the hall changed for good (a "
-            "new service, other staff), check its model (hallmon model show).",
-        ),
-        ctx=ctx,
-        panel=hall_panel("Queue against forecast"),
-    )
-
-
 def alert_groups(
     links: Links | None = None, scale: TimeScale = REAL_TIME
 ) -> list[dict[str, object]]:
@@ -376,4 +336,5 @@ def alert_groups(
     rules.append(limited_alert(ctx))
     rules += nowcast_stale_alerts(ctx)
     rules.append(drift_alert(ctx))
+    rules.append(model_closed_alert(ctx))
     return [{"name": "hallq-alerts", "rules": rules}]

@@ -28,7 +28,9 @@ CONTACTS = ROOT / "dashboards" / "alertmanager" / "contacts.yaml"
 # unit tests whose inputs are all hall-time values (the clock only in their
 # intervals): the no-events test feeds wall-clock timestamps and the exporter
 # alerts are wall time at any scale
-HALL_TIME_TESTS = ("burn_rate", "oldest_wait", "predictive", "queue", "below_plan", "recording")
+HALL_TIME_TESTS = (
+    "burn_rate", "oldest_wait", "predictive", "queue", "below_plan", "recording", "model_closed",
+)  # fmt: skip
 # hall alerts in wall time at any scale, as the exporter's own (Hallmon*)
 WALL_TIME_ALERTS = ("HallIngestLimited", "HallNowcastStale")
 
