@@ -266,15 +266,15 @@ class Background:
     def due_nowcasts(self, wall_s: float | None = None) -> list[str]:
         """The open halls whose nowcast is due at the wall time ``wall_s``
         (default: now), oldest first, none with a nowcast under way: those
-        without a nowcast of their current day and model in use, and those whose nowcast would
-        be ``nowcast.every`` old before a new one could be out (the limit less
-        the time between looks, the latest a look came and the longest a
-        nowcast took from the look that found it due to its publication, a
-        wait for a free worker included, both over the last ``nowcast.every``;
-        at most a quarter of the limit), except
-        a hall with ``clock: events`` that has not changed since (its nowcast
-        would come out the same) and has had an event (before its first its
-        clock is the wall clock, which moves on)."""
+        without a nowcast of their current day and model in use, and those
+        whose nowcast would be ``nowcast.every`` old before a new one could be
+        out (the limit less the time between looks, the latest a look came and
+        the longest a nowcast took from the look that found it due to its
+        publication, a wait for a free worker included, both over the last
+        ``nowcast.every``; at most a quarter of the limit), except a hall with
+        ``clock: events`` that has not changed since (its nowcast would come
+        out the same) and has had an event (before its first its clock is the
+        wall clock, which moves on)."""
         monitor = self.monitor
         every = monitor.settings.nowcast.every
         wall_s = time.time() if wall_s is None else wall_s
