@@ -128,6 +128,10 @@ class ModelBody(_Body):
     # passed on as JSON, never read here
     summary: dict[str, object]
     week: dict[str, object] | None
+    # false: the model's week or holidays keep the hall closed on its current
+    # local day, and nothing is simulated for it today (no nowcast, forecast or
+    # drift test) although its configured hours may open it
+    open_today: bool
     learning: LearningBody
     drift: DriftBody | None
     versions: list[VersionBody]
@@ -253,6 +257,7 @@ def hall_model(
         backtest=_backtest(model),
         summary=dict(model.summary),
         week=None if model.week is None else dict(model.week),
+        open_today=monitor.model_opens_today(hall.id),
         learning=learning,
         drift=drift_body(monitor, hall.id, zone),
         versions=[version_body(v, zone) for v in monitor.model_versions(hall.id, limit)],

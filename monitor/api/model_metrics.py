@@ -10,12 +10,10 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterator
-from datetime import date
 
 from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 
 from monitor.core.monitor import Monitor
-from sim.model.days import day_plan
 
 QUANTITIES = ("arrivals", "queue", "wait")  # back-tested
 DRIFTS = ("arrivals", "service", "no_show")  # drift-tested
@@ -74,16 +72,13 @@ class ModelCollector:
 
     def _hall(self, f: dict[str, GaugeMetricFamily], hall_id: str, now: float) -> None:
         monitor = self._monitor
-        in_use_model = monitor.model(hall_id)
-        in_use = in_use_model.in_use
+        in_use = monitor.model(hall_id).in_use
         model = in_use.model
         hall = [hall_id]
         f["hall_model_version"].add_metric([hall_id, model.source], model.version)
         f["hall_model_age_seconds"].add_metric(hall, max(0.0, now - model.created_s))
         f["hall_model_pinned"].add_metric(hall, float(in_use.pinned))
-        day = date.fromisoformat(monitor.local_day(hall_id, monitor.now_s(hall_id)))
-        closed = day_plan(in_use_model.scenario, day).closed
-        f["hall_model_day_open"].add_metric(hall, 0.0 if closed else 1.0)
+        f["hall_model_day_open"].add_metric(hall, float(monitor.model_opens_today(hall_id)))
         for role, key in (("in_use", "candidate"), ("replaced", "current")):
             score = model.scores.get(key) or {}
             for quantity in QUANTITIES:

@@ -49,6 +49,7 @@ from monitor.core.state import HallState
 from monitor.core.store import EventStore, Row
 from monitor.core.storing import Pending, rebuild, store_batch
 from sim.eventlog.events import Event
+from sim.model.days import day_plan
 
 
 class Monitor(CountBook, ModelBook, ForecastBook):
@@ -157,6 +158,12 @@ class Monitor(CountBook, ModelBook, ForecastBook):
     def local_day(self, hall_id: str, unix_s: float) -> str:
         """The hall's local date (ISO) at ``unix_s``."""
         return self._states[hall_id].local_day(unix_s)
+
+    def model_opens_today(self, hall_id: str) -> bool:
+        """Whether the model in use opens the hall on its current local day (its
+        week and holidays): when not, nothing is simulated for it today."""
+        day = date.fromisoformat(self.local_day(hall_id, self.now_s(hall_id)))
+        return not day_plan(self.model(hall_id).scenario, day).closed
 
     def local_seconds(self, hall_id: str, unix_s: float) -> float:
         """Seconds after the hall's local midnight at ``unix_s``."""

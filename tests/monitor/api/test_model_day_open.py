@@ -1,8 +1,8 @@
-"""``hall_model_day_open``: whether the model in use opens the hall on its
-current local day. A model whose week or holidays keep the hall closed today
-has no nowcast, forecast or drift test for it, so ``HallNowcastStale`` must not
-page the city over the missing nowcast (``HallModelClosed`` tells the model's
-owners instead)."""
+"""``hall_model_day_open`` (and ``open_today`` of ``/v1/halls/{hall}/model``):
+whether the model in use opens the hall on its current local day. A model
+whose week or holidays keep the hall closed today has no nowcast, forecast or
+drift test for it, so ``HallNowcastStale`` must not page the city over the
+missing nowcast (``HallModelClosed`` tells the model's owners instead)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 from prometheus_client.metrics_core import Metric
 
+from monitor.api.learning import hall_model
 from monitor.api.model_metrics import ModelCollector
 from monitor.core.config import Settings
 from monitor.core.models import ModelVersion
@@ -49,12 +50,15 @@ def _adopt(monitor: Monitor, extra_yaml: str) -> None:
 def test_the_model_in_use_opens_the_hall_today(monitor: Monitor) -> None:
     assert monitor.local_day("county", monitor.now_s("county")) == "2026-03-02"
     assert day_open(monitor) == 1.0
+    assert hall_model(monitor.hall("county"), monitor, limit=0).open_today
 
 
 def test_a_model_whose_holidays_close_today_says_so(monitor: Monitor) -> None:
     _adopt(monitor, "holidays:\n  2026-03-02: closed\n")
     assert day_open(monitor) == 0.0
     assert monitor.is_open("county", monitor.now_s("county"))  # by its configured hours
+    body = hall_model(monitor.hall("county"), monitor, limit=0)
+    assert (body.version, body.open_today) == (2, False)
 
 
 def test_a_model_whose_week_closes_another_day_keeps_it_open(monitor: Monitor) -> None:
