@@ -214,6 +214,25 @@ def test_the_hall_page_lists_the_alerts_by_rung(floor: Floor, browser: Any) -> N
     page.context.close()
 
 
+def test_a_hall_its_model_keeps_closed_today_says_so(floor: Floor, browser: Any) -> None:
+    """Where the drift line goes, the hall page says the model in use keeps the
+    hall closed today (no prediction), and it fits a phone's width."""
+    closed = floor.model | {"open_today": False, "drift": None}
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.route("**/v1/halls/flagship/model?*", lambda route: route.fulfill(json=closed))
+    page.goto(floor.server.url + "/halls/flagship")
+    line = page.locator('[data-field="drift"][data-value="closed"]:not([hidden])')
+    line.wait_for(timeout=WAIT_MS)
+    assert line.inner_text() == (
+        "在用模型今天不营业：今天没有排队预测、预报和偏离检测 · "
+        "the model in use keeps the hall closed today: no nowcast, forecast or drift test"
+    )
+    page.screenshot(path=str(SHOTS / "hall-model-closed-390x844.png"), full_page=True)
+    assert layout_problems(page, fits=False) == []
+    context.close()
+
+
 def test_a_service_the_nowcast_does_not_know_reads_unknown(floor: Floor, browser: Any) -> None:
     """A ticket of a service the scenario lacks: its tile says so, for good,
     instead of "computing" (the nowcast can never estimate it)."""

@@ -1,7 +1,8 @@
 // The hall page's two lines about its model: where the model in use came from
 // (fitted when, from how many days, and how it did against the model it
 // replaced; or "learning: 4 of 7 days"), and what today's drift test says
-// ("arrivals running 35% above the model since 10:30"). Reads
+// ("arrivals running 35% above the model since 10:30"), or that the model
+// keeps the hall closed today (nothing is simulated for it then). Reads
 // /v1/halls/{hall}/model; a failure leaves the lines as they were.
 import { POLL_MS, field, fmtClock, getJson, show } from "./lib.js";
 
@@ -58,6 +59,13 @@ export function modelText(model, today) {
   return parts.join(" · ");
 }
 
+/** Said when the model in use keeps the hall closed today: no prediction. */
+export function closedText(model) {
+  if (model.open_today !== false) return "";
+  return "在用模型今天不营业：今天没有排队预测、预报和偏离检测 · " +
+    "the model in use keeps the hall closed today: no nowcast, forecast or drift test";
+}
+
 export function driftText(drift) {
   if (!drift || !drift.drifting) return "";
   const lines = [];
@@ -81,8 +89,9 @@ async function refresh() {
   const line = field(document, "model");
   show(line, modelText(model, today), model.version);
   const drift = field(document, "drift");
-  const text = driftText(model.drift);
-  show(drift, text, model.drift ? String(model.drift.drifting) : null);
+  const closed = closedText(model);
+  const text = closed || driftText(model.drift);
+  show(drift, text, closed ? "closed" : model.drift ? String(model.drift.drifting) : null);
   drift.hidden = !text;
 }
 
