@@ -30,6 +30,7 @@ objective. RUNBOOK.md tabulates detection and reset times.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from textwrap import indent
 
 from monitor.ops.annotations import (
     BUDGET,
@@ -48,7 +49,6 @@ from monitor.ops.annotations import (
 from monitor.ops.feed_alerts import (
     NOWCAST_STALE,
     exporter_alerts,
-    indent,
     limited_alert,
     no_events_alerts,
     nowcast_stale_alerts,
@@ -260,7 +260,7 @@ def breach_predicted_alert(ctx: Context) -> Rule:
         "  (hall:hall_oldest_wait_seconds:max\n"
         "    >= on (hall) max by (hall) (hall_slo_target_wait_seconds))\n"
         "  unless on (hall)\n"
-        f"  (\n{indent(NOWCAST_STALE, 4)}\n  )\n"
+        f"  (\n{indent(NOWCAST_STALE, '    ')}\n  )\n"
         "  and on (hall)\n"
         "  hall_open == 1\n"
         ")\n"

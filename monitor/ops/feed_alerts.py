@@ -7,6 +7,8 @@ longer refreshed (``HallNowcastStale``). Part of the rule group of
 
 from __future__ import annotations
 
+from textwrap import indent
+
 from monitor.ops.annotations import (
     HALL_LABELS,
     REGION,
@@ -41,11 +43,6 @@ NOWCAST_STALE = (
 # a hall the model in use keeps closed today is not nowcast: not the pool's fault
 # (HallModelClosed tells the model's owners); absent (an older exporter), no matter
 _NOT_CLOSED_BY_MODEL = "  unless on (hall)\n  hall_model_day_open == 0\n"
-
-
-def indent(expr: str, spaces: int) -> str:
-    """``expr`` with each line indented by ``spaces``."""
-    return "\n".join(" " * spaces + line for line in expr.splitlines())
 
 
 def no_events_alerts(ctx: Context) -> list[Rule]:
@@ -224,7 +221,7 @@ def nowcast_stale_alerts(ctx: Context) -> list[Rule]:
         alert(
             "HallNowcastStale",
             "city",
-            f"(\n{indent(NOWCAST_STALE, 2)}\n  and on (hall)\n  hall_open == 1\n"
+            f"(\n{indent(NOWCAST_STALE, '  ')}\n  and on (hall)\n  hall_open == 1\n"
             f"{_NOT_CLOSED_BY_MODEL})\n{HALL_LABELS}",
             NOWCAST_STALE_FOR,
             (
