@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SCENARIO ?= scenarios/flagship.yaml
 
-.PHONY: run demo test test-fast lint typecheck pytest docs docs-check bench bench-soak bench-province clean system-tools
+.PHONY: run demo test test-fast lint typecheck pytest docs docs-check bench bench-soak bench-province bench-windows clean system-tools
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -104,6 +104,12 @@ bench-soak: $(VENV)/.installed-dev
 # start-up forecasts (not in CI). Shorter: make bench-province ARGS="--minutes 5 --halls 500".
 bench-province: $(VENV)/.installed-dev system-tools
 	$(BIN)/python benchmarks/bench_province.py $(or $(ARGS),--minutes 30)
+
+# The rules late in the day: six hours of a province's series backfilled into a
+# real Prometheus with the repository's rules, every range they read full
+# (not in CI, a few minutes). Smaller: make bench-windows ARGS="--halls 500".
+bench-windows: $(VENV)/.installed-dev system-tools
+	$(BIN)/python benchmarks/bench_windows.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) out site .pytest_cache .mypy_cache .ruff_cache
