@@ -1,33 +1,38 @@
-"""The rules' cost late in the day, when every window they read is full.
+"""The rules' cost late in the day, when every range they read is full.
 
 A 30-minute soak (``bench_province.py``) sees the rules that read a range
 (``increase(...[6h])``, ``last_over_time(hall_info[6h])``) with at most 30
 minutes in it; their cost grows with what is in the range until the range is
 full, six hours after the series began. This benchmark starts a real
-Prometheus on a TSDB already holding the last ``--hours`` hours (default 6,
-the longest range a rule reads) of a province's series that those rules read:
-the day-so-far recording series by hall and service and ``hall_info`` of
+Prometheus on a TSDB already holding the last ``--hours`` hours of a
+province's series that those rules read, once for each value given (by
+default 0.5, what the soak sees, and 6, the longest range a rule reads): the
+day-so-far recording series by hall and service and ``hall_info`` of
 ``--halls`` halls (one in ``1 / --flagship-share`` with the flagship's four
-services, the others the county hall's three), written every 15 s as the
-rules and the scrape write them (OpenMetrics, ``promtool tsdb
-create-blocks-from openmetrics``). Prometheus runs the repository's rule files
-(``dashboards/prometheus/rules``, 15 s evaluation) and, after
+services, the others the county hall's three), a sample each 15 s
+(``--step``) as the rules and the scrape write them (OpenMetrics, ``promtool
+tsdb create-blocks-from openmetrics``). Prometheus runs the repository's rule
+files (``dashboards/prometheus/rules``) evaluated each 15 s and, after
 ``--evaluations`` evaluations, each rule's evaluation time is read from
-``/api/v1/rules``.
+``/api/v1/rules``, and how many series each recording rule over a range
+wrote (all of them: the rules did read the series).
 
 Reported: each rule that reads a range, by its range, in seconds an
 evaluation (the median of the evaluations seen), their sum a round against
-the 15 s evaluation interval (the limit: a group that takes longer than its
-interval skips evaluations), and the ``[30m]`` rules' time per sample in
-range against the ``[6h]`` rules' (whether the cost is linear in the range),
-and the CPU Prometheus used meanwhile, in cores. The rules that read the
-exporter's own series find none here (no exporter runs): their cost does not
-grow through the day and is measured by the soak.
+the evaluation interval (the limit: a group that takes longer than its
+interval skips evaluations), the ``[30m]`` rules' time per sample in range
+against the ``[6h]`` rules' (whether the cost is linear in the range), the
+CPU Prometheus used meanwhile, in cores, and from the first run to the last
+how much the round and the CPU grew. The rules that read the exporter's own
+series find none here (no exporter runs): their cost does not grow through
+the day and is measured by the soak.
 
-Not a test and not in CI. Needs the Debian ``prometheus`` (and ``promtool``).
-Exit status 0 whatever it finds.
+Not a test and not in CI (``tests/dashboards/test_windows_bench.py`` runs it
+small). Needs the Debian ``prometheus`` (and ``promtool``). Exit status 0
+whatever it finds.
 
-    python benchmarks/bench_windows.py [--halls 2000] [--hours 6] [--evaluations 4] [--json]
+    python benchmarks/bench_windows.py [--halls 2000] [--hours 0.5 6] [--evaluations 4]
+        [--step 15] [--json]
 """
 
 from __future__ import annotations
@@ -53,7 +58,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from serving import free_port  # noqa: E402
 
 RULES = ROOT / "dashboards/prometheus/rules"
-STEP_S = 15  # evaluation and scrape interval of the bundled configuration
+STEP_S = 15  # evaluation and scrape interval of the bundled configuration (--step)
 FLAGSHIP_SERVICES = ("business", "after_sales", "consult", "payment")
 COUNTY_SERVICES = ("consult", "business", "payment")
 # the day-so-far series the windowed rules read, and the longest range each is read over
@@ -75,14 +80,14 @@ def halls(n: int, flagship_share: float) -> Halls:
     ]
 
 
-def write_openmetrics(out: TextIO, hall_list: Halls, hours: float,
-                      end_s: int) -> int:  # fmt: skip
+def write_openmetrics(out: TextIO, hall_list: Halls, hours: float, end_s: int,
+                      step_s: int = STEP_S) -> int:  # fmt: skip
     """The series of the province ending at ``end_s``, one sample each
-    :data:`STEP_S` (day-so-far counts rising as a busy hall's do); lines written."""
+    ``step_s`` (day-so-far counts rising as a busy hall's do); lines written."""
     lines = 0
     for name, longest_h in DAY_SERIES.items():
         span_h = min(hours, longest_h) + 0.25  # the range and a little more
-        stamps = range(end_s - int(span_h * 3600), end_s + 1, STEP_S)
+        stamps = range(end_s - int(span_h * 3600), end_s + 1, step_s)
         out.write(f"# TYPE {name} gauge\n")
         for k, (hall, services) in enumerate(hall_list):
             for j, service in enumerate(services):
@@ -95,7 +100,7 @@ def write_openmetrics(out: TextIO, hall_list: Halls, hours: float,
                 out.write("".join(chunk))
                 lines += len(chunk)
     out.write("# TYPE hall_info gauge\n")
-    stamps = range(end_s - int((hours + 0.25) * 3600), end_s + 1, STEP_S)
+    stamps = range(end_s - int((hours + 0.25) * 3600), end_s + 1, step_s)
     for hall, _ in hall_list:
         head = (
             f'hall_info{{hall="{hall}",name="hall {hall}",district="d{int(hall[1:]) % 40:02d}",'
@@ -122,11 +127,12 @@ def measure(args: argparse.Namespace, hours: float) -> dict[str, Any]:
     hall_list = halls(args.halls, args.flagship_share)
     work = Path(tempfile.mkdtemp(prefix="bench-windows-"))
     try:
-        end_s = int(time.time()) // STEP_S * STEP_S
+        step = args.step
+        end_s = int(time.time()) // step * step
         source = work / "province.om"
         start = time.monotonic()
         with source.open("w", encoding="utf-8") as out:
-            lines = write_openmetrics(out, hall_list, hours, end_s)
+            lines = write_openmetrics(out, hall_list, hours, end_s, step)
         written_s = time.monotonic() - start
         start = time.monotonic()
         subprocess.run([promtool, "tsdb", "create-blocks-from", "openmetrics", str(source),
@@ -136,7 +142,7 @@ def measure(args: argparse.Namespace, hours: float) -> dict[str, Any]:
         config = work / "prometheus.yml"
         rule_files = sorted(str(p) for p in RULES.glob("*.yml"))
         config.write_text(
-            f"global: {{scrape_interval: {STEP_S}s, evaluation_interval: {STEP_S}s}}\n"
+            f"global: {{scrape_interval: {step}s, evaluation_interval: {step}s}}\n"
             f"rule_files: {json.dumps(rule_files)}\n"
             # the exporter is not there: its rules read nothing, and up == 0
             "scrape_configs:\n  - job_name: hallmon\n"
@@ -153,8 +159,9 @@ def measure(args: argparse.Namespace, hours: float) -> dict[str, Any]:
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         try:
-            rules = _evaluations(url, server, args.evaluations)
+            rules = _evaluations(url, server, args.evaluations, step)
             rules["compactions"] = _own_metric(url, "prometheus_tsdb_compactions_total")
+            rules["series_out"] = _series_out(url, rules["rules"])
         finally:
             server.terminate()
             server.wait(timeout=60)
@@ -164,10 +171,12 @@ def measure(args: argparse.Namespace, hours: float) -> dict[str, Any]:
     return _report(args, hours, hall_list, rules)
 
 
-def _evaluations(url: str, server: subprocess.Popen[bytes], wanted: int) -> dict[str, Any]:
+def _evaluations(
+    url: str, server: subprocess.Popen[bytes], wanted: int, step_s: int
+) -> dict[str, Any]:
     """Each rule's evaluation times (seconds) over ``wanted`` evaluations of
     its group, with its expression and group."""
-    deadline = time.monotonic() + 300 + wanted * STEP_S * 3
+    deadline = time.monotonic() + 300 + wanted * step_s * 3
     cpu_from: tuple[float, float] | None = None  # (CPU s, wall s) after the first evaluation
     seen: dict[tuple[str, str], dict[str, Any]] = {}
     groups: dict[str, list[float]] = {}
@@ -210,6 +219,20 @@ def _evaluations(url: str, server: subprocess.Popen[bytes], wanted: int) -> dict
     }
 
 
+def _series_out(url: str, rules: dict[tuple[str, str], dict[str, Any]]) -> dict[str, int]:
+    """How many series each recording rule that reads a range wrote at its
+    last evaluation: what says the rules read the backfilled series (a rule
+    that finds none costs next to nothing)."""
+    out = {}
+    for (_, name), rule in rules.items():
+        if ":" in name and range_hours(rule["expr"]) is not None:
+            query = {"query": f"count({{__name__={json.dumps(name)}}})"}
+            found = httpx.get(f"{url}/api/v1/query", params=query, timeout=30).json()
+            result = found["data"]["result"]
+            out[name] = int(float(result[0]["value"][1])) if result else 0
+    return out
+
+
 def _own_metric(url: str, name: str) -> float:
     """A sample of Prometheus's own ``/metrics``."""
     for line in httpx.get(f"{url}/metrics", timeout=30).text.splitlines():
@@ -249,7 +272,7 @@ def _report(
         rules = [
             r for r in windowed if r["range_h"] == hours and r["rule"].startswith("hall_service")
         ]
-        samples = len(rules) * series * min(hours, backfilled_h) * 3600 / STEP_S
+        samples = len(rules) * series * min(hours, backfilled_h) * 3600 / args.step
         if rules and samples:
             per_sample[key] = sum(r["seconds"] for r in rules) / samples * 1e9
     return {
@@ -260,15 +283,16 @@ def _report(
         "write_s": found["write_s"],
         "blocks_s": found["blocks_s"],
         "evaluations": args.evaluations,
-        "interval_s": STEP_S,
+        "interval_s": args.step,
         "by_range_s": by_range,
         "windowed_s": total_s,
-        "ratio_to_interval": total_s / STEP_S,
+        "ratio_to_interval": total_s / args.step,
         "prometheus_cores": found["cores"],
         "compactions": found["compactions"],
         "groups_s": {g: statistics.median(t) for g, t in found["groups"].items() if t},
         "ns_per_sample": per_sample,
         "slowest": windowed[:8],
+        "series_out": found["series_out"],
     }
 
 
@@ -293,6 +317,10 @@ def report(r: dict[str, Any]) -> None:
         f"Prometheus meanwhile: {r['prometheus_cores']:.2f} cores (no scrape but its own "
         f"target's, which is down; {r['compactions']:.0f} compactions)"
     )
+    empty = sorted(name for name, n in r["series_out"].items() if n == 0)
+    print(f"recording rules over a range: {len(r['series_out'])}, "
+          f"{sum(r['series_out'].values()):,} series written"
+          + (f"; NONE from {', '.join(empty)}" if empty else ""))  # fmt: skip
     print("slowest windowed rules:")
     for rule in r["slowest"]:
         print(
@@ -309,6 +337,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="hours of series backfilled, a run each (0.5: what a 30-minute "
                         "soak sees; 6: every range full)")  # fmt: skip
     parser.add_argument("--evaluations", type=int, default=4)
+    parser.add_argument("--step", type=int, default=STEP_S,
+                        help="seconds between samples and between evaluations")  # fmt: skip
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     args = parser.parse_args(argv)
     results = [measure(args, hours) for hours in args.hours]
