@@ -8,27 +8,21 @@ the rules evaluated each second, against the real Prometheus and promtool."""
 from __future__ import annotations
 
 import argparse
-import importlib.util
 from types import ModuleType
 
 import pytest
 import yaml
 
+from tests.benchmarks import benchmark
 from tests.dashboards.promserver import binary
 from tests.dashboards.stack import RULES
-from tests.monitor.conftest import ROOT
 
 HALLS = 3
 SERIES = 4 + 3 + 3  # a flagship and two county halls, by service
 
 
 def _benchmark() -> ModuleType:
-    path = ROOT / "benchmarks" / "bench_windows.py"
-    spec = importlib.util.spec_from_file_location("bench_windows", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return benchmark("bench_windows")
 
 
 def _windowed_recordings() -> set[str]:

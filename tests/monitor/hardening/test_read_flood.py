@@ -28,7 +28,6 @@ loaded CI machine and fails a collapse like the one the issue measured.
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import time
 from types import ModuleType
 
@@ -37,7 +36,7 @@ import pytest
 from starlette.types import Receive, Scope, Send
 
 from monitor.api.gate import _BURST_S, MIN_READ_COST_S, ReadBudget, ReadGate
-from tests.monitor.conftest import ROOT
+from tests.benchmarks import benchmark
 
 READERS = 8
 PHASE_S = 6.0
@@ -47,12 +46,7 @@ MIN_RATIO = 0.3
 def _benchmark() -> ModuleType:
     """``benchmarks/bench_read_flood.py``: the test runs the benchmark's own
     measurement, one pair of phases."""
-    path = ROOT / "benchmarks" / "bench_read_flood.py"
-    spec = importlib.util.spec_from_file_location("bench_read_flood", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return benchmark("bench_read_flood")
 
 
 @pytest.mark.slow
