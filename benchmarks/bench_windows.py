@@ -46,7 +46,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -81,9 +83,10 @@ def halls(n: int, flagship_share: float) -> Halls:
 
 
 def write_openmetrics(out: TextIO, hall_list: Halls, hours: float, end_s: int,
-                      step_s: int = STEP_S) -> int:  # fmt: skip
+                      step_s: int = STEP_S, instance: str = "127.0.0.1:9180") -> int:  # fmt: skip
     """The series of the province ending at ``end_s``, one sample each
-    ``step_s`` (day-so-far counts rising as a busy hall's do); lines written."""
+    ``step_s`` (day-so-far counts rising as a busy hall's do; ``hall_info`` as
+    scraped from the exporter at ``instance``); lines written."""
     lines = 0
     for name, longest_h in DAY_SERIES.items():
         span_h = min(hours, longest_h) + 0.25  # the range and a little more
@@ -104,7 +107,7 @@ def write_openmetrics(out: TextIO, hall_list: Halls, hours: float, end_s: int,
     for hall, _ in hall_list:
         head = (
             f'hall_info{{hall="{hall}",name="hall {hall}",district="d{int(hall[1:]) % 40:02d}",'
-            f'city="c{int(hall[1:]) % 8}",job="hallmon",instance="127.0.0.1:9"}} 1 '
+            f'city="c{int(hall[1:]) % 8}",job="hallmon",instance="{instance}"}} 1 '
         )
         out.write("".join(f"{head}{t}\n" for t in stamps))
         lines += len(stamps)
@@ -126,13 +129,14 @@ def measure(args: argparse.Namespace, hours: float) -> dict[str, Any]:
         raise SystemExit("bench_windows: needs Debian's prometheus (apt-get install prometheus)")
     hall_list = halls(args.halls, args.flagship_share)
     work = Path(tempfile.mkdtemp(prefix="bench-windows-"))
+    target = _UpTarget()
     try:
         step = args.step
         end_s = int(time.time()) // step * step
         source = work / "province.om"
         start = time.monotonic()
         with source.open("w", encoding="utf-8") as out:
-            lines = write_openmetrics(out, hall_list, hours, end_s, step)
+            lines = write_openmetrics(out, hall_list, hours, end_s, step, target.address)
         written_s = time.monotonic() - start
         start = time.monotonic()
         subprocess.run([promtool, "tsdb", "create-blocks-from", "openmetrics", str(source),
@@ -144,9 +148,10 @@ def measure(args: argparse.Namespace, hours: float) -> dict[str, Any]:
         config.write_text(
             f"global: {{scrape_interval: {step}s, evaluation_interval: {step}s}}\n"
             f"rule_files: {json.dumps(rule_files)}\n"
-            # the exporter is not there: its rules read nothing, and up == 0
+            # a stand-in for the exporter, up and publishing nothing: its rules read
+            # nothing, and no alert fires for the halls of an exporter down
             "scrape_configs:\n  - job_name: hallmon\n"
-            "    static_configs: [{targets: ['127.0.0.1:9']}]\n",
+            f"    static_configs: [{{targets: ['{target.address}']}}]\n",
             encoding="utf-8",
         )
         port = free_port()
@@ -162,10 +167,12 @@ def measure(args: argparse.Namespace, hours: float) -> dict[str, Any]:
             rules = _evaluations(url, server, args.evaluations, step)
             rules["compactions"] = _own_metric(url, "prometheus_tsdb_compactions_total")
             rules["series_out"] = _series_out(url, rules["rules"])
+            rules["alerts"] = _count(url, "ALERTS")
         finally:
             server.terminate()
             server.wait(timeout=60)
     finally:
+        target.close()
         shutil.rmtree(work, ignore_errors=True)
     rules |= {"lines": lines, "write_s": written_s, "blocks_s": blocks_s}
     return _report(args, hours, hall_list, rules)
@@ -193,6 +200,9 @@ def _evaluations(
         if answer is None or answer.status_code != 200:  # not listening, or not ready yet
             time.sleep(1)
             continue
+        if not _count(url, 'up{job="hallmon"} == 1'):  # evaluations before the first scrape:
+            time.sleep(1)  # "no hallmon target" would be pending, and the rules' inputs
+            continue  # not all there yet
         reply = answer.json()
         for group in reply["data"]["groups"]:
             at = group.get("lastEvaluation", "")
@@ -226,11 +236,38 @@ def _series_out(url: str, rules: dict[tuple[str, str], dict[str, Any]]) -> dict[
     out = {}
     for (_, name), rule in rules.items():
         if ":" in name and range_hours(rule["expr"]) is not None:
-            query = {"query": f"count({{__name__={json.dumps(name)}}})"}
-            found = httpx.get(f"{url}/api/v1/query", params=query, timeout=30).json()
-            result = found["data"]["result"]
-            out[name] = int(float(result[0]["value"][1])) if result else 0
+            out[name] = _count(url, f"{{__name__={json.dumps(name)}}}")
     return out
+
+
+def _count(url: str, selector: str) -> int:
+    """How many series ``selector`` selects now."""
+    query = {"query": f"count({selector})"}
+    result = httpx.get(f"{url}/api/v1/query", params=query, timeout=30).json()["data"]["result"]
+    return int(float(result[0]["value"][1])) if result else 0
+
+
+class _UpTarget:
+    """What Prometheus scrapes as the exporter: up, publishing no series."""
+
+    def __init__(self) -> None:
+        class Empty(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain; version=0.0.4")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Empty)
+        self.address = f"127.0.0.1:{self._server.server_address[1]}"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
 
 
 def _own_metric(url: str, name: str) -> float:
@@ -293,6 +330,7 @@ def _report(
         "ns_per_sample": per_sample,
         "slowest": windowed[:8],
         "series_out": found["series_out"],
+        "alerts": found["alerts"],
     }
 
 
@@ -314,8 +352,8 @@ def report(r: dict[str, Any]) -> None:
     print("groups (median seconds an evaluation): "
           + ", ".join(f"{g} {s:.3f}" for g, s in r["groups_s"].items()))  # fmt: skip
     print(
-        f"Prometheus meanwhile: {r['prometheus_cores']:.2f} cores (no scrape but its own "
-        f"target's, which is down; {r['compactions']:.0f} compactions)"
+        f"Prometheus meanwhile: {r['prometheus_cores']:.2f} cores (scraping a stand-in "
+        f"exporter with no series; {r['compactions']:.0f} compactions, {r['alerts']} alerts)"
     )
     empty = sorted(name for name, n in r["series_out"].items() if n == 0)
     print(f"recording rules over a range: {len(r['series_out'])}, "
