@@ -92,6 +92,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/bench_fit.py
 	$(BIN)/python benchmarks/bench_roster.py
 	$(BIN)/python benchmarks/bench_ingest.py
+	$(BIN)/python benchmarks/bench_ingest_breakdown.py
 	$(BIN)/python benchmarks/bench_callin.py
 	$(BIN)/python benchmarks/bench_eta.py
 

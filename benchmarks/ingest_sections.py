@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from itertools import chain
 from pathlib import Path
@@ -118,14 +119,19 @@ def _free_port() -> int:
 
 
 def measure_http_ingest(
-    hall: str, bodies: list[bytes], directory: Path, clients: int = 1
+    hall: str,
+    bodies: list[bytes],
+    directory: Path,
+    clients: int = 1,
+    command: Sequence[str] = (sys.executable, "-m", "monitor"),
 ) -> tuple[float, float]:
     """Events/s acknowledged by a real ``hallmon serve`` (subprocess, uvicorn),
     posted in batches of :data:`BATCH` by ``clients`` keep-alive connections at
     once (as the ticket systems of many halls do), every reply after the
     batch's commit (``synchronous=FULL``); and the server's CPU microseconds an
     event meanwhile (the clients' own CPU left out), which a neighbour's load
-    disturbs less than the rate."""
+    disturbs less than the rate. ``command`` runs ``hallmon`` (another: a
+    variant of the server, ``ingest_variant.py``)."""
     token = "bench-token"
     directory.mkdir(parents=True, exist_ok=True)
     config = directory / "bench.yaml"
@@ -139,8 +145,7 @@ def measure_http_ingest(
     )
     port = _free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "monitor", "serve", "--config", str(config), "--port", str(port),
-         "--log-level", "warning"],
+        [*command, "serve", "--config", str(config), "--port", str(port), "--log-level", "warning"],
         env=dict(os.environ, BENCH_TOKEN=token), cwd=ROOT, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
