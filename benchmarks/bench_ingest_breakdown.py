@@ -24,7 +24,6 @@ Exit status 0 whatever it finds.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import tempfile
@@ -37,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import ingest_sections as sections  # noqa: E402
+from output import print_result  # noqa: E402
 
 VARIANT = ROOT / "benchmarks" / "ingest_variant.py"
 WAYS = {
@@ -107,11 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=2)
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     args = parser.parse_args(argv)
-    result = measure(args.events, args.rounds, args.clients)
-    if args.json:
-        print(json.dumps(result, indent=2))
-    else:
-        report(result)
+    print_result(measure(args.events, args.rounds, args.clients), args.json, report)
     return 0
 
 

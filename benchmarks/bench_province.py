@@ -57,6 +57,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from output import print_result  # noqa: E402
 from province_replay import replay  # noqa: E402
 
 from monitor.core.config import token_hash  # noqa: E402
@@ -552,11 +553,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="seconds to wait for the start-up forecasts at most")  # fmt: skip
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     args = parser.parse_args(argv)
-    result = province(args)
-    if args.json:
-        print(json.dumps(result, indent=2))
-    else:
-        report(result)
+    print_result(province(args), args.json, report)
     return 0
 
 
