@@ -47,6 +47,8 @@ WAYS = {
 
 
 def measure(n_events: int, rounds: int, clients: int) -> dict[str, Any]:
+    """The three ways and raw SQLite on the same ``n_events``, ``rounds`` times
+    (see the module docstring)."""
     hall, bodies, rows = sections.ingest_data(n_events)
     runs: dict[str, list[tuple[float, float]]] = {way: [] for way in ("raw", *WAYS)}
     with tempfile.TemporaryDirectory(prefix="bench-breakdown-") as scratch:
