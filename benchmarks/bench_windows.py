@@ -342,7 +342,7 @@ def report(r: dict[str, Any]) -> None:
     print(f"{r['halls']} halls ({r['series_per_day_family']} hall x service series a family), "
           f"the last {r['hours']:g} h backfilled ({r['samples_written']:,} samples; written in "
           f"{r['write_s']:.0f} s, blocks in {r['blocks_s']:.0f} s)")  # fmt: skip
-    print(f"median of {r['evaluations']} evaluation(s), each rule that reads a range, by its range:")
+    print(f"median of {r['evaluations']} evaluation(s), each rule that reads a range, by range:")
     for key, seconds in sorted(r["by_range_s"].items(), key=lambda kv: _hours(kv[0])):
         print(f"  [{key:>3}]   {seconds:7.3f} s")
     print(f"  all     {r['windowed_s']:7.3f} s a round = {r['ratio_to_interval']:.3f} of the "
@@ -371,12 +371,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--halls", type=int, default=2000, help="halls of the province")
     parser.add_argument("--flagship-share", type=float, default=0.1,
-                        help="share of flagship halls (four services; the others three)")  # fmt: skip
+                        help="share of flagship halls (4 services; the others 3)")  # fmt: skip
     parser.add_argument("--hours", type=float, nargs="+", default=[0.5, 6.0],
                         help="hours of series backfilled, a run each (0.5: what a 30-minute "
                         "soak sees; 6: every range full)")  # fmt: skip
     parser.add_argument("--evaluations", type=int, default=4,
-                        help="evaluations timed after the first (their median is reported)")  # fmt: skip
+                        help="evaluations timed after the first (their median)")  # fmt: skip
     parser.add_argument("--step", type=int, default=STEP_S,
                         help="seconds between samples and between evaluations")  # fmt: skip
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
