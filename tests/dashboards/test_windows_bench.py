@@ -60,7 +60,6 @@ def test_every_recording_rule_over_a_range_reads_the_backfilled_series() -> None
         assert run["series_out"] == dict.fromkeys(wanted, SERIES), run["series_out"]
         assert run["compactions"] == 0
         assert run["alerts"] == 0  # the stand-in exporter is up: no alert weighs on the rules
-        assert run["windowed_s"] > 0
         assert set(run["by_range_s"]) == {"5m", "30m", "1h", "2h", "6h"}
     # the longer backfill held more samples a series: as written, each a second
     assert runs[1]["samples_written"] > runs[0]["samples_written"]

@@ -21,11 +21,9 @@ EVENTS = 2_000
 def test_every_way_of_the_breakdown_serves_and_acknowledges_every_event() -> None:
     bench = benchmark("bench_ingest_breakdown")
     result = bench.measure(EVENTS, rounds=1, clients=2)  # raises unless every event is acknowledged
-    assert set(result["runs"]) == {"raw", "answer", "read", "full"}
-    for way, runs in result["runs"].items():
-        ((rate, cpu_us),) = runs
-        assert rate > 0 and cpu_us >= 0, (way, runs)
-    assert result["events"] == EVENTS
+    assert {way: len(runs) for way, runs in result["runs"].items()} == dict.fromkeys(
+        ("raw", "answer", "read", "full"), 1
+    )
 
 
 def test_a_variant_the_launcher_does_not_know_is_refused() -> None:
