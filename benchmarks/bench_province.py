@@ -59,6 +59,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from output import print_result  # noqa: E402
 from province_replay import replay  # noqa: E402
+from serving import free_port, own_metric  # noqa: E402
 
 from monitor.core.config import token_hash  # noqa: E402
 from sim.eventlog.convert import day_events  # noqa: E402
@@ -164,15 +165,6 @@ def token(hall_id: str) -> str:
     return f"province-token-{hall_id}"
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 def _wait(url: str, process: subprocess.Popen[bytes], what: str, limit_s: float = 300) -> None:
     deadline = time.monotonic() + limit_s
     while True:
@@ -267,14 +259,6 @@ def _by_label(prom: str, query: str, label: str, at_s: float) -> dict[str, float
     return {r["metric"].get(label, ""): float(r["value"][1]) for r in reply["data"]["result"]}
 
 
-def _own_metric(prom: str, name: str) -> float | None:
-    """A sample of Prometheus's own ``/metrics`` (it does not scrape itself here)."""
-    for line in httpx.get(f"{prom}/metrics", timeout=30).text.splitlines():
-        if line.startswith(name + " "):
-            return float(line.split()[1])
-    return None
-
-
 def _quantile(values: list[float], q: float) -> float | None:
     if not values:
         return None
@@ -305,7 +289,7 @@ def province(args: argparse.Namespace) -> dict[str, Any]:
         mornings = {hall_id: bodies for hall_id, bodies, _ in days}
         plan = {hall_id: (token(hall_id), later) for hall_id, _, later in days}
         config = write_config(directory, halls, scenarios, args)
-        port, prom_port = _free_port(), _free_port()
+        port, prom_port = free_port(), free_port()
         url, prom = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{prom_port}"
         bundle = directory / "prometheus"
         subprocess.run([sys.executable, "-m", "monitor", "prometheus-config", "--config",
@@ -375,7 +359,7 @@ def province(args: argparse.Namespace) -> dict[str, Any]:
                 for kind in ("cpu_seconds", "jobs")
             }
             rules = httpx.get(f"{prom}/api/v1/rules", timeout=30).json()["data"]["groups"]
-            head_series = _own_metric(prom, "prometheus_tsdb_head_series")
+            head_series = own_metric(prom, "prometheus_tsdb_head_series")
         finally:
             if replayer is not None:
                 stop.set()

@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import shutil
 import statistics
@@ -57,7 +56,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from serving import free_port  # noqa: E402
+from serving import cpu_s, free_port, own_metric  # noqa: E402
 
 RULES = ROOT / "dashboards/prometheus/rules"
 STEP_S = 15  # evaluation and scrape interval of the bundled configuration (--step)
@@ -165,7 +164,7 @@ def measure(args: argparse.Namespace, hours: float) -> dict[str, Any]:
         )  # fmt: skip
         try:
             rules = _evaluations(url, server, args.evaluations, step)
-            rules["compactions"] = _own_metric(url, "prometheus_tsdb_compactions_total")
+            rules["compactions"] = own_metric(url, "prometheus_tsdb_compactions_total")
             rules["series_out"] = _series_out(url, rules["rules"])
             rules["alerts"] = _count(url, "ALERTS")
         finally:
@@ -215,12 +214,12 @@ def _evaluations(
                 entry = seen.setdefault((group["name"], name), {"expr": rule["query"], "times": []})
                 entry["times"].append(float(rule["evaluationTime"]))
         if cpu_from is None and groups and min(len(t) for t in groups.values()) >= 1:
-            cpu_from = (_cpu_s(server.pid), time.monotonic())
+            cpu_from = (cpu_s([server.pid]), time.monotonic())
         if groups and min(len(t) for t in groups.values()) >= wanted + 1:
             break
         time.sleep(2)
     assert cpu_from is not None
-    cores = (_cpu_s(server.pid) - cpu_from[0]) / (time.monotonic() - cpu_from[1])
+    cores = (cpu_s([server.pid]) - cpu_from[0]) / (time.monotonic() - cpu_from[1])
     # the first evaluation reads the blocks from disk into the page cache: left out
     return {
         "groups": {g: t[1:] for g, t in groups.items()},
@@ -268,20 +267,6 @@ class _UpTarget:
     def close(self) -> None:
         self._server.shutdown()
         self._server.server_close()
-
-
-def _own_metric(url: str, name: str) -> float:
-    """A sample of Prometheus's own ``/metrics``."""
-    for line in httpx.get(f"{url}/metrics", timeout=30).text.splitlines():
-        if line.startswith(name + " "):
-            return float(line.split()[1])
-    raise RuntimeError(f"prometheus does not export {name}")
-
-
-def _cpu_s(pid: int) -> float:
-    """CPU seconds (user + system) process ``pid`` has used."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _range_text(hours: float) -> str:

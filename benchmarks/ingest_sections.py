@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -22,6 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
+from serving import cpu_s, free_port
 
 from monitor.background.loops import Background
 from monitor.core.batches import _BATCH as _BATCH_DECODER
@@ -111,13 +111,6 @@ def measure_raw_sqlite(
     return n_rows / elapsed, cpu_s / n_rows * 1e6
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 def measure_http_ingest(
     hall: str,
     bodies: list[bytes],
@@ -143,7 +136,7 @@ def measure_http_ingest(
         f"  - {{id: {hall}, scenario: {FLAGSHIP}, token_env: BENCH_TOKEN}}\n",
         encoding="utf-8",
     )
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [*command, "serve", "--config", str(config), "--port", str(port), "--log-level", "warning"],
         env=dict(os.environ, BENCH_TOKEN=token), cwd=ROOT, stderr=subprocess.DEVNULL,
@@ -172,19 +165,19 @@ def measure_http_ingest(
                     counts.append(reply.json()["accepted"])
 
         threads = [threading.Thread(target=post) for _ in range(clients)]
-        start, cpu_start = time.perf_counter(), _cpu_s([server.pid])
+        start, cpu_start = time.perf_counter(), cpu_s([server.pid])
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
-        elapsed, cpu_s = time.perf_counter() - start, _cpu_s([server.pid]) - cpu_start
+        elapsed, used_s = time.perf_counter() - start, cpu_s([server.pid]) - cpu_start
         accepted = sum(counts)
     finally:
         server.terminate()
         server.wait(timeout=30)
     if accepted != sum(body.count(b'"id"') for body in bodies):
         raise RuntimeError(f"only {accepted} events were accepted")
-    return accepted / elapsed, cpu_s / accepted * 1e6
+    return accepted / elapsed, used_s / accepted * 1e6
 
 
 def measure_ingest(n_events: int, directory: Path, clients: int, rounds: int = 3) -> dict[str, Any]:
@@ -325,15 +318,6 @@ def busy_monitor(
     return monitor
 
 
-def _cpu_s(pids: list[int]) -> float:
-    """CPU seconds (user + system) the processes ``pids`` have used."""
-    total = 0
-    for pid in pids:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / os.sysconf("SC_CLK_TCK")
-
-
 def measure_nowcast(
     n_halls: int,
     directory: Path,
@@ -369,9 +353,9 @@ def measure_nowcast(
             for _ in range(rounds):
                 for case, conf in settings.items():
                     monitor.settings = conf
-                    cpu, start = _cpu_s(pids), time.perf_counter()
+                    cpu, start = cpu_s(pids), time.perf_counter()
                     done = await background.refresh_nowcasts()
-                    times[case].append((time.perf_counter() - start, _cpu_s(pids) - cpu))
+                    times[case].append((time.perf_counter() - start, cpu_s(pids) - cpu))
                     if done != n_halls:
                         raise RuntimeError(f"only {done} of {n_halls} halls were open")
                     if case == "precision":
