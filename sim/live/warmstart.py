@@ -27,7 +27,10 @@ start at opening replays :func:`sim.model.hall.simulate`):
   closed until its next window. Later windows follow the scenario; kiosks
   always do.
 * the customers still to come are the scenario's, at the demand level the
-  tickets issued so far point to (:mod:`sim.live.demandlevel`), when known.
+  tickets issued so far point to (:mod:`sim.live.demandlevel`), when known;
+  those of them who take their tickets from afar (``arrivals.remote``) reach
+  the hall after their travel, as in a whole day. The present customers are
+  taken to be in the hall.
 
 :class:`Probe` tickets measure the wait of a ticket taken at a given time
 without changing anyone else's day. Many replications from one start
@@ -295,6 +298,11 @@ class WarmStart:
             work_s=then(work[order], future.work_s),
             patience_s=then(patience[order], future.patience_s),
             day_factor=future.day_factor,
+            # later remote holders take their tickets from afar as in a whole day; the
+            # present customers are taken as in the hall (NaN: a walk-in's)
+            travel_s=None
+            if future.travel_s is None
+            else then(np.full(len(order), np.nan), future.travel_s),
         )
         probes, stand_in = self.probes, self.stand_in
         if self.shared_at.size and _any_at(demand.arrival_s, self.shared_at):

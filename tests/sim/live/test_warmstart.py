@@ -69,7 +69,7 @@ def small_hall(**changes: Any) -> Scenario:
 # -- replays -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("hall", ["flagship", "county"])
+@pytest.mark.parametrize("hall", ["flagship", "county", "flagship-remote"])
 @pytest.mark.parametrize("seed", [1, 2])
 def test_an_empty_start_at_opening_replays_simulate(hall: str, seed: int) -> None:
     scn = load_scenario(SCENARIOS / f"{hall}.yaml")
