@@ -91,7 +91,7 @@ def start_server(directory: Path, share: float | None) -> tuple[subprocess.Popen
     config = directory / "bench.yaml"
     config.write_text(
         f"store: {directory / 'hallmon.db'}\nclock: events\nnowcast: {{every: 0}}\n"
-        f"forecast: {{replications: 0}}\nlimits: {limits}\nhalls:\n"
+        f"forecast: {{replications: 0}}\ndrift: {{every: 0}}\nlimits: {limits}\nhalls:\n"
         f"  - {{id: flagship, scenario: {ROOT / 'scenarios/flagship.yaml'}, "
         "token_env: BENCH_TOKEN}\n",
         encoding="utf-8",

@@ -2,8 +2,8 @@
 (default 10), and whether its memory and latencies stay flat.
 
 A real exporter (subprocess, uvicorn, the store on disk, ``synchronous=FULL``)
-serves ``--halls`` halls of the flagship scenario (``clock: events``, forecast
-and nowcast off unless ``--background``). For the whole run:
+serves ``--halls`` halls of the flagship scenario (``clock: events``, forecast,
+nowcast and the drift test off unless ``--background``). For the whole run:
 
 * one writer posts ``--rate`` events/s in batches of ``--batch``, on a fixed
   schedule (it never bursts to catch up: a server that falls behind shows as a
@@ -138,7 +138,7 @@ def _config(directory: Path, halls: list[str], background: bool) -> Path:
     extra = (
         "nowcast: {every: 1m, replications: 10}\nforecast: {replications: 4}\nworkers: 1\n"
         if background
-        else "nowcast: {every: 0}\nforecast: {replications: 0}\n"
+        else "nowcast: {every: 0}\nforecast: {replications: 0}\ndrift: {every: 0}\n"
     )
     lines = [f"store: {directory / 'soak.db'}", "clock: events", extra, "halls:"]
     lines += [
@@ -318,7 +318,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--halls", type=int, default=20)
     parser.add_argument("--window", type=float, default=60.0, help="seconds per window")
     parser.add_argument("--warmup", type=float, default=30.0, help="seconds not measured")
-    parser.add_argument("--background", action="store_true", help="forecast and nowcast on")
+    parser.add_argument(
+        "--background", action="store_true", help="forecast, nowcast and the drift test on"
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     args = parser.parse_args(argv)
     report = soak(args)
