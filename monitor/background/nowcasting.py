@@ -6,6 +6,8 @@ are in :mod:`monitor.background.loops`."""
 
 from __future__ import annotations
 
+import math
+
 from monitor.core.modelconfig import NowcastConfig
 from monitor.core.snapshot import HORIZON_S, NowcastNow, QueuePicture
 from sim.live.demandlevel import DemandLevel
@@ -27,8 +29,8 @@ def hall_start(
     return HallStart(
         now_s=local_now_s,
         waiting=tuple(
-            WaitingTicket(s, g, w)
-            for s, g, w in picture.waiting
+            _waiting(s, g, w, travel)
+            for (s, g, w), travel in zip(picture.waiting, _travel(picture), strict=True)
             if s in scn.services and g in scn.segments
         ),
         busy=tuple(
@@ -46,6 +48,26 @@ def hall_start(
         else sum(n for s, n in picture.issued.items() if s in scn.services),
         level=level,
     )
+
+
+def _waiting(service: str, segment: str, waited_s: float, travel: float | None) -> WaitingTicket:
+    """A waiting ticket of the picture as the simulation takes it: taken in the
+    hall (``travel`` NaN), or from afar, its holder on the way (None) or checked
+    in ``travel`` seconds after taking it (no later than now)."""
+    if travel is not None and math.isnan(travel):
+        return WaitingTicket(service, segment, waited_s)
+    return WaitingTicket(
+        service, segment, waited_s, remote=True,
+        travel_s=None if travel is None else min(travel, waited_s),
+    )  # fmt: skip
+
+
+def _travel(picture: QueuePicture) -> tuple[float | None, ...]:
+    """Per waiting ticket, its travel (none given: each taken in the hall)."""
+    travel = picture.waiting_travel
+    if len(travel) != len(picture.waiting):
+        return (math.nan,) * len(picture.waiting)
+    return travel
 
 
 def _waited(picture: QueuePicture) -> tuple[float | None, ...]:

@@ -6,8 +6,10 @@ calls them under its lock."""
 
 from __future__ import annotations
 
+import math
+
 from monitor.core.snapshot import AtCounter, LiveSnapshot, QueuePicture, TicketNow, TicketSpan
-from monitor.core.tickets import NO_SHOW, Counter, Day
+from monitor.core.tickets import NO_SHOW, Counter, Day, Ticket
 
 
 def by_issue(item: tuple[str, int]) -> tuple[int, str]:
@@ -117,6 +119,7 @@ def day_picture(d: Day, configured: tuple[str, ...], now_s: float) -> QueuePictu
         if (since_us := t.effect.waiting_since_us) is not None and (key := t.effect.key) is not None
     )  # first come first: the order the tickets were issued in
     waiting = tuple((s, g, max(0, now_us - us) / 1e6) for us, _, (s, g) in queued)
+    travel = tuple(_travel(d.tickets[ticket], us) for us, ticket, _ in queued)
     busy: list[tuple[str, str, str, float]] = []
     busy_waited: list[float | None] = []
     opened: list[str] = []
@@ -145,7 +148,18 @@ def day_picture(d: Day, configured: tuple[str, ...], now_s: float) -> QueuePictu
         tuple(busy_waited),
         issued,
         tuple(ticket for _, ticket, _ in queued),
+        travel,
     )
+
+
+def _travel(t: Ticket, issued_us: int) -> float | None:
+    """A waiting ticket's travel as :class:`QueuePicture` has it (NaN: taken in
+    the hall; None: its holder on the way)."""
+    if not t.remote:
+        return math.nan
+    if t.checked_in_us is None:
+        return None
+    return max(0, t.checked_in_us - issued_us) / 1e6
 
 
 def ticket_now(d: Day, ticket: str) -> TicketNow | None:

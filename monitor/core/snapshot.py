@@ -220,7 +220,9 @@ class QueuePicture:
     its issue is not known), to tell how likely the call is a no-show.
     ``issued``: tickets issued today per service, to tell how busy the day is
     (``None``: not counted). ``waiting_ids``: the ticket of each of ``waiting``
-    (for a ticket's ETA)."""
+    (for a ticket's ETA). ``waiting_travel``: per waiting ticket, NaN for one
+    taken in the hall; one taken from afar, the seconds from taking it to its
+    holder's check-in, or ``None`` while its holder is on the way."""
 
     now_s: float
     waiting: tuple[tuple[str, str, float], ...]
@@ -229,6 +231,7 @@ class QueuePicture:
     busy_waited: tuple[float | None, ...] = ()
     issued: dict[str, int] | None = None
     waiting_ids: tuple[str, ...] = ()
+    waiting_travel: tuple[float | None, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

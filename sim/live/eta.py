@@ -18,7 +18,10 @@ as an endless wait: a quantile that falls on it is NaN.
 
 The ticket's own patience does not matter: a ticket whose customer has gone is
 still called (the counter finds nobody), at the time a present customer's
-would be.
+would be. Nor does its holder's travel: a ticket taken from afar is called
+when a counter first reaches it, whether its holder has come by then (an
+early call, ``arrivals.remote``) or not; the holders on the way now travel on
+in the runs, and their early calls move the tickets behind them.
 
 :func:`position_call_s` is the guess a ticket display makes, the baseline the
 ETA is scored against: the tickets ahead times the mean service time over the
@@ -113,10 +116,10 @@ def call_times(
         return CallTimes(now, start.waiting, call_s)
     for r in range(replications):
         run = simulate_from(scn, start, seed, r, probes)
-        called = run.records.called_s[_ticket_records(run.records, start)]
+        called = run.records.next_call_s(now)[_ticket_records(run.records, start)]
         if np.isnan(called).any():  # not first come first served: run the whole day
             run = simulate_from(scn, start, seed, r, probes, run_to_end=True)
-            called = run.records.called_s[_ticket_records(run.records, start)]
+            called = run.records.next_call_s(now)[_ticket_records(run.records, start)]
         call_s[r] = called
     return CallTimes(now, start.waiting, call_s)
 

@@ -2,8 +2,9 @@
 ticket waiting is given its predicted call time (:func:`sim.live.eta.call_times`,
 the median over replications) and the baseline's
 (:func:`sim.live.eta.position_call_s`), and both are compared with when the
-ticket really was called that day. Tickets never called that day (turned
-away at closing) are left out.
+ticket really was called that day (next after that time: a remote ticket's
+early call counts, :meth:`~sim.model.records.Records.next_call_s`). Tickets
+never called that day (turned away at closing) are left out.
 
 The two errors of one ticket are paired; tickets waiting at the same moment
 share the same future, so the paired differences are averaged per moment and
@@ -92,7 +93,7 @@ def score_days(
         for j, now_s in enumerate(times_s):
             m = k * len(times_s) + j
             start = state_at(records, now_s)
-            truth = records.called_s[waiting_records(records, now_s)]
+            truth = records.next_call_s(now_s)[waiting_records(records, now_s)]
             times = call_times(scn, start, replications=replications, seed=seed)
             for i, true_s in enumerate(truth):
                 predicted = ticket_eta(times, i).call_median_s

@@ -16,12 +16,28 @@ from sim.model.records import Records
 
 @dataclass(frozen=True)
 class WaitingTicket:
-    """A ticket taken ``waited_s`` seconds ago and not yet called."""
+    """A ticket taken ``waited_s`` seconds ago and not yet called. ``remote``:
+    taken from afar (``arrivals.remote``); its holder checked in ``travel_s``
+    after taking it, or, ``travel_s`` None, is still on the way."""
 
     service: str
     segment: str
     waited_s: float
     appointment: bool = False  # booked: called with the appointments' priority
+    remote: bool = False
+    travel_s: float | None = None  # a remote ticket's, once its holder checked in
+
+    @property
+    def away(self) -> bool:
+        """Taken from afar, its holder not in the hall yet."""
+        return self.remote and self.travel_s is None
+
+    @property
+    def in_hall_s(self) -> float:
+        """How long its holder has been in the hall (0 while on the way)."""
+        if not self.remote:
+            return self.waited_s
+        return 0.0 if self.travel_s is None else max(self.waited_s - self.travel_s, 0.0)
 
 
 @dataclass(frozen=True)

@@ -141,7 +141,9 @@ class Nowcast:
     counter customer taking a ticket then waits longer than the target, and
     ``service_breach_probability[(service, h)]`` the same for a ticket of that
     service. ``queue[service]`` counts the tickets waiting now and
-    ``present_queue`` the expected number of their customers still in the hall.
+    ``present_queue`` the expected number of their customers who have not
+    given up (a remote holder's patience runs from the check-in: one on the
+    way has not).
     ``replications`` is how many were run (fewer than asked when a
     :class:`Precision` was met)."""
 
@@ -235,7 +237,7 @@ def nowcast(
     by_segment: dict[tuple[str, str], list[float]] = {}
     for t in start.waiting:
         queue[t.service] = queue.get(t.service, 0) + 1
-        by_segment.setdefault((t.service, t.segment), []).append(t.waited_s)
+        by_segment.setdefault((t.service, t.segment), []).append(t.in_hall_s)
     for (svc, seg), waited in by_segment.items():
         present = math.fsum(presence_probabilities(scn, seg, waited))
         present_queue[svc] = present_queue.get(svc, 0.0) + present
@@ -261,7 +263,8 @@ def state_at(records: Records, now_s: float) -> HallStart:
     and not yet called, balked or turned away (one whose customer gave up still
     counts), and the counters serving a customer or calling one who turns out a
     no-show (a ticket system cannot tell the two apart until the counter gives
-    up), with how long that ticket had waited. Staffing is left to the schedule,
+    up), with how long that ticket had waited; a ticket taken from afar says
+    when its holder checked in, if they have. Staffing is left to the schedule,
     which a simulated day keeps (a counter finishing a customer after its window
     closes at the end of that service, as in the model)."""
     r = records
@@ -271,6 +274,7 @@ def state_at(records: Records, now_s: float) -> HallStart:
     at_counter = (r.outcome == SERVED) | (r.outcome == ABANDONED)  # a no-show is called too
     serving = np.flatnonzero(called & ~(r.ended_s <= now_s) & at_counter)
     issued = int(np.sum((r.arrival_s < now_s) & ~r.kiosk & (r.outcome != BALKED)))
+    travel = np.full(len(r.arrival_s), np.nan) if r.travel_s is None else r.travel_s
     return HallStart(
         now_s=now_s,
         issued=issued,
@@ -280,6 +284,9 @@ def state_at(records: Records, now_s: float) -> HallStart:
                 r.segments[r.segment[i]],
                 now_s - float(r.arrival_s[i]),
                 bool(r.appointment[i]),
+                remote=not math.isnan(travel[i]),
+                # a remote holder checked in by now (else on the way: travel unknown)
+                travel_s=float(travel[i]) if r.arrival_s[i] + travel[i] <= now_s else None,
             )
             for i in waiting
         ),

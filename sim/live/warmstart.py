@@ -29,8 +29,14 @@ start at opening replays :func:`sim.model.hall.simulate`):
 * the customers still to come are the scenario's, at the demand level the
   tickets issued so far point to (:mod:`sim.live.demandlevel`), when known;
   those of them who take their tickets from afar (``arrivals.remote``) reach
-  the hall after their travel, as in a whole day. The present customers are
-  taken to be in the hall.
+  the hall after their travel, as in a whole day.
+* a waiting ticket taken from afar (``WaitingTicket.remote``) whose holder is
+  on the way has the rest of a travel that has lasted ``waited_s`` so far
+  still to go (drawn conditional on it, like a service under way); one whose
+  holder checked in, its travel as it was. Patience runs from the check-in,
+  and a counter reaching the ticket before then follows the hall's early-call
+  rule, as in the model. (A hall without ``arrivals.remote`` takes such
+  tickets as walk-ins: its model has no early calls.)
 
 :class:`Probe` tickets measure the wait of a ticket taken at a given time
 without changing anyone else's day. Many replications from one start
@@ -58,10 +64,16 @@ from sim.live.conditional import (
 )
 from sim.live.demandlevel import DemandLevel, day_factor_posterior
 from sim.live.hallstart import BusyCounter, HallStart, Probe, WaitingTicket, WarmRun
-from sim.model.calendar import CounterInstance
+from sim.live.present import (
+    called_no_show_probabilities,
+    check_start,
+    default_segment,
+    present_travel,
+    windows_from,
+)
 from sim.model.demand import Demand, draw_demand
 from sim.model.dispatch import tables
-from sim.model.hall import Resume, Windows, probe_calls, simulate_resumed
+from sim.model.hall import Resume, probe_calls, simulate_resumed
 from sim.model.records import ABANDONED
 from sim.model.scenario import Scenario
 from sim.model.streams import draw, stream
@@ -83,60 +95,6 @@ __all__ = [  # the conditional distributions are part of the warm start's interf
 
 
 # -- the run -------------------------------------------------------------------------
-
-
-def _windows_from(
-    scn: Scenario, instances: Sequence[CounterInstance], start: HallStart
-) -> tuple[Windows, ...]:
-    """Every counter's staffed windows from ``start.now_s`` on (see the module
-    docstring); a window starting at or before now means open now."""
-    now = start.now_s
-    staffed = set(start.open_counters) if start.open_counters is not None else None
-    serving = {b.counter for b in start.busy}
-    last = math.inf if scn.stationary else scn.close
-    out: list[Windows] = []
-    for inst in instances:
-        current = [w for w in inst.windows if w[0] <= now < w[1]]
-        later = [w for w in inst.windows if w[0] > now]
-        on = bool(current) if staffed is None or inst.kiosk else inst.name in staffed
-        if on and current:
-            out.append((current[0], *later))
-        elif on and inst.name in serving:
-            # past the end of its window, finishing a customer (a break or a shift
-            # end): it closes once that customer is done, as in the model
-            out.append(((now, now), *later))
-        elif on:  # idle and staffed off schedule: open now, and through the next window
-            out.append(((now, later[0][1]), *later[1:]) if later else ((now, last),))
-        else:
-            out.append(tuple(later))
-    return tuple(out)
-
-
-def _default_segment(scn: Scenario, inst: CounterInstance) -> str:
-    allowed = None if inst.kiosk else scn.counters[inst.group].segments
-    names = [s for s in scn.segments if allowed is None or s in allowed]
-    return max(names, key=lambda s: scn.segments[s].share)
-
-
-def _check(
-    scn: Scenario, start: HallStart, busy: list[BusyCounter], probes: Sequence[Probe]
-) -> None:
-    named: list[WaitingTicket | BusyCounter | Probe] = [*start.waiting, *busy, *probes]
-    for x in named:
-        if x.service not in scn.services or x.segment not in (None, *scn.segments):
-            raise ValueError(f"{x}: no such service or segment in hall {scn.hall!r}")
-    if len({b.counter for b in busy}) < len(busy):
-        raise ValueError("a counter is busy twice")
-    if any(p.at_s < start.now_s for p in probes):
-        raise ValueError(f"a probe is taken before now ({start.now_s:g} s)")
-    if (
-        any(t.waited_s < 0 for t in start.waiting)
-        or any(b.elapsed_s < 0 for b in busy)
-        or any(b.waited_s is not None and b.waited_s < 0 for b in busy)
-    ):
-        raise ValueError("waited_s and elapsed_s must not be negative")
-    if start.issued is not None and start.issued < 0:
-        raise ValueError("issued must not be negative")
 
 
 @dataclass(frozen=True)
@@ -171,7 +129,7 @@ class WarmStart:
         instances = tables(scn).instances  # built once per scenario and process
         index = {inst.name: k for k, inst in enumerate(instances)}
         busy = [b for b in start.busy if b.counter in index]
-        _check(scn, start, busy, probes)
+        check_start(scn, start, busy, probes)
 
         # the present customers: the waiting tickets, then those at counters
         self.n_wait = n_wait = len(waiting)
@@ -179,7 +137,7 @@ class WarmStart:
         svc_names = [t.service for t in waiting] + [b.service for b in busy]
         seg_names = [t.segment for t in waiting]
         seg_names += [
-            b.segment or _default_segment(scn, instances[k]) for b, k in zip(busy, at, strict=True)
+            b.segment or default_segment(scn, instances[k]) for b, k in zip(busy, at, strict=True)
         ]
         self.svc = np.array([services.index(name) for name in svc_names], dtype=np.int64)
         self.seg = np.array([segments.index(name) for name in seg_names], dtype=np.int64)
@@ -205,7 +163,7 @@ class WarmStart:
                 dist = scn.services[name].service_time
                 left = ServiceLeft(dist, self.ago[n_wait + mine], self.speed[mine])
                 self.remaining.append((name, left, mine))
-        self.no_show_p = _called_no_show_probabilities(scn, busy, seg_names[n_wait:], self.speed)
+        self.no_show_p = called_no_show_probabilities(scn, busy, seg_names[n_wait:], self.speed)
         self.may_not_show = bool((self.no_show_p > 0).any())
         self.order = np.argsort(start.now_s - self.ago, kind="stable")
         self.position = np.argsort(self.order)  # where each present customer went
@@ -219,7 +177,15 @@ class WarmStart:
         self.arrival_s = (start.now_s - self.ago)[self.order]
         self.svc_in_order, self.seg_in_order = self.svc[self.order], self.seg[self.order]
         self.seats = [(int(self.position[n_wait + j]), k) for j, k in enumerate(at)]
-        self.windows = _windows_from(scn, instances, start)
+        self.travel = present_travel(scn, waiting, len(busy))
+        # the holders still on the way: what is left of their travel, drawn each replication
+        away = np.flatnonzero([t.away for t in waiting])
+        self.away: np.ndarray | None = None
+        self.travel_left: ServiceLeft | None = None
+        if self.travel is not None and away.size and scn.arrivals.remote is not None:
+            self.away = away
+            self.travel_left = ServiceLeft(scn.arrivals.remote.travel, self.ago[away])
+        self.windows = windows_from(scn, instances, start)
         # the rest of the day's demand level: as the drift test read it, else as
         # the tickets issued so far tell it (None: drawn as for a new day)
         self.level = start.level
@@ -298,11 +264,7 @@ class WarmStart:
             work_s=then(work[order], future.work_s),
             patience_s=then(patience[order], future.patience_s),
             day_factor=future.day_factor,
-            # later remote holders take their tickets from afar as in a whole day; the
-            # present customers are taken as in the hall (NaN: a walk-in's)
-            travel_s=None
-            if future.travel_s is None
-            else then(np.full(len(order), np.nan), future.travel_s),
+            travel_s=self._travel(seed, replication, future.travel_s, first),
         )
         probes, stand_in = self.probes, self.stand_in
         if self.shared_at.size and _any_at(demand.arrival_s, self.shared_at):
@@ -318,6 +280,24 @@ class WarmStart:
             to_end=self.run_to_end,
         )
         return _Prepared(demand, resume, no_show, stand_in)
+
+    def _travel(
+        self, seed: int, replication: int, later: np.ndarray | None, first: int
+    ) -> np.ndarray | None:
+        """Every customer's travel from taking a ticket to the hall (NaN: a
+        walk-in's), the present ones first in arrival order, then ``later[first:]``
+        (the customers to come, as in a whole day): a checked-in holder's as it
+        was, and a holder on the way has travelled ``waited_s`` so far and has
+        the rest of a travel that long still to go. None in a hall without
+        ``arrivals.remote``."""
+        if self.travel is None or later is None:
+            return None
+        present = self.travel
+        if self.away is not None and self.travel_left is not None:
+            rest = self.travel_left.draw(stream(seed, replication, "warm:travel"))
+            present = present.copy()
+            present[self.away] = self.ago[self.away] + rest
+        return np.concatenate([present[self.order], later[first:]])
 
     def run(self, seed: int = 1, replication: int = 0) -> WarmRun:
         """Replication ``replication`` of the run (see :class:`WarmRun`)."""
@@ -390,19 +370,3 @@ def simulate_from(
     :class:`WarmRun`); no probe may be taken before ``start.now_s``. Many
     replications from one start: :class:`WarmStart`."""
     return WarmStart(scn, start, probes, run_to_end=run_to_end).run(seed, replication)
-
-
-def _called_no_show_probabilities(
-    scn: Scenario, busy: Sequence[BusyCounter], segments: Sequence[str], speed: np.ndarray
-) -> np.ndarray:
-    """Per customer at a counter, the probability that it turns out a no-show
-    (:func:`called_no_show_probability`; 0 when its wait is unknown)."""
-    return np.array(
-        [
-            0.0
-            if b.waited_s is None
-            else called_no_show_probability(scn, seg, b.service, b.waited_s, b.elapsed_s, float(v))
-            for b, seg, v in zip(busy, segments, speed, strict=True)
-        ],
-        dtype=float,
-    )

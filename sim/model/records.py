@@ -105,6 +105,16 @@ class Records:
             return np.zeros(len(self), dtype=bool)
         return np.asarray(~np.isnan(self.travel_s))
 
+    def next_call_s(self, after_s: float = -math.inf) -> np.ndarray:
+        """When a counter next reaches each ticket after ``after_s``: a remote
+        ticket's call before its holder had come, if that is later than
+        ``after_s`` and earlier than ``called_s``, else ``called_s`` (NaN:
+        never called). What its holder must be there by."""
+        if self.early_called_s is None:
+            return self.called_s
+        early = np.where(self.early_called_s > after_s, self.early_called_s, np.nan)
+        return np.asarray(np.fmin(early, self.called_s))
+
     @property
     def hall_s(self) -> np.ndarray:
         """When each customer is in the hall: ``arrival_s`` (the ticket), or for a

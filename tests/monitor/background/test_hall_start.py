@@ -4,6 +4,7 @@ and a nowcast published with its horizons labelled (:func:`published`)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -64,6 +65,31 @@ def test_hall_start_keeps_what_the_scenario_knows(settings: Settings) -> None:
     assert start.open_counters == ("B1", "B2", "Q1", "X9")
     assert start.issued == 41  # tickets of the services the scenario knows
     assert hall_start(QueuePicture(0.0, (), (), None), state.hall.scenario, 0.0).issued is None
+
+
+def test_hall_start_says_who_took_a_ticket_from_afar(settings: Settings) -> None:
+    """Each waiting ticket's travel comes along: taken in the hall, on the way,
+    or checked in (no later than now, whatever a clock said)."""
+    state = HallState(settings.halls[1])
+    picture = QueuePicture(
+        now_s=_at(11),
+        waiting=(("business", "gotone", 120.0),) * 4,
+        busy=(),
+        open_counters=None,
+        waiting_travel=(math.nan, None, 90.0, 150.0),
+    )
+    start = hall_start(picture, state.hall.scenario, state.local_seconds(picture.now_s))
+    assert start.waiting == (
+        WaitingTicket("business", "gotone", 120.0),
+        WaitingTicket("business", "gotone", 120.0, remote=True),
+        WaitingTicket("business", "gotone", 120.0, remote=True, travel_s=90.0),
+        WaitingTicket("business", "gotone", 120.0, remote=True, travel_s=120.0),
+    )
+    # a picture without travel: every ticket taken in the hall
+    bare = hall_start(
+        QueuePicture(_at(11), picture.waiting, (), None), state.hall.scenario, 39600.0
+    )
+    assert not any(t.remote for t in bare.waiting)
 
 
 def test_hall_start_of_a_replayed_state(settings: Settings, flagship_day: list[Event]) -> None:

@@ -6,6 +6,7 @@ body shows it per service."""
 from __future__ import annotations
 
 import itertools
+import math
 
 from fastapi.testclient import TestClient
 from prometheus_client import CollectorRegistry
@@ -99,3 +100,19 @@ def test_pending_rows_of_the_batch_s_tickets_count_and_others_are_left_out(
     assert state.backwards(call, pending[1:]) == []
     other = to_rows([_event(4, "ticket_called", "T3", _ts(4), counter="C1")], state.zone)
     assert state.backwards(other, pending) == []
+
+
+def test_the_nowcast_picture_says_who_is_on_the_way(settings: Settings) -> None:
+    """What the nowcast starts from: at 09:05 T1 and T2 are on the way, T3 in
+    the hall; at 09:11 T1 has checked in 10 minutes after taking its ticket."""
+    hall = settings.halls[0]
+    rows = to_rows(EVENTS, HallState(hall).zone)
+    for order in itertools.permutations(range(4)):  # issues and the check-in, any order
+        state = _applied(hall, [rows[i] for i in order])
+        later = state.picture(_ts(11).timestamp())
+        assert later.waiting_ids == ("T1", "T2", "T3"), order
+        assert later.waiting_travel[0] == 600.0 and later.waiting_travel[1] is None, order
+        walk_in = later.waiting_travel[2]
+        assert walk_in is not None and math.isnan(walk_in), order
+    early = _applied(hall, rows[:3]).picture(_ts(5).timestamp())
+    assert early.waiting_travel[:2] == (None, None)

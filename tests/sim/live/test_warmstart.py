@@ -80,38 +80,37 @@ def test_an_empty_start_at_opening_replays_simulate(hall: str, seed: int) -> Non
     assert warm.end_s >= scn.close
 
 
-REPLAY = scenario_from_dict(
-    {
-        "hall": "replay",
-        "open": "09:00",
-        "close": "13:00",
-        "target": {"wait": "10m"},
-        "services": {
-            "a": {"service_time": {"dist": "fixed", "mean": "7m"}},
-            "b": {"service_time": {"dist": "fixed", "mean": "4m"}},
+REPLAY_SPEC: dict[str, Any] = {
+    "hall": "replay",
+    "open": "09:00",
+    "close": "13:00",
+    "target": {"wait": "10m"},
+    "services": {
+        "a": {"service_time": {"dist": "fixed", "mean": "7m"}},
+        "b": {"service_time": {"dist": "fixed", "mean": "4m"}},
+    },
+    "segments": {
+        "vip": {"share": 0.2, "priority": 0},
+        "std": {"share": 0.8, "priority": 1, "balk_if_queue_over": 6},
+    },
+    "arrivals": {
+        "mix": {"a": 0.5, "b": 0.5},
+        "rate_per_hour": 48,
+        "appointments": {"share": 0.2, "priority": 0},
+    },
+    "counters": [
+        {"id": "C", "count": 3, "services": ["a", "b"]},
+        {
+            "id": "D",
+            "count": 1,
+            "services": ["b"],
+            "speed": 1.5,
+            "shift": "09:00-12:00",
+            "breaks": ["10:45-11:00"],
         },
-        "segments": {
-            "vip": {"share": 0.2, "priority": 0},
-            "std": {"share": 0.8, "priority": 1, "balk_if_queue_over": 6},
-        },
-        "arrivals": {
-            "mix": {"a": 0.5, "b": 0.5},
-            "rate_per_hour": 48,
-            "appointments": {"share": 0.2, "priority": 0},
-        },
-        "counters": [
-            {"id": "C", "count": 3, "services": ["a", "b"]},
-            {
-                "id": "D",
-                "count": 1,
-                "services": ["b"],
-                "speed": 1.5,
-                "shift": "09:00-12:00",
-                "breaks": ["10:45-11:00"],
-            },
-        ],
-    }
-)
+    ],
+}
+REPLAY = scenario_from_dict(REPLAY_SPEC)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 6])
