@@ -7,19 +7,22 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from monitor.background.loops import hall_start, published
 from monitor.core.batches import to_rows
-from monitor.core.config import Settings
+from monitor.core.config import Settings, load_settings
 from monitor.core.snapshot import QueuePicture
 from monitor.core.state import HallState
+from sim.eventlog.convert import day_events
 from sim.eventlog.events import Event
-from sim.live.nowcast import Nowcast
+from sim.live.nowcast import Nowcast, state_at
 from sim.live.warmstart import BusyCounter, WaitingTicket
-from tests.monitor.conftest import DAY
+from sim.model.hall import simulate
+from tests.monitor.conftest import DAY, ROOT, write_config
 
 ZONE = ZoneInfo("Asia/Shanghai")
 
@@ -176,3 +179,39 @@ def test_published_labels_the_horizons() -> None:
     assert set(late.breach_probability) == {"0m", "15m"}
     for table in (late.wait_s, late.wait_median_s, late.wait_p90_s):
         assert {h for _, h in table} == {"0m", "15m"}
+
+
+def test_hall_start_of_a_remote_day_is_the_simulation_s_own_state(tmp_path: Path) -> None:
+    """A flagship-remote day logged as its ticket system would and read by the
+    live state: every half hour from 10:00 to 20:00 the waiting tickets the nowcast
+    starts from (service, segment, wait, taken from afar, travel once checked
+    in) are those of the simulated day itself (``state_at``)."""
+    halls = (
+        f"  - {{id: flagship-remote, scenario: {ROOT / 'scenarios/flagship-remote.yaml'}, "
+        "token_env: T_REMOTE}"
+    )
+    settings = load_settings(write_config(tmp_path, halls=halls), environ={"T_REMOTE": "x"})
+    scn = settings.halls[0].scenario
+    records = simulate(scn, seed=3, replication=1)
+    events = day_events(records, scn, DAY, "no_show")
+    state = HallState(settings.halls[0])
+    rows = to_rows(events, state.zone)
+
+    def key(t: WaitingTicket) -> tuple[str, str, float, bool, float | None]:
+        travel = None if t.travel_s is None else round(t.travel_s, 3)
+        return (t.service, t.segment, round(t.waited_s, 3), t.remote, travel)
+
+    fed = 0
+    seen_away = seen_in = 0
+    for half_hours in range(20, 41):
+        hour, minute = divmod(half_hours * 30, 60)
+        now = _at(hour, minute)
+        while fed < len(rows) and rows[fed].ts_us <= now * 1e6:
+            state.apply(rows[fed : fed + 1])
+            fed += 1
+        start = hall_start(state.picture(now), scn, state.local_seconds(now))
+        truth = state_at(records, hour * 3600.0 + minute * 60.0)
+        assert sorted(map(key, start.waiting)) == sorted(map(key, truth.waiting)), (hour, minute)
+        seen_away += sum(t.away for t in start.waiting)
+        seen_in += sum(t.remote and not t.away for t in start.waiting)
+    assert seen_away and seen_in  # the case has holders on the way and checked in
