@@ -20,7 +20,10 @@ FAMILIES: dict[str, tuple[str, str]] = {
         "Waiting tickets issued remotely whose holder has not checked in yet (also in "
         "hall_queue_length).",
     ),
-    "hall_oldest_wait_seconds": ("gauge", "Wait so far of the oldest waiting ticket (0 if none)."),
+    "hall_oldest_wait_seconds": (
+        "gauge",
+        "Wait so far in the hall of the oldest waiting customer (0 if none).",
+    ),
     "hall_counters_open": ("gauge", "Counters open (staffed) now."),
     "hall_counters_busy": ("gauge", "Counters serving or calling a ticket now."),
     "hall_counters_planned": (

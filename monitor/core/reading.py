@@ -45,13 +45,33 @@ def ticket_spans(d: Day) -> tuple[TicketSpan, ...]:
     return tuple(span for _, _, span in spans)
 
 
-Oldest = dict[str, tuple[str, int] | None]  # service -> (ticket, issued us) of its oldest waiting
+# service -> (ticket, since us) of its oldest waiting customer in the hall (oldest_tickets)
+Oldest = dict[str, tuple[str, int] | None]
 
 
 def oldest_tickets(d: Day) -> Oldest:
-    """Per service, its oldest waiting ticket and when it was issued (Unix us;
-    earliest issue, ties by ticket id), None when none waits."""
-    return {svc: min(q.items(), key=by_issue) if q else None for svc, q in d.waiting.items()}
+    """Per service, its oldest waiting customer in the hall and since when they
+    have waited there (Unix us; ties by ticket id), None when none waits: a
+    ticket taken in the hall waits from its issue, one taken from afar from
+    its holder's check-in, and one whose holder is on the way does not wait
+    in the hall yet."""
+    return {svc: _oldest_in_hall(d, q) if q else None for svc, q in d.waiting.items()}
+
+
+def _oldest_in_hall(d: Day, queue: dict[str, int]) -> tuple[str, int] | None:
+    first = min(queue.items(), key=by_issue)
+    if not d.tickets[first[0]].remote:  # the earliest issue, and nobody waits from before it
+        return first
+    found: tuple[str, int] | None = None
+    for ticket, issued_us in queue.items():
+        t = d.tickets[ticket]
+        if t.remote:
+            if t.checked_in_us is None:
+                continue  # on the way
+            issued_us = max(issued_us, t.checked_in_us)
+        if found is None or by_issue((ticket, issued_us)) < by_issue(found):
+            found = (ticket, issued_us)
+    return found
 
 
 def oldest_waits(oldest: Oldest, now_s: float) -> dict[str, float]:

@@ -116,3 +116,24 @@ def test_the_nowcast_picture_says_who_is_on_the_way(settings: Settings) -> None:
         assert walk_in is not None and math.isnan(walk_in), order
     early = _applied(hall, rows[:3]).picture(_ts(5).timestamp())
     assert early.waiting_travel[:2] == (None, None)
+
+
+def test_the_oldest_wait_is_of_a_customer_in_the_hall(settings: Settings) -> None:
+    """The oldest wait (what ``HallOldestWaitPastTarget`` pages on) counts a
+    remote holder from their check-in and not at all while on the way: at
+    09:05 T3, taken at the door at 09:02, is the oldest (T1 and T2, taken
+    earlier from home, are on the way); without T3, at 09:11 T1 has waited
+    in the hall since its check-in at 09:10."""
+    hall = settings.halls[0]
+    rows = to_rows(EVENTS, HallState(hall).zone)
+    for order in itertools.permutations(range(3)):
+        early = _applied(hall, [rows[i] for i in order]).snapshot(_ts(5).timestamp())
+        assert early.oldest_ticket["business"] == "T3", order
+        assert early.oldest_wait_s["business"] == 180.0, order
+    for order in itertools.permutations((0, 1, 3)):  # T1, T2 and T1's check-in
+        state = _applied(hall, [rows[i] for i in order])
+        later = state.snapshot(_ts(11).timestamp())
+        assert later.oldest_ticket["business"] == "T1", order
+        assert later.oldest_wait_s["business"] == 60.0, order
+    away = _applied(hall, rows[:2]).snapshot(_ts(5).timestamp())  # both on the way
+    assert "business" not in away.oldest_ticket and away.oldest_wait_s["business"] == 0.0
