@@ -59,6 +59,8 @@ def oldest_tickets(d: Day) -> Oldest:
 
 
 def _oldest_in_hall(d: Day, queue: dict[str, int]) -> tuple[str, int] | None:
+    """The oldest customer in the hall of one service's ``queue`` (see
+    :func:`oldest_tickets`)."""
     first = min(queue.items(), key=by_issue)
     if not d.tickets[first[0]].remote:  # the earliest issue, and nobody waits from before it
         return first

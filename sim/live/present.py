@@ -20,8 +20,9 @@ from sim.model.scenario import Scenario
 def windows_from(
     scn: Scenario, instances: Sequence[CounterInstance], start: HallStart
 ) -> tuple[Windows, ...]:
-    """Every counter's staffed windows from ``start.now_s`` on (see the module
-    docstring); a window starting at or before now means open now."""
+    """Every counter's staffed windows from ``start.now_s`` on (the rules are in
+    :mod:`sim.live.warmstart`'s docstring); a window starting at or before now
+    means open now."""
     now = start.now_s
     staffed = set(start.open_counters) if start.open_counters is not None else None
     serving = {b.counter for b in start.busy}
@@ -45,6 +46,8 @@ def windows_from(
 
 
 def default_segment(scn: Scenario, inst: CounterInstance) -> str:
+    """The segment a busy counter's customer is taken to be of when the ticket
+    system does not say: the largest the counter serves."""
     allowed = None if inst.kiosk else scn.counters[inst.group].segments
     names = [s for s in scn.segments if allowed is None or s in allowed]
     return max(names, key=lambda s: scn.segments[s].share)
@@ -53,6 +56,9 @@ def default_segment(scn: Scenario, inst: CounterInstance) -> str:
 def check_start(
     scn: Scenario, start: HallStart, busy: list[BusyCounter], probes: Sequence[Probe]
 ) -> None:
+    """``ValueError`` for a start the warm run cannot take: names the hall does
+    not know, a counter busy twice, a probe before now, negative times, a
+    travel that is not a remote ticket's or longer than its wait."""
     named: list[WaitingTicket | BusyCounter | Probe] = [*start.waiting, *busy, *probes]
     for x in named:
         if x.service not in scn.services or x.segment not in (None, *scn.segments):
