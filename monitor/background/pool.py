@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 
@@ -36,6 +37,9 @@ def stop_pool(pool: ProcessPoolExecutor, timeout_s: float = STOP_S) -> None:
     # a private attribute: Python 3.14 has terminate_workers(), 3.11 nothing public
     found: dict[int, multiprocessing.process.BaseProcess] = getattr(pool, "_processes", None) or {}
     workers = list(found.values())
+    # the pool's thread holds its queues until it ends; the first shutdown forgets
+    # it (so the second cannot wait for it): kept here to be joined
+    manager: threading.Thread | None = getattr(pool, "_executor_manager_thread", None)
     pool.shutdown(wait=False, cancel_futures=True)
     for worker in workers:
         if worker.is_alive():
@@ -46,10 +50,12 @@ def stop_pool(pool: ProcessPoolExecutor, timeout_s: float = STOP_S) -> None:
         if worker.is_alive():
             worker.kill()
             worker.join()
-    pool.shutdown(wait=True)  # the manager thread sees the workers gone and closes the queues
+    pool.shutdown(wait=True)
+    if manager is not None:  # it sees the workers gone, fails their jobs and lets the queues go
+        manager.join(max(0.0, deadline - time.monotonic()))
     # The queues' semaphores are unlinked (and unregistered from the resource
     # tracker) when their objects are collected, or by an exit handler; but
     # uvicorn ends by raising SIGTERM again, so no exit handler runs: collect
     # the queues now, the pool has let go of them.
-    del pool, workers, found
+    del pool, workers, found, manager
     gc.collect()
