@@ -54,7 +54,7 @@ def _replayable(day: Records, now: float, rule: str) -> bool:
     log (under ``no_show`` such a ticket is closed, and logged)."""
     assert day.travel_s is not None and day.early_called_s is not None
     waiting = (day.arrival_s < now) & ~(day.called_s <= now) & (day.outcome != BALKED)
-    on_the_way = waiting & (day.arrival_s + day.travel_s > now)
+    on_the_way = waiting & (day.hall_s > now)
     called_early_later = (day.early_called_s > now) & (day.arrival_s < now)
     in_flight = (day.early_called_s <= now) & ~(day.called_s <= now)
     return bool(on_the_way.any() and called_early_later.any()) and (
@@ -119,7 +119,7 @@ def test_the_state_says_who_is_on_the_way_and_who_checked_in() -> None:
             continue
         assert t.remote == (not math.isnan(day.travel_s[i]))
         if t.remote:
-            checked_in = day.arrival_s[i] + day.travel_s[i] <= now
+            checked_in = day.hall_s[i] <= now
             assert t.away == (not checked_in)
             assert t.travel_s == (pytest.approx(day.travel_s[i]) if checked_in else None)
     assert any(t.away for t in start.waiting)
