@@ -63,7 +63,11 @@ FAMILIES: dict[str, tuple[str, str]] = {
         "gauge",
         "Nowcast 90th percentile of the wait of a ticket taken after the horizon.",
     ),
-    "hall_nowcast_queue_length": ("gauge", "Nowcast of waiting customers still present."),
+    "hall_nowcast_queue_length": (
+        "gauge",
+        "Nowcast of waiting customers who have not given up (a remote ticket's holder on the "
+        "way counts).",
+    ),
     "hall_nowcast_breach_probability": ("gauge", "Nowcast probability of a wait past target."),
     "hall_nowcast_service_breach_probability": (
         "gauge",

@@ -145,7 +145,7 @@ class NowcastNow:
     """The latest nowcast: expected (mean), median and 90th-percentile wait of a
     ticket taken ``horizon`` from its run (per service), the probability such a
     ticket waits past the target (hall-wide and per service), and the expected
-    number of waiting customers still present. ``computed_s`` is the as-of time
+    number of waiting customers who have not given up. ``computed_s`` is the as-of time
     (the hall's clock at the state it started from: with ``clock: events`` its
     latest event), ``computed_at_s`` the wall clock when it was computed."""
 
