@@ -9,7 +9,10 @@ Per hall: how many alerts fire at each rung (neither silenced nor inhibited:
 what each rung is being told; the list of halls sorts by them), and every
 alert with its rung, state, service, since when, summary and links, highest
 rung first (the hall page lists them). Inhibition is by hall, service and
-alert, so a higher rung never hides the floor's other problems."""
+alert, so a higher rung never hides the floor's other problems. The alerts for
+information (severity ``info``: the hall's model drifting, or keeping the hall
+closed today) are listed after the rungs and counted apart: they page nobody
+on the ladder, but they tell the floor why the predictions may be off."""
 
 from __future__ import annotations
 
@@ -42,7 +45,9 @@ class HallAlert(_Body):
     """One alert of the hall."""
 
     alertname: str
-    rung: Literal["hall_manager", "district", "city"]
+    rung: Literal["hall_manager", "district", "city", "info"] = Field(
+        description="the rung told (the `severity` label); info: for information, no rung"
+    )
     state: Literal["firing", "pending", "silenced", "inhibited"] = Field(
         description="pending: its condition holds, not yet for its `for:` duration; "
         "silenced or inhibited: firing, but nobody is told"
@@ -56,12 +61,14 @@ class HallAlert(_Body):
 
 class HallAlerts(_Body):
     """A hall's alerts: how many fire at each rung (told to someone), their
-    names, and every alert, highest rung first."""
+    names, how many fire for information, and every alert, highest rung first
+    and those for information last."""
 
     hall_manager: int
     district: int
     city: int
-    names: list[str] = Field(description="names of the firing alerts, highest rung first")
+    info: int = Field(default=0, description="firing alerts for information (no rung)")
+    names: list[str] = Field(description="names of the alerts firing at a rung, highest rung first")
     alerts: list[HallAlert] = Field(default_factory=list)
 
 
@@ -78,9 +85,12 @@ class AlertsBody(_Body):
     halls: dict[str, HallAlerts]
 
 
+_LISTED = ("info", *RUNGS)  # the severities listed, lowest first
+
+
 def _order(alert: HallAlert) -> tuple[int, int, str, str]:
     return (
-        -RUNGS.index(alert.rung),
+        -_LISTED.index(alert.rung),
         _STATES.index(alert.state),
         alert.since or "",
         alert.alertname,
@@ -88,12 +98,12 @@ def _order(alert: HallAlert) -> tuple[int, int, str, str]:
 
 
 def by_hall(alerts: list[Alert], halls: list[str]) -> dict[str, HallAlerts]:
-    """``alerts`` per hall of ``halls``; alerts of other halls or without a rung
-    are left out."""
+    """``alerts`` per hall of ``halls``; alerts of other halls, or neither at a
+    rung nor for information, are left out."""
     found: dict[str, list[HallAlert]] = {hall: [] for hall in halls}
     for a in alerts:
         hall, severity = a.labels.get("hall"), a.labels.get("severity")
-        if hall not in found or severity not in RUNGS:
+        if hall not in found or severity not in _LISTED:
             continue
         found[hall].append(
             HallAlert(
@@ -111,10 +121,10 @@ def by_hall(alerts: list[Alert], halls: list[str]) -> dict[str, HallAlerts]:
     for hall, listed in found.items():
         listed.sort(key=_order)
         firing = [a for a in listed if a.state == "firing"]
-        counts = {rung: sum(a.rung == rung for a in firing) for rung in RUNGS}
+        counts = {rung: sum(a.rung == rung for a in firing) for rung in _LISTED}
         out[hall] = HallAlerts(
             **counts,
-            names=list(dict.fromkeys(a.alertname for a in firing)),
+            names=list(dict.fromkeys(a.alertname for a in firing if a.rung != "info")),
             alerts=listed,
         )
     return out

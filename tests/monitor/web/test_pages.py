@@ -187,7 +187,7 @@ def test_alerts_without_an_alertmanager(client: TestClient) -> None:
     body = client.get("/v1/alerts").json()
     assert body["configured"] is False and body["reachable"] is None
     assert body["halls"]["county"] == {
-        "hall_manager": 0, "district": 0, "city": 0, "names": [], "alerts": []
+        "hall_manager": 0, "district": 0, "city": 0, "info": 0, "names": [], "alerts": []
     }  # fmt: skip
 
 
@@ -198,6 +198,7 @@ def test_counting_alerts_by_rung() -> None:
         {"labels": {"hall": "a", "severity": "hall_manager", "alertname": "Y"}},
         {"labels": {"hall": "a", "severity": "hall_manager", "alertname": "Z"},
          "status": {"state": "suppressed", "inhibitedBy": ["x"], "silencedBy": []}},
+        {"labels": {"hall": "a", "severity": "info", "alertname": "HallModelDrift"}},
         {"labels": {"hall": "b", "severity": "pager"}},  # no rung
         {"labels": {"hall": "z", "severity": "city"}},  # not served here
         {"labels": {"severity": "city", "alertname": "HallmonExporterDown"}},
@@ -205,12 +206,16 @@ def test_counting_alerts_by_rung() -> None:
     ]  # fmt: skip
     got = by_hall(from_alertmanager(alerts), ["a", "b"])
     a = got["a"].model_dump()
-    assert (a["hall_manager"], a["district"], a["city"], a["names"]) == (2, 0, 1, ["X", "Y"])
-    assert [(x["alertname"], x["state"]) for x in a["alerts"]] == [
-        ("X", "firing"), ("Y", "firing"), ("Y", "firing"), ("Z", "inhibited")
+    # an alert for information is listed last and counted apart: it is at no rung
+    assert (a["hall_manager"], a["district"], a["city"], a["info"]) == (2, 0, 1, 1)
+    assert a["names"] == ["X", "Y"]
+    assert [(x["alertname"], x["rung"], x["state"]) for x in a["alerts"]] == [
+        ("X", "city", "firing"), ("Y", "hall_manager", "firing"),
+        ("Y", "hall_manager", "firing"), ("Z", "hall_manager", "inhibited"),
+        ("HallModelDrift", "info", "firing"),
     ]  # fmt: skip
     assert got["b"].model_dump() == {
-        "hall_manager": 0, "district": 0, "city": 0, "names": [], "alerts": []
+        "hall_manager": 0, "district": 0, "city": 0, "info": 0, "names": [], "alerts": []
     }  # fmt: skip
 
 

@@ -52,6 +52,7 @@ ALERTS = [
     ("HallOldestWaitPastTarget", "hall_manager", {"service": "business"}),
     ("HallCountersBelowPlan", "hall_manager", {}),
     ("HallErrorBudgetBurn", "district", {"window": "2h/5m"}),
+    ("HallModelDrift", "info", {"quantity": "arrivals"}),
 ]
 
 
@@ -205,7 +206,12 @@ def test_the_hall_page_lists_the_alerts_by_rung(floor: Floor, browser: Any) -> N
         ("hall_manager", "firing"),
         ("hall_manager", "firing"),
         ("hall_manager", "inhibited"),
+        ("info", "firing"),  # for information, at no rung: last
     ]
+    # the counts are of the rungs told; the alert for information apart
+    summary = page.locator('[data-field="alerts_summary"]').inner_text()
+    assert summary == "厅 2 · 区 1 · 市 1 · 参考 1"
+    assert rows.nth(5).get_attribute("data-alert") == "HallModelDrift"
     inhibited = rows.nth(4)
     assert inhibited.get_attribute("data-alert") == "HallOldestWaitPastTarget"
     assert "payment" in inhibited.inner_text()

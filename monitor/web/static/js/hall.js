@@ -23,7 +23,7 @@ import {
 
 const hall = document.body.dataset.hall;
 const alertsOn = document.body.dataset.alerts === "on";
-const RUNG = { hall_manager: "厅经理 hall manager", district: "区县主管 district", city: "城市运营中心 city" };
+const RUNG = { hall_manager: "厅经理 hall manager", district: "区县主管 district", city: "城市运营中心 city", info: "供参考 info" };
 const STATE = { firing: "告警中 firing", pending: "待定 pending", inhibited: "已被上级抑制 inhibited", silenced: "已静默 silenced" };
 const targetS = Number(document.body.dataset.targetS);
 const base = `/v1/halls/${encodeURIComponent(hall)}`;
@@ -178,7 +178,9 @@ function renderAlerts(body) {
       );
     }),
   );
-  const counts = mine ? `厅 ${mine.hall_manager} · 区 ${mine.district} · 市 ${mine.city}` : "";
+  const counts = mine
+    ? `厅 ${mine.hall_manager} · 区 ${mine.district} · 市 ${mine.city}${mine.info ? ` · 参考 ${mine.info}` : ""}`
+    : "";
   show(field(document, "alerts_summary"), counts);
   let note = alerts.length ? "" : "无告警 No alert for this hall.";
   if (body && body.reachable === false) note = `告警服务无法连接 Alerts unavailable (${body.error})`;
