@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-import httpx
+import httpx2  # the TestClient's own HTTP client: Starlette prefers it to httpx
 import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given
@@ -28,10 +28,13 @@ def client(settings: Settings) -> Iterator[TestClient]:
 
 
 def _post(
-    client: TestClient, events: list[dict[str, str]], hall: str = "county", **kw: object
-) -> httpx.Response:
-    headers = kw.pop("headers", auth(hall))
-    response: httpx.Response = client.post(URL.format(hall), json=events, headers=headers, **kw)
+    client: TestClient,
+    events: list[dict[str, str]],
+    hall: str = "county",
+    headers: dict[str, str] | None = None,
+) -> httpx2.Response:
+    sent = auth(hall) if headers is None else headers
+    response: httpx2.Response = client.post(URL.format(hall), json=events, headers=sent)
     return response
 
 

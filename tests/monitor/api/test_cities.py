@@ -95,7 +95,11 @@ def test_a_location_adds_the_travel_at_the_configured_speed(client: TestClient) 
     publish(client, "county", dict.fromkeys(HORIZONS, 300.0))
     publish(client, "flagship", dict.fromkeys(HORIZONS, 1200.0))
     # next to the flagship hall: 50 km from the county hall is 100 min at 30 km/h
-    q = {"service": "consult", "lat": FLAGSHIP[0] + 0.001, "lon": FLAGSHIP[1]}
+    q: dict[str, str | float] = {
+        "service": "consult",
+        "lat": FLAGSHIP[0] + 0.001,
+        "lon": FLAGSHIP[1],
+    }
     body = client.get("/v1/cities/广州/halls", params=q).json()
     assert body["ranked_by"] == "soonest_s"
     assert body["travel"] == {"basis": "straight_line", "speed_km_per_h": 30.0}
@@ -127,7 +131,10 @@ def test_refusals_are_in_the_documented_shape(client: TestClient) -> None:
     assert r.json()["detail"] == [
         {"index": None, "field": "lon", "reason": "give both lat and lon, or neither"}
     ]
-    for q in ({"lat": 91, "lon": 113}, {"lat": 23, "lon": -181}, {"lat": "north", "lon": 1}):
+    bad: list[dict[str, str | float]] = [
+        {"lat": 91, "lon": 113}, {"lat": 23, "lon": -181}, {"lat": "north", "lon": 1}
+    ]  # fmt: skip
+    for q in bad:
         r = client.get("/v1/cities/广州/halls", params={"service": "consult", **q})
         assert r.status_code == 422, q
         assert r.json()["detail"][0]["field"] in {"lat", "lon"}
@@ -227,7 +234,11 @@ def test_a_hall_taking_tickets_from_home_ranks_by_a_ticket_taken_in_time(
                         present_queue={},
                     ),
                 )
-            q = {"service": "business", "lat": COUNTY[0] + 0.001, "lon": COUNTY[1]}
+            q: dict[str, str | float] = {
+                "service": "business",
+                "lat": COUNTY[0] + 0.001,
+                "lon": COUNTY[1],
+            }
             body = client.get("/v1/cities/广州/halls", params=q).json()
             assert body["ranked_by"] == "soonest_s"
             halls: list[dict[str, object]] = body["halls"]
