@@ -40,14 +40,17 @@ NOWCAST_STALE = (
 )
 
 
-# a hall the model in use keeps closed today is not nowcast: not the pool's fault
-# (HallModelClosed tells the model's owners); absent (an older exporter), no matter
+# a hall the model in use keeps closed today is not nowcast (not the pool's fault),
+# and its silent ticket system is what a closed hall sounds like (a holiday its
+# configured hours forget): HallModelClosed tells the model's owners instead.
+# Absent (an older exporter), no matter
 _NOT_CLOSED_BY_MODEL = "  unless on (hall)\n  hall_model_day_open == 0\n"
 
 
 def no_events_alerts(ctx: Context) -> list[Rule]:
     """An open hall whose ticket system has sent nothing for 10 minutes (or
-    never, while the exporter has run for 10 minutes). Silence is wall time
+    never, while the exporter has run for 10 minutes), unless the model in use
+    keeps the hall closed today (:data:`_NOT_CLOSED_BY_MODEL`). Silence is wall time
     (``hall_last_heard_timestamp_seconds``: with ``clock: events`` the hall's
     clock stops when its events do), counted in hall time at a time scale."""
     zh = "营业中，但已超过10分钟未收到取号/叫号系统的事件。请检查取号机、叫号系统和网络。"
@@ -64,7 +67,8 @@ def no_events_alerts(ctx: Context) -> list[Rule]:
         alert(
             "HallNoEvents",
             "hall_manager",
-            f"(\n  {silent} > {NO_EVENTS_S}\n  and on (hall)\n  hall_open == 1\n)\n{HALL_LABELS}",
+            f"(\n  {silent} > {NO_EVENTS_S}\n  and on (hall)\n  hall_open == 1\n"
+            f"{_NOT_CLOSED_BY_MODEL})\n{HALL_LABELS}",
             "0m",
             (
                 f"{WHO}（全部业务）：最近事件在 {since} 前；{zh}",
@@ -81,6 +85,7 @@ def no_events_alerts(ctx: Context) -> list[Rule]:
             "  hall_open == 1\n"
             "  unless on (hall)\n"
             "  hall_last_event_timestamp_seconds\n"
+            f"{_NOT_CLOSED_BY_MODEL}"
             ")\n"
             f"{HALL_LABELS}",
             f"{NO_EVENTS_S // 60}m",
