@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from monitor.demo.processes import dies_with_parent
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
@@ -56,6 +58,7 @@ def dask_cluster(logs: Path) -> Iterator[str]:
                     stdout=log,
                     stderr=subprocess.STDOUT,
                     start_new_session=True,
+                    preexec_fn=dies_with_parent(),  # not left running by a killed test
                 )
             )
         deadline = time.monotonic() + 90

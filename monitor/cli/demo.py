@@ -39,13 +39,14 @@ from monitor.demo.stack import (
 
 @contextmanager
 def _interrupts() -> Iterator[None]:
-    """Ctrl-C and SIGTERM stop the demo the same way, even when started with
-    SIGINT ignored (in the background of a shell)."""
+    """Ctrl-C, SIGTERM and SIGHUP (its terminal closed) stop the demo the same
+    way, even when started with SIGINT ignored (in the background of a shell)."""
 
     def interrupted(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 
-    previous = {sig: signal.signal(sig, interrupted) for sig in (signal.SIGINT, signal.SIGTERM)}
+    stops = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    previous = {sig: signal.signal(sig, interrupted) for sig in stops}
     try:
         yield
     finally:

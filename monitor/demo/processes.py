@@ -1,16 +1,19 @@
 """The processes and replay threads of ``hallmon demo``: each process alone in
 its process group, so that stopping it stops whatever it started (the
-exporter's worker processes too)."""
+exporter's worker processes too), and sent SIGTERM if the demo dies without
+stopping it (:func:`dies_with_parent`)."""
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +22,30 @@ import httpx
 
 STARTUP_S = 120.0
 STOP_S = 20.0
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def dies_with_parent() -> Callable[[], None] | None:
+    """The ``preexec_fn`` of :class:`subprocess.Popen` that has the child sent
+    SIGTERM when this process dies (Linux's ``PR_SET_PDEATHSIG``), or None where
+    that cannot be asked. A process killed outright (SIGKILL, the OOM killer)
+    runs no clean-up, and a child in a process group of its own would run on,
+    holding its port and its files. The signal follows the *thread* that
+    started the child, so it is asked for from the main thread only."""
+    if not sys.platform.startswith("linux"):
+        return None
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    libc = ctypes.CDLL(None, use_errno=True)
+    parent = os.getpid()
+
+    def arm() -> None:  # runs in the child, between fork and exec
+        if libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG)")  # Popen raises
+        if os.getppid() != parent:  # the parent died before the request was made
+            os._exit(1)
+
+    return arm
 
 
 class Stopped(Exception):
@@ -88,6 +115,7 @@ class Demo:
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # Ctrl-C is ours to pass on, group by group
+                preexec_fn=dies_with_parent(),  # and a killed demo leaves nothing running
             )
         child = Child(name, process, log)
         self.children.append(child)

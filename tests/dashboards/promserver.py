@@ -26,6 +26,7 @@ import httpx
 import pytest
 import yaml
 
+from monitor.demo.processes import dies_with_parent
 from tests.monitor.server import free_port, log_tail
 
 STARTUP_S = 120.0  # deadline for start-up on a loaded 2-core machine
@@ -82,6 +83,7 @@ def _running(name: str, args: Sequence[str], directory: Path, log: Path) -> Iter
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=subprocess.STDOUT,
+                preexec_fn=dies_with_parent(),  # not left running by a killed test
             )
         url = f"http://127.0.0.1:{port}"
         try:

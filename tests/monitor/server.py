@@ -4,7 +4,9 @@ exporter: uvicorn, the socket, the store on disk, the process dying.
 ``running_server(config, env, log=...)`` starts one, waits until ``/readyz``
 answers 200 and stops it on exit, whatever happened in between. The server
 runs in its own process group (a forecast or nowcast pool of forkserver
-workers included), and stopping or killing it signals that group only.
+workers included), and stopping or killing it signals that group only; it
+is sent SIGTERM if the test process dies without stopping it
+(:func:`monitor.demo.processes.dies_with_parent`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pathlib import Path
 
 import httpx
 
+from monitor.demo.processes import dies_with_parent
 from tests.monitor.conftest import ROOT
 
 STARTUP_S = 120.0  # a loaded 2-core CI machine may take long to import numpy, FastAPI...
@@ -148,6 +151,7 @@ def start_server(
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                preexec_fn=dies_with_parent(),
             )
         server = Server(process, port, log)
         try:
