@@ -178,13 +178,12 @@ class WarmStart:
         self.svc_in_order, self.seg_in_order = self.svc[self.order], self.seg[self.order]
         self.seats = [(int(self.position[n_wait + j]), k) for j, k in enumerate(at)]
         self.travel = present_travel(scn, waiting, len(busy))
-        # the holders still on the way: what is left of their travel, drawn each replication
+        # the holders still on the way (their places among the waiting) and what is
+        # left of their travel, drawn each replication
         away = np.flatnonzero([t.away for t in waiting])
-        self.away: np.ndarray | None = None
-        self.travel_left: ServiceLeft | None = None
+        self.on_the_way: tuple[np.ndarray, ServiceLeft] | None = None
         if self.travel is not None and away.size and scn.arrivals.remote is not None:
-            self.away = away
-            self.travel_left = ServiceLeft(scn.arrivals.remote.travel, self.ago[away])
+            self.on_the_way = (away, ServiceLeft(scn.arrivals.remote.travel, self.ago[away]))
         self.windows = windows_from(scn, instances, start)
         # the rest of the day's demand level: as the drift test read it, else as
         # the tickets issued so far tell it (None: drawn as for a new day)
@@ -293,10 +292,11 @@ class WarmStart:
         if self.travel is None or later is None:
             return None
         present = self.travel
-        if self.away is not None and self.travel_left is not None:
-            rest = self.travel_left.draw(stream(seed, replication, "warm:travel"))
+        if self.on_the_way is not None:
+            away, travel_left = self.on_the_way
+            rest = travel_left.draw(stream(seed, replication, "warm:travel"))
             present = present.copy()
-            present[self.away] = self.ago[self.away] + rest
+            present[away] = self.ago[away] + rest
         return np.concatenate([present[self.order], later[first:]])
 
     def run(self, seed: int = 1, replication: int = 0) -> WarmRun:
