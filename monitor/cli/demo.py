@@ -12,7 +12,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -82,20 +82,28 @@ def demo(
     directory = Path(tempfile.mkdtemp(prefix="hallmon-demo-"))
     run = Demo(directory)
     say = typer.echo
+    failed: str | None = None
     try:
         with _interrupts():
             _run(run, Options(config, port, speed, overload, seed), prometheus, say)
     except KeyboardInterrupt:
-        say("\nhallmon demo: stopping…", err=True)
+        _tell("\nhallmon demo: stopping…")
     except RuntimeError as exc:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        failed = str(exc)
+    finally:  # whatever ended it (an output nobody reads any more too)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut it short
         run.close()
         shutil.rmtree(directory, ignore_errors=True)
-        raise fail("demo", str(exc), code=1) from None
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean-up short
-    run.close()
-    shutil.rmtree(directory, ignore_errors=True)
-    say("hallmon demo: stopped everything it started.", err=True)
+    if failed is not None:
+        raise fail("demo", failed, code=1)
+    _tell("hallmon demo: stopped everything it started.")
+
+
+def _tell(text: str) -> None:
+    """A line on stderr while stopping, or nothing when nobody can read it any
+    more (its terminal hung up: EIO; a closed pipe): the clean-up goes on."""
+    with suppress(OSError):
+        typer.echo(text, err=True)
 
 
 @dataclass(frozen=True)

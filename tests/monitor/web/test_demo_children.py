@@ -6,6 +6,8 @@ closed), it stops everything as Ctrl-C does."""
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -98,8 +100,9 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def _start_demo() -> tuple[subprocess.Popen[str], list[int]]:
-    """``hallmon demo`` (no Prometheus), up; and the processes it started."""
+def _start_demo() -> tuple[subprocess.Popen[str], list[int], Path]:
+    """``hallmon demo`` (no Prometheus), up; the processes it started, and its
+    files."""
     demo = subprocess.Popen(
         [sys.executable, "-m", "monitor", "demo", "--port", "0", "--no-prometheus"],
         cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -112,11 +115,11 @@ def _start_demo() -> tuple[subprocess.Popen[str], list[int]]:
         line = demo.stdout.readline()
         assert line and time.monotonic() < deadline, "".join(seen)
         seen.append(line)
-    children = [
-        int(p) for p in Path(f"/proc/{demo.pid}/task/{demo.pid}/children").read_text().split()
-    ]
+    children = _children(demo.pid)
     assert children and all(_alive(p) for p in children)
-    return demo, children
+    files = re.search(r"files\s+(\S+)", "".join(seen))
+    assert files, "".join(seen)
+    return demo, children, Path(files[1])
 
 
 def _gone(pids: list[int], wait_s: float) -> list[int]:
@@ -130,12 +133,13 @@ def _gone(pids: list[int], wait_s: float) -> list[int]:
 @pytest.mark.integration
 @pytest.mark.slow
 def test_a_demo_killed_outright_leaves_nothing_running() -> None:
-    demo, children = _start_demo()
+    demo, children, files = _start_demo()
     demo.kill()  # no handler runs: only the kernel's word reaches the children
     demo.wait(timeout=10)
     left = _gone(children, wait_s=30)
     for pid in left:
         os.killpg(pid, signal.SIGKILL)
+    shutil.rmtree(files, ignore_errors=True)  # a killed demo cannot remove its files
     assert left == []
 
 
@@ -143,7 +147,7 @@ def test_a_demo_killed_outright_leaves_nothing_running() -> None:
 @pytest.mark.integration
 @pytest.mark.slow
 def test_a_demo_hung_up_on_stops_everything_it_started() -> None:
-    demo, children = _start_demo()
+    demo, children, _ = _start_demo()
     demo.send_signal(signal.SIGHUP)  # its terminal closed
     out, _ = demo.communicate(timeout=60)
     left = _gone(children, wait_s=5)
@@ -152,3 +156,22 @@ def test_a_demo_hung_up_on_stops_everything_it_started() -> None:
     assert demo.returncode == 0, out
     assert "stopped everything it started" in out
     assert left == []
+
+
+@LINUX
+@pytest.mark.integration
+@pytest.mark.slow
+def test_a_demo_whose_terminal_is_gone_still_cleans_up() -> None:
+    """Hung up on with nobody to read its last words (a closed terminal's
+    writes fail; here its output pipe is closed first), it still stops its
+    processes and removes its files."""
+    demo, children, files = _start_demo()
+    assert demo.stdout is not None
+    demo.stdout.close()
+    demo.send_signal(signal.SIGHUP)
+    demo.wait(timeout=60)
+    left = _gone(children, wait_s=5)
+    for pid in left:
+        os.killpg(pid, signal.SIGKILL)
+    assert left == []
+    assert not files.exists(), f"{files} was left behind"
