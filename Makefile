@@ -95,6 +95,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/bench_ingest_breakdown.py
 	$(BIN)/python benchmarks/bench_callin.py
 	$(BIN)/python benchmarks/bench_eta.py
+	$(BIN)/python benchmarks/bench_no_events.py
 
 # Ten minutes of steady ingest with scrapes: memory and latency must stay flat.
 bench-soak: $(VENV)/.installed-dev

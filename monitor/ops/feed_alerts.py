@@ -21,7 +21,13 @@ from monitor.ops.annotations import (
 )
 from monitor.ops.timescale import duration_s, duration_text
 
-NO_EVENTS_S = 600  # an open hall silent this long
+NO_EVENTS_S = 600  # an open hall silent this long, at least
+# ... and as long as this many of the mean gaps between its tickets at the day
+# forecast's rate now, so that a quiet hall's healthy lulls do not page (the
+# chance a gap between tickets lasts that long is e**-7, about 1 in 1,100),
+# but no longer than this
+NO_EVENTS_SPELLS = 7
+NO_EVENTS_MAX_S = 7200
 # a nowcast older than this many of its exporter's nowcast.every, and than the
 # floor (three times the default 60 s), is stale: see nowcast_stale_alerts
 NOWCAST_STALE_INTERVALS = 3
@@ -48,11 +54,17 @@ _NOT_CLOSED_BY_MODEL = "  unless on (hall)\n  hall_model_day_open == 0\n"
 
 
 def no_events_alerts(ctx: Context) -> list[Rule]:
-    """An open hall whose ticket system has sent nothing for 10 minutes (or
-    never, while the exporter has run for 10 minutes), unless the model in use
-    keeps the hall closed today (:data:`_NOT_CLOSED_BY_MODEL`). Silence is wall time
-    (``hall_last_heard_timestamp_seconds``: with ``clock: events`` the hall's
-    clock stops when its events do), counted in hall time at a time scale."""
+    """An open hall whose ticket system has been silent longer than its
+    traffic explains: :data:`NO_EVENTS_SPELLS` mean gaps between tickets at the
+    day forecast's rate now (``hall_forecast_arrivals_per_hour``, all services),
+    :data:`NO_EVENTS_S` at least and :data:`NO_EVENTS_MAX_S` at most; 10 minutes
+    without a forecast. A county hall of a hundred tickets a day is silent for
+    10 minutes several times a healthy day (``benchmarks/bench_no_events.py``).
+    Or that has never sent anything while open for 10 minutes. Not while the
+    model in use keeps the hall closed today (:data:`_NOT_CLOSED_BY_MODEL`).
+    Silence is wall time (``hall_last_heard_timestamp_seconds``: with ``clock:
+    events`` the hall's clock stops when its events do), counted in hall time
+    at a time scale."""
     zh = "营业中，但已超过10分钟未收到取号/叫号系统的事件。请检查取号机、叫号系统和网络。"
     en = (
         "open, but no event from the ticket system for over 10 minutes. "
@@ -63,16 +75,25 @@ def no_events_alerts(ctx: Context) -> list[Rule]:
     if not ctx.scale.real_time:
         silent = f"({silent}) * {ctx.scale.factor:g}"
     panel = hall_panel("Ticket system: time since it was last heard")
+    per_hour = "sum by (hall) (hall_forecast_arrivals_per_hour)"
+    limit = (
+        f"  (\n    clamp({NO_EVENTS_SPELLS} * 3600 / {per_hour}, {NO_EVENTS_S}, "
+        f"{NO_EVENTS_MAX_S})\n"
+        f"    or on (hall)\n    {NO_EVENTS_S} * group by (hall) (hall_open)\n  )\n"
+    )
     return [
         alert(
             "HallNoEvents",
             "hall_manager",
-            f"(\n  {silent} > {NO_EVENTS_S}\n  and on (hall)\n  hall_open == 1\n"
-            f"{_NOT_CLOSED_BY_MODEL})\n{HALL_LABELS}",
+            f"(\n  {silent}\n  > on (hall) group_left ()\n{limit}  and on (hall)\n"
+            f"  hall_open == 1\n{_NOT_CLOSED_BY_MODEL})\n{HALL_LABELS}",
             "0m",
             (
-                f"{WHO}（全部业务）：最近事件在 {since} 前；{zh}",
-                f"{WHO_EN}, all services: last event {since} ago; {en}",
+                f"{WHO}（全部业务）：最近事件在 {since} 前；营业中，"
+                "按预测客流早该收到取号/叫号系统的事件（至少10分钟）。请检查取号机、叫号系统和网络。",
+                f"{WHO_EN}, all services: last event {since} ago; open, and its forecast "
+                "traffic would have brought an event from the ticket system by now (10 minutes "
+                "at least). Check the ticket printer, the calling system and the network.",
             ),
             ctx=ctx,
             panel=panel,

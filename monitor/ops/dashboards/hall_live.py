@@ -43,7 +43,7 @@ from monitor.ops.dashboards.hall_now import (
     now_panels,
     queue_level,
 )
-from monitor.ops.feed_alerts import NO_EVENTS_S
+from monitor.ops.feed_alerts import NO_EVENTS_MAX_S, NO_EVENTS_S, NO_EVENTS_SPELLS
 from monitor.ops.recording import CEILING
 from monitor.ops.timescale import REAL_TIME, TimeScale
 
@@ -238,9 +238,10 @@ def _hall(scale: TimeScale) -> list[cogbuilder.Builder[model.Panel]]:
         graph(
             "Ticket system: time since it was last heard",
             "Wall-clock time since the hall's ticket system last sent an event, against the "
-            f"{NO_EVENTS_S // 60} minutes after which the no-events alert fires (open halls).",
+            "silence after which the no-events alert fires (open halls): what the day "
+            f"forecast's traffic explains, {NO_EVENTS_S // 60} minutes at least.",
             "s",
-            [(SILENT, "silent"), (f"{NO_EVENTS_S} + 0 * {SILENT}", "alert level")],
+            [(SILENT, "silent"), (_no_events_limit(), "alert level")],
         ).override_by_name("alert level", [fixed_colour("red")]),
         graph(
             "Abandonment",
@@ -319,6 +320,15 @@ def _breach() -> bargauge.Panel:
     )
     threshold_from(panel, f"1 - {q.objective(H)}", "allowed", "red")
     return panel.min(0).max(1)
+
+
+def _no_events_limit() -> str:
+    """HallNoEvents' limit on the hall's silence (the rule's, for one hall)."""
+    per_hour = f"sum(hall_forecast_arrivals_per_hour{{{H}}})"
+    return (
+        f"clamp({NO_EVENTS_SPELLS} * 3600 / {per_hour}, {NO_EVENTS_S}, {NO_EVENTS_MAX_S})"
+        f" or {NO_EVENTS_S} + 0 * {SILENT}"
+    )
 
 
 def build(scale: TimeScale = REAL_TIME) -> model.Dashboard:
