@@ -1,7 +1,7 @@
 """How often ``HallNoEvents`` would page a hall manager whose ticket system is
 healthy, and how soon it notices one that stopped, with a fixed silence of 10
 minutes against a silence measured by the hall's own forecast traffic
-(``monitor/ops/feed_alerts.py``).
+(``monitor/core/silence.py``, the rule's limit).
 
 A quiet hall is silent for long spells: a county hall of about a hundred
 tickets a day goes 10 minutes without an event several times a day, and each
@@ -34,7 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from monitor.ops.feed_alerts import NO_EVENTS_MAX_S, NO_EVENTS_S, NO_EVENTS_SPELLS
+from monitor.core.silence import FLOOR_S, silence_limit_s
 from sim.eventlog.convert import day_events
 from sim.live.forecast import forecast_day
 from sim.model.hall import simulate
@@ -43,14 +43,6 @@ from sim.model.scenario import Scenario, load_scenario
 ROOT = Path(__file__).resolve().parents[1]
 HALLS = ("county", "flagship", "flagship-remote")
 FIRST_DAY = date(2026, 1, 5)
-
-
-def limit_s(per_hour: float | None) -> float:
-    """The rule's limit on a silence, hall seconds (see feed_alerts.no_events_alerts)."""
-    if per_hour is None:
-        return float(NO_EVENTS_S)
-    spell = NO_EVENTS_SPELLS * 3600 / per_hour if per_hour > 0 else float("inf")
-    return min(max(spell, NO_EVENTS_S), NO_EVENTS_MAX_S)
 
 
 Limits = Callable[[float], float]  # the limit on a silence at a time of day
@@ -80,32 +72,34 @@ def measure(name: str, days: int, step: float, seed: int = 7) -> dict[str, float
         cells = forecast.at(t)
         return sum(p.arrivals_per_hour for p in cells.values()) if cells else None
 
+    def fixed_limit(t: float) -> float:
+        return float(FLOOR_S)
+
+    def forecast_limit(t: float) -> float:
+        return silence_limit_s(per_hour(t))
+
     rng = random.Random(seed)
-    fixed: list[int] = []
-    aware: list[int] = []
+    pages: dict[str, list[int]] = {"fixed": [], "forecast": []}
+    delays: dict[str, list[float]] = {"fixed": [], "forecast": []}
     events: list[int] = []
-    fixed_delay: list[float] = []
-    aware_delay: list[float] = []
+    rules: dict[str, Limits] = {"fixed": fixed_limit, "forecast": forecast_limit}
     for d in range(days):
         day = FIRST_DAY + timedelta(days=d)
         logged = day_events(simulate(scn, seed=seed, replication=d), scn, day, "no_show")
         midnight = min(e.ts for e in logged).replace(hour=0, minute=0, second=0, microsecond=0)
         times = sorted((e.ts - midnight).total_seconds() for e in logged)
         events.append(len(times))
-        fixed.append(_scan(times, scn.open, scn.close, step, lambda t: float(NO_EVENTS_S)))
-        aware.append(_scan(times, scn.open, scn.close, step, lambda t: limit_s(per_hour(t))))
         # the ticket system stops at a random moment: the events before it, then none
         stop = rng.uniform(scn.open, scn.close - 3600)
         before = [t for t in times if t <= stop] or [scn.open]
-        rules: list[tuple[list[float], Limits]] = [
-            (fixed_delay, lambda t: float(NO_EVENTS_S)),
-            (aware_delay, lambda t: limit_s(per_hour(t))),
-        ]
-        for delays, limits in rules:
+        for rule, limits in rules.items():
+            pages[rule].append(_scan(times, scn.open, scn.close, step, limits))
             t = stop
             while t - before[-1] <= limits(t) and t < scn.close:
                 t += step
-            delays.append((t - before[-1]) / 60)
+            delays[rule].append((t - before[-1]) / 60)
+    fixed_delay, aware_delay = delays["fixed"], delays["forecast"]
+    fixed, aware = pages["fixed"], pages["forecast"]
     return {
         "hall": name,
         "days": days,

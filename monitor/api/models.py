@@ -56,6 +56,11 @@ _SILENT = (
     "wall-clock seconds since the hall's latest event (clock: wall) or since the "
     "exporter last received one (clock: events); null before any"
 )
+_SILENT_LIMIT = (
+    "seconds of silence that the hall's traffic explains now (the no-events alert's "
+    "limit: 7 mean gaps between its tickets at the day forecast's rate, 600 to 7200; "
+    "600 without a forecast): past it the pages call the ticket system silent"
+)
 _CALLED_IN_TIME = (
     "share of today's called tickets called within the target wait (the SLO ratio "
     "of the alert rules); null before the first call"
@@ -137,6 +142,7 @@ class HallSummary(Body):
     nowcast_at: str | None = Field(description="the hall's time the nowcast started from")
     last_event: str | None
     silent_s: float | None = Field(description=_SILENT)
+    silent_limit_s: float = Field(description=_SILENT_LIMIT)
     median_wait_s: float | None = Field(
         default=None,
         description="longest median wait, over services, of a ticket taken now (nowcast)",
@@ -254,6 +260,7 @@ class HallStateBody(Body):
     service_time: dict[str, HistogramBody]
     last_event: str | None
     silent_s: float | None = Field(description=_SILENT)
+    silent_limit_s: float = Field(description=_SILENT_LIMIT)
     ingested: dict[str, int] = Field(description="events since start, by result")
     plan: PlanBody | None = Field(default=None, description="the plan against the floor")
 

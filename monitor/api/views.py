@@ -38,6 +38,7 @@ from monitor.api.models import (
     Totals,
     WaitPercentiles,
 )
+from monitor.core.silence import silence_limit_s
 from monitor.core.snapshot import HORIZONS, HallInfo, HallView, Histogram, LiveSnapshot
 from monitor.core.today import interval_actuals, wait_quantiles
 from sim.model.units import format_clock
@@ -60,6 +61,13 @@ def _s(seconds: float) -> float:
 
 def _clock(local_s: float | None) -> str | None:
     return None if local_s is None else format_clock(local_s)
+
+
+def silent_limit_s(view: HallView) -> float:
+    """The silence the hall's traffic explains now (:mod:`monitor.core.silence`)."""
+    forecast = view.forecast
+    per_hour = None if forecast is None else sum(forecast.arrivals_per_hour.values())
+    return silence_limit_s(per_hour)
 
 
 def silent_s(info: HallInfo, live: LiveSnapshot, wall_s: float) -> float | None:
@@ -135,6 +143,7 @@ def hall_summary(view: HallView, zone: ZoneInfo, wall_s: float | None = None) ->
         nowcast_at=None if now is None else rfc3339(now.computed_s, zone),
         last_event=rfc3339(live.last_event_s, zone),
         silent_s=silent_s(info, live, time.time() if wall_s is None else wall_s),
+        silent_limit_s=silent_limit_s(view),
         median_wait_s=_s(max(medians)) if medians else None,
         counters_planned=None if view.planned is None else view.planned.total,
         call_in=call_in_body(view),
@@ -241,6 +250,7 @@ def hall_state(view: HallView, zone: ZoneInfo, wall_s: float | None = None) -> H
         service_time={svc: _histogram(h) for svc, h in sorted(live.service_time.items())},
         last_event=rfc3339(live.last_event_s, zone),
         silent_s=silent_s(info, live, time.time() if wall_s is None else wall_s),
+        silent_limit_s=silent_limit_s(view),
         ingested=view.ingested,
         plan=plan_body(view),
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from textwrap import indent
 
+from monitor.core.silence import CEILING_S, FLOOR_S, SPELLS
 from monitor.ops.annotations import (
     HALL_LABELS,
     REGION,
@@ -21,13 +22,9 @@ from monitor.ops.annotations import (
 )
 from monitor.ops.timescale import duration_s, duration_text
 
-NO_EVENTS_S = 600  # an open hall silent this long, at least
-# ... and as long as this many of the mean gaps between its tickets at the day
-# forecast's rate now, so that a quiet hall's healthy lulls do not page (the
-# chance a gap between tickets lasts that long is e**-7, about 1 in 1,100),
-# but no longer than this
-NO_EVENTS_SPELLS = 7
-NO_EVENTS_MAX_S = 7200
+# an open hall silent this long at least, and as long as its traffic explains
+# (monitor.core.silence, which the pages use too)
+NO_EVENTS_S, NO_EVENTS_SPELLS, NO_EVENTS_MAX_S = FLOOR_S, SPELLS, CEILING_S
 # a nowcast older than this many of its exporter's nowcast.every, and than the
 # floor (three times the default 60 s), is stale: see nowcast_stale_alerts
 NOWCAST_STALE_INTERVALS = 3

@@ -113,3 +113,13 @@ def test_the_advice_and_the_longest_median_in_the_json() -> None:
     assert summary.counters_planned == 3 and summary.call_in == advice
     assert hall_nowcast(view, zone).call_in == advice
     assert call_in_body(_view()) is None
+
+
+def test_the_silence_its_traffic_explains_is_published() -> None:
+    """``silent_limit_s``: the no-events alert's limit at the forecast's tickets
+    an hour now (all services), the floor of 10 minutes without a forecast."""
+    view = _view()
+    assert view.forecast is not None
+    quiet = replace(view.forecast, arrivals_per_hour={"consult": 8.0, "payment": 4.0})
+    assert hall_summary(replace(view, forecast=quiet), ZoneInfo("UTC")).silent_limit_s == 2100
+    assert hall_summary(replace(view, forecast=None), ZoneInfo("UTC")).silent_limit_s == 600

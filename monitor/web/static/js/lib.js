@@ -162,9 +162,10 @@ export function waitLevel(seconds, targetS) {
 
 /**
  * What state a hall is in, from a /v1/halls line or a /state body (fields
- * open, day, last_event, silent_s, opens, closes). kind is "closed", "nodata"
- * (open, nothing received today), "silent" (open, no event for SILENT_S) or
- * "open"; text is what the page says, in Chinese and English.
+ * open, day, last_event, silent_s, silent_limit_s, opens, closes). kind is
+ * "closed", "nodata" (open, nothing received today), "silent" (open, no event
+ * for silent_limit_s) or "open"; text is what the page says, in Chinese and
+ * English.
  */
 export function hallStatus(h) {
   const today = Boolean(h.last_event) && h.last_event.slice(0, 10) === h.day;
@@ -180,7 +181,9 @@ export function hallStatus(h) {
       text: `暂无数据 No data: the ticket system has sent nothing today (${h.day})`,
     };
   }
-  if (h.silent_s !== null && h.silent_s !== undefined && h.silent_s >= SILENT_S) {
+  // silent past what the hall's traffic explains now (the no-events alert's limit)
+  const limit = h.silent_limit_s ?? SILENT_S;
+  if (h.silent_s !== null && h.silent_s !== undefined && h.silent_s >= limit) {
     const minutes = Math.floor(h.silent_s / 60);
     return {
       kind: "silent",
