@@ -23,6 +23,7 @@ from monitor.api.deps import READ_ACCESS, MonitorDep
 from monitor.core.config import Hall
 from monitor.core.errors import HallNotServed
 from monitor.core.placeconfig import OUTLINES, outline_path
+from monitor.core.silence import FLOOR_S
 from monitor.ops.links import RUNBOOK_PATH
 from monitor.web import alerts
 from monitor.web.runbook import runbook_html
@@ -32,7 +33,8 @@ from sim.model.units import format_clock
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
 POLL_S = 5  # how often a page asks the API again
-SILENT_S = 600  # an open hall silent this long is flagged (ticket system silent)
+# an open hall silent this long is flagged when its body has no silent_limit_s
+SILENT_S = FLOOR_S
 _MEDIA = {
     ".js": "text/javascript; charset=utf-8",
     ".css": "text/css; charset=utf-8",
