@@ -64,10 +64,12 @@ def _clock(local_s: float | None) -> str | None:
 
 
 def silent_limit_s(view: HallView) -> float:
-    """The silence the hall's traffic explains now (:mod:`monitor.core.silence`)."""
-    forecast = view.forecast
-    per_hour = None if forecast is None else sum(forecast.arrivals_per_hour.values())
-    return silence_limit_s(per_hour)
+    """The silence the hall's traffic explains now (:mod:`monitor.core.silence`),
+    from the forecast's services as published (no NaN): none, as in the rule,
+    is no forecast."""
+    rates = [] if view.forecast is None else view.forecast.arrivals_per_hour.values()
+    published = [r for r in rates if r == r]  # NaN != NaN
+    return silence_limit_s(sum(published) if published else None)
 
 
 def silent_s(info: HallInfo, live: LiveSnapshot, wall_s: float) -> float | None:

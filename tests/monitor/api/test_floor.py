@@ -123,3 +123,8 @@ def test_the_silence_its_traffic_explains_is_published() -> None:
     quiet = replace(view.forecast, arrivals_per_hour={"consult": 8.0, "payment": 4.0})
     assert hall_summary(replace(view, forecast=quiet), ZoneInfo("UTC")).silent_limit_s == 2100
     assert hall_summary(replace(view, forecast=None), ZoneInfo("UTC")).silent_limit_s == 600
+    # as the rule sees it: a NaN is not published, and no service published is no forecast
+    nan = replace(view.forecast, arrivals_per_hour={"consult": 12.0, "payment": math.nan})
+    assert hall_summary(replace(view, forecast=nan), ZoneInfo("UTC")).silent_limit_s == 2100
+    empty = replace(view.forecast, arrivals_per_hour={})
+    assert hall_summary(replace(view, forecast=empty), ZoneInfo("UTC")).silent_limit_s == 600
