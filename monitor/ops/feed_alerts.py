@@ -22,9 +22,6 @@ from monitor.ops.annotations import (
 )
 from monitor.ops.timescale import duration_s, duration_text
 
-# an open hall silent this long at least, and as long as its traffic explains
-# (monitor.core.silence, which the pages use too)
-NO_EVENTS_S, NO_EVENTS_SPELLS, NO_EVENTS_MAX_S = FLOOR_S, SPELLS, CEILING_S
 # a nowcast older than this many of its exporter's nowcast.every, and than the
 # floor (three times the default 60 s), is stale: see nowcast_stale_alerts
 NOWCAST_STALE_INTERVALS = 3
@@ -43,6 +40,12 @@ NOWCAST_STALE = (
 )
 
 
+def silence_limit(per_hour: str) -> str:
+    """PromQL of :func:`monitor.core.silence.silence_limit_s` at the tickets an
+    hour ``per_hour`` (a PromQL expression): the silence HallNoEvents allows."""
+    return f"clamp({SPELLS} * 3600 / {per_hour}, {FLOOR_S}, {CEILING_S})"
+
+
 # a hall the model in use keeps closed today is not nowcast (not the pool's fault),
 # and its silent ticket system is what a closed hall sounds like (a holiday its
 # configured hours forget): HallModelClosed tells the model's owners instead.
@@ -52,11 +55,11 @@ _NOT_CLOSED_BY_MODEL = "  unless on (hall)\n  hall_model_day_open == 0\n"
 
 def no_events_alerts(ctx: Context) -> list[Rule]:
     """An open hall whose ticket system has been silent longer than its
-    traffic explains: :data:`NO_EVENTS_SPELLS` mean gaps between tickets at the
-    day forecast's rate now (``hall_forecast_arrivals_per_hour``, all services),
-    :data:`NO_EVENTS_S` at least and :data:`NO_EVENTS_MAX_S` at most; 10 minutes
-    without a forecast. A county hall of a hundred tickets a day is silent for
-    10 minutes several times a healthy day (``benchmarks/bench_no_events.py``).
+    traffic explains (:func:`silence_limit`: 7 mean gaps between tickets at the
+    day forecast's rate now, ``hall_forecast_arrivals_per_hour`` of all
+    services, 10 minutes to 2 hours); 10 minutes without a forecast. A county
+    hall of a hundred tickets a day is silent for 10 minutes several times a
+    healthy day (``benchmarks/bench_no_events.py``).
     Or that has never sent anything while open for 10 minutes. Not while the
     model in use keeps the hall closed today (:data:`_NOT_CLOSED_BY_MODEL`).
     Silence is wall time (``hall_last_heard_timestamp_seconds``: with ``clock:
@@ -72,11 +75,9 @@ def no_events_alerts(ctx: Context) -> list[Rule]:
     if not ctx.scale.real_time:
         silent = f"({silent}) * {ctx.scale.factor:g}"
     panel = hall_panel("Ticket system: time since it was last heard")
-    per_hour = "sum by (hall) (hall_forecast_arrivals_per_hour)"
     limit = (
-        f"  (\n    clamp({NO_EVENTS_SPELLS} * 3600 / {per_hour}, {NO_EVENTS_S}, "
-        f"{NO_EVENTS_MAX_S})\n"
-        f"    or on (hall)\n    {NO_EVENTS_S} * group by (hall) (hall_open)\n  )\n"
+        f"  (\n    {silence_limit('sum by (hall) (hall_forecast_arrivals_per_hour)')}\n"
+        f"    or on (hall)\n    {FLOOR_S} * group by (hall) (hall_open)\n  )\n"
     )
     return [
         alert(
@@ -106,7 +107,7 @@ def no_events_alerts(ctx: Context) -> list[Rule]:
             f"{_NOT_CLOSED_BY_MODEL}"
             ")\n"
             f"{HALL_LABELS}",
-            f"{NO_EVENTS_S // 60}m",
+            f"{FLOOR_S // 60}m",
             (
                 f"{WHO}（全部业务）：从未收到事件；{zh}",
                 f"{WHO_EN}, all services: no event ever received; {en}",

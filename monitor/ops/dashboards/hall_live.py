@@ -15,6 +15,7 @@ from grafana_foundation_sdk.builders import dashboard as dash
 from grafana_foundation_sdk.cog import builder as cogbuilder
 from grafana_foundation_sdk.models import dashboard as model
 
+from monitor.core.silence import FLOOR_S
 from monitor.ops.alerts import BURN_CAP, BURN_RUNGS, QUEUE_EXCESS, QUEUE_FACTOR
 from monitor.ops.dashboards import promql as q
 from monitor.ops.dashboards.common import (
@@ -43,7 +44,7 @@ from monitor.ops.dashboards.hall_now import (
     now_panels,
     queue_level,
 )
-from monitor.ops.feed_alerts import NO_EVENTS_MAX_S, NO_EVENTS_S, NO_EVENTS_SPELLS
+from monitor.ops.feed_alerts import silence_limit
 from monitor.ops.recording import CEILING
 from monitor.ops.timescale import REAL_TIME, TimeScale
 
@@ -239,7 +240,7 @@ def _hall(scale: TimeScale) -> list[cogbuilder.Builder[model.Panel]]:
             "Ticket system: time since it was last heard",
             "Wall-clock time since the hall's ticket system last sent an event, against the "
             "silence after which the no-events alert fires (open halls): what the day "
-            f"forecast's traffic explains, {NO_EVENTS_S // 60} minutes at least.",
+            f"forecast's traffic explains, {FLOOR_S // 60} minutes at least.",
             "s",
             [(SILENT, "silent"), (_no_events_limit(), "alert level")],
         ).override_by_name("alert level", [fixed_colour("red")]),
@@ -325,10 +326,7 @@ def _breach() -> bargauge.Panel:
 def _no_events_limit() -> str:
     """HallNoEvents' limit on the hall's silence (the rule's, for one hall)."""
     per_hour = f"sum(hall_forecast_arrivals_per_hour{{{H}}})"
-    return (
-        f"clamp({NO_EVENTS_SPELLS} * 3600 / {per_hour}, {NO_EVENTS_S}, {NO_EVENTS_MAX_S})"
-        f" or {NO_EVENTS_S} + 0 * {SILENT}"
-    )
+    return f"{silence_limit(per_hour)} or {FLOOR_S} + 0 * {SILENT}"
 
 
 def build(scale: TimeScale = REAL_TIME) -> model.Dashboard:

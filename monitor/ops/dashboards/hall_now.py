@@ -10,6 +10,7 @@ from grafana_foundation_sdk.builders import dashboard as dash
 from grafana_foundation_sdk.builders import stat, table
 from grafana_foundation_sdk.models import dashboard as model
 
+from monitor.core.silence import FLOOR_S
 from monitor.ops.alerts import QUEUE_EXCESS, QUEUE_FACTOR
 from monitor.ops.annotations import MORE_THAN
 from monitor.ops.dashboards import promql as q
@@ -21,7 +22,6 @@ from monitor.ops.dashboards.common import (
     threshold_from,
     thresholds,
 )
-from monitor.ops.feed_alerts import NO_EVENTS_S
 
 SILENT = 'time() - max(hall_last_heard_timestamp_seconds{hall="$hall"})'
 
@@ -118,11 +118,12 @@ def now_panels() -> list[stat.Panel]:
         ),
         big_number(
             "Ticket system heard",
-            "Time since the hall's ticket system was last heard from; the no-events alert "
-            f"fires past {NO_EVENTS_S // 60} minutes while the hall is open.",
+            "Time since the hall's ticket system was last heard from; red past "
+            f"{FLOOR_S // 60} minutes, the no-events alert's floor (in a quiet hall the alert "
+            "waits as long as its forecast traffic explains).",
             "s",
             [(SILENT, "silent")],
-            thresholds(("green", None), ("red", float(NO_EVENTS_S))),
+            thresholds(("green", None), ("red", float(FLOOR_S))),
             width=3,
         ),
     ]
