@@ -58,7 +58,7 @@ def demo(
     config: Annotated[
         Path | None,
         typer.Option(
-            "--config", "-c", help="Config whose halls to replay [default: monitor.example.yaml]."
+            "--config", "-c", help="Config whose halls to replay \\[default: monitor.example.yaml]."
         ),
     ] = None,
     port: Annotated[

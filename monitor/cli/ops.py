@@ -55,7 +55,7 @@ def prometheus_config(
         typer.Option(
             "--runbook-url",
             help="The runbook page; each alert links to its section (#alertname). "
-            "[default: the runbook on shard 0's exporter, http://HOST:BASE-PORT/runbook]",
+            "\\[default: the runbook on shard 0's exporter, http://HOST:BASE-PORT/runbook]",
         ),
     ] = None,
     grafana_url: Annotated[
