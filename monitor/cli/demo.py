@@ -32,6 +32,7 @@ from monitor.demo.stack import (
     first_page,
     replay_date,
     replay_day,
+    simulated_day,
     start_alertmanager,
     start_prometheus,
 )
@@ -166,11 +167,19 @@ def _serve(run: Demo, options: Options, extras: tuple[str, str, str] | None, say
     if extras is not None:
         prom_url = start_prometheus(run, extras[0], path, port, am_url, speed, prom_port)
     days = {hall: replay_date(scenario) for hall, scenario in halls}
+    drawn = {}
     for i, (hall, scenario) in enumerate(halls):
+        try:
+            drawn[hall] = simulated_day(
+                run, hall, scenario, days[hall], seed + i, hall == overloaded
+            )
+        except (OSError, ValueError) as exc:
+            raise RuntimeError(f"the day of {hall} could not be simulated: {exc}") from None
+    for i, (hall, _) in enumerate(halls):
         token = env[f"HALLMON_DEMO_TOKEN_{i}"]
         thread = threading.Thread(
             target=replay_day,
-            args=(run, url, hall, token, scenario, days[hall], seed + i, speed, hall == overloaded),
+            args=(run, url, hall, token, drawn[hall].events, speed),
             name=f"replay-{hall}",
             daemon=True,
         )
@@ -181,6 +190,9 @@ def _serve(run: Demo, options: Options, extras: tuple[str, str, str] | None, say
         f"hallmon demo: {len(halls)} halls at {speed:g}× real time, {overloaded} short of staff"
         f" (replaying {replayed})."
     )
+    # a day is drawn busier or quieter than the hall's average: a busy one can break the target too
+    demand = ", ".join(f"{hall} {d.demand:.2f}×" for hall, d in drawn.items())
+    say(f"  demand drawn    {demand} of each hall's average day")
     say(f"  all halls       {url}/")
     for city in _cities(path):
         say(f"  city wait map   {url}/cities/{quote(city)}   ({city})")

@@ -12,15 +12,19 @@ import subprocess
 import sys
 from collections.abc import Mapping
 from contextlib import suppress
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import httpx
 import yaml
 
 from monitor.demo.processes import Demo, Stopped, port_or_free
+
+if TYPE_CHECKING:
+    from sim.eventlog.events import Event
 
 ROOT = Path(__file__).resolve().parents[2]  # the repository (dashboards/, scenarios/)
 STAFF_KEPT = 0.6  # the overloaded hall keeps this share of each counter group
@@ -102,36 +106,46 @@ def replay_date(scenario: Path) -> date:
     return (typical or [d for d, _ in open_days] or days)[0]
 
 
-def replay_day(
-    demo: Demo,
-    url: str,
-    hall: str,
-    token: str,
-    scenario: Path,
-    day: date,
-    seed: int,
-    speed: float,
-    overloaded: bool,
-) -> None:
-    """Simulate the events of ``day`` of ``scenario`` (its weekday's hours and
-    level; cut of staff if ``overloaded``) and post them paced; a failure is
-    recorded, not raised (a thread)."""
-    from monitor.replay.client import ReplayError, post_events
+@dataclass(frozen=True)
+class DrawnDay:
+    """A hall's simulated day to replay: its events, and its demand drawn
+    against the scenario's average day (the day-to-day noise, 1.0 without)."""
+
+    events: list[Event]
+    demand: float
+
+
+def simulated_day(
+    demo: Demo, hall: str, scenario: Path, day: date, seed: int, overloaded: bool
+) -> DrawnDay:
+    """The events of ``day`` of ``scenario`` (its weekday's hours and level; cut
+    of staff if ``overloaded``, the variant written into the demo's directory),
+    simulated with ``seed``."""
     from sim.eventlog.convert import day_events
     from sim.model.days import day_scenario
     from sim.model.hall import simulate
     from sim.model.scenario import load_scenario, read_yaml_file
 
+    if overloaded:
+        tree = read_yaml_file(scenario)
+        assert isinstance(tree, dict)
+        variant = demo.directory / f"{hall}-staff-cut.yaml"
+        variant.write_text(yaml.safe_dump(staff_cut(tree), allow_unicode=True), "utf-8")
+        scenario = variant
+    scn = load_scenario(scenario)
+    one_day = day_scenario(scn, day) or scn
+    result = simulate(one_day, seed, 0)
+    return DrawnDay(day_events(result, one_day, day, "no_show"), float(result.day_factor))
+
+
+def replay_day(
+    demo: Demo, url: str, hall: str, token: str, events: list[Event], speed: float
+) -> None:
+    """Post ``events`` of ``hall`` paced at ``speed`` times real time; a failure
+    is recorded, not raised (a thread)."""
+    from monitor.replay.client import ReplayError, post_events
+
     try:
-        if overloaded:
-            tree = read_yaml_file(scenario)
-            assert isinstance(tree, dict)
-            variant = demo.directory / f"{hall}-staff-cut.yaml"
-            variant.write_text(yaml.safe_dump(staff_cut(tree), allow_unicode=True), "utf-8")
-            scenario = variant
-        scn = load_scenario(scenario)
-        one_day = day_scenario(scn, day) or scn
-        events = day_events(simulate(one_day, seed, 0), one_day, day, "no_show")
         with httpx.Client(timeout=httpx.Timeout(30.0, connect=10.0)) as client:
             post_events(
                 client,

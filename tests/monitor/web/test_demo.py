@@ -188,6 +188,8 @@ def test_the_demo_climbs_the_ladder_and_ctrl_c_stops_it_all() -> None:
         token = re.search(r"county\s+([0-9a-f]{48})", out)
         curl = re.search(r"^\s+(curl .*)$", out, flags=re.MULTILINE)
         assert url and files and prom and am and receiver and token and curl, out
+        drawn = r"demand drawn\s+flagship \d\.\d\d×, county \d\.\d\d×, flagship-remote \d"
+        assert re.search(drawn, out), out
         # the links printed work with Debian's builds
         assert httpx.get(prom[1] + prom[2], timeout=10).status_code == 200
         assert httpx.get(am[1] + am[2].removeprefix("/#"), timeout=10).status_code == 200

@@ -13,8 +13,16 @@ import httpx
 import yaml
 
 from monitor.core.config import load_settings
+from monitor.demo.processes import Demo
 from monitor.demo.receiver import RUNG_NAMES, demo_contacts, running_receiver
-from monitor.demo.stack import ROOT, demo_config, example_events, replay_date, staff_cut
+from monitor.demo.stack import (
+    ROOT,
+    demo_config,
+    example_events,
+    replay_date,
+    simulated_day,
+    staff_cut,
+)
 from monitor.ops.alertmanager import RUNGS, alertmanager_config, load_contacts
 from sim.eventlog.events import Event
 from sim.model.days import day_scenario, weekday
@@ -51,6 +59,29 @@ def test_a_staff_cut_keeps_at_least_one_and_makes_the_day_worse(tmp_path: Path) 
     after = replication_kpis(simulate(short, 1, 0), short).overall
     assert after["wait_mean_s"] > 2 * before["wait_mean_s"]
     assert after["service_level"] < before["service_level"] - 0.2
+
+
+def test_the_demo_says_how_busy_each_drawn_day_is(tmp_path: Path) -> None:
+    """What the demo prints as each hall's drawn demand tells the busy day from
+    the quiet one: a hall that is not short of staff can break its target on a
+    busy day, and the newcomer is told why."""
+    county = ROOT / "scenarios/county.yaml"
+    day = replay_date(county)
+    demo = Demo(tmp_path)
+    drawn = [simulated_day(demo, "county", county, day, seed, False) for seed in range(1, 9)]
+    demands = [d.demand for d in drawn]
+    assert len(set(demands)) == len(demands)  # a day of its own for each seed
+    tickets = [sum(e.kind == "ticket_issued" for e in d.events) for d in drawn]
+    busiest, quietest = demands.index(max(demands)), demands.index(min(demands))
+    assert max(demands) > 1.15 and min(demands) < 0.85  # the scenario's noise (cv 0.15)
+    assert demands[1] > 1.15  # seed 2, the county's in the default demo: getting-started.md
+    assert tickets[busiest] > 1.3 * tickets[quietest]
+    assert list(tmp_path.iterdir()) == []  # nothing written for a hall not short of staff
+    steady = ROOT / "scenarios/mmc-validation.yaml"
+    plain = simulated_day(demo, "mmc", steady, replay_date(steady), 1, False)
+    assert plain.demand == 1.0 and plain.events  # no day-to-day noise: the average day
+    cut = simulated_day(demo, "flagship", ROOT / "scenarios/flagship.yaml", day, 1, True)
+    assert (tmp_path / "flagship-staff-cut.yaml").is_file() and cut.events
 
 
 def test_every_rung_reaches_the_receiver_as_shipped_otherwise() -> None:
