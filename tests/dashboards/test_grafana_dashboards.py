@@ -177,7 +177,17 @@ def test_thresholds_from_queries_read_a_query_of_the_panel(name: str) -> None:
                 assert mapping["fieldName"] == legends[options["configRefId"]], panel["title"]
                 assert mapping["handlerKey"] == "threshold1"
     if name == "hall-live.json":
-        assert seen >= 5  # waiting, service level, counters, breach risk (twice)
+        assert seen >= 6  # waiting, service level, counters, breach risk (twice), heard
+
+
+def test_the_ticket_system_stat_turns_red_where_the_alert_fires() -> None:
+    """The Hall live stat *Ticket system heard* is red past the silence the
+    rule HallNoEvents allows the hall (its forecast traffic's), not a constant."""
+    (heard,) = [p for p in panels(_load("hall-live.json")) if p["title"] == "Ticket system heard"]
+    (limit,) = [t for t in heard["targets"] if t["legendFormat"] == "alert level"]
+    assert "clamp(7 * 3600 / sum(hall_forecast_arrivals_per_hour" in limit["expr"]
+    steps = heard["fieldConfig"]["defaults"]["thresholds"]["steps"]
+    assert [s["color"] for s in steps] == ["green"]  # no constant red step besides
 
 
 def _shipped_records() -> set[str]:

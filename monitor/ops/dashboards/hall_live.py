@@ -37,14 +37,14 @@ from monitor.ops.dashboards.common import (
 from monitor.ops.dashboards.hall_now import (
     BAND,
     HS,
-    SILENT,
     H,
     alerts_panel,
     fixed_colour,
+    no_events_limit,
     now_panels,
     queue_level,
+    silent,
 )
-from monitor.ops.feed_alerts import silence_limit
 from monitor.ops.recording import CEILING
 from monitor.ops.timescale import REAL_TIME, TimeScale
 
@@ -238,11 +238,11 @@ def _hall(scale: TimeScale) -> list[cogbuilder.Builder[model.Panel]]:
         ),
         graph(
             "Ticket system: time since it was last heard",
-            "Wall-clock time since the hall's ticket system last sent an event, against the "
+            "Time since the hall's ticket system last sent an event (hall time), against the "
             "silence after which the no-events alert fires (open halls): what the day "
             f"forecast's traffic explains, {FLOOR_S // 60} minutes at least.",
             "s",
-            [(SILENT, "silent"), (_no_events_limit(), "alert level")],
+            [(silent(scale), "silent"), (no_events_limit(scale), "alert level")],
         ).override_by_name("alert level", [fixed_colour("red")]),
         graph(
             "Abandonment",
@@ -323,12 +323,6 @@ def _breach() -> bargauge.Panel:
     return panel.min(0).max(1)
 
 
-def _no_events_limit() -> str:
-    """HallNoEvents' limit on the hall's silence (the rule's, for one hall)."""
-    per_hour = f"sum(hall_forecast_arrivals_per_hour{{{H}}})"
-    return f"{silence_limit(per_hour)} or {FLOOR_S} + 0 * {SILENT}"
-
-
 def build(scale: TimeScale = REAL_TIME) -> model.Dashboard:
     """The Hall live dashboard; its windows and time range in hall time at
     ``scale`` (a replay at speed, the demo), as the rules are."""
@@ -356,7 +350,7 @@ def build(scale: TimeScale = REAL_TIME) -> model.Dashboard:
         .link(link("Runbook 处置手册", "${hallmon}/runbook", "What to do for each alert."))
         .with_row(dash.Row("Now 当前"))
     )
-    for number in now_panels():
+    for number in now_panels(scale):
         builder.with_panel(number)
     builder.with_panel(alerts_panel())
     builder.with_row(dash.Row("Hall 全厅"))

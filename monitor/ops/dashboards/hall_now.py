@@ -22,6 +22,8 @@ from monitor.ops.dashboards.common import (
     threshold_from,
     thresholds,
 )
+from monitor.ops.feed_alerts import silence_limit
+from monitor.ops.timescale import REAL_TIME, TimeScale
 
 SILENT = 'time() - max(hall_last_heard_timestamp_seconds{hall="$hall"})'
 
@@ -34,13 +36,26 @@ def fixed_colour(colour: str) -> model.DynamicConfigValue:
     return model.DynamicConfigValue(id_val="color", value={"mode": "fixed", "fixedColor": colour})
 
 
+def silent(scale: TimeScale = REAL_TIME) -> str:
+    """The hall's silence in hall seconds: wall time since it was last heard,
+    times the replay's speed at a time scale (the rule HallNoEvents' own)."""
+    return SILENT if scale.real_time else f"({SILENT}) * {scale.factor:g}"
+
+
+def no_events_limit(scale: TimeScale = REAL_TIME) -> str:
+    """HallNoEvents' limit on the hall's silence (the rule's, for one hall):
+    what the day forecast's traffic explains, the floor without a forecast."""
+    per_hour = f"sum(hall_forecast_arrivals_per_hour{{{H}}})"
+    return f"{silence_limit(per_hour)} or {FLOOR_S} + 0 * {silent(scale)}"
+
+
 def queue_level(forecast: str) -> str:
     """The queue-above-forecast alert's level: at least QUEUE_FACTOR times the
     forecast and QUEUE_EXCESS customers more (the alert's own rule)."""
     return f"{forecast} + clamp_min({QUEUE_FACTOR - 1} * {forecast}, {QUEUE_EXCESS})"
 
 
-def now_panels() -> list[stat.Panel]:
+def now_panels(scale: TimeScale = REAL_TIME) -> list[stat.Panel]:
     waiting = big_number(
         "Waiting now",
         "Tickets waiting to be called, all services: red from the level of the "
@@ -51,6 +66,17 @@ def now_panels() -> list[stat.Panel]:
         width=3,
     )
     threshold_from(waiting, queue_level(q.forecast_queue(H)), BAND, "red")
+    heard = big_number(
+        "Ticket system heard",
+        "Time since the hall's ticket system was last heard from (hall time): red past "
+        "the silence after which the no-events alert fires, what the day forecast's "
+        f"traffic explains, {FLOOR_S // 60} minutes at least.",
+        "s",
+        [(silent(scale), "silent")],
+        thresholds(("green", None)),
+        width=3,
+    )
+    threshold_from(heard, no_events_limit(scale), "alert level", "red")
     level = big_number(
         "Service level today",
         "Share of today's called tickets called within the hall's target wait: green from "
@@ -116,16 +142,7 @@ def now_panels() -> list[stat.Panel]:
             thresholds(("green", None), ("orange", 1.0), ("red", MORE_THAN + 1.0)),
             width=3,
         ),
-        big_number(
-            "Ticket system heard",
-            "Time since the hall's ticket system was last heard from; red past "
-            f"{FLOOR_S // 60} minutes, the no-events alert's floor (in a quiet hall the alert "
-            "waits as long as its forecast traffic explains).",
-            "s",
-            [(SILENT, "silent")],
-            thresholds(("green", None), ("red", float(FLOOR_S))),
-            width=3,
-        ),
+        heard,
     ]
 
 

@@ -1,8 +1,10 @@
 """The dashboards in hall time, like the rules (tests/monitor/ops/test_timescale.py):
 at 1× they are exactly the committed files; at 60× every range window, subquery
 step, panel interval and opening time range is divided by 60, so "the last 15
-minutes" of a panel covers 15 minutes of the hall's day in the 60× demo, and
-nothing else changes (the texts still say 15 minutes: they speak hall time)."""
+minutes" of a panel covers 15 minutes of the hall's day in the 60× demo; the
+ticket system's silence is counted in hall time (wall seconds times 60, as the
+rule HallNoEvents counts it), so it compares with the alert's limit in hall
+seconds; and nothing else changes (the texts still say 15 minutes: they speak hall time)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from typing import Any
 import pytest
 
 from monitor.ops.dashboards import DASHBOARDS, export, render
+from monitor.ops.dashboards.hall_now import SILENT
 from monitor.ops.timescale import TimeScale, duration_s
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -67,10 +70,11 @@ def test_at_sixty_times_every_window_is_divided(name: str) -> None:
             duration_s(d) if re.fullmatch(r"\d+[smhd]", d) else d for d in fast_durations[where]
         ]
         assert shown == scaled, where
-    # nothing but the durations differs: the same panels, queries and texts
-    assert RANGE.sub("[]", json.dumps(_without_durations(fast))) == RANGE.sub(
-        "[]", json.dumps(_without_durations(slow))
-    )
+    # nothing but the durations and the silence's scale differs: the same panels,
+    # queries and texts
+    in_hall_time = json.dumps(f"({SILENT}) * 60")[1:-1]
+    fast_text = json.dumps(_without_durations(fast)).replace(in_hall_time, json.dumps(SILENT)[1:-1])
+    assert RANGE.sub("[]", fast_text) == RANGE.sub("[]", json.dumps(_without_durations(slow)))
 
 
 def _without_durations(node: Any) -> Any:
@@ -96,6 +100,10 @@ def test_the_hall_dashboards_windows_at_sixty_times() -> None:
         "from": "now-6m",
         "to": "now",
     }
+    # the silence in hall seconds, everywhere it is drawn or coloured, against
+    # the limit in hall seconds (the rule's own: its silence times the speed)
+    assert live.count(f"({SILENT}) * 60") == 4  # the stat, the graph, and both limits' fallback
+    assert live.count(SILENT) == 4
     accuracy = _exprs("forecast-accuracy.json", TimeScale(60))
     assert 'increase(hall_tickets_issued_total{hall=~"$hall"}[15s])' in accuracy
     assert "[1m:1s]" in accuracy and "[1h:1m]" not in accuracy
