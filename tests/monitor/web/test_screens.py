@@ -333,6 +333,38 @@ def test_on_the_index_only_the_figure_that_is_out_is_red(floor: Floor, browser: 
     page.context.close()
 
 
+@pytest.mark.parametrize(
+    ("silent_s", "limit_s", "silent"),
+    [
+        (1800.0, 2100.0, False),  # 30 min in a hall of 12 tickets an hour: its traffic explains 35
+        (2160.0, 2100.0, True),  # 36 min there: past it
+        (660.0, 600.0, True),  # 11 min where the floor of 10 is the limit
+    ],
+)
+def test_a_hall_is_silent_on_the_index_past_what_its_traffic_explains(
+    floor: Floor, browser: Any, silent_s: float, limit_s: float, silent: bool
+) -> None:
+    """The card's status and grey stripe follow ``silent_limit_s`` (the
+    no-events alert's limit for the hall now), not a constant 10 minutes."""
+    halls = floor.server.get("/v1/halls").json()
+    flagship = next(h for h in halls if h["id"] == "flagship")
+    assert flagship["open"] and flagship["last_event"][:10] == flagship["day"]
+    quiet = flagship | {"silent_s": silent_s, "silent_limit_s": limit_s}
+    page = _cards(floor, browser, [quiet, *(h for h in halls if h["id"] != "flagship")])
+    card = page.locator('.hall-card[data-hall="flagship"]')
+    status = card.locator('[data-field="status"]')
+    minutes = int(silent_s // 60)
+    if silent:
+        assert "silent" in (status.get_attribute("class") or "").split()
+        assert f"票务系统已 {minutes} 分钟无数据" in status.inner_text()
+        assert card.get_attribute("data-risk") == "grey"
+    else:
+        assert "open" in (status.get_attribute("class") or "").split()
+        assert status.inner_text().startswith("营业中 Open")
+        assert card.get_attribute("data-risk") != "grey"
+    page.context.close()
+
+
 def test_on_the_index_each_figure_of_the_live_cards_is_coloured_by_its_own_value(
     floor: Floor, browser: Any
 ) -> None:
