@@ -1,7 +1,8 @@
 """Takes the manual's screenshots of the hall manager's pages (docs/images/).
 
-    .venv/bin/python docs/manualgen/screenshot.py [--speed 300] [--until 12:40]
-    .venv/bin/python docs/manualgen/screenshot.py --page /cities/广州 --out docs/images/city-map.png
+    .venv/bin/python docs/manualgen/screenshot.py [--speed 300] [--until 12:52]
+    .venv/bin/python docs/manualgen/screenshot.py --page /cities/广州 --size 1280x900 \\
+        --out docs/images/city-map.png
 
 Starts ``hallmon demo`` (``hallmon serve`` with a simulated day of each bundled
 hall replayed into it, the flagship hall short of staff) on a free port without
@@ -65,8 +66,8 @@ def wait_for_moment(url: str, until: str, timeout_s: float) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--speed", type=float, default=300.0)
-    parser.add_argument("--until", default="12:40", help="hall time of the picture (HH:MM)")
-    parser.add_argument("--size", default="1280x860", help="viewport WIDTHxHEIGHT")
+    parser.add_argument("--until", default="12:52", help="hall time of the picture (HH:MM)")
+    parser.add_argument("--size", default="1280x1250", help="viewport WIDTHxHEIGHT")
     parser.add_argument("--out", type=Path, default=ROOT / "docs/images/hall-page.png")
     parser.add_argument("--page", default="/halls/flagship", help="the page's path")
     args = parser.parse_args()
