@@ -190,9 +190,10 @@ def _serve(run: Demo, options: Options, extras: tuple[str, str, str] | None, say
         f"hallmon demo: {len(halls)} halls at {speed:g}× real time, {overloaded} short of staff"
         f" (replaying {replayed})."
     )
-    # a day is drawn busier or quieter than the hall's average: a busy one can break the target too
+    # a day is busier or quieter than the scenario's usual one (its weekday, the day's own
+    # noise): a busy day can break the target too
     demand = ", ".join(f"{hall} {d.demand:.2f}×" for hall, d in drawn.items())
-    say(f"  demand drawn    {demand} of each hall's average day")
+    say(f"  demand drawn    {demand} of each scenario's usual day")
     say(f"  all halls       {url}/")
     for city in _cities(path):
         say(f"  city wait map   {url}/cities/{quote(city)}   ({city})")

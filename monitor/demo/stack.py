@@ -108,8 +108,9 @@ def replay_date(scenario: Path) -> date:
 
 @dataclass(frozen=True)
 class DrawnDay:
-    """A hall's simulated day to replay: its events, and its demand drawn
-    against the scenario's average day (the day-to-day noise, 1.0 without)."""
+    """A hall's simulated day to replay: its events, and its demand against
+    the scenario's usual day (the one ``hallsim run`` simulates): its weekday's
+    or holiday's level times the day-to-day noise drawn (1.0: neither)."""
 
     events: list[Event]
     demand: float
@@ -122,7 +123,8 @@ def simulated_day(
     of staff if ``overloaded``, the variant written into the demo's directory),
     simulated with ``seed``."""
     from sim.eventlog.convert import day_events
-    from sim.model.days import day_scenario
+    from sim.live.demandlevel import expected_tickets
+    from sim.model.days import day_scenario, typical_day
     from sim.model.hall import simulate
     from sim.model.scenario import load_scenario, read_yaml_file
 
@@ -135,7 +137,9 @@ def simulated_day(
     scn = load_scenario(scenario)
     one_day = day_scenario(scn, day) or scn
     result = simulate(one_day, seed, 0)
-    return DrawnDay(day_events(result, one_day, day, "no_show"), float(result.day_factor))
+    usual = typical_day(scn)
+    level = expected_tickets(one_day, one_day.end_s) / expected_tickets(usual, usual.end_s)
+    return DrawnDay(day_events(result, one_day, day, "no_show"), level * result.day_factor)
 
 
 def replay_day(

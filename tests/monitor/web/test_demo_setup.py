@@ -5,11 +5,12 @@ demo's receiver, the receiver itself, and the events its curl posts."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
+import pytest
 import yaml
 
 from monitor.core.config import load_settings
@@ -82,6 +83,12 @@ def test_the_demo_says_how_busy_each_drawn_day_is(tmp_path: Path) -> None:
     assert plain.demand == 1.0 and plain.events  # no day-to-day noise: the average day
     cut = simulated_day(demo, "flagship", ROOT / "scenarios/flagship.yaml", day, 1, True)
     assert (tmp_path / "flagship-staff-cut.yaml").is_file() and cut.events
+    # against the scenario's usual day: a Monday of the city halls is 15% busier (their
+    # week), the same draw of the day's noise on a Tuesday is not
+    remote = ROOT / "scenarios/flagship-remote.yaml"
+    monday = simulated_day(demo, "remote", remote, date(2026, 12, 7), 3, False)
+    tuesday = simulated_day(demo, "remote", remote, date(2026, 12, 8), 3, False)
+    assert monday.demand / tuesday.demand == pytest.approx(1.15)
 
 
 def test_every_rung_reaches_the_receiver_as_shipped_otherwise() -> None:
