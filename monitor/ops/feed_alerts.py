@@ -71,9 +71,7 @@ def no_events_alerts(ctx: Context) -> list[Rule]:
         "Check the ticket printer, the calling system and the network."
     )
     since = "{{ $value | humanizeDuration }}"
-    silent = "time() - hall_last_heard_timestamp_seconds"
-    if not ctx.scale.real_time:
-        silent = f"({silent}) * {ctx.scale.factor:g}"
+    silent = ctx.scale.hall_seconds("time() - hall_last_heard_timestamp_seconds")
     panel = hall_panel("Ticket system: time since it was last heard")
     limit = (
         f"  (\n    {silence_limit('sum by (hall) (hall_forecast_arrivals_per_hour)')}\n"

@@ -69,5 +69,10 @@ class TimeScale:
         """A threshold of ``hall_s`` hall seconds in wall seconds; at 1× itself."""
         return hall_s if self.real_time else self.wall_s(hall_s)
 
+    def hall_seconds(self, wall_expr: str) -> str:
+        """PromQL of the wall seconds ``wall_expr`` counted in hall seconds (a
+        silence measured on the wall clock); at 1× the expression itself."""
+        return wall_expr if self.real_time else f"({wall_expr}) * {self.factor:g}"
+
 
 REAL_TIME = TimeScale()

@@ -39,7 +39,7 @@ def fixed_colour(colour: str) -> model.DynamicConfigValue:
 def silent(scale: TimeScale = REAL_TIME) -> str:
     """The hall's silence in hall seconds: wall time since it was last heard,
     times the replay's speed at a time scale (the rule HallNoEvents' own)."""
-    return SILENT if scale.real_time else f"({SILENT}) * {scale.factor:g}"
+    return scale.hall_seconds(SILENT)
 
 
 def no_events_limit(scale: TimeScale = REAL_TIME) -> str:

@@ -94,6 +94,13 @@ def test_at_sixty_times_every_hall_duration_is_divided() -> None:
     assert REAL_TIME.real_time and not TimeScale(60).real_time
 
 
+def test_a_wall_clock_silence_is_counted_in_hall_seconds() -> None:
+    silent = "time() - hall_last_heard_timestamp_seconds"
+    assert REAL_TIME.hall_seconds(silent) == silent
+    assert TimeScale(60).hall_seconds(silent) == f"({silent}) * 60"
+    assert TimeScale(2.5).hall_seconds("x") == "(x) * 2.5"
+
+
 def _sped_up(unit: Path, rules: dict[str, Path]) -> str:
     """A unit test file with its clock 60 times faster: minutes become seconds,
     hours minutes, and the rule files the scaled ones."""
