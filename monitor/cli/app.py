@@ -20,6 +20,7 @@ from monitor.cli.model import register as register_model
 from monitor.cli.ops import register as register_ops
 from monitor.cli.replay import register as register_replay
 from monitor.core.config import DEFAULT_PORT, Settings, load_settings, parse_shard, token_hash
+from sim.reports.terminal import flowing_summaries
 
 if TYPE_CHECKING:
     from monitor.core.monitor import Monitor
@@ -175,6 +176,7 @@ register_grafana(app)
 register_ops(app)
 register_export(app)
 register_model(app)
+flowing_summaries(app)
 
 
 def main() -> None:

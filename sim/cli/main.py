@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from sim.cli import startup
+from sim.reports.terminal import flowing_summaries
 from sim.reports.terminal import user_errors as _user_errors
 
 if TYPE_CHECKING:
@@ -65,7 +66,7 @@ def build_app(only: str | None = None) -> typer.Typer:
     for name, where in GROUPS.items():
         if only in (None, name):
             built.add_typer(_attribute(where), name=name)
-    return built
+    return flowing_summaries(built)
 
 
 def __getattr__(name: str) -> typer.Typer:

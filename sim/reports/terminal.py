@@ -11,6 +11,7 @@ function wrapped by :func:`user_errors`; either way the person sees
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 import math
 import os
@@ -110,6 +111,22 @@ def user_errors(prog: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
         return guarded
 
     return wrap
+
+
+def flowing_summaries(app: typer.Typer) -> typer.Typer:
+    """``app`` with each command's line in its group's list (``--help``) set
+    to the first paragraph of its help as one flowing line: typer's rich help
+    keeps a docstring's line breaks there (not on the command's own page), so
+    a summary wrapped in the source came out ragged at any terminal's width.
+    Sub-groups too; a summary given explicitly stays."""
+    for info in app.registered_commands:
+        if info.short_help is None:
+            text = info.help or inspect.getdoc(info.callback) or ""
+            info.short_help = " ".join(text.split("\n\n")[0].split()) or None
+    for group in app.registered_groups:
+        if group.typer_instance is not None:
+            flowing_summaries(group.typer_instance)
+    return app
 
 
 def load_or_fail(path: Path, prog: str = "hallsim") -> Scenario:
