@@ -36,19 +36,32 @@ R = TypeVar("R")
 
 class _Stderr:
     """rich's console on stderr, made when something is first printed: a run
-    that prints only JSON on a pipe never imports rich (about 30 ms)."""
+    that prints only JSON on a pipe never imports rich (about 30 ms). What is
+    handed to rich as a console (a progress bar's) is :meth:`console` itself:
+    rich uses it as a context manager, whose methods Python looks up on the
+    type, never through ``__getattr__``."""
 
     _console: Console | None = None
 
-    def __getattr__(self, name: str) -> Any:
+    def console(self) -> Console:
         if self._console is None:
             from rich.console import Console
 
             self._console = Console(stderr=True)
-        return getattr(self._console, name)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.console(), name)
+
+    def __enter__(self) -> Console:
+        return self.console().__enter__()
+
+    def __exit__(self, *exc: object) -> None:
+        self.console().__exit__(*exc)
 
 
-err = cast("Console", _Stderr())
+_err = _Stderr()
+err = cast("Console", _err)
 
 
 def stdout_console() -> Console:
@@ -192,7 +205,7 @@ def progress_bar() -> Progress | QuietProgress:
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=err,
+        console=_err.console(),
         transient=True,
         disable=not err.is_terminal,
     )

@@ -1,0 +1,75 @@
+"""Both CLIs run in a terminal as a person runs them: stdout and stderr a
+pseudo-terminal, so the progress bars are drawn. On a pipe (every other test)
+they are not, which hid that a progress bar handed rich the lazy stderr
+console: ``hallsim run`` (``make run``), ``compare`` and ``hallmon replay``
+ended with "lost sys.stderr" and exit 1 in any terminal."""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import struct
+import subprocess
+import sys
+import termios
+from pathlib import Path
+
+import pytest
+
+from sim.reports.terminal import err, progress_bar
+
+ROOT = Path(__file__).resolve().parents[1]
+HALLSIM = Path(sys.executable).parent / "hallsim"
+
+
+def _in_terminal(args: list[str], columns: int = 100) -> tuple[int, str]:
+    """Exit code and everything the command wrote to its terminal."""
+    main, side = os.openpty()
+    fcntl.ioctl(side, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
+    env = {k: v for k, v in os.environ.items() if k not in ("TTY_COMPATIBLE", "NO_COLOR")}
+    process = subprocess.Popen(
+        args, stdin=side, stdout=side, stderr=side, cwd=ROOT, env=env | {"TERM": "xterm"}
+    )
+    os.close(side)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(main, 65536)
+        except OSError as exc:  # the terminal's other side is closed: the child is done
+            if exc.errno != errno.EIO:
+                raise
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(main)
+    return process.wait(timeout=120), b"".join(chunks).decode(errors="replace")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["run", "scenarios/county.yaml", "--replications", "3"], id="run"),
+        pytest.param(
+            ["compare", "scenarios/county.yaml", "scenarios/county.yaml", "--replications", "2"],
+            id="compare",
+        ),
+    ],
+)
+def test_hallsim_draws_its_progress_and_ends_well_in_a_terminal(args: list[str]) -> None:
+    code, shown = _in_terminal([str(HALLSIM), *args])
+    assert code == 0, shown
+    assert "lost sys.stderr" not in shown and "Traceback" not in shown, shown
+    assert "county" in shown and "\x1b[" in shown  # its tables, in colour: a terminal's
+
+
+def test_the_progress_bar_takes_the_stderr_console_itself(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")  # a terminal to rich, so a bar is made
+    with progress_bar() as progress:
+        task = progress.add_task("counting", total=2)
+        progress.advance(task, 2)
+    with err:  # rich enters its console as a context manager (a bar's live display does)
+        pass
