@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
+import re
 import struct
 import subprocess
 import sys
@@ -62,6 +63,18 @@ def test_hallsim_draws_its_progress_and_ends_well_in_a_terminal(args: list[str])
     assert code == 0, shown
     assert "lost sys.stderr" not in shown and "Traceback" not in shown, shown
     assert "county" in shown and "\x1b[" in shown  # its tables, in colour: a terminal's
+
+
+def test_hallsim_run_s_tables_keep_every_cell_whole_at_80_columns() -> None:
+    """rich fits a wide table to the terminal by cutting every column: at 80
+    columns the table by interval showed its start times as "09…"."""
+    code, shown = _in_terminal(
+        [str(HALLSIM), "run", "scenarios/county.yaml", "--replications", "3"], columns=80
+    )
+    assert code == 0, shown
+    text = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", shown)
+    assert re.search(r"^08:30 +\d", text, re.MULTILINE), text  # the first interval, whole
+    assert "…" not in text, text
 
 
 def test_the_progress_bar_takes_the_stderr_console_itself(

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from monitor.cli.errors import fail, reported
+from sim.reports.tables import Table
 
 model_app = typer.Typer(
     help="The halls' models: list, show, roll back, pin (the nightly learning's versions).",

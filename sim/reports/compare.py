@@ -10,8 +10,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from rich.table import Table
-
 from sim.model.remote import REMOTE_KEYS
 from sim.model.summary import KPI_KEYS, KpiStats, Stat
 from sim.model.units import parse_clock_s
@@ -30,6 +28,7 @@ from sim.reports.style import (
     scenario_colours,
     target_line,
 )
+from sim.reports.tables import Table
 from sim.reports.verdicts import compare_verdict
 
 if TYPE_CHECKING:

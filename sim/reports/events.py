@@ -4,9 +4,9 @@ by kind."""
 from __future__ import annotations
 
 from rich.console import Console
-from rich.table import Table
 
 from sim.eventlog.summary import EventsSummary
+from sim.reports.tables import Table
 
 
 def print_events(out: Console, summary: EventsSummary) -> None:

@@ -7,12 +7,12 @@ from __future__ import annotations
 import math
 
 from rich.console import Console
-from rich.table import Table
 
 from sim.calibration.patience import PatienceFit
 from sim.calibration.summary import FitSummary
 from sim.model.units import format_clock
 from sim.reports.kpi_text import minutes, minutes_range
+from sim.reports.tables import Table
 
 
 def patience_mean(p: PatienceFit) -> tuple[str, str]:

@@ -7,12 +7,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from rich.console import Console
-from rich.table import Table
 
 from sim.model.remote import REMOTE_KEYS
 from sim.model.summary import KPI_KEYS, KpiStats, Target
 from sim.planning.whatif import CompareResult, Difference, SweepPoint
 from sim.reports.kpi_text import format_stat, format_value, label, mean_and_half
+from sim.reports.tables import Table
 from sim.reports.verdicts import Verdict, run_verdict
 from sim.runs.experiment import RunSummary
 

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Console
-from rich.table import Table
 
 from sim.model.units import format_duration, parse_clock_s
 from sim.planning.judge import JUDGE_TEXT, JUDGES
@@ -28,6 +27,7 @@ from sim.reports.style import (
     plot_style,
     target_line,
 )
+from sim.reports.tables import Table
 from sim.reports.verdicts import Verdict
 
 if TYPE_CHECKING:

@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
-from rich.table import Table
 
 from sim.model.units import format_clock, format_duration
 from sim.planning.roster import Roster, Shift, shift_ids
 from sim.reports.page import Cell, CellLike, Page
 from sim.reports.style import clock_axis, group_colours, hall_title, new_figure, plot_style
+from sim.reports.tables import Table
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

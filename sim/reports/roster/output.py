@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rich.table import Table
-
 from sim.model.scenario_io import scenario_yaml
 from sim.planning.roster.batch import DayResult, HallJob, HallResult
 from sim.planning.roster.output import rostered_scenario
@@ -22,6 +20,7 @@ from sim.reports.roster.day import (
     write_roster_report,
 )
 from sim.reports.roster.week import money, print_week, week_json
+from sim.reports.tables import Table
 from sim.reports.terminal import emit_json, err, stdout_console
 from sim.reports.xlsx import Sheet, about_sheet, write_workbook
 

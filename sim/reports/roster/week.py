@@ -7,12 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
 
 from sim.model.units import format_clock
 from sim.planning.roster.problems import listed
 from sim.planning.roster.week import PersonWeek, WeekRoster, WorkedShift
 from sim.reports.roster.day import times_json
+from sim.reports.tables import Table
 
 DAY_LABELS = {"mon": "Mon", "tue": "Tue", "wed": "Wed", "thu": "Thu", "fri": "Fri",
               "sat": "Sat", "sun": "Sun"}  # fmt: skip
