@@ -65,15 +65,26 @@ def test_hallsim_draws_its_progress_and_ends_well_in_a_terminal(args: list[str])
     assert "county" in shown and "\x1b[" in shown  # its tables, in colour: a terminal's
 
 
-def test_hallsim_run_s_tables_keep_every_cell_whole_at_80_columns() -> None:
+@pytest.mark.parametrize(
+    ("args", "first"),
+    [
+        pytest.param(["run", "scenarios/county.yaml", "--replications", "3"], "08:30", id="run"),
+        pytest.param(
+            ["compare", "scenarios/flagship.yaml", "scenarios/flagship-remote.yaml", "-n", "2"],
+            "09:00",
+            id="compare",
+        ),
+    ],
+)
+def test_hallsim_s_tables_keep_every_cell_whole_at_80_columns(args: list[str], first: str) -> None:
     """rich fits a wide table to the terminal by cutting every column: at 80
-    columns the table by interval showed its start times as "09…"."""
-    code, shown = _in_terminal(
-        [str(HALLSIM), "run", "scenarios/county.yaml", "--replications", "3"], columns=80
-    )
+    columns the table by interval showed its start times as "09…" (and
+    compare's headers, each naming the first scenario, were cut whatever the
+    frame)."""
+    code, shown = _in_terminal([str(HALLSIM), *args], columns=80)
     assert code == 0, shown
     text = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", shown)
-    assert re.search(r"^08:30 +\d", text, re.MULTILINE), text  # the first interval, whole
+    assert re.search(rf"^{first} +[-+\d]", text, re.MULTILINE), text  # the first interval, whole
     assert "…" not in text, text
 
 

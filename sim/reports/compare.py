@@ -63,7 +63,7 @@ def interval_table(result: CompareResult, comparison: Comparison) -> Table:
     )
     table.add_column("start", no_wrap=True, min_width=5)
     for key in INTERVAL_KEYS:
-        table.add_column(f"{_SHORT[key]} {comparison.against}", justify="right", no_wrap=True)
+        table.add_column(f"{_SHORT[key]}\n{comparison.against}", justify="right", no_wrap=True)
         table.add_column(f"Δ {_SHORT[key]}", justify="right", no_wrap=True)
     for i, row in enumerate(comparison.by_interval):
         cells = [row.start]

@@ -146,7 +146,7 @@ def compare_table(result: CompareResult) -> Table:
         "±CI (unpaired Welch ±CI in brackets; shares in percentage points); * the paired CI "
         "excludes 0",
     )
-    table.add_column("KPI", no_wrap=True)
+    table.add_column("KPI")  # a long name wraps on a narrow terminal, the numbers stay whole
     for scn in scenarios:
         table.add_column(scn.label, justify="right", no_wrap=True)
     for diff in diffs:
