@@ -55,3 +55,34 @@ def test_a_table_without_a_frame_is_left_as_it_is() -> None:
     table, plain = _table(Table), _table(RichTable)
     table.box = plain.box = None
     assert _shown(table, 60) == _shown(plain, 60)
+
+
+WEEK = (
+    ("day", "Tue, Wed, Thu"),
+    ("hours", "09:00–21:00"),
+    ("B counter-hours (Erlang C/A / simulation)", "35.25 / 58.50"),
+    ("every counter (h)", "113.5"),
+    ("cost a day (¥)", "6,009"),
+    ("intervals meeting", "48/48"),
+    ("lowest probability", "0.91 at 19:30"),
+)  # hallsim staff's week: headers far wider than their values
+
+
+def _week(kind: type[RichTable]) -> RichTable:
+    table = kind(title="The week", title_justify="left", header_style="bold")
+    for head, _ in WEEK:
+        table.add_column(head, justify="left" if head in ("day", "hours") else "right")
+    table.add_row(*(value for _, value in WEEK))
+    return table
+
+
+def test_headers_wrap_to_their_values_where_compact_is_still_too_wide() -> None:
+    lines = _shown(_week(Table), 80).rstrip("\n").splitlines()
+    assert max(map(len, lines)) <= 80
+    assert " ".join(lines[-1].split()) == " ".join(value for _, value in WEEK)  # the row whole
+    header = lines[1 : lines.index(next(line for line in lines if set(line.strip()) == {"─"}))]
+    assert any(line.split()[-1:] == ["lowest"] for line in header), header
+    assert header[-1].split()[-1] == "probability", header
+    assert "…" not in "".join(lines)
+    # rich's own, framed or not, wraps the values too: "35.25 /" over "58.50"
+    assert not any("35.25 / 58.50" in line for line in _shown(_week(RichTable), 80).splitlines())
