@@ -1,8 +1,9 @@
 """Both CLIs run in a terminal as a person runs them: stdout and stderr a
 pseudo-terminal, so the progress bars are drawn. On a pipe (every other test)
 they are not, which hid that a progress bar handed rich the lazy stderr
-console: ``hallsim run`` (``make run``), ``compare`` and ``hallmon replay``
-ended with "lost sys.stderr" and exit 1 in any terminal."""
+console: ``hallsim run`` (``make run``), ``compare``, ``sweep``, a roster of
+several halls and ``hallmon replay`` ended with "lost sys.stderr" and exit 1
+in any terminal."""
 
 from __future__ import annotations
 
@@ -10,22 +11,27 @@ import errno
 import fcntl
 import os
 import re
+import select
 import struct
 import subprocess
 import sys
 import termios
+import time
 from pathlib import Path
 
 import pytest
 
+from sim.reports import terminal
 from sim.reports.terminal import err, progress_bar
 
 ROOT = Path(__file__).resolve().parents[1]
 HALLSIM = Path(sys.executable).parent / "hallsim"
+LIMIT_S = 120.0
 
 
 def _in_terminal(args: list[str], columns: int = 100) -> tuple[int, str]:
-    """Exit code and everything the command wrote to its terminal."""
+    """Exit code and everything the command wrote to its terminal (killed,
+    and the test failed, past :data:`LIMIT_S`)."""
     main, side = os.openpty()
     fcntl.ioctl(side, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
     env = {k: v for k, v in os.environ.items() if k not in ("TTY_COMPATIBLE", "NO_COLOR")}
@@ -34,18 +40,26 @@ def _in_terminal(args: list[str], columns: int = 100) -> tuple[int, str]:
     )
     os.close(side)
     chunks = []
-    while True:
-        try:
-            chunk = os.read(main, 65536)
-        except OSError as exc:  # the terminal's other side is closed: the child is done
-            if exc.errno != errno.EIO:
-                raise
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(main)
-    return process.wait(timeout=120), b"".join(chunks).decode(errors="replace")
+    deadline = time.monotonic() + LIMIT_S
+    try:
+        while time.monotonic() < deadline:
+            if not select.select([main], [], [], 1.0)[0]:
+                continue
+            try:
+                chunk = os.read(main, 65536)
+            except OSError as exc:  # the terminal's other side is closed: the child is done
+                if exc.errno != errno.EIO:
+                    raise
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        else:
+            process.kill()
+            pytest.fail(f"{args} still running after {LIMIT_S} s")
+    finally:
+        os.close(main)
+    return process.wait(timeout=30), b"".join(chunks).decode(errors="replace")
 
 
 @pytest.mark.parametrize(
@@ -92,6 +106,8 @@ def test_the_progress_bar_takes_the_stderr_console_itself(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("TTY_COMPATIBLE", "1")  # a terminal to rich, so a bar is made
+    # a console of its own, made with that variable (the next tests get theirs back)
+    monkeypatch.setattr(terminal._err, "_console", None)
     with progress_bar() as progress:
         task = progress.add_task("counting", total=2)
         progress.advance(task, 2)
