@@ -200,12 +200,13 @@ def progress_bar() -> Progress | QuietProgress:
         return QuietProgress()
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    console = _err.console()
     return Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=_err.console(),
+        console=console,
         transient=True,
-        disable=not err.is_terminal,
+        disable=not console.is_terminal,
     )
